@@ -1,0 +1,95 @@
+/**
+ * @fileoverview The seam between the emulated kernel and the engines that run
+ * BPF programs (ARCHITECTURE.md: "kernel runs programs only through a
+ * ProgRunner interface that vm/ and jit/ implement").
+ *
+ * The kernel hands an engine a {@link ProgImage}: the program's instructions
+ * after load-time fixups (map fds and map values replaced by kernel addresses,
+ * exactly what the kernel's verifier does in `resolve_pseudo_ldimm64`), the
+ * shared {@link KernelMemory}, and the call tables for helpers (by helper id)
+ * and kfuncs (by BTF id). An engine prepares it once and runs it many times.
+ *
+ * Values crossing the seam are `bigint` holding the u64 bit pattern
+ * (0 ≤ v < 2^64), the same representation WebAssembly's i64 imports use, so
+ * the interpreter and the JIT see helpers identically.
+ */
+import type { KernelMemory } from "../mem/memory.js";
+
+/** A helper or kfunc as an engine calls it: five u64 arguments, a u64 result. */
+export type BpfCallFn = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+
+/** Everything an engine needs to run one program. */
+export interface ProgImage {
+  /** Instructions, 8 bytes each, little-endian, after the kernel's load-time fixups. */
+  readonly insns: Uint8Array;
+  /** The shared memory: stacks, ctx, maps and sockets live here. */
+  readonly mem: KernelMemory;
+  /** Helpers the program may call, by helper id (`call imm` with src_reg 0). */
+  readonly helpers: ReadonlyMap<number, BpfCallFn>;
+  /** Kfuncs the program may call, by BTF id (`call imm` with src_reg 2). */
+  readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
+  /** Program name for error messages. */
+  readonly name: string;
+}
+
+/** Why a run ended abnormally. */
+export type BpfFaultKind =
+  | "mem" // access outside the regions the program may touch
+  | "budget" // instruction budget exhausted
+  | "insn" // invalid instruction reached at run time
+  | "call" // call to an unknown helper/kfunc, or a helper threw
+  | "stack"; // bpf-to-bpf call depth exceeded
+
+/**
+ * A run that did not complete. Thrown by {@link PreparedProg.run}; the kernel
+ * catches it, records a warning and treats the hook as having returned 0.
+ */
+export class BpfFault extends Error {
+  override readonly name = "BpfFault";
+  constructor(
+    readonly kind: BpfFaultKind,
+    /** Index of the faulting instruction (in 8-byte slots). */
+    readonly pc: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A program an engine has prepared (decoded or compiled) and can run. */
+export interface PreparedProg {
+  /**
+   * Runs the program with r1..r2 set (r3-r5 zero) and r10 at the top of a
+   * fresh 512-byte stack frame. Returns r0 as a u64 bigint.
+   * @throws {BpfFault} on a bad access, an exhausted budget or a bad call.
+   */
+  run(r1: bigint, r2?: bigint): bigint;
+  /** Instructions executed by the last completed or faulted run. */
+  readonly lastInsnCount: number;
+  /** Frees the engine's resources (stack regions, compiled code). */
+  dispose(): void;
+}
+
+/** Options common to every engine. */
+export interface RunnerOptions {
+  /** Instructions one run may execute before it faults with "budget" (default 1,000,000). */
+  readonly insnBudget?: number;
+}
+
+/** An execution engine: the reference interpreter, the JIT, or a tiering mix of both. */
+export interface ProgRunner {
+  /** `"interp"`, `"jit"` or `"auto"`. */
+  readonly name: string;
+  /**
+   * Prepares a program. Throws a `BpfFault` of kind "insn" if the bytecode
+   * cannot be decoded (the kernel checks this at load, so it is a KernelBug there).
+   */
+  prepare(image: ProgImage, opts?: RunnerOptions): PreparedProg;
+}
+
+/** Default instruction budget per run. */
+export const DEFAULT_INSN_BUDGET = 1_000_000;
+/** Bytes of stack per frame (MAX_BPF_STACK). */
+export const MAX_BPF_STACK = 512;
+/** Maximum bpf-to-bpf call depth (MAX_CALL_FRAMES). */
+export const MAX_CALL_FRAMES = 8;

@@ -1,0 +1,139 @@
+/**
+ * @fileoverview The TCP congestion-control hook interface, named after
+ * `struct tcp_congestion_ops` (include/net/tcp.h), and the socket view that
+ * built-in algorithms and kfuncs work on.
+ *
+ * A registered congestion control is a {@link TcpCongestionOps}: either a
+ * built-in written in TypeScript (reno, cubic) or an adapter over a
+ * struct_ops map's kdata whose hooks run BPF programs. Both take the same
+ * {@link TcpCaSock}, whose fields live in the emulated kernel's memory at the
+ * offsets of the model's `struct tcp_sock`, so a BPF program and a TypeScript
+ * algorithm see and change the same bytes.
+ */
+
+/** enum tcp_ca_state (include/uapi/linux/tcp.h). */
+export const TCP_CA_Open = 0;
+export const TCP_CA_Disorder = 1;
+export const TCP_CA_CWR = 2;
+export const TCP_CA_Recovery = 3;
+export const TCP_CA_Loss = 4;
+
+/** enum tcp_ca_event (include/net/tcp.h). */
+export const CA_EVENT_TX_START = 0;
+export const CA_EVENT_CWND_RESTART = 1;
+export const CA_EVENT_COMPLETE_CWR = 2;
+export const CA_EVENT_LOSS = 3;
+export const CA_EVENT_ECN_NO_CE = 4;
+export const CA_EVENT_ECN_IS_CE = 5;
+
+/** in_ack_event flags (enum tcp_ca_ack_event_flags). */
+export const CA_ACK_SLOWPATH = 1 << 0;
+export const CA_ACK_WIN_UPDATE = 1 << 1;
+export const CA_ACK_ECE = 1 << 2;
+
+/** tcp_congestion_ops.flags bits. */
+export const TCP_CONG_NON_RESTRICTED = 0x1;
+export const TCP_CONG_NEEDS_ECN = 0x2;
+/** Bits a registered CA may set (Linux 6.18: NON_RESTRICTED | NEEDS_ECN). */
+export const TCP_CONG_MASK = TCP_CONG_NON_RESTRICTED | TCP_CONG_NEEDS_ECN;
+
+/** TCP_CA_NAME_MAX: name buffer size including the NUL. */
+export const TCP_CA_NAME_MAX = 16;
+/** TCP_INFINITE_SSTHRESH: ssthresh before the first loss. */
+export const TCP_INFINITE_SSTHRESH = 0x7fffffff;
+/** TCP_CA_PRIV_SIZE: bytes of `icsk_ca_priv` (13 u64). */
+export const ICSK_CA_PRIV_SIZE = 104;
+
+/** struct ack_sample, passed to pkts_acked. */
+export interface AckSample {
+  pkts_acked: number;
+  /** RTT sample in µs, or -1 when the ACK gave none. */
+  rtt_us: number;
+  in_flight: number;
+}
+
+/** struct rate_sample, passed to cong_control (the fields CC code reads). */
+export interface RateSample {
+  prior_mstamp: bigint;
+  prior_delivered: number;
+  prior_delivered_ce: number;
+  delivered: number;
+  delivered_ce: number;
+  interval_us: number;
+  snd_interval_us: number;
+  rcv_interval_us: number;
+  rtt_us: number;
+  losses: number;
+  acked_sacked: number;
+  prior_in_flight: number;
+  last_end_seq: number;
+  is_app_limited: boolean;
+  is_retrans: boolean;
+  is_ack_delayed: boolean;
+}
+
+/**
+ * The socket as congestion control sees it: `struct tcp_sock` and the
+ * `inet_connection_sock` fields CC code touches, plus the clocks. Numeric
+ * fields are u32 unless noted; setters store modulo 2^32 as the kernel does.
+ */
+export interface TcpCaSock {
+  /** Address of the socket (`struct sock *`) in the kernel memory; what a BPF hook receives. */
+  readonly addr: number;
+  snd_cwnd: number;
+  snd_ssthresh: number;
+  snd_cwnd_cnt: number;
+  snd_cwnd_clamp: number;
+  prior_cwnd: number;
+  prior_ssthresh: number;
+  snd_una: number;
+  snd_nxt: number;
+  srtt_us: number;
+  mss_cache: number;
+  packets_out: number;
+  sacked_out: number;
+  lost_out: number;
+  retrans_out: number;
+  delivered: number;
+  delivered_ce: number;
+  max_packets_out: number;
+  /** tcp_sock.is_cwnd_limited (0 or 1). */
+  is_cwnd_limited: number;
+  /** tcp_sock.tcp_mstamp: µs timestamp of the latest ACK processing (u64 as a number). */
+  tcp_mstamp: number;
+  /** inet_connection_sock.icsk_ca_state (enum tcp_ca_state). */
+  icsk_ca_state: number;
+  /** sk_pacing_rate in bytes per second (u64 as a number). */
+  sk_pacing_rate: number;
+  /** tcp_jiffies32 of the emulated kernel (u32). */
+  readonly jiffies32: number;
+  /** The `icsk_ca_priv` bytes ({@link ICSK_CA_PRIV_SIZE} long): a CA's private state. */
+  readonly caPriv: DataView;
+}
+
+/**
+ * A congestion-control algorithm as the TCP stack calls it. Hook names follow
+ * `tcp_congestion_ops`; absent hooks are undefined, as NULL members are.
+ */
+export interface TcpCongestionOps {
+  readonly name: string;
+  /** tcp_congestion_ops.flags (TCP_CONG_*). */
+  flags: number;
+  /** jhash key of the name (set at registration). */
+  key: number;
+  ssthresh?(sk: TcpCaSock): number;
+  cong_avoid?(sk: TcpCaSock, ack: number, acked: number): void;
+  set_state?(sk: TcpCaSock, newState: number): void;
+  cwnd_event?(sk: TcpCaSock, ev: number): void;
+  in_ack_event?(sk: TcpCaSock, flags: number): void;
+  pkts_acked?(sk: TcpCaSock, sample: AckSample): void;
+  min_tso_segs?(sk: TcpCaSock): number;
+  cong_control?(sk: TcpCaSock, ack: number, flag: number, rs: RateSample): void;
+  undo_cwnd?(sk: TcpCaSock): number;
+  sndbuf_expand?(sk: TcpCaSock): number;
+  init?(sk: TcpCaSock): void;
+  release?(sk: TcpCaSock): void;
+}
+
+/** The model kernel's CONFIG_HZ: 250, as Debian's and most distribution kernels (reported through .kconfig). */
+export const HZ = 250;

@@ -1,0 +1,45 @@
+/**
+ * @fileoverview Runs the whole test suite with node's test runner.
+ *
+ * Node 20's `--test` takes no globs, so this collects every `*.test.ts` under
+ * src/ and test/ (sorted, for a stable order) and hands the list to
+ * `node --import tsx --test`. Extra arguments filter files by substring.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+
+function collect(dir: string, out: string[]): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names.sort()) {
+    if (name === "node_modules" || name === "fixtures" || name.startsWith(".")) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) collect(p, out);
+    else if (name.endsWith(".test.ts")) out.push(p);
+  }
+}
+
+const files: string[] = [];
+collect(join(root, "src"), files);
+collect(join(root, "test"), files);
+const filters = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const passthrough = process.argv.slice(2).filter((a) => a.startsWith("-"));
+const chosen = filters.length === 0 ? files : files.filter((f) => filters.some((s) => f.includes(s)));
+if (chosen.length === 0) {
+  console.error(`run-tests: no test file matches ${JSON.stringify(filters)}`);
+  process.exit(1);
+}
+console.log(`run-tests: ${chosen.length} files`);
+const r = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...passthrough, ...chosen.map((f) => relative(root, f))],
+  { cwd: root, stdio: "inherit" },
+);
+process.exit(r.status ?? 1);
