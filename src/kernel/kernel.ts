@@ -1,0 +1,388 @@
+/**
+ * @fileoverview The emulated kernel: one instance owns every BPF object, the
+ * ID tables, the RCU domain, bpffs, processes, the shared memory, the clock,
+ * the kernel log, and the struct_ops types subsystems registered.
+ *
+ * Deterministic by construction: time advances only through `advance()`,
+ * grace periods only through `rcu.gracePeriod()` (or `settle()`), IDs and
+ * addresses come from deterministic allocators. Nothing here throws for
+ * anything a caller can trigger; `KernelBug` marks broken invariants.
+ */
+import { EAGAIN, EBADF, EINVAL, ENOENT, EPERM } from "../uapi/errno.js";
+import { ERR, isErr } from "./errptr.js";
+import type { ErrOr } from "./errptr.js";
+import { Dmesg, KernelBug } from "./bug.js";
+import { Idr } from "./idr.js";
+import { Rcu } from "./rcu.js";
+import { BpfFs } from "./bpffs.js";
+import { KernelMemory } from "./mem/memory.js";
+import type { KernelMemoryOptions } from "./mem/memory.js";
+import { KFile, O_CLOEXEC, FMODE_READ, FMODE_WRITE } from "./file.js";
+import { Task, CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN } from "./task.js";
+import { BtfObject } from "./btf-object.js";
+import type { BpfMap } from "./map/core.js";
+import type { BpfProg } from "./prog/core.js";
+import type { BpfLink } from "./link/core.js";
+import type { ProgImage, ProgRunner } from "./prog/runner.js";
+import { DEFAULT_INSN_BUDGET } from "./prog/runner.js";
+import type { StructOpsDesc } from "./struct-ops/desc.js";
+import type { BpfCallFn } from "./prog/runner.js";
+
+/** A file the model serves under /proc or /sys (read, and optionally write). */
+export interface ProcFile {
+  read(task: Task): string;
+  /** Returns bytes written or -errno. */
+  write?(task: Task, text: string): number;
+}
+
+/** Kernel-side view of a socket, for helpers that take `struct sock *`. */
+export interface KernelSock {
+  readonly addr: number;
+  /** bpf_sk_storage: map → value address. */
+  readonly bpfStorage: Map<BpfMap, number>;
+}
+
+/** State of `bpf_link_prime` between prime and settle/cleanup. */
+export interface LinkPrimer {
+  readonly link: BpfLink;
+  readonly task: Task;
+  readonly fd: number;
+  readonly id: number;
+  readonly file: KFile;
+}
+
+/** Options for {@link Kernel}. */
+export interface KernelOptions {
+  /** Engine that runs BPF programs. */
+  readonly runner: ProgRunner;
+  /** Raw BTF of the model's vmlinux (served at /sys/kernel/btf/vmlinux). */
+  readonly vmlinuxBtf: Uint8Array;
+  readonly memory?: KernelMemoryOptions;
+  /** Instruction budget per program run. */
+  readonly insnBudget?: number;
+  /** Seed of bpf_get_prandom_u32. */
+  readonly seed?: number;
+  /** Kernel release string (uname -r). */
+  readonly release?: string;
+}
+
+/** Capabilities of a root process. */
+export const ROOT_CAPS: readonly number[] = [CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF];
+
+/** The emulated kernel. */
+export class Kernel {
+  readonly mem: KernelMemory;
+  readonly rcu = new Rcu();
+  readonly dmesg: Dmesg;
+  readonly bpffs = new BpfFs();
+  readonly mapIdr = new Idr<BpfMap>();
+  readonly progIdr = new Idr<BpfProg>();
+  readonly linkIdr = new Idr<BpfLink>();
+  readonly btfIdr = new Idr<BtfObject>();
+  readonly tasks = new Map<number, Task>();
+  readonly liveMaps = new Set<BpfMap>();
+  readonly liveProgs = new Set<BpfProg>();
+  readonly liveLinks = new Set<BpfLink>();
+  readonly liveBtfs = new Set<BtfObject>();
+  readonly socks = new Map<number, KernelSock>();
+  /** Maps by the address of their opaque `struct bpf_map` (what programs hold). */
+  readonly mapsByAddr = new Map<number, BpfMap>();
+  readonly procfs = new Map<string, ProcFile>();
+  readonly vmlinux: BtfObject;
+  readonly runner: ProgRunner;
+  readonly insnBudget: number;
+  readonly release: string;
+  /** Helpers every program type may call (map helpers, clocks), by id. */
+  readonly baseHelpers = new Map<number, BpfCallFn>();
+  private readonly structOps: StructOpsDesc[] = [];
+  private nsNow = 0n;
+  private nextPid = 100;
+  private ino = 1000;
+  /** All BPF anon-inode files share one inode, as anon_inode_getfile's do. */
+  readonly anonIno: number;
+  private allocFailures = 0;
+  private rng: number;
+
+  constructor(opts: KernelOptions) {
+    this.runner = opts.runner;
+    this.mem = new KernelMemory(opts.memory);
+    this.dmesg = new Dmesg(() => this.nsNow);
+    this.insnBudget = opts.insnBudget ?? DEFAULT_INSN_BUDGET;
+    this.release = opts.release ?? "6.18.0-structops";
+    this.rng = (opts.seed ?? 1) >>> 0 || 1;
+    this.anonIno = this.nextIno();
+    this.vmlinux = new BtfObject(this, opts.vmlinuxBtf, "vmlinux", true);
+    this.vmlinux.id = this.btfIdr.allocCyclic(this.vmlinux);
+    this.procfs.set("/sys/kernel/btf/vmlinux", { read: () => "" });
+  }
+
+  // ---- time ---------------------------------------------------------------
+
+  /** ktime_get_ns: simulated monotonic ns since boot. */
+  get now(): bigint {
+    return this.nsNow;
+  }
+
+  /** Advances the clock by `ns` (never backwards). */
+  advance(ns: bigint): void {
+    if (ns < 0n) throw new RangeError(`Cannot advance the clock as 'ns' must be ≥ 0: current value is ${ns}`);
+    this.nsNow += ns;
+  }
+
+  /** Sets the clock to an absolute time ≥ now. */
+  setTime(ns: bigint): void {
+    if (ns < this.nsNow) throw new RangeError(`Cannot set the clock backwards: current value is ${this.nsNow}, requested ${ns}`);
+    this.nsNow = ns;
+  }
+
+  /** jiffies64 at the model's HZ (250). */
+  get jiffies64(): bigint {
+    // INITIAL_JIFFIES is (u32)(-300 * HZ): jiffies wrap five minutes after boot, as in Linux.
+    return this.nsNow / 4_000_000n + 4294892296n;
+  }
+
+  /** A deterministic pseudo-random u32 (xorshift32), for bpf_get_prandom_u32. */
+  prandom(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng;
+  }
+
+  // ---- processes ----------------------------------------------------------
+
+  /** Starts a process. Root (all BPF capabilities) unless `caps` says otherwise. */
+  spawn(comm = "structops", caps: Iterable<number> = ROOT_CAPS, uid = 0): Task {
+    const t = new Task(this, this.nextPid++, comm, caps, uid);
+    this.tasks.set(t.pid, t);
+    return t;
+  }
+
+  /** A new inode number. */
+  nextIno(): number {
+    return this.ino++;
+  }
+
+  // ---- fault injection ----------------------------------------------------
+
+  /** Makes the next `n` kernel allocations that honour it fail with ENOMEM. */
+  injectAllocFailures(n: number): void {
+    this.allocFailures = n;
+  }
+
+  /** Consumes one injected allocation failure, if any. */
+  failNextAlloc(): boolean {
+    if (this.allocFailures <= 0) return false;
+    this.allocFailures--;
+    return true;
+  }
+
+  // ---- fd → object (bpf_map_get, bpf_prog_get, bpf_link_get_from_fd) ------
+
+  /** bpf_map_get: the map behind `fd` with a reference taken; -EBADF or -EINVAL. */
+  mapGetFd(task: Task, fd: number): ErrOr<BpfMap> {
+    const f = task.file(fd);
+    if (f === null) return ERR(EBADF);
+    if (f.target.kind !== "map") return ERR(EINVAL);
+    f.target.obj.inc();
+    return f.target.obj;
+  }
+
+  /** The file of a map fd (for permission checks), or -errno. */
+  mapFile(task: Task, fd: number): ErrOr<KFile> {
+    const f = task.file(fd);
+    if (f === null) return ERR(EBADF);
+    if (f.target.kind !== "map") return ERR(EINVAL);
+    return f;
+  }
+
+  /** bpf_prog_get: the program behind `fd` with a reference; -EBADF or -EINVAL. */
+  progGetFd(task: Task, fd: number): ErrOr<BpfProg> {
+    const f = task.file(fd);
+    if (f === null) return ERR(EBADF);
+    if (f.target.kind !== "prog") return ERR(EINVAL);
+    f.target.obj.inc();
+    return f.target.obj;
+  }
+
+  /** bpf_link_get_from_fd: the link with a reference; -EBADF or -EINVAL. */
+  linkGetFd(task: Task, fd: number): ErrOr<BpfLink> {
+    const f = task.file(fd);
+    if (f === null) return ERR(EBADF);
+    if (f.target.kind !== "link") return ERR(EINVAL);
+    f.target.obj.inc();
+    return f.target.obj;
+  }
+
+  /** btf_get_by_fd: the BTF object with a reference; -EBADF or -EINVAL. */
+  btfGetFd(task: Task, fd: number): ErrOr<BtfObject> {
+    const f = task.file(fd);
+    if (f === null) return ERR(EBADF);
+    if (f.target.kind !== "btf") return ERR(EINVAL);
+    f.target.obj.inc();
+    return f.target.obj;
+  }
+
+  // ---- new fds ------------------------------------------------------------
+
+  /** bpf_map_new_fd: installs a file for `map` (the caller's reference moves to it). */
+  mapNewFd(task: Task, map: BpfMap, mode = FMODE_READ | FMODE_WRITE): number {
+    const accmode = mode === (FMODE_READ | FMODE_WRITE) ? 0o2 : mode === FMODE_WRITE ? 0o1 : 0o0;
+    return task.install(new KFile({ kind: "map", obj: map }, accmode | O_CLOEXEC, mode, this.anonIno));
+  }
+
+  /** bpf_prog_new_fd. */
+  progNewFd(task: Task, prog: BpfProg): number {
+    return task.install(new KFile({ kind: "prog", obj: prog }, 0o2 | O_CLOEXEC, FMODE_READ | FMODE_WRITE, this.anonIno));
+  }
+
+  /** bpf_link_new_fd (links are opened with access mode 0 plus O_CLOEXEC). */
+  linkNewFd(task: Task, link: BpfLink): number {
+    return task.install(new KFile({ kind: "link", obj: link }, O_CLOEXEC, FMODE_READ | FMODE_WRITE, this.anonIno));
+  }
+
+  /** btf_new_fd. */
+  btfNewFd(task: Task, btf: BtfObject): number {
+    return task.install(new KFile({ kind: "btf", obj: btf }, 0o2 | O_CLOEXEC, FMODE_READ, this.anonIno));
+  }
+
+  // ---- link prime / settle / cleanup ---------------------------------------
+
+  /**
+   * bpf_link_prime: reserves an fd and an ID (enumerable, not resolvable) and
+   * makes the file. Returns the primer or -errno.
+   */
+  linkPrime(task: Task, link: BpfLink): LinkPrimer | number {
+    const fd = task.unusedFd();
+    if (fd < 0) return fd;
+    const id = this.linkIdr.allocCyclic(null);
+    if (id === 0) return -28; // ENOSPC
+    link.id = id;
+    this.liveLinks.add(link);
+    // Reserve the fd slot so nothing else takes it before settle.
+    const file = new KFile({ kind: "link", obj: link }, O_CLOEXEC, FMODE_READ | FMODE_WRITE, this.anonIno);
+    const placeholder = new KFile({ kind: "other", obj: "reserved" }, 0, 0, 0);
+    if (task.install(placeholder) !== fd) throw new KernelBug("linkPrime: fd reservation raced");
+    return { link, task, fd, id, file };
+  }
+
+  /** bpf_link_settle: publishes the ID and installs the fd; returns the fd. */
+  linkSettle(p: LinkPrimer): number {
+    this.linkIdr.replace(p.id, p.link);
+    p.task.fds[p.fd] = p.file;
+    return p.fd;
+  }
+
+  /**
+   * bpf_link_cleanup: throws away a primed link. The ID number stays consumed;
+   * the file's release frees the link (its dealloc sees no map).
+   */
+  linkCleanup(p: LinkPrimer): void {
+    p.link.prog = null;
+    this.linkIdr.remove(p.id);
+    p.task.fds[p.fd] = null;
+    while (p.task.fds.length > 3 && p.task.fds[p.task.fds.length - 1] === null) p.task.fds.pop();
+    p.file.fput();
+  }
+
+  // ---- deferred frees -------------------------------------------------------
+
+  /** Queues a map's free: workqueue, plus RCU and RCU-tasks grace periods when its type needs them. */
+  freeMapDeferred(map: BpfMap): void {
+    const finish = (): void => {
+      map.ops.free(map);
+      if (map.addr !== 0) this.mem.free(map.addr);
+      map.freed = true;
+      this.liveMaps.delete(map);
+    };
+    if (map.ops.freeAfter === "rcu") {
+      // synchronize_rcu_mult(call_rcu, call_rcu_tasks) inside the deferred work.
+      this.rcu.call("work", `map ${map.id} free`, () => this.rcu.call("rcu_tasks", `map ${map.id} free (after GP)`, finish));
+    } else {
+      this.rcu.call("work", `map ${map.id} free`, finish);
+    }
+  }
+
+  /** Runs grace periods and deferred work until nothing is pending. */
+  settle(): void {
+    this.rcu.barrier();
+  }
+
+  // ---- struct_ops ------------------------------------------------------------
+
+  /** Registers a struct_ops type with its BTF layout (bpf_struct_ops_desc_init). */
+  registerStructOps(desc: StructOpsDesc): void {
+    if (this.structOps.some((d) => d.typeId === desc.typeId)) throw new KernelBug(`struct_ops ${desc.type.name} registered twice`);
+    this.structOps.push(desc);
+  }
+
+  /** bpf_struct_ops_find_value: the descriptor whose value type is `id`. */
+  structOpsByValueId(id: number): StructOpsDesc | undefined {
+    return this.structOps.find((d) => d.valueTypeId === id);
+  }
+
+  /** bpf_struct_ops_find: the descriptor whose ops struct is `id`. */
+  structOpsByTypeId(id: number): StructOpsDesc | undefined {
+    return this.structOps.find((d) => d.typeId === id);
+  }
+
+  /** Every registered struct_ops type. */
+  structOpsTypes(): readonly StructOpsDesc[] {
+    return this.structOps;
+  }
+
+  // ---- programs --------------------------------------------------------------
+
+  /** The engine's view of a program: instructions, memory and its call tables. */
+  progImage(prog: Pick<BpfProg, "attrs" | "xlated" | "id">): ProgImage {
+    const helpers = new Map(this.baseHelpers);
+    let kfuncs: ReadonlyMap<number, BpfCallFn> = new Map();
+    const desc = this.structOpsByTypeId(prog.attrs.attach_btf_id);
+    if (desc !== undefined) {
+      for (let id = 0; id < 256; id++) {
+        const fn = desc.type.getFuncProto(id, prog.attrs.expected_attach_type);
+        if (fn !== null) helpers.set(id, fn);
+      }
+      kfuncs = desc.type.kfuncs;
+    }
+    return { insns: prog.xlated, mem: this.mem, helpers, kfuncs, name: prog.attrs.prog_name || `prog_${prog.id}` };
+  }
+
+  // ---- lookups by ID (GET_FD_BY_ID) --------------------------------------------
+
+  /** Resolves an ID for GET_FD_BY_ID: the object, -ENOENT or -EAGAIN (reserved, unsettled). */
+  static lookupId<T extends { incNotZero(...a: never[]): boolean }>(idr: Idr<T>, id: number): T | number {
+    if (id === 0) return -ENOENT;
+    const o = idr.find(id);
+    if (o === undefined) return -ENOENT;
+    if (o === null) return -EAGAIN;
+    return o;
+  }
+
+  // ---- leak accounting -----------------------------------------------------------
+
+  /**
+   * Everything still alive: objects, sockets, fds of live tasks and pending
+   * callbacks. Empty once every fd and socket is closed and grace periods ran.
+   */
+  leaks(): string[] {
+    const out: string[] = [];
+    for (const m of this.liveMaps) out.push(`map ${m.id} (${m.attrs.map_name}) refcnt=${m.refcnt.count} usercnt=${m.usercnt.count}`);
+    for (const p of this.liveProgs) out.push(`prog ${p.id} (${p.attrs.prog_name}) refcnt=${p.refcnt.count}`);
+    for (const l of this.liveLinks) out.push(`link ${l.id} refcnt=${l.refcnt.count}`);
+    for (const b of this.liveBtfs) out.push(`btf ${b.id} refcnt=${b.refcnt.count}`);
+    for (const s of this.socks.values()) out.push(`sock at ${s.addr}`);
+    for (const t of this.tasks.values()) for (const fd of t.openFds()) out.push(`pid ${t.pid} fd ${fd}`);
+    for (const p of this.rcu.pending()) out.push(`pending ${p.flavor}: ${p.what}`);
+    return out;
+  }
+
+  /** Checks a permission for privileged commands: 0 or -EPERM. */
+  static requireCap(task: Task, ok: boolean): number {
+    return ok || task.bpfCapable() ? 0 : -EPERM;
+  }
+}
+
+export { isErr };

@@ -1,0 +1,94 @@
+/**
+ * @fileoverview BPF_MAP_TYPE_SK_STORAGE (net/core/bpf_sk_storage.c,
+ * kernel/bpf/bpf_local_storage.c): per-socket values created on demand by
+ * bpf_sk_storage_get, as BPF congestion controls (bpf_dctcp) use them.
+ *
+ * Each (map, socket) pair has at most one value in kernel memory. Closing the
+ * socket frees its values; freeing the map frees every socket's value.
+ * The syscall side addresses sockets by fd; the model's sockets have no fds,
+ * so those commands answer EOPNOTSUPP (a documented gap).
+ *
+ * @see kernel/bpf/bpf_local_storage.c bpf_local_storage_map_alloc_check (v6.18)
+ */
+import { E2BIG, EINVAL, ENOENT, EOPNOTSUPP } from "../../uapi/errno.js";
+import { BPF_F_CLONE, BPF_F_NO_PREALLOC, BPF_SK_STORAGE_GET_F_CREATE } from "../../uapi/bpf-flags.js";
+import { PERM_RW } from "../mem/memory.js";
+import type { KernelSock } from "../kernel.js";
+import type { BpfMap, MapAttrs, MapOps } from "./core.js";
+
+/** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE (about 64 KiB less the element header). */
+const MAX_VALUE_SIZE = 65535 - 128;
+
+/** bpf_local_storage_map_alloc_check: 0 or -errno. */
+export function skStorageAllocCheck(a: MapAttrs): number {
+  if (
+    (a.map_flags & ~(BPF_F_NO_PREALLOC | BPF_F_CLONE)) !== 0 ||
+    !(a.map_flags & BPF_F_NO_PREALLOC) ||
+    a.max_entries !== 0 ||
+    a.key_size !== 4 ||
+    a.value_size === 0 ||
+    a.btf_key_type_id === 0 ||
+    a.btf_value_type_id === 0
+  ) {
+    return -EINVAL;
+  }
+  if (a.value_size > MAX_VALUE_SIZE) return -E2BIG;
+  return 0;
+}
+
+/** Sets up the (socket → value) table. */
+export function skStorageAlloc(map: BpfMap): number {
+  map.priv = new Map<KernelSock, number>();
+  return 0;
+}
+
+function table(map: BpfMap): Map<KernelSock, number> {
+  return map.priv as Map<KernelSock, number>;
+}
+
+/**
+ * bpf_sk_storage_get: the value address for (map, sk), creating it (zeroed or
+ * copied from `init`) with BPF_SK_STORAGE_GET_F_CREATE; 0 when absent.
+ */
+export function skStorageGet(map: BpfMap, sk: KernelSock, init: number, flags: number): number {
+  if ((flags & ~BPF_SK_STORAGE_GET_F_CREATE) !== 0) return 0;
+  const t = table(map);
+  const have = t.get(sk);
+  if (have !== undefined) return have;
+  if (!(flags & BPF_SK_STORAGE_GET_F_CREATE)) return 0;
+  const mem = map.kernel.mem;
+  const addr = mem.alloc(map.attrs.value_size, PERM_RW);
+  if (addr === 0) return 0;
+  if (init !== 0) mem.u8.copyWithin(addr, init, init + map.attrs.value_size);
+  t.set(sk, addr);
+  sk.bpfStorage.set(map, addr);
+  return addr;
+}
+
+/** bpf_sk_storage_delete: 0 or -ENOENT. */
+export function skStorageDelete(map: BpfMap, sk: KernelSock): number {
+  const t = table(map);
+  const addr = t.get(sk);
+  if (addr === undefined) return -ENOENT;
+  t.delete(sk);
+  sk.bpfStorage.delete(map);
+  map.kernel.mem.free(addr);
+  return 0;
+}
+
+/** Frees every value a closing socket holds (bpf_sk_storage_free). */
+export function skStorageFreeSock(sk: KernelSock): void {
+  for (const map of [...sk.bpfStorage.keys()]) skStorageDelete(map, sk);
+}
+
+/** The sk_storage map's operations. */
+export const skStorageMapOps: MapOps = {
+  sysLookup: () => -EOPNOTSUPP,
+  sysUpdate: () => -EOPNOTSUPP,
+  sysDelete: () => -EOPNOTSUPP,
+  getNextKey: () => -EOPNOTSUPP,
+  freeze: () => -EINVAL,
+  free(map) {
+    for (const sk of [...table(map).keys()]) skStorageDelete(map, sk);
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * @fileoverview The /proc and /sys files users read about BPF objects, with
+ * the kernel's exact text: /proc/<pid>/fdinfo/<fd> (fs/proc/fd.c seq_show,
+ * then kernel/bpf/syscall.c bpf_map_show_fdinfo / bpf_prog_show_fdinfo /
+ * bpf_link_show_fdinfo), /sys/kernel/btf/vmlinux, and whatever subsystems
+ * registered in `kernel.procfs` (the TCP congestion-control sysctls).
+ *
+ * Numbers the model cannot know exactly are marked: `mnt_id` and `ino` are
+ * machine-specific in Linux too; `memlock` follows each map type's
+ * mem_usage formula with the model's own struct sizes.
+ *
+ * @see kernel/bpf/syscall.c bpf_link_show_fdinfo (v6.18)
+ */
+import { EACCES, EBADF, EINVAL, ENOENT, EPERM } from "../uapi/errno.js";
+import { BPF_LINK_TYPE_NAMES, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY } from "../uapi/bpf-enums.js";
+import type { Kernel } from "./kernel.js";
+import type { Task } from "./task.js";
+import type { BpfMap } from "./map/core.js";
+
+/** The anon-inode mount's mnt_id in the model. */
+export const ANON_MNT_ID = 15;
+const PAGE_SIZE = 4096;
+
+/** printf("%#o") of f_flags as fs/proc/fd.c prints them (0 prints as "00"). */
+function octalFlags(f: number): string {
+  return "0" + f.toString(8).padStart(1, "0");
+}
+
+/** %#x as the kernel's vsnprintf prints it: 0 → "0x0". */
+function hex(v: number | bigint): string {
+  return "0x" + v.toString(16);
+}
+
+function mapMemlock(m: BpfMap): number {
+  if (m.type === BPF_MAP_TYPE_STRUCT_OPS) {
+    // bpf_struct_ops_map_mem_usage: the map struct, uvalue and kvalue, the
+    // per-function link pointers and one trampoline page.
+    return 320 + 2 * m.attrs.value_size + 8 * 64 + PAGE_SIZE;
+  }
+  if (m.type === BPF_MAP_TYPE_ARRAY) return 320 + Math.ceil(m.attrs.value_size / 8) * 8 * m.attrs.max_entries;
+  return 320 + (m.attrs.key_size + m.attrs.value_size + 48) * m.attrs.max_entries;
+}
+
+/** /proc/<pid>/fdinfo/<fd> of `task`, or -errno. */
+export function fdinfo(task: Task, fd: number): string | number {
+  const f = task.file(fd);
+  if (f === null) return -ENOENT;
+  let s = `pos:\t0\nflags:\t${octalFlags(f.flags)}\nmnt_id:\t${ANON_MNT_ID}\nino:\t${f.ino}\n`;
+  const t = f.target;
+  switch (t.kind) {
+    case "map": {
+      const m = t.obj;
+      s +=
+        `map_type:\t${m.type}\nkey_size:\t${m.attrs.key_size}\nvalue_size:\t${m.attrs.value_size}\n` +
+        `max_entries:\t${m.attrs.max_entries}\nmap_flags:\t${hex(m.attrs.map_flags)}\nmap_extra:\t${hex(m.attrs.map_extra)}\n` +
+        `memlock:\t${mapMemlock(m)}\nmap_id:\t${m.id}\nfrozen:\t${m.frozen ? 1 : 0}\n`;
+      break;
+    }
+    case "prog": {
+      const p = t.obj;
+      s +=
+        `prog_type:\t${p.type}\nprog_jited:\t0\nprog_tag:\t${p.tag}\nmemlock:\t${PAGE_SIZE}\nprog_id:\t${p.id}\n` +
+        `run_time_ns:\t0\nrun_cnt:\t${p.runCnt}\nrecursion_misses:\t0\nverified_insns:\t${p.xlated.length / 8}\n`;
+      break;
+    }
+    case "link": {
+      const l = t.obj;
+      s += `link_type:\t${(BPF_LINK_TYPE_NAMES.get(l.type) ?? "UNKNOWN").replace(/^BPF_LINK_TYPE_/, "").toLowerCase()}\nlink_id:\t${l.id}\n`;
+      if (l.prog !== null) s += `prog_tag:\t${l.prog.tag}\nprog_id:\t${l.prog.id}\n`;
+      s += l.ops.showFdinfo?.(l) ?? "";
+      break;
+    }
+    case "btf":
+      s += `btf_id:\t${t.obj.id}\n`;
+      break;
+    case "other":
+      s = `pos:\t0\nflags:\t${octalFlags(f.flags)}\nmnt_id:\t${ANON_MNT_ID + 9}\nino:\t${f.ino}\n`;
+      break;
+  }
+  return s;
+}
+
+/** Resolves `/proc/self` and `/proc/<pid>` for `task`. */
+function procTask(k: Kernel, task: Task, pidPart: string): Task | undefined {
+  if (pidPart === "self") return task;
+  return k.tasks.get(Number(pidPart));
+}
+
+/** Reads a text file of the model's /proc or /sys: its contents, or -errno. */
+export function readProcFile(k: Kernel, task: Task, path: string): string | number {
+  const m = /^\/proc\/(self|\d+)\/fdinfo\/(\d+)$/.exec(path);
+  if (m !== null) {
+    const t = procTask(k, task, m[1] as string);
+    if (t === undefined) return -ENOENT;
+    return fdinfo(t, Number(m[2]));
+  }
+  const f = k.procfs.get(path);
+  if (f === undefined) return -ENOENT;
+  return f.read(task);
+}
+
+/** Writes a /proc/sys file: bytes written or -errno. */
+export function writeProcFile(k: Kernel, task: Task, path: string, text: string): number {
+  const f = k.procfs.get(path);
+  if (f === undefined) return -ENOENT;
+  if (f.write === undefined) return task.uid === 0 ? -EINVAL : -EACCES;
+  return f.write(task, text);
+}
+
+/** Binary files (/sys/kernel/btf/vmlinux): the bytes, or -errno. */
+export function readSysBinary(k: Kernel, path: string): Uint8Array | number {
+  if (path === "/sys/kernel/btf/vmlinux") return k.vmlinux.bytes;
+  return -ENOENT;
+}
+
+/** poll(2) on an fd: the revents mask, or -errno. Files without a poll op are always readable and writable. */
+export function pollFd(task: Task, fd: number): number {
+  const f = task.file(fd);
+  if (f === null) return -EBADF;
+  if (f.target.kind === "link" && f.target.obj.ops.poll !== undefined) return f.target.obj.ops.poll(f.target.obj);
+  // DEFAULT_POLLMASK: EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM.
+  return 0x145;
+}
+
+/** epoll_ctl(EPOLL_CTL_ADD) on an fd: 0, or -EPERM for files without a poll op. */
+export function epollAdd(task: Task, fd: number): number {
+  const f = task.file(fd);
+  if (f === null) return -EBADF;
+  if (f.target.kind === "link") return f.target.obj.ops.poll !== undefined ? 0 : -EPERM;
+  return f.target.kind === "other" ? 0 : -EPERM;
+}

@@ -1,0 +1,113 @@
+/**
+ * @fileoverview `struct bpf_prog` and its lifetime (kernel/bpf/syscall.c:
+ * bpf_prog_put, __bpf_prog_put_rcu; kernel/bpf/core.c bpf_prog_free).
+ *
+ * A loaded program holds references on the maps it uses (`used_maps`). When
+ * its last reference goes its ID is released and, after an RCU grace period,
+ * the maps are put and the engine's prepared code disposed. Programs run only
+ * through the kernel's {@link ProgRunner}: `run` catches a {@link BpfFault},
+ * logs it like a kernel warning and returns 0, so a misbehaving program can
+ * never corrupt the model.
+ *
+ * @see kernel/bpf/syscall.c __bpf_prog_put (v6.18)
+ */
+import { Refcount } from "../refcount.js";
+import { BpfFault } from "./runner.js";
+import type { PreparedProg } from "./runner.js";
+import type { BpfMap } from "../map/core.js";
+import type { Kernel } from "../kernel.js";
+
+/** What BPF_PROG_LOAD recorded about a program. */
+export interface ProgAttrs {
+  readonly prog_type: number;
+  readonly expected_attach_type: number;
+  readonly attach_btf_id: number;
+  readonly attach_btf_obj_id: number;
+  readonly prog_name: string;
+  readonly license: string;
+  readonly gpl_compatible: boolean;
+  readonly prog_flags: number;
+  readonly btf_id: number;
+}
+
+/** A loaded BPF program. */
+export class BpfProg {
+  id = 0;
+  readonly refcnt: Refcount;
+  /** 8-byte tag (bpf_prog_calc_tag: SHA-1 of the instructions with map fds cleared), as hex. */
+  tag = "";
+  /** Instructions after load-time fixups (what GET_INFO's xlated_prog_insns returns). */
+  xlated: Uint8Array = new Uint8Array(0);
+  /** Instructions as the user passed them, with pseudo map fds zeroed (for the tag). */
+  orig: Uint8Array = new Uint8Array(0);
+  /** Maps the program references; each holds one map reference. */
+  readonly usedMaps: BpfMap[] = [];
+  /** The engine's prepared form, made on first run. */
+  prepared: PreparedProg | null = null;
+  /** Completed runs and instructions executed (bpf_prog_stats, always on in the model). */
+  runCnt = 0;
+  insnCnt = 0;
+  /** Faulted runs. */
+  faults = 0;
+  /** Load time in simulated ns (bpf_prog_info.load_time). */
+  loadTime = 0n;
+  /** UID that loaded it. */
+  uid = 0;
+  freed = false;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly attrs: ProgAttrs,
+  ) {
+    this.refcnt = new Refcount(1, `prog ${attrs.prog_name || "(anon)"}`);
+  }
+
+  get type(): number {
+    return this.attrs.prog_type;
+  }
+
+  /** bpf_prog_inc. */
+  inc(): void {
+    this.refcnt.inc();
+  }
+
+  /** bpf_prog_inc_not_zero. */
+  incNotZero(): boolean {
+    return this.refcnt.incNotZero();
+  }
+
+  /** bpf_prog_put: the last reference releases the ID and frees after a grace period. */
+  put(): void {
+    if (!this.refcnt.decAndTest()) return;
+    this.kernel.progIdr.remove(this.id);
+    this.kernel.rcu.call("rcu", `prog ${this.id} free`, () => this.free());
+  }
+
+  private free(): void {
+    for (const m of this.usedMaps) m.put();
+    this.usedMaps.length = 0;
+    this.prepared?.dispose();
+    this.prepared = null;
+    this.freed = true;
+    this.kernel.liveProgs.delete(this);
+  }
+
+  /**
+   * Runs the program with r1 (usually the ctx pointer). A fault is logged to
+   * dmesg and the run returns 0.
+   */
+  run(r1: bigint, r2 = 0n): bigint {
+    const p = (this.prepared ??= this.kernel.runner.prepare(this.kernel.progImage(this), { insnBudget: this.kernel.insnBudget }));
+    try {
+      const r0 = p.run(r1, r2);
+      this.runCnt++;
+      this.insnCnt += p.lastInsnCount;
+      return r0;
+    } catch (e) {
+      if (!(e instanceof BpfFault)) throw e;
+      this.faults++;
+      this.kernel.dmesg.log("warn", `bpf: prog ${this.attrs.prog_name || this.id} (id ${this.id}) faulted at insn ${e.pc}: ${e.message}`);
+      return 0n;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * @fileoverview struct_ops type descriptors (include/linux/bpf.h
+ * `struct bpf_struct_ops` and `struct bpf_struct_ops_desc`).
+ *
+ * A subsystem (TCP congestion control) supplies a {@link StructOpsType}: its
+ * callbacks and the helpers/kfuncs its programs may call. The kernel pairs it
+ * with the layout read from its own BTF (the ops struct and the
+ * `bpf_struct_ops_<name>` value type) into a {@link StructOpsDesc}. The core
+ * never knows about TCP.
+ */
+import type { BpfCallFn } from "../prog/runner.js";
+import type { BpfLink } from "../link/core.js";
+import type { BpfProg } from "../prog/core.js";
+import type { StructOpsKdata } from "./kdata.js";
+
+/** One member of the ops struct, from BTF. */
+export interface StructOpsMember {
+  readonly name: string;
+  /** Index in the struct (what `expected_attach_type` names for a program). */
+  readonly index: number;
+  /** Byte offset inside the ops struct. */
+  readonly offset: number;
+  /** Byte size. */
+  readonly size: number;
+  /** A function pointer (a BPF program can implement it). */
+  readonly isFuncPtr: boolean;
+  /** A `struct module *` member (`owner`): must be zero; the kernel sets it. */
+  readonly isModule: boolean;
+}
+
+/** The struct_ops callbacks a subsystem registers (struct bpf_struct_ops). */
+export interface StructOpsType {
+  /** The ops struct's name, e.g. "tcp_congestion_ops". */
+  readonly name: string;
+  /**
+   * Members a BPF program may implement (the members with a CFI stub). A
+   * program for another function member fails to load with ENOTSUPP
+   * ("attach to unsupported member").
+   */
+  readonly implementable: ReadonlySet<string>;
+  /** check_member: 0 or -errno at program load. */
+  checkMember?(member: StructOpsMember, prog: BpfProg): number;
+  /**
+   * init_member: <0 abort with that errno; >0 member handled (copied to kdata);
+   * 0 generic handling (zero check, or program slot).
+   */
+  initMember(member: StructOpsMember, udata: Uint8Array, kdata: StructOpsKdata): number;
+  /** reg: 0 or -errno. `link` is null for maps without BPF_F_LINK. */
+  reg(kdata: StructOpsKdata, link: BpfLink | null): number;
+  /** unreg: cannot fail. */
+  unreg(kdata: StructOpsKdata, link: BpfLink | null): void;
+  /** update: optional; absent makes LINK_UPDATE fail with EOPNOTSUPP. */
+  update?(newData: StructOpsKdata, oldData: StructOpsKdata, link: BpfLink): number;
+  /** validate: optional; 0 or -errno at update_elem. */
+  validate?(kdata: StructOpsKdata): number;
+  /** get_func_proto: the helper implementation a program for `memberIndex` may call, or null. */
+  getFuncProto(helperId: number, memberIndex: number): BpfCallFn | null;
+  /** Kfuncs by BTF id that this type's programs may call. */
+  readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
+  /** Called when a kdata is created, so the subsystem can attach its adapter. */
+  initKdata?(kdata: StructOpsKdata): void;
+}
+
+/** A registered struct_ops type with its BTF layout (struct bpf_struct_ops_desc). */
+export interface StructOpsDesc {
+  readonly type: StructOpsType;
+  /** BTF id of the ops struct (what a program's attach_btf_id names). */
+  readonly typeId: number;
+  /** BTF id of `struct bpf_struct_ops_<name>` (the map's btf_vmlinux_value_type_id). */
+  readonly valueTypeId: number;
+  /** Size of the value type (the map's value_size). */
+  readonly valueSize: number;
+  /** Offset of `data` (the ops struct) inside the value. */
+  readonly dataOffset: number;
+  /** Size of the ops struct. */
+  readonly dataSize: number;
+  readonly members: readonly StructOpsMember[];
+  /**
+   * Byte ranges of the value (absolute offsets) that are padding holes of the
+   * value type or of the ops struct; they must be zero on update.
+   */
+  readonly holes: readonly { offset: number; size: number }[];
+}

@@ -1,0 +1,218 @@
+/**
+ * @fileoverview BPF_PROG_LOAD (kernel/bpf/syscall.c bpf_prog_load) and the
+ * part of the verifier the model reproduces (kernel/bpf/verifier.c): bytecode
+ * validity, struct_ops attach checks (check_struct_ops_btf_id), map fd
+ * resolution (resolve_pseudo_ldimm64), and which helpers and kfuncs a program
+ * may call. The verifier log gets Linux's messages for these rejections.
+ *
+ * What the model does not prove (termination, register types, bounds) is
+ * enforced at run time instead: every memory access is checked and every run
+ * has an instruction budget.
+ *
+ * @see kernel/bpf/verifier.c check_struct_ops_btf_id (v6.18)
+ */
+import { createHash } from "node:crypto";
+import { E2BIG, EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC, ENOTSUPP, EPERM } from "../uapi/errno.js";
+import { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY } from "../uapi/bpf-enums.js";
+import {
+  BPF_F_ANY_ALIGNMENT, BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ,
+  BPF_F_XDP_HAS_FRAGS, BPF_F_XDP_DEV_BOUND_ONLY, BPF_F_TEST_REG_INVARIANTS,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE,
+} from "../uapi/bpf-flags.js";
+import type { ProgLoadAttrDecoded } from "../uapi/attr-codec.js";
+import { BPF_FUNC_NAMES } from "../uapi/bpf-helpers.js";
+import { BpfDecodeError, decode, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_LDDW } from "../asm/index.js";
+import type { DecodedProg } from "../asm/index.js";
+import { isErr } from "./errptr.js";
+import { BpfProg } from "./prog/core.js";
+import { objNameCpy } from "./names.js";
+import type { Task } from "./task.js";
+
+/** BPF_COMPLEXITY_LIMIT_INSNS. */
+const MAX_INSNS_PRIV = 1_000_000;
+/** BPF_MAXINSNS. */
+const MAX_INSNS_UNPRIV = 4096;
+
+const KNOWN_PROG_FLAGS =
+  BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | BPF_F_TEST_RND_HI32 |
+  BPF_F_XDP_HAS_FRAGS | BPF_F_XDP_DEV_BOUND_ONLY | BPF_F_TEST_REG_INVARIANTS;
+
+/** license_is_gpl_compatible (include/linux/license.h). */
+export function licenseIsGplCompatible(l: string): boolean {
+  return ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"].includes(l);
+}
+
+/** The verifier log of one load: what log_level > 0 asks for. */
+class VerifierLog {
+  private text = "";
+  constructor(private readonly level: number) {}
+  verbose(line: string): void {
+    if (this.level > 0) this.text += line + "\n";
+  }
+  get bytes(): Uint8Array {
+    return new TextEncoder().encode(this.text);
+  }
+}
+
+/** BPF_PROG_LOAD: the program fd or -errno. */
+export function progLoad(task: Task, a: ProgLoadAttrDecoded): number {
+  const k = task.kernel;
+  if (a.prog_flags & ~KNOWN_PROG_FLAGS) return -EINVAL;
+  if (a.prog_token_fd) return -EINVAL;
+  const bpfCap = task.bpfCapable();
+  if (a.insn_cnt === 0 || a.insn_cnt > (bpfCap ? MAX_INSNS_PRIV : MAX_INSNS_UNPRIV)) return -E2BIG;
+  if (a.prog_type !== BPF_PROG_TYPE_SOCKET_FILTER && a.prog_type !== BPF_PROG_TYPE_CGROUP_SKB && !bpfCap) return -EPERM;
+  // bpf_prog_load_check_attach: an attach_btf_id needs a BTF to live in and a type that uses one.
+  if (a.attach_btf_id !== 0) {
+    if (a.attach_btf_id > 0xfffff) return -EINVAL;
+    if (a.prog_type !== BPF_PROG_TYPE_STRUCT_OPS) return -EINVAL;
+  }
+  if (a.prog_type !== BPF_PROG_TYPE_STRUCT_OPS) return -EINVAL; // only struct_ops programs are modelled
+  if (a.attach_btf_obj_fd !== 0) return -EINVAL; // module BTF: not modelled
+  const license = task.mm.readString(a.license, 128);
+  if (license === null) return -EFAULT;
+  const insns = task.mm.read(a.insns, a.insn_cnt * 8);
+  if (insns === null) return -EFAULT;
+  const name = objNameCpy(a.prog_name);
+  if (typeof name !== "string") return name;
+  if (k.failNextAlloc()) return -ENOMEM;
+
+  const prog = new BpfProg(k, {
+    prog_type: a.prog_type,
+    expected_attach_type: a.expected_attach_type,
+    attach_btf_id: a.attach_btf_id,
+    attach_btf_obj_id: k.vmlinux.id,
+    prog_name: name,
+    license,
+    gpl_compatible: licenseIsGplCompatible(license),
+    prog_flags: a.prog_flags,
+    btf_id: 0,
+  });
+  k.liveProgs.add(prog);
+  const log = new VerifierLog(a.log_level);
+  const err = verify(task, prog, insns, log);
+  if (a.log_level > 0 && a.log_buf !== 0n && a.log_size > 0) {
+    const b = log.bytes;
+    const out = new Uint8Array(Math.min(a.log_size, b.length + 1));
+    out.set(b.subarray(0, out.length - 1));
+    task.mm.write(a.log_buf, out);
+  }
+  if (err < 0) {
+    // Not yet visible: no ID. Drop maps the fixups took and forget it.
+    for (const m of prog.usedMaps) m.put();
+    prog.usedMaps.length = 0;
+    k.liveProgs.delete(prog);
+    prog.freed = true;
+    return err;
+  }
+  prog.loadTime = k.now;
+  prog.uid = task.uid;
+  prog.id = k.progIdr.allocCyclic(prog);
+  if (prog.id === 0) {
+    prog.put();
+    return -ENOSPC;
+  }
+  const fd = k.progNewFd(task, prog);
+  if (fd < 0) prog.put();
+  return fd;
+}
+
+function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog): number {
+  const k = task.kernel;
+  let d: DecodedProg;
+  try {
+    d = decode(insns);
+  } catch (e) {
+    if (!(e instanceof BpfDecodeError)) throw e;
+    log.verbose(e.message);
+    return -EINVAL;
+  }
+  const a = prog.attrs;
+  // check_struct_ops_btf_id
+  if (!a.gpl_compatible) {
+    log.verbose("struct ops programs must have a GPL compatible license");
+    return -EINVAL;
+  }
+  if (a.attach_btf_id === 0) return -ENOTSUPP;
+  const desc = k.structOpsByTypeId(a.attach_btf_id);
+  if (desc === undefined) {
+    log.verbose(`attach_btf_id ${a.attach_btf_id} is not a supported struct`);
+    return -ENOTSUPP;
+  }
+  const member = desc.members[a.expected_attach_type];
+  if (member === undefined) {
+    log.verbose(`attach to invalid member idx ${a.expected_attach_type} of struct ${desc.type.name}`);
+    return -EINVAL;
+  }
+  if (!member.isFuncPtr) {
+    log.verbose(`attach to invalid member ${member.name}(@idx ${member.index}) of struct ${desc.type.name}`);
+    return -EINVAL;
+  }
+  if (!desc.type.implementable.has(member.name)) {
+    log.verbose(`attach to unsupported member ${member.name} of struct ${desc.type.name}`);
+    return -ENOTSUPP;
+  }
+  const cm = desc.type.checkMember?.(member, prog) ?? 0;
+  if (cm < 0) {
+    log.verbose(`attach to unsupported member ${member.name} of struct ${desc.type.name}`);
+    return cm;
+  }
+  // resolve_pseudo_ldimm64 and the call checks, on a copy the engines will run.
+  const x = insns.slice();
+  const orig = insns.slice();
+  const dv = new DataView(x.buffer);
+  const image = k.progImage({ attrs: a, xlated: x, id: 0 });
+  for (let pc = 0; pc < d.length; pc++) {
+    const key = d.key[pc] as number;
+    if (key === KEY_LDDW) {
+      const src = d.src[pc] as number;
+      if (src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_VALUE) {
+        const fd = d.imm[pc] as number;
+        const map = k.mapGetFd(task, fd);
+        if (isErr(map)) {
+          log.verbose(`fd ${fd} is not pointing to valid bpf_map`);
+          return map;
+        }
+        prog.usedMaps.push(map);
+        let addr = map.addr;
+        if (src === BPF_PSEUDO_MAP_VALUE) {
+          const off = d.imm2[pc] as number;
+          if (map.type !== BPF_MAP_TYPE_ARRAY || off < 0 || off >= map.attrs.value_size) {
+            log.verbose(`invalid access to map value pointer, value_size=${map.attrs.value_size} off=${off}`);
+            return -EINVAL;
+          }
+          addr = (map.priv as { base: number }).base + off;
+        }
+        // The kernel stores the map's address; the tag hashes the insns with the fd cleared.
+        dv.setInt32(pc * 8 + 4, addr | 0, true);
+        dv.setInt32(pc * 8 + 12, 0, true);
+        orig.fill(0, pc * 8 + 4, pc * 8 + 8);
+        orig.fill(0, pc * 8 + 12, pc * 8 + 16);
+      } else if (src !== 0) {
+        log.verbose(`unsupported pseudo ld_imm64 src_reg ${src}`);
+        return -EINVAL;
+      }
+    } else if (key === KEY_CALL_HELPER) {
+      const id = d.imm[pc] as number;
+      if (!image.helpers.has(id)) {
+        const fname = BPF_FUNC_NAMES.get(id);
+        log.verbose(fname === undefined ? `invalid func unknown#${id}` : `program of this type cannot use helper bpf_${fname}#${id}`);
+        return -EINVAL;
+      }
+    } else if (key === KEY_CALL_KFUNC) {
+      const id = d.imm[pc] as number;
+      if (d.off[pc] !== 0) {
+        log.verbose("module kfuncs are not supported");
+        return -EINVAL;
+      }
+      if (!image.kfuncs.has(id)) {
+        log.verbose(`calling kernel function btf_id ${id} is not allowed`);
+        return -EACCES;
+      }
+    }
+  }
+  prog.xlated = x;
+  prog.orig = orig;
+  prog.tag = createHash("sha1").update(orig).digest("hex").slice(0, 16);
+  return 0;
+}

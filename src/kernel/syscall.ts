@@ -1,0 +1,165 @@
+/**
+ * @fileoverview The bpf(2) entry of the emulated kernel (kernel/bpf/syscall.c
+ * __sys_bpf): attr size and tail checks, the per-command CHECK_ATTR, and the
+ * dispatch to each command. Returns what the syscall returns: an fd or 0 on
+ * success, a negative errno on failure.
+ *
+ * The attr arrives as the bytes the process passed, pointers inside being
+ * addresses in the process's {@link UserMemory}; so the same bytes could go to
+ * the real kernel unchanged.
+ *
+ * @see kernel/bpf/syscall.c __sys_bpf (v6.18)
+ */
+import { E2BIG, EBADF, EINVAL, EOPNOTSUPP } from "../uapi/errno.js";
+import * as C from "../uapi/bpf-enums.js";
+import { BPF_F_REPLACE } from "../uapi/bpf-flags.js";
+import { BPF_ATTR_SIZE } from "../uapi/attr-layout.js";
+import { checkAttr } from "../uapi/attr-last-field.js";
+import { decodeAttr } from "../uapi/attr-codec.js";
+import { isErr } from "./errptr.js";
+import { mapCreate, mapDeleteElem, mapFreeze, mapGetNextKey, mapLookupElem, mapUpdateElem } from "./sys-map.js";
+import { progLoad } from "./sys-prog.js";
+import { btfLoad, getFdById, getNextId, objGet, objGetInfoByFd, objPin } from "./sys-obj.js";
+import { structOpsLinkCreate } from "./link/struct-ops-link.js";
+import type { BpfMap } from "./map/core.js";
+import type { Task } from "./task.js";
+
+const PAGE_SIZE = 4096;
+
+/** Commands the model serves. */
+const SERVED = new Set<number>([
+  C.BPF_MAP_CREATE, C.BPF_MAP_LOOKUP_ELEM, C.BPF_MAP_UPDATE_ELEM, C.BPF_MAP_DELETE_ELEM, C.BPF_MAP_GET_NEXT_KEY,
+  C.BPF_PROG_LOAD, C.BPF_OBJ_PIN, C.BPF_OBJ_GET, C.BPF_PROG_GET_NEXT_ID, C.BPF_MAP_GET_NEXT_ID, C.BPF_PROG_GET_FD_BY_ID,
+  C.BPF_MAP_GET_FD_BY_ID, C.BPF_OBJ_GET_INFO_BY_FD, C.BPF_BTF_LOAD, C.BPF_BTF_GET_FD_BY_ID, C.BPF_MAP_FREEZE,
+  C.BPF_BTF_GET_NEXT_ID, C.BPF_LINK_CREATE, C.BPF_LINK_UPDATE, C.BPF_LINK_GET_FD_BY_ID, C.BPF_LINK_GET_NEXT_ID, C.BPF_LINK_DETACH,
+]);
+
+/**
+ * bpf(cmd, attr, size). `uattr` is the caller's attr (its length is `size`);
+ * output fields the kernel writes into the attr (next_id, info_len) are
+ * written back into `uattr`.
+ */
+export function sysBpf(task: Task, cmd: number, uattr: Uint8Array): number {
+  // bpf_check_uarg_tail_zero on the attr itself.
+  if (uattr.length > PAGE_SIZE) return -E2BIG;
+  for (let i = BPF_ATTR_SIZE; i < uattr.length; i++) if (uattr[i] !== 0) return -E2BIG;
+  const attr = new Uint8Array(BPF_ATTR_SIZE);
+  attr.set(uattr.subarray(0, Math.min(uattr.length, BPF_ATTR_SIZE)));
+  if (!SERVED.has(cmd)) return -EINVAL;
+  if (checkAttr(cmd, attr)) return -EINVAL;
+  const r = dispatch(task, cmd, attr);
+  // Copy back what the kernel wrote into its attr copy (put_user on uattr).
+  uattr.set(attr.subarray(0, Math.min(uattr.length, BPF_ATTR_SIZE)));
+  return r;
+}
+
+function dispatch(task: Task, cmd: number, attr: Uint8Array): number {
+  const k = task.kernel;
+  switch (cmd) {
+    case C.BPF_MAP_CREATE:
+      return mapCreate(task, decodeAttr(C.BPF_MAP_CREATE, attr));
+    case C.BPF_MAP_LOOKUP_ELEM:
+      return mapLookupElem(task, decodeAttr(C.BPF_MAP_LOOKUP_ELEM, attr));
+    case C.BPF_MAP_UPDATE_ELEM:
+      return mapUpdateElem(task, decodeAttr(C.BPF_MAP_UPDATE_ELEM, attr));
+    case C.BPF_MAP_DELETE_ELEM:
+      return mapDeleteElem(task, decodeAttr(C.BPF_MAP_DELETE_ELEM, attr));
+    case C.BPF_MAP_GET_NEXT_KEY:
+      return mapGetNextKey(task, decodeAttr(C.BPF_MAP_GET_NEXT_KEY, attr));
+    case C.BPF_MAP_FREEZE:
+      return mapFreeze(task, decodeAttr(C.BPF_MAP_FREEZE, attr));
+    case C.BPF_PROG_LOAD:
+      return progLoad(task, decodeAttr(C.BPF_PROG_LOAD, attr));
+    case C.BPF_OBJ_PIN:
+      return objPin(task, decodeAttr(C.BPF_OBJ_PIN, attr));
+    case C.BPF_OBJ_GET:
+      return objGet(task, decodeAttr(C.BPF_OBJ_GET, attr));
+    case C.BPF_PROG_GET_NEXT_ID:
+      return getNextId(task, decodeAttr(C.BPF_PROG_GET_NEXT_ID, attr), k.progIdr, attr);
+    case C.BPF_MAP_GET_NEXT_ID:
+      return getNextId(task, decodeAttr(C.BPF_MAP_GET_NEXT_ID, attr), k.mapIdr, attr);
+    case C.BPF_LINK_GET_NEXT_ID:
+      return getNextId(task, decodeAttr(C.BPF_LINK_GET_NEXT_ID, attr), k.linkIdr, attr);
+    case C.BPF_BTF_GET_NEXT_ID:
+      return getNextId(task, decodeAttr(C.BPF_BTF_GET_NEXT_ID, attr), k.btfIdr, attr);
+    case C.BPF_MAP_GET_FD_BY_ID:
+      return getFdById(task, "map", decodeAttr(C.BPF_MAP_GET_FD_BY_ID, attr));
+    case C.BPF_PROG_GET_FD_BY_ID:
+      return getFdById(task, "prog", decodeAttr(C.BPF_PROG_GET_FD_BY_ID, attr));
+    case C.BPF_LINK_GET_FD_BY_ID:
+      return getFdById(task, "link", decodeAttr(C.BPF_LINK_GET_FD_BY_ID, attr));
+    case C.BPF_BTF_GET_FD_BY_ID:
+      return getFdById(task, "btf", decodeAttr(C.BPF_BTF_GET_FD_BY_ID, attr));
+    case C.BPF_OBJ_GET_INFO_BY_FD:
+      return objGetInfoByFd(task, decodeAttr(C.BPF_OBJ_GET_INFO_BY_FD, attr), attr);
+    case C.BPF_BTF_LOAD:
+      return btfLoad(task, decodeAttr(C.BPF_BTF_LOAD, attr));
+    case C.BPF_LINK_CREATE:
+      return linkCreate(task, decodeAttr(C.BPF_LINK_CREATE, attr));
+    case C.BPF_LINK_UPDATE:
+      return linkUpdate(task, decodeAttr(C.BPF_LINK_UPDATE, attr));
+    case C.BPF_LINK_DETACH:
+      return linkDetach(task, decodeAttr(C.BPF_LINK_DETACH, attr));
+    default:
+      return -EINVAL;
+  }
+}
+
+/** BPF_LINK_CREATE: only the struct_ops path is modelled. */
+function linkCreate(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LINK_CREATE>>): number {
+  if (a.attach_type === C.BPF_STRUCT_OPS) return structOpsLinkCreate(task, a.prog_fd, a.attach_type);
+  const prog = task.kernel.progGetFd(task, a.prog_fd);
+  if (isErr(prog)) return prog;
+  // No other link type is modelled; Linux rejects a program/attach-type mismatch with EINVAL.
+  prog.put();
+  return -EINVAL;
+}
+
+/** BPF_LINK_UPDATE (link_update, link_update_map). */
+function linkUpdate(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LINK_UPDATE>>): number {
+  const k = task.kernel;
+  if (a.flags & ~BPF_F_REPLACE) return -EINVAL;
+  const link = k.linkGetFd(task, a.link_fd);
+  if (isErr(link)) return link;
+  try {
+    if (link.ops.updateMap === undefined) {
+      // Program links: the model has none, but resolve the program as Linux does.
+      const p = k.progGetFd(task, a.new_prog_fd);
+      if (isErr(p)) return p;
+      p.put();
+      return -EINVAL;
+    }
+    const newMap = k.mapGetFd(task, a.new_prog_fd);
+    if (isErr(newMap)) return newMap;
+    let oldMap: BpfMap | null = null;
+    try {
+      if (a.flags & BPF_F_REPLACE) {
+        const o = k.mapGetFd(task, a.old_prog_fd);
+        if (isErr(o)) return o;
+        oldMap = o;
+      } else if (a.old_prog_fd !== 0) {
+        return -EINVAL;
+      }
+      return link.ops.updateMap(link, newMap, oldMap);
+    } finally {
+      oldMap?.put();
+      newMap.put();
+    }
+  } finally {
+    link.put();
+  }
+}
+
+/** BPF_LINK_DETACH. */
+function linkDetach(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LINK_DETACH>>): number {
+  const link = task.kernel.linkGetFd(task, a.link_fd);
+  if (isErr(link)) return link;
+  const r = link.ops.detach?.(link) ?? -EOPNOTSUPP;
+  link.put();
+  return r;
+}
+
+/** close(2) on a task's fd: 0 or -EBADF. */
+export function sysClose(task: Task, fd: number): number {
+  return task.file(fd) === null ? -EBADF : task.close(fd);
+}

@@ -1,0 +1,136 @@
+/**
+ * @fileoverview A struct_ops map's kdata seen as a TcpCongestionOps: each
+ * hook the map implements runs its BPF program with the `BPF_PROG` context
+ * (an array of u64 arguments) in the kernel's memory.
+ *
+ * The struct_ops trampoline of Linux (kernel/bpf/bpf_struct_ops.c,
+ * arch_prepare_bpf_trampoline) stores the hook's arguments into a u64 array
+ * and passes its address as r1; this adapter does the same. Contexts nest
+ * (bpf_setsockopt from init runs another CA's init), so each nesting depth
+ * has its own argument area.
+ */
+import { PERM_READ } from "../../kernel/mem/memory.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import type { StructOpsKdata } from "../../kernel/struct-ops/kdata.js";
+import type { AckSample, RateSample, TcpCaSock, TcpCongestionOps } from "./ca-types.js";
+
+/** Offsets of `name` and `flags` in tcp_congestion_ops, from BTF. */
+export interface TcpOpsLayout {
+  readonly name: number;
+  readonly flags: number;
+  /** struct rate_sample field offsets by name, and its size. */
+  readonly rateSample: { readonly size: number; readonly fields: Readonly<Record<string, { offset: number; size: number }>> };
+}
+
+const MAX_DEPTH = 8;
+
+/** Argument areas for nested struct_ops calls. */
+export class HookFrames {
+  private readonly ctx: number[] = [];
+  private readonly scratch: number[] = [];
+  private depth = 0;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly rsSize: number,
+  ) {}
+
+  private area(i: number): { ctx: number; scratch: number } {
+    if (this.ctx[i] === undefined) {
+      this.ctx[i] = this.kernel.mem.alloc(8 * 6, PERM_READ);
+      this.scratch[i] = this.kernel.mem.alloc(Math.max(16, this.rsSize), PERM_READ);
+    }
+    return { ctx: this.ctx[i] as number, scratch: this.scratch[i] as number };
+  }
+
+  /** Runs `fn` with an argument area for this nesting depth. */
+  with<T>(fn: (ctx: number, scratch: number) => T): T {
+    if (this.depth >= MAX_DEPTH) throw new RangeError("struct_ops hooks nested too deep");
+    const a = this.area(this.depth++);
+    try {
+      return fn(a.ctx, a.scratch);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Frees the areas (kernel teardown and leak accounting). */
+  dispose(): void {
+    for (const a of [...this.ctx, ...this.scratch]) this.kernel.mem.free(a);
+    this.ctx.length = 0;
+    this.scratch.length = 0;
+  }
+}
+
+function cstr(b: Uint8Array): string {
+  const end = b.indexOf(0);
+  return new TextDecoder().decode(b.subarray(0, end < 0 ? b.length : end));
+}
+
+/**
+ * Builds the TcpCongestionOps of a struct_ops kdata. Name and flags are read
+ * from kdata when the ops are made (after init_member filled them).
+ */
+export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsLayout, frames: HookFrames): TcpCongestionOps {
+  const dv = new DataView(kdata.data.buffer, kdata.data.byteOffset);
+  const name = cstr(kdata.data.subarray(layout.name, layout.name + 16));
+  const ops: TcpCongestionOps = { name, flags: dv.getUint32(layout.flags, true), key: 0 };
+  const mem = kernel.mem;
+
+  const call = (member: string, args: (ctx: number, scratch: number) => void): bigint | undefined => {
+    const prog = kdata.prog(member);
+    if (prog === null) return undefined;
+    return frames.with((ctx, scratch) => {
+      args(ctx, scratch);
+      return prog.run(BigInt(ctx));
+    });
+  };
+  const set = (ctx: number, i: number, v: number | bigint): void => mem.dv.setBigUint64(ctx + 8 * i, BigInt.asUintN(64, BigInt(v)), true);
+  const has = (m: string): boolean => kdata.prog(m) !== null;
+
+  if (has("ssthresh")) ops.ssthresh = (sk) => Number(BigInt.asUintN(32, call("ssthresh", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("cong_avoid"))
+    ops.cong_avoid = (sk, ack, acked) => {
+      call("cong_avoid", (c) => (set(c, 0, sk.addr), set(c, 1, ack >>> 0), set(c, 2, acked >>> 0)));
+    };
+  if (has("set_state")) ops.set_state = (sk, s) => void call("set_state", (c) => (set(c, 0, sk.addr), set(c, 1, s & 0xff)));
+  if (has("cwnd_event")) ops.cwnd_event = (sk, ev) => void call("cwnd_event", (c) => (set(c, 0, sk.addr), set(c, 1, ev >>> 0)));
+  if (has("in_ack_event")) ops.in_ack_event = (sk, f) => void call("in_ack_event", (c) => (set(c, 0, sk.addr), set(c, 1, f >>> 0)));
+  if (has("pkts_acked"))
+    ops.pkts_acked = (sk: TcpCaSock, s: AckSample) =>
+      void call("pkts_acked", (c, scratch) => {
+        mem.dv.setUint32(scratch, s.pkts_acked >>> 0, true);
+        mem.dv.setInt32(scratch + 4, s.rtt_us | 0, true);
+        mem.dv.setUint32(scratch + 8, s.in_flight >>> 0, true);
+        set(c, 0, sk.addr);
+        set(c, 1, scratch);
+      });
+  if (has("min_tso_segs")) ops.min_tso_segs = (sk) => Number(BigInt.asUintN(32, call("min_tso_segs", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("cong_control"))
+    ops.cong_control = (sk, ack, flag, rs: RateSample) =>
+      void call("cong_control", (c, scratch) => {
+        writeRateSample(mem.dv, scratch, layout.rateSample, rs);
+        set(c, 0, sk.addr);
+        set(c, 1, ack >>> 0);
+        set(c, 2, flag | 0);
+        set(c, 3, scratch);
+      });
+  if (has("undo_cwnd")) ops.undo_cwnd = (sk) => Number(BigInt.asUintN(32, call("undo_cwnd", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("sndbuf_expand")) ops.sndbuf_expand = (sk) => Number(BigInt.asUintN(32, call("sndbuf_expand", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("init")) ops.init = (sk) => void call("init", (c) => set(c, 0, sk.addr));
+  if (has("release")) ops.release = (sk) => void call("release", (c) => set(c, 0, sk.addr));
+  return ops;
+}
+
+function writeRateSample(dv: DataView, at: number, rs: TcpOpsLayout["rateSample"], v: RateSample): void {
+  new Uint8Array(dv.buffer, at, rs.size).fill(0);
+  for (const [k, f] of Object.entries(rs.fields)) {
+    const raw = (v as unknown as Record<string, number | bigint | boolean>)[k];
+    if (raw === undefined) continue;
+    const n = typeof raw === "boolean" ? (raw ? 1 : 0) : raw;
+    if (f.size === 8) dv.setBigUint64(at + f.offset, BigInt.asUintN(64, BigInt(n)), true);
+    else if (f.size === 4) dv.setUint32(at + f.offset, Number(n) >>> 0, true);
+    else if (f.size === 1) dv.setUint8(at + f.offset, Number(n) & 0xff);
+    else if (f.size === 2) dv.setUint16(at + f.offset, Number(n) & 0xffff, true);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * @fileoverview Helpers and kfuncs a BPF congestion control calls
+ * (net/ipv4/bpf_tcp_ca.c, net/core/filter.c bpf_sk_setsockopt,
+ * net/core/bpf_sk_storage.c), over the model's sockets.
+ *
+ * bpf_setsockopt(TCP_CONGESTION) switches the socket's CA from inside a hook;
+ * a second switch while one is in progress (init → setsockopt → init → ...)
+ * fails with EBUSY, as `bpf_chg_cc_inprogress` makes it in Linux.
+ */
+import { EBUSY, EFAULT, EINVAL, ENOPROTOOPT, ENOTSUPP } from "../../uapi/errno.js";
+import {
+  BPF_FUNC_getsockopt,
+  BPF_FUNC_setsockopt,
+  BPF_FUNC_sk_storage_delete,
+  BPF_FUNC_sk_storage_get,
+  BPF_FUNC_tcp_send_ack,
+} from "../../uapi/bpf-helpers.js";
+import { BPF_MAP_TYPE_SK_STORAGE } from "../../uapi/bpf-enums.js";
+import { PERM_READ, PERM_WRITE } from "../../kernel/mem/memory.js";
+import { errU64, mapOfPtr } from "../../kernel/helpers/base.js";
+import { skStorageDelete, skStorageGet } from "../../kernel/map/sk-storage.js";
+import type { BpfCallFn } from "../../kernel/prog/runner.js";
+import type { TcpCc } from "./subsystem.js";
+import type { TcpSock } from "./sock.js";
+import { TCP_CA_NAME_MAX } from "./ca-types.js";
+import type { TcpCaSock } from "./ca-types.js";
+import { tcp_cong_avoid_ai, tcp_reno_cong_avoid, tcp_reno_ssthresh, tcp_reno_undo_cwnd, tcp_slow_start } from "./tcp-cong.js";
+
+export const SOL_SOCKET = 1;
+export const SOL_TCP = 6;
+export const TCP_CONGESTION = 13;
+export const SO_MAX_PACING_RATE = 47;
+export const TCP_BPF_IW = 1001;
+export const TCP_BPF_SNDCWND_CLAMP = 1002;
+
+/** The TCP helpers a CC program may call, by helper id. */
+export function makeTcpHelpers(tcc: TcpCc): Map<number, BpfCallFn> {
+  const k = tcc.kernel;
+  const sockOf = (p: bigint): TcpSock | undefined => tcc.sockAt(Number(p));
+  const ok = (a: bigint, n: number, perm: number): boolean => a < 2n ** 32n && k.mem.canAccess(Number(a), n, perm);
+  const h = new Map<number, BpfCallFn>();
+
+  h.set(BPF_FUNC_setsockopt, (skp, level, optname, optval, optlen) => {
+    const sk = sockOf(skp);
+    const len = Number(optlen);
+    if (sk === undefined) return errU64(EINVAL);
+    if (len < 0 || len > 256 || (len > 0 && !ok(optval, len, PERM_READ))) return errU64(EFAULT);
+    const bytes = k.mem.u8.slice(Number(optval), Number(optval) + len);
+    if (level === BigInt(SOL_TCP) && optname === BigInt(TCP_CONGESTION)) {
+      const end = bytes.indexOf(0);
+      const name = new TextDecoder().decode(bytes.subarray(0, Math.min(end < 0 ? len : end, TCP_CA_NAME_MAX - 1)));
+      // "cdg" keeps a pointer in icsk_ca_priv; BPF may not switch to it.
+      if ("cdg".startsWith(name) && name.length > 0 && len <= 3) return errU64(ENOTSUPP);
+      if (sk.bpfChgCcInprogress) return errU64(EBUSY);
+      sk.bpfChgCcInprogress = true;
+      try {
+        return BigInt.asUintN(64, BigInt(tcc.setCongestionControl(sk, name, { capNetAdmin: true })));
+      } finally {
+        sk.bpfChgCcInprogress = false;
+      }
+    }
+    const dv = new DataView(bytes.buffer);
+    if (level === BigInt(SOL_TCP) && optname === BigInt(TCP_BPF_SNDCWND_CLAMP)) {
+      if (len !== 4) return errU64(EINVAL);
+      const v = dv.getInt32(0, true);
+      if (v <= 0) return errU64(EINVAL);
+      sk.snd_cwnd_clamp = v;
+      sk.snd_cwnd = Math.min(sk.snd_cwnd, v);
+      return 0n;
+    }
+    if (level === BigInt(SOL_TCP) && optname === BigInt(TCP_BPF_IW)) {
+      if (len !== 4) return errU64(EINVAL);
+      const v = dv.getInt32(0, true);
+      // Only before any data was sent (tp->data_segs_out == 0 in Linux).
+      if (v <= 0 || sk.packets_out !== 0) return errU64(EINVAL);
+      sk.snd_cwnd = v;
+      return 0n;
+    }
+    if (level === BigInt(SOL_SOCKET) && optname === BigInt(SO_MAX_PACING_RATE)) {
+      if (len !== 4 && len !== 8) return errU64(EINVAL);
+      return 0n;
+    }
+    return errU64(level === BigInt(SOL_TCP) || level === BigInt(SOL_SOCKET) ? EINVAL : ENOPROTOOPT);
+  });
+
+  h.set(BPF_FUNC_getsockopt, (skp, level, optname, optval, optlen) => {
+    const sk = sockOf(skp);
+    const len = Number(optlen);
+    if (sk === undefined) return errU64(EINVAL);
+    if (len < 0 || len > 256 || (len > 0 && !ok(optval, len, PERM_WRITE))) return errU64(EFAULT);
+    if (level === BigInt(SOL_TCP) && optname === BigInt(TCP_CONGESTION)) {
+      const out = new Uint8Array(len);
+      out.set(new TextEncoder().encode(sk.ca.name).subarray(0, Math.min(len, TCP_CA_NAME_MAX)));
+      k.mem.u8.set(out, Number(optval));
+      return 0n;
+    }
+    // Unsupported options zero the buffer and fail, as _bpf_getsockopt does.
+    if (len > 0) k.mem.u8.fill(0, Number(optval), Number(optval) + len);
+    return errU64(EINVAL);
+  });
+
+  h.set(BPF_FUNC_tcp_send_ack, (skp) => {
+    const sk = sockOf(skp);
+    if (sk === undefined) return errU64(EINVAL);
+    tcc.onSendAck?.(sk);
+    return 0n;
+  });
+
+  h.set(BPF_FUNC_sk_storage_get, (m, skp, value, flags) => {
+    const map = mapOfPtr(k, m);
+    const sk = sockOf(skp);
+    if (map === undefined || map.type !== BPF_MAP_TYPE_SK_STORAGE || sk === undefined) return 0n;
+    if (value !== 0n && !ok(value, map.attrs.value_size, PERM_READ)) return 0n;
+    return BigInt(skStorageGet(map, sk, Number(value), Number(flags)));
+  });
+
+  h.set(BPF_FUNC_sk_storage_delete, (m, skp) => {
+    const map = mapOfPtr(k, m);
+    const sk = sockOf(skp);
+    if (map === undefined || map.type !== BPF_MAP_TYPE_SK_STORAGE || sk === undefined) return errU64(EINVAL);
+    return BigInt.asUintN(64, BigInt(skStorageDelete(map, sk)));
+  });
+  return h;
+}
+
+/**
+ * The TCP kfuncs by BTF id (bpf_tcp_ca_check_kfunc_ids): the reno helpers
+ * and, when built-in cubic is present, the cubictcp_* hooks it exports.
+ */
+export function makeTcpKfuncs(tcc: TcpCc, btfIdOf: (name: string) => number | undefined): Map<number, BpfCallFn> {
+  const out = new Map<number, BpfCallFn>();
+  const sk = (p: bigint): TcpCaSock => {
+    const s = tcc.sockAt(Number(p));
+    // A kfunc receives only trusted socket pointers; the verifier guarantees it in Linux.
+    if (s === undefined) throw new RangeError(`kfunc called with a pointer that is not a socket: ${p}`);
+    return s;
+  };
+  const u32 = (v: bigint): number => Number(BigInt.asUintN(32, v));
+  const add = (name: string, fn: BpfCallFn): void => {
+    const id = btfIdOf(name);
+    if (id !== undefined) out.set(id, fn);
+  };
+  add("tcp_slow_start", (tp, acked) => BigInt(tcp_slow_start(sk(tp), u32(acked))));
+  add("tcp_cong_avoid_ai", (tp, w, acked) => (tcp_cong_avoid_ai(sk(tp), u32(w), u32(acked)), 0n));
+  add("tcp_reno_ssthresh", (s) => BigInt(tcp_reno_ssthresh(sk(s))));
+  add("tcp_reno_cong_avoid", (s, ack, acked) => (tcp_reno_cong_avoid(sk(s), u32(ack), u32(acked)), 0n));
+  add("tcp_reno_undo_cwnd", (s) => BigInt(tcp_reno_undo_cwnd(sk(s))));
+  const cubic = tcc.registry.find("cubic");
+  if (cubic !== undefined) {
+    add("cubictcp_init", (s) => (cubic.init?.(sk(s)), 0n));
+    add("cubictcp_recalc_ssthresh", (s) => BigInt(cubic.ssthresh?.(sk(s)) ?? 0));
+    add("cubictcp_cong_avoid", (s, ack, acked) => (cubic.cong_avoid?.(sk(s), u32(ack), u32(acked)), 0n));
+    add("cubictcp_state", (s, st) => (cubic.set_state?.(sk(s), Number(st & 0xffn)), 0n));
+    add("cubictcp_cwnd_event", (s, ev) => (cubic.cwnd_event?.(sk(s), u32(ev)), 0n));
+    add("cubictcp_acked", (s, sample) => {
+      const a = Number(sample);
+      if (!tcc.kernel.mem.canAccess(a, 12, PERM_READ)) return errU64(EFAULT);
+      const dv = tcc.kernel.mem.dv;
+      cubic.pkts_acked?.(sk(s), { pkts_acked: dv.getUint32(a, true), rtt_us: dv.getInt32(a + 4, true), in_flight: dv.getUint32(a + 8, true) });
+      return 0n;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * @fileoverview Where the TCP socket fields live in the model's memory: byte
+ * offsets inside `struct tcp_sock`, derived from the model's own BTF so that a
+ * BPF program (through CO-RE) and the TypeScript side agree to the byte.
+ */
+
+/** u32 fields of tcp_sock a congestion control reads or writes, by Linux name. */
+export const TCP_SOCK_U32_FIELDS = [
+  "snd_cwnd",
+  "snd_ssthresh",
+  "snd_cwnd_cnt",
+  "snd_cwnd_clamp",
+  "prior_cwnd",
+  "prior_ssthresh",
+  "snd_una",
+  "snd_nxt",
+  "srtt_us",
+  "mss_cache",
+  "packets_out",
+  "sacked_out",
+  "lost_out",
+  "retrans_out",
+  "delivered",
+  "delivered_ce",
+  "max_packets_out",
+] as const;
+
+/** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
+export type TcpSockU32Field = (typeof TCP_SOCK_U32_FIELDS)[number];
+
+/** Offsets and sizes the socket accessors use. */
+export interface TcpSockLayout {
+  /** sizeof(struct tcp_sock). */
+  readonly size: number;
+  readonly u32: Readonly<Record<TcpSockU32Field, number>>;
+  /** tcp_sock.tcp_mstamp (u64). */
+  readonly tcp_mstamp: number;
+  /** tcp_sock.is_cwnd_limited: byte offset and bit (a 1-bit bitfield or a u8). */
+  readonly is_cwnd_limited: { readonly byte: number; readonly bit: number; readonly bits: number };
+  /** inet_connection_sock.icsk_ca_state: byte offset, bit offset and width (5). */
+  readonly icsk_ca_state: { readonly byte: number; readonly bit: number; readonly bits: number };
+  /** inet_connection_sock.icsk_ca_priv. */
+  readonly icsk_ca_priv: number;
+  /** sock.sk_pacing_rate (unsigned long). */
+  readonly sk_pacing_rate: number;
+  /** Byte ranges a BPF congestion control may write (granule aligned). */
+  readonly writable: readonly { readonly offset: number; readonly size: number }[];
+}

@@ -1,0 +1,176 @@
+/**
+ * @fileoverview A TCP socket of the emulated kernel, as congestion control
+ * sees it: a `struct tcp_sock` in the kernel's shared memory, readable by BPF
+ * programs and writable only where Linux lets a BPF congestion control write
+ * (bpf_tcp_ca_btf_struct_access), plus the socket's hold on its CA ops.
+ *
+ * The accessors read and write the very bytes a BPF program sees; nothing is
+ * copied at the hook boundary. `icsk_ca_ops` is the algorithm the socket runs;
+ * the socket holds a reference on it (for a BPF CA, a reference on its
+ * struct_ops map), so unregistering or replacing the name never changes the
+ * algorithm of an existing socket.
+ *
+ * @see net/ipv4/tcp_cong.c tcp_assign_congestion_control (v6.18)
+ */
+import { PERM_READ, PERM_RW } from "../../kernel/mem/memory.js";
+import type { KernelMemory } from "../../kernel/mem/memory.js";
+import type { BpfMap } from "../../kernel/map/core.js";
+import { ICSK_CA_PRIV_SIZE, TCP_INFINITE_SSTHRESH } from "./ca-types.js";
+import type { TcpCaSock, TcpCongestionOps } from "./ca-types.js";
+import type { TcpSockLayout, TcpSockU32Field } from "./sock-layout.js";
+
+/** TCP states the model distinguishes (include/net/tcp_states.h). */
+export const TCP_ESTABLISHED = 1;
+export const TCP_CLOSE = 7;
+export const TCP_LISTEN = 10;
+
+/** TCP_INIT_CWND (include/net/tcp.h). */
+export const TCP_INIT_CWND = 10;
+/** TCP_MSS_DEFAULT. */
+export const TCP_MSS_DEFAULT = 536;
+
+function defineU32(proto: object, name: TcpSockU32Field): void {
+  Object.defineProperty(proto, name, {
+    get(this: TcpSock) {
+      return this.mem.dv.getUint32(this.addr + this.layout.u32[name], true);
+    },
+    set(this: TcpSock, v: number) {
+      this.mem.dv.setUint32(this.addr + this.layout.u32[name], v >>> 0, true);
+    },
+    enumerable: true,
+  });
+}
+
+/** A socket's tcp_sock in kernel memory with its congestion-control state. */
+export class TcpSock implements TcpCaSock {
+  declare snd_cwnd: number;
+  declare snd_ssthresh: number;
+  declare snd_cwnd_cnt: number;
+  declare snd_cwnd_clamp: number;
+  declare prior_cwnd: number;
+  declare prior_ssthresh: number;
+  declare snd_una: number;
+  declare snd_nxt: number;
+  declare srtt_us: number;
+  declare mss_cache: number;
+  declare packets_out: number;
+  declare sacked_out: number;
+  declare lost_out: number;
+  declare retrans_out: number;
+  declare delivered: number;
+  declare delivered_ce: number;
+  declare max_packets_out: number;
+
+  /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
+  ca: TcpCongestionOps;
+  /** icsk_ca_initialized: init() ran for the current ops. */
+  caInitialized = false;
+  /** icsk_ca_setsockopt: the CA was chosen with setsockopt. */
+  caSetsockopt = false;
+  /** icsk_ca_dst_locked: the route locked the CA (setsockopt then EPERM). */
+  caDstLocked = false;
+  /** tcp_sock.bpf_chg_cc_inprogress: guards bpf_setsockopt(TCP_CONGESTION) re-entry. */
+  bpfChgCcInprogress = false;
+  /** sk_state. */
+  state = TCP_CLOSE;
+  /** bpf_sk_storage of this socket: map → value address. */
+  readonly bpfStorage = new Map<BpfMap, number>();
+  /** Set when the socket is closed. */
+  closed = false;
+  private caPrivView: DataView;
+
+  constructor(
+    readonly mem: KernelMemory,
+    readonly layout: TcpSockLayout,
+    readonly addr: number,
+    ca: TcpCongestionOps,
+    private readonly clock: { readonly jiffies32: number },
+  ) {
+    this.ca = ca;
+    this.caPrivView = new DataView(mem.memory.buffer, addr + layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
+  }
+
+  /**
+   * Allocates a tcp_sock in `mem`: readable by programs, writable where Linux
+   * allows, initialised as tcp_init_sock does. Returns null when memory is out.
+   */
+  static alloc(mem: KernelMemory, layout: TcpSockLayout, ca: TcpCongestionOps, clock: { readonly jiffies32: number }): TcpSock | null {
+    const addr = mem.alloc(layout.size, PERM_READ);
+    if (addr === 0) return null;
+    for (const r of layout.writable) mem.protect(addr + r.offset, r.size, PERM_RW);
+    const sk = new TcpSock(mem, layout, addr, ca, clock);
+    sk.snd_cwnd = TCP_INIT_CWND;
+    sk.snd_ssthresh = TCP_INFINITE_SSTHRESH;
+    sk.snd_cwnd_clamp = 0xffffffff;
+    sk.mss_cache = TCP_MSS_DEFAULT;
+    return sk;
+  }
+
+  /** icsk_ca_priv as a view that follows memory growth (a grown memory has a new buffer). */
+  get caPriv(): DataView {
+    if (this.caPrivView.buffer !== this.mem.memory.buffer) {
+      this.caPrivView = new DataView(this.mem.memory.buffer, this.addr + this.layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
+    }
+    return this.caPrivView;
+  }
+
+  /** Zeroes icsk_ca_priv (done whenever the CA changes). */
+  clearCaPriv(): void {
+    this.mem.u8.fill(0, this.addr + this.layout.icsk_ca_priv, this.addr + this.layout.icsk_ca_priv + ICSK_CA_PRIV_SIZE);
+  }
+
+  get tcp_mstamp(): number {
+    return Number(this.mem.dv.getBigUint64(this.addr + this.layout.tcp_mstamp, true));
+  }
+  set tcp_mstamp(v: number) {
+    this.mem.dv.setBigUint64(this.addr + this.layout.tcp_mstamp, BigInt(v), true);
+  }
+
+  get sk_pacing_rate(): number {
+    return Number(this.mem.dv.getBigUint64(this.addr + this.layout.sk_pacing_rate, true));
+  }
+  set sk_pacing_rate(v: number) {
+    this.mem.dv.setBigUint64(this.addr + this.layout.sk_pacing_rate, BigInt(v), true);
+  }
+
+  private getBits(f: { byte: number; bit: number; bits: number }): number {
+    const b = this.mem.u8[this.addr + f.byte] as number;
+    return (b >>> f.bit) & ((1 << f.bits) - 1);
+  }
+
+  private setBits(f: { byte: number; bit: number; bits: number }, v: number): void {
+    const at = this.addr + f.byte;
+    const mask = ((1 << f.bits) - 1) << f.bit;
+    this.mem.u8[at] = ((this.mem.u8[at] as number) & ~mask) | ((v << f.bit) & mask);
+  }
+
+  get icsk_ca_state(): number {
+    return this.getBits(this.layout.icsk_ca_state);
+  }
+  set icsk_ca_state(v: number) {
+    this.setBits(this.layout.icsk_ca_state, v);
+  }
+
+  get is_cwnd_limited(): number {
+    return this.getBits(this.layout.is_cwnd_limited);
+  }
+  set is_cwnd_limited(v: number) {
+    this.setBits(this.layout.is_cwnd_limited, v ? 1 : 0);
+  }
+
+  get jiffies32(): number {
+    return this.clock.jiffies32;
+  }
+
+  /** Reads a u32 of icsk_ca_priv (for tests and reports). */
+  caPrivU32(off: number): number {
+    return this.caPriv.getUint32(off, true);
+  }
+}
+
+for (const name of [
+  "snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "snd_cwnd_clamp", "prior_cwnd", "prior_ssthresh", "snd_una", "snd_nxt",
+  "srtt_us", "mss_cache", "packets_out", "sacked_out", "lost_out", "retrans_out", "delivered", "delivered_ce", "max_packets_out",
+] as const) {
+  defineU32(TcpSock.prototype, name);
+}

@@ -1,0 +1,274 @@
+/**
+ * @fileoverview The TCP congestion-control subsystem of the emulated kernel:
+ * the registry with built-in reno and cubic, the netns default
+ * (net.ipv4.tcp_congestion_control), sockets and their
+ * setsockopt/getsockopt(TCP_CONGESTION), the struct_ops type for BPF
+ * congestion control, and the sysctl files.
+ *
+ * A socket holds a reference on its ops (`bpf_try_module_get`): for a BPF
+ * CA, a reference on the struct_ops map, taken only if the map is still alive.
+ * So an update or an unregistration never touches existing sockets; they keep
+ * running the old programs until they change CA or close.
+ *
+ * @see net/ipv4/tcp_cong.c tcp_set_congestion_control (v6.18)
+ */
+import { EACCES, EBUSY, EINVAL, ENOENT, ENOMEM, EPERM } from "../../uapi/errno.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import type { Task } from "../../kernel/task.js";
+import { CAP_NET_ADMIN } from "../../kernel/task.js";
+import type { StructOpsKdata } from "../../kernel/struct-ops/kdata.js";
+import { makeTcpHelpers, makeTcpKfuncs } from "./helpers.js";
+import { TcpCaRegistry } from "./registry.js";
+import { TCP_CONG_NON_RESTRICTED, TCP_CA_NAME_MAX } from "./ca-types.js";
+import type { TcpCongestionOps } from "./ca-types.js";
+import { createTcpReno } from "./reno.js";
+import { TcpSock, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN } from "./sock.js";
+import type { TcpSockLayout } from "./sock-layout.js";
+import { bpfTcpOps, HookFrames } from "./bpf-ops.js";
+import type { TcpOpsLayout } from "./bpf-ops.js";
+import { tcpCongestionOpsType } from "./struct-ops-tcp.js";
+import type { StructOpsType } from "../../kernel/struct-ops/desc.js";
+import { skStorageFreeSock } from "../../kernel/map/sk-storage.js";
+
+/** Options a socket call runs with (who calls: a task, or a BPF program). */
+export interface SockCaller {
+  /** ns_capable(CAP_NET_ADMIN) of the caller. */
+  readonly capNetAdmin: boolean;
+}
+
+/** The TCP congestion-control subsystem bound to one kernel (one netns). */
+export class TcpCc {
+  readonly registry: TcpCaRegistry;
+  readonly reno: TcpCongestionOps;
+  readonly sockets = new Set<TcpSock>();
+  /** net->ipv4.tcp_congestion_control (holds a reference). */
+  private defaultCa: TcpCongestionOps;
+  /** BPF-backed ops → the kdata they come from (for module get/put). */
+  private readonly bpfOwner = new WeakMap<TcpCongestionOps, StructOpsKdata>();
+  readonly frames: HookFrames;
+  readonly structOpsType: StructOpsType;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly sockLayout: TcpSockLayout,
+    readonly opsLayout: TcpOpsLayout,
+    builtins: readonly TcpCongestionOps[],
+    opts: { readonly defaultCa: string; readonly kfuncIds: (name: string) => number | undefined; readonly releaseIndex: number },
+  ) {
+    this.registry = new TcpCaRegistry(kernel.dmesg);
+    this.reno = createTcpReno();
+    this.registry.register(this.reno);
+    for (const b of builtins) this.registry.register(b);
+    const def = this.registry.find(opts.defaultCa) ?? this.reno;
+    def.flags |= TCP_CONG_NON_RESTRICTED;
+    this.defaultCa = def;
+    this.frames = new HookFrames(kernel, opsLayout.rateSample.size);
+    this.structOpsType = tcpCongestionOpsType({
+      opsOf: (k) => this.opsOf(k),
+      register: (ca) => this.registry.register(ca),
+      unregister: (ca) => this.registry.unregister(ca),
+      update: (n, o) => this.registry.update(n, o),
+      helpers: makeTcpHelpers(this),
+      baseHelpers: kernel.baseHelpers,
+      kfuncs: makeTcpKfuncs(this, opts.kfuncIds),
+      releaseIndex: opts.releaseIndex,
+      dmesg: kernel.dmesg,
+    });
+    this.registerSysctls();
+  }
+
+  /** The TcpCongestionOps of a struct_ops kdata (made once per applied value). */
+  opsOf(kdata: StructOpsKdata): TcpCongestionOps {
+    let ops = kdata.sub as TcpCongestionOps | undefined;
+    if (ops === undefined) {
+      ops = bpfTcpOps(this.kernel, kdata, this.opsLayout, this.frames);
+      kdata.sub = ops;
+      this.bpfOwner.set(ops, kdata);
+    }
+    return ops;
+  }
+
+  /** Called when a CC program asks for an immediate ACK (bpf_tcp_send_ack); the testbed hooks in here. */
+  onSendAck: ((sk: TcpSock) => void) | undefined = undefined;
+
+  /** The live socket whose tcp_sock is at `addr`. */
+  sockAt(addr: number): TcpSock | undefined {
+    const s = this.kernel.socks.get(addr);
+    return s instanceof TcpSock ? s : undefined;
+  }
+
+  /** The struct_ops kdata behind a BPF CA, or undefined for a built-in. */
+  kdataOf(ca: TcpCongestionOps): StructOpsKdata | undefined {
+    return this.bpfOwner.get(ca);
+  }
+
+  /** bpf_try_module_get: a reference on the CA (its map, for a BPF CA) unless it is dying. */
+  private caGet(ca: TcpCongestionOps): boolean {
+    const k = this.bpfOwner.get(ca);
+    return k === undefined ? true : k.map.incNotZero(false);
+  }
+
+  /** bpf_module_put. */
+  private caPut(ca: TcpCongestionOps): void {
+    this.bpfOwner.get(ca)?.map.put();
+  }
+
+  /** The default CA's name (net.ipv4.tcp_congestion_control). */
+  get defaultName(): string {
+    return this.defaultCa.name;
+  }
+
+  // ---- sockets ------------------------------------------------------------
+
+  /**
+   * socket(AF_INET, SOCK_STREAM): a new socket on the netns default CA, or
+   * reno when no reference can be taken (tcp_assign_congestion_control).
+   * Returns the socket or -ENOMEM.
+   */
+  socket(): TcpSock | number {
+    let ca = this.defaultCa;
+    if (!this.caGet(ca)) ca = this.reno;
+    const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.clock);
+    if (sk === null) {
+      this.caPut(ca);
+      return -ENOMEM;
+    }
+    this.sockets.add(sk);
+    this.kernel.socks.set(sk.addr, sk);
+    return sk;
+  }
+
+  private readonly clock = {
+    get: (): number => Number(BigInt.asUintN(32, this.kernel.jiffies64)),
+    get jiffies32(): number {
+      return this.get();
+    },
+  };
+
+  /**
+   * setsockopt(TCP_CONGESTION): 0 or -errno (tcp_set_congestion_control).
+   * EPERM if the route locked the CA or a restricted CA without CAP_NET_ADMIN;
+   * ENOENT if not registered; EBUSY if its map is being freed.
+   */
+  setCongestionControl(sk: TcpSock, name: string, caller: SockCaller): number {
+    if (sk.closed) return -EINVAL;
+    if (sk.caDstLocked) return -EPERM;
+    const ca = this.registry.find(name.slice(0, TCP_CA_NAME_MAX - 1));
+    if (ca === sk.ca) {
+      sk.caSetsockopt = true;
+      return 0;
+    }
+    if (ca === undefined) return -ENOENT;
+    if (!(ca.flags & TCP_CONG_NON_RESTRICTED) && !caller.capNetAdmin) return -EPERM;
+    if (!this.caGet(ca)) return -EBUSY;
+    this.reinit(sk, ca);
+    return 0;
+  }
+
+  /** getsockopt(TCP_CONGESTION): the name of the socket's CA. */
+  getCongestionControl(sk: TcpSock): string {
+    return sk.ca.name;
+  }
+
+  /** tcp_reinit_congestion_control: release the old CA, install and init the new one. */
+  private reinit(sk: TcpSock, ca: TcpCongestionOps): void {
+    this.cleanup(sk);
+    sk.ca = ca;
+    sk.caSetsockopt = true;
+    sk.clearCaPriv();
+    if (sk.state !== TCP_CLOSE && sk.state !== TCP_LISTEN) this.initCa(sk);
+  }
+
+  /** tcp_init_congestion_control: init() of the current CA. */
+  private initCa(sk: TcpSock): void {
+    sk.ca.init?.(sk);
+    sk.caInitialized = true;
+  }
+
+  /** tcp_cleanup_congestion_control: release() if initialised, drop the reference. */
+  private cleanup(sk: TcpSock): void {
+    if (sk.caInitialized) sk.ca.release?.(sk);
+    sk.caInitialized = false;
+    this.caPut(sk.ca);
+  }
+
+  /** The connection is established (tcp_init_transfer): the CA's init() runs. */
+  establish(sk: TcpSock): void {
+    if (sk.closed || sk.state === TCP_ESTABLISHED) return;
+    sk.state = TCP_ESTABLISHED;
+    this.initCa(sk);
+  }
+
+  /** listen(2). */
+  listen(sk: TcpSock): void {
+    if (!sk.closed) sk.state = TCP_LISTEN;
+  }
+
+  /**
+   * An accepted child of `listener` (tcp_ca_openreq_child): the listener's CA
+   * if it was chosen with setsockopt and a reference can be taken, else the
+   * default. The child is established, so its CA's init() runs.
+   */
+  accept(listener: TcpSock): TcpSock | number {
+    const child = this.socket();
+    if (typeof child === "number") return child;
+    const ca = listener.ca;
+    if (listener.caSetsockopt && ca !== child.ca && this.caGet(ca)) {
+      this.caPut(child.ca);
+      child.ca = ca;
+      child.caSetsockopt = true;
+    }
+    this.establish(child);
+    return child;
+  }
+
+  /** close(2): release() and the reference on the CA; the memory is freed. */
+  close(sk: TcpSock): void {
+    if (sk.closed) return;
+    this.cleanup(sk);
+    sk.closed = true;
+    sk.state = TCP_CLOSE;
+    skStorageFreeSock(sk);
+    this.sockets.delete(sk);
+    this.kernel.socks.delete(sk.addr);
+    this.kernel.mem.free(sk.addr);
+  }
+
+  // ---- the netns default ------------------------------------------------
+
+  /** tcp_set_default_congestion_control: 0, -ENOENT or -EBUSY. */
+  setDefault(name: string): number {
+    const ca = this.registry.find(name);
+    if (ca === undefined) return -ENOENT;
+    if (!this.caGet(ca)) return -EBUSY;
+    const prev = this.defaultCa;
+    this.defaultCa = ca;
+    this.caPut(prev);
+    ca.flags |= TCP_CONG_NON_RESTRICTED;
+    return 0;
+  }
+
+  // ---- sysctl files -------------------------------------------------------
+
+  private registerSysctls(): void {
+    const base = "/proc/sys/net/ipv4/";
+    const writable = (t: Task): boolean => t.uid === 0 || t.capable(CAP_NET_ADMIN);
+    this.kernel.procfs.set(base + "tcp_available_congestion_control", { read: () => this.registry.available() + "\n" });
+    this.kernel.procfs.set(base + "tcp_allowed_congestion_control", {
+      read: () => this.registry.allowed() + "\n",
+      write: (t, text) => {
+        if (!writable(t)) return -EACCES;
+        const r = this.registry.setAllowed(text.trim().split(/\s+/).filter((s) => s !== ""));
+        return r < 0 ? r : text.length;
+      },
+    });
+    this.kernel.procfs.set(base + "tcp_congestion_control", {
+      read: () => this.defaultCa.name + "\n",
+      write: (t, text) => {
+        if (!writable(t)) return -EACCES;
+        const r = this.setDefault(text.trim());
+        return r < 0 ? r : text.length;
+      },
+    });
+  }
+}
