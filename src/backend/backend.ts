@@ -1,0 +1,42 @@
+/**
+ * @fileoverview The Backend interface: one bpf(cmd, attr) entry plus the
+ * few other syscalls the scenarios use, returning `{ ret, errno }` exactly
+ * as the syscall would. The emulated kernel implements it now; the real
+ * kernel (through bpf(2)) implements the same shape later, which is what the
+ * parity suite compares.
+ */
+import type { AttrCmd, AttrInputOf } from "../uapi/attr-codec.js";
+
+/** A syscall result: `ret` as the syscall returns it (-1 on error), and errno (0 on success). */
+export interface SysResult {
+  readonly ret: number;
+  readonly errno: number;
+}
+
+/** What a process can do on a kernel, model or real. */
+export interface Backend {
+  /**
+   * bpf(2). Pointer fields take Uint8Arrays the kernel reads or writes;
+   * fields the kernel writes back into the attr (next_id, info_len) are
+   * updated in `attr`. `size` defaults to sizeof(union bpf_attr).
+   */
+  bpf<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, size?: number): SysResult;
+  close(fd: number): SysResult;
+  /** A connected TCP socket (an fd), on the netns default congestion control. */
+  socket(): SysResult;
+  /** setsockopt(fd, SOL_TCP, TCP_CONGESTION, name). */
+  setCongestion(fd: number, name: string): SysResult;
+  /** getsockopt(fd, SOL_TCP, TCP_CONGESTION). */
+  getCongestion(fd: number): { ret: number; errno: number; name: string };
+  /** Reads a /proc or /sys text file. */
+  readFile(path: string): { ret: number; errno: number; text: string };
+  /** Writes a /proc/sys file. */
+  writeFile(path: string, text: string): SysResult;
+  /** poll(2) with a zero timeout: the revents of one fd. */
+  poll(fd: number): { ret: number; errno: number; revents: number };
+}
+
+/** Turns a kernel-style return (≥ 0, or -errno) into a SysResult. */
+export function sysResult(r: number): SysResult {
+  return r < 0 ? { ret: -1, errno: -r } : { ret: r, errno: 0 };
+}

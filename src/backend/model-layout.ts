@@ -1,0 +1,117 @@
+/**
+ * @fileoverview Derives, from the model's own BTF, every layout the kernel
+ * and the TCP subsystem hard-wire nowhere else: the struct_ops descriptor of
+ * tcp_congestion_ops (members, value size, padding holes), the tcp_sock field
+ * offsets and writable ranges, and the rate_sample layout.
+ *
+ * Keeping this in one place is what makes the BTF the single source of truth
+ * (ARCHITECTURE.md, "Memory model").
+ */
+import { BTF_KIND_FWD, BTF_KIND_PTR, BTF_KIND_STRUCT } from "../uapi/btf.js";
+import type { KernelBtf } from "../kernel/btf/vmlinux.js";
+import type { StructOpsDesc, StructOpsMember, StructOpsType } from "../kernel/struct-ops/desc.js";
+import { TCP_SOCK_U32_FIELDS } from "../net/tcp-cc/sock-layout.js";
+import type { TcpSockLayout, TcpSockU32Field } from "../net/tcp-cc/sock-layout.js";
+import type { TcpOpsLayout } from "../net/tcp-cc/bpf-ops.js";
+
+function structId(btf: KernelBtf, name: string): number {
+  const id = btf.findByNameKind(name, BTF_KIND_STRUCT);
+  if (id <= 0) throw new Error(`model BTF: struct ${name} is missing`);
+  return id;
+}
+
+/** Byte ranges of `[0, size)` not covered by any member (padding holes), relative to `base`. */
+function holes(btf: KernelBtf, id: number, base: number): { offset: number; size: number }[] {
+  const size = btf.resolveSize(id);
+  const covered = new Uint8Array(size);
+  for (const m of btf.members(id)) {
+    const start = Math.floor(m.bit_offset / 8);
+    const len = m.bitfield_size > 0 ? Math.ceil(((m.bit_offset % 8) + m.bitfield_size) / 8) : btf.resolveSize(m.type);
+    covered.fill(1, start, start + len);
+  }
+  const out: { offset: number; size: number }[] = [];
+  for (let i = 0; i < size; i++) {
+    if (covered[i]) continue;
+    let j = i;
+    while (j < size && !covered[j]) j++;
+    out.push({ offset: base + i, size: j - i });
+    i = j;
+  }
+  return out;
+}
+
+/** Whether member type `t` is `struct module *`. */
+function isModulePtr(btf: KernelBtf, t: number): boolean {
+  const p = btf.typeById(btf.skipModifiers(t));
+  if (p?.kind !== BTF_KIND_PTR) return false;
+  const target = btf.typeById(btf.skipModifiers(p.type));
+  return (target?.kind === BTF_KIND_STRUCT || target?.kind === BTF_KIND_FWD) && target.name === "module";
+}
+
+/** The struct_ops descriptor of ops struct `name` (value type `bpf_struct_ops_<name>`). */
+export function structOpsDesc(btf: KernelBtf, name: string, type: StructOpsType): StructOpsDesc {
+  const typeId = structId(btf, name);
+  const valueTypeId = structId(btf, `bpf_struct_ops_${name}`);
+  const data = btf.members(valueTypeId).find((m) => m.name === "data");
+  if (data === undefined) throw new Error(`model BTF: bpf_struct_ops_${name} has no data member`);
+  const dataOffset = data.bit_offset / 8;
+  const members: StructOpsMember[] = btf.members(typeId).map((m, index) => ({
+    name: m.name,
+    index,
+    offset: m.bit_offset / 8,
+    size: btf.resolveSize(m.type),
+    isFuncPtr: btf.isFuncPtr(m.type),
+    isModule: isModulePtr(btf, m.type),
+  }));
+  return {
+    type,
+    typeId,
+    valueTypeId,
+    valueSize: btf.resolveSize(valueTypeId),
+    dataOffset,
+    dataSize: btf.resolveSize(typeId),
+    members,
+    holes: [...holes(btf, valueTypeId, 0), ...holes(btf, typeId, dataOffset)],
+  };
+}
+
+/** tcp_sock field offsets for the socket accessors. */
+export function tcpSockLayout(btf: KernelBtf): TcpSockLayout {
+  const f = (path: string): NonNullable<ReturnType<KernelBtf["field"]>> => {
+    const r = btf.field("tcp_sock", path);
+    if (r === undefined) throw new Error(`model BTF: tcp_sock has no ${path}`);
+    return r;
+  };
+  const u32 = {} as Record<TcpSockU32Field, number>;
+  for (const n of TCP_SOCK_U32_FIELDS) u32[n] = f(n).offset;
+  const bits = (path: string): { byte: number; bit: number; bits: number } => {
+    const x = f(path);
+    return x.bitfield_size > 0 ? { byte: x.bit_offset >> 3, bit: x.bit_offset & 7, bits: x.bitfield_size } : { byte: x.offset, bit: 0, bits: 8 * Math.min(x.size, 1) };
+  };
+  return {
+    size: btf.resolveSize(structId(btf, "tcp_sock")),
+    u32,
+    tcp_mstamp: f("tcp_mstamp").offset,
+    is_cwnd_limited: bits("is_cwnd_limited"),
+    icsk_ca_state: bits("icsk_ca_state"),
+    icsk_ca_priv: f("icsk_ca_priv").offset,
+    sk_pacing_rate: f("sk_pacing_rate").offset,
+    writable: btf.writableRanges("tcp_sock"),
+  };
+}
+
+/** tcp_congestion_ops name/flags offsets and the rate_sample layout. */
+export function tcpOpsLayout(btf: KernelBtf): TcpOpsLayout {
+  const ops = structId(btf, "tcp_congestion_ops");
+  const off = (m: string): number => {
+    const r = btf.fieldOf(ops, m);
+    if (r === undefined) throw new Error(`model BTF: tcp_congestion_ops has no ${m}`);
+    return r.offset;
+  };
+  const rs = structId(btf, "rate_sample");
+  const fields: Record<string, { offset: number; size: number }> = {};
+  for (const m of btf.members(rs)) {
+    if (m.bitfield_size === 0) fields[m.name] = { offset: m.bit_offset / 8, size: btf.resolveSize(m.type) };
+  }
+  return { name: off("name"), flags: off("flags"), rateSample: { size: btf.resolveSize(rs), fields } };
+}

@@ -1,0 +1,114 @@
+/**
+ * @fileoverview A process of the emulated kernel behind the Backend
+ * interface: attrs are encoded into `union bpf_attr` bytes with their buffers
+ * mapped into the process's user memory, exactly as a real process passes
+ * them to bpf(2); sockets are fds of that process.
+ */
+import { encodeAttr, decodeAttr } from "../uapi/attr-codec.js";
+import type { AttrCmd, AttrInputOf } from "../uapi/attr-codec.js";
+import { BPF_ATTR_SIZE } from "../uapi/attr-layout.js";
+import { EBADF, ENOTSOCK } from "../uapi/errno.js";
+import { BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_LINK_GET_NEXT_ID, BPF_BTF_GET_NEXT_ID, BPF_BTF_LOAD, BPF_PROG_LOAD } from "../uapi/bpf-enums.js";
+import { sysBpf } from "../kernel/syscall.js";
+import { KFile, O_RDWR } from "../kernel/file.js";
+import { pollFd, readProcFile, writeProcFile } from "../kernel/procfs.js";
+import type { Task } from "../kernel/task.js";
+import type { TcpCc } from "../net/tcp-cc/subsystem.js";
+import type { TcpSock } from "../net/tcp-cc/sock.js";
+import { sysResult } from "./backend.js";
+import type { Backend, SysResult } from "./backend.js";
+
+/** A modelled process implementing {@link Backend}. */
+export class ModelProcess implements Backend {
+  private readonly sockets = new Map<number, TcpSock>();
+
+  constructor(
+    readonly task: Task,
+    readonly tcp: TcpCc,
+  ) {}
+
+  get pid(): number {
+    return this.task.pid;
+  }
+
+  bpf<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, size: number = BPF_ATTR_SIZE): SysResult {
+    const mm = this.task.mm;
+    try {
+      const bytes = encodeAttr(cmd, attr, (b) => mm.map(b), size);
+      const r = sysBpf(this.task, cmd, bytes);
+      writeBack(cmd, attr, bytes);
+      return sysResult(r);
+    } finally {
+      mm.reset();
+    }
+  }
+
+  close(fd: number): SysResult {
+    const sk = this.sockets.get(fd);
+    if (sk !== undefined) {
+      this.sockets.delete(fd);
+      this.tcp.close(sk);
+    }
+    return sysResult(this.task.close(fd));
+  }
+
+  socket(): SysResult {
+    const sk = this.tcp.socket();
+    if (typeof sk === "number") return sysResult(sk);
+    this.tcp.establish(sk);
+    const fd = this.task.install(new KFile({ kind: "other", obj: "socket:[tcp]" }, O_RDWR, 3, this.task.kernel.nextIno()));
+    if (fd < 0) {
+      this.tcp.close(sk);
+      return sysResult(fd);
+    }
+    this.sockets.set(fd, sk);
+    return sysResult(fd);
+  }
+
+  /** The socket behind an fd (for tests and the testbed), or undefined. */
+  sock(fd: number): TcpSock | undefined {
+    return this.sockets.get(fd);
+  }
+
+  setCongestion(fd: number, name: string): SysResult {
+    const sk = this.sockets.get(fd);
+    if (sk === undefined) return sysResult(this.task.file(fd) === null ? -EBADF : -ENOTSOCK);
+    return sysResult(this.tcp.setCongestionControl(sk, name, { capNetAdmin: this.task.capable(12) }));
+  }
+
+  getCongestion(fd: number): { ret: number; errno: number; name: string } {
+    const sk = this.sockets.get(fd);
+    if (sk === undefined) return { ...sysResult(this.task.file(fd) === null ? -EBADF : -ENOTSOCK), name: "" };
+    return { ret: 0, errno: 0, name: this.tcp.getCongestionControl(sk) };
+  }
+
+  readFile(path: string): { ret: number; errno: number; text: string } {
+    const r = readProcFile(this.task.kernel, this.task, path);
+    return typeof r === "number" ? { ...sysResult(r), text: "" } : { ret: r.length, errno: 0, text: r };
+  }
+
+  writeFile(path: string, text: string): SysResult {
+    return sysResult(writeProcFile(this.task.kernel, this.task, path, text));
+  }
+
+  poll(fd: number): { ret: number; errno: number; revents: number } {
+    const r = pollFd(this.task, fd);
+    return r < 0 ? { ...sysResult(r), revents: 0 } : { ret: r === 0 ? 0 : 1, errno: 0, revents: r };
+  }
+
+  /** exit(2): closes every fd and socket. */
+  exit(): void {
+    for (const fd of [...this.sockets.keys()]) this.close(fd);
+    this.task.exit();
+  }
+}
+
+/** Copies the attr fields the kernel writes back (next_id, info_len, log sizes) into the caller's object. */
+function writeBack<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, bytes: Uint8Array): void {
+  const o = attr as Record<string, unknown>;
+  if (cmd === BPF_OBJ_GET_INFO_BY_FD) o.info_len = decodeAttr(BPF_OBJ_GET_INFO_BY_FD, bytes).info_len;
+  else if (cmd === BPF_PROG_GET_NEXT_ID || cmd === BPF_MAP_GET_NEXT_ID || cmd === BPF_LINK_GET_NEXT_ID || cmd === BPF_BTF_GET_NEXT_ID) {
+    o.next_id = decodeAttr(BPF_MAP_GET_NEXT_ID, bytes).next_id;
+  } else if (cmd === BPF_PROG_LOAD && o.log_true_size !== undefined) o.log_true_size = decodeAttr(BPF_PROG_LOAD, bytes).log_true_size;
+  else if (cmd === BPF_BTF_LOAD && o.btf_log_true_size !== undefined) o.btf_log_true_size = decodeAttr(BPF_BTF_LOAD, bytes).btf_log_true_size;
+}

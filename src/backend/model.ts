@@ -1,0 +1,61 @@
+/**
+ * @fileoverview The composition root of the emulated kernel: the one place
+ * that wires an execution engine, the model's BTF, the kernel, and the TCP
+ * congestion-control subsystem together (ARCHITECTURE.md: "kernel/ never
+ * imports an engine").
+ */
+import { Kernel } from "../kernel/kernel.js";
+import type { KernelOptions } from "../kernel/kernel.js";
+import { installBaseHelpers } from "../kernel/helpers/base.js";
+import { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
+import type { ProgRunner } from "../kernel/prog/runner.js";
+import { TcpCc } from "../net/tcp-cc/subsystem.js";
+import { createCubicTcp } from "../net/tcp-cc/cubic.js";
+import { structOpsDesc, tcpOpsLayout, tcpSockLayout } from "./model-layout.js";
+import { createRunner } from "./engines.js";
+import type { EngineName } from "./engines.js";
+
+/** Options for {@link createModelKernel}. */
+export interface ModelKernelOptions {
+  /** Engine that runs BPF programs (default "interp"). */
+  readonly engine?: EngineName;
+  /** A runner to use instead of a named engine (tests inject fakes here). */
+  readonly runner?: ProgRunner;
+  /** net.ipv4.tcp_congestion_control at boot (default "cubic"). */
+  readonly defaultCongestionControl?: string;
+  readonly insnBudget?: number;
+  readonly seed?: number;
+  readonly memory?: KernelOptions["memory"];
+}
+
+/** A booted emulated kernel with its TCP subsystem. */
+export interface ModelKernel {
+  readonly kernel: Kernel;
+  readonly tcp: TcpCc;
+}
+
+/** Boots an emulated kernel: BTF, helpers, reno and cubic, the tcp_congestion_ops struct_ops type. */
+export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
+  const btf = getVmlinuxBtf();
+  const runner = opts.runner ?? createRunner(opts.engine ?? "interp");
+  const kernel = new Kernel({
+    runner,
+    vmlinuxBtf: btf.bytes,
+    ...(opts.memory === undefined ? {} : { memory: opts.memory }),
+    ...(opts.insnBudget === undefined ? {} : { insnBudget: opts.insnBudget }),
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+  });
+  installBaseHelpers(kernel);
+  const ops = tcpOpsLayout(btf);
+  const releaseIndex = btf.memberIndex(btf.findByNameKind("tcp_congestion_ops", 4), "release");
+  const tcp = new TcpCc(kernel, tcpSockLayout(btf), ops, [createCubicTcp()], {
+    defaultCa: opts.defaultCongestionControl ?? "cubic",
+    kfuncIds: (name) => {
+      const id = btf.kfuncId(name);
+      return id > 0 ? id : undefined;
+    },
+    releaseIndex,
+  });
+  kernel.registerStructOps(structOpsDesc(btf, "tcp_congestion_ops", tcp.structOpsType));
+  return { kernel, tcp };
+}
