@@ -59,3 +59,10 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
   kernel.registerStructOps(structOpsDesc(btf, "tcp_congestion_ops", tcp.structOpsType));
   return { kernel, tcp };
 }
+
+// What the library edge needs from the kernel side, re-exported so lib/ depends on backend/ only.
+export { ROOT_CAPS } from "../kernel/kernel.js";
+export type { Kernel } from "../kernel/kernel.js";
+export type { TcpCc } from "../net/tcp-cc/subsystem.js";
+export { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
+export { BtfBuilder } from "../kernel/btf/builder.js";

@@ -1,0 +1,9 @@
+/**
+ * @fileoverview Public entry of the `structops` package: the emulated kernel,
+ * its processes and bpf(2) API, the errors, the bytecode toolkit and the UAPI.
+ */
+export * from "./lib/kernel.js";
+export * from "./lib/errors.js";
+export * from "./lib/engine.js";
+export * as uapi from "./uapi/index.js";
+export * as asm from "./asm/index.js";
