@@ -196,3 +196,25 @@ export function sockWithCa(env: Env, name: string): { fd: number; errno: number 
   const r = env.p.setCongestion(s.ret, name);
   return { fd: s.ret, errno: r.errno };
 }
+
+/** ID of the map named `name` (BPF map name), or undefined. */
+export function mapIdOf(env: Env, name: string): number | undefined {
+  return env.kernel.mapIdr.values().find((m) => m.attrs.map_name === name)?.id;
+}
+
+/** The leak trap: close every fd (exit), let deferred frees run, and assert nothing is left. */
+export function finish(env: Env): void {
+  env.p.exit();
+  env.kernel.settle();
+  assert.deepEqual(env.kernel.leaks(), []);
+}
+
+/** [state, refcnt] as lookup reports them (asserting the lookup itself succeeded). */
+export function stRef(env: Env, mapFd: number): [number, number] {
+  const l = lookupState(env, mapFd);
+  assert.equal(l.errno, 0, "lookup");
+  return [l.state, l.refcnt];
+}
+
+export const linkFdinfo = (linkId: number, mapId?: number): string =>
+  `link_type:\tstruct_ops\nlink_id:\t${linkId}\n` + (mapId === undefined ? "" : `map_id:\t${mapId}\n`);

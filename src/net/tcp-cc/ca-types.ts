@@ -31,6 +31,11 @@ export const CA_ACK_SLOWPATH = 1 << 0;
 export const CA_ACK_WIN_UPDATE = 1 << 1;
 export const CA_ACK_ECE = 1 << 2;
 
+/** enum sk_pacing (include/net/sock.h): values of `sk_pacing_status`. */
+export const SK_PACING_NONE = 0;
+export const SK_PACING_NEEDED = 1;
+export const SK_PACING_FQ = 2;
+
 /** tcp_congestion_ops.flags bits. */
 export const TCP_CONG_NON_RESTRICTED = 0x1;
 export const TCP_CONG_NEEDS_ECN = 0x2;
@@ -105,6 +110,22 @@ export interface TcpCaSock {
   icsk_ca_state: number;
   /** sk_pacing_rate in bytes per second (u64 as a number). */
   sk_pacing_rate: number;
+  /**
+   * sock.sk_pacing_status (enum sk_pacing, u8); cubic's HyStart ACK-train
+   * threshold reads it. Optional for now: absent reads as SK_PACING_NONE.
+   */
+  sk_pacing_status?: number;
+  /**
+   * sock.sk_gso_max_size in bytes (u32); cubic's HyStart ACK-delay allowance
+   * reads it. Optional for now: absent reads as GSO_LEGACY_MAX_SIZE (65536).
+   */
+  sk_gso_max_size?: number;
+  /**
+   * tcp_sock.lsndtime: tcp_jiffies32 when data was last sent (u32); cubic's
+   * CA_EVENT_TX_START reads it. Optional for now: absent reads as the current
+   * jiffies (no idle time, so cubic shifts nothing).
+   */
+  lsndtime?: number;
   /** tcp_jiffies32 of the emulated kernel (u32). */
   readonly jiffies32: number;
   /** The `icsk_ca_priv` bytes ({@link ICSK_CA_PRIV_SIZE} long): a CA's private state. */

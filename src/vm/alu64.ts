@@ -1,0 +1,138 @@
+/**
+ * @fileoverview 64-bit arithmetic on registers held as (lo, hi) int32 pairs,
+ * for the operations that do not fit a line of the interpreter loop:
+ * multiplication, unsigned and signed division and modulo (RFC 9669
+ * section 4.1), and byte swaps (section 4.2).
+ *
+ * Division semantics (RFC 9669 and kernel/bpf/core.c + verifier fixups):
+ * x / 0 = 0; x % 0 = x (a 32-bit mod by zero still zero-extends dst);
+ * signed: LLONG_MIN / -1 = LLONG_MIN, LLONG_MIN % -1 = 0, and the remainder
+ * takes the sign of the dividend (truncating division, as in C).
+ *
+ * Every function writes its result into `L[d]`/`H[d]`. BigInt is used only
+ * when an operand does not fit 32 bits.
+ */
+
+const M32 = 0xffffffffn;
+
+/** The u64 bit pattern of a (lo, hi) pair. */
+export function toU64(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** Stores a bigint's low 64 bits into register d. */
+export function setU64(L: Int32Array, H: Int32Array, d: number, v: bigint): void {
+  L[d] = Number(v & M32) | 0;
+  H[d] = Number((v >> 32n) & M32) | 0;
+}
+
+/** High 32 bits of the unsigned 64-bit product of two u32 (passed as int32). */
+function mulHiU32(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const t = a0 * b0;
+  const m1 = a1 * b0 + (t >>> 16);
+  const m2 = a0 * b1 + (m1 & 0xffff);
+  return (a1 * b1 + Math.floor(m1 / 65536) + Math.floor(m2 / 65536)) | 0;
+}
+
+/** `dst *= (blo, bhi)` modulo 2^64. */
+export function mul64(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
+  const alo = L[d] as number;
+  const ahi = H[d] as number;
+  H[d] = (mulHiU32(alo, blo) + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
+  L[d] = Math.imul(alo, blo);
+}
+
+/** `dst = dst / src` unsigned 64-bit; 0 when src is 0. */
+export function div64u(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) {
+    L[d] = 0;
+    H[d] = 0;
+  } else if (H[d] === 0 && bhi === 0) {
+    L[d] = Math.floor((L[d] as number >>> 0) / (blo >>> 0)) | 0;
+  } else {
+    setU64(L, H, d, toU64(L[d] as number, H[d] as number) / toU64(blo, bhi));
+  }
+}
+
+/** `dst = dst % src` unsigned 64-bit; dst unchanged when src is 0. */
+export function mod64u(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) return;
+  if (H[d] === 0 && bhi === 0) {
+    L[d] = ((L[d] as number >>> 0) % (blo >>> 0)) | 0;
+  } else {
+    setU64(L, H, d, toU64(L[d] as number, H[d] as number) % toU64(blo, bhi));
+  }
+}
+
+/** `dst = dst s/ src` signed 64-bit; 0 when src is 0; LLONG_MIN / -1 = LLONG_MIN. */
+export function div64s(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) {
+    L[d] = 0;
+    H[d] = 0;
+    return;
+  }
+  const alo = L[d] as number;
+  const ahi = H[d] as number;
+  if (ahi === alo >> 31 && bhi === blo >> 31) {
+    // Both operands are sign-extended int32: the quotient fits a double exactly (|q| ≤ 2^31).
+    const q = Math.trunc(alo / blo);
+    L[d] = q | 0;
+    H[d] = q < 0 ? -1 : 0;
+    return;
+  }
+  // BigInt division truncates; -2^63 / -1 = 2^63, whose u64 pattern is LLONG_MIN again.
+  setU64(L, H, d, BigInt.asIntN(64, toU64(alo, ahi)) / BigInt.asIntN(64, toU64(blo, bhi)));
+}
+
+/** `dst = dst s% src` signed 64-bit; dst unchanged when src is 0; LLONG_MIN % -1 = 0. */
+export function mod64s(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) return;
+  const alo = L[d] as number;
+  const ahi = H[d] as number;
+  if (ahi === alo >> 31 && bhi === blo >> 31) {
+    const r = alo % blo; // sign of the dividend, |r| < 2^31
+    L[d] = r | 0;
+    H[d] = r < 0 ? -1 : 0;
+    return;
+  }
+  setU64(L, H, d, BigInt.asIntN(64, toU64(alo, ahi)) % BigInt.asIntN(64, toU64(blo, bhi)));
+}
+
+/** `w_dst = w_dst / w_src` unsigned 32-bit, zero-extended; 0 when src is 0. */
+export function div32u(L: Int32Array, H: Int32Array, d: number, b: number): void {
+  L[d] = b === 0 ? 0 : Math.floor((L[d] as number >>> 0) / (b >>> 0)) | 0;
+  H[d] = 0;
+}
+
+/** `w_dst = w_dst % w_src` unsigned 32-bit, zero-extended; only zero-extends when src is 0. */
+export function mod32u(L: Int32Array, H: Int32Array, d: number, b: number): void {
+  if (b !== 0) L[d] = ((L[d] as number >>> 0) % (b >>> 0)) | 0;
+  H[d] = 0;
+}
+
+/** `w_dst = w_dst s/ w_src`; 0 when src is 0; INT_MIN / -1 = INT_MIN. */
+export function div32s(L: Int32Array, H: Int32Array, d: number, b: number): void {
+  // ToInt32 truncates toward zero and wraps 2^31 to INT_MIN.
+  L[d] = b === 0 ? 0 : ((L[d] as number) / b) | 0;
+  H[d] = 0;
+}
+
+/** `w_dst = w_dst s% w_src`; only zero-extends when src is 0; INT_MIN % -1 = 0. */
+export function mod32s(L: Int32Array, H: Int32Array, d: number, b: number): void {
+  if (b !== 0) L[d] = ((L[d] as number) % b) | 0;
+  H[d] = 0;
+}
+
+/** Reverses the bytes of a 32-bit value. */
+export function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+}
+
+/** Reverses the bytes of the low 16 bits, zero-extended. */
+export function bswap16(x: number): number {
+  return ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
+}
