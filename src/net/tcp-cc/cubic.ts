@@ -236,7 +236,7 @@ export function usecs_to_jiffies(us: number): bigint {
 export function bictcp_update(ca: Bictcp, cwnd: number, acked: number, now: number): void {
   ca.ack_cnt = u32(ca.ack_cnt + acked);
 
-  // Same cwnd and less than HZ/32 since the last computation: keep cnt.
+  // Same cwnd and at most HZ/32 jiffies since the last computation: keep cnt.
   if (ca.last_cwnd === cwnd && s32(now - ca.last_time) <= Math.trunc(HZ / 32)) return;
 
   // The curve is evaluated at most once per jiffy; an epoch restart (epoch_start 0) always evaluates.

@@ -37,5 +37,3 @@ export function after(seq2: number, seq1: number): boolean {
   return before(seq1, seq2);
 }
 
-/** Mask of a u64. */
-export const U64_MASK = (1n << 64n) - 1n;
