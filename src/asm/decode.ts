@@ -17,7 +17,7 @@
  * entry than there are slots, a KEY_FALLOFF sentinel.
  */
 import {
-  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_B, BPF_CALL, BPF_DIV, BPF_DW, BPF_END, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP,
+  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_B, BPF_CALL, BPF_DIV, BPF_DW, BPF_END, BPF_EXIT, BPF_IND, BPF_JA, BPF_JMP,
   BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_ST, BPF_ATOMIC, BPF_W, BPF_X,
   BPF_INSN_SIZE,
 } from "../uapi/insn.js";
@@ -270,9 +270,4 @@ export function decode(bytes: Uint8Array): DecodedProg {
 /** `code 0x.. dst r. src r. off . imm .` for messages. */
 export function formatRaw(r: RawInsn): string {
   return `code ${hex(r.code)} dst r${r.dst} src r${r.src} off ${r.off} imm ${r.imm}`;
-}
-
-/** Size in bytes of a load/store size field. */
-export function sizeBytes(sizeField: number): number {
-  return sizeField === BPF_W ? 4 : sizeField === BPF_H ? 2 : sizeField === BPF_B ? 1 : 8;
 }

@@ -4,42 +4,28 @@
  * zeroed stack and executes it (vm/interp.ts).
  *
  * Each nesting level of runs (a helper that runs the same program again) has
- * its own registers and stack, allocated on first use and kept until
- * dispose. Stacks come from the program's KernelMemory with PERM_RW on the
+ * its own stack and call frames, allocated on first use and kept until
+ * dispose; a nested run saves and restores the caller's registers, which
+ * live in the program's ram (vm/layout.ts). Stacks come from the program's KernelMemory with PERM_RW on the
  * open frames only (vm/stack.ts).
  */
-import { BpfDecodeError, decode, jumpTarget } from "../asm/decode.js";
+import { BpfDecodeError, decode } from "../asm/decode.js";
 import type { DecodedProg } from "../asm/decode.js";
 import { BpfFault, DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import type { BpfCallFn, PreparedProg, ProgImage, ProgRunner, RunnerOptions } from "../kernel/prog/runner.js";
 import type { KernelMemory } from "../kernel/mem/memory.js";
 import { setU64 } from "./alu64.js";
 import { execute, newRunContext, type Executable, type RunContext } from "./interp.js";
+import { RAM_HI, packProgram } from "./layout.js";
+import { segmentLengths } from "./segments.js";
 import { StackRegion } from "./stack.js";
-
-/** Packs a decoded program into 4 int32 per slot for the loop (see vm/interp.ts). */
-export function packProgram(prog: DecodedProg): Int32Array {
-  const code = new Int32Array((prog.length + 1) * 4);
-  for (let i = 0; i <= prog.length; i++) {
-    const p = i * 4;
-    const key = prog.key[i] as number;
-    if (i === prog.length) {
-      code[p] = key;
-      break;
-    }
-    code[p] = key | ((prog.dst[i] as number) << 16) | ((prog.src[i] as number) << 20);
-    const t = jumpTarget(prog, i);
-    code[p + 1] = t === undefined ? (prog.off[i] as number) : t;
-    code[p + 2] = prog.imm[i] as number;
-    code[p + 3] = prog.imm2[i] as number;
-  }
-  return code;
-}
 
 class InterpProg implements PreparedProg, Executable {
   readonly name: string;
   readonly insns: Uint8Array;
-  readonly code: Int32Array;
+  readonly ram: Int32Array;
+  readonly hi: Int32Array;
+  readonly seg: Int32Array;
   readonly mem: KernelMemory;
   readonly helpers: ReadonlyMap<number, BpfCallFn>;
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
@@ -63,7 +49,9 @@ class InterpProg implements PreparedProg, Executable {
       if (e instanceof BpfDecodeError) throw new BpfFault("insn", e.insnIndex, `prog "${image.name}": ${e.message}`);
       throw e;
     }
-    this.code = packProgram(decoded);
+    this.ram = packProgram(decoded);
+    this.hi = this.ram.subarray(RAM_HI, 2 * RAM_HI);
+    this.seg = segmentLengths(decoded);
   }
 
   run(r1: bigint, r2 = 0n): bigint {
@@ -75,16 +63,18 @@ class InterpProg implements PreparedProg, Executable {
       this.contexts[level] = ctx;
     }
     this.nesting++;
+    // A nested run (from a helper) borrows the register file: keep the caller's.
+    const outer = level > 0 ? this.ram.slice(0, 2 * RAM_HI) : undefined;
     try {
       ctx.stack.reset();
-      ctx.L.fill(0);
-      ctx.H.fill(0);
-      setU64(ctx.L, ctx.H, 1, BigInt.asUintN(64, r1));
-      setU64(ctx.L, ctx.H, 2, BigInt.asUintN(64, r2));
-      ctx.L[10] = ctx.stack.frameTop(0);
+      this.ram.fill(0, 0, 2 * RAM_HI);
+      setU64(this.ram, this.hi, 1, BigInt.asUintN(64, r1));
+      setU64(this.ram, this.hi, 2, BigInt.asUintN(64, r2));
+      this.ram[10] = ctx.stack.frameTop(0);
       return execute(this, ctx);
     } finally {
       this.nesting--;
+      if (outer !== undefined) this.ram.set(outer, 0);
     }
   }
 
@@ -97,9 +87,18 @@ class InterpProg implements PreparedProg, Executable {
 }
 
 /**
- * The reference interpreter. Stacks are zeroed at the start of each run
- * (the frames the previous run used); r1-r5 keep their values across helper
- * and kfunc calls.
+ * The reference interpreter (`"interp"`).
+ *
+ * Choices where the kernel leaves behaviour undefined, fixed so runs are
+ * deterministic (the JIT must make the same ones):
+ * - stacks are zeroed at the start of each run (the frames the previous run
+ *   used), so a run never sees an earlier run's data;
+ * - r1-r5 keep their values across helper and kfunc calls, and hold what the
+ *   callee left after a bpf-to-bpf call;
+ * - a ld_imm64 loads its 64-bit immediate whatever its src_reg: the kernel's
+ *   load-time fixups must already have written the final value (a map's
+ *   address for BPF_PSEUDO_MAP_FD, as resolve_pseudo_ldimm64 does).
+ *   BPF_PSEUDO_FUNC callbacks are not supported: the immediate is loaded as is.
  */
 export class InterpRunner implements ProgRunner {
   readonly name = "interp";

@@ -36,7 +36,7 @@ export class StackRegion {
 
   constructor(private readonly mem: KernelMemory) {
     const size = STACK_GUARD + MAX_CALL_FRAMES * STRIDE;
-    const base = mem.alloc(size, 0, 64);
+    const base = mem.alloc(size, 0);
     if (base === 0) throw new RangeError(`Cannot allocate a BPF stack as kernel memory is exhausted: ${size} bytes wanted`);
     this.base = base;
     this.top = base + size - STACK_GUARD;
