@@ -211,8 +211,37 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
       }
     }
   }
+  const alu = checkAluImm(d, log);
+  if (alu < 0) return alu;
   prog.xlated = x;
   prog.orig = orig;
   prog.tag = createHash("sha1").update(orig).digest("hex").slice(0, 16);
+  return 0;
+}
+
+/**
+ * The immediate-operand rules of check_alu_op (kernel/bpf/verifier.c):
+ * division or modulo by an immediate 0 and shifts by an immediate outside
+ * [0, width) are refused at load with EINVAL, whatever the engine would do.
+ */
+function checkAluImm(d: DecodedProg, log: VerifierLog): number {
+  for (let pc = 0; pc < d.length; pc++) {
+    const code = d.code[pc] as number;
+    const cls = code & 0x07;
+    if ((cls !== 0x04 && cls !== 0x07) || (code & 0x08) !== 0) continue; // ALU/ALU64 with BPF_K only
+    const op = code & 0xf0;
+    const imm = d.imm[pc] as number;
+    if ((op === 0x30 || op === 0x90) && imm === 0) {
+      log.verbose("div by zero");
+      return -EINVAL;
+    }
+    if (op === 0x60 || op === 0x70 || op === 0xc0) {
+      const width = cls === 0x07 ? 64 : 32;
+      if (imm < 0 || imm >= width) {
+        log.verbose(`invalid shift ${imm}`);
+        return -EINVAL;
+      }
+    }
+  }
   return 0;
 }

@@ -91,9 +91,9 @@ export class KernelMemory {
   alloc(size: number, perm = 0, align = GRANULE): number {
     const rounded = Math.max(GRANULE, Math.ceil(size / GRANULE) * GRANULE);
     let addr = 0;
-    const list = align <= GRANULE ? this.freeLists.get(rounded) : undefined;
-    if (list !== undefined && list.length > 0) {
-      addr = list.pop() as number;
+    const reused = this.takeFree(rounded, align);
+    if (reused !== 0) {
+      addr = reused;
       this.u8.fill(0, addr, addr + rounded);
     } else {
       const start = Math.ceil(this.top / align) * align;
@@ -149,6 +149,23 @@ export class KernelMemory {
     this.memory.grow(Math.ceil(Math.min(extra, this.maxBytes - this.u8.length) / PAGE));
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
+  }
+
+  /**
+   * Takes a freed block of exactly `size` bytes whose address satisfies
+   * `align`, most recently freed first (deterministic), or returns 0.
+   */
+  private takeFree(size: number, align: number): number {
+    const list = this.freeLists.get(size);
+    if (list === undefined) return 0;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const addr = list[i] as number;
+      if (addr % align !== 0) continue;
+      list[i] = list[list.length - 1] as number;
+      list.pop();
+      return addr;
+    }
+    return 0;
   }
 
   private release(addr: number, size: number): void {
