@@ -48,8 +48,8 @@ export function arrayAlloc(map: BpfMap): number {
   return 0;
 }
 
-function index(map: BpfMap, key: Uint8Array): number {
-  return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+function index(_map: BpfMap, key: Uint8Array): number {
+  return ((key[0] as number) | ((key[1] as number) << 8) | ((key[2] as number) << 16) | ((key[3] as number) << 24)) >>> 0;
 }
 
 /** The array map's operations. */
