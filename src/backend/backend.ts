@@ -2,10 +2,14 @@
  * @fileoverview The Backend interface: one bpf(cmd, attr) entry plus the
  * few other syscalls the scenarios use, returning `{ ret, errno }` exactly
  * as the syscall would. The emulated kernel implements it now; the real
- * kernel (through bpf(2)) implements the same shape later, which is what the
- * parity suite compares.
+ * kernel (src/backend/linux, through bpf(2)) implements the same shape,
+ * which is what the parity suite (test/parity) compares.
  */
+import { decodeAttr } from "../uapi/attr-codec.js";
 import type { AttrCmd, AttrInputOf } from "../uapi/attr-codec.js";
+import {
+  BPF_BTF_GET_NEXT_ID, BPF_BTF_LOAD, BPF_LINK_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_NEXT_ID, BPF_PROG_LOAD,
+} from "../uapi/bpf-enums.js";
 
 /** A syscall result: `ret` as the syscall returns it (-1 on error), and errno (0 on success). */
 export interface SysResult {
@@ -39,4 +43,18 @@ export interface Backend {
 /** Turns a kernel-style return (≥ 0, or -errno) into a SysResult. */
 export function sysResult(r: number): SysResult {
   return r < 0 ? { ret: -1, errno: -r } : { ret: r, errno: 0 };
+}
+
+/**
+ * Copies the attr fields the kernel writes back (next_id, info_len, log true
+ * sizes) from the attr bytes after the call into the caller's attr object:
+ * what every Backend does after bpf(2).
+ */
+export function writeBackAttr<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, bytes: Uint8Array): void {
+  const o = attr as Record<string, unknown>;
+  if (cmd === BPF_OBJ_GET_INFO_BY_FD) o.info_len = decodeAttr(BPF_OBJ_GET_INFO_BY_FD, bytes).info_len;
+  else if (cmd === BPF_PROG_GET_NEXT_ID || cmd === BPF_MAP_GET_NEXT_ID || cmd === BPF_LINK_GET_NEXT_ID || cmd === BPF_BTF_GET_NEXT_ID) {
+    o.next_id = decodeAttr(BPF_MAP_GET_NEXT_ID, bytes).next_id;
+  } else if (cmd === BPF_PROG_LOAD && o.log_true_size !== undefined) o.log_true_size = decodeAttr(BPF_PROG_LOAD, bytes).log_true_size;
+  else if (cmd === BPF_BTF_LOAD && o.btf_log_true_size !== undefined) o.btf_log_true_size = decodeAttr(BPF_BTF_LOAD, bytes).btf_log_true_size;
 }

@@ -6,7 +6,27 @@
  * the emulated kernel's BTF and a real kernel's /sys/kernel/btf/vmlinux.
  */
 import { BTF_KIND_STRUCT } from "../uapi/btf.js";
-import type { BtfLookup } from "../kernel/btf/lookup.js";
+
+/** A struct member as BTF describes it (what the builder reads). */
+export interface StructOpsBtfMember {
+  readonly name: string;
+  readonly type: number;
+  readonly bit_offset: number;
+  readonly bitfield_size: number;
+}
+
+/**
+ * The BTF lookups the builder needs. The emulated kernel's BtfLookup and the
+ * Linux backend's reader of /sys/kernel/btf/vmlinux both provide them.
+ */
+export interface StructOpsBtf {
+  /** Type id of the named type of `kind`, ≤ 0 when absent. */
+  findByNameKind(name: string, kind: number): number;
+  /** Members of a struct or union, in order. */
+  members(id: number): readonly StructOpsBtfMember[];
+  /** sizeof the type after typedefs and modifiers. */
+  resolveSize(id: number): number;
+}
 
 /** Member values: strings for char arrays, numbers/bigints for integers and program fds. */
 export type StructOpsFields = Readonly<Record<string, string | number | bigint>>;
@@ -20,7 +40,7 @@ export interface StructOpsValueLayout {
 }
 
 /** Where the value type `bpf_struct_ops_<type>` and its `data` live, or a TypeError. */
-export function structOpsValueLayout(btf: BtfLookup, type: string): StructOpsValueLayout {
+export function structOpsValueLayout(btf: StructOpsBtf, type: string): StructOpsValueLayout {
   const typeId = btf.findByNameKind(type, BTF_KIND_STRUCT);
   const valueTypeId = btf.findByNameKind(`bpf_struct_ops_${type}`, BTF_KIND_STRUCT);
   if (typeId <= 0 || valueTypeId <= 0) throw new TypeError(`Cannot build a struct_ops value as the kernel BTF has no struct bpf_struct_ops_${type}`);
@@ -36,7 +56,7 @@ export function structOpsValueLayout(btf: BtfLookup, type: string): StructOpsVal
  * @example
  * const value = structOpsValue(btf, "tcp_congestion_ops", { name: "my_cc", init: initFd, ssthresh: fd1, ... });
  */
-export function structOpsValue(btf: BtfLookup, type: string, fields: StructOpsFields): Uint8Array {
+export function structOpsValue(btf: StructOpsBtf, type: string, fields: StructOpsFields): Uint8Array {
   const l = structOpsValueLayout(btf, type);
   const out = new Uint8Array(l.valueSize);
   const dv = new DataView(out.buffer);

@@ -16,6 +16,7 @@ import { BPF_LINK_TYPE_NAMES, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY } from
 import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 import type { BpfMap } from "./map/core.js";
+import { structOpsState } from "./map/struct-ops.js";
 
 /** The anon-inode mount's mnt_id in the model. */
 export const ANON_MNT_ID = 15;
@@ -33,11 +34,16 @@ function hex(v: number | bigint): string {
 
 function mapMemlock(m: BpfMap): number {
   if (m.type === BPF_MAP_TYPE_STRUCT_OPS) {
-    // bpf_struct_ops_map_mem_usage: the map struct, uvalue and kvalue, the
-    // per-function link pointers and one trampoline page.
-    return 320 + 2 * m.attrs.value_size + 8 * 64 + PAGE_SIZE;
+    // bpf_struct_ops_map_mem_usage (6.13+): sizeof(struct bpf_struct_ops_map)
+    // plus the kvalue beyond its common header, the uvalue, a bpf_link and a
+    // bpf_ksym pointer per function member, and one trampoline page. Sizes are
+    // Linux 6.18 x86-64's (BTF): bpf_struct_ops_map 512, bpf_struct_ops_value 64.
+    // Checked against Linux by test/parity (tcp_congestion_ops: 5264).
+    const funcs = structOpsState(m)?.desc.members.filter((x) => x.isFuncPtr).length ?? 0;
+    return 512 + (m.attrs.value_size - 64) + m.attrs.value_size + 16 * funcs + PAGE_SIZE;
   }
-  if (m.type === BPF_MAP_TYPE_ARRAY) return 320 + Math.ceil(m.attrs.value_size / 8) * 8 * m.attrs.max_entries;
+  // array_map_mem_usage: sizeof(struct bpf_array) (312 in 6.18 x86-64) plus the rounded-up values.
+  if (m.type === BPF_MAP_TYPE_ARRAY) return 312 + Math.ceil(m.attrs.value_size / 8) * 8 * m.attrs.max_entries;
   return 320 + (m.attrs.key_size + m.attrs.value_size + 48) * m.attrs.max_entries;
 }
 

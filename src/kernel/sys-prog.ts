@@ -128,6 +128,16 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
     return -EINVAL;
   }
   const a = prog.attrs;
+  // add_subprog_and_kfunc runs before check_attach_btf_id: a kfunc call in a
+  // non-GPL program fails there first (kernel/bpf/verifier.c add_kfunc_call).
+  if (!a.gpl_compatible) {
+    for (let pc = 0; pc < d.length; pc++) {
+      if (d.key[pc] === KEY_CALL_KFUNC) {
+        log.verbose("cannot call kernel function from non-GPL compatible program");
+        return -EINVAL;
+      }
+    }
+  }
   // check_struct_ops_btf_id
   if (!a.gpl_compatible) {
     log.verbose("struct ops programs must have a GPL compatible license");
@@ -215,7 +225,7 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
   if (alu < 0) return alu;
   prog.xlated = x;
   prog.orig = orig;
-  prog.tag = createHash("sha1").update(orig).digest("hex").slice(0, 16);
+  prog.tag = createHash("sha256").update(orig).digest("hex").slice(0, 16);
   return 0;
 }
 

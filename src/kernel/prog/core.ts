@@ -34,7 +34,7 @@ export interface ProgAttrs {
 export class BpfProg {
   id = 0;
   readonly refcnt: Refcount;
-  /** 8-byte tag (bpf_prog_calc_tag: SHA-1 of the instructions with map fds cleared), as hex. */
+  /** 8-byte tag (bpf_prog_calc_tag, 6.18: the first 8 bytes of the SHA-256 of the instructions with map fds cleared), as hex. */
   tag = "";
   /** Instructions after load-time fixups (what GET_INFO's xlated_prog_insns returns). */
   xlated: Uint8Array = new Uint8Array(0);
