@@ -19,7 +19,9 @@ function collect(dir: string, out: string[]): void {
     return;
   }
   for (const name of names.sort()) {
-    if (name === "node_modules" || name === "fixtures" || name.startsWith(".")) continue;
+    if (name === "node_modules" || name.startsWith(".")) continue;
+    // Fixture data is skipped, except test/fixtures, which holds the BPF fixtures' own tests.
+    if (name === "fixtures" && dir !== join(root, "test")) continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) collect(p, out);
     else if (name.endsWith(".test.ts")) out.push(p);

@@ -13,7 +13,7 @@
  * relocations and `bpftool btf dump format c` behave as on Linux.
  */
 import { BPF_MAP_TYPE_NAMES } from "../../uapi/bpf-enums.js";
-import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND_STRUCT } from "../../uapi/btf.js";
+import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND_STRUCT, BTF_VAR_GLOBAL_ALLOCATED } from "../../uapi/btf.js";
 import type { BtfBuilder } from "./builder.js";
 import { layoutStruct } from "./layout.js";
 
@@ -149,3 +149,14 @@ export function addBaseTypes(b: BtfBuilder) {
 
 /** Ids of the base types, as returned by {@link addBaseTypes}. */
 export type VmlinuxBase = ReturnType<typeof addBaseTypes>;
+
+/**
+ * Kernel variables a program may name as typed `.ksyms` externs: `jiffies_64`
+ * (kernel/time/timer.c, `u64`), the tick counter whose low 32 bits are
+ * `tcp_jiffies32`. Encoded as pahole encodes a global variable (a VAR with
+ * global linkage); it is in no DATASEC, so the kernel treats it as a plain,
+ * not per-CPU, variable. Added after every other type so no id moves.
+ */
+export function addKernelVars(b: BtfBuilder, t: VmlinuxBase): { readonly jiffies_64: number } {
+  return { jiffies_64: b.var("jiffies_64", t.u64, BTF_VAR_GLOBAL_ALLOCATED) };
+}

@@ -21,7 +21,7 @@ import { BtfBuilder } from "./builder.js";
 import { BtfLookup } from "./lookup.js";
 import { parseBtf } from "./reader.js";
 import type { ParsedBtf } from "./reader.js";
-import { addBaseTypes } from "./vmlinux-base.js";
+import { addBaseTypes, addKernelVars } from "./vmlinux-base.js";
 import { declareSockTypes, defineSockTypes } from "./vmlinux-sock.js";
 import { addTcpCcKfuncs, addTcpCcTypes } from "./vmlinux-tcp-cc.js";
 
@@ -152,6 +152,7 @@ export function buildVmlinuxBtf(): Uint8Array {
   const cc = addTcpCcTypes(b, t, socks.sock, socks.tcp_sock);
   defineSockTypes(b, t, socks, cc);
   addTcpCcKfuncs(b, t, cc);
+  addKernelVars(b, t);
   return b.encode();
 }
 
