@@ -25,8 +25,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   backend: ["uapi", "asm", "kernel", "net", "vm", "jit"],
   lib: ["uapi", "asm", "obj", "backend"],
   report: ["uapi", "sim"],
-  cli: ["uapi", "asm", "lib", "sim", "report"],
-  ".": ["uapi", "asm", "obj", "lib", "backend", "sim", "report"],
+  testbed: ["uapi", "asm", "lib", "sim", "backend"],
+  cli: ["uapi", "asm", "lib", "sim", "report", "testbed"],
+  ".": ["uapi", "asm", "obj", "lib", "backend", "sim", "report", "testbed"],
 };
 
 function walk(dir: string, out: string[]): void {

@@ -96,6 +96,7 @@ export function tcpSockLayout(btf: KernelBtf): TcpSockLayout {
     icsk_ca_state: bits("icsk_ca_state"),
     icsk_ca_priv: f("icsk_ca_priv").offset,
     sk_pacing_rate: f("sk_pacing_rate").offset,
+    ecn_flags: f("ecn_flags").offset,
     writable: btf.writableRanges("tcp_sock"),
   };
 }

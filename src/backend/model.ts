@@ -66,3 +66,4 @@ export type { Kernel } from "../kernel/kernel.js";
 export type { TcpCc } from "../net/tcp-cc/subsystem.js";
 export { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
 export { BtfBuilder } from "../kernel/btf/builder.js";
+export { TcpCcSimHost } from "../net/tcp-cc/sim-host.js";

@@ -23,6 +23,10 @@ export const TCP_SOCK_U32_FIELDS = [
   "delivered",
   "delivered_ce",
   "max_packets_out",
+  // Read by congestion control and kept by the testbed's TCP (additive).
+  "lsndtime",
+  "sk_pacing_status",
+  "sk_gso_max_size",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
@@ -43,6 +47,8 @@ export interface TcpSockLayout {
   readonly icsk_ca_priv: number;
   /** sock.sk_pacing_rate (unsigned long). */
   readonly sk_pacing_rate: number;
+  /** tcp_sock.ecn_flags (u8); absent in older layouts. */
+  readonly ecn_flags?: number;
   /** Byte ranges a BPF congestion control may write (granule aligned). */
   readonly writable: readonly { readonly offset: number; readonly size: number }[];
 }

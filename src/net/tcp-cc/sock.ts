@@ -60,6 +60,9 @@ export class TcpSock implements TcpCaSock {
   declare delivered: number;
   declare delivered_ce: number;
   declare max_packets_out: number;
+  declare lsndtime: number;
+  declare sk_pacing_status: number;
+  declare sk_gso_max_size: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
@@ -103,6 +106,9 @@ export class TcpSock implements TcpCaSock {
     sk.snd_ssthresh = TCP_INFINITE_SSTHRESH;
     sk.snd_cwnd_clamp = 0xffffffff;
     sk.mss_cache = TCP_MSS_DEFAULT;
+    // GSO_LEGACY_MAX_SIZE, and "sent just now" so a first TX_START sees no idle time.
+    sk.sk_gso_max_size = 65536;
+    sk.lsndtime = clock.jiffies32;
     return sk;
   }
 
@@ -158,6 +164,16 @@ export class TcpSock implements TcpCaSock {
     this.setBits(this.layout.is_cwnd_limited, v ? 1 : 0);
   }
 
+  /** tcp_sock.ecn_flags (TCP_ECN_*); reads 0 and ignores writes when the layout lacks it. */
+  get ecn_flags(): number {
+    const off = this.layout.ecn_flags;
+    return off === undefined ? 0 : (this.mem.u8[this.addr + off] as number);
+  }
+  set ecn_flags(v: number) {
+    const off = this.layout.ecn_flags;
+    if (off !== undefined) this.mem.u8[this.addr + off] = v & 0xff;
+  }
+
   get jiffies32(): number {
     return this.clock.jiffies32;
   }
@@ -171,6 +187,7 @@ export class TcpSock implements TcpCaSock {
 for (const name of [
   "snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "snd_cwnd_clamp", "prior_cwnd", "prior_ssthresh", "snd_una", "snd_nxt",
   "srtt_us", "mss_cache", "packets_out", "sacked_out", "lost_out", "retrans_out", "delivered", "delivered_ce", "max_packets_out",
+  "lsndtime", "sk_pacing_status", "sk_gso_max_size",
 ] as const) {
   defineU32(TcpSock.prototype, name);
 }

@@ -1,0 +1,15 @@
+/**
+ * @fileoverview The simulator's public entry: the API types, the run
+ * function, topology builders, trace formatting and the CC interface a
+ * network stack implements.
+ */
+export * from "./api.js";
+export { runSim, Simulation, SimSpecError } from "./run.js";
+export { dumbbell } from "./net/topology.js";
+export { parseMahimahiTrace, TraceFormatError } from "./net/capacity-trace.js";
+export { formatRecord, formatCsvRow, CSV_COLUMNS, jainFairness } from "./trace.js";
+export type { CcHost, CcSocket, CcSock, CcOps, CcRateSample, CcAckSample } from "./tcp/cc-ops.js";
+export { FlowError } from "./tcp/flow.js";
+export { Scheduler } from "./scheduler.js";
+export type { EventHandler } from "./scheduler.js";
+export { Rng } from "./rng.js";

@@ -1,0 +1,156 @@
+/**
+ * @fileoverview One direction of a link: a queue at its sending end, a
+ * transmitter of fixed rate (or of trace-driven capacity), a propagation
+ * delay and optional random loss on the wire.
+ *
+ * The queue is kept as the transmission schedule: for each waiting packet the
+ * time it starts transmission. Since the transmitter is FIFO and work
+ * conserving, a packet's departure is known when it is admitted, so there is
+ * no dequeue event: the backlog at time t is the packets whose start is after
+ * t, dropped lazily from the front of a ring. Arrivals must be presented in
+ * non-decreasing time, which the event order (and, for links a single flow
+ * uses, that flow's FIFO path) guarantees.
+ */
+import type { LinkDirSpec } from "../api.js";
+import type { Rng } from "../rng.js";
+import { TraceServer, checkCapacityTrace } from "./capacity-trace.js";
+import { createQueue, DEFAULT_QUEUE, Q_DROP_AQM, Q_DROP_TAIL, Q_MARK } from "./queue.js";
+import type { QueueDiscipline } from "./queue.js";
+
+/** Why a packet was dropped. */
+export const DROP_QUEUE = 0;
+export const DROP_AQM = 1;
+export const DROP_LOSS = 2;
+export const DROP_REASONS = ["queue", "aqm", "loss"] as const;
+
+/** Result of {@link LinkDir.transmit} when admitted: the time the last bit arrives at the far end. */
+export const LINK_DROPPED = -1;
+
+/** One direction of a link. */
+export class LinkDir {
+  readonly delayNs: number;
+  /** ns per byte at the fixed rate (0 when traced). */
+  private readonly nsPerByte: number;
+  private readonly server: TraceServer | null;
+  private readonly queue: QueueDiscipline;
+  private readonly lossRate: number;
+  /** Ring of waiting packets: start-of-transmission times and sizes. */
+  private starts = new Float64Array(256);
+  private sizes = new Float64Array(256);
+  private head = 0;
+  private count = 0;
+  private backlogBytes = 0;
+  /** When the transmitter is free. */
+  private busyUntil = 0;
+  /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
+  users = 0;
+  /** Last drop's reason (after transmit returned LINK_DROPPED). */
+  lastDrop = DROP_QUEUE;
+  /** Whether the last admitted packet was CE-marked here. */
+  lastMarked = false;
+  // Statistics.
+  packetsOut = 0;
+  bytesOut = 0;
+  drops = 0;
+  marks = 0;
+
+  constructor(
+    readonly id: string,
+    readonly index: number,
+    readonly from: string,
+    readonly to: string,
+    readonly spec: LinkDirSpec,
+    private readonly rng: Rng,
+  ) {
+    const where = `link '${id}'`;
+    if (!Number.isSafeInteger(spec.delayNs) || spec.delayNs < 0) throw new RangeError(`${where}: 'delayNs' must be an integer ≥ 0: current value is ${spec.delayNs}`);
+    this.delayNs = spec.delayNs;
+    if (spec.trace !== undefined) {
+      checkCapacityTrace(spec.trace, where);
+      this.server = new TraceServer(spec.trace);
+      this.nsPerByte = 0;
+    } else {
+      if (typeof spec.rateBps !== "number" || !(spec.rateBps > 0) || !Number.isFinite(spec.rateBps)) throw new RangeError(`${where}: 'rateBps' must be > 0: current value is ${spec.rateBps}`);
+      this.server = null;
+      this.nsPerByte = 8e9 / spec.rateBps;
+    }
+    const loss = spec.lossRate ?? 0;
+    if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) throw new RangeError(`${where}: 'lossRate' must be in [0, 1): current value is ${loss}`);
+    this.lossRate = loss;
+    this.queue = createQueue(spec.queue ?? DEFAULT_QUEUE, where, rng, this.nsPerByte * 1500);
+  }
+
+  /** Capacity in bits per second (the trace's mean for a traced link). */
+  get rateBps(): number {
+    return this.server === null ? this.spec.rateBps : this.server.meanRateBps;
+  }
+
+  private drain(now: number): void {
+    const mask = this.starts.length - 1;
+    while (this.count > 0 && (this.starts[this.head] as number) <= now) {
+      this.backlogBytes -= this.sizes[this.head] as number;
+      this.head = (this.head + 1) & mask;
+      this.count--;
+    }
+  }
+
+  /** Bytes and packets waiting at `now` (not counting the one being sent). */
+  backlog(now: number): { bytes: number; packets: number } {
+    this.drain(now);
+    return { bytes: this.backlogBytes, packets: this.count };
+  }
+
+  /**
+   * A packet of `size` bytes arrives at the queue at `now`. Returns the time
+   * it arrives at the far end, or LINK_DROPPED (see `lastDrop`). With
+   * `ect`, an AQM may mark it instead (`lastMarked`).
+   */
+  transmit(now: number, size: number, ect: boolean): number {
+    this.drain(now);
+    this.lastMarked = false;
+    const idleSince = this.count === 0 && this.busyUntil <= now ? this.busyUntil : -1;
+    const verdict = this.queue.admit(this.backlogBytes, this.count, size, ect, now, idleSince);
+    if (verdict === Q_DROP_TAIL || verdict === Q_DROP_AQM) {
+      this.drops++;
+      this.lastDrop = verdict === Q_DROP_TAIL ? DROP_QUEUE : DROP_AQM;
+      return LINK_DROPPED;
+    }
+    if (verdict === Q_MARK) {
+      this.marks++;
+      this.lastMarked = true;
+    }
+    const start = this.busyUntil > now ? this.busyUntil : now;
+    const end = this.server === null ? start + Math.ceil(size * this.nsPerByte) : this.server.depart(start, size);
+    this.busyUntil = end;
+    if (start > now) this.push(start, size);
+    this.packetsOut++;
+    this.bytesOut += size;
+    if (this.lossRate > 0 && this.rng.next() < this.lossRate) {
+      this.drops++;
+      this.lastDrop = DROP_LOSS;
+      return LINK_DROPPED;
+    }
+    return end + this.delayNs;
+  }
+
+  private push(start: number, size: number): void {
+    if (this.count === this.starts.length) {
+      const n = this.starts.length * 2;
+      const s = new Float64Array(n);
+      const z = new Float64Array(n);
+      for (let i = 0; i < this.count; i++) {
+        const j = (this.head + i) & (this.starts.length - 1);
+        s[i] = this.starts[j] as number;
+        z[i] = this.sizes[j] as number;
+      }
+      this.starts = s;
+      this.sizes = z;
+      this.head = 0;
+    }
+    const at = (this.head + this.count) & (this.starts.length - 1);
+    this.starts[at] = start;
+    this.sizes[at] = size;
+    this.count++;
+    this.backlogBytes += size;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * @fileoverview Moves packets along paths of link directions. A link used
+ * by one flow direction only is computed at once (its arrivals come in
+ * order from that flow's FIFO path); a link several flows share gets an
+ * arrival event, so arrivals from different flows meet its queue in time
+ * order. The last hop schedules delivery to the endpoint.
+ */
+import type { EventHandler, Scheduler } from "../scheduler.js";
+import { LINK_DROPPED } from "./link.js";
+import type { LinkDir } from "./link.js";
+import { ECN_CE, ECN_NOT_ECT } from "./packet.js";
+import type { Packet, PacketPool } from "./packet.js";
+
+const EV_ARRIVE = 0;
+const EV_DELIVER = 1;
+
+/** Called for every dropped packet before it returns to the pool. */
+export type DropHook = (link: LinkDir, p: Packet, now: number) => void;
+
+/** The packet mover of one simulation. */
+export class Network implements EventHandler {
+  onDrop: DropHook | null = null;
+  /** Test hook: returns true to drop a packet as it enters `link` (counted as wire loss). */
+  dropFilter: ((link: LinkDir, p: Packet) => boolean) | null = null;
+
+  constructor(
+    readonly sched: Scheduler,
+    readonly dirs: readonly LinkDir[],
+    readonly pool: PacketPool,
+  ) {}
+
+  /** Sends `p` (its path and sink set) into the first link at the current time. */
+  send(p: Packet): void {
+    p.hop = 0;
+    this.forward(p, this.sched.now);
+  }
+
+  private forward(p: Packet, t: number): void {
+    const path = p.path;
+    while (p.hop < path.length) {
+      const link = this.dirs[path[p.hop] as number] as LinkDir;
+      if (link.users > 1 && t > this.sched.now) {
+        this.sched.at(t, this, EV_ARRIVE, 0, p);
+        return;
+      }
+      if (this.dropFilter !== null && this.dropFilter(link, p)) {
+        link.drops++;
+        this.onDrop?.(link, p, t);
+        this.pool.put(p);
+        return;
+      }
+      const ect = p.ecn !== ECN_NOT_ECT;
+      const next = link.transmit(t, p.size, ect);
+      if (next === LINK_DROPPED) {
+        this.onDrop?.(link, p, t);
+        this.pool.put(p);
+        return;
+      }
+      if (link.lastMarked) p.ecn = ECN_CE;
+      p.hop++;
+      t = next;
+    }
+    this.sched.at(t, this, EV_DELIVER, 0, p);
+  }
+
+  onEvent(kind: number, _num: number, obj: unknown): void {
+    const p = obj as Packet;
+    if (kind === EV_ARRIVE) {
+      this.forward(p, this.sched.now);
+      return;
+    }
+    const sink = p.sink;
+    if (sink !== null) sink.receive(p);
+    this.pool.put(p);
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * @fileoverview A simulation run: validates the spec, builds the topology,
+ * the flows and their sockets (through a {@link CcHost}, the emulated
+ * kernel's TCP), schedules timed actions and periodic samples, runs the
+ * event loop to the end time and summarizes.
+ *
+ * Order at one instant: actions and flow starts/stops scheduled up front run
+ * before packet events of the same nanosecond (they were scheduled first).
+ */
+import type {
+  FlowSpec, FlowSummary, LinkSummary, RunOptions, RunResult, SimAction, SimActionContext, SimSpec, TraceRecord,
+} from "./api.js";
+import { Network } from "./net/network.js";
+import { PacketPool } from "./net/packet.js";
+import { Topology } from "./net/topology.js";
+import { DROP_REASONS } from "./net/link.js";
+import type { LinkDir } from "./net/link.js";
+import { Rng } from "./rng.js";
+import { Scheduler } from "./scheduler.js";
+import type { EventHandler } from "./scheduler.js";
+import type { CcHost, CcSocket } from "./tcp/cc-ops.js";
+import { Flow } from "./tcp/flow.js";
+import type { FlowEnv } from "./tcp/flow.js";
+import { HOOKS_ALL, HOOKS_EVENTS, HOOKS_NONE } from "./tcp/hooks.js";
+
+const EV_ACTION = 0;
+const EV_SAMPLE = 1;
+const EV_PROGRESS = 2;
+
+/** A spec or action error, naming the field. */
+export class SimSpecError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "SimSpecError";
+  }
+}
+
+/** One simulation. Use {@link runSim}, or drive it step by step (tests). */
+export class Simulation implements EventHandler {
+  readonly sched = new Scheduler();
+  readonly topo: Topology;
+  readonly net: Network;
+  readonly flows: Flow[] = [];
+  private readonly byId = new Map<string, Flow>();
+  private readonly env: FlowEnv;
+  private readonly sampleNs: number;
+  private readonly actions: SimAction<never>[] = [];
+  private actionCtx: unknown;
+  private readonly rng: Rng;
+  private readonly sinks: ((r: TraceRecord) => void)[] = [];
+  private readonly monitored: LinkDir[];
+  private readonly traceDrops: boolean;
+
+  constructor(
+    readonly spec: SimSpec,
+    readonly host: CcHost,
+    readonly opts: RunOptions,
+  ) {
+    if (!Number.isSafeInteger(spec.durationNs) || spec.durationNs <= 0) throw new SimSpecError(`'durationNs' must be a positive integer: current value is ${spec.durationNs}`);
+    if (!Number.isInteger(opts.seed)) throw new SimSpecError(`'seed' must be an integer: current value is ${opts.seed}`);
+    this.rng = new Rng(opts.seed);
+    this.topo = new Topology(spec.topology, this.rng.fork());
+    this.net = new Network(this.sched, this.topo.dirs, new PacketPool());
+    const tr = spec.trace ?? {};
+    this.sampleNs = tr.sampleIntervalNs ?? 10_000_000;
+    if (!Number.isSafeInteger(this.sampleNs) || this.sampleNs < 0) throw new SimSpecError(`trace.sampleIntervalNs must be an integer ≥ 0: current value is ${this.sampleNs}`);
+    const hooks = tr.hooks ?? "none";
+    const hookLevel = hooks === "all" ? HOOKS_ALL : hooks === "events" ? HOOKS_EVENTS : hooks === "none" ? HOOKS_NONE : -1;
+    if (hookLevel < 0) throw new SimSpecError(`trace.hooks must be "none", "events" or "all": current value is ${JSON.stringify(hooks)}`);
+    this.traceDrops = tr.drops ?? false;
+    if (opts.onRecord !== undefined) this.sinks.push(opts.onRecord);
+    const emit = (r: TraceRecord): void => {
+      for (const s of this.sinks) s(r);
+    };
+    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, emit };
+    this.net.onDrop = (link, p, t) => {
+      if (!this.traceDrops) return;
+      const f = this.flows[p.flow];
+      emit({ type: "drop", t, link: link.id, flow: f?.id ?? "", reason: DROP_REASONS[link.lastDrop] ?? "queue", seg: p.isData ? p.seg : -1 });
+    };
+    host.onSendAck?.((sk) => {
+      for (const f of this.flows) if (f.rcvSk === sk) f.sendAckNow();
+    });
+    for (const f of spec.flows) this.addFlow(f);
+    this.monitored = [];
+    // Sample shared links and every link with a bounded queue someone uses.
+    for (const d of this.topo.dirs) if (d.users > 1 || (d.users > 0 && d.spec.queue !== undefined)) this.monitored.push(d);
+  }
+
+  /** Adds a record sink. */
+  onRecord(fn: (r: TraceRecord) => void): void {
+    this.sinks.push(fn);
+  }
+
+  private emit(r: TraceRecord): void {
+    for (const s of this.sinks) s(r);
+  }
+
+  /** Adds a flow (before or during the run). Returns its id. */
+  addFlow(f: FlowSpec): string {
+    const i = this.flows.length;
+    const where = `flows[${i}]`;
+    if (typeof f !== "object" || f === null) throw new SimSpecError(`${where}: must be an object`);
+    const id = f.id ?? `f${i}`;
+    if (this.byId.has(id)) throw new SimSpecError(`${where}: flow id '${id}' is used twice`);
+    if (!this.topo.has(f.from)) throw new SimSpecError(`${where}: 'from' names unknown node '${f.from}'`);
+    if (!this.topo.has(f.to)) throw new SimSpecError(`${where}: 'to' names unknown node '${f.to}'`);
+    if (f.from === f.to) throw new SimSpecError(`${where}: 'from' and 'to' are the same node '${f.to}'`);
+    if (!Number.isSafeInteger(f.startNs) || f.startNs < 0) throw new SimSpecError(`${where}: 'startNs' must be an integer ≥ 0: current value is ${f.startNs}`);
+    if (f.stopNs !== undefined && (!Number.isSafeInteger(f.stopNs) || f.stopNs < f.startNs)) throw new SimSpecError(`${where}: 'stopNs' must be an integer ≥ startNs: current value is ${f.stopNs}`);
+    if (f.bytes !== undefined && (!Number.isSafeInteger(f.bytes) || f.bytes <= 0)) throw new SimSpecError(`${where}: 'bytes' must be a positive integer: current value is ${f.bytes}`);
+    if (f.mss !== undefined && (!Number.isInteger(f.mss) || f.mss < 64 || f.mss > 65000)) throw new SimSpecError(`${where}: 'mss' must be an integer in [64, 65000]: current value is ${f.mss}`);
+    let fwd: number[];
+    let rev: number[];
+    try {
+      fwd = this.topo.route(f.from, f.to);
+      rev = this.topo.route(f.to, f.from);
+    } catch (e) {
+      throw new SimSpecError(`${where}: ${(e as Error).message}`);
+    }
+    for (const d of fwd) (this.topo.dirs[d] as LinkDir).users++;
+    for (const d of rev) (this.topo.dirs[d] as LinkDir).users++;
+    let base = 0;
+    for (const d of [...fwd, ...rev]) {
+      const l = this.topo.dirs[d] as LinkDir;
+      base += l.delayNs + Math.ceil((52 * 8e9) / l.rateBps);
+    }
+    const flow = new Flow(i, id, f, fwd, rev, base, this.env);
+    this.flows.push(flow);
+    this.byId.set(id, flow);
+    flow.schedule();
+    return id;
+  }
+
+  /** Schedules a timed action; `ctx` is what its `run` receives. */
+  addAction<C>(a: SimAction<C>, ctx: C): void {
+    if (!Number.isSafeInteger(a.atNs) || a.atNs < 0) throw new SimSpecError(`action '${a.label}': 'atNs' must be an integer ≥ 0: current value is ${a.atNs}`);
+    this.actions.push(a as unknown as SimAction<never>);
+    this.actionCtx = ctx;
+    const idx = this.actions.length - 1;
+    this.ctxs[idx] = ctx;
+    this.sched.at(Math.max(a.atNs, this.sched.now), this, EV_ACTION, idx);
+  }
+
+  private readonly ctxs: unknown[] = [];
+
+  /** The simulator side of an action's context. */
+  readonly actionApi: SimActionContext = {
+    nowNs: 0,
+    setCongestion: (flowId, name) => {
+      const f = this.byId.get(flowId);
+      return f === undefined ? -2 : f.setCongestion(name);
+    },
+    addFlow: (spec) => this.addFlow({ ...spec, startNs: Math.max(spec.startNs, this.sched.now) }),
+    stopFlow: (flowId) => {
+      const f = this.byId.get(flowId);
+      if (f === undefined) throw new SimSpecError(`stopFlow: unknown flow '${flowId}'`);
+      f.stop();
+    },
+    congestionOf: (flowId) => {
+      const f = this.byId.get(flowId);
+      return f !== undefined && (f.state === "running" || f.state === "draining") ? (f.sk as CcSocket).ca.name : undefined;
+    },
+    runningFlows: () => this.flows.filter((f) => f.state === "running" || f.state === "draining").map((f) => f.id),
+    mark: (label, detail) => this.emit(detail === undefined ? { type: "action", t: this.sched.now, label } : { type: "action", t: this.sched.now, label, detail }),
+  };
+
+  onEvent(kind: number, num: number): void {
+    const now = this.sched.now;
+    if (kind === EV_ACTION) {
+      const a = this.actions[num] as SimAction<unknown>;
+      (this.actionApi as { nowNs: number }).nowNs = now;
+      this.host.setTime(now);
+      this.emit({ type: "action", t: now, label: a.label });
+      a.run(this.ctxs[num]);
+      return;
+    }
+    if (kind === EV_SAMPLE) {
+      this.sample(now);
+      if (now + this.sampleNs <= this.spec.durationNs) this.sched.at(now + this.sampleNs, this, EV_SAMPLE);
+      return;
+    }
+    if (kind === EV_PROGRESS) {
+      this.opts.onProgress?.(now, this.spec.durationNs);
+      const step = this.opts.progressIntervalNs ?? 100_000_000;
+      if (now + step < this.spec.durationNs) this.sched.at(now + step, this, EV_PROGRESS);
+    }
+  }
+
+  private sample(t: number): void {
+    for (const f of this.flows) {
+      if (f.state !== "running" && f.state !== "draining") continue;
+      const sk = f.sk;
+      if (!f.started || sk === null) continue;
+      const tcb = f.tcb;
+      this.emit({
+        type: "flow",
+        t,
+        flow: f.id,
+        cc: sk.ca.name,
+        cwnd: sk.snd_cwnd,
+        ssthresh: sk.snd_ssthresh,
+        caState: sk.icsk_ca_state,
+        srttUs: sk.srtt_us >>> 3,
+        rttUs: tcb.stats.lastRttUs,
+        inflight: tcb.inFlight(),
+        deliveryRateBps: Math.round(tcb.stats.lastRateBps),
+        bytesAcked: tcb.stats.bytesAcked,
+        retrans: tcb.stats.retrans,
+        pacingRate: sk.sk_pacing_rate,
+      });
+    }
+    for (const d of this.monitored) {
+      const b = d.backlog(t);
+      this.emit({ type: "queue", t, link: d.id, bytes: b.bytes, packets: b.packets, drops: d.drops, marks: d.marks });
+    }
+  }
+
+  /** Runs to the end and returns the summary. Sockets still open are closed at the end. */
+  run(): RunResult {
+    const end = this.spec.durationNs;
+    if (this.sampleNs > 0) this.sched.at(0, this, EV_SAMPLE);
+    if (this.opts.onProgress !== undefined) this.sched.at(0, this, EV_PROGRESS);
+    this.sched.run(end);
+    for (const f of this.flows) if (f.state === "running" || f.state === "draining") f.finish();
+    this.opts.onProgress?.(end, end);
+    return this.summary();
+  }
+
+  private summary(): RunResult {
+    const dur = this.spec.durationNs;
+    const flows: FlowSummary[] = this.flows.map((f) => {
+      const st = f.started ? f.tcb.stats : undefined;
+      const endNs = f.endNs >= 0 ? f.endNs : dur;
+      const startNs = f.spec.startNs;
+      const bytes = st?.bytesAcked ?? 0;
+      const secs = (endNs - startNs) / 1e9;
+      return {
+        id: f.id,
+        from: f.spec.from,
+        to: f.spec.to,
+        ccStart: f.ccStart,
+        ccEnd: f.ccEnd || f.ccStart,
+        startNs,
+        endNs,
+        bytesAcked: bytes,
+        throughputBps: secs > 0 ? (bytes * 8) / secs : 0,
+        segsOut: st?.segsOut ?? 0,
+        retrans: st?.retrans ?? 0,
+        rtos: st?.rtos ?? 0,
+        recoveries: st?.recoveries ?? 0,
+        undos: st?.undos ?? 0,
+        rttUs: {
+          min: f.rtt.count === 0 ? 0 : f.rtt.min,
+          p50: f.rtt.quantile(0.5),
+          p90: f.rtt.quantile(0.9),
+          p99: f.rtt.quantile(0.99),
+          max: f.rtt.max,
+          mean: Math.round(f.rtt.mean),
+          count: f.rtt.count,
+        },
+        completed: f.started && Number.isFinite(f.bytes) && f.tcb.una >= f.tcb.endSeg,
+      };
+    });
+    const links: LinkSummary[] = this.topo.dirs
+      .filter((d) => d.users > 0)
+      .map((d) => ({
+        id: d.id,
+        from: d.from,
+        to: d.to,
+        packetsOut: d.packetsOut,
+        bytesOut: d.bytesOut,
+        drops: d.drops,
+        marks: d.marks,
+        utilization: (d.bytesOut * 8) / (dur / 1e9) / d.rateBps,
+      }));
+    return { seed: this.opts.seed, durationNs: dur, events: this.sched.dispatched, flows, links };
+  }
+}
+
+/**
+ * Runs a simulation on `host` (the sockets' network stack).
+ * @throws SimSpecError (a RangeError) naming the bad field; FlowError when a socket call fails at a flow's start
+ */
+export function runSim(spec: SimSpec, host: CcHost, opts: RunOptions & { readonly actions?: readonly SimAction[] }): RunResult {
+  const sim = new Simulation(spec, host, opts);
+  for (const a of opts.actions ?? []) sim.addAction(a, sim.actionApi);
+  return sim.run();
+}

@@ -1,0 +1,159 @@
+/**
+ * @fileoverview The interface between the simulated TCP sender and
+ * congestion control, with Linux's names: the socket fields CC code reads
+ * and writes (`struct tcp_sock`, `inet_connection_sock`, `struct sock`) and
+ * the hooks of `struct tcp_congestion_ops` (include/net/tcp.h).
+ *
+ * The simulator depends only on this file. `src/net/tcp-cc` provides objects
+ * that satisfy it structurally: a socket of the emulated kernel whose fields
+ * are the bytes of its `tcp_sock` in kernel memory, and whose `ca` is the
+ * algorithm it runs (built-in, or a struct_ops map running BPF programs). So
+ * the sender's state lives where a BPF congestion control sees it, and the
+ * simulator never imports the kernel (ARCHITECTURE.md).
+ */
+
+/** enum tcp_ca_state. */
+export const TCP_CA_Open = 0;
+export const TCP_CA_Disorder = 1;
+export const TCP_CA_CWR = 2;
+export const TCP_CA_Recovery = 3;
+export const TCP_CA_Loss = 4;
+
+/** enum tcp_ca_event. */
+export const CA_EVENT_TX_START = 0;
+export const CA_EVENT_CWND_RESTART = 1;
+export const CA_EVENT_COMPLETE_CWR = 2;
+export const CA_EVENT_LOSS = 3;
+export const CA_EVENT_ECN_NO_CE = 4;
+export const CA_EVENT_ECN_IS_CE = 5;
+
+/** enum tcp_ca_ack_event_flags (in_ack_event). */
+export const CA_ACK_SLOWPATH = 1 << 0;
+export const CA_ACK_WIN_UPDATE = 1 << 1;
+export const CA_ACK_ECE = 1 << 2;
+
+/** enum sk_pacing. */
+export const SK_PACING_NONE = 0;
+export const SK_PACING_NEEDED = 1;
+export const SK_PACING_FQ = 2;
+
+/** tcp_sock.ecn_flags bits (include/net/tcp.h). */
+export const TCP_ECN_OK = 1;
+export const TCP_ECN_QUEUE_CWR = 2;
+export const TCP_ECN_DEMAND_CWR = 4;
+export const TCP_ECN_SEEN = 8;
+
+/** tcp_congestion_ops.flags: TCP_CONG_NEEDS_ECN. */
+export const TCP_CONG_NEEDS_ECN = 0x2;
+
+/** TCP_INFINITE_SSTHRESH. */
+export const TCP_INFINITE_SSTHRESH = 0x7fffffff;
+
+/** struct ack_sample (pkts_acked). */
+export interface CcAckSample {
+  pkts_acked: number;
+  rtt_us: number;
+  in_flight: number;
+}
+
+/** struct rate_sample (cong_control); field names as Linux. */
+export interface CcRateSample {
+  prior_mstamp: bigint;
+  prior_delivered: number;
+  prior_delivered_ce: number;
+  delivered: number;
+  delivered_ce: number;
+  interval_us: number;
+  snd_interval_us: number;
+  rcv_interval_us: number;
+  rtt_us: number;
+  losses: number;
+  acked_sacked: number;
+  prior_in_flight: number;
+  last_end_seq: number;
+  is_app_limited: boolean;
+  is_retrans: boolean;
+  is_ack_delayed: boolean;
+}
+
+/**
+ * The socket fields the sender and CC share. u32 unless noted; setters store
+ * modulo 2^32 as C does. `addr`, `caPriv` and `jiffies32` are what a
+ * congestion control needs besides the fields (the socket's address for BPF,
+ * its private area, the jiffies clock).
+ */
+export interface CcSock {
+  readonly addr: number;
+  snd_cwnd: number;
+  snd_ssthresh: number;
+  snd_cwnd_cnt: number;
+  snd_cwnd_clamp: number;
+  prior_cwnd: number;
+  prior_ssthresh: number;
+  snd_una: number;
+  snd_nxt: number;
+  srtt_us: number;
+  mss_cache: number;
+  packets_out: number;
+  sacked_out: number;
+  lost_out: number;
+  retrans_out: number;
+  delivered: number;
+  delivered_ce: number;
+  max_packets_out: number;
+  is_cwnd_limited: number;
+  /** µs (u64 as a number). */
+  tcp_mstamp: number;
+  icsk_ca_state: number;
+  /** Bytes per second (u64 as a number). */
+  sk_pacing_rate: number;
+  sk_pacing_status?: number;
+  sk_gso_max_size?: number;
+  lsndtime?: number;
+  /** tcp_sock.ecn_flags (TCP_ECN_*), u8; a receiver's DEMAND_CWR lives here. */
+  ecn_flags?: number;
+  readonly jiffies32: number;
+  readonly caPriv: DataView;
+}
+
+/** struct tcp_congestion_ops as the sender calls it; absent hooks are undefined. */
+export interface CcOps {
+  readonly name: string;
+  readonly flags: number;
+  ssthresh?(sk: CcSock): number;
+  cong_avoid?(sk: CcSock, ack: number, acked: number): void;
+  cong_control?(sk: CcSock, ack: number, flag: number, rs: CcRateSample): void;
+  set_state?(sk: CcSock, newState: number): void;
+  cwnd_event?(sk: CcSock, ev: number): void;
+  in_ack_event?(sk: CcSock, flags: number): void;
+  pkts_acked?(sk: CcSock, sample: CcAckSample): void;
+  undo_cwnd?(sk: CcSock): number;
+  min_tso_segs?(sk: CcSock): number;
+}
+
+/** A socket: its fields plus the algorithm it runs now (icsk_ca_ops). */
+export interface CcSocket extends CcSock {
+  readonly ca: CcOps;
+}
+
+/**
+ * The socket factory of the network stack the simulator runs on (the
+ * emulated kernel's TCP subsystem). Errors are negative errnos.
+ */
+export interface CcHost {
+  /** Moves the stack's clock to `ns` (jiffies, ktime, tcp_mstamp sources) before hooks run. */
+  setTime(ns: number): void;
+  /** socket(): a socket on the netns default CA, or -errno. */
+  socket(): CcSocket | number;
+  /** setsockopt(TCP_CONGESTION): 0 or -errno. May run release()/init(). */
+  setCongestion(sk: CcSocket, name: string): number;
+  /** The connection is established: the CA's init() runs (tcp_init_transfer). */
+  establish(sk: CcSocket): void;
+  /** close(): release() and the reference on the CA. */
+  close(sk: CcSocket): void;
+  /**
+   * Registers the callback for bpf_tcp_send_ack / tcp_send_ack requests a
+   * CA makes (DCTCP's receiver-side ACK on a CE change). Optional.
+   */
+  onSendAck?(cb: (sk: CcSocket) => void): void;
+}

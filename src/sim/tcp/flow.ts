@@ -1,0 +1,364 @@
+/**
+ * @fileoverview One TCP connection of the testbed: the sender (a socket of
+ * the emulated kernel, driven by the mechanics in send/ack/recovery), the
+ * receiver, their timers (RTO, pacing, delayed ACK), and the records they
+ * emit. Timers are lazy: re-arming to a later time moves a deadline and
+ * reuses the pending event, so the per-ACK RTO restart costs no heap work.
+ */
+import type { CcHookName, FlowSpec, TraceRecord } from "../api.js";
+import type { EventHandler, Scheduler } from "../scheduler.js";
+import type { Network } from "../net/network.js";
+import { ECN_ECT0, ECN_NOT_ECT, TH_CWR } from "../net/packet.js";
+import type { Packet, PacketSink } from "../net/packet.js";
+import type { CcHost, CcSocket } from "./cc-ops.js";
+import { TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "./cc-ops.js";
+import type { SenderCtx } from "./ctx.js";
+import { tsNow } from "./ctx.js";
+import { AckScratch, tcpAck } from "./ack.js";
+import { tcpEnterLoss } from "./recovery.js";
+import { tcpAckUpdateRtt, TCP_RTO_MAX_NS } from "./rtt.js";
+import { tcpRetransmitHead, tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.js";
+import { Tcb } from "./tcb.js";
+import { TcpReceiver } from "./receiver.js";
+import { RttStats } from "./rtt-stats.js";
+
+const EV_RTO = 0;
+const EV_PACE = 1;
+const EV_DELACK = 2;
+const EV_START = 3;
+const EV_STOP = 4;
+
+/** Errors a flow reports with its name. */
+export class FlowError extends Error {
+  constructor(
+    message: string,
+    readonly flow: string,
+    readonly errno: number,
+  ) {
+    super(message);
+    this.name = "FlowError";
+  }
+}
+
+/** What a flow needs from its simulation. */
+export interface FlowEnv {
+  readonly sched: Scheduler;
+  readonly net: Network;
+  readonly host: CcHost;
+  readonly hookLevel: number;
+  readonly traceCaStates: boolean;
+  emit(r: TraceRecord): void;
+}
+
+/** A TCP connection (sender + receiver). */
+export class Flow implements SenderCtx, EventHandler, PacketSink {
+  private t: Tcb | null = null;
+  receiver: TcpReceiver | null = null;
+  sk: CcSocket | null = null;
+  rcvSk: CcSocket | null = null;
+  ccStart = "";
+  state: "pending" | "running" | "draining" | "done" = "pending";
+  endNs = -1;
+  readonly rtt = new RttStats();
+  private readonly ackScratch = new AckScratch();
+  private delackAt = -1;
+  readonly mss: number;
+  readonly bytes: number;
+
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly spec: FlowSpec,
+    readonly fwdPath: readonly number[],
+    readonly revPath: readonly number[],
+    /** Base RTT of the path (ns): the handshake's RTT sample. */
+    readonly baseRttNs: number,
+    private readonly env: FlowEnv,
+  ) {
+    this.mss = spec.mss ?? 1448;
+    this.bytes = spec.bytes ?? Infinity;
+  }
+
+  /** The sender state (valid once started). */
+  get tcb(): Tcb {
+    return this.t as Tcb;
+  }
+
+  /** Whether the flow has a socket (started). */
+  get started(): boolean {
+    return this.t !== null;
+  }
+
+  get hookLevel(): number {
+    return this.env.hookLevel;
+  }
+
+  get nowNs(): number {
+    return this.env.sched.now;
+  }
+
+  /** Schedules the start (and stop) events. */
+  schedule(): void {
+    const s = this.env.sched;
+    s.at(Math.max(this.spec.startNs, s.now), this, EV_START);
+    if (this.spec.stopNs !== undefined) s.at(Math.max(this.spec.stopNs, this.spec.startNs, s.now), this, EV_STOP);
+  }
+
+  // ---- SenderCtx ----------------------------------------------------------
+
+  hook(name: CcHookName, ca: string, args: readonly number[], ret: number | undefined, cwnd: number): void {
+    const r = ret === undefined
+      ? { type: "hook" as const, t: this.nowNs, flow: this.id, cc: ca, hook: name, args, cwnd }
+      : { type: "hook" as const, t: this.nowNs, flow: this.id, cc: ca, hook: name, args, ret, cwnd };
+    this.env.emit(r);
+  }
+
+  caStateChanged(from: number, to: number): void {
+    if (this.env.traceCaStates) this.env.emit({ type: "ca_state", t: this.nowNs, flow: this.id, from, to });
+  }
+
+  count(what: "recovery" | "undo" | "rto"): void {
+    const st = this.tcb.stats;
+    if (what === "recovery") st.recoveries++;
+    else if (what === "undo") st.undos++;
+    else st.rtos++;
+  }
+
+  rttSample(us: number): void {
+    this.rtt.add(us);
+  }
+
+  xmit(seg: number, retrans: boolean): void {
+    const tcb = this.tcb as Tcb;
+    const net = this.env.net;
+    const p = net.pool.get();
+    p.flow = this.index;
+    p.isData = true;
+    p.seg = seg;
+    p.payload = tcb.segBytes(seg);
+    p.size = p.payload + 52;
+    p.retrans = retrans;
+    const needsEcn = ((this.sk as CcSocket).ca.flags & TCP_CONG_NEEDS_ECN) !== 0;
+    p.ecn = tcb.ecnOk && (!retrans || needsEcn) ? ECN_ECT0 : ECN_NOT_ECT;
+    if (tcb.queueCwr && !retrans) p.tcpFlags |= TH_CWR;
+    p.tsval = tsNow(this);
+    p.path = this.fwdPath;
+    p.sink = this.receiver;
+    net.send(p);
+  }
+
+  setRtoTimer(at: number): void {
+    const tcb = this.tcb as Tcb;
+    tcb.rtoDeadline = at;
+    if (at < 0) return;
+    if (tcb.rtoEventAt < 0 || at < tcb.rtoEventAt) {
+      tcb.rtoEventAt = at;
+      this.env.sched.at(at, this, EV_RTO);
+    }
+  }
+
+  setPaceTimer(at: number): void {
+    const tcb = this.tcb as Tcb;
+    if (tcb.paceEventAt < 0 || at < tcb.paceEventAt) {
+      tcb.paceEventAt = at;
+      this.env.sched.at(at, this, EV_PACE);
+    }
+  }
+
+  // ---- packets ------------------------------------------------------------
+
+  /** An ACK arrived at the sender. */
+  receive(p: Packet): void {
+    if (this.state !== "running" && this.state !== "draining") return;
+    this.clock();
+    tcpAck(this, p, this.ackScratch);
+    this.checkDone();
+  }
+
+  private sendAck(fill: (p: Packet) => void): void {
+    const net = this.env.net;
+    const p = net.pool.get();
+    p.flow = this.index;
+    p.isData = false;
+    p.size = 52;
+    fill(p);
+    p.path = this.revPath;
+    p.sink = this;
+    net.send(p);
+  }
+
+  private clock(): void {
+    this.env.host.setTime(this.nowNs);
+    (this.sk as CcSocket).tcp_mstamp = Math.floor(this.nowNs / 1000);
+  }
+
+  // ---- events -------------------------------------------------------------
+
+  onEvent(kind: number): void {
+    const now = this.nowNs;
+    switch (kind) {
+      case EV_START:
+        this.start();
+        return;
+      case EV_STOP:
+        this.stop();
+        return;
+      case EV_DELACK:
+        if (this.delackAt !== now) return;
+        this.delackAt = -1;
+        if (this.receiver !== null && this.state !== "done") {
+          this.clock();
+          this.receiver.onDelack();
+        }
+        return;
+      case EV_PACE: {
+        const tcb = this.t;
+        if (tcb === null || tcb.paceEventAt !== now || this.state === "done") return;
+        tcb.paceEventAt = -1;
+        this.clock();
+        tcpXmitRetransmitQueue(this);
+        tcpWriteXmit(this);
+        return;
+      }
+      case EV_RTO: {
+        const tcb = this.t;
+        if (tcb === null || tcb.rtoEventAt !== now || this.state === "done") return;
+        tcb.rtoEventAt = -1;
+        if (tcb.rtoDeadline < 0) return;
+        if (tcb.rtoDeadline > now) {
+          tcb.rtoEventAt = tcb.rtoDeadline;
+          this.env.sched.at(tcb.rtoDeadline, this, EV_RTO);
+          return;
+        }
+        tcb.rtoDeadline = -1;
+        this.clock();
+        this.retransmitTimer();
+        return;
+      }
+    }
+  }
+
+  /** tcp_retransmit_timer(): enter Loss, retransmit the head, back off. */
+  private retransmitTimer(): void {
+    const tcb = this.tcb as Tcb;
+    const sk = tcb.sk;
+    if (sk.packets_out === 0) return;
+    this.count("rto");
+    tcpEnterLoss(this);
+    tcpRetransmitHead(this);
+    tcb.icsk_backoff++;
+    tcb.icsk_retransmits++;
+    tcb.rtoNs = Math.min(tcb.rtoNs * 2, TCP_RTO_MAX_NS);
+    this.setRtoTimer(this.nowNs + tcb.rtoNs);
+    tcpXmitRetransmitQueue(this);
+  }
+
+  private start(): void {
+    if (this.state !== "pending") return;
+    const env = this.env;
+    env.host.setTime(this.nowNs);
+    const sk = env.host.socket();
+    if (typeof sk === "number") throw new FlowError(`flow '${this.id}': socket() failed: errno ${-sk}`, this.id, -sk);
+    if (this.spec.cc !== undefined) {
+      const r = env.host.setCongestion(sk, this.spec.cc);
+      if (r < 0) {
+        env.host.close(sk);
+        throw new FlowError(`flow '${this.id}': setsockopt(TCP_CONGESTION, '${this.spec.cc}') failed: errno ${-r}`, this.id, -r);
+      }
+    }
+    this.sk = sk;
+    const isn = (this.index * 0x9e3779b1) >>> 0;
+    const tcb = new Tcb(sk, this.mss, isn);
+    this.t = tcb;
+    if (Number.isFinite(this.bytes)) {
+      tcb.endSeg = Math.ceil(this.bytes / this.mss);
+      tcb.lastSegBytes = this.bytes - (tcb.endSeg - 1) * this.mss;
+    }
+    sk.mss_cache = this.mss;
+    sk.snd_una = tcb.seqOf(0);
+    sk.snd_nxt = tcb.seqOf(0);
+    sk.tcp_mstamp = Math.floor(this.nowNs / 1000);
+    tcb.ecnOk = this.spec.ecn === true || (sk.ca.flags & TCP_CONG_NEEDS_ECN) !== 0;
+    if (tcb.ecnOk && sk.ecn_flags !== undefined) sk.ecn_flags = TCP_ECN_OK;
+    // The handshake's RTT sample (tcp_synack_rtt_meas / SYN-ACK processing) seeds srtt and the RTO.
+    tcpAckUpdateRtt(this, Math.max(1, Math.floor(this.baseRttNs / 1000)), -1, -1);
+    env.host.establish(sk);
+    this.ccStart = sk.ca.name;
+    if (tcb.ecnOk) {
+      const r = env.host.socket();
+      if (typeof r !== "number") {
+        if (this.spec.cc !== undefined) env.host.setCongestion(r, this.spec.cc);
+        env.host.establish(r);
+        if (r.ecn_flags !== undefined) r.ecn_flags = TCP_ECN_OK;
+        this.rcvSk = r;
+      }
+    }
+    this.receiver = new TcpReceiver(
+      {
+        get nowNs() {
+          return env.sched.now;
+        },
+        sendAck: (fill) => this.sendAck(fill),
+        setDelackTimer: (at) => {
+          this.delackAt = at;
+          if (at >= 0) env.sched.at(at, this, EV_DELACK);
+        },
+      },
+      this.spec.delayedAck ?? true,
+      this.rcvSk,
+      this,
+    );
+    this.state = "running";
+    env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "start", cc: sk.ca.name });
+    tcpWriteXmit(this);
+  }
+
+  /** The application stops writing; the flow ends once everything is ACKed. */
+  stop(): void {
+    if (this.state !== "running") return;
+    this.tcb.appStopped = true;
+    this.state = "draining";
+    this.env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "stop", cc: (this.sk as CcSocket).ca.name });
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    const tcb = this.tcb as Tcb;
+    if ((tcb.una >= tcb.endSeg || (tcb.appStopped && tcb.una >= tcb.nxt)) && this.state !== "done") this.finish();
+  }
+
+  /** Closes the sockets (release() runs) and marks the flow done. */
+  finish(): void {
+    if (this.state === "done" || this.state === "pending") {
+      this.state = "done";
+      return;
+    }
+    this.state = "done";
+    this.endNs = this.nowNs;
+    const sk = this.sk as CcSocket;
+    const name = sk.ca.name;
+    this.env.host.setTime(this.nowNs);
+    this.env.host.close(sk);
+    if (this.rcvSk !== null) this.env.host.close(this.rcvSk);
+    this.env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "end", cc: name });
+    this.ccEnd = name;
+  }
+
+  ccEnd = "";
+
+  /** setsockopt(TCP_CONGESTION) on the running socket. */
+  setCongestion(name: string): number {
+    const sk = this.sk;
+    if (sk === null || this.state === "done" || this.state === "pending") return -107; // ENOTCONN
+    const prev = sk.ca.name;
+    this.env.host.setTime(this.nowNs);
+    const r = this.env.host.setCongestion(sk, name);
+    if (r === 0 && sk.ca.name !== prev) this.env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "cc_change", cc: sk.ca.name, prevCc: prev });
+    return r;
+  }
+
+  /** The ACK the receiver's CA asked for (bpf_tcp_send_ack). */
+  sendAckNow(): void {
+    this.receiver?.ackNow();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * @fileoverview Delivery-rate estimation as net/ipv4/tcp_rate.c
+ * (draft-cheng-iccrg-delivery-rate-estimation): each segment records, when
+ * sent, the connection's delivered count and timestamps; when it is
+ * delivered (ACKed or SACKed) the most recently sent delivered segment
+ * fixes the sample's starting point; tcp_rate_gen() then makes the sample
+ * that cong_control() receives: delivered over max(send phase, ACK phase).
+ */
+import type { CcRateSample } from "./cc-ops.js";
+import type { SenderCtx } from "./ctx.js";
+import { APP_LIMITED, RATE_DONE, SACKED_ACKED, SACKED_RETRANS, EVER_RETRANS } from "./tcb.js";
+
+/** A fresh, empty rate sample (rs = { .prior_delivered = 0 }). */
+export function newRateSample(): CcRateSample {
+  return {
+    prior_mstamp: 0n,
+    prior_delivered: 0,
+    prior_delivered_ce: 0,
+    delivered: 0,
+    delivered_ce: 0,
+    interval_us: 0,
+    snd_interval_us: 0,
+    rcv_interval_us: 0,
+    rtt_us: -1,
+    losses: 0,
+    acked_sacked: 0,
+    prior_in_flight: 0,
+    last_end_seq: 0,
+    is_app_limited: false,
+    is_retrans: false,
+    is_ack_delayed: false,
+  };
+}
+
+/** Resets a reused sample. */
+export function resetRateSample(rs: CcRateSample): void {
+  rs.prior_mstamp = 0n;
+  rs.prior_delivered = 0;
+  rs.prior_delivered_ce = 0;
+  rs.delivered = 0;
+  rs.delivered_ce = 0;
+  rs.interval_us = 0;
+  rs.snd_interval_us = 0;
+  rs.rcv_interval_us = 0;
+  rs.rtt_us = -1;
+  rs.losses = 0;
+  rs.acked_sacked = 0;
+  rs.prior_in_flight = 0;
+  rs.last_end_seq = 0;
+  rs.is_app_limited = false;
+  rs.is_retrans = false;
+  rs.is_ack_delayed = false;
+}
+
+/** The rate sample's µs prior_mstamp kept as a number alongside the bigint field. */
+export interface RateScratch {
+  priorMstampUs: number;
+  lastEndSeg: number;
+}
+
+/** tcp_rate_skb_sent(): snapshot the connection's delivery state into segment `seg`. */
+export function tcpRateSkbSent(ctx: SenderCtx, seg: number, nowUs: number): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  if (sk.packets_out === 0) {
+    tcb.first_tx_mstamp = nowUs;
+    tcb.delivered_mstamp = nowUs;
+  }
+  const i = seg & tcb.mask;
+  tcb.txFirstTx[i] = tcb.first_tx_mstamp;
+  tcb.txDelMstamp[i] = tcb.delivered_mstamp;
+  tcb.txDelivered[i] = sk.delivered;
+  tcb.txDeliveredCe[i] = sk.delivered_ce;
+  let f = (tcb.flags[i] as number) & ~(APP_LIMITED | RATE_DONE);
+  if (tcb.app_limited !== 0) f |= APP_LIMITED;
+  tcb.flags[i] = f;
+}
+
+/** tcp_rate_skb_delivered(): segment `seg` was ACKed or SACKed. */
+export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: CcRateSample, x: RateScratch): void {
+  const tcb = ctx.tcb;
+  const i = seg & tcb.mask;
+  const f = tcb.flags[i] as number;
+  if (f & RATE_DONE) return;
+  const txUs = Math.floor((tcb.txTime[i] as number) / 1000);
+  // Is this the most recently sent of the delivered segments? (tcp_skb_sent_after)
+  if (rs.prior_delivered === 0 || txUs > tcb.first_tx_mstamp || (txUs === tcb.first_tx_mstamp && seg > x.lastEndSeg)) {
+    rs.prior_delivered_ce = tcb.txDeliveredCe[i] as number;
+    rs.prior_delivered = tcb.txDelivered[i] as number;
+    x.priorMstampUs = tcb.txDelMstamp[i] as number;
+    rs.is_app_limited = (f & APP_LIMITED) !== 0;
+    rs.is_retrans = (f & (SACKED_RETRANS | EVER_RETRANS)) !== 0;
+    x.lastEndSeg = seg;
+    rs.last_end_seq = tcb.seqOf(seg + 1);
+    tcb.first_tx_mstamp = txUs;
+    rs.interval_us = txUs - (tcb.txFirstTx[i] as number);
+  }
+  if (f & SACKED_ACKED) tcb.flags[i] = f | RATE_DONE;
+}
+
+/** tcp_rate_gen(): completes the sample for this ACK. */
+export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: CcRateSample, x: RateScratch, nowUs: number): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  if (tcb.app_limited !== 0 && sk.delivered > tcb.app_limited) tcb.app_limited = 0;
+  if (delivered !== 0) tcb.delivered_mstamp = nowUs;
+  rs.acked_sacked = delivered;
+  rs.losses = lost;
+  rs.prior_mstamp = BigInt(x.priorMstampUs);
+  if (x.priorMstampUs === 0) {
+    rs.delivered = -1;
+    rs.interval_us = -1;
+    return;
+  }
+  rs.delivered = sk.delivered - rs.prior_delivered;
+  rs.delivered_ce = sk.delivered_ce - rs.prior_delivered_ce;
+  const sndUs = rs.interval_us;
+  const ackUs = nowUs - x.priorMstampUs;
+  rs.interval_us = Math.max(sndUs, ackUs);
+  rs.snd_interval_us = sndUs;
+  rs.rcv_interval_us = ackUs;
+  if (rs.interval_us < tcb.minRttUs) {
+    rs.interval_us = -1;
+    return;
+  }
+  if (!rs.is_app_limited || rs.delivered * tcb.rate_interval_us >= tcb.rate_delivered * rs.interval_us) {
+    tcb.rate_delivered = rs.delivered;
+    tcb.rate_interval_us = rs.interval_us;
+  }
+  if (rs.interval_us > 0) tcb.stats.lastRateBps = (rs.delivered * tcb.mss * 8 * 1e6) / rs.interval_us;
+}

@@ -1,0 +1,202 @@
+/**
+ * @fileoverview The receiving end of a flow, as far as the sender can tell:
+ * cumulative ACKs, SACK blocks (RFC 2018: the block holding the segment just
+ * received first, then the most recently reported others), D-SACK (RFC
+ * 2883) for duplicates, timestamps echo (RFC 7323: TSecr from the segment
+ * at the left edge of the unacknowledged data), delayed ACKs as Linux's
+ * __tcp_ack_snd_check (an ACK for every second full segment, at once for
+ * out-of-order data or a filled hole, during the initial 16 quick ACKs, else
+ * within the 40 ms delayed-ACK timer), and ECN echo (RFC 3168: ECE on every
+ * ACK from a CE mark until a CWR arrives; the receiver's CA gets
+ * CA_EVENT_ECN_IS_CE / ECN_NO_CE when it needs ECN, __tcp_ecn_check_ce).
+ *
+ * Flow control is not modelled: the receive window never limits the sender.
+ */
+import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, TCP_CONG_NEEDS_ECN, TCP_ECN_DEMAND_CWR } from "./cc-ops.js";
+import type { CcSocket } from "./cc-ops.js";
+import { tcpCaEvent } from "./hooks.js";
+import type { HookSink } from "./hooks.js";
+import { ECN_CE, ECN_NOT_ECT, TH_CWR, TH_ECE } from "../net/packet.js";
+import type { Packet } from "../net/packet.js";
+
+/** TCP_MAX_QUICKACKS. */
+const MAX_QUICKACKS = 16;
+/** TCP_DELACK_MIN / TCP_ATO_MIN at HZ=250: 40 ms. */
+export const DELACK_NS = 40_000_000;
+
+/** What the receiver needs from its flow. */
+export interface ReceiverHost {
+  readonly nowNs: number;
+  /** Sends an ACK packet the receiver filled in. */
+  sendAck(fill: (p: Packet) => void): void;
+  /** Arms the delayed-ACK timer (absolute time) or clears it (-1). */
+  setDelackTimer(at: number): void;
+}
+
+/** The receiver state of one flow. */
+export class TcpReceiver {
+  rcvNxt = 0;
+  /** rcv_wup: rcv_nxt when the last ACK was sent. */
+  private rcvWup = 0;
+  private ooo = new Uint8Array(1024);
+  private oooMask = 1023;
+  private oooCount = 0;
+  /** SACK blocks, most recent first (start, end). */
+  private blocks: number[] = [];
+  private quick = 0;
+  private started = false;
+  private tsRecent = 0;
+  private dsackS = -1;
+  private dsackE = -1;
+  private delackArmed = false;
+  private demandCwr = false;
+  /** ACKs sent (statistics). */
+  acksSent = 0;
+
+  constructor(
+    private readonly host: ReceiverHost,
+    readonly delayedAck: boolean,
+    /** The receiving socket of the emulated kernel, when ECN events need one. */
+    readonly sk: CcSocket | null,
+    private readonly trace: HookSink,
+  ) {}
+
+  private get ecnDemand(): boolean {
+    return this.sk !== null && this.sk.ecn_flags !== undefined ? (this.sk.ecn_flags & TCP_ECN_DEMAND_CWR) !== 0 : this.demandCwr;
+  }
+  private set ecnDemand(v: boolean) {
+    if (this.sk !== null && this.sk.ecn_flags !== undefined) {
+      this.sk.ecn_flags = v ? this.sk.ecn_flags | TCP_ECN_DEMAND_CWR : this.sk.ecn_flags & ~TCP_ECN_DEMAND_CWR;
+    } else this.demandCwr = v;
+  }
+
+  private isReceived(seg: number): boolean {
+    return seg < this.rcvNxt || (seg - this.rcvNxt < this.ooo.length && this.ooo[seg & this.oooMask] === 1);
+  }
+
+  /** A data segment arrived. */
+  receive(p: Packet): void {
+    const seg = p.seg;
+    if (!this.started) {
+      this.started = true;
+      this.quick = MAX_QUICKACKS;
+    }
+    // tcp_ecn_accept_cwr, then __tcp_ecn_check_ce.
+    if (p.tcpFlags & TH_CWR) this.ecnDemand = false;
+    if (p.ecn === ECN_CE) {
+      if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_IS_CE);
+      if (!this.ecnDemand) {
+        this.quick = Math.max(this.quick, 2);
+        this.ecnDemand = true;
+      }
+    } else if (p.ecn !== ECN_NOT_ECT) {
+      if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_NO_CE);
+    }
+    if (this.isReceived(seg)) {
+      // A duplicate: D-SACK it at once (tcp_send_dupack).
+      this.dsackS = seg;
+      this.dsackE = seg + 1;
+      this.ackNow();
+      return;
+    }
+    if (seg <= this.rcvWup) this.tsRecent = p.tsval;
+    if (seg === this.rcvNxt) {
+      const hadHole = this.oooCount > 0;
+      this.rcvNxt++;
+      while (this.oooCount > 0 && this.ooo[this.rcvNxt & this.oooMask] === 1) {
+        this.ooo[this.rcvNxt & this.oooMask] = 0;
+        this.oooCount--;
+        this.rcvNxt++;
+      }
+      this.pruneBlocks();
+      if (hadHole || !this.delayedAck || this.quick > 0 || this.rcvNxt - this.rcvWup > 1) this.ackNow();
+      else if (!this.delackArmed) {
+        this.delackArmed = true;
+        this.host.setDelackTimer(this.host.nowNs + DELACK_NS);
+      }
+      return;
+    }
+    // Out of order: keep it, SACK it, ACK at once.
+    const off = seg - this.rcvNxt;
+    if (off >= this.ooo.length) this.growOoo(off + 1);
+    this.ooo[seg & this.oooMask] = 1;
+    this.oooCount++;
+    this.addToBlocks(seg);
+    this.ackNow();
+  }
+
+  private growOoo(n: number): void {
+    let cap = this.ooo.length;
+    while (cap < n) cap *= 2;
+    const b = new Uint8Array(cap);
+    for (let s = this.rcvNxt; s < this.rcvNxt + this.ooo.length; s++) if (this.ooo[s & this.oooMask] === 1) b[s & (cap - 1)] = 1;
+    this.ooo = b;
+    this.oooMask = cap - 1;
+  }
+
+  private addToBlocks(seg: number): void {
+    const bl = this.blocks;
+    let s = seg;
+    let e = seg + 1;
+    // Merge every block adjacent to or overlapping [s, e).
+    for (let i = 0; i < bl.length; i += 2) {
+      const bs = bl[i] as number;
+      const be = bl[i + 1] as number;
+      if (be >= s && bs <= e) {
+        s = Math.min(s, bs);
+        e = Math.max(e, be);
+        bl.splice(i, 2);
+        i -= 2;
+      }
+    }
+    bl.unshift(s, e);
+    if (bl.length > 8) bl.length = 8;
+  }
+
+  private pruneBlocks(): void {
+    const bl = this.blocks;
+    for (let i = 0; i < bl.length; i += 2) {
+      if ((bl[i + 1] as number) <= this.rcvNxt) {
+        bl.splice(i, 2);
+        i -= 2;
+      }
+    }
+  }
+
+  /** The delayed-ACK timer fired. */
+  onDelack(): void {
+    if (!this.delackArmed) return;
+    this.delackArmed = false;
+    if (this.rcvNxt > this.rcvWup) this.ackNow();
+  }
+
+  /** Sends an ACK now (also for bpf_tcp_send_ack from the receiver's CA). */
+  ackNow(): void {
+    if (this.delackArmed) {
+      this.delackArmed = false;
+      this.host.setDelackTimer(-1);
+    }
+    const acked = this.rcvNxt - this.rcvWup;
+    if (this.quick > 0) this.quick = acked >= this.quick ? 0 : this.quick - Math.max(acked, 1);
+    this.rcvWup = this.rcvNxt;
+    this.acksSent++;
+    const ece = this.ecnDemand;
+    this.host.sendAck((p) => {
+      p.seg = this.rcvNxt;
+      p.tsecr = this.tsRecent;
+      if (ece) p.tcpFlags |= TH_ECE;
+      let slots = 3;
+      if (this.dsackS >= 0) {
+        p.dsackStart = this.dsackS;
+        p.dsackEnd = this.dsackE;
+        this.dsackS = -1;
+        slots = 2;
+      }
+      const bl = this.blocks;
+      const n = Math.min(slots, bl.length >> 1);
+      for (let i = 0; i < 2 * n; i++) p.sack[i] = bl[i] as number;
+      p.nsack = n;
+      p.size = 52 + (n > 0 || p.dsackStart >= 0 ? 4 + 8 * (n + (p.dsackStart >= 0 ? 1 : 0)) : 0);
+    });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * @fileoverview RTT estimation and the retransmission timeout, as Linux's
+ * tcp_rtt_estimator() / tcp_set_rto() / tcp_rearm_rto() (net/ipv4/
+ * tcp_input.c): RFC 6298 smoothing with Linux's twist that the variance
+ * term is at least the minimum RTO (200 ms) and is only decayed once per
+ * round trip, so RTO = srtt + max(4·mdev, 200 ms), in whole jiffies,
+ * capped at 120 s; exponential backoff on each timeout.
+ */
+import type { SenderCtx } from "./ctx.js";
+
+/** TCP_RTO_MIN (200 ms) in µs. */
+export const TCP_RTO_MIN_US = 200_000;
+/** TCP_RTO_MAX (120 s) in ns. */
+export const TCP_RTO_MAX_NS = 120_000_000_000;
+/** TCP_TIMEOUT_INIT (1 s) in ns. */
+export const TCP_TIMEOUT_INIT_NS = 1_000_000_000;
+/** One jiffy at HZ=250, ns. */
+export const JIFFY_NS = 4_000_000;
+
+/** usecs_to_jiffies() rounded up, back in ns. */
+function usToJiffyNs(us: number): number {
+  return Math.ceil((us * 1000) / JIFFY_NS) * JIFFY_NS;
+}
+
+/** tcp_rtt_estimator(): folds one RTT sample (µs) into srtt_us / mdev / rttvar. */
+export function tcpRttEstimator(ctx: SenderCtx, mrttUs: number): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  let m = mrttUs;
+  let srtt = sk.srtt_us;
+  if (srtt !== 0) {
+    m -= srtt >>> 3;
+    srtt += m;
+    if (m < 0) {
+      m = -m;
+      m -= tcb.mdev_us >>> 2;
+      if (m > 0) m >>= 3;
+    } else {
+      m -= tcb.mdev_us >>> 2;
+    }
+    tcb.mdev_us += m;
+    if (tcb.mdev_us > tcb.mdev_max_us) {
+      tcb.mdev_max_us = tcb.mdev_us;
+      if (tcb.mdev_max_us > tcb.rttvar_us) tcb.rttvar_us = tcb.mdev_max_us;
+    }
+    // Once per window of data: decay rttvar towards the window's largest mdev.
+    if (tcb.una > tcb.rtt_seq) {
+      if (tcb.mdev_max_us < tcb.rttvar_us) tcb.rttvar_us -= (tcb.rttvar_us - tcb.mdev_max_us) >> 2;
+      tcb.rtt_seq = tcb.nxt;
+      tcb.mdev_max_us = TCP_RTO_MIN_US;
+    }
+  } else {
+    srtt = m << 3;
+    tcb.mdev_us = m << 1;
+    tcb.rttvar_us = Math.max(tcb.mdev_us, TCP_RTO_MIN_US);
+    tcb.mdev_max_us = tcb.rttvar_us;
+    tcb.rtt_seq = tcb.nxt;
+  }
+  sk.srtt_us = Math.max(1, srtt);
+}
+
+/** tcp_set_rto(): icsk_rto from srtt and rttvar, bounded by TCP_RTO_MAX. */
+export function tcpSetRto(ctx: SenderCtx): void {
+  const tcb = ctx.tcb;
+  const us = (tcb.sk.srtt_us >>> 3) + tcb.rttvar_us;
+  tcb.rtoNs = Math.min(usToJiffyNs(us), TCP_RTO_MAX_NS);
+}
+
+/**
+ * tcp_ack_update_rtt(): an RTT sample from cumulatively ACKed segments
+ * (seq_rtt) or else from SACKed ones; updates min_rtt, srtt and the RTO and
+ * clears the backoff. Returns whether a sample was taken.
+ */
+export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: number, caRttUs: number): boolean {
+  const tcb = ctx.tcb;
+  const rtt = seqRttUs >= 0 ? seqRttUs : sackRttUs;
+  if (rtt < 0) return false;
+  const ca = caRttUs >= 0 ? caRttUs : rtt;
+  // tcp_update_rtt_min (the model keeps the minimum of the whole run, not a 300 s window).
+  if (tcb.minRttUs === 0 || ca < tcb.minRttUs) tcb.minRttUs = Math.max(1, ca);
+  tcpRttEstimator(ctx, rtt);
+  tcpSetRto(ctx);
+  tcb.icsk_backoff = 0;
+  return true;
+}
+
+/** The current RTO including backoff (inet_csk_rto_backoff), ns. */
+export function rtoWithBackoff(ctx: SenderCtx): number {
+  const tcb = ctx.tcb;
+  return Math.min(tcb.rtoNs * Math.pow(2, tcb.icsk_backoff), TCP_RTO_MAX_NS);
+}
+
+/** tcp_rearm_rto(): clear the timer when nothing is outstanding, else restart it for one RTO. */
+export function tcpRearmRto(ctx: SenderCtx): void {
+  if (ctx.tcb.sk.packets_out === 0) ctx.setRtoTimer(-1);
+  else ctx.setRtoTimer(ctx.nowNs + ctx.tcb.rtoNs);
+}

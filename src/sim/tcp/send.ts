@@ -1,0 +1,194 @@
+/**
+ * @fileoverview The sending side, as net/ipv4/tcp_output.c: tcp_write_xmit
+ * (new data while in-flight < cwnd, with internal pacing when the CA asks
+ * for it through sk_pacing_status = SK_PACING_NEEDED), the lost-segment
+ * retransmission queue (tcp_xmit_retransmit_queue), tcp_event_data_sent
+ * (CA_EVENT_TX_START), the idle restart (tcp_cwnd_restart,
+ * CA_EVENT_CWND_RESTART) and cwnd validation (is_cwnd_limited,
+ * max_packets_out).
+ *
+ * One packet per segment: no TSO/GSO bursts.
+ */
+import { CA_EVENT_CWND_RESTART, CA_EVENT_TX_START, SK_PACING_NEEDED } from "./cc-ops.js";
+import type { SenderCtx } from "./ctx.js";
+import { tsNow } from "./ctx.js";
+import { tcpCaEvent } from "./hooks.js";
+import { tcpInCwndReduction } from "./recovery.js";
+import { tcpRateSkbSent } from "./rate.js";
+import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
+import { JIFFY_NS } from "./rtt.js";
+
+/** Segments sent before pacing applies (tcp_update_skb_after_send: data_segs_out >= 10). */
+const PACING_AFTER_SEGS = 10;
+
+function pacingActive(ctx: SenderCtx): boolean {
+  const sk = ctx.tcb.sk;
+  return (sk.sk_pacing_status ?? 0) === SK_PACING_NEEDED && sk.sk_pacing_rate > 0;
+}
+
+/** tcp_pacing_check(): true (and the timer armed) when the pacer holds the next packet. */
+function tcpPacingCheck(ctx: SenderCtx): boolean {
+  const tcb = ctx.tcb;
+  if (!pacingActive(ctx) || tcb.paceNext <= ctx.nowNs) return false;
+  ctx.setPaceTimer(tcb.paceNext);
+  return true;
+}
+
+/** tcp_update_skb_after_send(): advance the pacing clock by this packet's time at sk_pacing_rate. */
+function tcpUpdateAfterSend(ctx: SenderCtx, wireBytes: number): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  if ((sk.sk_pacing_status ?? 0) === 0) return;
+  const rate = sk.sk_pacing_rate;
+  const start = Math.max(tcb.paceNext, ctx.nowNs);
+  if (rate > 0 && tcb.stats.segsOut >= PACING_AFTER_SEGS) tcb.paceNext = start + Math.floor((wireBytes * 1e9) / rate);
+  else tcb.paceNext = start;
+}
+
+/** tcp_event_data_sent(): TX_START when nothing was in flight; lsndtime. */
+function tcpEventDataSent(ctx: SenderCtx): void {
+  const sk = ctx.tcb.sk;
+  // cwnd_event(CA_EVENT_TX_START): tcp_event_data_sent, first packet after idle.
+  if (ctx.tcb.inFlight() === 0) tcpCaEvent(sk, ctx, CA_EVENT_TX_START);
+  sk.lsndtime = sk.jiffies32;
+  ctx.tcb.lsndtimeNs = ctx.nowNs;
+}
+
+/**
+ * tcp_slow_start_after_idle_check() → tcp_cwnd_restart(): after an idle
+ * period longer than the RTO, cwnd shrinks (halved per RTO idle, not below
+ * the initial window) and CA_EVENT_CWND_RESTART is signalled.
+ */
+function tcpSlowStartAfterIdleCheck(ctx: SenderCtx): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  if (sk.packets_out !== 0 || sk.ca.cong_control !== undefined || tcb.lsndtimeNs < 0) return;
+  let delta = Math.floor((ctx.nowNs - tcb.lsndtimeNs) / JIFFY_NS) * JIFFY_NS;
+  if (delta <= tcb.rtoNs) return;
+  // cwnd_event(CA_EVENT_CWND_RESTART): tcp_cwnd_restart.
+  tcpCaEvent(sk, ctx, CA_EVENT_CWND_RESTART);
+  const c0 = sk.snd_cwnd;
+  sk.snd_ssthresh = Math.max(sk.snd_ssthresh, (c0 >>> 1) + (c0 >>> 2));
+  const restart = Math.min(10, c0);
+  let cwnd = c0;
+  while ((delta -= tcb.rtoNs) > 0 && cwnd > restart) cwnd >>>= 1;
+  sk.snd_cwnd = Math.max(cwnd, restart);
+  tcb.snd_cwnd_stamp = sk.jiffies32;
+  tcb.snd_cwnd_used = 0;
+}
+
+/** tcp_cwnd_validate(): track whether the window was used (is_cwnd_limited, max_packets_out). */
+function tcpCwndValidate(ctx: SenderCtx, isCwndLimited: boolean): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  if (tcb.una >= tcb.cwnd_usage_seq || isCwndLimited || (sk.is_cwnd_limited === 0 && sk.packets_out > sk.max_packets_out)) {
+    sk.is_cwnd_limited = isCwndLimited ? 1 : 0;
+    sk.max_packets_out = sk.packets_out;
+    tcb.cwnd_usage_seq = tcb.nxt;
+  }
+}
+
+/** Sends segment `seg` (new or retransmitted): timestamps, rate snapshot, the wire. */
+function transmitSeg(ctx: SenderCtx, seg: number, retrans: boolean): void {
+  const tcb = ctx.tcb;
+  tcpEventDataSent(ctx);
+  tcpRateSkbSent(ctx, seg, Math.floor(ctx.nowNs / 1000));
+  tcb.txTime[seg & tcb.mask] = ctx.nowNs;
+  tcb.stats.segsOut++;
+  ctx.xmit(seg, retrans);
+  tcpUpdateAfterSend(ctx, tcb.segBytes(seg) + 52);
+}
+
+/**
+ * tcp_xmit_retransmit_queue(): retransmit segments marked lost, in
+ * sequence order, while in-flight < cwnd. Returns segments sent.
+ */
+export function tcpXmitRetransmitQueue(ctx: SenderCtx): number {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  let sent = 0;
+  if (tcb.rtxHint < tcb.una) tcb.rtxHint = tcb.una;
+  for (let s = tcb.rtxHint; s < tcb.nxt; s++) {
+    const i = s & tcb.mask;
+    const f = tcb.flags[i] as number;
+    if (!(f & LOST) || f & (SACKED_RETRANS | SACKED_ACKED)) {
+      if (s === tcb.rtxHint) tcb.rtxHint = s + 1;
+      continue;
+    }
+    if (tcb.inFlight() >= sk.snd_cwnd) break;
+    if (tcpPacingCheck(ctx)) break;
+    tcb.flags[i] = f | SACKED_RETRANS | EVER_RETRANS;
+    sk.retrans_out = sk.retrans_out + 1;
+    tcb.stats.retrans++;
+    if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
+    if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
+    tcb.undo_retrans++;
+    transmitSeg(ctx, s, true);
+    tcb.rtxFifo.push(s);
+    tcb.rtxFifoTimes.push(ctx.nowNs);
+    if (s === tcb.una) ctx.setRtoTimer(ctx.nowNs + tcb.rtoNs);
+    if (tcpInCwndReduction(ctx)) tcb.prr_out++;
+    sent++;
+  }
+  return sent;
+}
+
+/** Retransmits the head unconditionally (tcp_retransmit_skb of the RTO handler). */
+export function tcpRetransmitHead(ctx: SenderCtx): void {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  const s = tcb.una;
+  if (s >= tcb.nxt) return;
+  const i = s & tcb.mask;
+  const f = tcb.flags[i] as number;
+  if (f & SACKED_RETRANS) return;
+  tcb.flags[i] = f | SACKED_RETRANS | EVER_RETRANS;
+  sk.retrans_out = sk.retrans_out + 1;
+  tcb.stats.retrans++;
+  if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
+  if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
+  tcb.undo_retrans++;
+  transmitSeg(ctx, s, true);
+  tcb.rtxFifo.push(s);
+  tcb.rtxFifoTimes.push(ctx.nowNs);
+  if (tcb.rtxHint === s) tcb.rtxHint = s + 1;
+}
+
+/**
+ * tcp_write_xmit(): new segments while the window allows (and the pacer),
+ * then cwnd validation and PRR accounting. Returns segments sent.
+ */
+export function tcpWriteXmit(ctx: SenderCtx): number {
+  const tcb = ctx.tcb;
+  const sk = tcb.sk;
+  let sent = 0;
+  let cwndLimited = false;
+  if (tcb.nxt < tcb.endSeg && !tcb.appStopped) tcpSlowStartAfterIdleCheck(ctx);
+  while (tcb.nxt < tcb.endSeg && !tcb.appStopped) {
+    if (tcb.inFlight() >= sk.snd_cwnd) {
+      cwndLimited = true;
+      break;
+    }
+    if (tcpPacingCheck(ctx)) break;
+    const seg = tcb.nxt;
+    if (seg - tcb.una >= tcb.cap) tcb.ensure(seg - tcb.una + 1);
+    tcb.flags[seg & tcb.mask] = 0;
+    const priorPackets = sk.packets_out;
+    transmitSeg(ctx, seg, false);
+    if (tcb.queueCwr) tcb.queueCwr = false;
+    // tcp_event_new_data_sent.
+    tcb.nxt = seg + 1;
+    sk.snd_nxt = tcb.seqOf(tcb.nxt);
+    sk.packets_out = priorPackets + 1;
+    if (priorPackets === 0) ctx.setRtoTimer(ctx.nowNs + tcb.rtoNs);
+    sent++;
+  }
+  // tcp_rate_check_app_limited: the application has nothing more to send.
+  if ((tcb.nxt >= tcb.endSeg || tcb.appStopped) && tcb.inFlight() < sk.snd_cwnd && sk.lost_out <= sk.retrans_out) {
+    tcb.app_limited = sk.delivered + tcb.inFlight() || 1;
+  }
+  cwndLimited ||= tcb.inFlight() >= sk.snd_cwnd;
+  if (sent > 0 || cwndLimited) tcpCwndValidate(ctx, cwndLimited);
+  if (sent > 0 && tcpInCwndReduction(ctx)) tcb.prr_out += sent;
+  return sent;
+}

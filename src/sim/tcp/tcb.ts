@@ -1,0 +1,181 @@
+/**
+ * @fileoverview The sender's transmission control block: the narrow state
+ * the TCP mechanics share. Fields congestion control can see live in the
+ * socket (`sk`, the emulated kernel's `tcp_sock`); the rest (the
+ * retransmission queue as a segment scoreboard, timers, undo and PRR
+ * bookkeeping, the RTT estimator's internals) is here, with Linux's names.
+ *
+ * Sequence space: the model sends whole segments of `mss` bytes (the last
+ * one may be shorter) and counts in segment numbers; the socket's
+ * `snd_una`/`snd_nxt` are the byte sequence numbers (isn + seg * mss, mod
+ * 2^32) CC code expects. The scoreboard is a ring indexed by segment number
+ * modulo its power-of-two size, covering [una, nxt).
+ */
+import type { CcSocket } from "./cc-ops.js";
+
+/** Scoreboard bits of a segment (TCPCB_* in include/net/tcp.h). */
+export const SACKED_ACKED = 1;
+export const SACKED_RETRANS = 2;
+export const LOST = 4;
+export const EVER_RETRANS = 8;
+/** tx.is_app_limited at send. */
+export const APP_LIMITED = 16;
+/** tx.delivered_mstamp cleared: this segment has given its rate sample (SACKed). */
+export const RATE_DONE = 32;
+
+/** Counts of what the sender did (for summaries). */
+export class TcbStats {
+  segsOut = 0;
+  retrans = 0;
+  rtos = 0;
+  recoveries = 0;
+  undos = 0;
+  bytesAcked = 0;
+  lastRttUs = -1;
+  lastRateBps = 0;
+}
+
+/** The sender state. */
+export class Tcb {
+  // ---- scoreboard ring ----
+  cap = 1024;
+  mask = 1023;
+  /** Time of the latest (re)transmission, ns. */
+  txTime = new Float64Array(1024);
+  /** tcp_sock.delivered when sent (tx.delivered). */
+  txDelivered = new Float64Array(1024);
+  txDeliveredCe = new Float64Array(1024);
+  /** tx.delivered_mstamp (µs). */
+  txDelMstamp = new Float64Array(1024);
+  /** tx.first_tx_mstamp (µs). */
+  txFirstTx = new Float64Array(1024);
+  flags = new Uint8Array(1024);
+
+  /** First unacknowledged and next new segment numbers. */
+  una = 0;
+  nxt = 0;
+  /** Segments the application has to send (Infinity for a bulk flow). */
+  endSeg = Infinity;
+  /** Payload of the final segment of a sized flow. */
+  lastSegBytes = 0;
+  /** Set when the application stops writing (stopNs). */
+  appStopped = false;
+
+  // ---- recovery state (tcp_sock fields, in segments) ----
+  high_seq = 0;
+  /** undo_marker as a segment number; -1 for Linux's 0 ("no undo possible"). */
+  undo_marker = -1;
+  undo_retrans = 0;
+  /** ms timestamp of the first retransmission of this episode (0 = none). */
+  retrans_stamp = 0;
+  prr_delivered = 0;
+  prr_out = 0;
+  /** F-RTO is not modelled; kept for the state's shape. */
+  lost = 0;
+  /** Highest SACKed segment + 1 ("fack"). */
+  highSacked = 0;
+  /** Scan hint for RACK over never-retransmitted segments. */
+  rackScan = 0;
+  /** Retransmitted segments in transmission order (for lost-retransmit detection), with their send times. */
+  rtxFifo: number[] = [];
+  rtxFifoTimes: number[] = [];
+  /** retransmit_skb_hint: no segment below needs retransmitting. */
+  rtxHint = 0;
+  /** recv_sack_cache: the previous ACK's SACK blocks (start, end), to skip what was already tagged. */
+  sackCache = new Float64Array(8);
+  nSackCache = 0;
+  rtxFifoHead = 0;
+  /** RACK: send time (ns) and segment of the most recently sent delivered segment. */
+  rackXmitNs = -1;
+  rackSeg = -1;
+  rackRttUs = 0;
+  /** A reordering timer would be needed (sacked_out < dupthresh): not modelled. */
+  reordering = 3;
+
+  // ---- RTT / RTO (tcp_rtt_estimator) ----
+  mdev_us = 0;
+  mdev_max_us = 0;
+  rttvar_us = 0;
+  rtt_seq = 0;
+  /** icsk_rto in ns (a whole number of jiffies). */
+  rtoNs = 1_000_000_000;
+  icsk_backoff = 0;
+  icsk_retransmits = 0;
+  /** Minimum RTT seen (µs), ~0 before any sample. */
+  minRttUs = 0;
+
+  // ---- delivery rate (tcp_rate.c) ----
+  delivered_mstamp = 0;
+  first_tx_mstamp = 0;
+  /** tcp_sock.app_limited: the delivered count at which app-limitation ends, 0 if not limited. */
+  app_limited = 0;
+  rate_delivered = 0;
+  rate_interval_us = 0;
+
+  // ---- cwnd validation and idle (tcp_cwnd_validate) ----
+  cwnd_usage_seq = 0;
+  snd_cwnd_used = 0;
+  snd_cwnd_stamp = 0;
+
+  /** When data was last sent (ns), -1 before any; lsndtime in the socket is its jiffies. */
+  lsndtimeNs = -1;
+
+  // ---- ECN ----
+  ecnOk = false;
+  /** TCP_ECN_QUEUE_CWR pending: the next new segment carries CWR. */
+  queueCwr = false;
+
+  // ---- timers (ns; -1 = not armed) ----
+  rtoDeadline = -1;
+  /** Time of the pending RTO event in the scheduler, -1 if none. */
+  rtoEventAt = -1;
+  /** Earliest time the pacer lets the next packet go (tcp_wstamp_ns). */
+  paceNext = 0;
+  paceEventAt = -1;
+
+  readonly stats = new TcbStats();
+
+  constructor(
+    /** The kernel socket (tcp_sock fields + icsk_ca_ops). */
+    public sk: CcSocket,
+    readonly mss: number,
+    /** Initial sequence number (bytes). */
+    readonly isn: number,
+  ) {}
+
+  /** tcp_packets_in_flight(). */
+  inFlight(): number {
+    const sk = this.sk;
+    return sk.packets_out - (sk.sacked_out + sk.lost_out) + sk.retrans_out;
+  }
+
+  /** Byte sequence number of segment `seg` (u32). */
+  seqOf(seg: number): number {
+    return (this.isn + seg * this.mss) % 4294967296;
+  }
+
+  /** Makes the ring hold at least `n` segments from `una`. */
+  ensure(n: number): void {
+    if (n <= this.cap) return;
+    let cap = this.cap;
+    while (cap < n) cap *= 2;
+    const grow = <T extends Float64Array | Uint8Array>(a: T, mk: (n: number) => T): T => {
+      const b = mk(cap);
+      for (let s = this.una; s < this.nxt; s++) b[s & (cap - 1)] = a[s & this.mask] as number;
+      return b;
+    };
+    this.txTime = grow(this.txTime, (k) => new Float64Array(k));
+    this.txDelivered = grow(this.txDelivered, (k) => new Float64Array(k));
+    this.txDeliveredCe = grow(this.txDeliveredCe, (k) => new Float64Array(k));
+    this.txDelMstamp = grow(this.txDelMstamp, (k) => new Float64Array(k));
+    this.txFirstTx = grow(this.txFirstTx, (k) => new Float64Array(k));
+    this.flags = grow(this.flags, (k) => new Uint8Array(k));
+    this.cap = cap;
+    this.mask = cap - 1;
+  }
+
+  /** Payload bytes of segment `seg`. */
+  segBytes(seg: number): number {
+    return seg === this.endSeg - 1 && this.lastSegBytes > 0 ? this.lastSegBytes : this.mss;
+  }
+}
