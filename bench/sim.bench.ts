@@ -2,7 +2,7 @@
  * @fileoverview Simulator benchmarks: scheduler events per second (insert +
  * dispatch through the binary heap), and simulated seconds per wall second
  * for 10 flows over a 1 Gb/s, 50 ms dumbbell bottleneck with built-in cubic.
- * `SIM_BENCH_SECONDS` sets the simulated duration (default 60; CI uses 1).
+ * `SIM_BENCH_SECONDS` sets the simulated duration (default 60; `--quick`, what CI runs, uses 1).
  *
  * Run: npx tsx bench/sim.bench.ts
  */
@@ -10,6 +10,7 @@ import { Scheduler } from "../src/sim/scheduler.js";
 import type { EventHandler } from "../src/sim/scheduler.js";
 import { runTestbed } from "../src/testbed/index.js";
 import { dumbbell, MS, SEC } from "../src/sim/index.js";
+import { QUICK, report } from "./harness.js";
 
 function schedulerBench(n: number): number {
   const s = new Scheduler();
@@ -39,11 +40,15 @@ function dumbbellBench(seconds: number, cc: string): { simPerWall: number; event
   return { simPerWall: seconds / wallS, events: r.events, wallS, util: bn?.utilization ?? 0 };
 }
 
-const seconds = Number(process.env["SIM_BENCH_SECONDS"] ?? 60);
-const evs = schedulerBench(5_000_000);
-console.log(`scheduler: ${(evs / 1e6).toFixed(2)} M events/s`);
+const seconds = QUICK ? 1 : Number(process.env["SIM_BENCH_SECONDS"] ?? 60);
+const evs = schedulerBench(QUICK ? 200_000 : 5_000_000);
 const c = dumbbellBench(seconds, "cubic");
-console.log(
-  `10 flows, 1 Gb/s, 50 ms RTT, ${seconds} s, built-in cubic: ${c.simPerWall.toFixed(2)} simulated s per wall s ` +
-    `(${c.wallS.toFixed(1)} s wall, ${(c.events / 1e6).toFixed(1)} M events, ${((c.events / c.wallS) / 1e6).toFixed(2)} M events/s, bottleneck utilization ${(c.util * 100).toFixed(1)} %)`,
-);
+report("sim", "Simulator", [
+  { case: "scheduler (hold model, ~1000 pending)", value: evs / 1e6, unit: "M events/s" },
+  {
+    case: `10 flows, 1 Gb/s, 50 ms RTT, ${seconds} s, built-in cubic`,
+    value: c.simPerWall,
+    unit: "simulated s per wall s",
+    note: `${c.wallS.toFixed(1)} s wall, ${(c.events / 1e6).toFixed(1)} M events, ${(c.events / c.wallS / 1e6).toFixed(2)} M events/s, bottleneck utilization ${(c.util * 100).toFixed(1)} %`,
+  },
+]);
