@@ -1,6 +1,6 @@
 /**
  * @fileoverview Names the execution engines and builds them: the one place
- * that knows vm/ (and later jit/) by name. The kernel and the CLI get a
+ * that knows vm/ and jit/ by name. The kernel and the CLI get a
  * ProgRunner from here and never import an engine (ARCHITECTURE.md,
  * dependency rules).
  *
@@ -9,12 +9,16 @@
  */
 import type { ProgRunner } from "../kernel/prog/runner.js";
 import { InterpRunner } from "../vm/interp-runner.js";
+import { AutoRunner, JitRunner } from "../jit/index.js";
 
-/** Engines that exist today ("jit" and "auto" join when the JIT lands). */
-export type EngineName = "interp";
+/**
+ * The engines: the reference interpreter, the WebAssembly JIT, and "auto"
+ * (interpret first, compile once a program is hot).
+ */
+export type EngineName = "interp" | "jit" | "auto";
 
 /** Every available engine name, in preference order. */
-export const ENGINE_NAMES: readonly EngineName[] = ["interp"];
+export const ENGINE_NAMES: readonly EngineName[] = ["interp", "jit", "auto"];
 
 /** Whether `name` is an available engine. */
 export function isEngineName(name: string): name is EngineName {
@@ -29,6 +33,10 @@ export function createRunner(engine: EngineName): ProgRunner {
   switch (engine) {
     case "interp":
       return new InterpRunner();
+    case "jit":
+      return new JitRunner();
+    case "auto":
+      return new AutoRunner();
     default:
       throw new RangeError(`Cannot create runner as 'engine' must be one of ${ENGINE_NAMES.join(", ")}: current value is ${String(engine)}`);
   }

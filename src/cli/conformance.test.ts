@@ -49,10 +49,17 @@ test("conformanceMain() refuses --elf with a clear message", async () => {
   assert.equal(r.out, "");
 });
 
-test("conformanceMain() reports engines that do not exist yet", async () => {
-  const r = await plugin(["--jit"], sumMem);
+test("conformanceMain() runs on every engine, --jit selecting the JIT, and reports unknown engines", async () => {
+  for (const engine of ENGINE_NAMES) {
+    const r = await plugin(["00 05 00", "--engine", engine, "--debug"], sumMem);
+    assert.equal(r.out, "8\n", engine);
+    assert.match(r.err, new RegExp(`4 instructions executed on ${engine}`));
+  }
+  const jit = await plugin(["00 05 00", "--jit", "--debug"], sumMem);
+  assert.match(jit.err, /executed on jit/);
+  const r = await plugin(["--engine", "turbo"], sumMem);
   assert.equal(r.code, 1);
-  assert.equal(r.err, "engine 'jit' is not available: choose one of interp\n");
+  assert.equal(r.err, "engine 'turbo' is not available: choose one of interp, jit, auto\n");
 });
 
 test("conformanceMain() reports bad input on stderr with status 1", async () => {

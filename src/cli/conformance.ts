@@ -34,7 +34,7 @@ export interface ConformanceIo {
   readonly stderr: (s: string) => void;
 }
 
-const USAGE = `usage: structops conformance [<memory hex>] [--engine interp] [--program <hex>] [--budget N] [--debug]
+const USAGE = `usage: structops conformance [<memory hex>] [--engine interp|jit|auto] [--program <hex>] [--budget N] [--debug]
 Reads eBPF instructions as hex bytes from stdin (or --program), runs them with
 r1 = the memory, r2 = its length, and prints r0 in hex.`;
 

@@ -1,7 +1,8 @@
 /**
  * @fileoverview Runs every vector of test/conformance/vectors through the
  * bpf_conformance plugin protocol (`conformanceMain`: hex program on stdin,
- * memory as the first argument, r0 in hex on stdout or an error on stderr),
+ * memory as the first argument, r0 in hex on stdout or an error on stderr)
+ * on both engines (the interpreter and the JIT: same r0, same error text),
  * and checks that the vectors together use every instruction of RFC 9669.
  */
 import { test } from "node:test";
@@ -38,9 +39,9 @@ test("conformance vectors exist", () => {
   assert.ok(files.length >= 80, `expected at least 80 vectors, found ${files.length}`);
 });
 
-for (const [file, v] of vectors) {
-  test(`conformanceMain() on the interpreter passes ${file}`, async () => {
-    const { code, out, err } = await runVector(v, "interp");
+for (const [file, v] of vectors) for (const engine of ["interp", "jit"]) {
+  test(`conformanceMain() on the ${engine === "jit" ? "JIT" : "interpreter"} passes ${file}`, async () => {
+    const { code, out, err } = await runVector(v, engine);
     const listing = `\n${disassemble(v.program)}`;
     if (v.error !== undefined) {
       assert.equal(code, 1, `expected an error, got r0 = ${out.trim()}${listing}`);

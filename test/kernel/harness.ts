@@ -19,6 +19,8 @@ import {
   BPF_LDX_MEM, BPF_MOV64_IMM, BPF_MOV64_REG, BPF_ST_MEM,
 } from "../../src/asm/index.js";
 import { createModelKernel } from "../../src/backend/model.js";
+import { ENGINE_NAMES, isEngineName } from "../../src/backend/engines.js";
+import type { EngineName } from "../../src/backend/engines.js";
 import type { ModelKernel } from "../../src/backend/model.js";
 import { ModelProcess } from "../../src/backend/model-process.js";
 import { structOpsValue, structOpsValueLayout } from "../../src/backend/struct-ops-value.js";
@@ -37,8 +39,20 @@ export interface Env extends ModelKernel {
   readonly btfFd: number;
 }
 
+/**
+ * The engine scenarios run on: STRUCTOPS_ENGINE (interp, jit or auto) when
+ * set, else the model's default (the interpreter).
+ */
+export function envEngine(): EngineName | undefined {
+  const e = process.env["STRUCTOPS_ENGINE"];
+  if (e === undefined || e === "") return undefined;
+  if (!isEngineName(e)) throw new RangeError(`STRUCTOPS_ENGINE must be one of ${ENGINE_NAMES.join(", ")}: current value is ${e}`);
+  return e;
+}
+
 export function boot(opts: Parameters<typeof createModelKernel>[0] = {}): Env {
-  const mk = createModelKernel(opts);
+  const engine = opts.engine ?? envEngine();
+  const mk = createModelKernel(engine === undefined || opts.runner !== undefined ? opts : { ...opts, engine });
   const p = new ModelProcess(mk.kernel.spawn("test"), mk.tcp);
   const b = new BtfBuilder();
   b.int("int", 4, 1);

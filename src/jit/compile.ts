@@ -1,0 +1,422 @@
+/**
+ * @fileoverview Translates a decoded eBPF program into a WebAssembly module:
+ * one Wasm function per bpf-to-bpf function (cfg.ts), a `main` entry, and
+ * imports for the kernel memory, helpers, kfuncs and fault reporters.
+ *
+ * Control flow (reducible functions): the structured lowering of Norman
+ * Ramsey, "Beyond Relooper: Recursive Translation of Unstructured Control
+ * Flow to Structured Control Flow" (ICFP 2022). Walking the dominator tree,
+ * a block that is a loop header is wrapped in a Wasm `loop`; the dominator
+ * children that are merge nodes (several forward in-edges) follow the block
+ * inside nested `block`s, innermost first in reverse postorder; a forward
+ * edge to a merge node is a `br` to the end of its `block`, a back edge a
+ * `br` to the header's `loop`, and any other edge places the target's code
+ * right there. Straight-line code stays straight. Irreducible functions
+ * (possible only in unverified programs) fall back to a `loop` with a
+ * `br_table` over their basic blocks.
+ *
+ * Budget: each block subtracts its instruction count from the local `rem` on
+ * entry. When that goes negative, a slow copy of the block runs its
+ * instructions up to its last memory access, stopping with the budget fault
+ * at exactly the instruction where a per-instruction counter would have
+ * stopped (vm/segments.ts does the same in the interpreter), so the faults
+ * and side effects before it are those of the interpreter.
+ *
+ * Calls: a bpf-to-bpf call passes the registers the callee reads (liveness.ts),
+ * the frame pointer of the new frame, the call depth and `rem`, and receives
+ * the registers callers read plus `rem`. The caller checks the depth against
+ * MAX_CALL_FRAMES and opens and closes the callee's frame in the permission
+ * shadow as vm/stack.ts does. Helpers and kfuncs are imports taking r1-r5,
+ * the call's slot and `rem`, returning r0.
+ */
+import type { DecodedProg } from "../asm/decode.js";
+import { jumpTarget } from "../asm/decode.js";
+import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_LDDW } from "../asm/opcodes.js";
+import { GRANULE_SHIFT, PERM_RW } from "../kernel/mem/memory.js";
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
+import { STACK_GUARD } from "../vm/stack.js";
+import type { Block, Cfg, Func } from "./cfg.js";
+import { buildCfg } from "./cfg.js";
+import { emitCondition, emitInsn, isMemKey } from "./emit-insn.js";
+import type { InsnEnv } from "./emit-insn.js";
+import { computeLiveness } from "./liveness.js";
+import type { Liveness } from "./liveness.js";
+import { Code, I32, I64, WasmModule } from "./wasm/index.js";
+import type { Label, ValType } from "./wasm/index.js";
+
+/** Distance between the tops of consecutive stack frames (vm/stack.ts). */
+export const FRAME_STRIDE = MAX_BPF_STACK + STACK_GUARD;
+
+/** The import module name. */
+export const IMPORT_MODULE = "k";
+
+/** A translated program and what the runner must supply to instantiate it. */
+export interface Translation {
+  readonly module: WasmModule;
+  readonly cfg: Cfg;
+  /** Helper ids, in import order (import names `helper_<id>`). */
+  readonly helperIds: readonly number[];
+  /** Kfunc BTF ids, in import order (import names `kfunc_<id>`). */
+  readonly kfuncIds: readonly number[];
+}
+
+/** Options of {@link translate}. */
+export interface TranslateOptions {
+  /** KernelMemory.maxBytes of the memory the program runs in. */
+  readonly maxBytes: number;
+  /** Pages the imported memory has at least (its current size). */
+  readonly minPages: number;
+}
+
+interface Imports {
+  memFault: number;
+  budget: number;
+  stackFault: number;
+  insnFault: number;
+  helpers: Map<number, number>;
+  kfuncs: Map<number, number>;
+}
+
+const regMaskList = (mask: number): number[] => {
+  const out: number[] = [];
+  for (let r = 0; r <= 10; r++) if ((mask & (1 << r)) !== 0) out.push(r);
+  return out;
+};
+
+/** Compiles one bpf-to-bpf function. */
+class FuncCompiler implements InsnEnv {
+  readonly code: Code;
+  readonly prog: DecodedProg;
+  readonly fp: number;
+  readonly depth: number;
+  readonly rem: number;
+  readonly a32: number;
+  readonly t32: number;
+  readonly t64: number;
+  readonly memFault: number;
+  readonly maxBytes: number;
+  private readonly regs: number[] = [];
+  private readonly results: number[];
+  private readonly loops = new Map<number, Label>();
+  private readonly follows = new Map<number, Label>();
+  private readonly domChildren: number[][];
+  private next = -1;
+
+  constructor(
+    private readonly cfg: Cfg,
+    private readonly live: Liveness,
+    private readonly fi: number,
+    private readonly imp: Imports,
+    private readonly funcIndex: readonly number[],
+    private readonly maxDepthGlobal: number,
+    maxBytes: number,
+  ) {
+    this.prog = cfg.prog;
+    this.maxBytes = maxBytes;
+    this.memFault = imp.memFault;
+    const params = regMaskList(live.params[fi] as number);
+    this.results = regMaskList(live.results[fi] as number);
+    const types: ValType[] = [...params.map((): ValType => I64), I32, I32, I32];
+    const names = [...params.map((r) => `r${r}`), "fp", "depth", "rem"];
+    this.code = new Code(types, [...this.results.map((): ValType => I64), I32], names);
+    params.forEach((r, i) => (this.regs[r] = i));
+    this.fp = params.length;
+    this.depth = params.length + 1;
+    this.rem = params.length + 2;
+    for (let r = 0; r <= 10; r++) if (this.regs[r] === undefined) this.regs[r] = this.code.local(I64, `r${r}`);
+    this.a32 = this.code.local(I32, "a");
+    this.t32 = this.code.local(I32, "t32");
+    this.t64 = this.code.local(I64, "t64");
+    const f = this.func;
+    this.domChildren = f.rpo.map(() => []);
+    for (let i = 1; i < f.rpo.length; i++) (this.domChildren[f.idom[i] as number] as number[]).push(i);
+  }
+
+  private get func(): Func {
+    return this.cfg.funcs[this.fi] as Func;
+  }
+
+  reg(r: number): number {
+    return this.regs[r] as number;
+  }
+
+  compile(): Code {
+    const c = this.code;
+    c.get(this.fp).op("i64.extend_i32_u").set(this.reg(10));
+    if (this.func.reducible) this.doTree(0);
+    else this.dispatch();
+    c.op("unreachable");
+    return c.finish();
+  }
+
+  // ---- Ramsey's lowering, over RPO numbers ----
+
+  private doTree(x: number): void {
+    const f = this.func;
+    const id = f.rpo[x] as number;
+    const merges = (this.domChildren[x] as number[]).filter((y) => f.merge[f.rpo[y] as number] === 1).sort((a, b) => b - a);
+    if (f.loopHeader[id] === 1) {
+      this.loops.set(x, this.code.loop());
+      this.nodeWithin(x, merges, 0);
+      this.code.end();
+      this.loops.delete(x);
+    } else {
+      this.nodeWithin(x, merges, 0);
+    }
+  }
+
+  private nodeWithin(x: number, ys: readonly number[], i: number): void {
+    if (i < ys.length) {
+      const y = ys[i] as number;
+      this.follows.set(y, this.code.block());
+      this.nodeWithin(x, ys, i + 1);
+      this.code.end();
+      this.follows.delete(y);
+      this.doTree(y);
+      return;
+    }
+    this.emitBlock(x);
+  }
+
+  /** The label a branch from RPO x to block id `to` takes, or undefined when the target goes inline. */
+  private branchLabel(x: number, to: number): Label | undefined {
+    const f = this.func;
+    const y = f.order[to] as number;
+    if (y <= x) return this.loops.get(y) as Label;
+    if (f.merge[to] === 1) return this.follows.get(y) as Label;
+    return undefined;
+  }
+
+  private branch(x: number, to: number, mayFall = true): void {
+    if (this.next >= 0) {
+      this.dispatchBranch(x, to, mayFall);
+      return;
+    }
+    const l = this.branchLabel(x, to);
+    if (l !== undefined) this.code.br(l);
+    else this.doTree(this.func.order[to] as number);
+  }
+
+  // ---- the fallback for irreducible functions ----
+
+  private dispatch(): void {
+    const c = this.code;
+    const f = this.func;
+    this.next = c.local(I32, "next");
+    const top = c.loop();
+    this.loops.set(-1, top);
+    const labels: Label[] = [];
+    for (let k = f.rpo.length - 1; k >= 0; k--) labels[k] = c.block();
+    c.get(this.next).brTable(labels.slice(), labels[0] as Label);
+    for (let k = 0; k < f.rpo.length; k++) {
+      c.end();
+      this.emitBlock(k);
+    }
+    c.end();
+  }
+
+  private dispatchBranch(x: number, to: number, mayFall: boolean): void {
+    const y = this.func.order[to] as number;
+    if (mayFall && y === x + 1) return; // falls into the next block's code
+    this.code.i32(y).set(this.next).br(this.loops.get(-1) as Label);
+  }
+
+  // ---- one block ----
+
+  private emitBlock(x: number): void {
+    const c = this.code;
+    const b = this.cfg.blocks[this.func.rpo[x] as number] as Block;
+    const prog = this.prog;
+    const slots: number[] = [];
+    for (let i = b.start; i < b.end; i += (prog.key[i] as number) === KEY_LDDW ? 2 : 1) slots.push(i);
+    const len = b.insnCount;
+    const body = b.term === "fall" ? slots : slots.slice(0, -1);
+    // Budget.
+    c.get(this.rem).i32(len).op("i32.sub").tee(this.rem).i32(0).op("i32.lt_s");
+    c.if();
+    this.slowPath(b, body);
+    c.end();
+    for (const pc of body) emitInsn(this, pc);
+    this.terminator(x, b, slots[slots.length - 1] as number);
+  }
+
+  /** The over-budget copy of a block: runs up to its last memory access, then faults. */
+  private slowPath(b: Block, body: readonly number[]): void {
+    const c = this.code;
+    const len = b.insnCount;
+    let lastMem = -1;
+    body.forEach((pc, k) => {
+      if (isMemKey(this.prog.key[pc] as number)) lastMem = k;
+    });
+    for (let k = 0; k <= lastMem; k++) {
+      const pc = body[k] as number;
+      if (isMemKey(this.prog.key[pc] as number)) {
+        // allowed = rem + len; the instruction at index k runs only if k < allowed.
+        c.get(this.rem).i32(k - len).op("i32.le_s");
+        c.if();
+        c.i32(b.start).get(this.rem).call(this.imp.budget).op("unreachable");
+        c.end();
+      }
+      emitInsn(this, pc);
+    }
+    c.i32(b.start).get(this.rem).call(this.imp.budget).op("unreachable");
+  }
+
+  private terminator(x: number, b: Block, pc: number): void {
+    const c = this.code;
+    const key = this.prog.key[pc] as number;
+    switch (b.term) {
+      case "exit":
+        for (const r of this.results) c.get(this.reg(r));
+        c.get(this.rem).op("return");
+        return;
+      case "trap":
+        c.i32(pc).get(this.rem).call(this.imp.insnFault).op("unreachable");
+        return;
+      case "fall":
+      case "ja":
+        this.branch(x, b.succs[0] as number);
+        return;
+      case "call":
+        if (key === KEY_CALL_LOCAL) this.localCall(pc);
+        else this.outCall(pc, key);
+        this.branch(x, b.succs[0] as number);
+        return;
+      case "cond":
+        this.conditional(x, b, pc);
+        return;
+    }
+  }
+
+  private conditional(x: number, b: Block, pc: number): void {
+    const c = this.code;
+    const [taken, fall] = b.succs as [number, number];
+    emitCondition(this, pc);
+    if (this.next >= 0) {
+      c.if();
+      this.branch(x, taken, false);
+      c.end();
+      this.branch(x, fall);
+      return;
+    }
+    const lt = this.branchLabel(x, taken);
+    const lf = this.branchLabel(x, fall);
+    if (lt !== undefined) {
+      c.brIf(lt);
+      this.branch(x, fall);
+    } else if (lf !== undefined) {
+      c.op("i32.eqz").brIf(lf);
+      this.branch(x, taken);
+    } else {
+      c.if();
+      this.branch(x, taken);
+      c.else();
+      this.branch(x, fall);
+      c.end();
+    }
+  }
+
+  private outCall(pc: number, key: number): void {
+    const c = this.code;
+    const id = this.prog.imm[pc] as number;
+    const fn = (key === KEY_CALL_HELPER ? this.imp.helpers : this.imp.kfuncs).get(id) as number;
+    for (let r = 1; r <= 5; r++) c.get(this.reg(r));
+    c.i32(pc).get(this.rem).call(fn).set(this.reg(0));
+  }
+
+  private localCall(pc: number): void {
+    const c = this.code;
+    const target = jumpTarget(this.prog, pc) as number;
+    const callee = this.live.funcOf.get(target) as number;
+    // Depth: the callee would be frame depth + 1; MAX_CALL_FRAMES frames at most.
+    c.get(this.depth).i32(MAX_CALL_FRAMES - 2).op("i32.gt_u");
+    c.if();
+    c.i32(pc).get(this.rem).call(this.imp.stackFault).op("unreachable");
+    c.end();
+    // Highest depth reached, for the next run's stack reset.
+    c.get(this.depth).i32(1).op("i32.add").tee(this.t32).globalGet(this.maxDepthGlobal).op("i32.gt_u");
+    c.if();
+    c.get(this.t32).globalSet(this.maxDepthGlobal);
+    c.end();
+    // Open the callee's frame: PERM_RW on its 512 bytes of shadow (64 granules).
+    this.shadowFill(true);
+    const params = regMaskList(this.live.params[callee] as number);
+    for (const r of params) c.get(this.reg(r));
+    c.get(this.fp).i32(FRAME_STRIDE).op("i32.sub");
+    c.get(this.depth).i32(1).op("i32.add");
+    c.get(this.rem);
+    c.call(this.funcIndex[callee] as number);
+    c.set(this.rem);
+    const results = regMaskList(this.live.results[callee] as number);
+    for (let i = results.length - 1; i >= 0; i--) c.set(this.reg(results[i] as number));
+    this.shadowFill(false);
+  }
+
+  /** Writes the shadow bytes of the callee's frame (fp - STRIDE - 512 .. fp - STRIDE). */
+  private shadowFill(open: boolean): void {
+    const c = this.code;
+    const v = open ? BigInt(PERM_RW) * 0x0101010101010101n : 0n;
+    const granules = MAX_BPF_STACK >> GRANULE_SHIFT;
+    c.get(this.fp).i32(FRAME_STRIDE + MAX_BPF_STACK).op("i32.sub").i32(GRANULE_SHIFT).op("i32.shr_u").set(this.a32);
+    for (let k = 0; k < granules; k += 8) c.get(this.a32).i64(v).op("i64.store", 0, k);
+  }
+}
+
+/**
+ * Translates a decoded program.
+ * @throws {Error} only on an internal JIT error (every valid program translates).
+ */
+export function translate(prog: DecodedProg, opts: TranslateOptions): Translation {
+  const cfg = buildCfg(prog);
+  const live = computeLiveness(cfg);
+  const m = new WasmModule();
+  m.importMemory(IMPORT_MODULE, "mem", opts.minPages, opts.maxBytes / 65536);
+  const imp: Imports = {
+    memFault: m.importFunc(IMPORT_MODULE, "mem_fault", [I32, I64, I32], []),
+    budget: m.importFunc(IMPORT_MODULE, "budget", [I32, I32], []),
+    stackFault: m.importFunc(IMPORT_MODULE, "stack_fault", [I32, I32], []),
+    insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32], []),
+    helpers: new Map(),
+    kfuncs: new Map(),
+  };
+  const callSig: ValType[] = [I64, I64, I64, I64, I64, I32, I32];
+  for (let i = 0; i < prog.length; i++) {
+    const key = prog.key[i] as number;
+    const id = prog.imm[i] as number;
+    if (key === KEY_CALL_HELPER && !imp.helpers.has(id)) {
+      imp.helpers.set(id, m.importFunc(IMPORT_MODULE, `helper_${id >>> 0}`, callSig, [I64]));
+    } else if (key === KEY_CALL_KFUNC && !imp.kfuncs.has(id)) {
+      imp.kfuncs.set(id, m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}`, callSig, [I64]));
+    }
+  }
+  const remOut = m.global("rem_out", I32, true, 0);
+  const maxDepth = m.global("max_depth", I32, true, 0);
+  const base = m.nextFuncIndex;
+  const funcIndex = cfg.funcs.map((_, i) => base + i);
+  cfg.funcs.forEach((f, fi) => {
+    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes);
+    m.func(fi === 0 ? "prog" : `subprog_${f.entry}`, fc.compile());
+  });
+  // main(r1, r2, fp, rem) -> r0; rem_out = rem at exit.
+  const main = new Code([I64, I64, I32, I32], [I64], ["r1", "r2", "fp", "rem"]);
+  const r0 = main.local(I64, "r0");
+  const params = regMaskList(live.params[0] as number);
+  for (const r of params) {
+    if (r === 1) main.get(0);
+    else if (r === 2) main.get(1);
+    else main.i64(0);
+  }
+  main.get(2).i32(0).get(3).call(funcIndex[0] as number);
+  main.globalSet(remOut);
+  const results = regMaskList(live.results[0] as number);
+  for (let i = results.length - 1; i >= 0; i--) {
+    if (results[i] === 0) main.set(r0);
+    else main.op("drop");
+  }
+  main.get(r0);
+  const mainIndex = m.func("main", main.finish());
+  m.export("main", "func", mainIndex);
+  m.export("rem_out", "global", remOut);
+  m.export("max_depth", "global", maxDepth);
+  return { module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()] };
+}

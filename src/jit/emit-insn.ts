@@ -1,0 +1,423 @@
+/**
+ * @fileoverview Wasm code for the straight-line eBPF instructions (RFC 9669
+ * sections 4 and 5): ALU and ALU64, byte swaps, movsx, ld_imm64, loads,
+ * stores and atomics with their memory checks, and the conditions of JMP and
+ * JMP32. Control transfer is lower.ts's business.
+ *
+ * Registers are i64 locals. 32-bit ALU computes on i32 and zero-extends.
+ * Division and modulo follow RFC 9669 (x / 0 = 0, x % 0 = x, 32-bit results
+ * zero-extended; LLONG_MIN / -1 = LLONG_MIN, never a Wasm trap). Shifts are
+ * masked by Wasm itself (count mod 32 or 64), as RFC 9669 requires.
+ *
+ * Memory checks are those of vm/interp.ts, bit for bit: the base register's
+ * high 32 bits must be 0, `lo + off` must lie in [0, maxBytes - size], and
+ * the shadow permission bytes of the first and last granule must have the
+ * needed bit (both bits for atomics). An access `r10 + off` with
+ * -512 ≤ off ≤ -size needs no check: the current frame is always open
+ * (vm/stack.ts) and r10 is read only (asm/decode.ts).
+ */
+import type { DecodedProg } from "../asm/decode.js";
+import { KEY_LDDW } from "../asm/opcodes.js";
+import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
+import { PERM_READ, PERM_RW, PERM_WRITE } from "../kernel/mem/memory.js";
+import type { Code } from "./wasm/index.js";
+import { I32, I64 } from "./wasm/index.js";
+
+/** What instruction emission needs from the function being compiled. */
+export interface InsnEnv {
+  readonly code: Code;
+  readonly prog: DecodedProg;
+  /** Local index of register r (0-10). */
+  reg(r: number): number;
+  /** The frame pointer (i32 local), r10's value. */
+  readonly fp: number;
+  /** The instruction budget left (i32 local). */
+  readonly rem: number;
+  /** Scratch locals. */
+  readonly a32: number;
+  readonly t32: number;
+  readonly t64: number;
+  /** Import index of the memory-fault reporter: (pc i32, reg i64, rem i32). */
+  readonly memFault: number;
+  readonly maxBytes: number;
+}
+
+/** Whether a key is a load, store or atomic (an instruction that may fault on memory). */
+export function isMemKey(key: number): boolean {
+  if (key >= 0x120 && key < 0x140) return true;
+  if (key >= 0x100) return false;
+  const cls = key & 0x07;
+  return cls === 1 || cls === 2 || cls === 3;
+}
+
+const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
+
+const ALU_NAMES: Record<number, string> = {
+  0x00: "add", 0x10: "sub", 0x20: "mul", 0x40: "or", 0x50: "and", 0x60: "shl", 0x70: "shr_u", 0xa0: "xor", 0xc0: "shr_s",
+};
+
+/** Pushes the 32-bit source operand (K or the low half of src). */
+function src32(e: InsnEnv, isX: boolean, s: number, imm: number): void {
+  if (isX) e.code.get(e.reg(s)).op("i32.wrap_i64");
+  else e.code.i32(imm);
+}
+
+/** Pushes the 64-bit source operand (K sign-extended, or src). */
+function src64(e: InsnEnv, isX: boolean, s: number, imm: number): void {
+  if (isX) e.code.get(e.reg(s));
+  else e.code.i64(imm);
+}
+
+function alu32(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: number, signed: boolean): void {
+  const c = e.code;
+  const D = e.reg(d);
+  const d32 = (): void => void c.get(D).op("i32.wrap_i64");
+  const zextSelf = (): void => void d32();
+  const name = ALU_NAMES[op];
+  if (name !== undefined) {
+    d32();
+    src32(e, isX, s, imm);
+    c.op(`i32.${name}`);
+  } else if (op === 0xb0) {
+    src32(e, isX, s, imm);
+  } else if (op === 0x80) {
+    c.i32(0);
+    d32();
+    c.op("i32.sub");
+  } else if (op === 0x30 || op === 0x90) {
+    const isDiv = op === 0x30;
+    if (!isX) {
+      if (imm === 0) {
+        if (isDiv) c.i32(0);
+        else zextSelf();
+      } else if (signed && imm === -1) {
+        if (isDiv) { c.i32(0); d32(); c.op("i32.sub"); } else c.i32(0);
+      } else {
+        d32();
+        c.i32(imm).op(isDiv ? (signed ? "i32.div_s" : "i32.div_u") : (signed ? "i32.rem_s" : "i32.rem_u"));
+      }
+    } else {
+      c.get(e.reg(s)).op("i32.wrap_i64").tee(e.t32).op("i32.eqz");
+      c.if(I32);
+      if (isDiv) c.i32(0);
+      else d32();
+      c.else();
+      if (signed && isDiv) {
+        c.get(e.t32).i32(-1).op("i32.eq");
+        c.if(I32);
+        c.i32(0);
+        d32();
+        c.op("i32.sub");
+        c.else();
+        d32();
+        c.get(e.t32).op("i32.div_s");
+        c.end();
+      } else {
+        d32();
+        c.get(e.t32).op(isDiv ? (signed ? "i32.div_s" : "i32.div_u") : (signed ? "i32.rem_s" : "i32.rem_u"));
+      }
+      c.end();
+    }
+  } else {
+    throw new Error(`jit: no 32-bit ALU op 0x${op.toString(16)}`);
+  }
+  c.op("i64.extend_i32_u").set(D);
+}
+
+function alu64(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: number, signed: boolean): void {
+  const c = e.code;
+  const D = e.reg(d);
+  const name = ALU_NAMES[op];
+  if (name !== undefined) {
+    c.get(D);
+    src64(e, isX, s, imm);
+    c.op(`i64.${name}`);
+  } else if (op === 0xb0) {
+    src64(e, isX, s, imm);
+  } else if (op === 0x80) {
+    c.i64(0).get(D).op("i64.sub");
+  } else if (op === 0x30 || op === 0x90) {
+    const isDiv = op === 0x30;
+    if (!isX) {
+      if (imm === 0) {
+        if (isDiv) c.i64(0);
+        else return; // x % 0 = x
+      } else if (signed && imm === -1) {
+        if (isDiv) c.i64(0).get(D).op("i64.sub");
+        else c.i64(0);
+      } else {
+        c.get(D).i64(imm).op(isDiv ? (signed ? "i64.div_s" : "i64.div_u") : (signed ? "i64.rem_s" : "i64.rem_u"));
+      }
+    } else {
+      const S = e.reg(s);
+      c.get(S).op("i64.eqz");
+      c.if(I64);
+      if (isDiv) c.i64(0);
+      else c.get(D);
+      c.else();
+      if (signed && isDiv) {
+        c.get(S).i64(-1).op("i64.eq");
+        c.if(I64);
+        c.i64(0).get(D).op("i64.sub");
+        c.else();
+        c.get(D).get(S).op("i64.div_s");
+        c.end();
+      } else {
+        // i64.rem_s of LLONG_MIN by -1 is 0 in Wasm, as RFC 9669 wants.
+        c.get(D).get(S).op(isDiv ? (signed ? "i64.div_s" : "i64.div_u") : (signed ? "i64.rem_s" : "i64.rem_u"));
+      }
+      c.end();
+    }
+  } else {
+    throw new Error(`jit: no 64-bit ALU op 0x${op.toString(16)}`);
+  }
+  c.set(D);
+}
+
+/** bswap32 of the i32 on the stack. */
+function bswap32(e: InsnEnv): void {
+  const c = e.code;
+  c.tee(e.t32).i32(8).op("i32.rotr").i32(0xff00ff00 | 0).op("i32.and");
+  c.get(e.t32).i32(8).op("i32.rotl").i32(0x00ff00ff).op("i32.and");
+  c.op("i32.or");
+}
+
+function byteSwap(e: InsnEnv, key: number, d: number): void {
+  const c = e.code;
+  const D = e.reg(d);
+  switch (key) {
+    case 0x110: c.get(D).i64(0xffff).op("i64.and").set(D); break; // le16
+    case 0x111: c.get(D).i64(0xffffffff).op("i64.and").set(D); break; // le32
+    case 0x112: break; // le64
+    case 0x113: case 0x116: // be16, bswap16
+      c.get(D).op("i32.wrap_i64").tee(e.t32).i32(8).op("i32.shl").i32(0xff00).op("i32.and");
+      c.get(e.t32).i32(8).op("i32.shr_u").i32(0xff).op("i32.and").op("i32.or");
+      c.op("i64.extend_i32_u").set(D);
+      break;
+    case 0x114: case 0x117: // be32, bswap32
+      c.get(D).op("i32.wrap_i64");
+      bswap32(e);
+      c.op("i64.extend_i32_u").set(D);
+      break;
+    default: { // be64, bswap64
+      c.get(D).i64(32).op("i64.rotl").set(D);
+      c.get(D).i64(0x0000ffff0000ffffn).op("i64.and").i64(16).op("i64.shl");
+      c.get(D).i64(16).op("i64.shr_u").i64(0x0000ffff0000ffffn).op("i64.and").op("i64.or").set(D);
+      c.get(D).i64(0x00ff00ff00ff00ffn).op("i64.and").i64(8).op("i64.shl");
+      c.get(D).i64(8).op("i64.shr_u").i64(0x00ff00ff00ff00ffn).op("i64.and").op("i64.or").set(D);
+    }
+  }
+}
+
+/**
+ * Checks an access of `size` bytes at `base + off` needing `perm` and leaves
+ * its address in local a32, or emits nothing when r10-relative and in frame.
+ * Returns whether the address is in a32 (false: address is fp + off).
+ */
+function emitCheck(e: InsnEnv, pc: number, base: number, off: number, size: number, perm: number): boolean {
+  const c = e.code;
+  if (base === 10 && off >= -MAX_BPF_STACK && off + size <= 0) return false;
+  const B = e.reg(base);
+  const fault = (): void => {
+    c.if();
+    c.i32(pc).get(B).get(e.rem).call(e.memFault).op("unreachable");
+    c.end();
+  };
+  const limit = e.maxBytes - size;
+  if (off >= 0) {
+    c.get(B).i64(limit - off).op("i64.gt_u");
+    fault();
+    c.get(B).op("i32.wrap_i64");
+    if (off !== 0) c.i32(off).op("i32.add");
+    c.set(e.a32);
+  } else {
+    c.get(B).i64(off).op("i64.add").tee(e.t64).i64(limit).op("i64.gt_u");
+    fault();
+    c.get(e.t64).op("i32.wrap_i64").set(e.a32);
+  }
+  c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load8_u");
+  if (size > 1) {
+    c.get(e.a32).i32(size - 1).op("i32.add").i32(3).op("i32.shr_u").op("i32.load8_u").op("i32.and");
+  }
+  if (perm === PERM_RW) {
+    c.i32(PERM_RW).op("i32.and").i32(PERM_RW).op("i32.ne");
+  } else {
+    c.i32(perm).op("i32.and").op("i32.eqz");
+  }
+  fault();
+  return true;
+}
+
+/** Pushes the checked address for a memory instruction. */
+function pushAddr(e: InsnEnv, inA32: boolean, off: number): void {
+  if (inA32) e.code.get(e.a32);
+  else e.code.get(e.fp).i32(off).op("i32.add");
+}
+
+const LOADS: Record<number, string> = {
+  0x61: "i64.load32_u", 0x69: "i64.load16_u", 0x71: "i64.load8_u", 0x79: "i64.load",
+  0x81: "i64.load32_s", 0x89: "i64.load16_s", 0x91: "i64.load8_s",
+};
+const ST_IMM: Record<number, string> = { 0x62: "i32.store", 0x6a: "i32.store16", 0x72: "i32.store8", 0x7a: "i64.store" };
+const ST_REG: Record<number, string> = { 0x63: "i64.store32", 0x6b: "i64.store16", 0x73: "i64.store8", 0x7b: "i64.store" };
+
+function memInsn(e: InsnEnv, pc: number, key: number): void {
+  const { prog, code: c } = e;
+  const d = prog.dst[pc] as number;
+  const s = prog.src[pc] as number;
+  const off = prog.off[pc] as number;
+  const imm = prog.imm[pc] as number;
+  if (key >= 0x120) {
+    const wide = key >= 0x130;
+    const idx = key - (wide ? 0x130 : 0x120);
+    const size = wide ? 8 : 4;
+    const inA = emitCheck(e, pc, d, off, size, PERM_RW);
+    atomic(e, wide, idx, inA, off, s);
+    return;
+  }
+  const size = SIZE_BYTES[key & 0x18] as number;
+  const load = LOADS[key];
+  if (load !== undefined) {
+    const inA = emitCheck(e, pc, s, off, size, PERM_READ);
+    pushAddr(e, inA, off);
+    c.op(load).set(e.reg(d));
+    return;
+  }
+  const inA = emitCheck(e, pc, d, off, size, PERM_WRITE);
+  pushAddr(e, inA, off);
+  const stImm = ST_IMM[key];
+  if (stImm !== undefined) {
+    if (key === 0x7a) c.i64(imm);
+    else c.i32(imm);
+    c.op(stImm);
+    return;
+  }
+  c.get(e.reg(s)).op(ST_REG[key] as string);
+}
+
+function atomic(e: InsnEnv, wide: boolean, idx: number, inA: boolean, off: number, s: number): void {
+  const c = e.code;
+  const S = e.reg(s);
+  const t = wide ? "i64" : "i32";
+  const old = wide ? e.t64 : e.t32;
+  const val = (): void => {
+    c.get(S);
+    if (!wide) c.op("i32.wrap_i64");
+  };
+  const widen = (): void => {
+    if (!wide) c.op("i64.extend_i32_u");
+  };
+  // old = *addr
+  pushAddr(e, inA, off);
+  c.op(`${t}.load`).set(old);
+  if (idx === 9) { // cmpxchg: compare with r0 (its low 32 bits for the 32-bit form)
+    c.get(old).get(e.reg(0));
+    if (!wide) c.op("i32.wrap_i64");
+    c.op(`${t}.eq`);
+    c.if();
+    pushAddr(e, inA, off);
+    val();
+    c.op(`${t}.store`);
+    c.end();
+    c.get(old);
+    widen();
+    c.set(e.reg(0));
+    return;
+  }
+  pushAddr(e, inA, off);
+  if (idx === 8) {
+    val();
+  } else {
+    c.get(old);
+    val();
+    c.op(`${t}.${["add", "or", "and", "xor"][idx & 3] as string}`);
+  }
+  c.op(`${t}.store`);
+  if (idx >= 4) {
+    c.get(old);
+    widen();
+    c.set(S);
+  }
+}
+
+/**
+ * Emits one non-control instruction at slot `pc`.
+ * @throws {Error} for a key this function does not handle (a JIT bug).
+ */
+export function emitInsn(e: InsnEnv, pc: number): void {
+  const { prog, code: c } = e;
+  const key = prog.key[pc] as number;
+  const d = prog.dst[pc] as number;
+  const s = prog.src[pc] as number;
+  const imm = prog.imm[pc] as number;
+  if (key === KEY_LDDW) {
+    const v = (BigInt(prog.imm2[pc] as number) << 32n) | BigInt(imm >>> 0);
+    c.i64(v).set(e.reg(d));
+    return;
+  }
+  if (isMemKey(key)) {
+    memInsn(e, pc, key);
+    return;
+  }
+  if (key >= 0x100) {
+    if (key <= 0x107) { // sdiv/smod 32/64, K/X
+      const isX = (key & 1) !== 0;
+      const is64 = (key & 2) !== 0;
+      const op = key < 0x104 ? 0x30 : 0x90;
+      if (is64) alu64(e, op, isX, d, s, imm, true);
+      else alu32(e, op, isX, d, s, imm, true);
+      return;
+    }
+    if (key <= 0x10c) { // movsx
+      const D = e.reg(d);
+      c.get(e.reg(s));
+      switch (key) {
+        case 0x108: c.op("i32.wrap_i64").op("i32.extend8_s").op("i64.extend_i32_u"); break;
+        case 0x109: c.op("i32.wrap_i64").op("i32.extend16_s").op("i64.extend_i32_u"); break;
+        case 0x10a: c.op("i64.extend8_s"); break;
+        case 0x10b: c.op("i64.extend16_s"); break;
+        default: c.op("i64.extend32_s"); break;
+      }
+      c.set(D);
+      return;
+    }
+    if (key >= 0x110 && key <= 0x118) {
+      byteSwap(e, key, d);
+      return;
+    }
+    throw new Error(`jit: cannot emit key 0x${key.toString(16)} at insn ${pc}`);
+  }
+  const cls = key & 0x07;
+  const isX = (key & 0x08) !== 0;
+  if (cls === 4) alu32(e, key & 0xf0, isX, d, s, imm, false);
+  else if (cls === 7) alu64(e, key & 0xf0, isX, d, s, imm, false);
+  else throw new Error(`jit: cannot emit key 0x${key.toString(16)} at insn ${pc}`);
+}
+
+const CMP: Record<number, string> = {
+  0x10: "eq", 0x20: "gt_u", 0x30: "ge_u", 0x50: "ne", 0x60: "gt_s", 0x70: "ge_s", 0xa0: "lt_u", 0xb0: "le_u",
+  0xc0: "lt_s", 0xd0: "le_s",
+};
+
+/** Pushes the i32 condition of the conditional jump at `pc` (non-zero: taken). */
+export function emitCondition(e: InsnEnv, pc: number): void {
+  const { prog, code: c } = e;
+  const key = prog.key[pc] as number;
+  const d = prog.dst[pc] as number;
+  const s = prog.src[pc] as number;
+  const imm = prog.imm[pc] as number;
+  const isX = (key & 0x08) !== 0;
+  const is32 = (key & 0x07) === 6;
+  const op = key & 0xf0;
+  c.get(e.reg(d));
+  if (is32) {
+    c.op("i32.wrap_i64");
+    src32(e, isX, s, imm);
+    if (op === 0x40) c.op("i32.and");
+    else c.op(`i32.${CMP[op] as string}`);
+  } else {
+    src64(e, isX, s, imm);
+    if (op === 0x40) c.op("i64.and").op("i64.eqz").op("i32.eqz");
+    else c.op(`i64.${CMP[op] as string}`);
+  }
+}

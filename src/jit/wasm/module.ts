@@ -1,0 +1,252 @@
+/**
+ * @fileoverview A WebAssembly module under construction and its binary
+ * encoding (WebAssembly Core Specification 2.0, section 5.5 "Modules"):
+ * type, import, function, global, export and code sections, in that order.
+ *
+ * Only what the JIT needs: function imports, one imported memory, mutable
+ * i32/i64 globals, function and global exports. Function types are
+ * deduplicated. Imports must all be declared before the first function, so
+ * the index a caller receives is final.
+ */
+import type { Code } from "./code.js";
+import { ByteSink } from "./leb128.js";
+import { I32, I64, OPS } from "./opcodes.js";
+import type { ValType } from "./opcodes.js";
+
+/** A function signature. */
+export interface FuncType {
+  readonly params: readonly ValType[];
+  readonly results: readonly ValType[];
+}
+
+/** An imported function. */
+export interface FuncImport {
+  readonly module: string;
+  readonly name: string;
+  readonly type: number;
+}
+
+/** The imported memory. */
+export interface MemImport {
+  readonly module: string;
+  readonly name: string;
+  /** Pages. */
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A module-defined global. */
+export interface GlobalDef {
+  readonly name: string;
+  readonly type: ValType;
+  readonly mutable: boolean;
+  readonly init: bigint | number;
+}
+
+/** A defined function. */
+export interface FuncDef {
+  readonly name: string;
+  readonly type: number;
+  readonly code: Code;
+}
+
+/** An export. */
+export interface ExportDef {
+  readonly name: string;
+  readonly kind: "func" | "global";
+  readonly index: number;
+}
+
+/** The module, as data; `encode` gives the binary and wat.ts the text. */
+export class WasmModule {
+  readonly types: FuncType[] = [];
+  readonly imports: FuncImport[] = [];
+  memory: MemImport | undefined;
+  readonly globals: GlobalDef[] = [];
+  readonly funcs: FuncDef[] = [];
+  readonly exports: ExportDef[] = [];
+  private readonly typeIndex = new Map<string, number>();
+
+  /** Index of a function type, adding it if new. */
+  type(params: readonly ValType[], results: readonly ValType[]): number {
+    const key = `${params.join(",")}>${results.join(",")}`;
+    let i = this.typeIndex.get(key);
+    if (i === undefined) {
+      i = this.types.length;
+      this.types.push({ params, results });
+      this.typeIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /** Declares an imported function; returns its function index. */
+  importFunc(module: string, name: string, params: readonly ValType[], results: readonly ValType[]): number {
+    if (this.funcs.length > 0) throw new Error("WasmModule.importFunc: imports must come before functions");
+    this.imports.push({ module, name, type: this.type(params, results) });
+    return this.imports.length - 1;
+  }
+
+  /** Declares the imported memory (pages of 64 KiB). */
+  importMemory(module: string, name: string, min: number, max: number): void {
+    this.memory = { module, name, min, max };
+  }
+
+  /** Adds a global; returns its index. */
+  global(name: string, type: ValType, mutable: boolean, init: bigint | number): number {
+    this.globals.push({ name, type, mutable, init });
+    return this.globals.length - 1;
+  }
+
+  /** Reserves a function index before its code exists (for calls between functions). */
+  get nextFuncIndex(): number {
+    return this.imports.length + this.funcs.length;
+  }
+
+  /** Adds a defined function; returns its function index. */
+  func(name: string, code: Code): number {
+    this.funcs.push({ name, type: this.type(code.params, code.results), code });
+    return this.imports.length + this.funcs.length - 1;
+  }
+
+  export(name: string, kind: "func" | "global", index: number): void {
+    this.exports.push({ name, kind, index });
+  }
+
+  /** The binary module. */
+  encode(): Uint8Array {
+    const out = new ByteSink();
+    out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    const section = (id: number, fill: (s: ByteSink) => void): void => {
+      const s = new ByteSink();
+      fill(s);
+      out.byte(id);
+      out.sized(s);
+    };
+    section(1, (s) => {
+      s.u32(this.types.length);
+      for (const t of this.types) {
+        s.byte(0x60);
+        s.u32(t.params.length);
+        for (const p of t.params) s.byte(p);
+        s.u32(t.results.length);
+        for (const r of t.results) s.byte(r);
+      }
+    });
+    section(2, (s) => {
+      s.u32(this.imports.length + (this.memory === undefined ? 0 : 1));
+      if (this.memory !== undefined) {
+        s.name(this.memory.module);
+        s.name(this.memory.name);
+        s.byte(0x02);
+        s.byte(0x01);
+        s.u32(this.memory.min);
+        s.u32(this.memory.max);
+      }
+      for (const im of this.imports) {
+        s.name(im.module);
+        s.name(im.name);
+        s.byte(0x00);
+        s.u32(im.type);
+      }
+    });
+    section(3, (s) => {
+      s.u32(this.funcs.length);
+      for (const f of this.funcs) s.u32(f.type);
+    });
+    if (this.globals.length > 0) {
+      section(6, (s) => {
+        s.u32(this.globals.length);
+        for (const g of this.globals) {
+          s.byte(g.type);
+          s.byte(g.mutable ? 1 : 0);
+          if (g.type === I32) {
+            s.byte(0x41);
+            s.s32(Number(g.init));
+          } else {
+            s.byte(0x42);
+            s.s64(BigInt(g.init));
+          }
+          s.byte(0x0b);
+        }
+      });
+    }
+    section(7, (s) => {
+      s.u32(this.exports.length);
+      for (const e of this.exports) {
+        s.name(e.name);
+        s.byte(e.kind === "func" ? 0x00 : 0x03);
+        s.u32(e.index);
+      }
+    });
+    section(10, (s) => {
+      s.u32(this.funcs.length);
+      for (const f of this.funcs) {
+        const body = new ByteSink();
+        encodeLocals(body, f.code);
+        encodeCode(body, f.code);
+        s.sized(body);
+      }
+    });
+    return out.toBytes();
+  }
+}
+
+function encodeLocals(s: ByteSink, code: Code): void {
+  // Run-length groups of equal types.
+  const groups: [number, ValType][] = [];
+  for (const t of code.localTypes) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[1] === t) last[0]++;
+    else groups.push([1, t]);
+  }
+  s.u32(groups.length);
+  for (const [n, t] of groups) {
+    s.u32(n);
+    s.byte(t);
+  }
+}
+
+function encodeCode(s: ByteSink, code: Code): void {
+  const { ops, a, b } = code;
+  for (let i = 0; i < ops.length; i++) {
+    const info = OPS[ops[i] as number];
+    if (info === undefined) throw new Error(`wasm encode: bad opcode id ${ops[i]}`);
+    for (const byte of info.bytes) s.byte(byte);
+    const x = a[i] as number | bigint | readonly number[];
+    switch (info.imm) {
+      case "none":
+        break;
+      case "block":
+        s.byte(x as number);
+        break;
+      case "label":
+      case "func":
+      case "local":
+      case "global":
+        s.u32(x as number);
+        break;
+      case "table": {
+        const v = x as readonly number[];
+        s.u32(v.length);
+        for (const l of v) s.u32(l);
+        s.u32(b[i] as number);
+        break;
+      }
+      case "mem":
+        s.u32(info.align ?? 0);
+        s.u32(b[i] as number);
+        break;
+      case "i32":
+        s.s32(x as number);
+        break;
+      case "i64":
+        s.s64(x as bigint);
+        break;
+      case "memidx":
+        s.byte(0);
+        break;
+    }
+  }
+}
+
+export { I32, I64 };

@@ -1,0 +1,97 @@
+(module
+  (import "k" "mem" (memory 48 256))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32)))
+  (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32)))
+  (global $rem_out (mut i32) (i32.const 0))
+  (global $max_depth (mut i32) (i32.const 0))
+  (func $prog (param $r1 i64) (param $r2 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
+    (local $r0 i64)
+    (local $r3 i64)
+    (local $r4 i64)
+    (local $r5 i64)
+    (local $r6 i64)
+    (local $r7 i64)
+    (local $r8 i64)
+    (local $r9 i64)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    local.get $rem
+    i32.const 7
+    i32.sub
+    local.tee $rem
+    i32.const 0
+    i32.lt_s
+    if
+      i32.const 0
+      local.get $rem
+      call $k.budget
+      unreachable
+    end
+    local.get $r1
+    i32.wrap_i64
+    i64.extend_i32_u
+    local.set $r0
+    local.get $r0
+    i64.const 7
+    i64.add
+    local.set $r0
+    local.get $r2
+    i64.eqz
+    if (result i64)
+      i64.const 0
+    else
+      local.get $r0
+      local.get $r2
+      i64.div_u
+    end
+    local.set $r0
+    local.get $r0
+    i32.wrap_i64
+    local.tee $t32
+    i32.const 8
+    i32.rotr
+    i32.const -16711936
+    i32.and
+    local.get $t32
+    i32.const 8
+    i32.rotl
+    i32.const 16711935
+    i32.and
+    i32.or
+    i64.extend_i32_u
+    local.set $r0
+    local.get $r0
+    i64.extend8_s
+    local.set $r3
+    local.get $r0
+    local.get $r3
+    i64.xor
+    local.set $r0
+    local.get $r0
+    local.get $rem
+    return
+    unreachable
+  )
+  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)
+    (local $r0 i64)
+    local.get $r1
+    local.get $r2
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem_out
+    local.set $r0
+    local.get $r0
+  )
+  (export "main" (func $main))
+  (export "rem_out" (global $rem_out))
+  (export "max_depth" (global $max_depth))
+)

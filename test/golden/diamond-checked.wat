@@ -1,0 +1,283 @@
+(module
+  (import "k" "mem" (memory 48 256))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32)))
+  (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32)))
+  (global $rem_out (mut i32) (i32.const 0))
+  (global $max_depth (mut i32) (i32.const 0))
+  (func $prog (param $r1 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
+    (local $r0 i64)
+    (local $r2 i64)
+    (local $r3 i64)
+    (local $r4 i64)
+    (local $r5 i64)
+    (local $r6 i64)
+    (local $r7 i64)
+    (local $r8 i64)
+    (local $r9 i64)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    block
+      local.get $rem
+      i32.const 2
+      i32.sub
+      local.tee $rem
+      i32.const 0
+      i32.lt_s
+      if
+        local.get $rem
+        i32.const -2
+        i32.le_s
+        if
+          i32.const 0
+          local.get $rem
+          call $k.budget
+          unreachable
+        end
+        local.get $r1
+        i64.const 16777208
+        i64.gt_u
+        if
+          i32.const 0
+          local.get $r1
+          local.get $rem
+          call $k.mem_fault
+          unreachable
+        end
+        local.get $r1
+        i32.wrap_i64
+        i32.const 4
+        i32.add
+        local.set $a
+        local.get $a
+        i32.const 3
+        i32.shr_u
+        i32.load8_u
+        local.get $a
+        i32.const 3
+        i32.add
+        i32.const 3
+        i32.shr_u
+        i32.load8_u
+        i32.and
+        i32.const 1
+        i32.and
+        i32.eqz
+        if
+          i32.const 0
+          local.get $r1
+          local.get $rem
+          call $k.mem_fault
+          unreachable
+        end
+        local.get $a
+        i64.load32_u
+        local.set $r2
+        i32.const 0
+        local.get $rem
+        call $k.budget
+        unreachable
+      end
+      local.get $r1
+      i64.const 16777208
+      i64.gt_u
+      if
+        i32.const 0
+        local.get $r1
+        local.get $rem
+        call $k.mem_fault
+        unreachable
+      end
+      local.get $r1
+      i32.wrap_i64
+      i32.const 4
+      i32.add
+      local.set $a
+      local.get $a
+      i32.const 3
+      i32.shr_u
+      i32.load8_u
+      local.get $a
+      i32.const 3
+      i32.add
+      i32.const 3
+      i32.shr_u
+      i32.load8_u
+      i32.and
+      i32.const 1
+      i32.and
+      i32.eqz
+      if
+        i32.const 0
+        local.get $r1
+        local.get $rem
+        call $k.mem_fault
+        unreachable
+      end
+      local.get $a
+      i64.load32_u
+      local.set $r2
+      local.get $r2
+      i64.const 10
+      i64.gt_u
+      if
+        local.get $rem
+        i32.const 2
+        i32.sub
+        local.tee $rem
+        i32.const 0
+        i32.lt_s
+        if
+          i64.const 2
+          local.set $r0
+          local.get $rem
+          i32.const -1
+          i32.le_s
+          if
+            i32.const 4
+            local.get $rem
+            call $k.budget
+            unreachable
+          end
+          local.get $r1
+          i64.const 16777204
+          i64.gt_u
+          if
+            i32.const 5
+            local.get $r1
+            local.get $rem
+            call $k.mem_fault
+            unreachable
+          end
+          local.get $r1
+          i32.wrap_i64
+          i32.const 8
+          i32.add
+          local.set $a
+          local.get $a
+          i32.const 3
+          i32.shr_u
+          i32.load8_u
+          local.get $a
+          i32.const 3
+          i32.add
+          i32.const 3
+          i32.shr_u
+          i32.load8_u
+          i32.and
+          i32.const 2
+          i32.and
+          i32.eqz
+          if
+            i32.const 5
+            local.get $r1
+            local.get $rem
+            call $k.mem_fault
+            unreachable
+          end
+          local.get $a
+          local.get $r2
+          i64.store32
+          i32.const 4
+          local.get $rem
+          call $k.budget
+          unreachable
+        end
+        i64.const 2
+        local.set $r0
+        local.get $r1
+        i64.const 16777204
+        i64.gt_u
+        if
+          i32.const 5
+          local.get $r1
+          local.get $rem
+          call $k.mem_fault
+          unreachable
+        end
+        local.get $r1
+        i32.wrap_i64
+        i32.const 8
+        i32.add
+        local.set $a
+        local.get $a
+        i32.const 3
+        i32.shr_u
+        i32.load8_u
+        local.get $a
+        i32.const 3
+        i32.add
+        i32.const 3
+        i32.shr_u
+        i32.load8_u
+        i32.and
+        i32.const 2
+        i32.and
+        i32.eqz
+        if
+          i32.const 5
+          local.get $r1
+          local.get $rem
+          call $k.mem_fault
+          unreachable
+        end
+        local.get $a
+        local.get $r2
+        i64.store32
+        br 1
+      else
+        local.get $rem
+        i32.const 2
+        i32.sub
+        local.tee $rem
+        i32.const 0
+        i32.lt_s
+        if
+          i32.const 2
+          local.get $rem
+          call $k.budget
+          unreachable
+        end
+        i64.const 1
+        local.set $r0
+        br 1
+      end
+    end
+    local.get $rem
+    i32.const 1
+    i32.sub
+    local.tee $rem
+    i32.const 0
+    i32.lt_s
+    if
+      i32.const 6
+      local.get $rem
+      call $k.budget
+      unreachable
+    end
+    local.get $r0
+    local.get $rem
+    return
+    unreachable
+  )
+  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)
+    (local $r0 i64)
+    local.get $r1
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem_out
+    local.set $r0
+    local.get $r0
+  )
+  (export "main" (func $main))
+  (export "rem_out" (global $rem_out))
+  (export "max_depth" (global $max_depth))
+)
