@@ -57,7 +57,24 @@ function ctxFor(mem: KernelMemory, name: string, arg1: number): number {
   return addr;
 }
 
+/** The first of clang, llvm-objcopy, gcc that is not on PATH, or undefined. */
+function missingTool(): string | undefined {
+  for (const tool of ["clang", "llvm-objcopy", "gcc"]) {
+    try {
+      execFileSync(tool, ["--version"], { stdio: "ignore" });
+    } catch {
+      return tool;
+    }
+  }
+  return undefined;
+}
+
 function main(): void {
+  const missing = missingTool();
+  if (missing !== undefined) {
+    console.log(`jit bench skipped: ${missing} is not installed (Debian: clang llvm gcc)`);
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "structops-jit-bench-"));
   try {
     build(dir);
