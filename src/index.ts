@@ -7,3 +7,7 @@ export * from "./lib/errors.js";
 export * from "./lib/engine.js";
 export * as uapi from "./uapi/index.js";
 export * as asm from "./asm/index.js";
+export * from "./lib/object.js";
+export * from "./lib/target.js";
+export { ObjError, CoreError, loadCollectionSpec } from "./obj/index.js";
+export type { CollectionSpec, MapSpec, ProgramSpec, ExternSpec, StructOpsSpec } from "./obj/index.js";

@@ -4,6 +4,7 @@
  * congestion-control subsystem together (ARCHITECTURE.md: "kernel/ never
  * imports an engine").
  */
+import { BTF_KIND_VAR } from "../uapi/btf.js";
 import { Kernel } from "../kernel/kernel.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import { installBaseHelpers } from "../kernel/helpers/base.js";
@@ -57,6 +58,9 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
     releaseIndex,
   });
   kernel.registerStructOps(structOpsDesc(btf, "tcp_congestion_ops", tcp.structOpsType));
+  // Typed ksyms: jiffies_64 (whose low 32 bits are tcp_jiffies32).
+  const jiffiesVar = btf.findByNameKind("jiffies_64", BTF_KIND_VAR);
+  if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64);
   return { kernel, tcp };
 }
 

@@ -15,7 +15,7 @@ import { Dmesg, KernelBug } from "./bug.js";
 import { Idr } from "./idr.js";
 import { Rcu } from "./rcu.js";
 import { BpfFs } from "./bpffs.js";
-import { KernelMemory } from "./mem/memory.js";
+import { KernelMemory, PERM_READ } from "./mem/memory.js";
 import type { KernelMemoryOptions } from "./mem/memory.js";
 import { KFile, O_CLOEXEC, FMODE_READ, FMODE_WRITE } from "./file.js";
 import { Task, CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN } from "./task.js";
@@ -127,12 +127,38 @@ export class Kernel {
   advance(ns: bigint): void {
     if (ns < 0n) throw new RangeError(`Cannot advance the clock as 'ns' must be ≥ 0: current value is ${ns}`);
     this.nsNow += ns;
+    this.refreshKsymVars();
   }
 
   /** Sets the clock to an absolute time ≥ now. */
   setTime(ns: bigint): void {
     if (ns < this.nsNow) throw new RangeError(`Cannot set the clock backwards: current value is ${this.nsNow}, requested ${ns}`);
     this.nsNow = ns;
+    this.refreshKsymVars();
+  }
+
+  // ---- kernel variables programs reach as typed ksyms (BPF_PSEUDO_BTF_ID) --
+
+  /** vmlinux BTF id of a VAR -> where the variable lives and how to compute it. */
+  readonly ksymVars = new Map<number, { readonly name: string; readonly addr: number; readonly size: 4 | 8; readonly value: () => bigint }>();
+
+  /**
+   * Places kernel variable `name` (VAR `btfId` of vmlinux BTF) in read-only
+   * kernel memory; its bytes are rewritten whenever the clock moves, so a
+   * program loading through the address sees the current value.
+   */
+  registerKsymVar(name: string, btfId: number, size: 4 | 8, value: () => bigint): void {
+    const addr = this.mem.alloc(8, PERM_READ);
+    if (addr === 0) throw new RangeError(`Cannot place kernel variable '${name}': kernel memory is full`);
+    this.ksymVars.set(btfId, { name, addr, size, value });
+    this.refreshKsymVars();
+  }
+
+  private refreshKsymVars(): void {
+    for (const v of this.ksymVars.values()) {
+      if (v.size === 8) this.mem.dv.setBigUint64(v.addr, BigInt.asUintN(64, v.value()), true);
+      else this.mem.dv.setUint32(v.addr, Number(BigInt.asUintN(32, v.value())), true);
+    }
   }
 
   /** jiffies64 at the model's HZ (250). */

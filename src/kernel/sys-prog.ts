@@ -17,7 +17,7 @@ import { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_ST
 import {
   BPF_F_ANY_ALIGNMENT, BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ,
   BPF_F_XDP_HAS_FRAGS, BPF_F_XDP_DEV_BOUND_ONLY, BPF_F_TEST_REG_INVARIANTS,
-  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID,
 } from "../uapi/bpf-flags.js";
 import type { ProgLoadAttrDecoded } from "../uapi/attr-codec.js";
 import { BPF_FUNC_NAMES } from "../uapi/bpf-helpers.js";
@@ -198,6 +198,16 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
         dv.setInt32(pc * 8 + 12, 0, true);
         orig.fill(0, pc * 8 + 4, pc * 8 + 8);
         orig.fill(0, pc * 8 + 12, pc * 8 + 16);
+      } else if (src === BPF_PSEUDO_BTF_ID) {
+        // check_pseudo_btf_id: a typed ksym; the model's kernel variables only (vmlinux, btf_fd 0).
+        const id = d.imm[pc] as number;
+        const v = k.ksymVars.get(id);
+        if (v === undefined || dv.getInt32(pc * 8 + 12, true) !== 0) {
+          log.verbose(`ldimm64 insn specifies invalid btf_id ${id}.`);
+          return -EINVAL;
+        }
+        dv.setInt32(pc * 8 + 4, v.addr | 0, true);
+        dv.setInt32(pc * 8 + 12, 0, true);
       } else if (src !== 0) {
         log.verbose(`unsupported pseudo ld_imm64 src_reg ${src}`);
         return -EINVAL;

@@ -1,0 +1,87 @@
+/**
+ * @fileoverview What a load needs to know about the kernel it targets: its
+ * BTF (for CO-RE, kfunc/ksym ids and struct_ops layouts) and the kconfig
+ * values `__kconfig` externs read (libbpf reads /proc/config.gz; the emulated
+ * kernel states its own).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { release } from "node:os";
+import { Btf } from "../obj/btf/btf.js";
+import { getVmlinuxBtf } from "../backend/model.js";
+
+/** A kconfig value: a number, a bigint, a boolean, "y"/"m"/"n" for tristates, or a string. */
+export type KconfigValue = number | bigint | boolean | string;
+
+/** A target kernel. */
+export interface Target {
+  readonly btf: Btf;
+  readonly kconfig: ReadonlyMap<string, KconfigValue>;
+}
+
+/** KERNEL_VERSION(a, b, c) as include/generated/uapi/linux/version.h computes it. */
+export function kernelVersion(a: number, b: number, c: number): number {
+  return (a << 16) + (b << 8) + Math.min(c, 255);
+}
+
+/**
+ * The emulated kernel's kconfig: CONFIG_HZ is the model's HZ (250,
+ * net/tcp-cc/ca-types.ts), and the release is 6.18.
+ */
+export const EMULATED_KCONFIG: ReadonlyMap<string, KconfigValue> = new Map<string, KconfigValue>([
+  ["CONFIG_HZ", 250],
+  ["LINUX_KERNEL_VERSION", kernelVersion(6, 18, 0)],
+  ["CONFIG_BPF_SYSCALL", "y"],
+  ["CONFIG_BPF_JIT", "y"],
+  ["CONFIG_TCP_CONG_CUBIC", "y"],
+  ["CONFIG_NET", "y"],
+  ["LINUX_HAS_BPF_COOKIE", true],
+  ["LINUX_HAS_SYSCALL_WRAPPER", true],
+]);
+
+let emulated: Target | undefined;
+
+/** The emulated kernel as a target (its BTF parsed once). */
+export function emulatedTarget(): Target {
+  if (emulated === undefined) emulated = { btf: Btf.parse(getVmlinuxBtf().bytes, "target BTF"), kconfig: EMULATED_KCONFIG };
+  return emulated;
+}
+
+/** A target from raw vmlinux BTF bytes (e.g. /sys/kernel/btf/vmlinux) and kconfig values. */
+export function targetFromBtf(bytes: Uint8Array, kconfig: ReadonlyMap<string, KconfigValue> | Record<string, KconfigValue> = new Map()): Target {
+  return { btf: Btf.parse(bytes, "target BTF"), kconfig: kconfig instanceof Map ? kconfig : new Map(Object.entries(kconfig)) };
+}
+
+/** Parses kconfig text (`CONFIG_X=y`, `=m`, `="str"`, numbers; `# CONFIG_X is not set` → "n"). */
+export function parseKconfig(text: string): Map<string, KconfigValue> {
+  const out = new Map<string, KconfigValue>();
+  for (const line of text.split("\n")) {
+    const unset = /^# (CONFIG_\w+) is not set$/.exec(line);
+    if (unset !== null) {
+      out.set(unset[1] as string, "n");
+      continue;
+    }
+    const m = /^(CONFIG_\w+)=(.*)$/.exec(line);
+    if (m === null) continue;
+    const v = m[2] as string;
+    if (v.startsWith('"')) out.set(m[1] as string, v.slice(1, -1).replace(/\\(.)/g, "$1"));
+    else if (/^-?\d+$/.test(v) || /^0x[0-9a-f]+$/i.test(v)) out.set(m[1] as string, BigInt(v));
+    else out.set(m[1] as string, v);
+  }
+  return out;
+}
+
+/**
+ * The machine this process runs on as a target: /sys/kernel/btf/vmlinux and
+ * /boot/config-<release> (libbpf reads /proc/config.gz; the plain file is
+ * what Debian ships), with LINUX_KERNEL_VERSION from the release.
+ * @throws {Error} when the host has no BTF
+ */
+export function hostTarget(): Target {
+  const btf = new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"));
+  const rel = release();
+  let kconfig = new Map<string, KconfigValue>();
+  if (existsSync(`/boot/config-${rel}`)) kconfig = parseKconfig(readFileSync(`/boot/config-${rel}`, "utf8"));
+  const v = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(rel);
+  if (v !== null) kconfig.set("LINUX_KERNEL_VERSION", kernelVersion(Number(v[1]), Number(v[2]), Number(v[3] ?? 0)));
+  return targetFromBtf(btf, kconfig);
+}
