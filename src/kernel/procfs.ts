@@ -65,7 +65,7 @@ export function fdinfo(task: Task, fd: number): string | number {
     case "prog": {
       const p = t.obj;
       s +=
-        `prog_type:\t${p.type}\nprog_jited:\t0\nprog_tag:\t${p.tag}\nmemlock:\t${PAGE_SIZE}\nprog_id:\t${p.id}\n` +
+        `prog_type:\t${p.type}\nprog_jited:\t${task.kernel.runner.name === "jit" ? 1 : 0}\nprog_tag:\t${p.tag}\nmemlock:\t${PAGE_SIZE}\nprog_id:\t${p.id}\n` +
         `run_time_ns:\t0\nrun_cnt:\t${p.runCnt}\nrecursion_misses:\t0\nverified_insns:\t${p.xlated.length / 8}\n`;
       break;
     }

@@ -105,17 +105,7 @@ export function progTag(insns: Uint8Array): string {
  * diff step whose label and both values match an entry is printed as a
  * diagnostic instead of failing; everything else fails.
  */
-export const KNOWN_DIVERGENCES: ReadonlyArray<{ readonly what: string; readonly why: string; match(d: RunDiff): boolean }> = [
-  {
-    what: "prog fdinfo prog_jited: model 0, Linux 1",
-    why: "the emulated kernel interprets programs (no JIT yet); Linux has net.core.bpf_jit_enable=1",
-    match: (d) => {
-      if (typeof d.model !== "string" || typeof d.linux !== "string") return false;
-      const norm = (s: string): string => s.replace(/^prog_jited:\t[01]$/m, "prog_jited:\t?");
-      return /prog_jited:\t0/.test(d.model) && /prog_jited:\t1/.test(d.linux) && norm(d.model) === norm(d.linux);
-    },
-  },
-];
+export const KNOWN_DIVERGENCES: ReadonlyArray<{ readonly what: string; readonly why: string; match(d: RunDiff): boolean }> = [];
 
 /** A step where the two runs differ. */
 export interface RunDiff {

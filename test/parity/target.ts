@@ -115,9 +115,12 @@ function targetBtf(b: BtfLike): TargetBtf {
   };
 }
 
-/** The emulated kernel, default CC reno, one root process. */
+/**
+ * The emulated kernel, default CC reno, one root process. Programs run on the
+ * JIT, as Linux's do with net.core.bpf_jit_enable=1 (prog fdinfo prog_jited 1).
+ */
 export function modelTarget(): Target {
-  const mk: ModelKernel = createModelKernel({ defaultCongestionControl: DEFAULT_CC });
+  const mk: ModelKernel = createModelKernel({ defaultCongestionControl: DEFAULT_CC, engine: "jit" });
   const p = new ModelProcess(mk.kernel.spawn("parity"), mk.tcp);
   const be = new Recording(p);
   return {
