@@ -27,6 +27,8 @@ export interface ModelKernelOptions {
   readonly insnBudget?: number;
   readonly seed?: number;
   readonly memory?: KernelOptions["memory"];
+  /** num_possible_cpus() of the emulated machine (default 2). */
+  readonly nrCpus?: number;
 }
 
 /** A booted emulated kernel with its TCP subsystem. */
@@ -45,6 +47,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
     ...(opts.memory === undefined ? {} : { memory: opts.memory }),
     ...(opts.insnBudget === undefined ? {} : { insnBudget: opts.insnBudget }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    ...(opts.nrCpus === undefined ? {} : { nrCpus: opts.nrCpus }),
   });
   installBaseHelpers(kernel);
   const ops = tcpOpsLayout(btf);

@@ -64,6 +64,8 @@ export interface KernelOptions {
   readonly seed?: number;
   /** Kernel release string (uname -r). */
   readonly release?: string;
+  /** num_possible_cpus() (default 2): per-CPU sizes in map memlock. */
+  readonly nrCpus?: number;
 }
 
 /** Capabilities of a root process. */
@@ -92,6 +94,7 @@ export class Kernel {
   readonly runner: ProgRunner;
   readonly insnBudget: number;
   readonly release: string;
+  readonly nrCpus: number;
   /** Helpers every program type may call (map helpers, clocks), by id. */
   readonly baseHelpers = new Map<number, BpfCallFn>();
   private readonly structOps: StructOpsDesc[] = [];
@@ -109,6 +112,7 @@ export class Kernel {
     this.dmesg = new Dmesg(() => this.nsNow);
     this.insnBudget = opts.insnBudget ?? DEFAULT_INSN_BUDGET;
     this.release = opts.release ?? "6.18.0-structops";
+    this.nrCpus = opts.nrCpus ?? 2;
     this.rng = (opts.seed ?? 1) >>> 0 || 1;
     this.anonIno = this.nextIno();
     this.vmlinux = new BtfObject(this, opts.vmlinuxBtf, "vmlinux", true);

@@ -17,6 +17,7 @@ import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 import type { BpfMap } from "./map/core.js";
 import { structOpsState } from "./map/struct-ops.js";
+import { BPF_F_NO_PREALLOC } from "../uapi/bpf-flags.js";
 
 /** The anon-inode mount's mnt_id in the model. */
 export const ANON_MNT_ID = 15;
@@ -44,7 +45,32 @@ function mapMemlock(m: BpfMap): number {
   }
   // array_map_mem_usage: sizeof(struct bpf_array) (312 in 6.18 x86-64) plus the rounded-up values.
   if (m.type === BPF_MAP_TYPE_ARRAY) return 312 + Math.ceil(m.attrs.value_size / 8) * 8 * m.attrs.max_entries;
-  return 320 + (m.attrs.key_size + m.attrs.value_size + 48) * m.attrs.max_entries;
+  return htabMemUsage(m);
+}
+
+const round8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/**
+ * htab_map_mem_usage for BPF_MAP_TYPE_HASH: sizeof(struct bpf_htab) (832),
+ * a 16-byte bucket per power-of-two slot, 8 lock ints per possible CPU, and
+ * the elements (struct htab_elem is 48 bytes before key and value): all
+ * max_entries plus one spare per CPU when preallocated, else the live ones
+ * with an llist_node each. Sizes are Linux 6.18 x86-64's (BTF); the CPU count
+ * is the kernel's num_possible_cpus. Checked against Linux by test/parity.
+ */
+function htabMemUsage(m: BpfMap): number {
+  const cpus = m.kernel.nrCpus;
+  let buckets = 1;
+  while (buckets < m.attrs.max_entries) buckets *= 2;
+  const elemSize = 48 + round8(m.attrs.key_size) + round8(m.attrs.value_size);
+  let usage = 832 + 16 * buckets + 4 * cpus * 8;
+  if ((m.attrs.map_flags & BPF_F_NO_PREALLOC) === 0) {
+    usage += elemSize * (m.attrs.max_entries + cpus) + 8 * cpus;
+  } else {
+    const live = (m.priv as { elems: Map<unknown, unknown> }).elems.size;
+    usage += (elemSize + 8) * live;
+  }
+  return usage;
 }
 
 /** /proc/<pid>/fdinfo/<fd> of `task`, or -errno. */

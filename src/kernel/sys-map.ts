@@ -121,13 +121,21 @@ export function mapLookupElem(task: Task, a: MapElemAttrDecoded): number {
   return task.mm.write(a.value, value) ? 0 : -EFAULT;
 }
 
+/**
+ * map_get_sys_perms: the fd's mode, minus write once the map is frozen
+ * (BPF_MAP_FREEZE makes the map read-only from the syscall side).
+ */
+function canWrite(mode: number, m: { readonly frozen: boolean }): boolean {
+  return (mode & FMODE_WRITE) !== 0 && !m.frozen;
+}
+
 /** BPF_MAP_UPDATE_ELEM: 0, -errno, or (struct_ops owner quirk) a positive value. */
 export function mapUpdateElem(task: Task, a: MapElemAttrDecoded): number {
   const f = task.kernel.mapFile(task, a.map_fd);
   if (isErr(f)) return f;
   if (f.target.kind !== "map") return -EINVAL;
   const m = f.target.obj;
-  if (!(f.mode & FMODE_WRITE)) return -EPERM;
+  if (!canWrite(f.mode, m)) return -EPERM;
   if (a.flags & BigInt(BPF_F_LOCK)) return -EINVAL;
   const key = copyKey(task, m, a.key);
   if (typeof key === "number") return key;
@@ -143,7 +151,7 @@ export function mapDeleteElem(task: Task, a: MapElemAttrDecoded): number {
   if (isErr(f)) return f;
   if (f.target.kind !== "map") return -EINVAL;
   const m = f.target.obj;
-  if (!(f.mode & FMODE_WRITE)) return -EPERM;
+  if (!canWrite(f.mode, m)) return -EPERM;
   const key = copyKey(task, m, a.key);
   if (typeof key === "number") return key;
   return m.ops.sysDelete(m, key);
@@ -177,7 +185,7 @@ export function mapFreeze(task: Task, a: MapElemAttrDecoded): number {
   if (m.ops.freeze === undefined) return -ENOTSUPP;
   const r = m.ops.freeze(m);
   if (r < 0) return r;
-  if (!(f.mode & FMODE_WRITE)) return -EPERM;
+  if (!canWrite(f.mode, m)) return -EPERM; // a frozen map has lost write: a second freeze is EPERM
   if (m.frozen) return -EBUSY;
   if (!task.bpfCapable()) return -EPERM;
   m.frozen = true;

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { boot, btf, counters, loadCa, createCaMap, updateCa, deleteCa, linkCreate, lookupState, available, sockWithCa, finish, stRef, TCP_OPS, member } from "./harness.js";
-import { BPF_MAP_CREATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_MAP_LOOKUP_ELEM } from "../../src/uapi/bpf-enums.js";
+import { BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_FREEZE, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_MAP_LOOKUP_ELEM } from "../../src/uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_RDONLY, BPF_STRUCT_OPS_STATE_INIT, BPF_STRUCT_OPS_STATE_INUSE, BPF_STRUCT_OPS_STATE_READY, BPF_STRUCT_OPS_STATE_TOBEFREE } from "../../src/uapi/bpf-flags.js";
 import { E2BIG, EBUSY, EINPROGRESS, EINVAL, ENOENT, EOPNOTSUPP, EPERM } from "../../src/uapi/errno.js";
 import { ModelProcess } from "../../src/backend/model-process.js";
@@ -104,5 +104,24 @@ test("LOOKUP_ELEM states/refcnt and DELETE_ELEM rules (§5, §9.18, §9.19)", ()
   assert.equal(deleteCa(env, nl).errno, EINPROGRESS);
   env.p.close(s.fd);
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_TOBEFREE, 0]);
+  finish(env);
+});
+
+test("BPF_MAP_FREEZE: syscall writes then fail EPERM, lookups work, a second freeze is EPERM (map_get_sys_perms; checked against Linux by test/parity)", () => {
+  const env = boot();
+  const key = new Uint8Array(4);
+  const value = new Uint8Array(8).fill(7);
+  for (const type of [BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH]) {
+    const m = env.p.bpf(BPF_MAP_CREATE, { map_type: type, key_size: 4, value_size: 8, max_entries: 4 }).ret;
+    assert.equal(env.p.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: m, key, value, flags: 0 }).errno, 0);
+    assert.equal(env.p.bpf(BPF_MAP_FREEZE, { map_fd: m }).errno, 0);
+    assert.equal(env.p.bpf(BPF_MAP_FREEZE, { map_fd: m }).errno, EPERM);
+    assert.equal(env.p.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: m, key, value, flags: 0 }).errno, EPERM);
+    assert.equal(env.p.bpf(BPF_MAP_DELETE_ELEM, { map_fd: m, key }).errno, EPERM);
+    const out = new Uint8Array(8);
+    assert.equal(env.p.bpf(BPF_MAP_LOOKUP_ELEM, { map_fd: m, key, value: out }).errno, 0);
+    assert.deepEqual(out, value);
+    assert.match(env.p.readFile(`/proc/self/fdinfo/${m}`).text, /^frozen:\t1$/m);
+  }
   finish(env);
 });

@@ -10,7 +10,9 @@
  * already holds (§4.7, §11.1). Linux's TCP update callback would re-insert
  * an entry that is already on tcp_cong_list, corrupting the kernel's list.
  */
-import { BPF_LINK_UPDATE, BPF_MAP_LOOKUP_ELEM } from "../../src/uapi/bpf-enums.js";
+import {
+  BPF_LINK_UPDATE, BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_FREEZE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_UPDATE_ELEM,
+} from "../../src/uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_RDONLY } from "../../src/uapi/bpf-flags.js";
 import { BPF_REG_0 } from "../../src/uapi/insn.js";
 import { assemble, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../src/asm/index.js";
@@ -495,6 +497,29 @@ export const SCENARIOS: readonly Scenario[] = [
       ca.lookup("map1", m1);
       ca.run.available("after same-map update");
       ca.close("link", l);
+    },
+  },
+  {
+    name: "BPF_MAP_FREEZE: writes from the syscall side fail EPERM afterwards, reads work, a second freeze is EBUSY",
+    spec: "§4 (map_get_sys_perms)",
+    run(ca) {
+      const { be, run } = ca;
+      const key = new Uint8Array(4);
+      const value = new Uint8Array(8).fill(7);
+      for (const [kind, type] of [["array", BPF_MAP_TYPE_ARRAY], ["hash", BPF_MAP_TYPE_HASH]] as const) {
+        const m = be.bpf(BPF_MAP_CREATE, { map_type: type, key_size: 4, value_size: 8, max_entries: 4, map_name: `frz_${kind}` });
+        run.see(`${kind}: create`, m.errno);
+        run.see(`${kind}: update before freeze`, be.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: m.ret, key, value, flags: 0 }).errno);
+        run.see(`${kind}: freeze`, be.bpf(BPF_MAP_FREEZE, { map_fd: m.ret }).errno);
+        run.see(`${kind}: freeze again`, be.bpf(BPF_MAP_FREEZE, { map_fd: m.ret }).errno);
+        run.see(`${kind}: update after freeze`, be.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: m.ret, key, value, flags: 0 }).errno);
+        run.see(`${kind}: delete after freeze`, be.bpf(BPF_MAP_DELETE_ELEM, { map_fd: m.ret, key }).errno);
+        const out = new Uint8Array(8);
+        run.see(`${kind}: lookup after freeze`, be.bpf(BPF_MAP_LOOKUP_ELEM, { map_fd: m.ret, key, value: out }).errno);
+        run.see(`${kind}: value`, Array.from(out).join(","));
+        run.fdinfo(`${kind} frozen`, m.ret);
+        be.close(m.ret);
+      }
     },
   },
 ];

@@ -116,11 +116,30 @@ function targetBtf(b: BtfLike): TargetBtf {
 }
 
 /**
+ * num_possible_cpus() of this machine (/sys/devices/system/cpu/possible, e.g.
+ * "0-1"), so per-CPU parts of map memlock compare; 2 where the file is absent.
+ */
+function possibleCpus(): number {
+  let text: string;
+  try {
+    text = readFileSync("/sys/devices/system/cpu/possible", "utf8").trim();
+  } catch {
+    return 2;
+  }
+  let n = 0;
+  for (const part of text.split(",")) {
+    const [a, b] = part.split("-").map(Number);
+    n += b === undefined ? 1 : (b as number) - (a as number) + 1;
+  }
+  return n > 0 ? n : 2;
+}
+
+/**
  * The emulated kernel, default CC reno, one root process. Programs run on the
  * JIT, as Linux's do with net.core.bpf_jit_enable=1 (prog fdinfo prog_jited 1).
  */
 export function modelTarget(): Target {
-  const mk: ModelKernel = createModelKernel({ defaultCongestionControl: DEFAULT_CC, engine: "jit" });
+  const mk: ModelKernel = createModelKernel({ defaultCongestionControl: DEFAULT_CC, engine: "jit", nrCpus: possibleCpus() });
   const p = new ModelProcess(mk.kernel.spawn("parity"), mk.tcp);
   const be = new Recording(p);
   return {
