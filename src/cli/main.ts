@@ -1,43 +1,97 @@
 /**
- * @fileoverview The `structops` command: a thin dispatcher over the
- * subcommands (each in its own file). Returns the exit status.
+ * @fileoverview The `structops` command, built with commander: `tour`,
+ * `conformance` (its arguments go untouched to the bpf_conformance plugin,
+ * which parses them the way the upstream runner passes them), `run` and
+ * `demo`. {@link main} returns the exit status instead of exiting, so tests
+ * call it in-process: 0 success, 1 a failed run or bad input, 2 usage.
  */
-import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { conformanceMain } from "./conformance.js";
+import { demoMain } from "./demo.js";
+import { runMain } from "./run.js";
 import { tour } from "./tour.js";
+import type { CliIo } from "./io.js";
+import { processIo } from "./io.js";
 
-const USAGE = `usage: structops <command> [options]
+function seedArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 0xffffffff) throw new InvalidArgumentError("must be an integer in [0, 4294967295].");
+  return n;
+}
 
-commands:
-  tour                      narrated live swap of a BPF congestion control on the emulated kernel
-  conformance [mem-hex]     bpf_conformance plugin: program hex on stdin, prints r0 in hex
-              [--engine interp]
-  help                      this text
-`;
+function program(io: CliIo, setCode: (c: number) => void): Command {
+  const p = new Command()
+    .name("structops")
+    .description("BPF struct_ops and bpf_link on an emulated Linux kernel, with a TCP testbed")
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run 'structops help' for the commands)");
+
+  p.command("tour")
+    .description("narrated live swap of a BPF congestion control on the emulated kernel")
+    .action(() => setCode(tour(io.stdout)));
+
+  p.command("conformance")
+    .description("bpf_conformance plugin: program hex on stdin, prints r0 in hex (structops conformance --help)")
+    .argument("[args...]", "memory hex and plugin options, as bpf_conformance passes them")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .passThroughOptions()
+    .action(async (args: string[]) => {
+      setCode(await conformanceMain(args, { stdin: io.stdin(), stdout: io.stdout, stderr: io.stderr }));
+    });
+
+  const engine = new Option("--engine <name>", "BPF engine").choices(["interp", "jit", "auto"]).default("auto");
+  p.command("run")
+    .description("run a scenario file (docs/scenarios.md): traces, summary and an HTML report")
+    .argument("<scenario>", "scenario file (.yaml, .yml or .json)")
+    .option("--seed <n>", "random seed (overrides the scenario's)", seedArg)
+    .addOption(engine)
+    .option("--out <dir>", "output folder (default: structops-out/<scenario name>)")
+    .addOption(new Option("--format <format>", "trace file format (overrides the scenario's)").choices(["csv", "jsonl"]))
+    .option("--no-progress", "no progress bar (there is none anyway when stderr is not a terminal)")
+    .action(async (file: string, o: { seed?: number; engine: "interp" | "jit" | "auto"; out?: string; format?: "csv" | "jsonl"; progress: boolean }) => {
+      setCode(await runMain(file, o, io));
+    });
+
+  p.command("demo")
+    .description("the main job: swap a BPF congestion control live under running flows, then write a report")
+    .option("--out <dir>", "output folder", "structops-demo")
+    .option("--seed <n>", "random seed", seedArg)
+    .addOption(new Option("--engine <name>", "BPF engine").choices(["interp", "jit", "auto"]).default("auto"))
+    .option("--no-progress", "no progress bar")
+    .action(async (o: { out: string; seed?: number; engine: "interp" | "jit" | "auto"; progress: boolean }) => {
+      setCode(await demoMain(o, io));
+    });
+  return p;
+}
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
-export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case "tour":
-      return tour((s) => process.stdout.write(s));
-    case "conformance": {
-      let stdin = "";
-      try {
-        stdin = readFileSync(0, "utf8");
-      } catch {
-        stdin = "";
-      }
-      return conformanceMain(rest, { stdin, stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
-    }
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return cmd === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`structops: unknown command '${cmd}'\n${USAGE}`);
-      return 2;
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0;
+  const p = program(io, (c) => (code = c));
+  if (argv.length === 0) {
+    io.stdout(p.helpInformation());
+    return 2;
   }
+  if (argv[0] === "help" && argv.length === 1) {
+    io.stdout(p.helpInformation());
+    return 0;
+  }
+  try {
+    await p.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : e.code === "commander.helpDisplayed" ? 0 : 2;
+    throw e;
+  }
+  return code;
+}
+
+
+// Run directly (`tsx src/cli/main.ts demo`, as `npm start` does): bin/structops.js imports this file instead.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,0 +1,98 @@
+/**
+ * @fileoverview `structops run <scenario>`: validates the scenario (errors
+ * name the field and its line), runs it on the testbed, writes the traces,
+ * the summary and the report, and prints what the actions did and the
+ * summary table. Exit status 0 after a run, 1 for a bad scenario or a run
+ * that could not start.
+ */
+import { join } from "node:path";
+import { BpfError } from "../lib/errors.js";
+import { formatSummary } from "../report/summary.js";
+import type { CliIo } from "./io.js";
+import { ScenarioError } from "./scenario/errors.js";
+import { loadScenarioFile } from "./scenario/load.js";
+import type { Scenario, TraceFormat } from "./scenario/types.js";
+import { progressBar } from "./run/progress.js";
+import { runScenario } from "./run/run-scenario.js";
+import type { EngineChoice, RunScenarioOptions, ScenarioRun, TestbedRunner } from "./run/run-scenario.js";
+import { loadTestbed } from "./run/testbed.js";
+
+/** Options of `structops run` as commander parses them. */
+export interface RunCliOptions {
+  readonly seed?: number;
+  readonly engine: EngineChoice;
+  readonly out?: string;
+  readonly format?: TraceFormat;
+  readonly progress: boolean;
+}
+
+/** Formats what happened for the terminal: the header, the actions, the summary, the files. */
+export function formatRun(run: ScenarioRun): string {
+  const s = run.scenario;
+  const lines = [
+    `structops run: ${s.name} (seed ${run.seed}, engine ${run.engine}, ${s.durationNs / 1e9} s simulated, ${run.summary.flows.length} flows, ${run.result.events} events)`,
+  ];
+  if (run.outcomes.length > 0) {
+    lines.push("", "actions:");
+    for (const o of run.outcomes) lines.push(`  ${(o.tNs / 1e9).toFixed(3).padStart(8)} s  ${o.ok ? "" : "FAILED "}${o.label}: ${o.detail}`);
+  }
+  lines.push("", formatSummary(run.summary).trimEnd());
+  if (run.explanation !== undefined) lines.push("", run.explanation);
+  lines.push("", `wrote ${run.files.join(", ")}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Runs a loaded scenario with CLI error handling; the shared part of `run` and `demo`. */
+export async function runWithIo(
+  scenario: Scenario, file: string, opts: Omit<RunScenarioOptions, "runTestbed" | "progress"> & { progress: boolean; runTestbed?: TestbedRunner }, io: CliIo,
+): Promise<ScenarioRun | number> {
+  const runner = opts.runTestbed ?? (await loadTestbed());
+  if (typeof runner === "string") {
+    io.stderr(`structops: ${runner}\n`);
+    return 1;
+  }
+  try {
+    return runScenario(scenario, file, { ...opts, runTestbed: runner, progress: progressBar(io.progress, scenario.name, opts.progress) });
+  } catch (e) {
+    // Typed errors (a bad scenario, a refused bpf(2) call, a spec the simulator rejects, a flow whose socket
+    // calls fail) are the user's to fix: their message says what and where. Anything else is a bug: show the stack.
+    if (e instanceof Error && e.name === "FlowError") {
+      const id = (e as Error & { flow?: unknown }).flow;
+      const i = scenario.flows.findIndex((f) => f.id === id);
+      const f = scenario.flows[i];
+      if (f !== undefined) {
+        io.stderr(`structops: ${scenario.source.file}:${f.pos.line}:${f.pos.col}: ${e.message}\n`);
+        return 1;
+      }
+    }
+    if (e instanceof ScenarioError || e instanceof BpfError || e instanceof RangeError || e instanceof TypeError || (e instanceof Error && e.name === "FlowError")) {
+      io.stderr(`structops: ${e.message}\n`);
+      return 1;
+    }
+    io.stderr(`structops: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+/** `structops run`: returns the exit status. */
+export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTestbed?: TestbedRunner): Promise<number> {
+  let scenario: Scenario;
+  try {
+    scenario = loadScenarioFile(file);
+  } catch (e) {
+    io.stderr(`${(e as Error).message}\n`);
+    return 1;
+  }
+  const run = await runWithIo(scenario, file, {
+    outDir: o.out ?? join("structops-out", scenario.name),
+    engine: o.engine,
+    progress: o.progress,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.format !== undefined ? { format: o.format } : {}),
+    ...(runTestbed !== undefined ? { runTestbed } : {}),
+  }, io);
+  if (typeof run === "number") return run;
+  io.stdout(formatRun(run));
+  for (const f of run.outcomes.filter((x) => !x.ok)) io.stderr(`structops: action at ${f.tNs / 1e9} s failed: ${f.label}: ${f.detail}\n`);
+  return 0;
+}

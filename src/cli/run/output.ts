@@ -1,0 +1,78 @@
+/**
+ * @fileoverview The files of a run in its output folder: the three trace
+ * files (written as records arrive, through a buffer, so long runs do not
+ * hold every line in memory), the summary, and the report. Writes are
+ * synchronous and in record order, so the bytes depend only on the records.
+ */
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { CSV_HEADERS, traceFileOf, traceLine } from "../../report/trace-files.js";
+import type { TraceFileFormat, TraceFileKind } from "../../report/trace-files.js";
+import type { TraceRecord } from "../../sim/api.js";
+
+const FLUSH_AT = 1 << 20;
+
+class BufferedFile {
+  private fd: number;
+  private buf: string[] = [];
+  private size = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "w");
+  }
+
+  write(s: string): void {
+    this.buf.push(s);
+    this.size += s.length;
+    if (this.size >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (this.buf.length > 0) writeSync(this.fd, this.buf.join(""));
+    this.buf = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Writes trace records into `flows`, `queues` and `events` files of one format. */
+export class TraceFiles {
+  private readonly files: Record<TraceFileKind, BufferedFile>;
+  /** Paths written, in a fixed order. */
+  readonly paths: string[];
+
+  constructor(
+    dir: string,
+    private readonly format: TraceFileFormat,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    const open = (k: TraceFileKind): BufferedFile => {
+      const f = new BufferedFile(join(dir, `${k}.${format}`));
+      if (format === "csv") f.write(`${CSV_HEADERS[k]}\n`);
+      return f;
+    };
+    this.files = { flows: open("flows"), queues: open("queues"), events: open("events") };
+    this.paths = [this.files.flows.path, this.files.queues.path, this.files.events.path];
+  }
+
+  add(rec: TraceRecord): void {
+    this.files[traceFileOf(rec)].write(`${traceLine(rec, this.format)}\n`);
+  }
+
+  close(): void {
+    for (const f of Object.values(this.files)) f.close();
+  }
+}
+
+/** Writes a whole file (creating its folder). */
+export function writeOutput(dir: string, name: string, text: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}

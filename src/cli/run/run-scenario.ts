@@ -1,0 +1,151 @@
+/**
+ * @fileoverview Runs a validated scenario on the testbed (src/testbed: the
+ * simulator composed with an emulated kernel) and writes its outputs: trace
+ * files, summary files and the HTML report. The steps are those a user would
+ * take on Linux: boot, load the objects, set the default CC, then let timed
+ * actions register, update and detach struct_ops links and move flows while
+ * the simulated flows run.
+ *
+ * Outputs are byte-identical for the same scenario, seed and options: no
+ * wall clock, no absolute paths, no engine name in any file (the interpreter
+ * and the JIT must give the same bytes).
+ */
+import { basename, dirname } from "node:path";
+import type { RunResult, TraceRecord } from "../../sim/api.js";
+import type { TestbedOptions, TestbedSpec } from "../../testbed/api.js";
+import { EmulatedKernel } from "../../lib/kernel.js";
+import type { EngineName } from "../../lib/engine.js";
+import { ENGINE_NAMES, isEngineName } from "../../lib/engine.js";
+import { RunCollector } from "../../report/collect.js";
+import { renderReport } from "../../report/html.js";
+import { formatSummary, summarize } from "../../report/summary.js";
+import type { Summary } from "../../report/summary.js";
+import type { Scenario, TraceFormat } from "../scenario/types.js";
+import { ScenarioKernel } from "./kernel-actions.js";
+import type { ActionOutcome } from "./kernel-actions.js";
+import type { Progress } from "./progress.js";
+import { TraceFiles, writeOutput } from "./output.js";
+import { simTopology } from "./topology.js";
+
+/** The testbed entry point (injected so tests can pass a fake). */
+export type TestbedRunner = (spec: TestbedSpec, opts: TestbedOptions) => RunResult;
+
+/** Engine choice on the command line. */
+export type EngineChoice = "interp" | "jit" | "auto";
+
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  readonly runTestbed: TestbedRunner;
+  readonly outDir: string;
+  readonly engine?: EngineChoice;
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Overrides the scenario's trace format. */
+  readonly format?: TraceFormat;
+  readonly progress?: Progress;
+  /** Report title (default "structops run: <name>"). */
+  readonly title?: string;
+  /** Builds a paragraph for the report from the finished run (the demo's). */
+  readonly explain?: (run: Omit<ScenarioRun, "files" | "explanation">) => string;
+}
+
+/** What a run produced. */
+export interface ScenarioRun {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly engine: EngineName;
+  readonly result: RunResult;
+  readonly summary: Summary;
+  readonly collector: RunCollector;
+  readonly outcomes: readonly ActionOutcome[];
+  /** Per flow: the algorithm name and, for scenario-registered struct_ops, the map it runs ("demo_cc (demo_v1)"). */
+  readonly flowLabels: ReadonlyMap<string, string>;
+  readonly explanation?: string;
+  /** Files written, in a fixed order. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Picks the engine; "auto" falls back to the interpreter in a build without it.
+ * @throws {RangeError} when the engine does not exist in this build
+ */
+export function resolveEngine(choice: EngineChoice): EngineName {
+  if (isEngineName(choice)) return choice;
+  if (choice === "auto") return ENGINE_NAMES[0] as EngineName;
+  throw new RangeError(`engine '${choice}' is not available in this build: choose one of ${ENGINE_NAMES.join(", ")}`);
+}
+
+/** Labels each flow with its algorithm and, when the scenario registered it, the struct_ops map it runs. */
+function flowLabels(col: RunCollector, sk: ScenarioKernel, result: RunResult): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const f of result.flows) labels.set(f.id, f.ccEnd);
+  for (const e of col.flowEvents) {
+    if (e.event !== "start" && e.event !== "cc_change") continue;
+    const map = sk.mapAt(e.cc, e.t);
+    labels.set(e.flow, map === null ? e.cc : `${e.cc} (${map})`);
+  }
+  return labels;
+}
+
+/**
+ * Runs `scenario` and writes its outputs to `opts.outDir`.
+ * @param scenarioPath the file it came from (relative paths in it start from its folder)
+ * @throws {ScenarioError} for problems found while loading objects or traces
+ */
+export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunScenarioOptions): ScenarioRun {
+  const engine = resolveEngine(opts.engine ?? "auto");
+  const seed = opts.seed ?? scenario.seed;
+  const format = opts.format ?? scenario.outputs.format;
+  const ek = new EmulatedKernel({ engine, seed });
+  const p = ek.process("structops-run");
+  const sk = ScenarioKernel.load(scenario, p);
+  if (scenario.defaultCc !== undefined) {
+    const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${scenario.defaultCc}\n`);
+    if (r.errno !== 0) throw new RangeError(`default_cc: cannot set net.ipv4.tcp_congestion_control to '${scenario.defaultCc}' (errno ${r.errno}): is it registered at time 0?`);
+  }
+  const { topology, flows } = simTopology(scenario, dirname(scenarioPath));
+  const collector = new RunCollector();
+  const traces = new TraceFiles(opts.outDir, format);
+  const onRecord = (rec: TraceRecord): void => {
+    traces.add(rec);
+    collector.add(rec);
+  };
+  let result: RunResult;
+  try {
+    result = opts.runTestbed(
+      {
+        topology, flows, durationNs: scenario.durationNs, actions: sk.simActions(),
+        trace: { sampleIntervalNs: scenario.outputs.sampleNs, hooks: scenario.outputs.hooks, drops: scenario.outputs.drops, caStates: true },
+      },
+      {
+        seed, kernel: ek, process: p, onRecord,
+        ...(opts.progress !== undefined ? { onProgress: (now: number, dur: number) => opts.progress?.update(now, dur) } : {}),
+      },
+    );
+  } finally {
+    traces.close();
+    opts.progress?.done();
+  }
+  const labels = flowLabels(collector, sk, result);
+  const summary = summarize(result, collector, (id, cc) => labels.get(id) ?? cc);
+  const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels };
+  const explanation = opts.explain?.(partial);
+  const files = [...traces.paths];
+  files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
+  files.push(writeOutput(opts.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
+  if (scenario.outputs.report) {
+    const html = renderReport({
+      title: opts.title ?? `structops run: ${scenario.name}`,
+      scenario: {
+        name: scenario.name, file: basename(scenario.source.file), text: scenario.source.text,
+        ...(scenario.description !== undefined ? { description: scenario.description } : {}),
+      },
+      seed, durationNs: scenario.durationNs, sampleNs: scenario.outputs.sampleNs, collector, summary,
+      markers: sk.outcomes.map((o) => ({ tNs: o.tNs, label: o.label, detail: o.detail, status: o.ok ? "ok" : "error" })),
+      flowLabel: (id) => `${id}: ${labels.get(id) ?? "?"}`,
+      ...(explanation !== undefined ? { explanation } : {}),
+    });
+    files.push(writeOutput(opts.outDir, "report.html", html));
+  }
+  return { ...partial, files, ...(explanation !== undefined ? { explanation } : {}) };
+}

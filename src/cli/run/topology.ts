@@ -1,0 +1,94 @@
+/**
+ * @fileoverview A scenario's network and flows in the simulator's terms
+ * (src/sim/api.ts): every flow gets its own sender `s<i>` and receiver
+ * `r<i>`; senders attach to router `left`, receivers to router `right`, and
+ * between them run the bottleneck and then the scenario's hops in series
+ * (`left` → `hop1` → ... → `right`). Link ids are `bottleneck`, `hop1`...,
+ * `s<i>` and `r<i>` for access links. Mahimahi traces are read here, relative
+ * to the scenario file's folder, and a bad trace is reported at the line of
+ * its `trace` field.
+ */
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { FlowSpec, LinkDirSpec, LinkSpec, QueueSpec, TopologySpec } from "../../sim/api.js";
+import { parseMahimahiTrace } from "../../sim/net/capacity-trace.js";
+import { ScenarioError } from "../scenario/errors.js";
+import type { Scenario, ScenarioLink, ScenarioQueue } from "../scenario/types.js";
+
+/** Access links run at this multiple of the fastest router link unless the scenario says otherwise. */
+const ACCESS_RATE_FACTOR = 10;
+/** Assumed rate of a traced link when choosing access link rates. */
+const TRACED_RATE_GUESS = 1e9;
+
+function queueSpec(q: ScenarioQueue): QueueSpec {
+  return q;
+}
+
+function dirSpec(l: ScenarioLink, trace: LinkDirSpec["trace"] | undefined): LinkDirSpec {
+  return {
+    rateBps: l.rateBps,
+    delayNs: l.delayNs,
+    ...(l.queue !== undefined ? { queue: queueSpec(l.queue) } : {}),
+    ...(l.lossRate !== undefined ? { lossRate: l.lossRate } : {}),
+    ...(trace !== undefined ? { trace } : {}),
+  };
+}
+
+function readTrace(s: Scenario, l: ScenarioLink, field: string, baseDir: string): LinkDirSpec["trace"] | undefined {
+  if (l.tracePath === undefined) return undefined;
+  const path = isAbsolute(l.tracePath) ? l.tracePath : join(baseDir, l.tracePath);
+  const pos = l.tracePos ?? { line: 1, col: 1 };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ScenarioError(s.source.file, [{ path: field, ...pos, message: `cannot read the mahimahi trace ${l.tracePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+  }
+  try {
+    return parseMahimahiTrace(text, l.tracePath.replace(/^.*[\\/]/, ""));
+  } catch (e) {
+    throw new ScenarioError(s.source.file, [{ path: field, ...pos, message: `${l.tracePath}: ${(e as Error).message}` }]);
+  }
+}
+
+/**
+ * Builds the simulator's topology and flows.
+ * @param baseDir folder the scenario's relative trace paths start from
+ * @throws {ScenarioError} when a mahimahi trace cannot be read or parsed
+ */
+export function simTopology(s: Scenario, baseDir: string): { topology: TopologySpec; flows: FlowSpec[] } {
+  const t = s.topology;
+  const chain = [t.bottleneck, ...t.hops];
+  const routers = ["left", ...t.hops.map((_, i) => `hop${i + 1}`), "right"];
+  const links: LinkSpec[] = chain.map((l, i) => {
+    const field = i === 0 ? "topology.bottleneck.trace" : `topology.hops[${i - 1}].trace`;
+    const trace = readTrace(s, l, field, baseDir);
+    const rev = l.reverse;
+    return {
+      id: i === 0 ? "bottleneck" : `hop${i}`,
+      a: routers[i] as string,
+      b: routers[i + 1] as string,
+      ...dirSpec(l, trace),
+      ...(rev !== undefined ? { reverse: { ...rev, ...(rev.queue !== undefined ? { queue: queueSpec(rev.queue) } : {}) } } : {}),
+    };
+  });
+  const fastest = Math.max(...chain.map((l) => (l.tracePath !== undefined ? TRACED_RATE_GUESS : l.rateBps)));
+  const accessRate = t.access.rateBps ?? fastest * ACCESS_RATE_FACTOR;
+  const accessDelay = t.access.delayNs ?? 0;
+  const nodes = [...routers];
+  const flows: FlowSpec[] = [];
+  s.flows.forEach((f, i) => {
+    const snd = `s${i}`;
+    const rcv = `r${i}`;
+    nodes.push(snd, rcv);
+    links.push({ id: snd, a: snd, b: "left", rateBps: accessRate, delayNs: accessDelay + f.extraDelayNs, reverse: { delayNs: accessDelay + f.extraDelayNs } });
+    links.push({ id: rcv, a: "right", b: rcv, rateBps: accessRate, delayNs: accessDelay });
+    flows.push({
+      id: f.id, from: snd, to: rcv, startNs: f.startNs, ecn: f.ecn,
+      ...(f.stopNs !== undefined ? { stopNs: f.stopNs } : {}),
+      ...(f.bytes !== undefined ? { bytes: f.bytes } : {}),
+      ...(f.cc !== undefined ? { cc: f.cc } : {}),
+    });
+  });
+  return { topology: { nodes, links }, flows };
+}

@@ -1,0 +1,131 @@
+/**
+ * @fileoverview A validated scenario: what `structops run` executes. The
+ * file format (docs/scenarios.md) is parsed and checked by validate.ts into
+ * these types, with quantities already in the simulator's units (integer
+ * nanoseconds, bits per second, bytes) and `count` already expanded, so the
+ * runner never sees an unchecked value.
+ */
+
+/** A line and column in the scenario file (1-based), for messages about a field. */
+export interface SourcePos {
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A queue at the head of a link (the simulator's QueueSpec, scenario spelling). */
+export type ScenarioQueue =
+  | { readonly kind: "droptail"; readonly packets?: number; readonly bytes?: number }
+  | {
+      readonly kind: "red";
+      readonly limitBytes: number;
+      readonly minBytes: number;
+      readonly maxBytes: number;
+      readonly maxP?: number;
+      readonly wlog?: number;
+      readonly ecn?: boolean;
+    }
+  | { readonly kind: "step"; readonly markPackets?: number; readonly markBytes?: number; readonly packets?: number; readonly bytes?: number };
+
+/** One direction's parameters of a router-to-router link. */
+export interface ScenarioLink {
+  readonly rateBps: number;
+  readonly delayNs: number;
+  readonly queue?: ScenarioQueue;
+  readonly lossRate?: number;
+  /** A mahimahi trace, resolved against the scenario file's folder. */
+  readonly tracePath?: string;
+  /** Where `trace` is in the file, for messages about the trace file. */
+  readonly tracePos?: SourcePos;
+  /** Overrides for the reverse (ACK) direction. */
+  readonly reverse?: { readonly rateBps?: number; readonly delayNs?: number; readonly queue?: ScenarioQueue; readonly lossRate?: number };
+}
+
+/** Senders → bottleneck → hops... → receivers; every flow has its own pair of hosts. */
+export interface ScenarioTopology {
+  readonly bottleneck: ScenarioLink;
+  /** Further router-to-router links in series after the bottleneck. */
+  readonly hops: readonly ScenarioLink[];
+  /** Host access links; defaults are the simulator's. */
+  readonly access: { readonly rateBps?: number; readonly delayNs?: number };
+}
+
+/** One flow after `count` expansion. */
+export interface ScenarioFlow {
+  /** Unique: the group id, or `group.N` (N from 1) when `count` > 1. */
+  readonly id: string;
+  /** The `id` written in the file. */
+  readonly group: string;
+  readonly startNs: number;
+  readonly stopNs?: number;
+  readonly bytes?: number;
+  /** setsockopt(TCP_CONGESTION) before connecting; absent: the default CC at start. */
+  readonly cc?: string;
+  readonly ecn: boolean;
+  /** Extra one-way delay on the sender's access link (RTT diversity). */
+  readonly extraDelayNs: number;
+  readonly pos: SourcePos;
+}
+
+/** An object to load: a clang-built ELF file, or a bundled bytecode algorithm. */
+export type ScenarioObject =
+  | { readonly kind: "elf"; readonly name: string; readonly path: string; readonly maps?: readonly string[]; readonly pos: SourcePos }
+  | {
+      readonly kind: "bytecode";
+      readonly name: string;
+      /** The bundled algorithm. */
+      readonly algorithm: "reno";
+      /** tcp_congestion_ops.name the map registers. */
+      readonly caName: string;
+      /** Multiplicative decrease: ssthresh = max(cwnd × beta, 2). */
+      readonly beta: number;
+      readonly pos: SourcePos;
+    };
+
+/** A struct_ops map: `object` or `object/map`. */
+export interface MapRef {
+  readonly object: string;
+  readonly map?: string;
+}
+
+interface ActionBase {
+  readonly atNs: number;
+  readonly pos: SourcePos;
+}
+
+/** A timed action, in kernel terms. */
+export type ScenarioAction =
+  | (ActionBase & { readonly kind: "attach"; readonly map: MapRef; readonly link: string })
+  | (ActionBase & { readonly kind: "update"; readonly link: string; readonly map: MapRef })
+  | (ActionBase & { readonly kind: "detach"; readonly link: string })
+  | (ActionBase & { readonly kind: "setsockopt"; readonly algorithm: string; readonly flows: readonly string[] | "all" })
+  | (ActionBase & { readonly kind: "default"; readonly algorithm: string });
+
+/** Trace file format. */
+export type TraceFormat = "csv" | "jsonl";
+
+/** What `structops run` writes. */
+export interface ScenarioOutputs {
+  readonly format: TraceFormat;
+  readonly sampleNs: number;
+  readonly hooks: "none" | "events" | "all";
+  readonly drops: boolean;
+  readonly report: boolean;
+}
+
+/** A validated scenario. */
+export interface Scenario {
+  readonly name: string;
+  readonly description?: string;
+  readonly seed: number;
+  readonly durationNs: number;
+  /** net.ipv4.tcp_congestion_control at time 0; absent: the kernel's (reno in the model... see docs). */
+  readonly defaultCc?: string;
+  readonly topology: ScenarioTopology;
+  readonly flows: readonly ScenarioFlow[];
+  readonly objects: readonly ScenarioObject[];
+  /** Sorted by time; actions at the same time keep file order. */
+  readonly actions: readonly ScenarioAction[];
+  readonly outputs: ScenarioOutputs;
+  /** The file as given (name for messages, text for the report). */
+  readonly source: { readonly file: string; readonly text: string };
+}
