@@ -1,0 +1,184 @@
+/**
+ * @fileoverview Fidelity against Linux (issue #5, docs/fidelity.md).
+ *
+ * - Without root: the topology never touches the root namespace, the
+ *   committed references parse and hold enough runs, and
+ *   compareWithReference accepts Linux's own recorded trajectories.
+ * - With root and network namespaces: one short run per algorithm on the CI
+ *   configuration over a real veth/tbf/delay-line path; the testbed itself is
+ *   checked (rate, delay, queue drops) and the cwnd shape must lie within
+ *   the recorded Linux spread plus the stated tolerance (self-consistency).
+ * - When the simulated testbed has a runnable entry (src/testbed runTestbed),
+ *   the same configuration with the built-in reno and cubic is compared with
+ *   the Linux reference.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { ALGORITHMS, CONFIGS, configByName } from "./configs.js";
+import { buildTools, delayRouteCommands, probeLinux, runLinuxFlow, topologyCommands } from "./linux-testbed.js";
+import type { Tools } from "./linux-testbed.js";
+import { compareMetrics, cycleShape, formatComparison, metricValues } from "./metrics.js";
+import { compareWithReference, decodeTrace, loadReference, referencePath, referenceSpread, TOLERANCES } from "./reference.js";
+import { simSpecFor, simTrace } from "./sim-adapter.js";
+import type { TraceRecord } from "../../src/sim/api.js";
+
+const CI_CONFIG = "10mbit-20ms-1bdp";
+
+test("the topology commands stay inside the test's own namespaces", () => {
+  const names = { sender: "t-s", router: "t-m", receiver: "t-r" };
+  const own = new Set(Object.values(names));
+  for (const cfg of CONFIGS) {
+    for (const argv of [...topologyCommands(names, cfg), ...delayRouteCommands(names)]) {
+      const [tool, a1, a2, a3] = argv;
+      const where =
+        tool === "ip" && a1 === "netns" && (a2 === "add" || a2 === "exec") ? a3 : (tool === "ip" || tool === "tc") && a1 === "-n" ? a2 : undefined;
+      assert.ok(where !== undefined && own.has(where), `command outside the test namespaces: ${argv.join(" ")}`);
+    }
+  }
+});
+
+test("committed Linux references: every configuration and algorithm, recorded machine, enough runs", () => {
+  for (const cfg of CONFIGS) {
+    assert.ok(existsSync(referencePath(cfg.name)), `missing ${referencePath(cfg.name)}`);
+    const ref = loadReference(cfg.name);
+    assert.deepEqual(ref.config, cfg, `${cfg.name}: the reference was recorded for another configuration`);
+    assert.match(ref.machine.kernel, /^Linux /);
+    for (const cc of ALGORITHMS) {
+      const runs = ref.algorithms[cc]?.runs ?? [];
+      assert.ok(runs.length >= 5, `${cfg.name}/${cc}: ${runs.length} runs`);
+      const { spread } = referenceSpread(cfg.name, cc);
+      assert.ok(spread.medianPeakCwnd !== null && spread.medianPeriodS !== null, `${cfg.name}/${cc}: no cycles recorded`);
+    }
+  }
+});
+
+test("compareWithReference accepts each of Linux's own recorded runs", () => {
+  for (const cfg of CONFIGS) {
+    for (const cc of ALGORITHMS) {
+      for (const run of loadReference(cfg.name).algorithms[cc]?.runs ?? []) {
+        const r = compareWithReference(decodeTrace(run.trace), cfg.name, cc);
+        assert.ok(r.ok, `${cfg.name}/${cc} seed ${run.seed}:\n${formatComparison(r)}`);
+      }
+    }
+  }
+  assert.throws(() => compareWithReference([{ tS: 0, cwnd: 10 }], "no-such-config", "reno"), RangeError);
+});
+
+test("compareWithReference rejects a trajectory with the wrong shape", () => {
+  // Linux reno's recorded trajectory with cwnd scaled by 1.3: a model whose queue or decrease is off.
+  const run = loadReference(CI_CONFIG).algorithms.reno?.runs[0];
+  assert.ok(run !== undefined);
+  const scaled = decodeTrace(run.trace).map((s) => ({ ...s, cwnd: Math.round(s.cwnd * 1.3) }));
+  const r = compareWithReference(scaled, CI_CONFIG, "reno");
+  assert.equal(r.ok, false);
+  assert.equal(r.checks.find((c) => c.metric === "medianPeakCwnd")?.ok, false);
+});
+
+// ---------------------------------------------------------------------------
+// Real Linux: needs root and network namespaces.
+
+const probe = probeLinux();
+let tools: Tools | undefined;
+before(() => {
+  if (probe.ok) tools = buildTools();
+});
+after(() => tools?.dispose());
+
+for (const cc of ALGORITHMS) {
+  test(`Linux ${cc} over veth + tbf/pfifo + delay line matches the recorded Linux spread (${CI_CONFIG})`, async (t) => {
+    if (!probe.ok || tools === undefined) {
+      t.skip(`no network namespaces here: ${probe.ok ? "tools not built" : probe.reason}`);
+      return;
+    }
+    const cfg = configByName(CI_CONFIG);
+    // At most two runs: on a busy machine, softirq work deferred to ksoftirqd can delay ACKs enough to
+    // change where HyStart ends slow start (docs/fidelity.md, "Spread under load"); one quiet run must match.
+    let failure = "";
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const run = await runLinuxFlow(tools, cfg, cc, { seed: attempt });
+      // The testbed did what it was told: the rate, the delay and the queue limit.
+      const last = run.rows[run.rows.length - 1];
+      assert.ok(last !== undefined && run.rows.length > cfg.seconds * 500, `only ${run.rows.length} TCP_INFO samples`);
+      const goodput = (last.bytesAcked * 8) / run.seconds;
+      const ceiling = (cfg.rateBps * 1448) / 1514;
+      assert.ok(goodput > 0.85 * ceiling && goodput <= 1.01 * ceiling, `goodput ${goodput} bit/s for a ${cfg.rateBps} bit/s bottleneck`);
+      assert.ok(
+        last.minRttUs >= cfg.rttMs * 1000 && last.minRttUs < cfg.rttMs * 1000 + 3000,
+        `min RTT ${last.minRttUs} us for a ${cfg.rttMs} ms path`,
+      );
+      assert.ok(run.bottleneck.drops > 0, "the drop-tail queue never overflowed");
+      assert.equal(run.delayLine.overflowFwd + run.delayLine.overflowRev + run.delayLine.writeErrors, 0);
+
+      const values = metricValues(cycleShape(run.trace));
+      const c = compareMetrics(values, referenceSpread(CI_CONFIG, cc).spread, TOLERANCES);
+      diagnose(t, `${cc} run ${attempt} (delay line late mean/max ${run.delayLine.lateMeanUs}/${run.delayLine.lateMaxUs} us):`, formatComparison(c));
+      if (c.ok) return;
+      failure += `run ${attempt}:\n${formatComparison(c)}\n`;
+    }
+    assert.fail(`Linux ${cc} outside its own recorded spread twice:\n${failure}`);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The simulated testbed against the Linux reference, once it can run.
+
+type RunTestbed = (spec: unknown, opts: { seed: number; onRecord?: (r: TraceRecord) => void }) => unknown;
+
+async function findRunTestbed(): Promise<RunTestbed | string> {
+  const dir = new URL("../../src/testbed/", import.meta.url);
+  if (!existsSync(dir)) return "src/testbed does not exist yet";
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith(".d.ts"));
+  // index.ts first, then the rest in name order.
+  files.sort((a, b) => (a === "index.ts" ? -1 : b === "index.ts" ? 1 : a.localeCompare(b)));
+  for (const f of files) {
+    const mod = (await import(new URL(f.replace(/\.ts$/, ".js"), dir).href)) as Record<string, unknown>;
+    if (typeof mod.runTestbed === "function") return mod.runTestbed as RunTestbed;
+  }
+  return "src/testbed exports no runTestbed yet";
+}
+
+/**
+ * Differences between the simulator and Linux found by this comparison and not fixed yet, by
+ * "config/algorithm/metric", with what was measured. They are reported as TODO subtests (visible in
+ * the output, not failing the run); every other metric must match. Remove an entry once it passes.
+ */
+const KNOWN_GAPS: Readonly<Record<string, string>> = {
+  "10mbit-20ms-1bdp/cubic/slowStartEndCwnd":
+    "HyStart: Linux leaves slow start at cwnd 30 (52 ms) in all 10 runs, the simulator at cwnd 56 (88 ms)",
+  "10mbit-20ms-1bdp-loss0.5/cubic/slowStartEndCwnd":
+    "HyStart, as on 10mbit-20ms-1bdp: Linux at cwnd 30 unless a random loss comes first, the simulator at cwnd 56",
+};
+
+/** One diagnostic line per row (the TAP reporter would escape embedded newlines). */
+function diagnose(t: { diagnostic(msg: string): void }, title: string, table: string): void {
+  t.diagnostic(title);
+  for (const line of table.split("\n")) t.diagnostic(`  ${line}`);
+}
+
+for (const cfg of CONFIGS) {
+  test(`simulated built-in reno and cubic match Linux's cycle shape (${cfg.name})`, async (t) => {
+    const runTestbed = await findRunTestbed();
+    if (typeof runTestbed === "string") {
+      t.skip(runTestbed);
+      return;
+    }
+    const failures: string[] = [];
+    for (const cc of ALGORITHMS) {
+      const records: TraceRecord[] = [];
+      runTestbed(simSpecFor(cfg, cc), { seed: 1, onRecord: (r) => records.push(r) });
+      const r = compareWithReference(simTrace(records), cfg.name, cc);
+      diagnose(t, `${r.config} ${r.algorithm} (simulated, seed 1):`, formatComparison(r));
+      for (const c of r.checks) {
+        const key = `${cfg.name}/${cc}/${c.metric}`;
+        const gap = KNOWN_GAPS[key];
+        if (gap !== undefined) {
+          await t.test(`known gap ${key}`, { todo: gap }, () => {
+            assert.ok(c.ok, `${c.metric} = ${c.value}, Linux band [${c.low}, ${c.high}]`);
+          });
+        } else if (!c.ok) failures.push(`${key}: ${c.value}, Linux band [${c.low}, ${c.high}]`);
+      }
+    }
+    assert.equal(failures.length, 0, failures.join("\n"));
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * @fileoverview The simulated side of the fidelity comparison (issue #5): the
+ * testbed scenario equivalent to one Linux configuration of configs.ts, and
+ * the conversion of the simulator's trace records into metrics.ts samples.
+ *
+ * Equivalence with the Linux testbed (linux-testbed.ts):
+ * - bottleneck rate: sch_tbf counts L2 frames (1514 bytes for a full
+ *   segment), the simulator counts payload + 52 header bytes (1500), so the
+ *   simulated rate is scaled by 1500/1514 to give the same time per segment;
+ * - propagation: RTT/2 each way (the delay line), access links without delay;
+ * - queue: drop-tail of the same number of packets; random loss on the
+ *   forward path only, like the delay line;
+ * - time 0: the connection is established (flow `startNs`), as in c/flow.c;
+ * - samples every 1 ms, like the TCP_INFO poll.
+ */
+import type { FlowSampleRecord, SimSpec, TraceRecord } from "../../src/sim/api.js";
+import type { FidelityConfig } from "./configs.js";
+import { FRAME_BYTES } from "./configs.js";
+import type { CwndSample } from "./metrics.js";
+
+const MS = 1_000_000;
+const SEC = 1_000_000_000;
+/** Bytes the simulator puts on the wire for a full segment (MSS 1448 + 52 header bytes). */
+export const SIM_SEGMENT_BYTES = 1500;
+export const FLOW_ID = "fid";
+
+/** The simulator scenario equivalent to `cfg` with one `cc` flow. */
+export function simSpecFor(cfg: FidelityConfig, cc: string, seconds = cfg.seconds): SimSpec {
+  const oneWayNs = Math.round((cfg.rttMs * MS) / 2);
+  const fast = { rateBps: 10e9, delayNs: 0, queue: { kind: "droptail" as const, packets: 10_000 } };
+  return {
+    topology: {
+      nodes: ["snd", "rtr", "rcv"],
+      links: [
+        { id: "access", a: "snd", b: "rtr", ...fast },
+        {
+          id: "bottleneck",
+          a: "rtr",
+          b: "rcv",
+          rateBps: (cfg.rateBps * SIM_SEGMENT_BYTES) / FRAME_BYTES,
+          delayNs: oneWayNs,
+          queue: { kind: "droptail", packets: cfg.queuePackets },
+          lossRate: cfg.lossRate,
+          reverse: { rateBps: 10e9, delayNs: oneWayNs, lossRate: 0, queue: { kind: "droptail", packets: 10_000 } },
+        },
+      ],
+    },
+    flows: [{ id: FLOW_ID, from: "snd", to: "rcv", startNs: 0, cc }],
+    durationNs: Math.round(seconds * SEC),
+    trace: { sampleIntervalNs: MS, caStates: true },
+  };
+}
+
+/** The `flow` samples of one flow as metrics.ts samples, time relative to its start event (else its first sample). */
+export function simTrace(records: Iterable<TraceRecord>, flowId = FLOW_ID): CwndSample[] {
+  const out: CwndSample[] = [];
+  let t0: number | undefined;
+  for (const r of records) {
+    if (r.type === "flow_event" && r.flow === flowId && r.event === "start") t0 ??= r.t;
+    if (r.type !== "flow" || r.flow !== flowId) continue;
+    const f = r as FlowSampleRecord;
+    t0 ??= f.t;
+    out.push({ tS: (f.t - t0) / SEC, cwnd: f.cwnd, ssthresh: f.ssthresh, caState: f.caState, rttUs: f.rttUs });
+  }
+  return out;
+}
