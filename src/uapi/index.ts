@@ -13,3 +13,4 @@ export * from "./attr-layout.js";
 export * from "./attr-last-field.js";
 export * from "./attr-codec.js";
 export * from "./info.js";
+export * from "./tcp-cc.js";

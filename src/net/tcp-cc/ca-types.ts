@@ -11,43 +11,14 @@
  * algorithm see and change the same bytes.
  */
 
-/** enum tcp_ca_state (include/uapi/linux/tcp.h). */
-export const TCP_CA_Open = 0;
-export const TCP_CA_Disorder = 1;
-export const TCP_CA_CWR = 2;
-export const TCP_CA_Recovery = 3;
-export const TCP_CA_Loss = 4;
-
-/** enum tcp_ca_event (include/net/tcp.h). */
-export const CA_EVENT_TX_START = 0;
-export const CA_EVENT_CWND_RESTART = 1;
-export const CA_EVENT_COMPLETE_CWR = 2;
-export const CA_EVENT_LOSS = 3;
-export const CA_EVENT_ECN_NO_CE = 4;
-export const CA_EVENT_ECN_IS_CE = 5;
-
-/** in_ack_event flags (enum tcp_ca_ack_event_flags). */
-export const CA_ACK_SLOWPATH = 1 << 0;
-export const CA_ACK_WIN_UPDATE = 1 << 1;
-export const CA_ACK_ECE = 1 << 2;
-
-/** enum sk_pacing (include/net/sock.h): values of `sk_pacing_status`. */
-export const SK_PACING_NONE = 0;
-export const SK_PACING_NEEDED = 1;
-export const SK_PACING_FQ = 2;
-
-/** tcp_congestion_ops.flags bits. */
-export const TCP_CONG_NON_RESTRICTED = 0x1;
-export const TCP_CONG_NEEDS_ECN = 0x2;
-/** Bits a registered CA may set (Linux 6.18: NON_RESTRICTED | NEEDS_ECN). */
-export const TCP_CONG_MASK = TCP_CONG_NON_RESTRICTED | TCP_CONG_NEEDS_ECN;
-
-/** TCP_CA_NAME_MAX: name buffer size including the NUL. */
-export const TCP_CA_NAME_MAX = 16;
-/** TCP_INFINITE_SSTHRESH: ssthresh before the first loss. */
-export const TCP_INFINITE_SSTHRESH = 0x7fffffff;
-/** TCP_CA_PRIV_SIZE: bytes of `icsk_ca_priv` (13 u64). */
-export const ICSK_CA_PRIV_SIZE = 104;
+export {
+  TCP_CA_Open, TCP_CA_Disorder, TCP_CA_CWR, TCP_CA_Recovery, TCP_CA_Loss,
+  CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, CA_EVENT_COMPLETE_CWR, CA_EVENT_LOSS, CA_EVENT_ECN_NO_CE, CA_EVENT_ECN_IS_CE,
+  CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_ACK_ECE,
+  SK_PACING_NONE, SK_PACING_NEEDED, SK_PACING_FQ,
+  TCP_CONG_NON_RESTRICTED, TCP_CONG_NEEDS_ECN, TCP_CONG_MASK,
+  TCP_CA_NAME_MAX, TCP_INFINITE_SSTHRESH, ICSK_CA_PRIV_SIZE,
+} from "../../uapi/tcp-cc.js";
 
 /** struct ack_sample, passed to pkts_acked. */
 export interface AckSample {

@@ -12,42 +12,14 @@
  * simulator never imports the kernel (ARCHITECTURE.md).
  */
 
-/** enum tcp_ca_state. */
-export const TCP_CA_Open = 0;
-export const TCP_CA_Disorder = 1;
-export const TCP_CA_CWR = 2;
-export const TCP_CA_Recovery = 3;
-export const TCP_CA_Loss = 4;
-
-/** enum tcp_ca_event. */
-export const CA_EVENT_TX_START = 0;
-export const CA_EVENT_CWND_RESTART = 1;
-export const CA_EVENT_COMPLETE_CWR = 2;
-export const CA_EVENT_LOSS = 3;
-export const CA_EVENT_ECN_NO_CE = 4;
-export const CA_EVENT_ECN_IS_CE = 5;
-
-/** enum tcp_ca_ack_event_flags (in_ack_event). */
-export const CA_ACK_SLOWPATH = 1 << 0;
-export const CA_ACK_WIN_UPDATE = 1 << 1;
-export const CA_ACK_ECE = 1 << 2;
-
-/** enum sk_pacing. */
-export const SK_PACING_NONE = 0;
-export const SK_PACING_NEEDED = 1;
-export const SK_PACING_FQ = 2;
-
-/** tcp_sock.ecn_flags bits (include/net/tcp.h). */
-export const TCP_ECN_OK = 1;
-export const TCP_ECN_QUEUE_CWR = 2;
-export const TCP_ECN_DEMAND_CWR = 4;
-export const TCP_ECN_SEEN = 8;
-
-/** tcp_congestion_ops.flags: TCP_CONG_NEEDS_ECN. */
-export const TCP_CONG_NEEDS_ECN = 0x2;
-
-/** TCP_INFINITE_SSTHRESH. */
-export const TCP_INFINITE_SSTHRESH = 0x7fffffff;
+export {
+  TCP_CA_Open, TCP_CA_Disorder, TCP_CA_CWR, TCP_CA_Recovery, TCP_CA_Loss,
+  CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, CA_EVENT_COMPLETE_CWR, CA_EVENT_LOSS, CA_EVENT_ECN_NO_CE, CA_EVENT_ECN_IS_CE,
+  CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_ACK_ECE,
+  SK_PACING_NONE, SK_PACING_NEEDED, SK_PACING_FQ,
+  TCP_ECN_OK, TCP_ECN_QUEUE_CWR, TCP_ECN_DEMAND_CWR, TCP_ECN_SEEN,
+  TCP_CONG_NEEDS_ECN, TCP_INFINITE_SSTHRESH,
+} from "../../uapi/tcp-cc.js";
 
 /** struct ack_sample (pkts_acked). */
 export interface CcAckSample {
