@@ -26,7 +26,8 @@
  * the frame pointer of the new frame, the call depth and `rem`, and receives
  * the registers callers read plus `rem`. The caller checks the depth against
  * MAX_CALL_FRAMES and opens and closes the callee's frame in the permission
- * shadow as vm/stack.ts does. Helpers and kfuncs are imports taking r1-r5,
+ * shadow as vm/stack.ts does, unless the callee is frameless (frames.ts);
+ * a frameless callee of one block is inlined at the call instead. Helpers and kfuncs are imports taking r1-r5,
  * the call's slot and `rem`, returning r0.
  */
 import type { DecodedProg } from "../asm/decode.js";
@@ -39,7 +40,8 @@ import type { Block, Cfg, Func } from "./cfg.js";
 import { buildCfg } from "./cfg.js";
 import { emitCondition, emitInsn, isMemKey } from "./emit-insn.js";
 import type { InsnEnv } from "./emit-insn.js";
-import { computeLiveness } from "./liveness.js";
+import { framelessFuncs, inlineLeaf, stackReach } from "./frames.js";
+import { computeLiveness, useDef } from "./liveness.js";
 import type { Liveness } from "./liveness.js";
 import { Code, I32, I64, WasmModule } from "./wasm/index.js";
 import type { Label, ValType } from "./wasm/index.js";
@@ -58,7 +60,20 @@ export interface Translation {
   readonly helperIds: readonly number[];
   /** Kfunc BTF ids, in import order (import names `kfunc_<id>`). */
   readonly kfuncIds: readonly number[];
+  /** Bytes below frame 0's top a run may dirty (frames.ts): what the next run must zero when it used only frame 0. */
+  readonly stackReach: number;
+  /** Whether the program has bpf-to-bpf calls that open frames (then `main` tracks the deepest in `max_depth`). */
+  readonly tracksDepth: boolean;
 }
+
+/**
+ * Where `main` leaves what a normal exit returns besides r0, as i32s at
+ * frame 0's top (the first bytes of the guard above it, which no program
+ * access can reach; the runner reads and re-zeroes them): the budget left,
+ * then the deepest frame opened.
+ */
+export const EXIT_REM = 0;
+export const EXIT_MAX_DEPTH = 4;
 
 /** Options of {@link translate}. */
 export interface TranslateOptions {
@@ -101,6 +116,12 @@ class FuncCompiler implements InsnEnv {
   private readonly follows = new Map<number, Label>();
   private readonly domChildren: number[][];
   private next = -1;
+  /** Whether this function's caller skips opening its frame (frames.ts). */
+  private readonly frameless: boolean;
+  /** Emitting an inlined callee (frames.ts): faults open the frame at depth + 1. */
+  private inlining = false;
+  /** Locals standing in for r6-r9 inside inlined callees, by register. */
+  private readonly inlineRegs: number[] = [];
 
   constructor(
     private readonly cfg: Cfg,
@@ -110,7 +131,9 @@ class FuncCompiler implements InsnEnv {
     private readonly funcIndex: readonly number[],
     private readonly maxDepthGlobal: number,
     maxBytes: number,
+    private readonly framelessOf: readonly boolean[],
   ) {
+    this.frameless = framelessOf[fi] === true;
     this.prog = cfg.prog;
     this.maxBytes = maxBytes;
     this.memFault = imp.memFault;
@@ -138,6 +161,12 @@ class FuncCompiler implements InsnEnv {
 
   reg(r: number): number {
     return this.regs[r] as number;
+  }
+
+  pushOpen(): void {
+    if (this.inlining) this.code.get(this.depth).i32(1).op("i32.add");
+    else if (this.frameless) this.code.get(this.depth);
+    else this.code.i32(0);
   }
 
   compile(): Code {
@@ -224,8 +253,14 @@ class FuncCompiler implements InsnEnv {
   // ---- one block ----
 
   private emitBlock(x: number): void {
-    const c = this.code;
     const b = this.cfg.blocks[this.func.rpo[x] as number] as Block;
+    const slots = this.emitStraight(b);
+    this.terminator(x, b, slots[slots.length - 1] as number);
+  }
+
+  /** A block's budget check and its instructions up to the terminator; returns its slots. */
+  private emitStraight(b: Block): number[] {
+    const c = this.code;
     const prog = this.prog;
     const slots: number[] = [];
     for (let i = b.start; i < b.end; i += (prog.key[i] as number) === KEY_LDDW ? 2 : 1) slots.push(i);
@@ -237,7 +272,7 @@ class FuncCompiler implements InsnEnv {
     this.slowPath(b, body);
     c.end();
     for (const pc of body) emitInsn(this, pc);
-    this.terminator(x, b, slots[slots.length - 1] as number);
+    return slots;
   }
 
   /** The over-budget copy of a block: runs up to its last memory access, then faults. */
@@ -254,12 +289,16 @@ class FuncCompiler implements InsnEnv {
         // allowed = rem + len; the instruction at index k runs only if k < allowed.
         c.get(this.rem).i32(k - len).op("i32.le_s");
         c.if();
-        c.i32(b.start).get(this.rem).call(this.imp.budget).op("unreachable");
+        c.i32(b.start).get(this.rem);
+        this.pushOpen();
+        c.call(this.imp.budget).op("unreachable");
         c.end();
       }
       emitInsn(this, pc);
     }
-    c.i32(b.start).get(this.rem).call(this.imp.budget).op("unreachable");
+    c.i32(b.start).get(this.rem);
+    this.pushOpen();
+    c.call(this.imp.budget).op("unreachable");
   }
 
   private terminator(x: number, b: Block, pc: number): void {
@@ -271,7 +310,9 @@ class FuncCompiler implements InsnEnv {
         c.get(this.rem).op("return");
         return;
       case "trap":
-        c.i32(pc).get(this.rem).call(this.imp.insnFault).op("unreachable");
+        c.i32(pc).get(this.rem);
+        this.pushOpen();
+        c.call(this.imp.insnFault).op("unreachable");
         return;
       case "fall":
       case "ja":
@@ -333,13 +374,22 @@ class FuncCompiler implements InsnEnv {
     c.if();
     c.i32(pc).get(this.rem).call(this.imp.stackFault).op("unreachable");
     c.end();
-    // Highest depth reached, for the next run's stack reset.
-    c.get(this.depth).i32(1).op("i32.add").tee(this.t32).globalGet(this.maxDepthGlobal).op("i32.gt_u");
-    c.if();
-    c.get(this.t32).globalSet(this.maxDepthGlobal);
-    c.end();
-    // Open the callee's frame: PERM_RW on its 512 bytes of shadow (64 granules).
-    this.shadowFill(true);
+    const leaf = inlineLeaf(this.cfg, callee, this.framelessOf);
+    if (leaf !== undefined) {
+      this.inlineCall(leaf);
+      return;
+    }
+    // A frameless callee's frame stays closed (frames.ts): nothing can reach it.
+    const opens = this.framelessOf[callee] !== true;
+    if (opens) {
+      // Highest depth reached, for the next run's stack reset.
+      c.get(this.depth).i32(1).op("i32.add").tee(this.t32).globalGet(this.maxDepthGlobal).op("i32.gt_u");
+      c.if();
+      c.get(this.t32).globalSet(this.maxDepthGlobal);
+      c.end();
+      // Open the callee's frame: PERM_RW on its 512 bytes of shadow (64 granules).
+      this.shadowFill(true);
+    }
     const params = regMaskList(this.live.params[callee] as number);
     for (const r of params) c.get(this.reg(r));
     c.get(this.fp).i32(FRAME_STRIDE).op("i32.sub");
@@ -349,7 +399,37 @@ class FuncCompiler implements InsnEnv {
     c.set(this.rem);
     const results = regMaskList(this.live.results[callee] as number);
     for (let i = results.length - 1; i >= 0; i--) c.set(this.reg(results[i] as number));
-    this.shadowFill(false);
+    if (opens) this.shadowFill(false);
+  }
+
+  /**
+   * A call to a frameless single-block callee, inlined: its instructions run
+   * on the caller's r0-r5 (which the callee's writes must change, as after a
+   * call) and on copies of r6-r9 (which the callee sees but the caller gets
+   * back), with its own budget check.
+   */
+  private inlineCall(b: Block): void {
+    const c = this.code;
+    const prog = this.prog;
+    let writes = 0;
+    for (let i = b.start; i < b.end; i += (prog.key[i] as number) === KEY_LDDW ? 2 : 1) {
+      writes |= (useDef(prog, i, () => 0, 0)[1]);
+    }
+    const own = this.regs.slice();
+    for (let r = 6; r <= 9; r++) {
+      if ((writes & (1 << r)) === 0) continue;
+      let t = this.inlineRegs[r];
+      if (t === undefined) {
+        t = this.code.local(I64, `i${r}`);
+        this.inlineRegs[r] = t;
+      }
+      c.get(this.reg(r)).set(t);
+      this.regs[r] = t;
+    }
+    this.inlining = true;
+    this.emitStraight(b);
+    this.inlining = false;
+    own.forEach((l, r) => (this.regs[r] = l));
   }
 
   /** Writes the shadow bytes of the callee's frame (fp - STRIDE - 512 .. fp - STRIDE). */
@@ -372,10 +452,10 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   const m = new WasmModule();
   m.importMemory(IMPORT_MODULE, "mem", opts.minPages, opts.maxBytes / 65536);
   const imp: Imports = {
-    memFault: m.importFunc(IMPORT_MODULE, "mem_fault", [I32, I64, I32], []),
-    budget: m.importFunc(IMPORT_MODULE, "budget", [I32, I32], []),
+    memFault: m.importFunc(IMPORT_MODULE, "mem_fault", [I32, I64, I32, I32], []),
+    budget: m.importFunc(IMPORT_MODULE, "budget", [I32, I32, I32], []),
     stackFault: m.importFunc(IMPORT_MODULE, "stack_fault", [I32, I32], []),
-    insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32], []),
+    insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32, I32], []),
     helpers: new Map(),
     kfuncs: new Map(),
   };
@@ -389,17 +469,19 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
       imp.kfuncs.set(id, m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}`, callSig, [I64]));
     }
   }
-  const remOut = m.global("rem_out", I32, true, 0);
   const maxDepth = m.global("max_depth", I32, true, 0);
+  const frameless = framelessFuncs(cfg);
+  const tracksDepth = frameless.some((fl, fi) => fi > 0 && !fl);
   const base = m.nextFuncIndex;
   const funcIndex = cfg.funcs.map((_, i) => base + i);
   cfg.funcs.forEach((f, fi) => {
-    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes);
+    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless);
     m.func(fi === 0 ? "prog" : `subprog_${f.entry}`, fc.compile());
   });
-  // main(r1, r2, fp, rem) -> r0; rem_out = rem at exit.
+  // main(r1, r2, fp, rem) -> r0; at a normal exit, rem and max_depth at fp + EXIT_*.
   const main = new Code([I64, I64, I32, I32], [I64], ["r1", "r2", "fp", "rem"]);
   const r0 = main.local(I64, "r0");
+  if (tracksDepth) main.i32(0).globalSet(maxDepth);
   const params = regMaskList(live.params[0] as number);
   for (const r of params) {
     if (r === 1) main.get(0);
@@ -407,7 +489,9 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
     else main.i64(0);
   }
   main.get(2).i32(0).get(3).call(funcIndex[0] as number);
-  main.globalSet(remOut);
+  main.set(3);
+  main.get(2).get(3).op("i32.store", 0, EXIT_REM);
+  if (tracksDepth) main.get(2).globalGet(maxDepth).op("i32.store", 0, EXIT_MAX_DEPTH);
   const results = regMaskList(live.results[0] as number);
   for (let i = results.length - 1; i >= 0; i--) {
     if (results[i] === 0) main.set(r0);
@@ -416,7 +500,9 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   main.get(r0);
   const mainIndex = m.func("main", main.finish());
   m.export("main", "func", mainIndex);
-  m.export("rem_out", "global", remOut);
   m.export("max_depth", "global", maxDepth);
-  return { module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()] };
+  return {
+    module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()],
+    stackReach: stackReach(prog), tracksDepth,
+  };
 }

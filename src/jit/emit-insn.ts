@@ -37,8 +37,14 @@ export interface InsnEnv {
   readonly a32: number;
   readonly t32: number;
   readonly t64: number;
-  /** Import index of the memory-fault reporter: (pc i32, reg i64, rem i32). */
+  /** Import index of the memory-fault reporter: (pc i32, reg i64, rem i32, open i32). */
   readonly memFault: number;
+  /**
+   * Pushes the i32 `open` argument of a fault import: the depth of this
+   * function's frame when the caller did not open it (a frameless callee,
+   * compile.ts), else 0.
+   */
+  pushOpen(): void;
   readonly maxBytes: number;
 }
 
@@ -220,7 +226,9 @@ function emitCheck(e: InsnEnv, pc: number, base: number, off: number, size: numb
   const B = e.reg(base);
   const fault = (): void => {
     c.if();
-    c.i32(pc).get(B).get(e.rem).call(e.memFault).op("unreachable");
+    c.i32(pc).get(B).get(e.rem);
+    e.pushOpen();
+    c.call(e.memFault).op("unreachable");
     c.end();
   };
   const limit = e.maxBytes - size;

@@ -23,12 +23,11 @@ import { budgetFault, insnFault, memFault, stackFault } from "../vm/faults.js";
 import type { AccessKind } from "../vm/faults.js";
 import { StackRegion } from "../vm/stack.js";
 import type { Cfg } from "./cfg.js";
-import { IMPORT_MODULE, translate } from "./compile.js";
+import { EXIT_MAX_DEPTH, EXIT_REM, IMPORT_MODULE, translate } from "./compile.js";
 import type { Translation } from "./compile.js";
 import { toWat } from "./wasm/index.js";
 
-const TWO64 = 1n << 64n;
-const u64 = (v: bigint): bigint => (v < 0n ? v + TWO64 : v);
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 type MainFn = (r1: bigint, r2: bigint, fp: number, rem: number) => bigint;
 
@@ -64,9 +63,11 @@ export class JitProg implements PreparedProg {
   private readonly cfg: Cfg;
   private readonly decoded: DecodedProg;
   private readonly main: MainFn;
-  private readonly remOut: WebAssembly.Global;
   private readonly maxDepth: WebAssembly.Global;
-  private readonly hasCalls: boolean;
+  /** Whether runs open frames above 0 (bpf-to-bpf calls to functions that are not frameless). */
+  private readonly tracksDepth: boolean;
+  /** Bytes of frame 0 to zero before a run when the last one used only frame 0 (jit/frames.ts). */
+  private readonly stackReach: number;
   private readonly stacks: StackRegion[] = [];
   private nesting = 0;
   private disposed = false;
@@ -86,16 +87,24 @@ export class JitProg implements PreparedProg {
     const mem = image.mem;
     this.translation = translate(decoded, { maxBytes: mem.maxBytes, minPages: mem.memory.buffer.byteLength / 65536 });
     this.cfg = this.translation.cfg;
-    this.hasCalls = this.cfg.funcs.length > 1;
+    this.tracksDepth = this.translation.tracksDepth;
+    this.stackReach = this.translation.stackReach;
     const imports: Record<string, WebAssembly.ImportValue> = {
       mem: mem.memory,
-      mem_fault: (pc: number, reg: bigint, rem: number) => this.memFault(pc, reg, rem),
-      budget: (start: number, rem: number) => this.budgetFault(start, rem),
+      mem_fault: (pc: number, reg: bigint, rem: number, open: number) => {
+        this.openLazy(open);
+        this.memFault(pc, reg, rem);
+      },
+      budget: (start: number, rem: number, open: number) => {
+        this.openLazy(open);
+        this.budgetFault(start, rem);
+      },
       stack_fault: (pc: number, rem: number) => {
         this.count(pc, rem);
         throw stackFault(this, pc);
       },
-      insn_fault: (pc: number, rem: number) => {
+      insn_fault: (pc: number, rem: number, open: number) => {
+        this.openLazy(open);
         this.count(pc, rem);
         throw insnFault(this, pc, this.decoded.key[pc] === KEY_FALLOFF
           ? "fell off the end of the program"
@@ -108,7 +117,6 @@ export class JitProg implements PreparedProg {
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { [IMPORT_MODULE]: imports });
     this.main = instance.exports["main"] as MainFn;
-    this.remOut = instance.exports["rem_out"] as WebAssembly.Global;
     this.maxDepth = instance.exports["max_depth"] as WebAssembly.Global;
     this.stacks.push(...stacks);
     this.compileMs = performance.now() - t0;
@@ -133,21 +141,44 @@ export class JitProg implements PreparedProg {
       this.stacks[level] = stack;
     }
     this.nesting++;
-    const outerDepth = this.hasCalls ? (this.maxDepth.value as number) : 0;
+    // A nested run (from a helper) must leave the outer run's max_depth as it was.
+    const outerDepth = level > 0 && this.tracksDepth ? (this.maxDepth.value as number) : 0;
+    let done = false;
     try {
-      stack.reset();
-      if (this.hasCalls) this.maxDepth.value = 0;
-      const r0 = this.main(r1, r2, stack.frameTop(0), this.budget);
-      this.lastInsnCount = this.budget - (this.remOut.value as number);
+      stack.reset(this.stackReach);
+      const fp = stack.top;
+      const r0 = this.main(r1, r2, fp, this.budget);
+      // A normal exit left rem (and the deepest frame) in the guard above frame 0: read and re-zero them.
+      const dv = this.mem.dv;
+      this.lastInsnCount = this.budget - dv.getInt32(fp + EXIT_REM, true);
+      if (this.tracksDepth) {
+        const d = dv.getInt32(fp + EXIT_MAX_DEPTH, true);
+        if (d > stack.maxDepth) stack.maxDepth = d;
+      }
+      dv.setFloat64(fp, 0);
+      done = true;
       return u64(r0);
     } finally {
       this.nesting--;
-      if (this.hasCalls) {
-        const d = this.maxDepth.value as number;
-        if (d > stack.maxDepth) stack.maxDepth = d;
-        this.maxDepth.value = outerDepth;
+      if (this.tracksDepth) {
+        if (!done) {
+          const d = this.maxDepth.value as number;
+          if (d > stack.maxDepth) stack.maxDepth = d;
+        }
+        if (level > 0) this.maxDepth.value = outerDepth;
       }
     }
+  }
+
+  /**
+   * A fault inside a frameless callee (jit/frames.ts): open its frame `open`
+   * as the interpreter would have at the call, so the shadow after the fault
+   * is the interpreter's (the next run's reset closes it). 0: nothing to do.
+   */
+  private openLazy(open: number): void {
+    if (open === 0) return;
+    const stack = this.stacks[this.nesting - 1];
+    if (stack !== undefined) stack.enter(open);
   }
 
   dispose(): void {

@@ -32,10 +32,11 @@ function mulHiU32(a: number, b: number): number {
   const a1 = a >>> 16;
   const b0 = b & 0xffff;
   const b1 = b >>> 16;
+  // Every partial sum stays below 2^32, so `>>> 16` is exact (no floor of a division).
   const t = a0 * b0;
   const m1 = a1 * b0 + (t >>> 16);
   const m2 = a0 * b1 + (m1 & 0xffff);
-  return (a1 * b1 + Math.floor(m1 / 65536) + Math.floor(m2 / 65536)) | 0;
+  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) | 0;
 }
 
 /** `dst *= (blo, bhi)` modulo 2^64. */

@@ -40,6 +40,13 @@ import { budgetFault, callOut, insnFault, memFault, stackFault } from "./faults.
 import { KEY_BUDGET, budgetSlot } from "./segments.js";
 import type { StackRegion } from "./stack.js";
 
+/**
+ * Eight shadow bytes of PERM_RW (0x03) as the double with that bit pattern
+ * (a normal number, so stores keep its bits): one setFloat64 opens 8
+ * granules.
+ */
+const SHADOW_RW8 = new Float64Array(new BigUint64Array([0x0303030303030303n]).buffer)[0] as number;
+
 /** What the loop reads from a prepared program. */
 export interface Executable {
   readonly name: string;
@@ -104,8 +111,6 @@ function rareOp(prog: Executable, pc: number, key: number, d: number, s: number,
       H[d] = bswap32(lo);
       break;
     }
-    case 0x27: { const k = code[p + 2] as number; mul64(L, H, d, k, k >> 31); break; } // mul K
-    case 0x2f: mul64(L, H, d, L[s] as number, H[s] as number); break; // mul X
     case 0x37: { const k = code[p + 2] as number; div64u(L, H, d, k, k >> 31); break; } // div K
     case 0x3f: div64u(L, H, d, L[s] as number, H[s] as number); break; // div X
     case 0x97: { const k = code[p + 2] as number; mod64u(L, H, d, k, k >> 31); break; } // mod K
@@ -248,6 +253,8 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
           case 0xaf: R[d] = (R[d] as number) ^ (R[s] as number); R[d + 16] = (R[d + 16] as number) ^ (R[s + 16] as number); break; // xor X
           case 0xb7: { const k = code[p + 2] as number; R[d] = k; R[d + 16] = k >> 31; break; } // mov K
           case 0xbf: R[d] = R[s] as number; R[d + 16] = R[s + 16] as number; break; // mov X
+          case 0x27: { const k = code[p + 2] as number; mul64(R, HI, d, k, k >> 31); break; } // mul K
+          case 0x2f: mul64(R, HI, d, R[s] as number, R[s + 16] as number); break; // mul X
           case 0x18: R[d] = code[p + 2] as number; R[d + 16] = code[p + 3] as number; pc += 2; continue; // ld_imm64
 
           // ---- JMP: 64-bit compares, K sign-extended ----
@@ -499,15 +506,19 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
             saved[f + 8] = R[10] as number;
             retPc[depth] = pc + 1;
             depth++;
-            stack.enter(depth);
-            R[10] = stack.frameTop(depth);
+            // stack.enter(depth), written out: PERM_RW on the frame's 64 shadow bytes.
+            if (depth > stack.maxDepth) stack.maxDepth = depth;
+            const top = stack.top - depth * 576; // STACK_STRIDE
+            for (let g = (top - 512) >>> 3, e = g + 64; g < e; g += 8) dv.setFloat64(g, SHADOW_RW8); // MAX_BPF_STACK
+            R[10] = top;
             R[26] = 0;
             pc = code[p + 1] as number;
             continue seg;
           }
           case 0x95: { // exit
             if (depth === 0) return toU64(R[0] as number, R[16] as number);
-            stack.leave(depth);
+            // stack.leave(depth), written out.
+            for (let g = (stack.top - depth * 576 - 512) >>> 3, e = g + 64; g < e; g += 8) dv.setFloat64(g, 0);
             depth--;
             const f = depth * 9;
             R[6] = saved[f] as number; R[22] = saved[f + 1] as number;

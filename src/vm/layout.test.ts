@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { decode } from "../asm/decode.js";
 import { KEY_FALLOFF, KEY_LDDW_CONT } from "../asm/opcodes.js";
 import { assembleText } from "../asm/text-asm.js";
+import { PERM_RW } from "../kernel/mem/memory.js";
+import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
 import { RAM_CODE, RAM_HI, packProgram } from "./layout.js";
+import { STACK_STRIDE } from "./stack.js";
 
 test("RAM_HI and RAM_CODE match the literals of the interpreter loop", () => {
   assert.equal(RAM_HI, 16);
@@ -17,6 +20,16 @@ test("RAM_HI and RAM_CODE match the literals of the interpreter loop", () => {
   const src = readFileSync(join(import.meta.dirname, "interp.ts"), "utf8");
   assert.match(src, /const p = 32 \+ \(pc << 2\); \/\/ RAM_CODE = 32/);
   assert.match(src, /R\[d \+ 16\]/);
+});
+
+test("the frame stride, stack size and PERM_RW literals of the interpreter's call and exit match vm/stack.ts", () => {
+  assert.equal(STACK_STRIDE, 576);
+  assert.equal(MAX_BPF_STACK, 512);
+  assert.equal(PERM_RW, 3);
+  const src = readFileSync(join(import.meta.dirname, "interp.ts"), "utf8");
+  assert.match(src, /const top = stack\.top - depth \* 576; \/\/ STACK_STRIDE/);
+  assert.match(src, /\(top - 512\) >>> 3, e = g \+ 64; g < e; g \+= 8\) dv\.setFloat64\(g, SHADOW_RW8\); \/\/ MAX_BPF_STACK/);
+  assert.match(src, /new BigUint64Array\(\[0x0303030303030303n\]\)/);
 });
 
 test("packProgram() lays out key and registers, jump targets, imm and the ld_imm64 high half", () => {

@@ -24,6 +24,8 @@ import { MAX_BPF_STACK, MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 /** Bytes of no-permission memory around each frame. */
 export const STACK_GUARD = 64;
 const STRIDE = MAX_BPF_STACK + STACK_GUARD;
+/** Distance between the tops of consecutive frames (vm/interp.ts spells it as a literal; a test checks). */
+export const STACK_STRIDE = STRIDE;
 
 /** One run's stack frames. */
 export class StackRegion {
@@ -48,8 +50,17 @@ export class StackRegion {
     return this.top - k * STRIDE;
   }
 
-  /** Zeroes the frames used since the last reset and revokes frames deeper than 0. */
-  reset(): void {
+  /**
+   * Zeroes the frames used since the last reset and revokes frames deeper
+   * than 0. `reach` (bytes below frame 0's top) narrows the zeroing when only
+   * frame 0 was used and the caller knows no run could touch more of it
+   * (jit/frames.ts); the result is the same memory.
+   */
+  reset(reach = MAX_BPF_STACK): void {
+    if (this.maxDepth === 0) {
+      if (reach > 0) this.mem.u8.fill(0, this.top - reach, this.top);
+      return;
+    }
     const lowest = this.frameTop(this.maxDepth) - MAX_BPF_STACK;
     this.mem.u8.fill(0, lowest, this.frameTop(0));
     for (let k = 1; k <= this.maxDepth; k++) this.mem.protect(this.frameTop(k) - MAX_BPF_STACK, MAX_BPF_STACK, 0);

@@ -1,11 +1,10 @@
 (module
   (import "k" "mem" (memory 48 256))
-  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32)))
-  (import "k" "budget" (func $k.budget (param i32 i32)))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
-  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32)))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (import "k" "helper_1" (func $k.helper_1 (param i64 i64 i64 i64 i64 i32 i32) (result i64)))
-  (global $rem_out (mut i32) (i32.const 0))
   (global $max_depth (mut i32) (i32.const 0))
   (func $prog (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
     (local $r0 i64)
@@ -30,6 +29,7 @@
     if
       i32.const 0
       local.get $rem
+      i32.const 0
       call $k.budget
       unreachable
     end
@@ -53,6 +53,7 @@
     if
       i32.const 2
       local.get $rem
+      i32.const 0
       call $k.budget
       unreachable
     end
@@ -157,6 +158,7 @@
     if
       i32.const 4
       local.get $rem
+      i32.const 0
       call $k.budget
       unreachable
     end
@@ -199,6 +201,7 @@
       if
         i32.const 6
         local.get $rem
+        i32.const 0
         call $k.budget
         unreachable
       end
@@ -213,6 +216,7 @@
       if
         i32.const 6
         local.get $rem
+        i32.const 0
         call $k.budget
         unreachable
       end
@@ -223,6 +227,7 @@
       local.set $r0
       i32.const 6
       local.get $rem
+      i32.const 0
       call $k.budget
       unreachable
     end
@@ -247,6 +252,8 @@
   )
   (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)
     (local $r0 i64)
+    i32.const 0
+    global.set $max_depth
     local.get $r2
     i64.const 0
     i64.const 0
@@ -255,11 +262,16 @@
     i32.const 0
     local.get $rem
     call $prog
-    global.set $rem_out
+    local.set $rem
+    local.get $fp
+    local.get $rem
+    i32.store
+    local.get $fp
+    global.get $max_depth
+    i32.store offset=4
     local.set $r0
     local.get $r0
   )
   (export "main" (func $main))
-  (export "rem_out" (global $rem_out))
   (export "max_depth" (global $max_depth))
 )

@@ -1,10 +1,9 @@
 (module
   (import "k" "mem" (memory 48 256))
-  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32)))
-  (import "k" "budget" (func $k.budget (param i32 i32)))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
-  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32)))
-  (global $rem_out (mut i32) (i32.const 0))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (global $max_depth (mut i32) (i32.const 0))
   (func $prog (param $r1 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
     (local $r0 i64)
@@ -37,6 +36,7 @@
         if
           i32.const 0
           local.get $rem
+          i32.const 0
           call $k.budget
           unreachable
         end
@@ -47,6 +47,7 @@
           i32.const 0
           local.get $r1
           local.get $rem
+          i32.const 0
           call $k.mem_fault
           unreachable
         end
@@ -73,6 +74,7 @@
           i32.const 0
           local.get $r1
           local.get $rem
+          i32.const 0
           call $k.mem_fault
           unreachable
         end
@@ -81,6 +83,7 @@
         local.set $r2
         i32.const 0
         local.get $rem
+        i32.const 0
         call $k.budget
         unreachable
       end
@@ -91,6 +94,7 @@
         i32.const 0
         local.get $r1
         local.get $rem
+        i32.const 0
         call $k.mem_fault
         unreachable
       end
@@ -117,6 +121,7 @@
         i32.const 0
         local.get $r1
         local.get $rem
+        i32.const 0
         call $k.mem_fault
         unreachable
       end
@@ -142,6 +147,7 @@
           if
             i32.const 4
             local.get $rem
+            i32.const 0
             call $k.budget
             unreachable
           end
@@ -152,6 +158,7 @@
             i32.const 5
             local.get $r1
             local.get $rem
+            i32.const 0
             call $k.mem_fault
             unreachable
           end
@@ -178,6 +185,7 @@
             i32.const 5
             local.get $r1
             local.get $rem
+            i32.const 0
             call $k.mem_fault
             unreachable
           end
@@ -186,6 +194,7 @@
           i64.store32
           i32.const 4
           local.get $rem
+          i32.const 0
           call $k.budget
           unreachable
         end
@@ -198,6 +207,7 @@
           i32.const 5
           local.get $r1
           local.get $rem
+          i32.const 0
           call $k.mem_fault
           unreachable
         end
@@ -224,6 +234,7 @@
           i32.const 5
           local.get $r1
           local.get $rem
+          i32.const 0
           call $k.mem_fault
           unreachable
         end
@@ -241,6 +252,7 @@
         if
           i32.const 2
           local.get $rem
+          i32.const 0
           call $k.budget
           unreachable
         end
@@ -258,6 +270,7 @@
     if
       i32.const 6
       local.get $rem
+      i32.const 0
       call $k.budget
       unreachable
     end
@@ -273,11 +286,13 @@
     i32.const 0
     local.get $rem
     call $prog
-    global.set $rem_out
+    local.set $rem
+    local.get $fp
+    local.get $rem
+    i32.store
     local.set $r0
     local.get $r0
   )
   (export "main" (func $main))
-  (export "rem_out" (global $rem_out))
   (export "max_depth" (global $max_depth))
 )

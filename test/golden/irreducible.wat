@@ -1,10 +1,9 @@
 (module
   (import "k" "mem" (memory 48 256))
-  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32)))
-  (import "k" "budget" (func $k.budget (param i32 i32)))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
-  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32)))
-  (global $rem_out (mut i32) (i32.const 0))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (global $max_depth (mut i32) (i32.const 0))
   (func $prog (param $r1 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
     (local $r0 i64)
@@ -41,6 +40,7 @@
             if
               i32.const 0
               local.get $rem
+              i32.const 0
               call $k.budget
               unreachable
             end
@@ -67,6 +67,7 @@
           if
             i32.const 4
             local.get $rem
+            i32.const 0
             call $k.budget
             unreachable
           end
@@ -84,6 +85,7 @@
         if
           i32.const 2
           local.get $rem
+          i32.const 0
           call $k.budget
           unreachable
         end
@@ -112,6 +114,7 @@
       if
         i32.const 6
         local.get $rem
+        i32.const 0
         call $k.budget
         unreachable
       end
@@ -128,11 +131,13 @@
     i32.const 0
     local.get $rem
     call $prog
-    global.set $rem_out
+    local.set $rem
+    local.get $fp
+    local.get $rem
+    i32.store
     local.set $r0
     local.get $r0
   )
   (export "main" (func $main))
-  (export "rem_out" (global $rem_out))
   (export "max_depth" (global $max_depth))
 )

@@ -1,10 +1,9 @@
 (module
   (import "k" "mem" (memory 48 256))
-  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32)))
-  (import "k" "budget" (func $k.budget (param i32 i32)))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
-  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32)))
-  (global $rem_out (mut i32) (i32.const 0))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (global $max_depth (mut i32) (i32.const 0))
   (func $prog (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
     (local $r0 i64)
@@ -33,6 +32,7 @@
     if
       i32.const 0
       local.get $rem
+      i32.const 0
       call $k.budget
       unreachable
     end
@@ -54,6 +54,7 @@
         if
           i32.const 2
           local.get $rem
+          i32.const 0
           call $k.budget
           unreachable
         end
@@ -68,6 +69,7 @@
         if
           i32.const 2
           local.get $rem
+          i32.const 0
           call $k.budget
           unreachable
         end
@@ -78,6 +80,7 @@
         local.set $r2
         i32.const 2
         local.get $rem
+        i32.const 0
         call $k.budget
         unreachable
       end
@@ -112,6 +115,7 @@
       if
         i32.const 7
         local.get $rem
+        i32.const 0
         call $k.budget
         unreachable
       end
@@ -127,11 +131,13 @@
     i32.const 0
     local.get $rem
     call $prog
-    global.set $rem_out
+    local.set $rem
+    local.get $fp
+    local.get $rem
+    i32.store
     local.set $r0
     local.get $r0
   )
   (export "main" (func $main))
-  (export "rem_out" (global $rem_out))
   (export "max_depth" (global $max_depth))
 )

@@ -17,17 +17,22 @@ import { BpfFault } from "../../src/kernel/prog/runner.js";
 import type { BpfCallFn, PreparedProg, ProgRunner } from "../../src/kernel/prog/runner.js";
 import { InterpRunner } from "../../src/vm/interp-runner.js";
 import { AutoRunner, JitRunner } from "../../src/jit/index.js";
-import { assembleSpecs, progSpec } from "./gen.js";
+import { decode } from "../../src/asm/decode.js";
+import { buildCfg } from "../../src/jit/cfg.js";
+import { framelessFuncs, inlineLeaf, stackReach } from "../../src/jit/frames.js";
+import { assembleSpecs, framelessProgSpec, progSpec } from "./gen.js";
 
 const MAX = 4 << 20;
 
 interface Outcome {
   readonly results: string[];
   readonly memory: Uint8Array;
+  /** With `between`: the memory after each run, before the next run's reset. */
+  readonly after: Uint8Array[];
 }
 
 /** A fresh memory with the map-like region (r1) and a read-only region (r2), and the call tables. */
-function runOn(runner: ProgRunner, insns: Uint8Array, budget: number): Outcome {
+function runOn(runner: ProgRunner, insns: Uint8Array, budget: number, between = false): Outcome {
   const mem = new KernelMemory({ maxBytes: MAX, initialHeapBytes: 1 << 16 });
   const map = mem.alloc(64, PERM_RW);
   const ro = mem.alloc(16, PERM_READ);
@@ -65,9 +70,11 @@ function runOn(runner: ProgRunner, insns: Uint8Array, budget: number): Outcome {
   try {
     prog = runner.prepare({ insns, mem, helpers, kfuncs, name: "diff" }, { insnBudget: budget });
   } catch (e) {
-    return { results: [e instanceof BpfFault ? `prepare fault ${e.kind} ${e.pc} ${e.message}` : `prepare ${String(e)}`], memory: new Uint8Array() };
+    return { results: [e instanceof BpfFault ? `prepare fault ${e.kind} ${e.pc} ${e.message}` : `prepare ${String(e)}`], memory: new Uint8Array(), after: [] };
   }
+  const after: Uint8Array[] = [];
   for (let run = 0; run < 2; run++) {
+    if (run > 0 && between) after.push(mem.u8.slice(0, mem.heapBase + (1 << 16)));
     try {
       const r0 = prog.run(BigInt(map), BigInt(ro));
       results.push(`r0=0x${r0.toString(16)} insns=${prog.lastInsnCount}`);
@@ -76,8 +83,9 @@ function runOn(runner: ProgRunner, insns: Uint8Array, budget: number): Outcome {
       results.push(`fault ${e.kind} pc=${e.pc} insns=${prog.lastInsnCount}: ${e.message}`);
     }
   }
+  if (between) after.push(mem.u8.slice(0, mem.heapBase + (1 << 16)));
   prog.dispose();
-  return { results, memory: mem.u8.slice(0, mem.heapBase + (1 << 16)) };
+  return { results, memory: mem.u8.slice(0, mem.heapBase + (1 << 16)), after };
 }
 
 function firstDiff(a: Uint8Array, b: Uint8Array): number {
@@ -86,11 +94,15 @@ function firstDiff(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-function compare(insns: Uint8Array, budget: number, other: ProgRunner): void {
-  const ref = runOn(new InterpRunner(), insns, budget);
-  const got = runOn(other, insns, budget);
+function compare(insns: Uint8Array, budget: number, other: ProgRunner, between = false): void {
+  const ref = runOn(new InterpRunner(), insns, budget, between);
+  const got = runOn(other, insns, budget, between);
   const listing = `\nprogram (budget ${budget}):\n${disassemble(insns)}`;
   assert.deepEqual(got.results, ref.results, `results differ on ${other.name}${listing}`);
+  ref.after.forEach((m, run) => {
+    const d = firstDiff(got.after[run] as Uint8Array, m);
+    assert.equal(d, -1, `memory after run ${run} differs at 0x${d.toString(16)} on ${other.name}${listing}`);
+  });
   const d = firstDiff(got.memory, ref.memory);
   assert.equal(d, -1, `memory differs at 0x${d.toString(16)} on ${other.name}${listing}`);
 }
@@ -109,4 +121,27 @@ test("the auto engine (tiering mid-sequence) agrees with the interpreter", () =>
     fc.property(progSpec, budgetArb, (spec, budget) => compare(assembleSpecs(spec), budget, new AutoRunner({ hotRuns: 1 }))),
     { numRuns: 300, seed: 0xa070, endOnFailure: true, includeErrorInReport: true },
   );
+});
+
+test("frameless callees and a narrowed stack reset (src/jit/frames.ts) agree with the interpreter, faults included", () => {
+  let frameless = 0;
+  let narrow = 0;
+  let inlined = 0;
+  fc.assert(
+    fc.property(framelessProgSpec, budgetArb, (spec, budget) => {
+      const insns = assembleSpecs(spec);
+      const decoded = decode(insns);
+      const cfg = buildCfg(decoded);
+      const fl = framelessFuncs(cfg);
+      if (fl.some((f) => f)) frameless++;
+      if (cfg.funcs.some((_, fi) => inlineLeaf(cfg, fi, fl) !== undefined)) inlined++;
+      if (stackReach(decoded) < 512) narrow++;
+      compare(insns, budget, new JitRunner(), true);
+    }),
+    { numRuns: 800, seed: 0xf4a3e, endOnFailure: true, includeErrorInReport: true },
+  );
+  // The generator must exercise what it is for.
+  assert.ok(frameless > 700, `only ${frameless} of 800 programs had a frameless callee`);
+  assert.ok(inlined > 100, `only ${inlined} of 800 programs had an inlined callee`);
+  assert.ok(narrow > 40, `only ${narrow} of 800 programs had a narrowed stack reach`);
 });

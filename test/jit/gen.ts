@@ -196,3 +196,30 @@ export function assembleSpecs(p: ProgSpec): Uint8Array {
   });
   return assemble(out);
 }
+
+/** A spec with every use of r10 moved to r1 (the map region), loop bodies included. */
+function withoutR10(s: Spec): Spec {
+  const r10 = (r: number): number => (r === 10 ? 1 : r);
+  switch (s.k) {
+    case "alu": return { ...s, src: r10(s.src) };
+    case "ldx": case "st": return { ...s, base: r10(s.base) };
+    case "stx": case "atomic": return { ...s, base: r10(s.base), src: r10(s.src) };
+    case "jmp": return { ...s, dst: r10(s.dst), src: r10(s.src) };
+    case "ptr": return { ...s, base: r10(s.base) };
+    case "loop": return { ...s, body: s.body.map(withoutR10) };
+    default: return s;
+  }
+}
+
+const makesCall = (s: Spec): boolean => s.k === "call" || s.k === "helper" || s.k === "kfunc";
+
+/**
+ * Programs whose subprograms never name r10 and make no calls: the JIT's
+ * frameless callees (src/jit/frames.ts), whose frames it opens only when
+ * they fault. Main may still use the stack and call them.
+ */
+export const framelessProgSpec: fc.Arbitrary<ProgSpec> = fc.integer({ min: 2, max: 4 }).chain((n) =>
+  fc.tuple(...Array.from({ length: n }, (_, f) => funcSpecs(n, f)))).map((p) =>
+  p.map((fn, f) => (f === 0
+    ? [...p.slice(1).map((_, g): Spec => ({ k: "call", fn: g + 1 })), ...fn]
+    : fn.filter((s) => !makesCall(s)).map(withoutR10))));

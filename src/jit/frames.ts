@@ -1,0 +1,95 @@
+/**
+ * @fileoverview Static facts about a program's stack use that let the JIT
+ * skip work the interpreter does on every call and run (vm/stack.ts),
+ * without changing what any run can observe:
+ *
+ * - frameless functions: a bpf-to-bpf function that never names r10 and
+ *   makes no call of any kind cannot form a pointer into its own frame, and
+ *   nothing runs while it does (no helper, no nested run), so its caller need
+ *   not open and close the frame in the permission shadow. Only a fault
+ *   inside it can observe the difference (the interpreter leaves the frame
+ *   of a faulting callee open until the next run's reset); the fault imports
+ *   then open it (jit-runner.ts).
+ * - stack reach: when r10 never escapes (it is only ever the base of a load,
+ *   store or atomic with a constant offset inside the frame), the bytes of
+ *   frame 0 a run can dirty are the `reach` bytes below r10; a run that used
+ *   only frame 0 needs only those zeroed before the next run.
+ * - inlined leaves: a frameless function of a single block ending in exit is
+ *   emitted in place of each call to it (compile.ts), with the call's depth
+ *   check and its own budget check kept.
+ */
+import type { DecodedProg } from "../asm/decode.js";
+import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_LDDW, KEY_LDDW_CONT } from "../asm/opcodes.js";
+import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
+import type { Block, Cfg, Func } from "./cfg.js";
+import { isMemKey } from "./emit-insn.js";
+
+const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
+
+/** The slots of a block's instructions (a ld_imm64 once). */
+function slotsOf(prog: DecodedProg, b: Block): number[] {
+  const out: number[] = [];
+  for (let i = b.start; i < b.end; i += (prog.key[i] as number) === KEY_LDDW ? 2 : 1) out.push(i);
+  return out;
+}
+
+const isCall = (key: number): boolean => key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL;
+
+/** Per function of `cfg` (Cfg.funcs index): whether it is frameless. Function 0 (the entry) never is. */
+export function framelessFuncs(cfg: Cfg): boolean[] {
+  const prog = cfg.prog;
+  return cfg.funcs.map((f, fi) => {
+    if (fi === 0) return false;
+    for (const id of f.rpo) {
+      for (const pc of slotsOf(prog, cfg.blocks[id] as Block)) {
+        const key = prog.key[pc] as number;
+        if (isCall(key) || prog.dst[pc] === 10 || prog.src[pc] === 10) return false;
+      }
+    }
+    return true;
+  });
+}
+
+/** Size in bytes of the memory instruction with key `key`. */
+function accessSize(key: number): number {
+  if (key >= 0x130) return 8;
+  if (key >= 0x120) return 4;
+  return SIZE_BYTES[key & 0x18] as number;
+}
+
+/**
+ * How many bytes below r10 a run of `prog` may touch in its own frame:
+ * MAX_BPF_STACK when r10 escapes or an r10-relative access leaves the frame,
+ * 0 when the program never names r10.
+ */
+export function stackReach(prog: DecodedProg): number {
+  let reach = 0;
+  for (let pc = 0; pc < prog.length; pc++) {
+    const key = prog.key[pc] as number;
+    if (key === KEY_LDDW_CONT) continue;
+    const d = prog.dst[pc] as number;
+    const s = prog.src[pc] as number;
+    if (d !== 10 && s !== 10) continue;
+    if (!isMemKey(key)) return MAX_BPF_STACK;
+    // Loads (class LDX) take the base in src; stores and atomics in dst, with src the value.
+    const isLoad = key < 0x100 && (key & 0x07) === 1;
+    const base = isLoad ? s : d;
+    const value = isLoad ? d : s;
+    if (base !== 10 || value === 10) return MAX_BPF_STACK;
+    const off = prog.off[pc] as number;
+    if (off < -MAX_BPF_STACK || off + accessSize(key) > 0) return MAX_BPF_STACK;
+    if (-off > reach) reach = -off;
+  }
+  return reach;
+}
+
+/**
+ * The block of function `fi` when calls to it are inlined: a frameless
+ * function (frames.ts) of one block that ends in exit.
+ */
+export function inlineLeaf(cfg: Cfg, fi: number, frameless: readonly boolean[]): Block | undefined {
+  const f = cfg.funcs[fi] as Func;
+  if (frameless[fi] !== true || f.rpo.length !== 1) return undefined;
+  const b = cfg.blocks[f.rpo[0] as number] as Block;
+  return b.term === "exit" ? b : undefined;
+}
