@@ -1,30 +1,39 @@
 /**
  * @fileoverview `structops demo`: the main job out of the box. On the
- * emulated kernel it loads two versions of one BPF congestion control
- * ("demo_cc": Reno with β = 0.5, then with β = 0.7), registers version 1
- * through a bpf_link, starts flows over a 20 Mbit/s bottleneck, swaps the
- * name to version 2 mid-run with BPF_LINK_UPDATE, starts more flows, and
- * writes the report. Then it explains in one paragraph which flows ran which
- * version and why, with the β each flow's ssthresh hook actually applied as
- * the evidence.
+ * emulated kernel it opens a clang-built BPF object (test/fixtures/demo.bpf.c,
+ * built against Linux 6.18's vmlinux.h) through the library, registers
+ * version 1 of its congestion control "demo_cc" with attachStructOps (a
+ * bpf_link), starts flows over a 20 Mbit/s bottleneck, swaps the name to
+ * version 2 mid-run with BpfLink.updateMap (BPF_LINK_UPDATE), starts more
+ * flows, and writes the report. Then it explains in one paragraph which flows
+ * ran which version and why, with two pieces of evidence measured in the
+ * run: the β each flow's ssthresh hook applied, and the object's own
+ * per-version init counters (.bss globals read back through the library).
  *
- * The demo's scenario is the YAML below (also written next to the report),
- * so what the demo does is exactly what `structops run` would do with it.
+ * The demo's scenario is the YAML below, written next to the report with a
+ * copy of the object, so `structops run <out>/demo.yaml` repeats it exactly.
  */
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { CliIo } from "./io.js";
 import { formatRun, runWithIo } from "./run.js";
 import { parseScenario } from "./scenario/load.js";
 import type { EngineChoice, ScenarioRun, TestbedRunner } from "./run/run-scenario.js";
 import { writeOutput } from "./run/output.js";
 
+/** The bundled object: two `.struct_ops.link` maps, demo_v1 and demo_v2, both named "demo_cc". */
+export const DEMO_OBJECT = fileURLToPath(new URL("../../test/fixtures/demo.linux.bpf.o", import.meta.url));
+
 /** The demo's scenario (docs/scenarios.md describes the format). */
 export const DEMO_SCENARIO = `# structops demo: a live swap of a BPF congestion control under running flows.
 name: demo
 description: >-
-  Version 1 of demo_cc (Reno, beta 0.5) is registered through a bpf_link; two
-  flows start on it. At 10 s BPF_LINK_UPDATE swaps the name to version 2
-  (Reno, beta 0.7); two more flows start after the swap.
+  demo.bpf.o holds two versions of one congestion control, both named
+  demo_cc: demo_v1 (Reno: beta 1/2, +1 packet per RTT) and demo_v2 (beta
+  0.7, +2 packets per RTT). Version 1 is registered through a bpf_link; two
+  flows start on it. At 10 s BPF_LINK_UPDATE swaps the link to version 2;
+  two more flows start after the swap.
 seed: 1
 duration: 20s
 
@@ -35,14 +44,8 @@ topology:
     queue: { kind: droptail, packets: 60 }
 
 objects:
-  - name: demo_v1
-    bytecode: reno
-    ca_name: demo_cc
-    beta: 0.5
-  - name: demo_v2
-    bytecode: reno
-    ca_name: demo_cc
-    beta: 0.7
+  - name: demo
+    path: demo.bpf.o   # test/fixtures/demo.bpf.c built by clang against Linux 6.18's vmlinux.h
 
 flows:
   - id: old
@@ -57,8 +60,8 @@ flows:
     algorithm: demo_cc
 
 actions:
-  - { at: 0s, do: attach, map: demo_v1, link: cc }
-  - { at: 10s, do: update, link: cc, map: demo_v2 }
+  - { at: 0s, do: attach, map: demo/demo_v1, link: cc }
+  - { at: 10s, do: update, link: cc, map: demo/demo_v2 }
 
 outputs:
   format: csv
@@ -69,6 +72,34 @@ outputs:
 const list = (xs: readonly string[]): string =>
   xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1] as string}`;
 const secs = (ns: number): string => `${Number((ns / 1e9).toFixed(2))} s`;
+
+/** A .bss counter of the demo object after the run, or undefined when the object is not there. */
+function counter(run: Omit<ScenarioRun, "files" | "explanation">, name: string): bigint | undefined {
+  try {
+    return run.kernel.object("demo")?.variable(name).getBigInt();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each flow's goodput (Mbit/s) from the last flow start to the end of its samples: the period when all of them share the link. */
+function sharedRates(run: Omit<ScenarioRun, "files" | "explanation">, ids: readonly string[]): { fromNs?: number; rates: Map<string, number> } {
+  const rates = new Map<string, number>();
+  const starts = ids.map((id) => run.summary.flows.find((f) => f.id === id)?.startNs ?? 0);
+  if (starts.length === 0) return { rates };
+  const fromNs = Math.max(...starts);
+  for (const id of ids) {
+    const s = run.collector.flows.get(id);
+    if (s === undefined) continue;
+    const i = s.t.findIndex((t) => t >= fromNs);
+    const j = s.t.length - 1;
+    const t0 = s.t[i];
+    const t1 = s.t[j];
+    if (i < 0 || t0 === undefined || t1 === undefined || t1 <= t0) continue;
+    rates.set(id, (((s.bytesAcked[j] ?? 0) - (s.bytesAcked[i] ?? 0)) * 8 * 1e3) / (t1 - t0));
+  }
+  return rates.size === ids.length ? { fromNs, rates } : { rates };
+}
 
 /** The paragraph: who runs what, and why, from the run's own records. */
 export function explainDemo(run: Omit<ScenarioRun, "files" | "explanation">): string {
@@ -91,14 +122,27 @@ export function explainDemo(run: Omit<ScenarioRun, "files" | "explanation">): st
   if (attach === undefined || update === undefined) {
     return `The swap did not happen as planned: ${run.outcomes.map((o) => `${o.label}: ${o.detail}`).join("; ")}.`;
   }
+  const c1 = counter(run, "demo_v1_inits");
+  const c2 = counter(run, "demo_v2_inits");
+  const sockets = (n: bigint): string => `${n} socket${n === 1n ? "" : "s"}`;
+  const shared = sharedRates(run, [...v1, ...v2]);
+  const mean = (ids: readonly string[]): number => ids.reduce((a, id) => a + (shared.rates.get(id) ?? 0), 0) / Math.max(1, ids.length);
   return [
-    `At ${secs(attach.tNs)} a bpf_link registered version 1 of demo_cc (struct_ops map demo_v1: Reno with β = 0.5), and ${list(v1)}`,
-    `picked demo_cc with setsockopt(TCP_CONGESTION) when they started (${list(v1.map((id) => secs(startOf(id))))}), so each of their sockets`,
-    `took a reference on demo_v1's ops. At ${secs(update.tNs)} BPF_LINK_UPDATE put demo_v2 (Reno with β = 0.7) behind the same link and the same name:`,
+    `At ${secs(attach.tNs)} attachStructOps registered version 1 of demo_cc through a bpf_link (struct_ops map demo_v1 of demo.bpf.o,`,
+    `Reno: β = 1/2, +1 packet per RTT), and ${list(v1)} picked demo_cc with setsockopt(TCP_CONGESTION) when they started`,
+    `(${list(v1.map((id) => secs(startOf(id))))}), so each of their sockets took a reference on demo_v1's ops.`,
+    `At ${secs(update.tNs)} BpfLink.updateMap (BPF_LINK_UPDATE) put demo_v2 (β = 0.7, +2 packets per RTT) behind the same link and the same name:`,
     `the kernel only changes what the name demo_cc means for sockets that choose it from then on, and never touches a socket's ops under it,`,
     `so ${list(v1)} kept running version 1 until the end (${beta(v1)}), while ${list(v2)}, started after the swap`,
-    `(${list(v2.map((id) => secs(startOf(id))))}), got version 2 (${beta(v2)}). To move the old flows too, a scenario adds a setsockopt action;`,
-    `the link's old map is freed once its last socket lets go.`,
+    `(${list(v2.map((id) => secs(startOf(id))))}), got version 2 (${beta(v2)}).`,
+    ...(c1 !== undefined && c2 !== undefined
+      ? [`The object's own counters agree: demo_v1's init ran for ${sockets(c1)} and demo_v2's for ${sockets(c2)} (.bss demo_v1_inits, demo_v2_inits).`]
+      : []),
+    ...(shared.fromNs !== undefined && v1.length > 0 && v2.length > 0
+      ? [`From ${secs(shared.fromNs)}, with all ${v1.length + v2.length} flows sharing the bottleneck, a version 1 flow averaged ${mean(v1).toFixed(1)} Mbit/s`
+        + ` and a version 2 flow ${mean(v2).toFixed(1)} Mbit/s (version 2 backs off less and climbs faster).`]
+      : []),
+    `To move the old flows to version 2 too, a scenario adds a setsockopt action; demo_v1's ops stay alive as long as a socket still runs them.`,
   ].join(" ");
 }
 
@@ -112,8 +156,18 @@ export interface DemoCliOptions {
 
 /** `structops demo`: returns the exit status. */
 export async function demoMain(o: DemoCliOptions, io: CliIo, runTestbed?: TestbedRunner): Promise<number> {
-  const scenario = parseScenario(DEMO_SCENARIO, "demo.yaml");
-  const run = await runWithIo(scenario, join(o.out, "demo.yaml"), {
+  let object: Uint8Array;
+  try {
+    object = readFileSync(DEMO_OBJECT);
+  } catch (e) {
+    io.stderr(`structops: the demo's BPF object is missing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${DEMO_OBJECT}; rebuild it with test/fixtures/build.sh\n`);
+    return 1;
+  }
+  // The scenario and its object go next to the report first: the scenario names the object relative to itself.
+  const objectFile = writeOutput(o.out, "demo.bpf.o", object);
+  const scenarioFile = writeOutput(o.out, "demo.yaml", DEMO_SCENARIO);
+  const scenario = parseScenario(DEMO_SCENARIO, scenarioFile);
+  const run = await runWithIo(scenario, scenarioFile, {
     outDir: o.out,
     engine: o.engine,
     progress: o.progress,
@@ -123,8 +177,7 @@ export async function demoMain(o: DemoCliOptions, io: CliIo, runTestbed?: Testbe
     ...(runTestbed !== undefined ? { runTestbed } : {}),
   }, io);
   if (typeof run === "number") return run;
-  const scenarioFile = writeOutput(o.out, "demo.yaml", DEMO_SCENARIO);
-  io.stdout(formatRun({ ...run, files: [...run.files, scenarioFile] }));
-  io.stdout(`\nopen ${join(o.out, "report.html")} in a browser to see the plots.\n`);
+  io.stdout(formatRun({ ...run, files: [...run.files, scenarioFile, objectFile] }));
+  io.stdout(`\nThe report is ${resolve(o.out, "report.html")}: open it in a browser to see the plots.\n`);
   return 0;
 }

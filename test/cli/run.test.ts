@@ -10,7 +10,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
@@ -87,25 +87,57 @@ test("`structops run` writes traces, summary and report, and prints the actions 
   }
 });
 
-test("`structops run` gives byte-identical outputs for the same scenario and seed, on every engine", async () => {
+/** TINY with real clang-built objects: the demo's two versions and the BPF CUBIC fixture, loaded through src/lib. */
+const TINY_ELF = `name: tiny-elf
+seed: 3
+duration: 3s
+topology:
+  bottleneck: { rate: 10mbit, delay: 5ms, queue: { kind: droptail, packets: 30 }, loss: 0.1% }
+objects:
+  - { name: demo, path: demo.linux.bpf.o }
+  - { name: cub, path: cubic.model.bpf.o }
+flows:
+  - { id: a, algorithm: demo_cc, start: 10ms }
+  - { id: b, algorithm: fx_cubic, start: 20ms }
+  - { id: c, algorithm: demo_cc, start: 1.6s }
+actions:
+  - { at: 0s, do: attach, map: demo/demo_v1, link: l }
+  - { at: 0s, do: attach, map: cub, link: k }
+  - { at: 1.5s, do: update, link: l, map: demo/demo_v2 }
+  - { at: 2s, do: setsockopt, algorithm: demo_cc, flows: [b] }
+  - { at: 2.5s, do: detach, link: l }
+outputs: { sample: 10ms, hooks: all }
+`;
+
+test("`structops run` gives byte-identical outputs for the same scenario and seed, on every engine, with bytecode and with clang-built objects", async () => {
   const dir = tmp();
   try {
-    const file = scenarioFile(dir);
-    const outs: Map<string, Buffer>[] = [];
-    for (const [i, engine] of ["interp", "interp", "jit", "auto"].entries()) {
+    for (const o of ["demo.linux.bpf.o", "cubic.model.bpf.o"]) copyFileSync(join(import.meta.dirname, "..", "fixtures", o), join(dir, o));
+    for (const [name, text] of [["tiny.yaml", TINY], ["tiny-elf.yaml", TINY_ELF]] as const) {
+      const file = scenarioFile(dir, text, name);
+      const outs: Map<string, Buffer>[] = [];
+      for (const [i, engine] of ["interp", "interp", "jit", "auto"].entries()) {
+        const io = memoryIo();
+        const out = join(dir, `${name}-out${i}`);
+        assert.equal(await main(["run", file, "--out", out, "--engine", engine, "--format", "jsonl"], io), 0, io.err());
+        assert.equal(io.err(), "", `${name} on ${engine}: no failed action`);
+        outs.push(readAll(out));
+      }
+      const first = outs[0] as Map<string, Buffer>;
+      assert.deepEqual([...first.keys()], ["events.jsonl", "flows.jsonl", "queues.jsonl", "report.html", "summary.json", "summary.txt"]);
+      for (const other of outs.slice(1)) {
+        for (const [f, bytes] of first) assert.ok(bytes.equals(other.get(f) as Buffer), `${name}: ${f} differs`);
+      }
       const io = memoryIo();
-      const out = join(dir, `out${i}`);
-      assert.equal(await main(["run", file, "--out", out, "--engine", engine, "--format", "jsonl"], io), 0, io.err());
-      outs.push(readAll(out));
+      assert.equal(await main(["run", file, "--out", join(dir, `${name}-seed9`), "--seed", "9", "--format", "jsonl"], io), 0);
+      assert.ok(!(readAll(join(dir, `${name}-seed9`)).get("flows.jsonl") as Buffer).equals(first.get("flows.jsonl") as Buffer), "another seed, other traces");
+      if (name === "tiny-elf.yaml") {
+        const summary = JSON.parse((first.get("summary.json") as Buffer).toString("utf8")) as { flows: { id: string; group: string }[] };
+        assert.deepEqual(summary.flows.map((f) => [f.id, f.group]), [["a", "demo_cc (demo_v1)"], ["b", "demo_cc (demo_v2)"], ["c", "demo_cc (demo_v2)"]]);
+        const events = (first.get("events.jsonl") as Buffer).toString("utf8");
+        assert.match(events, /"type":"hook","t":\d+,"flow":"b","cc":"fx_cubic","hook":"cong_avoid"/, "per-ACK hooks of the BPF cubic are traced");
+      }
     }
-    const first = outs[0] as Map<string, Buffer>;
-    assert.deepEqual([...first.keys()], ["events.jsonl", "flows.jsonl", "queues.jsonl", "report.html", "summary.json", "summary.txt"]);
-    for (const other of outs.slice(1)) {
-      for (const [name, bytes] of first) assert.ok(bytes.equals(other.get(name) as Buffer), `${name} differs`);
-    }
-    const io = memoryIo();
-    assert.equal(await main(["run", file, "--out", join(dir, "seed9"), "--seed", "9", "--format", "jsonl"], io), 0);
-    assert.ok(!(readAll(join(dir, "seed9")).get("flows.jsonl") as Buffer).equals(first.get("flows.jsonl") as Buffer), "another seed, other traces");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -168,11 +200,21 @@ test("`structops demo` swaps versions under running flows, explains it and write
     const io = memoryIo();
     assert.equal(await main(["demo", "--out", dir], io), 0, io.err());
     const out = io.out();
-    assert.match(out, /old\.1 and old\.2 kept running version 1 until the end \(measured β 0\.4\d, 0\.4\d\)/);
-    assert.match(out, /new\.1 and new\.2, started after the swap \(11 s and 11\.3 s\), got version 2 \(measured β 0\.6\d, 0\.6\d\)/);
-    assert.ok(existsSync(join(dir, "report.html")));
-    assert.ok(existsSync(join(dir, "demo.yaml")));
-    assert.match(out, new RegExp(`open ${join(dir, "report.html").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} in a browser`));
+    assert.match(out, /attach demo\/demo_v1: BPF_LINK_CREATE: link "cc" \(fd \d+\) registers "demo_cc" as demo_v1/);
+    assert.match(out, /update cc → demo\/demo_v2: BPF_LINK_UPDATE: "demo_cc" now means demo_v2; sockets that chose it before keep demo_v1/);
+    // β measured from the ssthresh hook records of the C programs: cwnd >> 1 in version 1, cwnd * 7 / 10 in version 2.
+    assert.match(out, /old\.1 and old\.2 kept running version 1 until the end \(measured β 0\.(4[5-9]|50), 0\.(4[5-9]|50)\)/);
+    assert.match(out, /new\.1 and new\.2, started after the swap \(11 s and 11\.3 s\), got version 2 \(measured β 0\.(6[5-9]|70), 0\.(6[5-9]|70)\)/);
+    assert.match(out, /demo_v1's init ran for 2 sockets and demo_v2's for 2 sockets/);
+    const rates = /a version 1 flow averaged ([\d.]+) Mbit\/s and a version 2 flow ([\d.]+) Mbit\/s/.exec(out);
+    assert.ok(rates !== null && Number(rates[2]) > Number(rates[1]), "version 2 takes the larger share after the swap");
+    for (const f of ["report.html", "demo.yaml", "demo.bpf.o"]) assert.ok(existsSync(join(dir, f)), f);
+    assert.ok(readFileSync(join(dir, "demo.bpf.o")).equals(readFileSync(join(import.meta.dirname, "..", "fixtures", "demo.linux.bpf.o"))));
+    assert.ok(out.endsWith(`\nThe report is ${join(dir, "report.html")}: open it in a browser to see the plots.\n`), "the output ends with where the report is");
+    // The files next to the report repeat the demo with `structops run`: same traces.
+    const again = memoryIo();
+    assert.equal(await main(["run", join(dir, "demo.yaml"), "--out", join(dir, "again")], again), 0, again.err());
+    for (const f of ["flows.csv", "events.csv", "queues.csv", "summary.json"]) assert.ok(readFileSync(join(dir, f)).equals(readFileSync(join(dir, "again", f))), f);
     if (!existsSync(CHROMIUM)) {
       t.skip(`${CHROMIUM} is not installed (apt-get install chromium): the demo report was not opened in a browser`);
       return;

@@ -5,25 +5,34 @@
  * make (BPF_LINK_CREATE, BPF_LINK_UPDATE, BPF_LINK_DETACH,
  * setsockopt(TCP_CONGESTION), a write to net.ipv4.tcp_congestion_control).
  *
+ * `path:` objects are clang-built `.bpf.o` files opened and loaded through
+ * the library (src/lib/object.ts: BpfObject.open/load, attachStructOps,
+ * BpfLink.updateMap/detach), exactly as a libbpf program would; `bytecode:`
+ * objects are the bundled raw-bytecode algorithms (bytecode-cc.ts). Every
+ * problem found while loading names the object's line in the scenario.
+ *
  * It also keeps the registration timeline: which struct_ops map each CA name
  * meant at each moment. A socket takes a reference on the ops registered
  * under its name when it selects the algorithm (tcp_set_congestion_control /
  * tcp_assign_congestion_control) and keeps them until it changes algorithm or
- * closes, however the name is updated later (KERNEL-SPEC.md §6); so the map
+ * closes, however the name is updated later (KERNEL-SPEC.md §7.4, §7.5); so the map
  * a flow runs is the one registered under its algorithm's name when it
  * started or was last moved. That is how flows are labelled with versions.
  */
-import { BPF_LINK_DETACH, BPF_LINK_UPDATE } from "../../uapi/bpf-enums.js";
+import { resolve as resolvePath } from "node:path";
+import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
 import { errnoName } from "../../uapi/errno.js";
 import type { SimAction } from "../../sim/api.js";
 import type { TestbedActionContext } from "../../testbed/api.js";
 import type { ModelProcess } from "../../lib/kernel.js";
 import { BpfError } from "../../lib/errors.js";
+import { BpfLink, BpfObject } from "../../lib/object.js";
+import type { BpfObjectMap } from "../../lib/object.js";
 import { ScenarioError } from "../scenario/errors.js";
-import type { MapRef, Scenario, ScenarioAction } from "../scenario/types.js";
+import type { ScenarioIssue } from "../scenario/errors.js";
+import type { MapRef, Scenario, ScenarioAction, ScenarioObject } from "../scenario/types.js";
 import { formatDuration } from "../scenario/units.js";
 import { attachStructOps, loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
-import type { LoadedStructOps } from "./bytecode-cc.js";
 
 /** What an action did, for the report's markers and the terminal. */
 export interface ActionOutcome {
@@ -33,6 +42,17 @@ export interface ActionOutcome {
   readonly ok: boolean;
 }
 
+/** A loaded struct_ops map, ready to attach. */
+interface LoadedMap {
+  /** Its name in the timeline and in flow labels: the map's name, or object/map when two objects share it. */
+  readonly label: string;
+  /** tcp_congestion_ops.name it registers. */
+  readonly caName: string;
+  readonly mapFd: number;
+  /** The library's map for `path:` objects; bytecode maps are driven with raw bpf(2) calls. */
+  readonly elf?: BpfObjectMap;
+}
+
 /** A period during which a CA name meant a map (`map` null: not registered by the scenario). */
 interface Registration {
   readonly tNs: number;
@@ -40,13 +60,38 @@ interface Registration {
 }
 
 const errStr = (neg: number): string => `${errnoName(neg)} (${-neg})`;
+const failure = (e: unknown): string => (e instanceof BpfError ? `${e.message} (${e.errno})` : (e as Error).message);
+const cstring = (b: Uint8Array): string => new TextDecoder().decode(b.subarray(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0)));
+
+/** The `name` a struct_ops map of an object registers, from the object's own struct bytes. */
+function caNameOf(m: BpfObjectMap): string {
+  const so = m.spec.structOps;
+  const btf = m.obj.spec.btf;
+  if (so === undefined || btf === undefined) return m.name;
+  const mem = (btf.type(so.localTypeId).members ?? []).find((x) => x.name === "name");
+  if (mem === undefined) return m.name;
+  const off = mem.bitOffset / 8;
+  return cstring(so.data.subarray(off, off + btf.resolveSize(mem.type)));
+}
 
 /** Objects loaded into a kernel, and the actions on them. */
 export class ScenarioKernel {
-  private readonly maps = new Map<string, LoadedStructOps>();
-  private readonly links = new Map<string, { fd: number; map: LoadedStructOps }>();
+  /** Keyed by the object name (bytecode) or object/map (ELF). */
+  private readonly maps = new Map<string, LoadedMap>();
+  /** ELF objects' struct_ops maps by object name, in the object's order. */
+  private readonly elfMaps = new Map<string, string[]>();
+  private readonly elfObjects = new Map<string, BpfObject>();
+  private readonly links = new Map<string, { link: BpfLink; map: LoadedMap }>();
   private readonly timeline = new Map<string, Registration[]>();
   readonly outcomes: ActionOutcome[] = [];
+  /**
+   * Successful setsockopt(TCP_CONGESTION) calls of the actions, in time order.
+   * A flow that selects the name it already runs after the name was updated
+   * gets the new map's ops (Linux compares ops, not names) though its
+   * algorithm's name does not change, so these, not name changes, say when a
+   * flow moved.
+   */
+  readonly moves: { readonly tNs: number; readonly flow: string; readonly cc: string }[] = [];
 
   private constructor(
     private readonly scenario: Scenario,
@@ -54,35 +99,119 @@ export class ScenarioKernel {
   ) {}
 
   /**
-   * Loads the scenario's objects through process `p`.
-   * @throws {ScenarioError} naming the object's line when it cannot be loaded
+   * Loads the scenario's objects through process `p` and checks that every
+   * action's map names a loaded struct_ops map.
+   * @param baseDir where `path:` objects are relative to (the scenario file's folder)
+   * @throws {ScenarioError} naming the object's (or action's) line when it cannot be loaded
    */
-  static load(scenario: Scenario, p: ModelProcess): ScenarioKernel {
+  static load(scenario: Scenario, p: ModelProcess, baseDir = "."): ScenarioKernel {
     const sk = new ScenarioKernel(scenario, p);
     let btfFd = -1;
+    const bytecode: { o: ScenarioObject & { kind: "bytecode" }; i: number }[] = [];
+    const issues: ScenarioIssue[] = [];
     scenario.objects.forEach((o, i) => {
+      const issue = (message: string, field = ""): void => {
+        issues.push({ path: `objects[${i}]${field}`, ...o.pos, message });
+      };
       try {
         if (o.kind === "bytecode") {
           if (btfFd < 0) btfFd = loadUserBtf(p);
-          sk.maps.set(o.name, loadBytecodeReno(p, btfFd, o.name, o.caName, o.beta));
+          const m = loadBytecodeReno(p, btfFd, o.name, o.caName, o.beta);
+          sk.maps.set(o.name, { label: o.name, caName: o.caName, mapFd: m.mapFd });
+          bytecode.push({ o, i });
         } else {
-          throw new Error(
-            `loading ${o.path} needs the BPF object loader (src/obj + src/lib loadCollection), which this build does not have yet; use a bytecode object meanwhile`,
-          );
+          sk.loadElf(o, p, baseDir, issue);
         }
       } catch (e) {
-        const msg = e instanceof BpfError ? `cannot load: ${e.message}` : (e as Error).message;
-        throw new ScenarioError(scenario.source.file, [{ path: `objects[${i}]`, ...o.pos, message: msg }]);
+        issue(e instanceof BpfError ? `cannot load: ${e.message}` : (e as Error).message);
       }
     });
+    if (issues.length === 0) sk.labelMaps();
+    if (issues.length === 0) sk.checkRefs(issues);
+    if (issues.length > 0) {
+      for (const o of sk.elfObjects.values()) o.close();
+      throw new ScenarioError(scenario.source.file, issues);
+    }
     return sk;
   }
 
-  private resolve(ref: MapRef): LoadedStructOps {
-    // The validator checked that the object exists; ELF objects' maps are keyed object/map.
-    const m = this.maps.get(ref.map === undefined || ref.map === ref.object ? ref.object : `${ref.object}/${ref.map}`);
-    if (m === undefined) throw new Error(`no struct_ops map ${ref.object}${ref.map === undefined ? "" : `/${ref.map}`} was loaded`);
+  /** Opens and loads one `path:` object through the library; only the maps it lists (default all) are created. */
+  private loadElf(o: ScenarioObject & { kind: "elf" }, p: ModelProcess, baseDir: string, issue: (m: string, field?: string) => void): void {
+    const file = resolvePath(baseDir, o.path);
+    let obj: BpfObject;
+    try {
+      obj = BpfObject.open(file);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      issue(err.code !== undefined ? `cannot read ${o.path}: ${err.code}` : `${o.path} is not a BPF object this loader can open: ${err.message}`);
+      return;
+    }
+    const structOps = [...obj.maps.values()].filter((m) => m.type === BPF_MAP_TYPE_STRUCT_OPS);
+    if (structOps.length === 0) {
+      issue(`${o.path} has no struct_ops map: a congestion control is a SEC(".struct_ops.link") struct tcp_congestion_ops`);
+      return;
+    }
+    const names = structOps.map((m) => m.name);
+    let bad = false;
+    o.maps?.forEach((want, j) => {
+      if (names.includes(want)) return;
+      bad = true;
+      issue(`${o.path} has no struct_ops map '${want}' (it has ${names.join(", ")})`, `.maps[${j}]`);
+    });
+    if (bad) return;
+    const used = o.maps === undefined ? structOps.filter((m) => m.autocreate) : structOps.filter((m) => o.maps?.includes(m.name));
+    for (const m of structOps) m.setAutocreate(used.includes(m));
+    try {
+      obj.load(p);
+    } catch (e) {
+      issue(`cannot load ${o.path}: ${failure(e)}`);
+      return;
+    }
+    this.elfObjects.set(o.name, obj);
+    this.elfMaps.set(o.name, used.map((m) => m.name));
+    for (const m of used) this.maps.set(`${o.name}/${m.name}`, { label: m.name, caName: caNameOf(m), mapFd: m.fd, elf: m });
+  }
+
+  /** Map labels are the maps' names unless two objects have a map of the same name. */
+  private labelMaps(): void {
+    const count = new Map<string, number>();
+    for (const m of this.maps.values()) count.set(m.label, (count.get(m.label) ?? 0) + 1);
+    for (const [key, m] of this.maps) if ((count.get(m.label) ?? 0) > 1) this.maps.set(key, { ...m, label: key });
+  }
+
+  /** Every attach/update names one loaded map (the file decides how many maps an ELF object has, so the validator cannot). */
+  private checkRefs(issues: ScenarioIssue[]): void {
+    const inFileOrder = [...this.scenario.actions].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    inFileOrder.forEach((a, i) => {
+      if (a.kind !== "attach" && a.kind !== "update") return;
+      try {
+        this.resolve(a.map);
+      } catch (e) {
+        issues.push({ path: `actions[${i}].map`, ...a.pos, message: (e as Error).message });
+      }
+    });
+  }
+
+  private resolve(ref: MapRef): LoadedMap {
+    const elf = this.elfMaps.get(ref.object);
+    if (elf === undefined) {
+      const m = this.maps.get(ref.object);
+      if (m === undefined) throw new Error(`no struct_ops map ${ref.object} was loaded`);
+      return m;
+    }
+    let name = ref.map;
+    if (name === undefined) {
+      if (elf.length !== 1) throw new Error(`object '${ref.object}' has ${elf.length} struct_ops maps (${elf.join(", ")}): name one as ${ref.object}/<map>`);
+      name = elf[0] as string;
+    }
+    const m = this.maps.get(`${ref.object}/${name}`);
+    if (m === undefined) throw new Error(`object '${ref.object}' has no loaded struct_ops map '${name}' (it has ${elf.join(", ")})`);
     return m;
+  }
+
+  /** A loaded `path:` object by its scenario name (to read its globals after a run). */
+  object(name: string): BpfObject | undefined {
+    return this.elfObjects.get(name);
   }
 
   private register(ca: string, tNs: number, map: string | null): void {
@@ -113,6 +242,15 @@ export class ScenarioKernel {
     ctx.sim.mark(`${label}: ${ok ? "done" : "failed"}`, detail);
   }
 
+  /** bpf_map__attach_struct_ops for an ELF map; BPF_LINK_CREATE for a bytecode one (its element is already set). */
+  private attach(m: LoadedMap): BpfLink {
+    const obj = m.elf?.obj;
+    if (m.elf !== undefined && obj !== undefined) return obj.attachStructOps(m.elf);
+    const fd = attachStructOps(this.p, m.mapFd);
+    if (fd < 0) throw new BpfError("BPF_LINK_CREATE", -fd, `create link for map '${m.label}'`);
+    return new BpfLink(this.p, fd, undefined, false);
+  }
+
   private run(a: ScenarioAction, ctx: TestbedActionContext): void {
     const p = this.p;
     const now = ctx.sim.nowNs;
@@ -120,32 +258,50 @@ export class ScenarioKernel {
       switch (a.kind) {
         case "attach": {
           const m = this.resolve(a.map);
-          const fd = attachStructOps(p, m.mapFd);
-          if (fd < 0) return this.done(a, ctx, false, `BPF_LINK_CREATE of ${m.mapName} failed: ${errStr(fd)}`);
-          this.links.set(a.link, { fd, map: m });
-          this.register(m.caName, now, m.mapName);
-          return this.done(a, ctx, true, `BPF_LINK_CREATE: link "${a.link}" (fd ${fd}) registers "${m.caName}" as ${m.mapName}`);
+          let link: BpfLink;
+          try {
+            link = this.attach(m);
+          } catch (e) {
+            return this.done(a, ctx, false, `attaching ${m.label} failed: ${failure(e)}`);
+          }
+          this.links.set(a.link, { link, map: m });
+          this.register(m.caName, now, m.label);
+          const how = link.fake ? `map without BPF_F_LINK: registered by BPF_MAP_UPDATE_ELEM, no kernel link` : `BPF_LINK_CREATE: link "${a.link}" (fd ${link.fd})`;
+          return this.done(a, ctx, true, `${how} registers "${m.caName}" as ${m.label}`);
         }
         case "update": {
           const l = this.links.get(a.link);
           const m = this.resolve(a.map);
           if (l === undefined) return this.done(a, ctx, false, `link "${a.link}" is not attached`);
-          const r = p.bpf(BPF_LINK_UPDATE, { link_fd: l.fd, new_map_fd: m.mapFd });
-          if (r.errno !== 0) return this.done(a, ctx, false, `BPF_LINK_UPDATE of link "${a.link}" to ${m.mapName} failed: ${errStr(-r.errno)}`);
+          try {
+            // bpf_link__update_map for an ELF map (it sets the map's element first); the bare command for bytecode.
+            if (m.elf !== undefined) l.link.updateMap(m.elf);
+            else {
+              const r = p.bpf(BPF_LINK_UPDATE, { link_fd: l.link.fd, new_map_fd: m.mapFd });
+              if (r.errno !== 0) throw BpfError.fromCmd(BPF_LINK_UPDATE, r.errno, `update link to map '${m.label}'`);
+            }
+          } catch (e) {
+            return this.done(a, ctx, false, `BPF_LINK_UPDATE of link "${a.link}" to ${m.label} failed: ${failure(e)}`);
+          }
           const old = l.map;
-          this.links.set(a.link, { fd: l.fd, map: m });
-          this.register(m.caName, now, m.mapName);
+          this.links.set(a.link, { link: l.link, map: m });
+          this.register(m.caName, now, m.label);
           return this.done(a, ctx, true,
-            `BPF_LINK_UPDATE: "${m.caName}" now means ${m.mapName}; sockets that chose it before keep ${old.mapName}`);
+            `BPF_LINK_UPDATE: "${m.caName}" now means ${m.label}; sockets that chose it before keep ${old.label}`);
         }
         case "detach": {
           const l = this.links.get(a.link);
           if (l === undefined) return this.done(a, ctx, false, `link "${a.link}" is not attached`);
-          const r = p.bpf(BPF_LINK_DETACH, { link_fd: l.fd });
-          if (r.errno !== 0) return this.done(a, ctx, false, `BPF_LINK_DETACH of link "${a.link}" failed: ${errStr(-r.errno)}`);
+          try {
+            // A map without BPF_F_LINK has libbpf's fake link: destroying it deletes the element, which unregisters.
+            if (l.link.fake) l.link.close();
+            else l.link.detach();
+          } catch (e) {
+            return this.done(a, ctx, false, `BPF_LINK_DETACH of link "${a.link}" failed: ${failure(e)}`);
+          }
           this.links.delete(a.link);
           this.register(l.map.caName, now, null);
-          return this.done(a, ctx, true, `BPF_LINK_DETACH: "${l.map.caName}" is unregistered; sockets on ${l.map.mapName} keep running it`);
+          return this.done(a, ctx, true, `${l.link.fake ? "BPF_MAP_DELETE_ELEM" : "BPF_LINK_DETACH"}: "${l.map.caName}" is unregistered; sockets on ${l.map.label} keep running it`);
         }
         case "setsockopt": {
           const running = ctx.sim.runningFlows();
@@ -161,6 +317,7 @@ export class ScenarioKernel {
             }
             const rc = ctx.sim.setCongestion(id, a.algorithm);
             if (rc < 0) ok = false;
+            else this.moves.push({ tNs: now, flow: id, cc: a.algorithm });
             res.push(`${id} ${rc < 0 ? errStr(rc) : "ok"}`);
           }
           const version = this.mapAt(a.algorithm, now);

@@ -70,7 +70,7 @@ export class TraceFiles {
 }
 
 /** Writes a whole file (creating its folder). */
-export function writeOutput(dir: string, name: string, text: string): string {
+export function writeOutput(dir: string, name: string, text: string | Uint8Array): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
   writeFileSync(path, text);

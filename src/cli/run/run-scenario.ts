@@ -60,6 +60,8 @@ export interface ScenarioRun {
   readonly outcomes: readonly ActionOutcome[];
   /** Per flow: the algorithm name and, for scenario-registered struct_ops, the map it runs ("demo_cc (demo_v1)"). */
   readonly flowLabels: ReadonlyMap<string, string>;
+  /** The scenario's objects in the kernel after the run (`object(name)` gives a loaded `path:` object, to read its globals). */
+  readonly kernel: ScenarioKernel;
   readonly explanation?: string;
   /** Files written, in a fixed order. */
   readonly files: readonly string[];
@@ -79,8 +81,12 @@ export function resolveEngine(choice: EngineChoice): EngineName {
 function flowLabels(col: RunCollector, sk: ScenarioKernel, result: RunResult): Map<string, string> {
   const labels = new Map<string, string>();
   for (const f of result.flows) labels.set(f.id, f.ccEnd);
-  for (const e of col.flowEvents) {
-    if (e.event !== "start" && e.event !== "cc_change") continue;
+  // A flow runs the map registered under its algorithm's name when it started or was last moved by a setsockopt action.
+  const picks = [
+    ...col.flowEvents.filter((e) => e.event === "start").map((e) => ({ t: e.t, flow: e.flow, cc: e.cc })),
+    ...sk.moves.map((m) => ({ t: m.tNs, flow: m.flow, cc: m.cc })),
+  ].sort((a, b) => a.t - b.t);
+  for (const e of picks) {
     const map = sk.mapAt(e.cc, e.t);
     labels.set(e.flow, map === null ? e.cc : `${e.cc} (${map})`);
   }
@@ -98,7 +104,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   const format = opts.format ?? scenario.outputs.format;
   const ek = new EmulatedKernel({ engine, seed });
   const p = ek.process("structops-run");
-  const sk = ScenarioKernel.load(scenario, p);
+  const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath));
   if (scenario.defaultCc !== undefined) {
     const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${scenario.defaultCc}\n`);
     if (r.errno !== 0) throw new RangeError(`default_cc: cannot set net.ipv4.tcp_congestion_control to '${scenario.defaultCc}' (errno ${r.errno}): is it registered at time 0?`);
@@ -128,7 +134,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   }
   const labels = flowLabels(collector, sk, result);
   const summary = summarize(result, collector, (id, cc) => labels.get(id) ?? cc);
-  const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels };
+  const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk };
   const explanation = opts.explain?.(partial);
   const files = [...traces.paths];
   files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
