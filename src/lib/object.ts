@@ -32,6 +32,7 @@ import type { Btf } from "../obj/btf/btf.js";
 import { ModelProcess } from "../backend/model-process.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
+import { sanitizeObjectBtf } from "./btf-sanitize.js";
 import { emulatedTarget, hostTarget } from "./target.js";
 import type { KconfigValue, Target } from "./target.js";
 
@@ -513,7 +514,8 @@ export class BpfObject {
   private loadBtf(backend: Backend): void {
     const btf = this.spec.btf;
     if (btf === undefined) return;
-    const r = backend.bpf(BPF_BTF_LOAD, { btf: btf.raw, btf_size: btf.raw.length });
+    const raw = sanitizeObjectBtf(btf, this.spec.externs, this.maps.get(".kconfig")?.valueSize ?? 0);
+    const r = backend.bpf(BPF_BTF_LOAD, { btf: raw, btf_size: raw.length });
     // libbpf goes on without BTF when the kernel refuses it; struct_ops maps then fail to create.
     if (r.errno === 0) this.btfFd = r.ret;
   }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { release } from "node:os";
+import { gunzipSync } from "node:zlib";
 import { Btf } from "../obj/btf/btf.js";
 import { getVmlinuxBtf } from "../backend/model.js";
 
@@ -72,8 +73,9 @@ export function parseKconfig(text: string): Map<string, KconfigValue> {
 
 /**
  * The machine this process runs on as a target: /sys/kernel/btf/vmlinux and
- * /boot/config-<release> (libbpf reads /proc/config.gz; the plain file is
- * what Debian ships), with LINUX_KERNEL_VERSION from the release.
+ * the kernel config, from /boot/config-<release> or else /proc/config.gz (the
+ * two places libbpf looks, in its order), with LINUX_KERNEL_VERSION from the
+ * release.
  * @throws {Error} when the host has no BTF
  */
 export function hostTarget(): Target {
@@ -81,6 +83,7 @@ export function hostTarget(): Target {
   const rel = release();
   let kconfig = new Map<string, KconfigValue>();
   if (existsSync(`/boot/config-${rel}`)) kconfig = parseKconfig(readFileSync(`/boot/config-${rel}`, "utf8"));
+  else if (existsSync("/proc/config.gz")) kconfig = parseKconfig(gunzipSync(readFileSync("/proc/config.gz")).toString("utf8"));
   const v = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(rel);
   if (v !== null) kconfig.set("LINUX_KERNEL_VERSION", kernelVersion(Number(v[1]), Number(v[2]), Number(v[3] ?? 0)));
   return targetFromBtf(btf, kconfig);

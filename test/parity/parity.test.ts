@@ -14,72 +14,17 @@
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { BPF_BTF_GET_NEXT_ID, BPF_LINK_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_PROG_GET_NEXT_ID } from "../../src/uapi/bpf-enums.js";
-import {
-  featureVerdict, haveCapBpf, haveCapNetAdmin, haveCapSysAdmin, haveLinkDetachEpollHup, haveLinkUpdate, haveStructOpsLink, haveStructOpsMap,
-} from "../../src/backend/probes.js";
-import type { FeatureProbe } from "../../src/backend/probes.js";
-import { loadNative } from "../../src/backend/linux/native.js";
-import { LinuxBackend } from "../../src/backend/linux/linux-backend.js";
 import { linuxTarget, modelTarget } from "./target.js";
 import type { ObjKind, Target } from "./target.js";
 import { KNOWN_DIVERGENCES, Run, diffRuns, formatDiffs } from "./observe.js";
 import { Ca } from "./ca.js";
 import { SCENARIOS } from "./scenarios.js";
 import type { Scenario } from "./scenarios.js";
+import { leftovers, lockedLinuxGate, readCc } from "./linux-checks.js";
 
-/** Why the Linux side cannot run here (skip), or why it must but cannot (fail), or null: run it. */
-function linuxGate(): { skip: boolean; reason: string } | null {
-  if (process.platform !== "linux") return { skip: true, reason: `not Linux (${process.platform})` };
-  const caps = [haveCapBpf(), haveCapSysAdmin(), haveCapNetAdmin()];
-  const lacking = caps.find((c) => !c.available);
-  if (lacking !== undefined) return { skip: true, reason: `unprivileged: ${lacking.reason}` };
-  const n = loadNative();
-  const probes: FeatureProbe[] = [haveStructOpsMap(), haveStructOpsLink(), haveLinkUpdate(), haveLinkDetachEpollHup()];
-  for (const p of probes) {
-    const v = featureVerdict(p);
-    if (!v.run) return { skip: v.skip, reason: n.ok ? v.reason : `${v.reason} (${n.reason})` };
-  }
-  return null;
-}
-
-const gate = linuxGate();
-const CC = ["tcp_available_congestion_control", "tcp_allowed_congestion_control", "tcp_congestion_control"] as const;
-const readCc = (): Record<string, string> => Object.fromEntries(CC.map((f) => [f, readFileSync(`/proc/sys/net/ipv4/${f}`, "utf8").trim()]));
+const { gate, release: releaseLock } = lockedLinuxGate();
 const machineBefore = gate === null ? readCc() : undefined;
 const createdOnLinux: Array<{ kind: ObjKind; id: number }> = [];
-
-const NEXT_ID: Record<ObjKind, number> = { map: BPF_MAP_GET_NEXT_ID, prog: BPF_PROG_GET_NEXT_ID, link: BPF_LINK_GET_NEXT_ID, btf: BPF_BTF_GET_NEXT_ID };
-
-/** Every ID of `kind` the running kernel has (BPF_*_GET_NEXT_ID walk). */
-function liveIds(b: LinuxBackend, kind: ObjKind): Set<number> {
-  const out = new Set<number>();
-  const attr = { start_id: 0, next_id: 0 };
-  for (;;) {
-    if (b.bpf(NEXT_ID[kind] as typeof BPF_MAP_GET_NEXT_ID, attr).errno !== 0) return out;
-    out.add(attr.next_id);
-    attr.start_id = attr.next_id;
-  }
-}
-
-/** Objects of `created` still alive, retried while the kernel's deferred frees (RCU, RCU tasks) run. */
-async function leftovers(created: ReadonlyArray<{ kind: ObjKind; id: number }>, kinds: readonly ObjKind[], waitMs: number): Promise<string[]> {
-  const o = LinuxBackend.open({ netns: "current" });
-  assert.ok(o.ok, o.ok ? "" : o.reason);
-  const b = o.backend;
-  try {
-    let left: string[] = [];
-    for (let waited = 0; ; waited += 100) {
-      const live = Object.fromEntries(kinds.map((k) => [k, liveIds(b, k)])) as Record<ObjKind, Set<number>>;
-      left = created.filter((c) => kinds.includes(c.kind) && live[c.kind].has(c.id)).map((c) => `${c.kind} ${c.id}`);
-      if (left.length === 0 || waited >= waitMs) return left;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    b.dispose();
-  }
-}
 
 /** Runs one scenario on one target; always cleans up (closes fds, deletes non-link registrations). */
 function runOn(t: Target, s: Scenario): { run: Run; error: unknown } {
@@ -134,7 +79,11 @@ for (const s of SCENARIOS) {
 
 after(async () => {
   if (gate !== null) return;
-  const left = await leftovers(createdOnLinux, ["map", "link", "prog", "btf"], 15000);
-  assert.deepEqual(left, [], "Linux: every map, program, link and BTF object the suite created is gone");
-  assert.deepEqual(readCc(), machineBefore, "the machine's congestion-control state is unchanged");
+  try {
+    const left = await leftovers(createdOnLinux, ["map", "link", "prog", "btf"], 15000);
+    assert.deepEqual(left, [], "Linux: every map, program, link and BTF object the suite created is gone");
+    assert.deepEqual(readCc(), machineBefore, "the machine's congestion-control state is unchanged");
+  } finally {
+    releaseLock();
+  }
 });
