@@ -100,6 +100,16 @@ export interface LinkDirSpec {
   readonly lossRate?: number;
   /** When set, capacity follows this trace instead of `rateBps`. */
   readonly trace?: CapacityTrace;
+  /**
+   * When set, `rateBps` is enforced by a token bucket of this many bytes
+   * (Linux sch_tbf's `burst` with a child queue) instead of a serializing
+   * transmitter: a packet leaves whole as soon as the bucket holds its size,
+   * and occupies the queue (counts against its limit) until then; the bucket
+   * starts full and refills at `rateBps` up to this depth, so after an idle
+   * period up to this many bytes leave at once. A packet larger than the
+   * bucket is dropped, as tbf does. Not with `trace`.
+   */
+  readonly tokenBucketBytes?: number;
 }
 
 /**

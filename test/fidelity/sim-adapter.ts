@@ -7,6 +7,10 @@
  * - bottleneck rate: sch_tbf counts L2 frames (1514 bytes for a full
  *   segment), the simulator counts payload + 52 header bytes (1500), so the
  *   simulated rate is scaled by 1500/1514 to give the same time per segment;
+ * - the rate is enforced as tbf does it (the link's token bucket, not
+ *   serialization): `burst 3028` is two frames, two simulated segments; the
+ *   packet waiting for tokens stays in pfifo and counts against its limit,
+ *   so the queue holds `limit` packets in all, not `limit` plus one on the wire;
  * - propagation: RTT/2 each way (the delay line), access links without delay;
  * - queue: drop-tail of the same number of packets; random loss on the
  *   forward path only, like the delay line;
@@ -23,6 +27,8 @@ const SEC = 1_000_000_000;
 /** Bytes the simulator puts on the wire for a full segment (MSS 1448 + 52 header bytes). */
 export const SIM_SEGMENT_BYTES = 1500;
 export const FLOW_ID = "fid";
+/** tbf's `burst` in full frames (linux-testbed.ts: burst 3028 = 2 x 1514). */
+export const TBF_BURST_FRAMES = 2;
 
 /** The simulator scenario equivalent to `cfg` with one `cc` flow. */
 export function simSpecFor(cfg: FidelityConfig, cc: string, seconds = cfg.seconds): SimSpec {
@@ -38,6 +44,7 @@ export function simSpecFor(cfg: FidelityConfig, cc: string, seconds = cfg.second
           a: "rtr",
           b: "rcv",
           rateBps: (cfg.rateBps * SIM_SEGMENT_BYTES) / FRAME_BYTES,
+          tokenBucketBytes: TBF_BURST_FRAMES * SIM_SEGMENT_BYTES,
           delayNs: oneWayNs,
           queue: { kind: "droptail", packets: cfg.queuePackets },
           lossRate: cfg.lossRate,

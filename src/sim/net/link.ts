@@ -40,8 +40,13 @@ export class LinkDir {
   private head = 0;
   private count = 0;
   private backlogBytes = 0;
-  /** When the transmitter is free. */
+  /** When the transmitter is free (token bucket: when the last packet is released). */
   private busyUntil = 0;
+  /** Token bucket depth in ns of transmission at the rate, or -1 for a serializing transmitter. */
+  private readonly bucketNs: number;
+  /** Tokens (ns) in the bucket at `tokensAt`. */
+  private tokensNs = 0;
+  private tokensAt = 0;
   /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
   users = 0;
   /** Last drop's reason (after transmit returned LINK_DROPPED). */
@@ -78,6 +83,14 @@ export class LinkDir {
     if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) throw new RangeError(`${where}: 'lossRate' must be in [0, 1): current value is ${loss}`);
     this.lossRate = loss;
     this.queue = createQueue(spec.queue ?? DEFAULT_QUEUE, where, rng, this.nsPerByte * 1500);
+    const tb = spec.tokenBucketBytes;
+    if (tb === undefined) this.bucketNs = -1;
+    else {
+      if (typeof tb !== "number" || !(tb > 0) || !Number.isFinite(tb)) throw new RangeError(`${where}: 'tokenBucketBytes' must be > 0: current value is ${tb}`);
+      if (this.server !== null) throw new RangeError(`${where}: 'tokenBucketBytes' cannot be combined with a capacity 'trace'`);
+      this.bucketNs = Math.floor(tb * this.nsPerByte);
+      this.tokensNs = this.bucketNs;
+    }
   }
 
   /** Capacity in bits per second (the trace's mean for a traced link). */
@@ -94,7 +107,7 @@ export class LinkDir {
     }
   }
 
-  /** Bytes and packets waiting at `now` (not counting the one being sent). */
+  /** Bytes and packets waiting at `now` (not counting the one being sent; with a token bucket, every packet not yet released). */
   backlog(now: number): { bytes: number; packets: number } {
     this.drain(now);
     return { bytes: this.backlogBytes, packets: this.count };
@@ -115,14 +128,32 @@ export class LinkDir {
       this.lastDrop = verdict === Q_DROP_TAIL ? DROP_QUEUE : DROP_AQM;
       return LINK_DROPPED;
     }
+    let end: number;
+    if (this.bucketNs >= 0) {
+      // tbf: released (whole, at once) when the bucket holds the packet's length; queued until then.
+      const cost = Math.ceil(size * this.nsPerByte);
+      if (cost > this.bucketNs) {
+        this.drops++;
+        this.lastDrop = DROP_QUEUE;
+        return LINK_DROPPED;
+      }
+      const t0 = this.busyUntil > now ? this.busyUntil : now;
+      const toks = Math.min(this.bucketNs, this.tokensNs + (t0 - this.tokensAt));
+      end = toks >= cost ? t0 : t0 + (cost - toks);
+      this.tokensNs = toks + (end - t0) - cost;
+      this.tokensAt = end;
+      this.busyUntil = end;
+      if (end > now) this.push(end, size);
+    } else {
+      const start = this.busyUntil > now ? this.busyUntil : now;
+      end = this.server === null ? start + Math.ceil(size * this.nsPerByte) : this.server.depart(start, size);
+      this.busyUntil = end;
+      if (start > now) this.push(start, size);
+    }
     if (verdict === Q_MARK) {
       this.marks++;
       this.lastMarked = true;
     }
-    const start = this.busyUntil > now ? this.busyUntil : now;
-    const end = this.server === null ? start + Math.ceil(size * this.nsPerByte) : this.server.depart(start, size);
-    this.busyUntil = end;
-    if (start > now) this.push(start, size);
     this.packetsOut++;
     this.bytesOut += size;
     if (this.lossRate > 0 && this.rng.next() < this.lossRate) {

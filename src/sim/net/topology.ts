@@ -82,6 +82,7 @@ function pickDir(l: LinkDirSpec): LinkDirSpec {
   if (l.queue !== undefined) d.queue = l.queue;
   if (l.lossRate !== undefined) d.lossRate = l.lossRate;
   if (l.trace !== undefined) d.trace = l.trace;
+  if (l.tokenBucketBytes !== undefined) d.tokenBucketBytes = l.tokenBucketBytes;
   return d;
 }
 

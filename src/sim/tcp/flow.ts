@@ -62,6 +62,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   readonly rtt = new RttStats();
   private readonly ackScratch = new AckScratch();
   private delackAt = -1;
+  /** ts_recent from the receiver's ACKs (ms), echoed in data segments' TSecr (the SYN-ACK's before the first ACK). */
+  private tsRecentAck = 0;
   readonly mss: number;
   readonly bytes: number;
 
@@ -142,6 +144,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.ecn = tcb.ecnOk && (!retrans || needsEcn) ? ECN_ECT0 : ECN_NOT_ECT;
     if (tcb.queueCwr && !retrans) p.tcpFlags |= TH_CWR;
     p.tsval = tsNow(this);
+    p.tsecr = this.tsRecentAck;
     p.path = this.fwdPath;
     p.sink = this.receiver;
     net.send(p);
@@ -171,6 +174,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   receive(p: Packet): void {
     if (this.state !== "running" && this.state !== "draining") return;
     this.clock();
+    this.tsRecentAck = p.tsval;
     tcpAck(this, p, this.ackScratch);
     this.checkDone();
   }
@@ -181,6 +185,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.flow = this.index;
     p.isData = false;
     p.size = 52;
+    p.tsval = tsNow(this);
     fill(p);
     p.path = this.revPath;
     p.sink = this;
@@ -293,6 +298,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         this.rcvSk = r;
       }
     }
+    // The handshake as the receiver saw it: its SYN-ACK left half a base RTT before the sender's
+    // ESTABLISHED (time 0 of the flow), and the connection is established there half a base RTT after.
+    const halfRttNs = Math.floor(this.baseRttNs / 2);
+    this.tsRecentAck = Math.floor((this.nowNs - halfRttNs) / 1_000_000);
     this.receiver = new TcpReceiver(
       {
         get nowNs() {
@@ -307,6 +316,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
       this.spec.delayedAck ?? true,
       this.rcvSk,
       this,
+      this.mss,
+      this.nowNs + halfRttNs,
     );
     this.state = "running";
     env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "start", cc: sk.ca.name });

@@ -5,10 +5,17 @@
  * 2883) for duplicates, timestamps echo (RFC 7323: TSecr from the segment
  * at the left edge of the unacknowledged data), delayed ACKs as Linux's
  * __tcp_ack_snd_check (an ACK for every second full segment, at once for
- * out-of-order data or a filled hole, during the initial 16 quick ACKs, else
- * within the 40 ms delayed-ACK timer), and ECN echo (RFC 3168: ECE on every
- * ACK from a CE mark until a CWR arrives; the receiver's CA gets
- * CA_EVENT_ECN_IS_CE / ECN_NO_CE when it needs ECN, __tcp_ecn_check_ce).
+ * out-of-order data or a filled hole or in quick-ACK mode, else within the
+ * 40 ms delayed-ACK timer), and ECN echo (RFC 3168: ECE on every ACK from a
+ * CE mark until a CWR arrives; the receiver's CA gets CA_EVENT_ECN_IS_CE /
+ * ECN_NO_CE when it needs ECN, __tcp_ecn_check_ce).
+ *
+ * Quick-ACK mode as Linux 6.18: up to 16 quick ACKs from the first data
+ * segment (tcp_incr_quickack), one used per ACK of new data
+ * (tcp_dec_quickack_mode), refilled for a duplicate segment
+ * (tcp_enter_quickack_mode) and kept from running down while the receive
+ * window grows (tcp_grow_window sets quick |= 1; see rcv-space.ts): a
+ * Linux receiver ACKs every segment through most of slow start.
  *
  * Flow control is not modelled: the receive window never limits the sender.
  */
@@ -18,9 +25,7 @@ import { tcpCaEvent } from "./hooks.js";
 import type { HookSink } from "./hooks.js";
 import { ECN_CE, ECN_NOT_ECT, TH_CWR, TH_ECE } from "../net/packet.js";
 import type { Packet } from "../net/packet.js";
-
-/** TCP_MAX_QUICKACKS. */
-const MAX_QUICKACKS = 16;
+import { RcvSpace, rxTruesize, TCP_MAX_QUICKACKS } from "./rcv-space.js";
 /** TCP_DELACK_MIN / TCP_ATO_MIN at HZ=250: 40 ms. */
 export const DELACK_NS = 40_000_000;
 
@@ -52,6 +57,10 @@ export class TcpReceiver {
   private demandCwr = false;
   /** ACKs sent (statistics). */
   acksSent = 0;
+  /** Receive-buffer autotuning (rcv_ssthresh, window clamp, DRS). */
+  readonly space: RcvSpace;
+  /** Bytes received in order (rcv_nxt in bytes; the application reads them at once). */
+  private rcvBytes = 0;
 
   constructor(
     private readonly host: ReceiverHost,
@@ -59,7 +68,13 @@ export class TcpReceiver {
     /** The receiving socket of the emulated kernel, when ECN events need one. */
     readonly sk: CcSocket | null,
     private readonly trace: HookSink,
-  ) {}
+    /** Payload bytes of a full segment (the sender's MSS, the receiver's advmss). */
+    private readonly mss: number,
+    /** When the connection became established at the receiver (ns). */
+    establishedNs: number,
+  ) {
+    this.space = new RcvSpace(mss, establishedNs);
+  }
 
   private get ecnDemand(): boolean {
     return this.sk !== null && this.sk.ecn_flags !== undefined ? (this.sk.ecn_flags & TCP_ECN_DEMAND_CWR) !== 0 : this.demandCwr;
@@ -77,10 +92,9 @@ export class TcpReceiver {
   /** A data segment arrived. */
   receive(p: Packet): void {
     const seg = p.seg;
-    if (!this.started) {
-      this.started = true;
-      this.quick = MAX_QUICKACKS;
-    }
+    const now = this.host.nowNs;
+    // tcp_rcv_rtt_measure_ts (tcp_rcv_established), before the data is queued.
+    this.space.rttMeasureTs(p.tsecr, p.payload, Math.floor(now / 1_000_000));
     // tcp_ecn_accept_cwr, then __tcp_ecn_check_ce.
     if (p.tcpFlags & TH_CWR) this.ecnDemand = false;
     if (p.ecn === ECN_CE) {
@@ -93,9 +107,10 @@ export class TcpReceiver {
       if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_NO_CE);
     }
     if (this.isReceived(seg)) {
-      // A duplicate: D-SACK it at once (tcp_send_dupack).
+      // A duplicate: D-SACK it and ACK at once in quick-ACK mode (tcp_data_queue, out_of_window).
       this.dsackS = seg;
       this.dsackE = seg + 1;
+      this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
       this.ackNow();
       return;
     }
@@ -109,11 +124,21 @@ export class TcpReceiver {
         this.rcvNxt++;
       }
       this.pruneBlocks();
+      this.rcvBytes += p.payload + (this.rcvNxt - seg - 1) * this.mss;
+      // tcp_event_data_recv: rcv_mss and scaling_ratio, the first quick ACKs, the window's growth.
+      this.space.measureRcvMss(p.payload);
+      if (!this.started) {
+        this.started = true;
+        this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
+      }
+      if (this.space.growWindow(p.payload, rxTruesize(p.payload) * (1 + this.oooCount))) this.quick |= 1;
       if (hadHole || !this.delayedAck || this.quick > 0 || this.rcvNxt - this.rcvWup > 1) this.ackNow();
       else if (!this.delackArmed) {
         this.delackArmed = true;
-        this.host.setDelackTimer(this.host.nowNs + DELACK_NS);
+        this.host.setDelackTimer(now + DELACK_NS);
       }
+      // The application reads everything at once (tcp_recvmsg -> tcp_rcv_space_adjust).
+      this.space.spaceAdjust(this.rcvBytes, Math.floor(now / 1000));
       return;
     }
     // Out of order: keep it, SACK it, ACK at once.
@@ -122,7 +147,18 @@ export class TcpReceiver {
     this.ooo[seg & this.oooMask] = 1;
     this.oooCount++;
     this.addToBlocks(seg);
+    // tcp_data_queue_ofo: SACK flows grow the window for out-of-order data too, and the buffer covers the hole.
+    if (this.space.growWindow(p.payload, rxTruesize(p.payload) * (1 + this.oooCount))) this.quick |= 1;
+    this.space.rcvbufGrowOoo((this.maxOooEnd() - this.rcvNxt) * this.mss);
     this.ackNow();
+  }
+
+  /** End (exclusive) of the highest out-of-order data held, in segments. */
+  private maxOooEnd(): number {
+    let e = this.rcvNxt;
+    const bl = this.blocks;
+    for (let i = 1; i < bl.length; i += 2) e = Math.max(e, bl[i] as number);
+    return e;
   }
 
   private growOoo(n: number): void {
@@ -176,8 +212,8 @@ export class TcpReceiver {
       this.delackArmed = false;
       this.host.setDelackTimer(-1);
     }
-    const acked = this.rcvNxt - this.rcvWup;
-    if (this.quick > 0) this.quick = acked >= this.quick ? 0 : this.quick - Math.max(acked, 1);
+    // tcp_event_ack_sent -> tcp_dec_quickack_mode: one quick ACK used per ACK of new or out-of-order data.
+    if (this.quick > 0 && (this.rcvNxt > this.rcvWup || this.oooCount > 0 || this.dsackS >= 0)) this.quick--;
     this.rcvWup = this.rcvNxt;
     this.acksSent++;
     const ece = this.ecnDemand;
