@@ -140,9 +140,15 @@ export function timeWeightedMedian(trace: readonly CwndSample[], fromS: number, 
   }
   pieces.sort((x, y) => x[0] - y[0]);
   const total = pieces.reduce((acc, p) => acc + p[1], 0);
+  // A tie (the lower half's weight is exactly half, up to float rounding of the
+  // sample times) takes the midpoint of the two middle values, so the median
+  // does not depend on where the time origin is.
+  const eps = total * 1e-9;
   let acc = 0;
-  for (const [v, w] of pieces) {
+  for (let i = 0; i < pieces.length; i++) {
+    const [v, w] = pieces[i] as [number, number];
     acc += w;
+    if (Math.abs(acc - total / 2) <= eps && i + 1 < pieces.length) return (v + (pieces[i + 1] as [number, number])[0]) / 2;
     if (acc >= total / 2) return v;
   }
   return (pieces[pieces.length - 1] as [number, number])[0];
