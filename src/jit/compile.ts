@@ -16,7 +16,10 @@
  * `br_table` over their basic blocks.
  *
  * Budget: each block subtracts its instruction count from the local `rem` on
- * entry. When that goes negative, a slow copy of the block runs its
+ * entry; the fast code compares only at the check points of budget.ts and,
+ * with less left than the bound there, continues in the function's checked
+ * copy (a `br_table` dispatch entered at that block), where every block
+ * checks: when `rem` goes negative, a slow copy of the block runs its
  * instructions up to its last memory access, stopping with the budget fault
  * at exactly the instruction where a per-instruction counter would have
  * stopped (vm/segments.ts does the same in the interpreter), so the faults
@@ -38,8 +41,9 @@ import { MAX_BPF_STACK, MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import { STACK_GUARD } from "../vm/stack.js";
 import type { Block, Cfg, Func } from "./cfg.js";
 import { buildCfg } from "./cfg.js";
-import { emitCondition, emitInsn, isMemKey } from "./emit-insn.js";
+import { emitCondition, emitInsn, isMemKey, matchRotate } from "./emit-insn.js";
 import type { InsnEnv } from "./emit-insn.js";
+import { budgetBounds } from "./budget.js";
 import { framelessFuncs, inlineLeaf, stackReach } from "./frames.js";
 import { computeLiveness, useDef } from "./liveness.js";
 import type { Liveness } from "./liveness.js";
@@ -92,6 +96,12 @@ interface Imports {
   kfuncs: Map<number, number>;
 }
 
+const lastSlotOf = (prog: DecodedProg, b: Block): number => {
+  let last = b.start;
+  for (let i = b.start; i < b.end; i += (prog.key[i] as number) === KEY_LDDW ? 2 : 1) last = i;
+  return last;
+};
+
 const regMaskList = (mask: number): number[] => {
   const out: number[] = [];
   for (let r = 0; r <= 10; r++) if ((mask & (1 << r)) !== 0) out.push(r);
@@ -122,6 +132,12 @@ class FuncCompiler implements InsnEnv {
   private inlining = false;
   /** Locals standing in for r6-r9 inside inlined callees, by register. */
   private readonly inlineRegs: number[] = [];
+  /** Whether every block checks the budget (the checked copy, or an irreducible function). */
+  private readonly perBlock: boolean;
+  /** The checked copy's `start` parameter (RPO number of the first block), or -1. */
+  private readonly start: number = -1;
+  /** Budget bounds by block id (budget.ts), fast code only. */
+  private readonly bounds: Int32Array | undefined;
 
   constructor(
     private readonly cfg: Cfg,
@@ -132,20 +148,35 @@ class FuncCompiler implements InsnEnv {
     private readonly maxDepthGlobal: number,
     maxBytes: number,
     private readonly framelessOf: readonly boolean[],
+    /** Wasm function index of each function's checked copy (undefined: none, the function checks every block). */
+    private readonly checkedIndex: readonly (number | undefined)[],
+    checked: boolean,
   ) {
     this.frameless = framelessOf[fi] === true;
     this.prog = cfg.prog;
     this.maxBytes = maxBytes;
     this.memFault = imp.memFault;
-    const params = regMaskList(live.params[fi] as number);
+    // The checked copy takes r0-r9 and where to start; the fast code only the registers its entry reads.
+    const params = checked ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : regMaskList(live.params[fi] as number);
     this.results = regMaskList(live.results[fi] as number);
     const types: ValType[] = [...params.map((): ValType => I64), I32, I32, I32];
     const names = [...params.map((r) => `r${r}`), "fp", "depth", "rem"];
+    if (checked) {
+      types.push(I32);
+      names.push("start");
+      this.start = params.length + 3;
+    }
     this.code = new Code(types, [...this.results.map((): ValType => I64), I32], names);
     params.forEach((r, i) => (this.regs[r] = i));
     this.fp = params.length;
     this.depth = params.length + 1;
     this.rem = params.length + 2;
+    this.perBlock = checked || checkedIndex[fi] === undefined;
+    this.bounds = this.perBlock ? undefined : budgetBounds(cfg, fi, (b) => {
+      const target = jumpTarget(this.prog, lastSlotOf(this.prog, b)) as number;
+      const leaf = inlineLeaf(cfg, live.funcOf.get(target) as number, framelessOf);
+      return leaf?.insnCount;
+    });
     for (let r = 0; r <= 10; r++) if (this.regs[r] === undefined) this.regs[r] = this.code.local(I64, `r${r}`);
     this.a32 = this.code.local(I32, "a");
     this.t32 = this.code.local(I32, "t32");
@@ -172,7 +203,7 @@ class FuncCompiler implements InsnEnv {
   compile(): Code {
     const c = this.code;
     c.get(this.fp).op("i64.extend_i32_u").set(this.reg(10));
-    if (this.func.reducible) this.doTree(0);
+    if (!this.perBlock) this.doTree(0);
     else this.dispatch();
     c.op("unreachable");
     return c.finish();
@@ -232,6 +263,7 @@ class FuncCompiler implements InsnEnv {
     const c = this.code;
     const f = this.func;
     this.next = c.local(I32, "next");
+    if (this.start >= 0) c.get(this.start).set(this.next);
     const top = c.loop();
     this.loops.set(-1, top);
     const labels: Label[] = [];
@@ -259,7 +291,7 @@ class FuncCompiler implements InsnEnv {
   }
 
   /** A block's budget check and its instructions up to the terminator; returns its slots. */
-  private emitStraight(b: Block): number[] {
+  private emitStraight(b: Block, inlined = false): number[] {
     const c = this.code;
     const prog = this.prog;
     const slots: number[] = [];
@@ -267,12 +299,41 @@ class FuncCompiler implements InsnEnv {
     const len = b.insnCount;
     const body = b.term === "fall" ? slots : slots.slice(0, -1);
     // Budget.
-    c.get(this.rem).i32(len).op("i32.sub").tee(this.rem).i32(0).op("i32.lt_s");
-    c.if();
-    this.slowPath(b, body);
-    c.end();
-    for (const pc of body) emitInsn(this, pc);
+    if (this.perBlock) {
+      c.get(this.rem).i32(len).op("i32.sub").tee(this.rem).i32(0).op("i32.lt_s");
+      c.if();
+      this.slowPath(b, body);
+      c.end();
+    } else {
+      const bound = inlined ? -1 : (this.bounds as Int32Array)[b.id] as number;
+      if (bound >= 0) this.budgetCheckPoint(b, bound);
+      c.get(this.rem).i32(len).op("i32.sub").set(this.rem);
+    }
+    for (let k = 0; k < body.length; k++) {
+      const rot = matchRotate(prog, body, k);
+      if (rot !== undefined) {
+        rot(this);
+        k += 3;
+      } else {
+        emitInsn(this, body[k] as number);
+      }
+    }
     return slots;
+  }
+
+  /**
+   * A check point of the fast code (budget.ts): with less budget left than
+   * the longest path to the next check point, continue in the checked copy
+   * from this block.
+   */
+  private budgetCheckPoint(b: Block, bound: number): void {
+    const c = this.code;
+    c.get(this.rem).i32(bound).op("i32.lt_s");
+    c.if();
+    for (let r = 0; r <= 9; r++) c.get(this.reg(r));
+    c.get(this.fp).get(this.depth).get(this.rem).i32(this.func.order[b.id] as number);
+    c.call(this.checkedIndex[this.fi] as number).op("return");
+    c.end();
   }
 
   /** The over-budget copy of a block: runs up to its last memory access, then faults. */
@@ -427,7 +488,7 @@ class FuncCompiler implements InsnEnv {
       this.regs[r] = t;
     }
     this.inlining = true;
-    this.emitStraight(b);
+    this.emitStraight(b, true);
     this.inlining = false;
     own.forEach((l, r) => (this.regs[r] = l));
   }
@@ -474,9 +535,17 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   const tracksDepth = frameless.some((fl, fi) => fi > 0 && !fl);
   const base = m.nextFuncIndex;
   const funcIndex = cfg.funcs.map((_, i) => base + i);
+  // Reducible functions get a checked copy after all fast functions (budget.ts).
+  let nextIndex = base + cfg.funcs.length;
+  const checkedIndex = cfg.funcs.map((f) => (f.reducible ? nextIndex++ : undefined));
   cfg.funcs.forEach((f, fi) => {
-    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless);
+    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, false);
     m.func(fi === 0 ? "prog" : `subprog_${f.entry}`, fc.compile());
+  });
+  cfg.funcs.forEach((f, fi) => {
+    if (checkedIndex[fi] === undefined) return;
+    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, true);
+    m.func(fi === 0 ? "prog_checked" : `subprog_${f.entry}_checked`, fc.compile());
   });
   // main(r1, r2, fp, rem) -> r0; at a normal exit, rem and max_depth at fp + EXIT_*.
   const main = new Code([I64, I64, I32, I32], [I64], ["r1", "r2", "fp", "rem"]);

@@ -243,16 +243,30 @@ function emitCheck(e: InsnEnv, pc: number, base: number, off: number, size: numb
     fault();
     c.get(e.t64).op("i32.wrap_i64").set(e.a32);
   }
-  c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load8_u");
-  if (size > 1) {
-    c.get(e.a32).i32(size - 1).op("i32.add").i32(3).op("i32.shr_u").op("i32.load8_u").op("i32.and");
+  const exact = (): void => {
+    c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load8_u");
+    if (size > 1) {
+      c.get(e.a32).i32(size - 1).op("i32.add").i32(3).op("i32.shr_u").op("i32.load8_u").op("i32.and");
+    }
+    if (perm === PERM_RW) {
+      c.i32(PERM_RW).op("i32.and").i32(PERM_RW).op("i32.ne");
+    } else {
+      c.i32(perm).op("i32.and").op("i32.eqz");
+    }
+    fault();
+  };
+  if (size === 1) {
+    exact();
+    return true;
   }
-  if (perm === PERM_RW) {
-    c.i32(PERM_RW).op("i32.and").i32(PERM_RW).op("i32.ne");
-  } else {
-    c.i32(perm).op("i32.and").op("i32.eqz");
-  }
-  fault();
+  // A multi-byte access spans its first granule and at most the next one:
+  // when both have the permission (one 16-bit shadow load), so do the first
+  // and last granule the interpreter checks. Otherwise, the exact check.
+  const mask = perm * 0x0101;
+  c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load16_u").i32(mask).op("i32.and").i32(mask).op("i32.ne");
+  c.if();
+  exact();
+  c.end();
   return true;
 }
 
@@ -428,4 +442,40 @@ export function emitCondition(e: InsnEnv, pc: number): void {
     if (op === 0x40) c.op("i64.and").op("i64.eqz").op("i32.eqz");
     else c.op(`i64.${CMP[op] as string}`);
   }
+}
+
+/**
+ * The rotate idiom compilers emit for `x << k | x >> (64 - k)`, four
+ * instructions starting at `slots[k]` of one block:
+ * `t = x; t >>= a (or <<=); x <<= b (or >>=); x |= t` with a + b = 64, in
+ * either order of the two shifts. Returns the fused code's emitter, or
+ * undefined. The fusion leaves both registers as the four instructions do:
+ * t the shifted copy, x rotated (one i64.rotl, which V8 does not form).
+ */
+export function matchRotate(prog: DecodedProg, slots: readonly number[], k: number): ((e: InsnEnv) => void) | undefined {
+  if (k + 3 >= slots.length) return undefined;
+  const [p0, p1, p2, p3] = [slots[k], slots[k + 1], slots[k + 2], slots[k + 3]] as [number, number, number, number];
+  if (prog.key[p0] !== 0xbf || prog.key[p3] !== 0x4f) return undefined;
+  const t = prog.dst[p0] as number;
+  const x = prog.src[p0] as number;
+  if (t === x || prog.dst[p3] !== x || prog.src[p3] !== t) return undefined;
+  const shiftOf = (p: number): { reg: number; left: boolean; n: number } | undefined => {
+    const key = prog.key[p] as number;
+    if (key !== 0x67 && key !== 0x77) return undefined;
+    const n = prog.imm[p] as number;
+    if (n <= 0 || n >= 64) return undefined;
+    return { reg: prog.dst[p] as number, left: key === 0x67, n };
+  };
+  const s1 = shiftOf(p1);
+  const s2 = shiftOf(p2);
+  if (s1 === undefined || s2 === undefined || s1.left === s2.left || s1.n + s2.n !== 64) return undefined;
+  const st = s1.reg === t ? s1 : s2;
+  const sx = s1.reg === t ? s2 : s1;
+  if (st.reg !== t || sx.reg !== x) return undefined;
+  const leftBy = sx.left ? sx.n : st.n;
+  return (e: InsnEnv): void => {
+    const c = e.code;
+    c.get(e.reg(x)).i64(st.n).op(st.left ? "i64.shl" : "i64.shr_u").set(e.reg(t));
+    c.get(e.reg(x)).i64(leftBy).op("i64.rotl").set(e.reg(x));
+  };
 }

@@ -23,6 +23,11 @@
  * Calls: a bpf-to-bpf call saves r6-r9 and r10 and switches r10 to the next
  * frame; on return they are restored and r0 holds the result; r1-r5 hold
  * whatever the callee left. Helper and kfunc calls leave r1-r5 unchanged.
+ * A callee that never names r10 and makes no calls (vm/frameless.ts) runs
+ * with its frame closed and r10 unchanged (it cannot tell), and one that
+ * also never writes r6-r9 without their save and restore; a fault inside it
+ * opens its frame, so the memory after any run is what opening every frame
+ * would leave (test/jit checks this against the eager interpreter).
  *
  * Counting: by segments (vm/segments.ts), not per instruction.
  *
@@ -167,6 +172,9 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
   let patched = -1;
   let patchedWord = 0;
   let exhausted = false;
+  // The CALL_* flags (vm/frameless.ts) of the innermost frame's call: nonzero
+  // when its frame was not opened (only the innermost frame can be such a callee).
+  let lazy = 0;
   try {
     // Each pass of the outer loop enters a segment at pc and counts all of it.
     seg: for (;;) {
@@ -498,14 +506,21 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
             continue seg;
           case 0x140: { // bpf-to-bpf call
             if (depth + 1 >= MAX_CALL_FRAMES) throw stackFault(prog, pc);
-            const f = depth * 9;
-            saved[f] = R[6] as number; saved[f + 1] = R[22] as number;
-            saved[f + 2] = R[7] as number; saved[f + 3] = R[23] as number;
-            saved[f + 4] = R[8] as number; saved[f + 5] = R[24] as number;
-            saved[f + 6] = R[9] as number; saved[f + 7] = R[25] as number;
-            saved[f + 8] = R[10] as number;
+            lazy = code[p + 3] as number;
+            if (lazy !== 3) {
+              const f = depth * 9;
+              saved[f] = R[6] as number; saved[f + 1] = R[22] as number;
+              saved[f + 2] = R[7] as number; saved[f + 3] = R[23] as number;
+              saved[f + 4] = R[8] as number; saved[f + 5] = R[24] as number;
+              saved[f + 6] = R[9] as number; saved[f + 7] = R[25] as number;
+              saved[f + 8] = R[10] as number;
+            }
             retPc[depth] = pc + 1;
             depth++;
+            if (lazy !== 0) { // a frameless callee (vm/frameless.ts): its frame opens only if it faults
+              pc = code[p + 1] as number;
+              continue seg;
+            }
             // stack.enter(depth), written out: PERM_RW on the frame's 64 shadow bytes.
             if (depth > stack.maxDepth) stack.maxDepth = depth;
             const top = stack.top - depth * 576; // STACK_STRIDE
@@ -517,8 +532,15 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
           }
           case 0x95: { // exit
             if (depth === 0) return toU64(R[0] as number, R[16] as number);
+            if (lazy === 3) { // frameless, r6-r9 untouched: nothing to undo (CALL_FRAMELESS | CALL_KEEPS_R6_R9)
+              lazy = 0;
+              depth--;
+              pc = retPc[depth] as number;
+              continue seg;
+            }
             // stack.leave(depth), written out.
-            for (let g = (stack.top - depth * 576 - 512) >>> 3, e = g + 64; g < e; g += 8) dv.setFloat64(g, 0);
+            if (lazy === 0) for (let g = (stack.top - depth * 576 - 512) >>> 3, e = g + 64; g < e; g += 8) dv.setFloat64(g, 0);
+            lazy = 0;
             depth--;
             const f = depth * 9;
             R[6] = saved[f] as number; R[22] = saved[f + 1] as number;
@@ -546,6 +568,8 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
     }
   } finally {
     if (patched >= 0) code[32 + (patched << 2)] = patchedWord;
+    // A fault inside a frameless callee: its frame opens now, as the call would have opened it.
+    if (lazy !== 0) stack.enter(depth);
     // Counted through the instruction at pc: the exit, or the one that faulted.
     // Frames above 0 stay open after a fault; the next run's stack reset closes them.
     prog.lastInsnCount = exhausted ? budget : n - (seg[pc] as number) + 1;

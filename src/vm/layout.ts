@@ -7,7 +7,8 @@
  *   ram[32 + 4i]  slot i: key | dst << 16 | src << 20
  *   ram[33 + 4i]  off, or the absolute target slot of a jump / local call
  *   ram[34 + 4i]  imm
- *   ram[35 + 4i]  for ld_imm64, the high 32 bits of the immediate
+ *   ram[35 + 4i]  for ld_imm64, the high 32 bits of the immediate; for a
+ *                 bpf-to-bpf call, the callee's CALL_* flags (vm/frameless.ts)
  *
  * followed by the KEY_FALLOFF sentinel slot. Keeping registers and code in
  * one typed array lets V8 reload one backing store and bound per
@@ -17,6 +18,8 @@
  */
 import { jumpTarget } from "../asm/decode.js";
 import type { DecodedProg } from "../asm/decode.js";
+import { KEY_CALL_LOCAL } from "../asm/opcodes.js";
+import { calleeFlags } from "./frameless.js";
 
 /** Offset of the registers' high halves. */
 export const RAM_HI = 16;
@@ -26,6 +29,7 @@ export const RAM_CODE = 32;
 /** Builds a program's ram: zeroed registers, then its slots and the sentinel. */
 export function packProgram(prog: DecodedProg): Int32Array {
   const ram = new Int32Array(RAM_CODE + (prog.length + 1) * 4);
+  const flags = new Map<number, number>();
   for (let i = 0; i < prog.length; i++) {
     const p = RAM_CODE + i * 4;
     ram[p] = (prog.key[i] as number) | ((prog.dst[i] as number) << 16) | ((prog.src[i] as number) << 20);
@@ -33,6 +37,14 @@ export function packProgram(prog: DecodedProg): Int32Array {
     ram[p + 1] = t === undefined ? (prog.off[i] as number) : t;
     ram[p + 2] = prog.imm[i] as number;
     ram[p + 3] = prog.imm2[i] as number;
+    if (prog.key[i] === KEY_CALL_LOCAL && t !== undefined) {
+      let f = flags.get(t);
+      if (f === undefined) {
+        f = calleeFlags(prog, t);
+        flags.set(t, f);
+      }
+      ram[p + 3] = f;
+    }
   }
   ram[RAM_CODE + prog.length * 4] = prog.key[prog.length] as number;
   return ram;

@@ -23,17 +23,29 @@
     local.set $r10
     local.get $rem
     i32.const 7
-    i32.sub
-    local.tee $rem
-    i32.const 0
     i32.lt_s
     if
-      i32.const 0
+      local.get $r0
+      local.get $r1
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
+      local.get $fp
+      local.get $depth
       local.get $rem
       i32.const 0
-      call $k.budget
-      unreachable
+      call $prog_checked
+      return
     end
+    local.get $rem
+    i32.const 7
+    i32.sub
+    local.set $rem
     local.get $r1
     i32.wrap_i64
     i64.extend_i32_u
@@ -77,6 +89,81 @@
     local.get $r0
     local.get $rem
     return
+    unreachable
+  )
+  (func $prog_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    (local $next i32)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    local.get $start
+    local.set $next
+    loop
+      block
+        local.get $next
+        br_table 0 0
+      end
+      local.get $rem
+      i32.const 7
+      i32.sub
+      local.tee $rem
+      i32.const 0
+      i32.lt_s
+      if
+        i32.const 0
+        local.get $rem
+        i32.const 0
+        call $k.budget
+        unreachable
+      end
+      local.get $r1
+      i32.wrap_i64
+      i64.extend_i32_u
+      local.set $r0
+      local.get $r0
+      i64.const 7
+      i64.add
+      local.set $r0
+      local.get $r2
+      i64.eqz
+      if (result i64)
+        i64.const 0
+      else
+        local.get $r0
+        local.get $r2
+        i64.div_u
+      end
+      local.set $r0
+      local.get $r0
+      i32.wrap_i64
+      local.tee $t32
+      i32.const 8
+      i32.rotr
+      i32.const -16711936
+      i32.and
+      local.get $t32
+      i32.const 8
+      i32.rotl
+      i32.const 16711935
+      i32.and
+      i32.or
+      i64.extend_i32_u
+      local.set $r0
+      local.get $r0
+      i64.extend8_s
+      local.set $r3
+      local.get $r0
+      local.get $r3
+      i64.xor
+      local.set $r0
+      local.get $r0
+      local.get $rem
+      return
+    end
     unreachable
   )
   (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)

@@ -21,18 +21,30 @@
     i64.extend_i32_u
     local.set $r10
     local.get $rem
-    i32.const 2
-    i32.sub
-    local.tee $rem
-    i32.const 0
+    i32.const 4
     i32.lt_s
     if
-      i32.const 0
+      local.get $r0
+      local.get $r1
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
+      local.get $fp
+      local.get $depth
       local.get $rem
       i32.const 0
-      call $k.budget
-      unreachable
+      call $prog_checked
+      return
     end
+    local.get $rem
+    i32.const 2
+    i32.sub
+    local.set $rem
     i64.const 5
     local.set $r1
     local.get $r1
@@ -47,16 +59,7 @@
     local.get $rem
     i32.const 2
     i32.sub
-    local.tee $rem
-    i32.const 0
-    i32.lt_s
-    if
-      i32.const 2
-      local.get $rem
-      i32.const 0
-      call $k.budget
-      unreachable
-    end
+    local.set $rem
     local.get $r0
     local.set $r1
     local.get $depth
@@ -151,17 +154,29 @@
     i64.store offset=56
     local.get $rem
     i32.const 2
-    i32.sub
-    local.tee $rem
-    i32.const 0
     i32.lt_s
     if
-      i32.const 4
+      local.get $r0
+      local.get $r1
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
+      local.get $fp
+      local.get $depth
       local.get $rem
-      i32.const 0
-      call $k.budget
-      unreachable
+      i32.const 2
+      call $prog_checked
+      return
     end
+    local.get $rem
+    i32.const 2
+    i32.sub
+    local.set $rem
     local.get $r0
     i64.const 1
     i64.add
@@ -190,47 +205,29 @@
     local.set $r10
     local.get $rem
     i32.const 4
-    i32.sub
-    local.tee $rem
-    i32.const 0
     i32.lt_s
     if
-      local.get $rem
-      i32.const -4
-      i32.le_s
-      if
-        i32.const 6
-        local.get $rem
-        i32.const 0
-        call $k.budget
-        unreachable
-      end
-      local.get $fp
-      i32.const -16
-      i32.add
+      local.get $r0
       local.get $r1
-      i64.store
-      local.get $rem
-      i32.const -3
-      i32.le_s
-      if
-        i32.const 6
-        local.get $rem
-        i32.const 0
-        call $k.budget
-        unreachable
-      end
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
       local.get $fp
-      i32.const -16
-      i32.add
-      i64.load
-      local.set $r0
-      i32.const 6
+      local.get $depth
       local.get $rem
       i32.const 0
-      call $k.budget
-      unreachable
+      call $subprog_6_checked
+      return
     end
+    local.get $rem
+    i32.const 4
+    i32.sub
+    local.set $rem
     local.get $fp
     i32.const -16
     i32.add
@@ -248,6 +245,257 @@
     local.get $r0
     local.get $rem
     return
+    unreachable
+  )
+  (func $prog_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    (local $next i32)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    local.get $start
+    local.set $next
+    loop
+      block
+        block
+          block
+            local.get $next
+            br_table 0 1 2 0
+          end
+          local.get $rem
+          i32.const 2
+          i32.sub
+          local.tee $rem
+          i32.const 0
+          i32.lt_s
+          if
+            i32.const 0
+            local.get $rem
+            i32.const 0
+            call $k.budget
+            unreachable
+          end
+          i64.const 5
+          local.set $r1
+          local.get $r1
+          local.get $r2
+          local.get $r3
+          local.get $r4
+          local.get $r5
+          i32.const 1
+          local.get $rem
+          call $k.helper_1
+          local.set $r0
+        end
+        local.get $rem
+        i32.const 2
+        i32.sub
+        local.tee $rem
+        i32.const 0
+        i32.lt_s
+        if
+          i32.const 2
+          local.get $rem
+          i32.const 0
+          call $k.budget
+          unreachable
+        end
+        local.get $r0
+        local.set $r1
+        local.get $depth
+        i32.const 6
+        i32.gt_u
+        if
+          i32.const 3
+          local.get $rem
+          call $k.stack_fault
+          unreachable
+        end
+        local.get $depth
+        i32.const 1
+        i32.add
+        local.tee $t32
+        global.get $max_depth
+        i32.gt_u
+        if
+          local.get $t32
+          global.set $max_depth
+        end
+        local.get $fp
+        i32.const 1088
+        i32.sub
+        i32.const 3
+        i32.shr_u
+        local.set $a
+        local.get $a
+        i64.const 217020518514230019
+        i64.store
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=8
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=16
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=24
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=32
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=40
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=48
+        local.get $a
+        i64.const 217020518514230019
+        i64.store offset=56
+        local.get $r1
+        local.get $fp
+        i32.const 576
+        i32.sub
+        local.get $depth
+        i32.const 1
+        i32.add
+        local.get $rem
+        call $subprog_6
+        local.set $rem
+        local.set $r0
+        local.get $fp
+        i32.const 1088
+        i32.sub
+        i32.const 3
+        i32.shr_u
+        local.set $a
+        local.get $a
+        i64.const 0
+        i64.store
+        local.get $a
+        i64.const 0
+        i64.store offset=8
+        local.get $a
+        i64.const 0
+        i64.store offset=16
+        local.get $a
+        i64.const 0
+        i64.store offset=24
+        local.get $a
+        i64.const 0
+        i64.store offset=32
+        local.get $a
+        i64.const 0
+        i64.store offset=40
+        local.get $a
+        i64.const 0
+        i64.store offset=48
+        local.get $a
+        i64.const 0
+        i64.store offset=56
+      end
+      local.get $rem
+      i32.const 2
+      i32.sub
+      local.tee $rem
+      i32.const 0
+      i32.lt_s
+      if
+        i32.const 4
+        local.get $rem
+        i32.const 0
+        call $k.budget
+        unreachable
+      end
+      local.get $r0
+      i64.const 1
+      i64.add
+      local.set $r0
+      local.get $r0
+      local.get $rem
+      return
+    end
+    unreachable
+  )
+  (func $subprog_6_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    (local $next i32)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    local.get $start
+    local.set $next
+    loop
+      block
+        local.get $next
+        br_table 0 0
+      end
+      local.get $rem
+      i32.const 4
+      i32.sub
+      local.tee $rem
+      i32.const 0
+      i32.lt_s
+      if
+        local.get $rem
+        i32.const -4
+        i32.le_s
+        if
+          i32.const 6
+          local.get $rem
+          i32.const 0
+          call $k.budget
+          unreachable
+        end
+        local.get $fp
+        i32.const -16
+        i32.add
+        local.get $r1
+        i64.store
+        local.get $rem
+        i32.const -3
+        i32.le_s
+        if
+          i32.const 6
+          local.get $rem
+          i32.const 0
+          call $k.budget
+          unreachable
+        end
+        local.get $fp
+        i32.const -16
+        i32.add
+        i64.load
+        local.set $r0
+        i32.const 6
+        local.get $rem
+        i32.const 0
+        call $k.budget
+        unreachable
+      end
+      local.get $fp
+      i32.const -16
+      i32.add
+      local.get $r1
+      i64.store
+      local.get $fp
+      i32.const -16
+      i32.add
+      i64.load
+      local.set $r0
+      local.get $r0
+      i64.const 3
+      i64.mul
+      local.set $r0
+      local.get $r0
+      local.get $rem
+      return
+    end
     unreachable
   )
   (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)

@@ -24,38 +24,55 @@
     local.set $r10
     block
       local.get $rem
-      i32.const 2
-      i32.sub
-      local.tee $rem
-      i32.const 0
+      i32.const 5
       i32.lt_s
       if
+        local.get $r0
+        local.get $r1
+        local.get $r2
+        local.get $r3
+        local.get $r4
+        local.get $r5
+        local.get $r6
+        local.get $r7
+        local.get $r8
+        local.get $r9
+        local.get $fp
+        local.get $depth
         local.get $rem
-        i32.const -2
-        i32.le_s
-        if
-          i32.const 0
-          local.get $rem
-          i32.const 0
-          call $k.budget
-          unreachable
-        end
+        i32.const 0
+        call $prog_checked
+        return
+      end
+      local.get $rem
+      i32.const 2
+      i32.sub
+      local.set $rem
+      local.get $r1
+      i64.const 16777208
+      i64.gt_u
+      if
+        i32.const 0
         local.get $r1
-        i64.const 16777208
-        i64.gt_u
-        if
-          i32.const 0
-          local.get $r1
-          local.get $rem
-          i32.const 0
-          call $k.mem_fault
-          unreachable
-        end
-        local.get $r1
-        i32.wrap_i64
-        i32.const 4
-        i32.add
-        local.set $a
+        local.get $rem
+        i32.const 0
+        call $k.mem_fault
+        unreachable
+      end
+      local.get $r1
+      i32.wrap_i64
+      i32.const 4
+      i32.add
+      local.set $a
+      local.get $a
+      i32.const 3
+      i32.shr_u
+      i32.load16_u
+      i32.const 257
+      i32.and
+      i32.const 257
+      i32.ne
+      if
         local.get $a
         i32.const 3
         i32.shr_u
@@ -78,52 +95,6 @@
           call $k.mem_fault
           unreachable
         end
-        local.get $a
-        i64.load32_u
-        local.set $r2
-        i32.const 0
-        local.get $rem
-        i32.const 0
-        call $k.budget
-        unreachable
-      end
-      local.get $r1
-      i64.const 16777208
-      i64.gt_u
-      if
-        i32.const 0
-        local.get $r1
-        local.get $rem
-        i32.const 0
-        call $k.mem_fault
-        unreachable
-      end
-      local.get $r1
-      i32.wrap_i64
-      i32.const 4
-      i32.add
-      local.set $a
-      local.get $a
-      i32.const 3
-      i32.shr_u
-      i32.load8_u
-      local.get $a
-      i32.const 3
-      i32.add
-      i32.const 3
-      i32.shr_u
-      i32.load8_u
-      i32.and
-      i32.const 1
-      i32.and
-      i32.eqz
-      if
-        i32.const 0
-        local.get $r1
-        local.get $rem
-        i32.const 0
-        call $k.mem_fault
-        unreachable
       end
       local.get $a
       i64.load32_u
@@ -132,6 +103,255 @@
       i64.const 10
       i64.gt_u
       if
+        local.get $rem
+        i32.const 2
+        i32.sub
+        local.set $rem
+        i64.const 2
+        local.set $r0
+        local.get $r1
+        i64.const 16777204
+        i64.gt_u
+        if
+          i32.const 5
+          local.get $r1
+          local.get $rem
+          i32.const 0
+          call $k.mem_fault
+          unreachable
+        end
+        local.get $r1
+        i32.wrap_i64
+        i32.const 8
+        i32.add
+        local.set $a
+        local.get $a
+        i32.const 3
+        i32.shr_u
+        i32.load16_u
+        i32.const 514
+        i32.and
+        i32.const 514
+        i32.ne
+        if
+          local.get $a
+          i32.const 3
+          i32.shr_u
+          i32.load8_u
+          local.get $a
+          i32.const 3
+          i32.add
+          i32.const 3
+          i32.shr_u
+          i32.load8_u
+          i32.and
+          i32.const 2
+          i32.and
+          i32.eqz
+          if
+            i32.const 5
+            local.get $r1
+            local.get $rem
+            i32.const 0
+            call $k.mem_fault
+            unreachable
+          end
+        end
+        local.get $a
+        local.get $r2
+        i64.store32
+        br 1
+      else
+        local.get $rem
+        i32.const 2
+        i32.sub
+        local.set $rem
+        i64.const 1
+        local.set $r0
+        br 1
+      end
+    end
+    local.get $rem
+    i32.const 1
+    i32.sub
+    local.set $rem
+    local.get $r0
+    local.get $rem
+    return
+    unreachable
+  )
+  (func $prog_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    (local $next i32)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    local.get $start
+    local.set $next
+    loop
+      block
+        block
+          block
+            block
+              local.get $next
+              br_table 0 1 2 3 0
+            end
+            local.get $rem
+            i32.const 2
+            i32.sub
+            local.tee $rem
+            i32.const 0
+            i32.lt_s
+            if
+              local.get $rem
+              i32.const -2
+              i32.le_s
+              if
+                i32.const 0
+                local.get $rem
+                i32.const 0
+                call $k.budget
+                unreachable
+              end
+              local.get $r1
+              i64.const 16777208
+              i64.gt_u
+              if
+                i32.const 0
+                local.get $r1
+                local.get $rem
+                i32.const 0
+                call $k.mem_fault
+                unreachable
+              end
+              local.get $r1
+              i32.wrap_i64
+              i32.const 4
+              i32.add
+              local.set $a
+              local.get $a
+              i32.const 3
+              i32.shr_u
+              i32.load16_u
+              i32.const 257
+              i32.and
+              i32.const 257
+              i32.ne
+              if
+                local.get $a
+                i32.const 3
+                i32.shr_u
+                i32.load8_u
+                local.get $a
+                i32.const 3
+                i32.add
+                i32.const 3
+                i32.shr_u
+                i32.load8_u
+                i32.and
+                i32.const 1
+                i32.and
+                i32.eqz
+                if
+                  i32.const 0
+                  local.get $r1
+                  local.get $rem
+                  i32.const 0
+                  call $k.mem_fault
+                  unreachable
+                end
+              end
+              local.get $a
+              i64.load32_u
+              local.set $r2
+              i32.const 0
+              local.get $rem
+              i32.const 0
+              call $k.budget
+              unreachable
+            end
+            local.get $r1
+            i64.const 16777208
+            i64.gt_u
+            if
+              i32.const 0
+              local.get $r1
+              local.get $rem
+              i32.const 0
+              call $k.mem_fault
+              unreachable
+            end
+            local.get $r1
+            i32.wrap_i64
+            i32.const 4
+            i32.add
+            local.set $a
+            local.get $a
+            i32.const 3
+            i32.shr_u
+            i32.load16_u
+            i32.const 257
+            i32.and
+            i32.const 257
+            i32.ne
+            if
+              local.get $a
+              i32.const 3
+              i32.shr_u
+              i32.load8_u
+              local.get $a
+              i32.const 3
+              i32.add
+              i32.const 3
+              i32.shr_u
+              i32.load8_u
+              i32.and
+              i32.const 1
+              i32.and
+              i32.eqz
+              if
+                i32.const 0
+                local.get $r1
+                local.get $rem
+                i32.const 0
+                call $k.mem_fault
+                unreachable
+              end
+            end
+            local.get $a
+            i64.load32_u
+            local.set $r2
+            local.get $r2
+            i64.const 10
+            i64.gt_u
+            if
+              i32.const 2
+              local.set $next
+              br 4
+            end
+          end
+          local.get $rem
+          i32.const 2
+          i32.sub
+          local.tee $rem
+          i32.const 0
+          i32.lt_s
+          if
+            i32.const 2
+            local.get $rem
+            i32.const 0
+            call $k.budget
+            unreachable
+          end
+          i64.const 1
+          local.set $r0
+          i32.const 3
+          local.set $next
+          br 2
+        end
         local.get $rem
         i32.const 2
         i32.sub
@@ -170,24 +390,34 @@
           local.get $a
           i32.const 3
           i32.shr_u
-          i32.load8_u
-          local.get $a
-          i32.const 3
-          i32.add
-          i32.const 3
-          i32.shr_u
-          i32.load8_u
+          i32.load16_u
+          i32.const 514
           i32.and
-          i32.const 2
-          i32.and
-          i32.eqz
+          i32.const 514
+          i32.ne
           if
-            i32.const 5
-            local.get $r1
-            local.get $rem
-            i32.const 0
-            call $k.mem_fault
-            unreachable
+            local.get $a
+            i32.const 3
+            i32.shr_u
+            i32.load8_u
+            local.get $a
+            i32.const 3
+            i32.add
+            i32.const 3
+            i32.shr_u
+            i32.load8_u
+            i32.and
+            i32.const 2
+            i32.and
+            i32.eqz
+            if
+              i32.const 5
+              local.get $r1
+              local.get $rem
+              i32.const 0
+              call $k.mem_fault
+              unreachable
+            end
           end
           local.get $a
           local.get $r2
@@ -219,64 +449,56 @@
         local.get $a
         i32.const 3
         i32.shr_u
-        i32.load8_u
-        local.get $a
-        i32.const 3
-        i32.add
-        i32.const 3
-        i32.shr_u
-        i32.load8_u
+        i32.load16_u
+        i32.const 514
         i32.and
-        i32.const 2
-        i32.and
-        i32.eqz
+        i32.const 514
+        i32.ne
         if
-          i32.const 5
-          local.get $r1
-          local.get $rem
-          i32.const 0
-          call $k.mem_fault
-          unreachable
+          local.get $a
+          i32.const 3
+          i32.shr_u
+          i32.load8_u
+          local.get $a
+          i32.const 3
+          i32.add
+          i32.const 3
+          i32.shr_u
+          i32.load8_u
+          i32.and
+          i32.const 2
+          i32.and
+          i32.eqz
+          if
+            i32.const 5
+            local.get $r1
+            local.get $rem
+            i32.const 0
+            call $k.mem_fault
+            unreachable
+          end
         end
         local.get $a
         local.get $r2
         i64.store32
-        br 1
-      else
-        local.get $rem
-        i32.const 2
-        i32.sub
-        local.tee $rem
-        i32.const 0
-        i32.lt_s
-        if
-          i32.const 2
-          local.get $rem
-          i32.const 0
-          call $k.budget
-          unreachable
-        end
-        i64.const 1
-        local.set $r0
-        br 1
       end
-    end
-    local.get $rem
-    i32.const 1
-    i32.sub
-    local.tee $rem
-    i32.const 0
-    i32.lt_s
-    if
-      i32.const 6
       local.get $rem
+      i32.const 1
+      i32.sub
+      local.tee $rem
       i32.const 0
-      call $k.budget
-      unreachable
+      i32.lt_s
+      if
+        i32.const 6
+        local.get $rem
+        i32.const 0
+        call $k.budget
+        unreachable
+      end
+      local.get $r0
+      local.get $rem
+      return
     end
-    local.get $r0
-    local.get $rem
-    return
     unreachable
   )
   (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)

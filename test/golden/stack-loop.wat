@@ -25,65 +25,59 @@
     local.set $r10
     local.get $rem
     i32.const 2
-    i32.sub
-    local.tee $rem
-    i32.const 0
     i32.lt_s
     if
-      i32.const 0
+      local.get $r0
+      local.get $r1
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
+      local.get $fp
+      local.get $depth
       local.get $rem
       i32.const 0
-      call $k.budget
-      unreachable
+      call $prog_checked
+      return
     end
+    local.get $rem
+    i32.const 2
+    i32.sub
+    local.set $rem
     i64.const 64
     local.set $r1
     i64.const 0
     local.set $r0
     loop
       local.get $rem
-      i32.const 5
-      i32.sub
-      local.tee $rem
-      i32.const 0
+      i32.const 6
       i32.lt_s
       if
-        local.get $rem
-        i32.const -5
-        i32.le_s
-        if
-          i32.const 2
-          local.get $rem
-          i32.const 0
-          call $k.budget
-          unreachable
-        end
-        local.get $fp
-        i32.const -8
-        i32.add
+        local.get $r0
         local.get $r1
-        i64.store
-        local.get $rem
-        i32.const -4
-        i32.le_s
-        if
-          i32.const 2
-          local.get $rem
-          i32.const 0
-          call $k.budget
-          unreachable
-        end
+        local.get $r2
+        local.get $r3
+        local.get $r4
+        local.get $r5
+        local.get $r6
+        local.get $r7
+        local.get $r8
+        local.get $r9
         local.get $fp
-        i32.const -8
-        i32.add
-        i64.load
-        local.set $r2
-        i32.const 2
+        local.get $depth
         local.get $rem
-        i32.const 0
-        call $k.budget
-        unreachable
+        i32.const 1
+        call $prog_checked
+        return
       end
+      local.get $rem
+      i32.const 5
+      i32.sub
+      local.set $rem
       local.get $fp
       i32.const -8
       i32.add
@@ -106,6 +100,122 @@
       i64.const 0
       i64.ne
       br_if 0
+      local.get $rem
+      i32.const 1
+      i32.sub
+      local.set $rem
+      local.get $r0
+      local.get $rem
+      return
+    end
+    unreachable
+  )
+  (func $prog_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
+    (local $r10 i64)
+    (local $a i32)
+    (local $t32 i32)
+    (local $t64 i64)
+    (local $next i32)
+    local.get $fp
+    i64.extend_i32_u
+    local.set $r10
+    local.get $start
+    local.set $next
+    loop
+      block
+        block
+          block
+            local.get $next
+            br_table 0 1 2 0
+          end
+          local.get $rem
+          i32.const 2
+          i32.sub
+          local.tee $rem
+          i32.const 0
+          i32.lt_s
+          if
+            i32.const 0
+            local.get $rem
+            i32.const 0
+            call $k.budget
+            unreachable
+          end
+          i64.const 64
+          local.set $r1
+          i64.const 0
+          local.set $r0
+        end
+        local.get $rem
+        i32.const 5
+        i32.sub
+        local.tee $rem
+        i32.const 0
+        i32.lt_s
+        if
+          local.get $rem
+          i32.const -5
+          i32.le_s
+          if
+            i32.const 2
+            local.get $rem
+            i32.const 0
+            call $k.budget
+            unreachable
+          end
+          local.get $fp
+          i32.const -8
+          i32.add
+          local.get $r1
+          i64.store
+          local.get $rem
+          i32.const -4
+          i32.le_s
+          if
+            i32.const 2
+            local.get $rem
+            i32.const 0
+            call $k.budget
+            unreachable
+          end
+          local.get $fp
+          i32.const -8
+          i32.add
+          i64.load
+          local.set $r2
+          i32.const 2
+          local.get $rem
+          i32.const 0
+          call $k.budget
+          unreachable
+        end
+        local.get $fp
+        i32.const -8
+        i32.add
+        local.get $r1
+        i64.store
+        local.get $fp
+        i32.const -8
+        i32.add
+        i64.load
+        local.set $r2
+        local.get $r0
+        local.get $r2
+        i64.add
+        local.set $r0
+        local.get $r1
+        i64.const 1
+        i64.sub
+        local.set $r1
+        local.get $r1
+        i64.const 0
+        i64.ne
+        if
+          i32.const 1
+          local.set $next
+          br 2
+        end
+      end
       local.get $rem
       i32.const 1
       i32.sub

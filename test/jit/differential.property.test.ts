@@ -107,6 +107,21 @@ function compare(insns: Uint8Array, budget: number, other: ProgRunner, between =
   assert.equal(d, -1, `memory differs at 0x${d.toString(16)} on ${other.name}${listing}`);
 }
 
+/**
+ * The interpreter with every bpf-to-bpf call opening its callee's frame (the
+ * CALL_* flags of vm/frameless.ts cleared in the packed code): the eager
+ * behaviour the frameless fast path must be indistinguishable from.
+ */
+const eagerInterp: ProgRunner = {
+  name: "interp-eager",
+  prepare(image, opts) {
+    const prog = new InterpRunner().prepare(image, opts);
+    const ram = (prog as unknown as { ram: Int32Array }).ram;
+    for (let p = 32; p + 3 < ram.length; p += 4) if (((ram[p] as number) & 0xffff) === 0x140) ram[p + 3] = 0;
+    return prog;
+  },
+};
+
 const budgetArb = fc.oneof(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 60, max: 3000 }));
 
 test("the JIT and the interpreter agree on generated programs: r0, faults, counts, memory", () => {
@@ -120,6 +135,45 @@ test("the auto engine (tiering mid-sequence) agrees with the interpreter", () =>
   fc.assert(
     fc.property(progSpec, budgetArb, (spec, budget) => compare(assembleSpecs(spec), budget, new AutoRunner({ hotRuns: 1 }))),
     { numRuns: 300, seed: 0xa070, endOnFailure: true, includeErrorInReport: true },
+  );
+});
+
+/** The interpreter's instruction count of a program's first run with a large budget. */
+function countOf(insns: Uint8Array): number {
+  const out = runOn(new InterpRunner(), insns, 100_000).results[0] ?? "";
+  const m = /insns=(\d+)/.exec(out);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Budgets 1 .. count + 1: every one when few, else evenly spread with both ends. */
+function sweep(count: number, most = 48): number[] {
+  const n = count + 1;
+  if (n <= most) return Array.from({ length: n }, (_, i) => i + 1);
+  return Array.from({ length: most }, (_, i) => 1 + Math.round((i * (n - 1)) / (most - 1)));
+}
+
+test("budget check points (src/jit/budget.ts): a budget ending at any instruction stops where the interpreter does", () => {
+  // Straight-line stretches, loops, calls and inlined leaves, each run with budgets
+  // ending at every instruction of the run (or spread over it), so the budget
+  // expires in the middle of blocks, at check points and inside inlined callees.
+  let swept = 0;
+  fc.assert(
+    fc.property(fc.oneof(progSpec, framelessProgSpec), (spec) => {
+      const insns = assembleSpecs(spec);
+      for (const budget of sweep(countOf(insns))) {
+        compare(insns, budget, new JitRunner(), true);
+        swept++;
+      }
+    }),
+    { numRuns: 150, seed: 0xb0d9e7, endOnFailure: true, includeErrorInReport: true },
+  );
+  assert.ok(swept > 1000, `only ${swept} budgets swept`);
+});
+
+test("the interpreter's frameless callees (src/vm/frameless.ts) leave what opening every frame leaves, faults included", () => {
+  fc.assert(
+    fc.property(fc.oneof(framelessProgSpec, progSpec), budgetArb, (spec, budget) => compare(assembleSpecs(spec), budget, eagerInterp, true)),
+    { numRuns: 800, seed: 0x1a2f, endOnFailure: true, includeErrorInReport: true },
   );
 });
 

@@ -34,7 +34,9 @@ export type Spec =
   | { readonly k: "kfunc"; readonly id: number }
   | { readonly k: "call"; readonly fn: number }
   | { readonly k: "exit" }
-  | { readonly k: "ptr"; readonly dst: number; readonly base: number; readonly add: number };
+  | { readonly k: "ptr"; readonly dst: number; readonly base: number; readonly add: number }
+  /** The rotate idiom `t = x; t >>= a; x <<= b; x |= t` (src/jit/emit-insn.ts matchRotate), shifts in either order and direction. */
+  | { readonly k: "rot"; readonly t: number; readonly x: number; readonly a: number; readonly b: number; readonly tLeft: boolean; readonly xFirst: boolean };
 
 /** A program: functions (0 = main). */
 export type ProgSpec = readonly (readonly Spec[])[];
@@ -121,6 +123,11 @@ const jmpSpec: fc.Arbitrary<Spec> = fc.record({
 const ptrSpec: fc.Arbitrary<Spec> = fc.record({ dst: fc.constantFrom(6, 7), base: fc.constantFrom(1, 2, 10), add: fc.integer({ min: -16, max: 64 }) })
   .map((r): Spec => ({ k: "ptr", ...r }));
 
+const rotSpec: fc.Arbitrary<Spec> = fc.record({
+  t: dstReg, x: dstReg, a: fc.integer({ min: 0, max: 64 }), exact: fc.integer({ min: 0, max: 4 }), b: fc.integer({ min: 0, max: 64 }),
+  tLeft: fc.boolean(), xFirst: fc.boolean(),
+}).map(({ t, x, a, exact, b, tLeft, xFirst }): Spec => ({ k: "rot", t, x, a, b: exact > 0 ? 64 - a : b, tLeft, xFirst }));
+
 const simple: fc.Arbitrary<Spec> = fc.oneof(
   { weight: 10, arbitrary: aluSpec },
   { weight: 2, arbitrary: endSpec },
@@ -130,6 +137,7 @@ const simple: fc.Arbitrary<Spec> = fc.oneof(
   { weight: 4, arbitrary: stxSpec },
   { weight: 2, arbitrary: atomicSpec },
   { weight: 2, arbitrary: ptrSpec },
+  { weight: 1, arbitrary: rotSpec },
 );
 
 /** Specs of one function that may call functions `calls` (indexes). */
@@ -178,6 +186,12 @@ function emit(s: Spec, f: number, i: number, n: number, out: AsmItem[], label: (
     case "call": out.push(BPF_CALL_REL(`fn_${s.fn}`)); break;
     case "exit": out.push(BPF_EXIT_INSN()); break;
     case "ptr": out.push(r(0xbf, s.dst, s.base, 0, 0), r(0x07, s.dst, 0, 0, s.add)); break;
+    case "rot": {
+      const shT = r(s.tLeft ? 0x67 : 0x77, s.t, 0, 0, s.a);
+      const shX = r(s.tLeft ? 0x77 : 0x67, s.x, 0, 0, s.b);
+      out.push(r(0xbf, s.t, s.x, 0, 0), ...(s.xFirst ? [shX, shT] : [shT, shX]), r(0x4f, s.x, s.t, 0, 0));
+      break;
+    }
   }
 }
 
