@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   vm: ["uapi", "asm", "kernel"],
   jit: ["uapi", "asm", "kernel", "vm"],
   sim: ["uapi"],
-  backend: ["uapi", "asm", "kernel", "net", "vm", "jit"],
+  backend: ["uapi", "asm", "kernel", "net", "vm", "jit", "obj"],
   lib: ["uapi", "asm", "obj", "backend"],
   report: ["uapi", "sim"],
   testbed: ["uapi", "asm", "lib", "sim", "backend"],

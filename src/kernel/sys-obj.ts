@@ -4,14 +4,15 @@
  *
  * @see kernel/bpf/syscall.c bpf_obj_get_info_by_fd (v6.18)
  */
-import { E2BIG, EBADF, EBADFD, EFAULT, EINVAL, ENOENT, EPERM } from "../uapi/errno.js";
+import { E2BIG, EBADF, EBADFD, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM } from "../uapi/errno.js";
 import { BPF_F_RDONLY, BPF_F_WRONLY, BPF_F_PATH_FD } from "../uapi/bpf-flags.js";
 import type { BtfLoadAttrDecoded, GetIdAttrDecoded, InfoAttrDecoded, ObjAttrDecoded } from "../uapi/attr-codec.js";
-import { BTF_MAGIC, BTF_HDR_LEN } from "../uapi/btf.js";
 import { MAP_INFO_LAYOUT, PROG_INFO_LAYOUT, BTF_INFO_LAYOUT, LINK_INFO_LAYOUT, encodeMapInfo, encodeProgInfo, encodeBtfInfo } from "../uapi/info.js";
 import { FMODE_READ, FMODE_WRITE, putFileObject } from "./file.js";
 import type { FileObject } from "./file.js";
 import { BtfObject } from "./btf-object.js";
+import { BTF_MAX_SIZE, checkBtf } from "./btf/check.js";
+import { BtfVerifierLog } from "./btf/verifier-log.js";
 import { Kernel } from "./kernel.js";
 import type { Idr } from "./idr.js";
 import { CAP_SYS_ADMIN } from "./task.js";
@@ -154,19 +155,28 @@ export function objGetInfoByFd(task: Task, a: InfoAttrDecoded, attrBytes: Uint8A
   return 0;
 }
 
-/** BPF_BTF_LOAD: a BTF fd or -errno. The blob's header is checked; types are kept as given. */
-export function btfLoad(task: Task, a: BtfLoadAttrDecoded): number {
-  if (a.btf_flags !== 0 || a.btf_token_fd !== 0) return -EINVAL;
+/**
+ * BPF_BTF_LOAD (kernel/bpf/btf.c btf_new_fd, btf_parse): a BTF fd or -errno.
+ * The blob goes through the kernel's full BTF check (./btf/check.ts); the
+ * verifier log goes to `btf_log_buf` and its full size to `btf_log_true_size`
+ * (written into `attrBytes`), and a log that does not fit makes the load
+ * fail with -ENOSPC, as bpf_vlog_finalize does.
+ */
+export function btfLoad(task: Task, a: BtfLoadAttrDecoded, attrBytes?: Uint8Array): number {
+  if (a.btf_flags !== 0 || a.btf_token_fd !== 0) return -EINVAL; // BPF_F_TOKEN_FD: tokens are not modelled
   if (!task.bpfCapable()) return -EPERM;
-  if (a.btf_size === 0 || a.btf_size > 0x7fffffff >> 2) return -E2BIG;
+  if (a.btf_size > BTF_MAX_SIZE) return -E2BIG;
+  const log = new BtfVerifierLog(a.btf_log_level, a.btf_log_size, a.btf_log_buf !== 0n);
+  if (!log.valid()) return -EINVAL;
   const bytes = task.mm.read(a.btf, a.btf_size);
   if (bytes === null) return -EFAULT;
-  const dv = new DataView(bytes.buffer);
-  if (bytes.length < BTF_HDR_LEN || dv.getUint16(0, true) !== BTF_MAGIC || dv.getUint8(2) !== 1 || dv.getUint8(3) !== 0) return -EINVAL;
-  const hdr = dv.getUint32(4, true);
-  if (hdr < BTF_HDR_LEN || hdr > bytes.length) return -EINVAL;
-  const typeOff = dv.getUint32(8, true), typeLen = dv.getUint32(12, true), strOff = dv.getUint32(16, true), strLen = dv.getUint32(20, true);
-  if (hdr + Math.max(typeOff + typeLen, strOff + strLen) > bytes.length || strLen === 0) return -EINVAL;
+  let err = checkBtf(bytes, log);
+  // finalize_log: the log, its true size, and -ENOSPC / -EFAULT over any other result.
+  const fin = log.finalize();
+  if (fin.out !== null && !task.mm.write(a.btf_log_buf, fin.out)) err = -EFAULT;
+  else if (fin.truncated) err = -ENOSPC;
+  if (attrBytes !== undefined) new DataView(attrBytes.buffer, attrBytes.byteOffset).setUint32(28, fin.trueSize, true);
+  if (err < 0) return err;
   const k = task.kernel;
   const btf = new BtfObject(k, bytes, "", false);
   k.liveBtfs.add(btf);

@@ -93,7 +93,7 @@ function dispatch(task: Task, cmd: number, attr: Uint8Array): number {
     case C.BPF_OBJ_GET_INFO_BY_FD:
       return objGetInfoByFd(task, decodeAttr(C.BPF_OBJ_GET_INFO_BY_FD, attr), attr);
     case C.BPF_BTF_LOAD:
-      return btfLoad(task, decodeAttr(C.BPF_BTF_LOAD, attr));
+      return btfLoad(task, decodeAttr(C.BPF_BTF_LOAD, attr), attr);
     case C.BPF_LINK_CREATE:
       return linkCreate(task, decodeAttr(C.BPF_LINK_CREATE, attr));
     case C.BPF_LINK_UPDATE:
