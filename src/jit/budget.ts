@@ -14,8 +14,9 @@
  * At a check point the fast code compares the budget left with the bound:
  * at or above it, no instruction before the next check point can exceed the
  * budget; below it, the run continues in the function's checked copy, which
- * checks every block as the interpreter counts. Every block still subtracts
- * its count from `rem` (without a branch), so counts stay exact.
+ * checks every block as the interpreter counts. Counts stay exact: the fast
+ * code subtracts them, without a branch, at branches to merges and loops,
+ * calls and exits, and every check point is entered with nothing pending.
  */
 import type { Block, Cfg, Func } from "./cfg.js";
 import { KEY_CALL_LOCAL, KEY_LDDW } from "../asm/opcodes.js";

@@ -15,8 +15,11 @@
  * (possible only in unverified programs) fall back to a `loop` with a
  * `br_table` over their basic blocks.
  *
- * Budget: each block subtracts its instruction count from the local `rem` on
- * entry; the fast code compares only at the check points of budget.ts and,
+ * Budget: the fast code counts instructions at compile time along straight
+ * paths (`pending`) and subtracts them from the local `rem` only before a
+ * branch to a label (merge nodes, loops), a loop entry, a call and an exit;
+ * a fault import gets `rem - pending` (exact). The checked code subtracts
+ * each block's count on entry. The fast code compares only at the check points of budget.ts and,
  * with less left than the bound there, continues in the function's checked
  * copy (a `br_table` dispatch entered at that block), where every block
  * checks: when `rem` goes negative, a slow copy of the block runs its
@@ -138,6 +141,11 @@ class FuncCompiler implements InsnEnv {
   private readonly start: number = -1;
   /** Budget bounds by block id (budget.ts), fast code only. */
   private readonly bounds: Int32Array | undefined;
+  /**
+   * Instructions counted along the current straight path but not yet
+   * subtracted from `rem` (fast code only; always 0 in checked code).
+   */
+  private pending = 0;
 
   constructor(
     private readonly cfg: Cfg,
@@ -194,6 +202,18 @@ class FuncCompiler implements InsnEnv {
     return this.regs[r] as number;
   }
 
+  pushRem(): void {
+    this.code.get(this.rem);
+    if (this.pending !== 0) this.code.i32(this.pending).op("i32.sub");
+  }
+
+  /** Subtracts the pending count from `rem`: before a branch to a label, a call, a loop. */
+  private flush(): void {
+    if (this.pending === 0) return;
+    this.code.get(this.rem).i32(this.pending).op("i32.sub").set(this.rem);
+    this.pending = 0;
+  }
+
   pushOpen(): void {
     if (this.inlining) this.code.get(this.depth).i32(1).op("i32.add");
     else if (this.frameless) this.code.get(this.depth);
@@ -216,6 +236,7 @@ class FuncCompiler implements InsnEnv {
     const id = f.rpo[x] as number;
     const merges = (this.domChildren[x] as number[]).filter((y) => f.merge[f.rpo[y] as number] === 1).sort((a, b) => b - a);
     if (f.loopHeader[id] === 1) {
+      this.flush(); // back edges arrive with nothing pending
       this.loops.set(x, this.code.loop());
       this.nodeWithin(x, merges, 0);
       this.code.end();
@@ -232,6 +253,7 @@ class FuncCompiler implements InsnEnv {
       this.nodeWithin(x, ys, i + 1);
       this.code.end();
       this.follows.delete(y);
+      this.pending = 0; // reached only by branches, which flush
       this.doTree(y);
       return;
     }
@@ -253,8 +275,12 @@ class FuncCompiler implements InsnEnv {
       return;
     }
     const l = this.branchLabel(x, to);
-    if (l !== undefined) this.code.br(l);
-    else this.doTree(this.func.order[to] as number);
+    if (l !== undefined) {
+      this.flush();
+      this.code.br(l);
+    } else {
+      this.doTree(this.func.order[to] as number);
+    }
   }
 
   // ---- the fallback for irreducible functions ----
@@ -306,8 +332,12 @@ class FuncCompiler implements InsnEnv {
       c.end();
     } else {
       const bound = inlined ? -1 : (this.bounds as Int32Array)[b.id] as number;
-      if (bound >= 0) this.budgetCheckPoint(b, bound);
-      c.get(this.rem).i32(len).op("i32.sub").set(this.rem);
+      if (bound >= 0) {
+        if (this.pending !== 0) throw new Error(`jit: budget check point at block ${b.id} with a pending count`);
+        this.budgetCheckPoint(b, bound);
+      }
+      // Counted at compile time; subtracted at the next branch, call, exit or loop (flush).
+      this.pending += len;
     }
     for (let k = 0; k < body.length; k++) {
       const rot = matchRotate(prog, body, k);
@@ -368,10 +398,12 @@ class FuncCompiler implements InsnEnv {
     switch (b.term) {
       case "exit":
         for (const r of this.results) c.get(this.reg(r));
-        c.get(this.rem).op("return");
+        this.pushRem();
+        c.op("return");
         return;
       case "trap":
-        c.i32(pc).get(this.rem);
+        c.i32(pc);
+        this.pushRem();
         this.pushOpen();
         c.call(this.imp.insnFault).op("unreachable");
         return;
@@ -380,6 +412,8 @@ class FuncCompiler implements InsnEnv {
         this.branch(x, b.succs[0] as number);
         return;
       case "call":
+        if (key !== KEY_CALL_LOCAL) this.flush();
+        else if (inlineLeaf(this.cfg, this.live.funcOf.get(jumpTarget(this.prog, pc) as number) as number, this.framelessOf) === undefined) this.flush();
         if (key === KEY_CALL_LOCAL) this.localCall(pc);
         else this.outCall(pc, key);
         this.branch(x, b.succs[0] as number);
@@ -403,16 +437,19 @@ class FuncCompiler implements InsnEnv {
     }
     const lt = this.branchLabel(x, taken);
     const lf = this.branchLabel(x, fall);
-    if (lt !== undefined) {
-      c.brIf(lt);
-      this.branch(x, fall);
-    } else if (lf !== undefined) {
-      c.op("i32.eqz").brIf(lf);
-      this.branch(x, taken);
+    const p = this.pending;
+    if (lt !== undefined || lf !== undefined) {
+      // Subtracting before the test (on both paths) keeps the br_if plain; a
+      // flush inside an `if` around the branch measured slower in V8 (cbrt).
+      this.flush();
+      if (lt === undefined) c.op("i32.eqz");
+      c.brIf((lt ?? lf) as Label);
+      this.branch(x, lt !== undefined ? fall : taken);
     } else {
       c.if();
       this.branch(x, taken);
       c.else();
+      this.pending = p;
       this.branch(x, fall);
       c.end();
     }
@@ -423,7 +460,9 @@ class FuncCompiler implements InsnEnv {
     const id = this.prog.imm[pc] as number;
     const fn = (key === KEY_CALL_HELPER ? this.imp.helpers : this.imp.kfuncs).get(id) as number;
     for (let r = 1; r <= 5; r++) c.get(this.reg(r));
-    c.i32(pc).get(this.rem).call(fn).set(this.reg(0));
+    c.i32(pc);
+    this.pushRem();
+    c.call(fn).set(this.reg(0));
   }
 
   private localCall(pc: number): void {
@@ -433,7 +472,9 @@ class FuncCompiler implements InsnEnv {
     // Depth: the callee would be frame depth + 1; MAX_CALL_FRAMES frames at most.
     c.get(this.depth).i32(MAX_CALL_FRAMES - 2).op("i32.gt_u");
     c.if();
-    c.i32(pc).get(this.rem).call(this.imp.stackFault).op("unreachable");
+    c.i32(pc);
+    this.pushRem();
+    c.call(this.imp.stackFault).op("unreachable");
     c.end();
     const leaf = inlineLeaf(this.cfg, callee, this.framelessOf);
     if (leaf !== undefined) {

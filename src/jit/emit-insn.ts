@@ -31,8 +31,14 @@ export interface InsnEnv {
   reg(r: number): number;
   /** The frame pointer (i32 local), r10's value. */
   readonly fp: number;
-  /** The instruction budget left (i32 local). */
+  /** The instruction budget left (i32 local); lags by the pending count, see pushRem. */
   readonly rem: number;
+  /**
+   * Pushes the exact budget left after the current block's entry (i32): `rem`
+   * minus the instructions counted at compile time but not yet subtracted
+   * (compile.ts), for the fault imports.
+   */
+  pushRem(): void;
   /** Scratch locals. */
   readonly a32: number;
   readonly t32: number;
@@ -226,7 +232,8 @@ function emitCheck(e: InsnEnv, pc: number, base: number, off: number, size: numb
   const B = e.reg(base);
   const fault = (): void => {
     c.if();
-    c.i32(pc).get(B).get(e.rem);
+    c.i32(pc).get(B);
+    e.pushRem();
     e.pushOpen();
     c.call(e.memFault).op("unreachable");
     c.end();

@@ -42,10 +42,6 @@
       call $prog_checked
       return
     end
-    local.get $rem
-    i32.const 7
-    i32.sub
-    local.set $rem
     local.get $r1
     i32.wrap_i64
     i64.extend_i32_u
@@ -88,6 +84,8 @@
     local.set $r0
     local.get $r0
     local.get $rem
+    i32.const 7
+    i32.sub
     return
     unreachable
   )

@@ -41,12 +41,12 @@
       call $prog_checked
       return
     end
+    i64.const 5
+    local.set $r1
     local.get $rem
     i32.const 2
     i32.sub
     local.set $rem
-    i64.const 5
-    local.set $r1
     local.get $r1
     local.get $r2
     local.get $r3
@@ -56,12 +56,12 @@
     local.get $rem
     call $k.helper_1
     local.set $r0
+    local.get $r0
+    local.set $r1
     local.get $rem
     i32.const 2
     i32.sub
     local.set $rem
-    local.get $r0
-    local.set $r1
     local.get $depth
     i32.const 6
     i32.gt_u
@@ -173,16 +173,14 @@
       call $prog_checked
       return
     end
-    local.get $rem
-    i32.const 2
-    i32.sub
-    local.set $rem
     local.get $r0
     i64.const 1
     i64.add
     local.set $r0
     local.get $r0
     local.get $rem
+    i32.const 2
+    i32.sub
     return
     unreachable
   )
@@ -224,10 +222,6 @@
       call $subprog_6_checked
       return
     end
-    local.get $rem
-    i32.const 4
-    i32.sub
-    local.set $rem
     local.get $fp
     i32.const -16
     i32.add
@@ -244,6 +238,8 @@
     local.set $r0
     local.get $r0
     local.get $rem
+    i32.const 4
+    i32.sub
     return
     unreachable
   )

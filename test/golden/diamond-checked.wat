@@ -44,10 +44,6 @@
         call $prog_checked
         return
       end
-      local.get $rem
-      i32.const 2
-      i32.sub
-      local.set $rem
       local.get $r1
       i64.const 16777208
       i64.gt_u
@@ -55,6 +51,8 @@
         i32.const 0
         local.get $r1
         local.get $rem
+        i32.const 2
+        i32.sub
         i32.const 0
         call $k.mem_fault
         unreachable
@@ -91,6 +89,8 @@
           i32.const 0
           local.get $r1
           local.get $rem
+          i32.const 2
+          i32.sub
           i32.const 0
           call $k.mem_fault
           unreachable
@@ -103,10 +103,6 @@
       i64.const 10
       i64.gt_u
       if
-        local.get $rem
-        i32.const 2
-        i32.sub
-        local.set $rem
         i64.const 2
         local.set $r0
         local.get $r1
@@ -116,6 +112,8 @@
           i32.const 5
           local.get $r1
           local.get $rem
+          i32.const 4
+          i32.sub
           i32.const 0
           call $k.mem_fault
           unreachable
@@ -152,6 +150,8 @@
             i32.const 5
             local.get $r1
             local.get $rem
+            i32.const 4
+            i32.sub
             i32.const 0
             call $k.mem_fault
             unreachable
@@ -160,23 +160,25 @@
         local.get $a
         local.get $r2
         i64.store32
-        br 1
-      else
         local.get $rem
-        i32.const 2
+        i32.const 4
         i32.sub
         local.set $rem
+        br 1
+      else
         i64.const 1
         local.set $r0
+        local.get $rem
+        i32.const 4
+        i32.sub
+        local.set $rem
         br 1
       end
     end
+    local.get $r0
     local.get $rem
     i32.const 1
     i32.sub
-    local.set $rem
-    local.get $r0
-    local.get $rem
     return
     unreachable
   )

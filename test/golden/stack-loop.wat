@@ -44,14 +44,14 @@
       call $prog_checked
       return
     end
-    local.get $rem
-    i32.const 2
-    i32.sub
-    local.set $rem
     i64.const 64
     local.set $r1
     i64.const 0
     local.set $r0
+    local.get $rem
+    i32.const 2
+    i32.sub
+    local.set $rem
     loop
       local.get $rem
       i32.const 6
@@ -74,10 +74,6 @@
         call $prog_checked
         return
       end
-      local.get $rem
-      i32.const 5
-      i32.sub
-      local.set $rem
       local.get $fp
       i32.const -8
       i32.add
@@ -99,13 +95,15 @@
       local.get $r1
       i64.const 0
       i64.ne
+      local.get $rem
+      i32.const 5
+      i32.sub
+      local.set $rem
       br_if 0
+      local.get $r0
       local.get $rem
       i32.const 1
       i32.sub
-      local.set $rem
-      local.get $r0
-      local.get $rem
       return
     end
     unreachable

@@ -155,7 +155,9 @@ function sweep(count: number, most = 48): number[] {
 test("budget check points (src/jit/budget.ts): a budget ending at any instruction stops where the interpreter does", () => {
   // Straight-line stretches, loops, calls and inlined leaves, each run with budgets
   // ending at every instruction of the run (or spread over it), so the budget
-  // expires in the middle of blocks, at check points and inside inlined callees.
+  // expires in the middle of blocks, at check points and inside inlined callees,
+  // and the lazily subtracted count (compile.ts: flushed at branches to merges
+  // and loops, calls, exits; faults subtract what is pending) is exact on every path.
   let swept = 0;
   fc.assert(
     fc.property(fc.oneof(progSpec, framelessProgSpec), (spec) => {
