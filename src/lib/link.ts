@@ -1,0 +1,123 @@
+/**
+ * @fileoverview Links (libbpf's bpf_link, KERNEL-SPEC.md §8): the kernel
+ * link of a BPF_F_LINK struct_ops map (BPF_LINK_UPDATE with optional
+ * BPF_F_REPLACE, BPF_LINK_DETACH, info, pinning, opening a pinned link) and
+ * libbpf's "fake" link of a plain struct_ops map, whose destruction deletes
+ * the map element.
+ */
+import { BPF_LINK_CREATE, BPF_LINK_DETACH, BPF_LINK_UPDATE, BPF_MAP_DELETE_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_STRUCT_OPS } from "../uapi/bpf-enums.js";
+import { BPF_F_LINK, BPF_F_REPLACE } from "../uapi/bpf-flags.js";
+import { EBUSY, EINVAL } from "../uapi/errno.js";
+import { decodeLinkInfo, LINK_INFO_LAYOUT } from "../uapi/info.js";
+import type { BpfLinkInfo } from "../uapi/info.js";
+import type { Backend } from "../backend/backend.js";
+import { BpfError } from "./errors.js";
+import { fail, sys } from "./bpf-call.js";
+import type { BpfObjectMap } from "./map.js";
+
+/**
+ * A link (libbpf's bpf_link). For a struct_ops map without BPF_F_LINK it is
+ * libbpf's "fake" link: no kernel object, its fd is the map's, and
+ * destroying it deletes the map element (unregistering the ops).
+ */
+export class BpfLink {
+  private closed = false;
+
+  constructor(
+    readonly backend: Backend,
+    private fdValue: number,
+    /** The map this link registers (struct_ops), if known. */
+    public map: BpfObjectMap | undefined,
+    /** True for the fake link of a non-BPF_F_LINK struct_ops map. */
+    readonly fake: boolean,
+  ) {}
+
+  get fd(): number {
+    return this.fdValue;
+  }
+
+  /**
+   * bpf_link__update_map: registers `map` (EBUSY tolerated) then swaps it in
+   * with BPF_LINK_UPDATE. With `replace`, BPF_F_REPLACE with old_map_fd.
+   * @throws {BpfError} EINVAL for a fake link or a map not loaded; the kernel's errno otherwise
+   */
+  updateMap(map: BpfObjectMap, opts: { readonly replace?: BpfObjectMap } = {}): void {
+    const ctx = `update link to map '${map.name}'`;
+    if (map.type !== BPF_MAP_TYPE_STRUCT_OPS || map.fd < 0) fail("bpf_link__update_map", EINVAL, `${ctx}: not a loaded struct_ops map`);
+    if (this.fake) fail("bpf_link__update_map", EINVAL, `${ctx}: the link of a map without BPF_F_LINK cannot be updated`);
+    this.assertOpen(ctx);
+    const r = this.backend.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: map.fd, key: new Uint8Array(4), value: map.kernValue ?? new Uint8Array(0), flags: 0n });
+    if (r.errno !== 0 && r.errno !== EBUSY) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: register map '${map.name}'`);
+    this.updateRaw(map, opts.replace);
+  }
+
+  /** BPF_LINK_UPDATE alone (no element update), optionally with BPF_F_REPLACE. */
+  updateRaw(map: BpfObjectMap, replace?: BpfObjectMap): void {
+    const ctx = `update link to map '${map.name}'`;
+    const attr = replace === undefined ? { link_fd: this.fdValue, new_map_fd: map.fd } : { link_fd: this.fdValue, new_map_fd: map.fd, flags: BPF_F_REPLACE, old_map_fd: replace.fd };
+    sys(this.backend, BPF_LINK_UPDATE, attr, ctx);
+    this.map = map;
+  }
+
+  /** bpf_link__detach: BPF_LINK_DETACH (the link fd stays open). */
+  detach(): void {
+    if (this.fake) fail("bpf_link__detach", EINVAL, "detach link: the link of a map without BPF_F_LINK has no kernel link");
+    this.assertOpen("detach link");
+    sys(this.backend, BPF_LINK_DETACH, { link_fd: this.fdValue }, "detach link");
+  }
+
+  /** bpf_link__destroy: closes the link fd, or for a fake link deletes the map element. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fake) {
+      sys(this.backend, BPF_MAP_DELETE_ELEM, { map_fd: this.fdValue, key: new Uint8Array(4) }, `destroy link of map '${this.map?.name ?? this.fdValue}'`);
+      return;
+    }
+    this.backend.close(this.fdValue);
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on the link. */
+  info(): BpfLinkInfo {
+    if (this.fake) fail("BPF_OBJ_GET_INFO_BY_FD", EINVAL, "link info: a fake link has no kernel link");
+    this.assertOpen("link info");
+    const info = new Uint8Array(LINK_INFO_LAYOUT.size);
+    sys(this.backend, BPF_OBJ_GET_INFO_BY_FD, { bpf_fd: this.fdValue, info_len: info.length, info }, "link info");
+    return decodeLinkInfo(info);
+  }
+
+  /** BPF_OBJ_PIN of the link. */
+  pin(path: string): void {
+    if (this.fake) fail("BPF_OBJ_PIN", EINVAL, `pin link at ${path}: a fake link cannot be pinned`);
+    this.assertOpen(`pin link at ${path}`);
+    sys(this.backend, BPF_OBJ_PIN, { pathname: path, bpf_fd: this.fdValue }, `pin link at ${path}`);
+  }
+
+  /** bpf_link__open: a link from a bpffs pin. */
+  static loadPinned(backend: Backend, path: string): BpfLink {
+    const fd = sys(backend, BPF_OBJ_GET, { pathname: path }, `open pinned link ${path}`);
+    return new BpfLink(backend, fd, undefined, false);
+  }
+
+  private assertOpen(ctx: string): void {
+    if (this.closed) fail("bpf_link", EINVAL, `${ctx}: link is closed`);
+  }
+}
+
+/**
+ * bpf_map__attach_struct_ops on a loaded map: registers its ops with
+ * BPF_MAP_UPDATE_ELEM. A BPF_F_LINK map gets a real link from
+ * BPF_LINK_CREATE (its update_elem EBUSY is tolerated, so a map can be
+ * attached again after its link is gone); other maps get a fake link.
+ * @throws {BpfError} EINVAL for a map not created as struct_ops; the kernel's errno otherwise
+ */
+export function attachStructOpsMap(backend: Backend, map: BpfObjectMap): BpfLink {
+  const ctx = `attach struct_ops map '${map.name}'`;
+  if (map.type !== BPF_MAP_TYPE_STRUCT_OPS || map.fd < 0 || map.kernValue === undefined) fail("bpf_map__attach_struct_ops", EINVAL, `${ctx}: not a created struct_ops map`);
+  const link = (map.flags & BPF_F_LINK) !== 0;
+  const r = backend.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: map.fd, key: new Uint8Array(4), value: map.kernValue, flags: 0n });
+  if (r.errno !== 0 && !(link && r.errno === EBUSY)) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: update element`);
+  if (!link) return new BpfLink(backend, map.fd, map, true);
+  const fd = sys(backend, BPF_LINK_CREATE, { map_fd: map.fd, attach_type: BPF_STRUCT_OPS }, `${ctx}: create link`);
+  return new BpfLink(backend, fd, map, false);
+}

@@ -1,0 +1,161 @@
+/**
+ * @fileoverview A map of an opened BPF object (libbpf's bpf_map,
+ * LANDSCAPE.md 2.1, KERNEL-SPEC.md §8): autocreate, flags and struct_ops
+ * member values (libbpf's shadow types) before load; after load its fd,
+ * element lookup/update/delete, info and pinning through bpf(2). For a
+ * struct_ops map it also holds the kernel layout and value the load sequence
+ * (load.ts) prepared.
+ */
+import { BPF_MAP_DELETE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_PROG_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
+import { EINVAL } from "../uapi/errno.js";
+import { decodeMapInfo, MAP_INFO_LAYOUT } from "../uapi/info.js";
+import type { BpfMapInfo } from "../uapi/info.js";
+import { BTF_KIND_ARRAY } from "../uapi/btf.js";
+import type { MapSpec } from "../obj/spec.js";
+import type { StructOpsKern } from "../obj/struct-ops.js";
+import { fail, sys } from "./bpf-call.js";
+import { BpfObjectProgram } from "./program.js";
+import type { BpfObject } from "./object.js";
+
+/** A struct_ops member value set before load: text for char arrays, numbers for scalars, a program or null for callbacks. */
+export type StructOpsFieldValue = string | number | bigint | BpfObjectProgram | null;
+
+/** A map of an object (libbpf's bpf_map). */
+export class BpfObjectMap {
+  private fdValue = -1;
+  /** The value bytes given to the kernel for a struct_ops map (program fds filled in at load). */
+  kernValue: Uint8Array | undefined;
+  /** The kernel layout of a struct_ops map, known after load. */
+  structOpsKern: StructOpsKern | undefined;
+  /** Programs the object put in a callback the user then replaced or cleared (their autoload goes off at load). */
+  readonly replacedPrograms = new Set<string>();
+
+  constructor(readonly obj: BpfObject, readonly spec: MapSpec) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get type(): number {
+    return this.spec.type;
+  }
+  get flags(): number {
+    return this.spec.flags;
+  }
+  get valueSize(): number {
+    return this.spec.valueSize;
+  }
+  get autocreate(): boolean {
+    return this.spec.autocreate;
+  }
+  /** The map fd after load, or -1. */
+  get fd(): number {
+    return this.fdValue;
+  }
+  /** @internal */
+  setFd(fd: number): void {
+    this.fdValue = fd;
+  }
+
+  /** bpf_map__set_autocreate: only before load. */
+  setAutocreate(on: boolean): void {
+    this.obj.assertNotLoaded("set autocreate", this.name);
+    this.spec.autocreate = on;
+  }
+
+  /** bpf_map__set_map_flags: only before load. */
+  setFlags(flags: number): void {
+    this.obj.assertNotLoaded("set map flags", this.name);
+    this.spec.flags = flags;
+  }
+
+  /**
+   * Sets a member of a struct_ops map's struct before load (libbpf's shadow
+   * types): text for char arrays, a number for scalars, a program (or null to
+   * clear it) for a callback.
+   * @throws {BpfError} EINVAL for an unknown member or a value that does not fit
+   */
+  setStructOpsField(member: string, value: StructOpsFieldValue): void {
+    this.obj.assertNotLoaded("set struct_ops field", this.name);
+    const so = this.spec.structOps;
+    const btf = this.obj.spec.btf;
+    const ctx = `set struct_ops field '${member}' of map '${this.name}'`;
+    if (so === undefined || btf === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a struct_ops map`);
+    const m = (btf.type(so.localTypeId).members ?? []).find((x) => x.name === member);
+    if (m === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: struct ${so.typeName} has no such member`);
+    const off = m.bitOffset / 8;
+    const size = btf.resolveSize(m.type);
+    const t = btf.type(btf.skipModsAndTypedefs(m.type));
+    if (value === null || value instanceof BpfObjectProgram) {
+      if (t.kind !== 2) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a callback`);
+      // libbpf: a program the object declared in this member, replaced or nulled out, is not loaded.
+      const before = so.funcs.get(member);
+      if (before !== undefined && before !== value?.name) this.replacedPrograms.add(before);
+      if (value === null) so.funcs.delete(member);
+      else {
+        if (value.spec.progType !== BPF_PROG_TYPE_STRUCT_OPS) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: program '${value.name}' is not a struct_ops program`);
+        so.funcs.set(member, value.name);
+      }
+      return;
+    }
+    if (typeof value === "string") {
+      if (t.kind !== BTF_KIND_ARRAY) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a char array`);
+      const b = new TextEncoder().encode(value);
+      if (b.length >= size) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: '${value}' does not fit ${size} bytes with its NUL`);
+      so.data.fill(0, off, off + size);
+      so.data.set(b, off);
+      return;
+    }
+    if (m.bitfieldSize > 0 || ![1, 2, 4, 8].includes(size)) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a scalar`);
+    const dv = new DataView(so.data.buffer, so.data.byteOffset, so.data.byteLength);
+    const n = BigInt.asUintN(64, BigInt(value));
+    if (size === 8) dv.setBigUint64(off, n, true);
+    else if (size === 4) dv.setUint32(off, Number(n & 0xffffffffn), true);
+    else if (size === 2) dv.setUint16(off, Number(n & 0xffffn), true);
+    else dv.setUint8(off, Number(n & 0xffn));
+  }
+
+  private needFd(op: string): number {
+    if (this.fdValue < 0) fail(op, EINVAL, `${op.toLowerCase()} map '${this.name}': not loaded`);
+    return this.fdValue;
+  }
+
+  private key(key: number | Uint8Array): Uint8Array {
+    if (key instanceof Uint8Array) return key;
+    const k = new Uint8Array(this.spec.keySize || 4);
+    new DataView(k.buffer).setUint32(0, key >>> 0, true);
+    return k;
+  }
+
+  /** BPF_MAP_LOOKUP_ELEM: the value bytes. */
+  lookup(key: number | Uint8Array = 0): Uint8Array {
+    const fd = this.needFd("BPF_MAP_LOOKUP_ELEM");
+    const value = new Uint8Array(this.spec.type === BPF_MAP_TYPE_STRUCT_OPS ? this.kernValue?.length ?? 0 : this.spec.valueSize);
+    sys(this.obj.backendOrThrow(), BPF_MAP_LOOKUP_ELEM, { map_fd: fd, key: this.key(key), value }, `lookup map '${this.name}'`);
+    return value;
+  }
+
+  /** BPF_MAP_UPDATE_ELEM. */
+  update(value: Uint8Array, key: number | Uint8Array = 0, flags = 0): void {
+    const fd = this.needFd("BPF_MAP_UPDATE_ELEM");
+    sys(this.obj.backendOrThrow(), BPF_MAP_UPDATE_ELEM, { map_fd: fd, key: this.key(key), value, flags: BigInt(flags) }, `update map '${this.name}'`);
+  }
+
+  /** BPF_MAP_DELETE_ELEM. */
+  delete(key: number | Uint8Array = 0): void {
+    const fd = this.needFd("BPF_MAP_DELETE_ELEM");
+    sys(this.obj.backendOrThrow(), BPF_MAP_DELETE_ELEM, { map_fd: fd, key: this.key(key) }, `delete from map '${this.name}'`);
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on the map. */
+  info(): BpfMapInfo {
+    const fd = this.needFd("BPF_OBJ_GET_INFO_BY_FD");
+    const info = new Uint8Array(MAP_INFO_LAYOUT.size);
+    sys(this.obj.backendOrThrow(), BPF_OBJ_GET_INFO_BY_FD, { bpf_fd: fd, info_len: info.length, info }, `info of map '${this.name}'`);
+    return decodeMapInfo(info);
+  }
+
+  /** BPF_OBJ_PIN of the map at `path` (a bpffs path). */
+  pin(path: string): void {
+    sys(this.obj.backendOrThrow(), BPF_OBJ_PIN, { pathname: path, bpf_fd: this.needFd("BPF_OBJ_PIN") }, `pin map '${this.name}' at ${path}`);
+  }
+}
