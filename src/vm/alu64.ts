@@ -10,7 +10,19 @@
  * takes the sign of the dividend (truncating division, as in C).
  *
  * Every function writes its result into `L[d]`/`H[d]`. BigInt is used only
- * when an operand does not fit 32 bits.
+ * when an operand is 2^53 or more in magnitude.
+ *
+ * Why doubles divide exactly below 2^53: for integers 0 <= a < 2^53 and
+ * 1 <= b < 2^53 (both exact as doubles) let q = floor(a / b). The correctly
+ * rounded quotient fl(a / b) is at least q (q is a double and rounding is
+ * monotone). If b does not divide a, q + 1 - a / b = (b - a mod b) / b >= 1 / b,
+ * while half the spacing of doubles at a / b is at most (a / b) * 2^-53 < 1 / b
+ * because a < 2^53; so a / b does not round up to q + 1 and floor(fl(a / b)) = q.
+ * The signed case is the same on magnitudes, with trunc. `%` on doubles is
+ * always exact (IEEE 754 remainder of fmod kind). An unsigned dividend of any
+ * size by a divisor up to 2^21 is divided in two 32-bit digits (schoolbook
+ * long division): the second partial dividend r * 2^32 + lo, with r < b, is
+ * below 2^53, so the same argument applies to each digit.
  */
 
 const M32 = 0xffffffffn;
@@ -39,6 +51,22 @@ function mulHiU32(a: number, b: number): number {
   return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) | 0;
 }
 
+/** The value of a (lo, hi) pair as a double when it is below 2^53 unsigned, else -1. */
+function u53(lo: number, hi: number): number {
+  return hi >>> 0 < 0x200000 ? hi * 4294967296 + (lo >>> 0) : -1;
+}
+
+/** The value of a (lo, hi) pair as a double when it is in (-2^53, 2^53) signed, else NaN. */
+function s53(lo: number, hi: number): number {
+  return (hi + 0x1fffff) >>> 0 < 0x3fffff ? hi * 4294967296 + (lo >>> 0) : NaN;
+}
+
+/** Stores an integer double with |v| < 2^53 into register d as its u64 pattern. */
+function setInt53(L: Int32Array, H: Int32Array, d: number, v: number): void {
+  L[d] = v | 0; // ToInt32 of an integer is its low 32 bits
+  H[d] = Math.floor(v / 4294967296) | 0;
+}
+
 /** `dst *= (blo, bhi)` modulo 2^64. */
 export function mul64(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
   const alo = L[d] as number;
@@ -55,7 +83,18 @@ export function div64u(L: Int32Array, H: Int32Array, d: number, blo: number, bhi
   } else if (H[d] === 0 && bhi === 0) {
     L[d] = Math.floor((L[d] as number >>> 0) / (blo >>> 0)) | 0;
   } else {
-    setU64(L, H, d, toU64(L[d] as number, H[d] as number) / toU64(blo, bhi));
+    const b = u53(blo, bhi);
+    if (b >= 0 && b <= 0x200000) {
+      // Long division in two 32-bit digits: r * 2^32 + lo < 2^53, so each step is exact.
+      const ahi = H[d] as number >>> 0;
+      const r = ahi % b;
+      L[d] = Math.floor((r * 4294967296 + (L[d] as number >>> 0)) / b) | 0;
+      H[d] = Math.floor(ahi / b) | 0;
+      return;
+    }
+    const a = u53(L[d] as number, H[d] as number);
+    if (a >= 0 && b >= 0) setInt53(L, H, d, Math.floor(a / b));
+    else setU64(L, H, d, toU64(L[d] as number, H[d] as number) / toU64(blo, bhi));
   }
 }
 
@@ -65,7 +104,15 @@ export function mod64u(L: Int32Array, H: Int32Array, d: number, blo: number, bhi
   if (H[d] === 0 && bhi === 0) {
     L[d] = ((L[d] as number >>> 0) % (blo >>> 0)) | 0;
   } else {
-    setU64(L, H, d, toU64(L[d] as number, H[d] as number) % toU64(blo, bhi));
+    const b = u53(blo, bhi);
+    if (b >= 0 && b <= 0x200000) {
+      L[d] = (((H[d] as number >>> 0) % b) * 4294967296 + (L[d] as number >>> 0)) % b;
+      H[d] = 0;
+      return;
+    }
+    const a = u53(L[d] as number, H[d] as number);
+    if (a >= 0 && b >= 0) setInt53(L, H, d, a % b);
+    else setU64(L, H, d, toU64(L[d] as number, H[d] as number) % toU64(blo, bhi));
   }
 }
 
@@ -85,6 +132,12 @@ export function div64s(L: Int32Array, H: Int32Array, d: number, blo: number, bhi
     H[d] = q < 0 ? -1 : 0;
     return;
   }
+  const a = s53(alo, ahi);
+  const b = s53(blo, bhi);
+  if (a === a && b === b) { // neither NaN; LLONG_MIN is not in range
+    setInt53(L, H, d, Math.trunc(a / b));
+    return;
+  }
   // BigInt division truncates; -2^63 / -1 = 2^63, whose u64 pattern is LLONG_MIN again.
   setU64(L, H, d, BigInt.asIntN(64, toU64(alo, ahi)) / BigInt.asIntN(64, toU64(blo, bhi)));
 }
@@ -98,6 +151,12 @@ export function mod64s(L: Int32Array, H: Int32Array, d: number, blo: number, bhi
     const r = alo % blo; // sign of the dividend, |r| < 2^31
     L[d] = r | 0;
     H[d] = r < 0 ? -1 : 0;
+    return;
+  }
+  const a = s53(alo, ahi);
+  const b = s53(blo, bhi);
+  if (a === a && b === b) {
+    setInt53(L, H, d, a % b); // -0 (a negative dividend, remainder 0) stores as 0
     return;
   }
   setU64(L, H, d, BigInt.asIntN(64, toU64(alo, ahi)) % BigInt.asIntN(64, toU64(blo, bhi)));
