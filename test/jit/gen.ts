@@ -30,6 +30,14 @@ export type Spec =
   | { readonly k: "jmp"; readonly cls: number; readonly op: number; readonly x: boolean; readonly dst: number; readonly src: number; readonly imm: number; readonly to: number }
   | { readonly k: "ja"; readonly wide: boolean; readonly to: number }
   | { readonly k: "loop"; readonly n: number; readonly body: readonly Spec[] }
+  /**
+   * A counted loop of varied shape (src/jit/unroll.ts): r9 = init (mov or
+   * mov32), r9 += step (64 or 32-bit) before body item `upd`, an optional
+   * forward skip over `skip.len` items inside the body (which may skip the
+   * update), and a latch `if r9 op bound goto top` (JMP or JMP32). Trip
+   * counts range from 1 to beyond the unroller's limit and never-ending.
+   */
+  | { readonly k: "cloop"; readonly init: number; readonly mov32: boolean; readonly step: number; readonly add32: boolean; readonly upd: number; readonly op: number; readonly jmp32: boolean; readonly bound: number; readonly body: readonly Spec[]; readonly skip: { readonly at: number; readonly len: number; readonly dst: number; readonly imm: number } | null }
   | { readonly k: "helper"; readonly id: number }
   | { readonly k: "kfunc"; readonly id: number }
   | { readonly k: "call"; readonly fn: number }
@@ -140,6 +148,19 @@ const simple: fc.Arbitrary<Spec> = fc.oneof(
   { weight: 1, arbitrary: rotSpec },
 );
 
+const cloopSpec: fc.Arbitrary<Spec> = fc.record({
+  init: fc.oneof(fc.integer({ min: -4, max: 40 }), fc.constantFrom(-1, 0x7ffffffe, -0x80000000, 63, 66)),
+  mov32: fc.boolean(),
+  step: fc.constantFrom(-4, -3, -2, -1, 1, 2, 3, 4, 7),
+  add32: fc.boolean(),
+  upd: fc.nat(8),
+  op: fc.constantFrom(0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0),
+  jmp32: fc.boolean(),
+  bound: fc.oneof(fc.integer({ min: -4, max: 40 }), fc.constantFrom(0, 2, -1, 0x7fffffff)),
+  body: fc.array(simple, { minLength: 0, maxLength: 8 }),
+  skip: fc.option(fc.record({ at: fc.nat(8), len: fc.integer({ min: 1, max: 4 }), dst: fc.constantFrom(0, 3, 4, 5, 6, 7, 8, 9), imm: interesting })),
+}).map((r): Spec => ({ k: "cloop", ...r }));
+
 /** Specs of one function that may call functions `calls` (indexes). */
 function funcSpecs(nFuncs: number, self: number): fc.Arbitrary<Spec[]> {
   const callable = fc.integer({ min: 0, max: nFuncs - 1 }).filter((g) => g > self || g === self);
@@ -148,6 +169,7 @@ function funcSpecs(nFuncs: number, self: number): fc.Arbitrary<Spec[]> {
     { weight: 6, arbitrary: jmpSpec },
     { weight: 1, arbitrary: fc.record({ wide: fc.boolean(), to: fc.integer({ min: -3, max: 40 }) }).map((r): Spec => ({ k: "ja", ...r })) },
     { weight: 2, arbitrary: fc.record({ n: fc.integer({ min: 1, max: 6 }), body: fc.array(simple, { minLength: 1, maxLength: 6 }) }).map((r): Spec => ({ k: "loop", ...r })) },
+    { weight: 2, arbitrary: cloopSpec },
     { weight: 2, arbitrary: fc.constantFrom(1, 2, 3, 4, 99).map((id): Spec => ({ k: "helper", id })) },
     { weight: 1, arbitrary: fc.constantFrom(1000, 1001).map((id): Spec => ({ k: "kfunc", id })) },
     { weight: nFuncs > 1 ? 2 : 0, arbitrary: callable.map((fn): Spec => ({ k: "call", fn })) },
@@ -179,6 +201,23 @@ function emit(s: Spec, f: number, i: number, n: number, out: AsmItem[], label: (
       out.push(r(0xb7, 9, 0, 0, s.n), BPF_LABEL(l));
       for (const b of s.body) emit(b, f, i, n, out, label, uid);
       out.push(r(0x07, 9, 0, 0, -1), { ...r(0x55, 9, 0, 0, 0), target: l } as BpfInsn);
+      break;
+    }
+    case "cloop": {
+      const l = `cloop_${f}_${uid()}`;
+      const skipTo = `${l}_skip`;
+      out.push(r(s.mov32 ? 0xb4 : 0xb7, 9, 0, 0, s.init), BPF_LABEL(l));
+      // Items: the body with the update inserted at `upd`; the skip jumps over `len` of them.
+      const items: (() => void)[] = s.body.map((b) => () => emit(b, f, i, n, out, label, uid));
+      items.splice(Math.min(s.upd, items.length), 0, () => out.push(r(s.add32 ? 0x04 : 0x07, 9, 0, 0, s.step)));
+      const at = s.skip === null ? -1 : Math.min(s.skip.at, items.length - 1);
+      const end = s.skip === null ? -1 : Math.min(items.length, at + s.skip.len);
+      items.forEach((item, j) => {
+        if (j === at && s.skip !== null) out.push({ ...r(0x55, s.skip.dst, 0, 0, s.skip.imm), target: skipTo } as BpfInsn);
+        item();
+        if (j + 1 === end) out.push(BPF_LABEL(skipTo));
+      });
+      out.push({ ...r((s.jmp32 ? 0x06 : 0x05) | s.op, 9, 0, 0, s.bound), target: l } as BpfInsn);
       break;
     }
     case "helper": out.push(BPF_EMIT_CALL(s.id)); break;
@@ -220,7 +259,7 @@ function withoutR10(s: Spec): Spec {
     case "stx": case "atomic": return { ...s, base: r10(s.base), src: r10(s.src) };
     case "jmp": return { ...s, dst: r10(s.dst), src: r10(s.src) };
     case "ptr": return { ...s, base: r10(s.base) };
-    case "loop": return { ...s, body: s.body.map(withoutR10) };
+    case "loop": case "cloop": return { ...s, body: s.body.map(withoutR10) };
     default: return s;
   }
 }
