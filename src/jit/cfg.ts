@@ -162,7 +162,8 @@ export function buildCfg(prog: DecodedProg): Cfg {
   return { prog, blocks, blockAt, funcs, after };
 }
 
-function buildFunc(blocks: readonly Block[], entryBlock: number, entry: number): Func {
+/** The analysis of one function over `blocks` (also used by unroll.ts on a graph with copied blocks). */
+export function buildFunc(blocks: readonly Block[], entryBlock: number, entry: number): Func {
   const nb = blocks.length;
   // Iterative DFS for postorder.
   const seen = new Uint8Array(nb);

@@ -11,7 +11,8 @@
  * inside nested `block`s, innermost first in reverse postorder; a forward
  * edge to a merge node is a `br` to the end of its `block`, a back edge a
  * `br` to the header's `loop`, and any other edge places the target's code
- * right there. Straight-line code stays straight. Irreducible functions
+ * right there. Straight-line code stays straight. The fast code lowers a
+ * graph whose small counted loops are fully unrolled (unroll.ts). Irreducible functions
  * (possible only in unverified programs) fall back to a `loop` with a
  * `br_table` over their basic blocks.
  *
@@ -48,6 +49,7 @@ import { emitCondition, emitInsn, isMemKey, matchRotate } from "./emit-insn.js";
 import type { InsnEnv } from "./emit-insn.js";
 import { budgetBounds } from "./budget.js";
 import { framelessFuncs, inlineLeaf, stackReach } from "./frames.js";
+import { unrollLoops } from "./unroll.js";
 import { computeLiveness, useDef } from "./liveness.js";
 import type { Liveness } from "./liveness.js";
 import { Code, I32, I64, WasmModule } from "./wasm/index.js";
@@ -139,6 +141,8 @@ class FuncCompiler implements InsnEnv {
   private readonly perBlock: boolean;
   /** The checked copy's `start` parameter (RPO number of the first block), or -1. */
   private readonly start: number = -1;
+  /** The graph lowered: the fast code's has its counted loops unrolled (unroll.ts). */
+  private readonly g: Cfg;
   /** Budget bounds by block id (budget.ts), fast code only. */
   private readonly bounds: Int32Array | undefined;
   /**
@@ -180,7 +184,8 @@ class FuncCompiler implements InsnEnv {
     this.depth = params.length + 1;
     this.rem = params.length + 2;
     this.perBlock = checked || checkedIndex[fi] === undefined;
-    this.bounds = this.perBlock ? undefined : budgetBounds(cfg, fi, (b) => {
+    this.g = this.perBlock ? cfg : unrollLoops(cfg, fi) ?? cfg;
+    this.bounds = this.perBlock ? undefined : budgetBounds(this.g, fi, (b) => {
       const target = jumpTarget(this.prog, lastSlotOf(this.prog, b)) as number;
       const leaf = inlineLeaf(cfg, live.funcOf.get(target) as number, framelessOf);
       return leaf?.insnCount;
@@ -195,7 +200,7 @@ class FuncCompiler implements InsnEnv {
   }
 
   private get func(): Func {
-    return this.cfg.funcs[this.fi] as Func;
+    return this.g.funcs[this.fi] as Func;
   }
 
   reg(r: number): number {
@@ -311,7 +316,7 @@ class FuncCompiler implements InsnEnv {
   // ---- one block ----
 
   private emitBlock(x: number): void {
-    const b = this.cfg.blocks[this.func.rpo[x] as number] as Block;
+    const b = this.g.blocks[this.func.rpo[x] as number] as Block;
     const slots = this.emitStraight(b);
     this.terminator(x, b, slots[slots.length - 1] as number);
   }
@@ -361,7 +366,8 @@ class FuncCompiler implements InsnEnv {
     c.get(this.rem).i32(bound).op("i32.lt_s");
     c.if();
     for (let r = 0; r <= 9; r++) c.get(this.reg(r));
-    c.get(this.fp).get(this.depth).get(this.rem).i32(this.func.order[b.id] as number);
+    // The checked copy numbers the original graph's blocks (every check point is an original block).
+    c.get(this.fp).get(this.depth).get(this.rem).i32((this.cfg.funcs[this.fi] as Func).order[b.id] as number);
     c.call(this.checkedIndex[this.fi] as number).op("return");
     c.end();
   }
