@@ -69,7 +69,6 @@ function runFunction(prog: RunSteps, main: MainFn): (r1: bigint, r2?: bigint) =>
   }
   return prog.leave(fp, r0);
 };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
   return new Function("prog", "main", source)(prog, main) as (r1: bigint, r2?: bigint) => bigint;
 }
 
