@@ -21,6 +21,7 @@ import { KEY_LDDW } from "../asm/opcodes.js";
 import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
 import { PERM_READ, PERM_RW, PERM_WRITE } from "../kernel/mem/memory.js";
 import type { Code } from "./wasm/index.js";
+import { isMemKey } from "../vm/stack-reach.js";
 import { I32, I64 } from "./wasm/index.js";
 
 /** What instruction emission needs from the function being compiled. */
@@ -54,13 +55,6 @@ export interface InsnEnv {
   readonly maxBytes: number;
 }
 
-/** Whether a key is a load, store or atomic (an instruction that may fault on memory). */
-export function isMemKey(key: number): boolean {
-  if (key >= 0x120 && key < 0x140) return true;
-  if (key >= 0x100) return false;
-  const cls = key & 0x07;
-  return cls === 1 || cls === 2 || cls === 3;
-}
 
 const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 

@@ -10,21 +10,16 @@
  *   inside it can observe the difference (the interpreter leaves the frame
  *   of a faulting callee open until the next run's reset); the fault imports
  *   then open it (jit-runner.ts).
- * - stack reach: when r10 never escapes (it is only ever the base of a load,
- *   store or atomic with a constant offset inside the frame), the bytes of
- *   frame 0 a run can dirty are the `reach` bytes below r10; a run that used
- *   only frame 0 needs only those zeroed before the next run.
+ * - stack reach (vm/stack-reach.ts, shared with the interpreter): the bytes
+ *   of frame 0 a run can dirty, all the next run must zero when it used only
+ *   frame 0.
  * - inlined leaves: a frameless function of a single block ending in exit is
  *   emitted in place of each call to it (compile.ts), with the call's depth
  *   check and its own budget check kept.
  */
 import type { DecodedProg } from "../asm/decode.js";
-import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_LDDW, KEY_LDDW_CONT } from "../asm/opcodes.js";
-import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
+import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_LDDW } from "../asm/opcodes.js";
 import type { Block, Cfg, Func } from "./cfg.js";
-import { isMemKey } from "./emit-insn.js";
-
-const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 
 /** The slots of a block's instructions (a ld_imm64 once). */
 function slotsOf(prog: DecodedProg, b: Block): number[] {
@@ -48,39 +43,6 @@ export function framelessFuncs(cfg: Cfg): boolean[] {
     }
     return true;
   });
-}
-
-/** Size in bytes of the memory instruction with key `key`. */
-function accessSize(key: number): number {
-  if (key >= 0x130) return 8;
-  if (key >= 0x120) return 4;
-  return SIZE_BYTES[key & 0x18] as number;
-}
-
-/**
- * How many bytes below r10 a run of `prog` may touch in its own frame:
- * MAX_BPF_STACK when r10 escapes or an r10-relative access leaves the frame,
- * 0 when the program never names r10.
- */
-export function stackReach(prog: DecodedProg): number {
-  let reach = 0;
-  for (let pc = 0; pc < prog.length; pc++) {
-    const key = prog.key[pc] as number;
-    if (key === KEY_LDDW_CONT) continue;
-    const d = prog.dst[pc] as number;
-    const s = prog.src[pc] as number;
-    if (d !== 10 && s !== 10) continue;
-    if (!isMemKey(key)) return MAX_BPF_STACK;
-    // Loads (class LDX) take the base in src; stores and atomics in dst, with src the value.
-    const isLoad = key < 0x100 && (key & 0x07) === 1;
-    const base = isLoad ? s : d;
-    const value = isLoad ? d : s;
-    if (base !== 10 || value === 10) return MAX_BPF_STACK;
-    const off = prog.off[pc] as number;
-    if (off < -MAX_BPF_STACK || off + accessSize(key) > 0) return MAX_BPF_STACK;
-    if (-off > reach) reach = -off;
-  }
-  return reach;
 }
 
 /**

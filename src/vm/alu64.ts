@@ -29,11 +29,20 @@ const M32 = 0xffffffffn;
 
 /** The u64 bit pattern of a (lo, hi) pair. */
 export function toU64(lo: number, hi: number): bigint {
+  // Below 2^53 the double is exact: one BigInt allocation instead of four.
+  if (hi >>> 0 < 0x200000) return BigInt((hi >>> 0) * 4294967296 + (lo >>> 0));
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
 /** Stores a bigint's low 64 bits into register d. */
 export function setU64(L: Int32Array, H: Int32Array, d: number, v: bigint): void {
+  // The common case (a pointer, a small count) without BigInt arithmetic, which allocates.
+  if (v >= 0n && v <= 0x1fffffffffffffn) {
+    const n = Number(v);
+    L[d] = n | 0;
+    H[d] = (n / 4294967296) | 0;
+    return;
+  }
   L[d] = Number(v & M32) | 0;
   H[d] = Number((v >> 32n) & M32) | 0;
 }

@@ -1,7 +1,8 @@
 /**
  * @fileoverview The reference interpreter as a {@link ProgRunner} ("interp"):
  * prepare decodes and packs a program once; run sets up r1, r2, r10 and a
- * zeroed stack and executes it (vm/interp.ts).
+ * zeroed stack and executes it (vm/interp.ts). The reset zeroes what the
+ * previous run could have written (vm/stack-reach.ts), not the whole frame.
  *
  * Each nesting level of runs (a helper that runs the same program again) has
  * its own stack and call frames, allocated on first use and kept until
@@ -19,6 +20,7 @@ import { execute, newRunContext, type Executable, type RunContext } from "./inte
 import { RAM_HI, packProgram } from "./layout.js";
 import { segmentLengths } from "./segments.js";
 import { StackRegion } from "./stack.js";
+import { stackReach } from "./stack-reach.js";
 
 class InterpProg implements PreparedProg, Executable {
   readonly name: string;
@@ -31,6 +33,8 @@ class InterpProg implements PreparedProg, Executable {
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
   readonly budget: number;
   lastInsnCount = 0;
+  /** Bytes of frame 0 a run can dirty (vm/stack-reach.ts): what the reset after a frame-0-only run zeroes. */
+  private readonly stackReach: number;
   private readonly contexts: RunContext[] = [];
   private nesting = 0;
   private disposed = false;
@@ -52,6 +56,7 @@ class InterpProg implements PreparedProg, Executable {
     this.ram = packProgram(decoded);
     this.hi = this.ram.subarray(RAM_HI, 2 * RAM_HI);
     this.seg = segmentLengths(decoded);
+    this.stackReach = stackReach(decoded);
   }
 
   run(r1: bigint, r2 = 0n): bigint {
@@ -66,10 +71,10 @@ class InterpProg implements PreparedProg, Executable {
     // A nested run (from a helper) borrows the register file: keep the caller's.
     const outer = level > 0 ? this.ram.slice(0, 2 * RAM_HI) : undefined;
     try {
-      ctx.stack.reset();
+      ctx.stack.reset(this.stackReach);
       this.ram.fill(0, 0, 2 * RAM_HI);
-      setU64(this.ram, this.hi, 1, BigInt.asUintN(64, r1));
-      setU64(this.ram, this.hi, 2, BigInt.asUintN(64, r2));
+      setU64(this.ram, this.hi, 1, r1);
+      setU64(this.ram, this.hi, 2, r2);
       this.ram[10] = ctx.stack.frameTop(0);
       return execute(this, ctx);
     } finally {

@@ -19,7 +19,8 @@ import { InterpRunner } from "../../src/vm/interp-runner.js";
 import { AutoRunner, JitRunner } from "../../src/jit/index.js";
 import { decode } from "../../src/asm/decode.js";
 import { buildCfg } from "../../src/jit/cfg.js";
-import { framelessFuncs, inlineLeaf, stackReach } from "../../src/jit/frames.js";
+import { framelessFuncs, inlineLeaf } from "../../src/jit/frames.js";
+import { stackReach } from "../../src/vm/stack-reach.js";
 import { assembleSpecs, framelessProgSpec, progSpec } from "./gen.js";
 
 const MAX = 4 << 20;
