@@ -42,6 +42,7 @@ import {
 } from "./alu64.js";
 import { atomic32, atomic64 } from "./atomics.js";
 import { budgetFault, callOut, insnFault, memFault, stackFault } from "./faults.js";
+import { isFusedKey, unfused } from "./fuse.js";
 import { KEY_BUDGET, budgetSlot } from "./segments.js";
 import type { StackRegion } from "./stack.js";
 
@@ -171,6 +172,7 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
   let depth = 0;
   let patched = -1;
   let patchedWord = 0;
+  let fusedWord = 0;
   let exhausted = false;
   // The CALL_* flags (vm/frameless.ts) of the innermost frame's call: nonzero
   // when its frame was not opened (only the innermost frame can be such a callee).
@@ -184,6 +186,12 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
         patched = budgetSlot(R, pc, (seg[pc] as number) - (n - budget));
         patchedWord = code[32 + (patched << 2)] as number;
         code[32 + (patched << 2)] = KEY_BUDGET | (patchedWord & ~0xffff); // RAM_CODE = 32
+        // A fused pair ending at the mark would step over it: run its mov alone until the run ends.
+        const prev = patched > 0 ? (code[28 + (patched << 2)] as number) : 0;
+        if (isFusedKey(prev & 0xffff)) {
+          fusedWord = prev;
+          code[28 + (patched << 2)] = unfused(prev);
+        }
       }
       for (;;) {
         const p = 32 + (pc << 2); // RAM_CODE = 32
@@ -264,6 +272,54 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
           case 0x27: { const k = code[p + 2] as number; mul64(R, HI, d, k, k >> 31); break; } // mul K
           case 0x2f: mul64(R, HI, d, R[s] as number, R[s + 16] as number); break; // mul X
           case 0x18: R[d] = code[p + 2] as number; R[d + 16] = code[p + 3] as number; pc += 2; continue; // ld_imm64
+
+          // ---- mov64 X + ALU64 on the same dst, fused (vm/fuse.ts): d = s op (x or k) ----
+          case 0x160: { // add K
+            const lo = R[s] as number; const hi = R[s + 16] as number; const k = code[p + 2] as number; const r = (lo + k) | 0;
+            R[d] = r; R[d + 16] = (hi + (k >> 31) + (r >>> 0 < lo >>> 0 ? 1 : 0)) | 0; pc += 2; continue;
+          }
+          case 0x161: { // add X
+            const x = code[p + 1] as number; const lo = R[s] as number; const hi = R[s + 16] as number; const r = (lo + (R[x] as number)) | 0;
+            R[d + 16] = (hi + (R[x + 16] as number) + (r >>> 0 < lo >>> 0 ? 1 : 0)) | 0; R[d] = r; pc += 2; continue;
+          }
+          case 0x162: { // sub K
+            const lo = R[s] as number; const hi = R[s + 16] as number; const k = code[p + 2] as number;
+            R[d] = (lo - k) | 0; R[d + 16] = (hi - (k >> 31) - (lo >>> 0 < k >>> 0 ? 1 : 0)) | 0; pc += 2; continue;
+          }
+          case 0x163: { // sub X
+            const x = code[p + 1] as number; const lo = R[s] as number; const hi = R[s + 16] as number; const b = R[x] as number;
+            R[d + 16] = (hi - (R[x + 16] as number) - (lo >>> 0 < b >>> 0 ? 1 : 0)) | 0; R[d] = (lo - b) | 0; pc += 2; continue;
+          }
+          case 0x164: { const k = code[p + 2] as number; const hi = R[s + 16] as number; R[d] = (R[s] as number) | k; R[d + 16] = hi | (k >> 31); pc += 2; continue; } // or K
+          case 0x165: { const x = code[p + 1] as number; const lo = (R[s] as number) | (R[x] as number); R[d + 16] = (R[s + 16] as number) | (R[x + 16] as number); R[d] = lo; pc += 2; continue; } // or X
+          case 0x166: { const k = code[p + 2] as number; const hi = R[s + 16] as number; R[d] = (R[s] as number) & k; R[d + 16] = hi & (k >> 31); pc += 2; continue; } // and K
+          case 0x167: { const x = code[p + 1] as number; const lo = (R[s] as number) & (R[x] as number); R[d + 16] = (R[s + 16] as number) & (R[x + 16] as number); R[d] = lo; pc += 2; continue; } // and X
+          case 0x168: case 0x169: { // lsh K, X
+            const c = ((w & 1) !== 0 ? (R[code[p + 1] as number] as number) : (code[p + 2] as number)) & 63;
+            const lo = R[s] as number; const hi = R[s + 16] as number;
+            if (c >= 32) { R[d + 16] = lo << (c - 32); R[d] = 0; }
+            else if (c !== 0) { R[d + 16] = (hi << c) | (lo >>> (32 - c)); R[d] = lo << c; }
+            else { R[d] = lo; R[d + 16] = hi; }
+            pc += 2; continue;
+          }
+          case 0x16a: case 0x16b: { // rsh K, X
+            const c = ((w & 1) !== 0 ? (R[code[p + 1] as number] as number) : (code[p + 2] as number)) & 63;
+            const lo = R[s] as number; const hi = R[s + 16] as number;
+            if (c >= 32) { R[d] = hi >>> (c - 32); R[d + 16] = 0; }
+            else if (c !== 0) { R[d] = (lo >>> c) | (hi << (32 - c)); R[d + 16] = hi >>> c; }
+            else { R[d] = lo; R[d + 16] = hi; }
+            pc += 2; continue;
+          }
+          case 0x16c: { const k = code[p + 2] as number; const hi = R[s + 16] as number; R[d] = (R[s] as number) ^ k; R[d + 16] = hi ^ (k >> 31); pc += 2; continue; } // xor K
+          case 0x16d: { const x = code[p + 1] as number; const lo = (R[s] as number) ^ (R[x] as number); R[d + 16] = (R[s + 16] as number) ^ (R[x + 16] as number); R[d] = lo; pc += 2; continue; } // xor X
+          case 0x16e: case 0x16f: { // arsh K, X
+            const c = ((w & 1) !== 0 ? (R[code[p + 1] as number] as number) : (code[p + 2] as number)) & 63;
+            const lo = R[s] as number; const hi = R[s + 16] as number;
+            if (c >= 32) { R[d] = hi >> (c - 32); R[d + 16] = hi >> 31; }
+            else if (c !== 0) { R[d] = (lo >>> c) | (hi << (32 - c)); R[d + 16] = hi >> c; }
+            else { R[d] = lo; R[d + 16] = hi; }
+            pc += 2; continue;
+          }
 
           // ---- JMP: 64-bit compares, K sign-extended ----
           case 0x15: { // jeq K
@@ -568,6 +624,7 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
     }
   } finally {
     if (patched >= 0) code[32 + (patched << 2)] = patchedWord;
+    if (fusedWord !== 0) code[28 + (patched << 2)] = fusedWord;
     // A fault inside a frameless callee: its frame opens now, as the call would have opened it.
     if (lazy !== 0) stack.enter(depth);
     // Counted through the instruction at pc: the exit, or the one that faulted.

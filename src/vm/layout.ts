@@ -10,7 +10,8 @@
  *   ram[35 + 4i]  for ld_imm64, the high 32 bits of the immediate; for a
  *                 bpf-to-bpf call, the callee's CALL_* flags (vm/frameless.ts)
  *
- * followed by the KEY_FALLOFF sentinel slot. Keeping registers and code in
+ * followed by the KEY_FALLOFF sentinel slot. A mov64 followed by an ALU
+ * operation on its dst becomes a superinstruction (vm/fuse.ts). Keeping registers and code in
  * one typed array lets V8 reload one backing store and bound per
  * instruction instead of three (about 15% of the loop's time). vm/interp.ts
  * spells these offsets as literals, because imported constants are loaded
@@ -20,6 +21,7 @@ import { jumpTarget } from "../asm/decode.js";
 import type { DecodedProg } from "../asm/decode.js";
 import { KEY_CALL_LOCAL } from "../asm/opcodes.js";
 import { calleeFlags } from "./frameless.js";
+import { fusePairs } from "./fuse.js";
 
 /** Offset of the registers' high halves. */
 export const RAM_HI = 16;
@@ -47,5 +49,6 @@ export function packProgram(prog: DecodedProg): Int32Array {
     }
   }
   ram[RAM_CODE + prog.length * 4] = prog.key[prog.length] as number;
+  fusePairs(ram, RAM_CODE, prog.length);
   return ram;
 }
