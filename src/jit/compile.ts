@@ -77,13 +77,15 @@ export interface Translation {
 }
 
 /**
- * Where `main` leaves what a normal exit returns besides r0, as i32s at
+ * Where `main` leaves what a normal exit returns besides an i32 result, at
  * frame 0's top (the first bytes of the guard above it, which no program
- * access can reach; the runner reads and re-zeroes them): the budget left,
- * then the deepest frame opened.
+ * access can reach; the runner reads and re-zeroes them): the budget left
+ * and the deepest frame opened (i32s), and r0 (an i64) when it does not fit
+ * the result.
  */
 export const EXIT_REM = 0;
 export const EXIT_MAX_DEPTH = 4;
+export const EXIT_R0 = 8;
 
 /** Options of {@link translate}. */
 export interface TranslateOptions {
@@ -595,8 +597,9 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
     const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, true);
     m.func(fi === 0 ? "prog_checked" : `subprog_${f.entry}_checked`, fc.compile());
   });
-  // main(r1, r2, fp, rem) -> r0; at a normal exit, rem and max_depth at fp + EXIT_*.
-  const main = new Code([I64, I64, I32, I32], [I64], ["r1", "r2", "fp", "rem"]);
+  // main(r1, r2, fp, rem) -> r0 when it is below 2^31, else -1 with r0 at fp + EXIT_R0 (an i32
+  // result spares the JS side a BigInt per run); at a normal exit, rem and max_depth at fp + EXIT_*.
+  const main = new Code([I64, I64, I32, I32], [I32], ["r1", "r2", "fp", "rem"]);
   const r0 = main.local(I64, "r0");
   if (tracksDepth) main.i32(0).globalSet(maxDepth);
   const params = regMaskList(live.params[0] as number);
@@ -614,7 +617,13 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
     if (results[i] === 0) main.set(r0);
     else main.op("drop");
   }
-  main.get(r0);
+  main.get(r0).i64(0x80000000).op("i64.lt_u");
+  main.if(I32);
+  main.get(r0).op("i32.wrap_i64");
+  main.else();
+  main.get(2).get(r0).op("i64.store", 0, EXIT_R0);
+  main.i32(-1);
+  main.end();
   const mainIndex = m.func("main", main.finish());
   m.export("main", "func", mainIndex);
   m.export("max_depth", "global", maxDepth);

@@ -233,7 +233,7 @@
     end
     unreachable
   )
-  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i64)
+  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i32)
     (local $r0 i64)
     local.get $fp
     i32.const 0
@@ -245,6 +245,17 @@
     i32.store
     local.set $r0
     local.get $r0
+    i64.const 2147483648
+    i64.lt_u
+    if (result i32)
+      local.get $r0
+      i32.wrap_i64
+    else
+      local.get $fp
+      local.get $r0
+      i64.store offset=8
+      i32.const -1
+    end
   )
   (export "main" (func $main))
   (export "max_depth" (global $max_depth))
