@@ -6,7 +6,8 @@
  * process, all in one run. Reports ns per run, ns per executed BPF
  * instruction, the JIT's compile time, and the ratios the issue targets
  * (JIT within 1.5x of native; interpreter under 3 ns per instruction).
- * r0 must agree on all three, or the bench fails.
+ * r0 must agree on all three, or the bench fails. An empty program's run
+ * is reported too, as a reference: the cost of entering each engine.
  *
  * Build step (here, into a temporary directory): clang -> .o, then the
  * .text section as raw bytes with `llvm-objcopy -O binary --only-section=.text`
@@ -119,6 +120,17 @@ function main(): void {
         { case: `${name} interp`, value: i.ns, unit: "ns/run", note: `${(i.ns / i.count).toFixed(2)} ns/insn, ${i.count} insns/run` },
       );
       table.push(`| ${name} | ${i.count} | ${n.ns.toFixed(1)} | ${j.ns.toFixed(1)} | ${(j.ns / n.ns).toFixed(2)}x | ${(j.ns / j.count).toFixed(3)} | ${i.ns.toFixed(0)} | ${(i.ns / i.count).toFixed(2)} | ${j.compileMs.toFixed(2)} |`);
+    }
+    // Reference, not a target: what entering a run costs each engine from JavaScript, through the
+    // same call site (an empty program, `mov r0, 0; exit`). Small programs pay it on every run.
+    const empty = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+    for (const engine of ["interp", "jit"] as const) {
+      const mem = new KernelMemory({ maxBytes: 64 << 20, initialHeapBytes: 1 << 20 });
+      const prog = createRunner(engine).prepare({ insns: empty, mem, helpers: new Map(), kfuncs: new Map(), name: "empty" }, { insnBudget: 2 ** 31 - 1 });
+      if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.run(0n);
+      const t = measure(() => void prog.run(0n), Math.max(1, Math.round(100_000 * scale)));
+      rows.push({ case: `entry (empty program) ${engine}`, value: t.nsPerOp, unit: "ns/run", note: "reference: the per-run cost of entering the engine" });
+      prog.dispose();
     }
     report("jit", `JIT vs interpreter vs native C (${machine()})`, rows);
     console.log(`\n${table.join("\n")}`);
