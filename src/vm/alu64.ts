@@ -1,8 +1,9 @@
 /**
  * @fileoverview 64-bit arithmetic on registers held as (lo, hi) int32 pairs,
  * for the operations that do not fit a line of the interpreter loop:
- * multiplication, unsigned and signed division and modulo (RFC 9669
- * section 4.1), and byte swaps (section 4.2).
+ * unsigned and signed division and modulo (RFC 9669 section 4.1), byte
+ * swaps (section 4.2), and the u64 <-> register conversions of a run's
+ * arguments and result. (Multiplication is written out in the loop.)
  *
  * Division semantics (RFC 9669 and kernel/bpf/core.c + verifier fixups):
  * x / 0 = 0; x % 0 = x (a 32-bit mod by zero still zero-extends dst);
@@ -47,19 +48,6 @@ export function setU64(L: Int32Array, H: Int32Array, d: number, v: bigint): void
   H[d] = Number((v >> 32n) & M32) | 0;
 }
 
-/** High 32 bits of the unsigned 64-bit product of two u32 (passed as int32). */
-function mulHiU32(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  // Every partial sum stays below 2^32, so `>>> 16` is exact (no floor of a division).
-  const t = a0 * b0;
-  const m1 = a1 * b0 + (t >>> 16);
-  const m2 = a0 * b1 + (m1 & 0xffff);
-  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) | 0;
-}
-
 /** The value of a (lo, hi) pair as a double when it is below 2^53 unsigned, else -1. */
 function u53(lo: number, hi: number): number {
   return hi >>> 0 < 0x200000 ? hi * 4294967296 + (lo >>> 0) : -1;
@@ -74,14 +62,6 @@ function s53(lo: number, hi: number): number {
 function setInt53(L: Int32Array, H: Int32Array, d: number, v: number): void {
   L[d] = v | 0; // ToInt32 of an integer is its low 32 bits
   H[d] = Math.floor(v / 4294967296) | 0;
-}
-
-/** `dst *= (blo, bhi)` modulo 2^64. */
-export function mul64(L: Int32Array, H: Int32Array, d: number, blo: number, bhi: number): void {
-  const alo = L[d] as number;
-  const ahi = H[d] as number;
-  H[d] = (mulHiU32(alo, blo) + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
-  L[d] = Math.imul(alo, blo);
 }
 
 /** `dst = dst / src` unsigned 64-bit; 0 when src is 0. */

@@ -9,11 +9,11 @@
  * at R[r + 16], slot i at 32 + 4i. The offsets are literals here for the
  * same reason as the keys.
  *
- * Hot operations (compares, shifts, memory checks) are written out in their
- * cases rather than called: V8 stops inlining into a function this large
- * once its inlining budget is spent, and a call per instruction costs more
- * than the instruction. Rare ones (multiply, divide, byte swaps, atomics)
- * are calls.
+ * Hot operations (compares, shifts, 64-bit multiply, memory checks) are
+ * written out in their cases rather than called: V8 stops inlining into a
+ * function this large once its inlining budget is spent, and a call per
+ * instruction costs more than the instruction. Rare ones (divide, byte
+ * swaps, atomics) are calls.
  *
  * Memory: every access checks the kernel memory's permission shadow
  * (granules of its first and last byte, and addr + size ≤ maxBytes; an
@@ -38,7 +38,7 @@ import { MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import type { BpfCallFn } from "../kernel/prog/runner.js";
 import type { KernelMemory } from "../kernel/mem/memory.js";
 import {
-  bswap16, bswap32, div32s, div32u, div64s, div64u, mod32s, mod32u, mod64s, mod64u, mul64, toU64,
+  bswap16, bswap32, div32s, div32u, div64s, div64u, mod32s, mod32u, mod64s, mod64u, toU64,
 } from "./alu64.js";
 import { atomic32, atomic64 } from "./atomics.js";
 import { budgetFault, callOut, insnFault, memFault, stackFault } from "./faults.js";
@@ -90,8 +90,8 @@ export function newRunContext(stack: StackRegion): RunContext {
 
 /**
  * The instructions a typical program rarely runs, out of the main loop so
- * that V8 compiles the loop smaller (fewer spills): division, 64-bit
- * multiplication, cpu v4 sign extensions, byte swaps and atomics.
+ * that V8 compiles the loop smaller (fewer spills): division, cpu v4 sign
+ * extensions, byte swaps and atomics.
  */
 function rareOp(prog: Executable, pc: number, key: number, d: number, s: number, p: number, L: Int32Array, H: Int32Array, u8: Uint8Array, dv: DataView, max: number): void {
   const code = prog.ram;
@@ -269,8 +269,16 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
           case 0xaf: R[d] = (R[d] as number) ^ (R[s] as number); R[d + 16] = (R[d + 16] as number) ^ (R[s + 16] as number); break; // xor X
           case 0xb7: { const k = code[p + 2] as number; R[d] = k; R[d + 16] = k >> 31; break; } // mov K
           case 0xbf: R[d] = R[s] as number; R[d + 16] = R[s + 16] as number; break; // mov X
-          case 0x27: { const k = code[p + 2] as number; mul64(R, HI, d, k, k >> 31); break; } // mul K
-          case 0x2f: mul64(R, HI, d, R[s] as number, R[s + 16] as number); break; // mul X
+          case 0x27: case 0x2f: { // mul K, X: the low 64 bits of the product, from 16-bit partial products (each sum below 2^32)
+            const a = R[d] as number; const ah = R[d + 16] as number;
+            let b: number; let bh: number;
+            if ((w & 0x08) !== 0) { b = R[s] as number; bh = R[s + 16] as number; } else { b = code[p + 2] as number; bh = b >> 31; }
+            const a0 = a & 0xffff; const a1 = a >>> 16; const b0 = b & 0xffff; const b1 = b >>> 16;
+            const t = a0 * b0; const m1 = a1 * b0 + (t >>> 16); const m2 = a0 * b1 + (m1 & 0xffff);
+            R[d + 16] = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(a, bh) + Math.imul(ah, b)) | 0;
+            R[d] = Math.imul(a, b);
+            break;
+          }
           case 0x18: R[d] = code[p + 2] as number; R[d + 16] = code[p + 3] as number; pc += 2; continue; // ld_imm64
 
           // ---- mov64 X + ALU64 on the same dst, fused (vm/fuse.ts): d = s op (x or k) ----
