@@ -19,6 +19,7 @@ import { KEY_FALLOFF, KEY_LDDW } from "../asm/opcodes.js";
 import { BpfFault, DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import type { BpfCallFn, PreparedProg, ProgImage, ProgRunner, RunnerOptions } from "../kernel/prog/runner.js";
 import type { KernelMemory } from "../kernel/mem/memory.js";
+import { SMALL_U64 } from "../vm/alu64.js";
 import { budgetFault, insnFault, memFault, stackFault } from "../vm/faults.js";
 import type { AccessKind } from "../vm/faults.js";
 import { StackRegion } from "../vm/stack.js";
@@ -38,7 +39,7 @@ const u64 = (v: bigint): bigint => (v >= 0n ? v : BigInt.asUintN(64, v));
 type MainFn = (r1: bigint, r2: bigint, fp: number, rem: number) => number;
 
 /** BigInts of the small results most runs return, made once, so those runs allocate nothing. */
-const SMALL_R0: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+const SMALL_R0 = SMALL_U64;
 
 /** The part of JitProg that a program's run function calls. */
 interface RunSteps {

@@ -29,7 +29,11 @@
 const M32 = 0xffffffffn;
 
 /** The u64 bit pattern of a (lo, hi) pair. */
+/** BigInts of the values below 4096, made once: most runs return one, and then allocate nothing. */
+export const SMALL_U64: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+
 export function toU64(lo: number, hi: number): bigint {
+  if (hi === 0 && lo >>> 0 < 4096) return SMALL_U64[lo] as bigint;
   // Below 2^53 the double is exact: one BigInt allocation instead of four.
   if (hi >>> 0 < 0x200000) return BigInt((hi >>> 0) * 4294967296 + (lo >>> 0));
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);

@@ -22,6 +22,9 @@ import { segmentLengths } from "./segments.js";
 import { StackRegion } from "./stack.js";
 import { stackReach } from "./stack-reach.js";
 
+/** The zeroed register file (r0-r10 and the unused slots, both halves). */
+const ZERO_REGS = new Int32Array(2 * RAM_HI);
+
 class InterpProg implements PreparedProg, Executable {
   readonly name: string;
   readonly insns: Uint8Array;
@@ -38,6 +41,9 @@ class InterpProg implements PreparedProg, Executable {
   private readonly contexts: RunContext[] = [];
   private nesting = 0;
   private disposed = false;
+  private lastR1 = 0n;
+  private lastR1Lo = 0;
+  private lastR1Hi = 0;
 
   constructor(image: ProgImage, budget: number) {
     this.name = image.name;
@@ -72,9 +78,20 @@ class InterpProg implements PreparedProg, Executable {
     const outer = level > 0 ? this.ram.slice(0, 2 * RAM_HI) : undefined;
     try {
       ctx.stack.reset(this.stackReach);
-      this.ram.fill(0, 0, 2 * RAM_HI);
-      setU64(this.ram, this.hi, 1, r1);
-      setU64(this.ram, this.hi, 2, r2);
+      const ram = this.ram;
+      ram.set(ZERO_REGS, 0);
+      // r1 is usually the same ctx address run after run: its (lo, hi) are kept, since
+      // converting a BigInt to numbers is a runtime call in V8.
+      if (r1 !== this.lastR1) {
+        setU64(ram, this.hi, 1, r1);
+        this.lastR1 = r1;
+        this.lastR1Lo = ram[1] as number;
+        this.lastR1Hi = ram[RAM_HI + 1] as number;
+      } else {
+        ram[1] = this.lastR1Lo;
+        ram[RAM_HI + 1] = this.lastR1Hi;
+      }
+      if (r2 !== 0n) setU64(ram, this.hi, 2, r2);
       this.ram[10] = ctx.stack.frameTop(0);
       return execute(this, ctx);
     } finally {

@@ -56,6 +56,12 @@ test("run() passes r1 and r2, zeroes r3-r5 and returns r0 as a u64", () => {
   assert.equal(p.run(1n << 64n), 0n);
 });
 
+test("run() reads r1 right when it repeats and when it changes (the runner keeps the last r1's halves)", () => {
+  const { p } = prep("mov %r0, %r1\nexit");
+  const seq = [5n, 5n, 1n << 40n, 1n << 40n, 5n, 0n, 0n, -1n, (1n << 64n) - 1n, 5n, 1n << 64n];
+  assert.deepEqual(seq.map((v) => p.run(v)), seq.map((v) => BigInt.asUintN(64, v)));
+});
+
 test("lastInsnCount counts executed instructions; ld_imm64 counts once", () => {
   const { p } = prep("mov %r0, 0\nlddw %r1, 3\nloop:\nadd %r0, 1\njlt %r0, %r1, loop\nexit");
   assert.equal(p.run(0n), 3n);
