@@ -90,8 +90,10 @@ export function newRunContext(stack: StackRegion): RunContext {
 
 /**
  * The instructions a typical program rarely runs, out of the main loop so
- * that V8 compiles the loop smaller (fewer spills): division, cpu v4 sign
- * extensions, byte swaps and atomics.
+ * that V8 compiles the loop smaller (fewer spills): 32-bit and signed
+ * division, modulo, cpu v4 sign extensions, byte swaps and atomics. (The
+ * 64-bit unsigned division, which congestion-control code does on every
+ * ACK, is called from the loop directly.)
  */
 function rareOp(prog: Executable, pc: number, key: number, d: number, s: number, p: number, L: Int32Array, H: Int32Array, u8: Uint8Array, dv: DataView, max: number): void {
   const code = prog.ram;
@@ -117,8 +119,6 @@ function rareOp(prog: Executable, pc: number, key: number, d: number, s: number,
       H[d] = bswap32(lo);
       break;
     }
-    case 0x37: { const k = code[p + 2] as number; div64u(L, H, d, k, k >> 31); break; } // div K
-    case 0x3f: div64u(L, H, d, L[s] as number, H[s] as number); break; // div X
     case 0x97: { const k = code[p + 2] as number; mod64u(L, H, d, k, k >> 31); break; } // mod K
     case 0x9f: mod64u(L, H, d, L[s] as number, H[s] as number); break; // mod X
     case 0x102: { const k = code[p + 2] as number; div64s(L, H, d, k, k >> 31); break; } // sdiv K
@@ -280,6 +280,8 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
             break;
           }
           case 0x18: R[d] = code[p + 2] as number; R[d + 16] = code[p + 3] as number; pc += 2; continue; // ld_imm64
+          case 0x37: { const k = code[p + 2] as number; div64u(R, HI, d, k, k >> 31); break; } // div K (vm/alu64.ts)
+          case 0x3f: div64u(R, HI, d, R[s] as number, R[s + 16] as number); break; // div X
 
           // ---- mov64 X + ALU64 on the same dst, fused (vm/fuse.ts): d = s op (x or k) ----
           case 0x160: { // add K
