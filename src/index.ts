@@ -12,5 +12,5 @@ export * from "./lib/object.js";
 export * from "./lib/target.js";
 export { LinuxBackend } from "./backend/linux/linux-backend.js";
 export type { LinuxBackendOpen, LinuxBackendOptions } from "./backend/linux/linux-backend.js";
-export { ObjError, CoreError, loadCollectionSpec } from "./obj/index.js";
+export { ObjError, ObjFileError, CoreError, loadCollectionSpec } from "./obj/index.js";
 export type { CollectionSpec, MapSpec, ProgramSpec, ExternSpec, StructOpsSpec } from "./obj/index.js";

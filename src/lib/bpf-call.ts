@@ -8,9 +8,9 @@
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
 
-/** Throws a BpfError for operation `op` with `errno`, naming `context`. */
-export function fail(op: string, errno: number, context: string, cause?: unknown): never {
-  throw new BpfError(op, errno, context, cause === undefined ? undefined : { cause });
+/** Throws a BpfError for operation `op` with `errno`, naming `context` and, when given, why (`detail`). */
+export function fail(op: string, errno: number, context: string, cause?: unknown, detail?: string): never {
+  throw new BpfError(op, errno, context, { ...(cause === undefined ? {} : { cause }), ...(detail === undefined ? {} : { detail }) });
 }
 
 /** Calls bpf(2) on `backend` and throws a BpfError naming the operation and object on failure. */

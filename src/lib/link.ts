@@ -14,6 +14,14 @@ import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
 import { fail, sys } from "./bpf-call.js";
 import type { BpfObjectMap } from "./map.js";
+import { missingRequiredMembers } from "./struct-ops-required.js";
+
+/** For a refused struct_ops registration (EINVAL, which the kernel does not explain): the required members `map` lacks, or "". */
+function whyRefused(map: BpfObjectMap, errno: number): string {
+  const kern = map.structOpsKern;
+  if (errno !== EINVAL || kern === undefined) return "";
+  return missingRequiredMembers(kern.typeName, kern.slots.map((s) => s.member));
+}
 
 /**
  * A link (libbpf's bpf_link). For a struct_ops map without BPF_F_LINK it is
@@ -47,7 +55,7 @@ export class BpfLink {
     if (this.fake) fail("bpf_link__update_map", EINVAL, `${ctx}: the link of a map without BPF_F_LINK cannot be updated`);
     this.assertOpen(ctx);
     const r = this.backend.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: map.fd, key: new Uint8Array(4), value: map.kernValue ?? new Uint8Array(0), flags: 0n });
-    if (r.errno !== 0 && r.errno !== EBUSY) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: register map '${map.name}'`);
+    if (r.errno !== 0 && r.errno !== EBUSY) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: register map '${map.name}'`, whyRefused(map, r.errno));
     this.updateRaw(map, opts.replace);
   }
 
@@ -116,7 +124,7 @@ export function attachStructOpsMap(backend: Backend, map: BpfObjectMap): BpfLink
   if (map.type !== BPF_MAP_TYPE_STRUCT_OPS || map.fd < 0 || map.kernValue === undefined) fail("bpf_map__attach_struct_ops", EINVAL, `${ctx}: not a created struct_ops map`);
   const link = (map.flags & BPF_F_LINK) !== 0;
   const r = backend.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: map.fd, key: new Uint8Array(4), value: map.kernValue, flags: 0n });
-  if (r.errno !== 0 && !(link && r.errno === EBUSY)) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: update element`);
+  if (r.errno !== 0 && !(link && r.errno === EBUSY)) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: update element`, whyRefused(map, r.errno));
   if (!link) return new BpfLink(backend, map.fd, map, true);
   const fd = sys(backend, BPF_LINK_CREATE, { map_fd: map.fd, attach_type: BPF_STRUCT_OPS }, `${ctx}: create link`);
   return new BpfLink(backend, fd, map, false);

@@ -189,7 +189,7 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
       const again = backend.bpf(BPF_PROG_LOAD, { ...attr, log_level: 1, log_size: lb.length, log_buf: lb });
       if (again.errno === 0) backend.close(again.ret);
       p.log = cstring(lb);
-      throw BpfError.fromCmd(BPF_PROG_LOAD, r.errno, `${ctx}${p.log === "" ? "" : ` (verifier: ${p.log.trim().split("\n").slice(-2).join("; ")})`}`);
+      throw BpfError.fromCmd(BPF_PROG_LOAD, r.errno, ctx, p.log === "" ? "" : `verifier: ${p.log.trim().split("\n").slice(-2).join("; ")}`);
     }
     if (logLevel > 0) p.log = cstring(logBuf);
     p.setFd(r.ret);

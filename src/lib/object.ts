@@ -11,12 +11,13 @@
  *
  * A failed load leaves nothing behind: every fd it opened is closed.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { EBUSY, EINVAL, ENOENT } from "../uapi/errno.js";
+import { EBUSY, EFBIG, EINVAL, EIO, EISDIR, ENOENT, errnoValue, formatErrno } from "../uapi/errno.js";
+import { BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import { loadCollectionSpec } from "../obj/collection.js";
 import type { CollectionSpec } from "../obj/spec.js";
-import { ObjError } from "../obj/errors.js";
+import { ObjError, ObjFileError } from "../obj/errors.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
 import { fail } from "./bpf-call.js";
@@ -44,6 +45,42 @@ export interface OpenOptions {
   readonly name?: string;
 }
 
+/** Objects larger than this are refused before reading (a clang-built .bpf.o is kilobytes to a few megabytes). */
+export const MAX_OBJECT_FILE_BYTES = 256 * 1024 * 1024;
+
+/** "available maps: a b c" / "the object has no maps": the tail of an unknown-name error. */
+function available(what: string, names: Iterable<string>): string {
+  const all = [...names];
+  return all.length === 0 ? `the object has no ${what}` : `available ${what}: ${all.join(" ")}`;
+}
+
+/**
+ * Reads an object file: only a regular file (a FIFO or a device would block or
+ * never end), at most {@link MAX_OBJECT_FILE_BYTES}.
+ * @throws {ObjFileError} naming the path and the errno
+ */
+function readObjectFile(path: string): Uint8Array {
+  const failed = (e: unknown): never => {
+    const code = (e as NodeJS.ErrnoException).code;
+    const errno = (code === undefined ? undefined : errnoValue(code)) ?? EIO;
+    throw new ObjFileError(path, errno, formatErrno(errno), { cause: e });
+  };
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    return failed(e);
+  }
+  if (st.isDirectory()) throw new ObjFileError(path, EISDIR, `${formatErrno(EISDIR)}: it is a directory`);
+  if (!st.isFile()) throw new ObjFileError(path, EINVAL, `${formatErrno(EINVAL)}: not a regular file`);
+  if (st.size > MAX_OBJECT_FILE_BYTES) throw new ObjFileError(path, EFBIG, `${formatErrno(EFBIG)}: ${st.size} bytes, more than the ${MAX_OBJECT_FILE_BYTES} a BPF object may have`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    return failed(e);
+  }
+}
+
 /**
  * An opened BPF object: programs and maps from the ELF, editable until
  * {@link load}, then backed by kernel objects until {@link close}.
@@ -60,19 +97,28 @@ export class BpfObject {
   private loaded = false;
   private target: Target | undefined;
 
-  private constructor(readonly spec: CollectionSpec) {
+  private constructor(
+    readonly spec: CollectionSpec,
+    /** The file it was opened from; "" when opened from bytes. */
+    readonly file = "",
+  ) {
     for (const m of spec.maps.values()) this.maps.set(m.name, new BpfObjectMap(this, m));
     for (const p of spec.programs.values()) this.programs.set(p.name, new BpfObjectProgram(this, p));
   }
 
   /**
    * bpf_object__open: reads an object from a path or bytes.
-   * @throws {ObjError} (section and byte offset) when the object is malformed
+   * @throws {ObjError} (file, section and byte offset) when the object is malformed; ObjFileError when the file cannot be read
    */
   static open(src: string | Uint8Array, opts: OpenOptions = {}): BpfObject {
-    const bytes = typeof src === "string" ? readFileSync(src) : src;
+    const bytes = typeof src === "string" ? readObjectFile(src) : src;
     const name = opts.name ?? (typeof src === "string" ? basename(src).replace(/(\.bpf)?\.o$/, "") : "obj");
-    return new BpfObject(loadCollectionSpec(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name }));
+    try {
+      return new BpfObject(loadCollectionSpec(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name }), typeof src === "string" ? src : "");
+    } catch (e) {
+      if (e instanceof ObjError && typeof src === "string") throw e.inFile(src);
+      throw e;
+    }
   }
 
   get name(): string {
@@ -96,14 +142,14 @@ export class BpfObject {
   /** The map named `name` (its section name for global data: ".bss", ".rodata.foo"). */
   map(name: string): BpfObjectMap {
     const m = this.maps.get(name) ?? [...this.maps.values()].find((x) => x.spec.kernelName === name);
-    if (m === undefined) fail("bpf_object__find_map_by_name", ENOENT, `object '${this.name}' has no map '${name}'`);
+    if (m === undefined) fail("bpf_object__find_map_by_name", ENOENT, `find map '${name}'`, undefined, `object '${this.name}' has no map '${name}'; ${available("maps", this.maps.keys())}`);
     return m;
   }
 
   /** The program named `name` (its function name). */
   program(name: string): BpfObjectProgram {
     const p = this.programs.get(name);
-    if (p === undefined) fail("bpf_object__find_program_by_name", ENOENT, `object '${this.name}' has no program '${name}'`);
+    if (p === undefined) fail("bpf_object__find_program_by_name", ENOENT, `find program '${name}'`, undefined, `object '${this.name}' has no program '${name}'; ${available("programs", this.programs.keys())}`);
     return p;
   }
 
@@ -130,7 +176,10 @@ export class BpfObject {
       this.releaseFds();
       this.backend = undefined;
       if (e instanceof BpfError) throw e;
-      if (e instanceof ObjError) throw new BpfError("bpf_object__load", EINVAL, `load object '${this.name}': ${e.message}`, { cause: e });
+      if (e instanceof ObjError) {
+        if (this.file !== "") e.inFile(this.file);
+        throw new BpfError("bpf_object__load", EINVAL, `load object '${this.name}'`, { cause: e, detail: e.message });
+      }
       throw e;
     }
   }
@@ -142,8 +191,17 @@ export class BpfObject {
    * @throws {BpfError}
    */
   attachStructOps(mapOrName: BpfObjectMap | string): BpfLink {
-    const map = typeof mapOrName === "string" ? this.map(mapOrName) : mapOrName;
+    const map = typeof mapOrName === "string" ? this.structOpsMap(mapOrName) : mapOrName;
     return attachStructOpsMap(this.backendOrThrow(), map);
+  }
+
+  /** The struct_ops map named `name`; an unknown name's error lists the object's struct_ops maps. */
+  private structOpsMap(name: string): BpfObjectMap {
+    const m = this.maps.get(name);
+    if (m !== undefined) return m;
+    const so = [...this.maps.values()].filter((x) => x.type === BPF_MAP_TYPE_STRUCT_OPS).map((x) => x.name);
+    return fail("bpf_map__attach_struct_ops", ENOENT, `attach struct_ops map '${name}'`, undefined,
+      `object '${this.name}' has no map '${name}'; ${available("struct_ops maps", so)}`);
   }
 
   /** bpf_object__close: closes every program, map and BTF fd (links are closed by their owners). */

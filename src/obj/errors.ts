@@ -1,14 +1,22 @@
 /**
- * @fileoverview The loader's typed error: every failure to read a BPF ELF
- * object names the section it was reading and the byte offset in the file
- * (ARCHITECTURE.md "Errors": bad input gets a typed error naming what and where).
+ * @fileoverview The loader's typed errors: every failure to read a BPF ELF
+ * object names the file, the section it was reading and the byte offset in
+ * the file (ARCHITECTURE.md "Errors": bad input gets a typed error naming
+ * what and where); a file that cannot be read at all names the path and errno.
  */
 
-/** Why an object could not be read or prepared. Branch on the class, `section` and `offset`, never on the message. */
+/**
+ * Why an object could not be read or prepared. The message is
+ * `[<file>: ]<section>[ @<offset>]: <what>`; the file is there once the
+ * object was read from a path ({@link ObjError.inFile}). Branch on the class,
+ * `file`, `section` and `offset`, never on the message.
+ */
 export class ObjError extends Error {
   override readonly name = "ObjError";
   /** The ELF section (or "ELF header", ".BTF", ".BTF.ext", a program) being read; "(unnamed section)" for a section without a name. */
   readonly section: string;
+  /** The object file's path, when it was read from one; "" for bytes. */
+  file = "";
 
   constructor(
     message: string,
@@ -20,6 +28,34 @@ export class ObjError extends Error {
     const where = section === "" ? "(unnamed section)" : section;
     super(`${where}${offset >= 0 ? ` @${offset}` : ""}: ${message}`, options);
     this.section = where;
+  }
+
+  /** Names the file the object came from in the error (once; a second call keeps the first path). */
+  inFile(file: string): this {
+    if (this.file === "") {
+      this.file = file;
+      this.message = `${file}: ${this.message}`;
+    }
+    return this;
+  }
+}
+
+/**
+ * The object file itself could not be read (missing, unreadable, a directory,
+ * not a regular file, too large): names the path and the errno, and never
+ * carries a raw fs exception's text.
+ */
+export class ObjFileError extends ObjError {
+  constructor(
+    file: string,
+    /** The positive errno (ENOENT, EACCES, EISDIR, ...). */
+    readonly errno: number,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(why, "file", -1, options);
+    this.file = file;
+    this.message = `cannot read BPF object ${file}: ${why}`;
   }
 }
 

@@ -93,6 +93,14 @@ export function errnoName(errno: number): string {
   return NAMES.get(e) ?? `E${e}`;
 }
 
+/**
+ * The one way an errno is shown to a user: its kernel spelling and its value,
+ * `ENOENT (2)` (sign ignored, so `-ENOENT` prints the same).
+ */
+export function formatErrno(errno: number): string {
+  return `${errnoName(errno)} (${Math.abs(errno)})`;
+}
+
 /** The errno value of a kernel spelling (`"EINVAL"` → 22), or undefined. */
 export function errnoValue(name: string): number | undefined {
   for (const [v, n] of NAMES) if (n === name) return v;
