@@ -14,13 +14,16 @@
  * copy of the object, so `structops run <out>/demo.yaml` repeats it exactly.
  */
 import { readFileSync } from "node:fs";
+import { errnoValue, formatErrno } from "../uapi/errno.js";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliIo } from "./io.js";
 import { formatRun, runWithIo } from "./run.js";
 import { parseScenario } from "./scenario/load.js";
 import type { EngineChoice, ScenarioRun, TestbedRunner } from "./run/run-scenario.js";
-import { writeOutput } from "./run/output.js";
+import { runOutputFiles, writeOutput } from "./run/output.js";
+import { describeFailure } from "./errors.js";
+import { prepareOutputDir } from "./out-dir.js";
 
 /** The bundled object: two `.struct_ops.link` maps, demo_v1 and demo_v2, both named "demo_cc". */
 export const DEMO_OBJECT = fileURLToPath(new URL("../../test/fixtures/demo.linux.bpf.o", import.meta.url));
@@ -160,12 +163,23 @@ export async function demoMain(o: DemoCliOptions, io: CliIo, runTestbed?: Testbe
   try {
     object = readFileSync(DEMO_OBJECT);
   } catch (e) {
-    io.stderr(`structops: the demo's BPF object is missing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${DEMO_OBJECT}; rebuild it with test/fixtures/build.sh\n`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const errno = code === undefined ? undefined : errnoValue(code);
+    io.stderr(`structops: the demo's BPF object cannot be read (${errno === undefined ? (e as Error).message : formatErrno(errno)}): ${DEMO_OBJECT}; rebuild it with test/fixtures/build.sh\n`);
     return 1;
   }
   // The scenario and its object go next to the report first: the scenario names the object relative to itself.
-  const objectFile = writeOutput(o.out, "demo.bpf.o", object);
-  const scenarioFile = writeOutput(o.out, "demo.yaml", DEMO_SCENARIO);
+  // The folder is checked for every file of the run before anything is written.
+  let objectFile: string;
+  let scenarioFile: string;
+  try {
+    prepareOutputDir(o.out, ["demo.bpf.o", "demo.yaml", ...runOutputFiles("csv", true)]);
+    objectFile = writeOutput(o.out, "demo.bpf.o", object);
+    scenarioFile = writeOutput(o.out, "demo.yaml", DEMO_SCENARIO);
+  } catch (e) {
+    io.stderr(`${describeFailure(e)}\n`);
+    return 1;
+  }
   const scenario = parseScenario(DEMO_SCENARIO, scenarioFile);
   const run = await runWithIo(scenario, scenarioFile, {
     outDir: o.out,

@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { conformanceMain } from "./conformance.js";
 import { demoMain } from "./demo.js";
+import { describeFailure } from "./errors.js";
 import { runMain } from "./run.js";
 import { tour } from "./tour.js";
 import type { CliIo } from "./io.js";
@@ -85,7 +86,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     await p.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : e.code === "commander.helpDisplayed" ? 0 : 2;
-    throw e;
+    // Commands report their own failures; whatever escapes them is printed the same way (one line, or a bug's stack).
+    io.stderr(`${describeFailure(e)}\n`);
+    return 1;
   }
   return code;
 }

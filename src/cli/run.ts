@@ -6,10 +6,9 @@
  * that could not start.
  */
 import { join } from "node:path";
-import { BpfError } from "../lib/errors.js";
 import { formatSummary } from "../report/summary.js";
 import type { CliIo } from "./io.js";
-import { ScenarioError } from "./scenario/errors.js";
+import { describeFailure } from "./errors.js";
 import { loadScenarioFile } from "./scenario/load.js";
 import type { Scenario, TraceFormat } from "./scenario/types.js";
 import { progressBar } from "./run/progress.js";
@@ -54,22 +53,16 @@ export async function runWithIo(
   try {
     return runScenario(scenario, file, { ...opts, runTestbed: runner, progress: progressBar(io.progress, scenario.name, opts.progress) });
   } catch (e) {
-    // Typed errors (a bad scenario, a refused bpf(2) call, a spec the simulator rejects, a flow whose socket
-    // calls fail) are the user's to fix: their message says what and where. Anything else is a bug: show the stack.
+    // A flow whose socket calls fail is the scenario's: name the flow's line. Other user errors are one line; a bug shows its stack.
     if (e instanceof Error && e.name === "FlowError") {
       const id = (e as Error & { flow?: unknown }).flow;
-      const i = scenario.flows.findIndex((f) => f.id === id);
-      const f = scenario.flows[i];
+      const f = scenario.flows.find((x) => x.id === id);
       if (f !== undefined) {
         io.stderr(`structops: ${scenario.source.file}:${f.pos.line}:${f.pos.col}: ${e.message}\n`);
         return 1;
       }
     }
-    if (e instanceof ScenarioError || e instanceof BpfError || e instanceof RangeError || e instanceof TypeError || (e instanceof Error && e.name === "FlowError")) {
-      io.stderr(`structops: ${e.message}\n`);
-      return 1;
-    }
-    io.stderr(`structops: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.stderr(`${describeFailure(e)}\n`);
     return 1;
   }
 }

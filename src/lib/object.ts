@@ -31,6 +31,7 @@ import { loadObject, releaseFds, resolveTarget } from "./load.js";
 import type { LoadOptions, ObjectFds } from "./load.js";
 import type { Target } from "./target.js";
 
+export { ObjError, ObjFileError } from "../obj/errors.js";
 export { BpfObjectMap } from "./map.js";
 export type { StructOpsFieldValue } from "./map.js";
 export { BpfObjectProgram } from "./program.js";

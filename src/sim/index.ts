@@ -10,6 +10,7 @@ export { parseMahimahiTrace, TraceFormatError } from "./net/capacity-trace.js";
 export { formatRecord, formatCsvRow, CSV_COLUMNS, jainFairness } from "./trace.js";
 export type { CcHost, CcSocket, CcSock, CcOps, CcRateSample, CcAckSample } from "./tcp/cc-ops.js";
 export { FlowError } from "./tcp/flow.js";
+export { ccRefusal, ccUnknown } from "./tcp/cc-ops.js";
 export { Scheduler } from "./scheduler.js";
 export type { EventHandler } from "./scheduler.js";
 export { Rng } from "./rng.js";

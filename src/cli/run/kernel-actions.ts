@@ -21,12 +21,13 @@
  */
 import { resolve as resolvePath } from "node:path";
 import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
-import { errnoName } from "../../uapi/errno.js";
+import { ENOENT, formatErrno } from "../../uapi/errno.js";
+import { ccRefusal, ccUnknown } from "../../sim/index.js";
 import type { SimAction } from "../../sim/api.js";
 import type { TestbedActionContext } from "../../testbed/api.js";
 import type { ModelProcess } from "../../lib/kernel.js";
 import { BpfError } from "../../lib/errors.js";
-import { BpfLink, BpfObject } from "../../lib/object.js";
+import { BpfLink, BpfObject, ObjError, ObjFileError } from "../../lib/object.js";
 import type { BpfObjectMap } from "../../lib/object.js";
 import { ScenarioError } from "../scenario/errors.js";
 import type { ScenarioIssue } from "../scenario/errors.js";
@@ -59,8 +60,13 @@ interface Registration {
   readonly map: string | null;
 }
 
-const errStr = (neg: number): string => `${errnoName(neg)} (${-neg})`;
-const failure = (e: unknown): string => (e instanceof BpfError ? `${e.message} (${e.errno})` : (e as Error).message);
+const failure = (e: unknown): string => (e as Error).message;
+
+/** The names in tcp_available_congestion_control of process `p`'s network namespace. */
+export function availableCongestion(p: ModelProcess): string[] {
+  const r = p.readFile("/proc/sys/net/ipv4/tcp_available_congestion_control");
+  return r.errno !== 0 ? [] : r.text.trim().split(/\s+/).filter((x) => x !== "");
+}
 const cstring = (b: Uint8Array): string => new TextDecoder().decode(b.subarray(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0)));
 
 /** The `name` a struct_ops map of an object registers, from the object's own struct bytes. */
@@ -142,8 +148,9 @@ export class ScenarioKernel {
     try {
       obj = BpfObject.open(file);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      issue(err.code !== undefined ? `cannot read ${o.path}: ${err.code}` : `${o.path} is not a BPF object this loader can open: ${err.message}`);
+      // ObjFileError: the path and errno; ObjError: the file, section and offset of what is malformed.
+      if (!(e instanceof ObjError)) throw e;
+      issue(e instanceof ObjFileError ? e.message : `not a BPF object this loader can open: ${e.message}`);
       return;
     }
     const structOps = [...obj.maps.values()].filter((m) => m.type === BPF_MAP_TYPE_STRUCT_OPS);
@@ -310,6 +317,7 @@ export class ScenarioKernel {
             : this.scenario.flows.filter((f) => (a.flows as readonly string[]).some((s) => s === f.id || s === f.group)).map((f) => f.id);
           const res: string[] = [];
           let ok = true;
+          let unknown = false;
           for (const id of ids) {
             if (!running.includes(id)) {
               res.push(`${id} not running`);
@@ -318,15 +326,17 @@ export class ScenarioKernel {
             const rc = ctx.sim.setCongestion(id, a.algorithm);
             if (rc < 0) ok = false;
             else this.moves.push({ tNs: now, flow: id, cc: a.algorithm });
-            res.push(`${id} ${rc < 0 ? errStr(rc) : "ok"}`);
+            if (rc === -ENOENT) unknown = true;
+            res.push(`${id} ${rc < 0 ? formatErrno(rc) : "ok"}`);
           }
           const version = this.mapAt(a.algorithm, now);
           return this.done(a, ctx, ok,
-            `setsockopt(TCP_CONGESTION, "${a.algorithm}"${version !== null ? ` = ${version}` : ""}): ${res.length > 0 ? res.join(", ") : "no flow running"}`);
+            `setsockopt(TCP_CONGESTION, "${a.algorithm}"${version !== null ? ` = ${version}` : ""}): ${res.length > 0 ? res.join(", ") : "no flow running"}`
+            + (unknown ? `: ${ccUnknown(a.algorithm, availableCongestion(p))}` : ""));
         }
         case "default": {
           const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${a.algorithm}\n`);
-          if (r.errno !== 0) return this.done(a, ctx, false, `net.ipv4.tcp_congestion_control = ${a.algorithm} failed: ${errStr(-r.errno)}`);
+          if (r.errno !== 0) return this.done(a, ctx, false, `net.ipv4.tcp_congestion_control = ${a.algorithm}: ${ccRefusal(r.errno, a.algorithm, availableCongestion(p))}`);
           return this.done(a, ctx, true, `net.ipv4.tcp_congestion_control = ${a.algorithm}: new flows without an algorithm get it`);
         }
       }

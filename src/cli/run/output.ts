@@ -69,6 +69,12 @@ export class TraceFiles {
   }
 }
 
+/** The names of the files a run writes in its output folder, in the order it writes them. */
+export function runOutputFiles(format: TraceFileFormat, report: boolean): string[] {
+  const traces: TraceFileKind[] = ["flows", "queues", "events"];
+  return [...traces.map((k) => `${k}.${format}`), "summary.txt", "summary.json", ...(report ? ["report.html"] : [])];
+}
+
 /** Writes a whole file (creating its folder). */
 export function writeOutput(dir: string, name: string, text: string | Uint8Array): string {
   mkdirSync(dir, { recursive: true });

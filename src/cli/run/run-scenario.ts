@@ -21,10 +21,12 @@ import { renderReport } from "../../report/html.js";
 import { formatSummary, summarize } from "../../report/summary.js";
 import type { Summary } from "../../report/summary.js";
 import type { Scenario, TraceFormat } from "../scenario/types.js";
-import { ScenarioKernel } from "./kernel-actions.js";
+import { ccRefusal } from "../../sim/index.js";
+import { availableCongestion, ScenarioKernel } from "./kernel-actions.js";
 import type { ActionOutcome } from "./kernel-actions.js";
 import type { Progress } from "./progress.js";
-import { TraceFiles, writeOutput } from "./output.js";
+import { runOutputFiles, TraceFiles, writeOutput } from "./output.js";
+import { prepareOutputDir } from "../out-dir.js";
 import { simTopology } from "./topology.js";
 
 /** The testbed entry point (injected so tests can pass a fake). */
@@ -96,18 +98,22 @@ function flowLabels(col: RunCollector, sk: ScenarioKernel, result: RunResult): M
 /**
  * Runs `scenario` and writes its outputs to `opts.outDir`.
  * @param scenarioPath the file it came from (relative paths in it start from its folder)
- * @throws {ScenarioError} for problems found while loading objects or traces
+ * @throws {ScenarioError} for problems found while loading objects or traces; OutputPathError for an unusable output folder
  */
 export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunScenarioOptions): ScenarioRun {
   const engine = resolveEngine(opts.engine ?? "auto");
   const seed = opts.seed ?? scenario.seed;
   const format = opts.format ?? scenario.outputs.format;
+  // The output folder is checked (and created) before anything runs: a bad --out costs nothing.
+  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report));
   const ek = new EmulatedKernel({ engine, seed });
   const p = ek.process("structops-run");
   const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath));
   if (scenario.defaultCc !== undefined) {
     const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${scenario.defaultCc}\n`);
-    if (r.errno !== 0) throw new RangeError(`default_cc: cannot set net.ipv4.tcp_congestion_control to '${scenario.defaultCc}' (errno ${r.errno}): is it registered at time 0?`);
+    if (r.errno !== 0) {
+      throw new RangeError(`default_cc: cannot set net.ipv4.tcp_congestion_control to "${scenario.defaultCc}": ${ccRefusal(r.errno, scenario.defaultCc, availableCongestion(p))} at time 0`);
+    }
   }
   const { topology, flows } = simTopology(scenario, dirname(scenarioPath));
   const collector = new RunCollector();

@@ -42,6 +42,12 @@ export class TcpCcSimHost {
     return this.tcp.setCongestionControl(sk, name, this.caller);
   }
 
+  /** tcp_available_congestion_control as a list. */
+  availableCongestion(): readonly string[] {
+    const a = this.tcp.registry.available();
+    return a === "" ? [] : a.split(" ");
+  }
+
   /** The connection is established: init() of its CA. */
   establish(sk: TcpSock): void {
     this.tcp.establish(sk);

@@ -12,6 +12,24 @@
  * simulator never imports the kernel (ARCHITECTURE.md).
  */
 
+import { ENOENT, formatErrno } from "../../uapi/errno.js";
+
+/** What an unknown congestion-control name gets told: `no congestion control "bbr"; available: reno cubic`. */
+export function ccUnknown(name: string, available?: readonly string[]): string {
+  return `no congestion control "${name}"${available === undefined ? "" : `; available: ${available.length === 0 ? "(none)" : available.join(" ")}`}`;
+}
+
+/**
+ * Why setting congestion control `name` failed, for a user: the errno and,
+ * for an unknown name (ENOENT), what is registered.
+ * @example
+ * ccRefusal(-2, "bbr", ["reno", "cubic"]) // 'ENOENT (2): no congestion control "bbr"; available: reno cubic'
+ */
+export function ccRefusal(errno: number, name: string, available?: readonly string[]): string {
+  const e = formatErrno(errno);
+  return Math.abs(errno) === ENOENT ? `${e}: ${ccUnknown(name, available)}` : e;
+}
+
 export {
   TCP_CA_Open, TCP_CA_Disorder, TCP_CA_CWR, TCP_CA_Recovery, TCP_CA_Loss,
   CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, CA_EVENT_COMPLETE_CWR, CA_EVENT_LOSS, CA_EVENT_ECN_NO_CE, CA_EVENT_ECN_IS_CE,
@@ -119,6 +137,8 @@ export interface CcHost {
   socket(): CcSocket | number;
   /** setsockopt(TCP_CONGESTION): 0 or -errno. May run release()/init(). */
   setCongestion(sk: CcSocket, name: string): number;
+  /** The registered algorithms' names (tcp_available_congestion_control), for errors. Optional. */
+  availableCongestion?(): readonly string[];
   /** The connection is established: the CA's init() runs (tcp_init_transfer). */
   establish(sk: CcSocket): void;
   /** close(): release() and the reference on the CA. */

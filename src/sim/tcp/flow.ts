@@ -11,7 +11,8 @@ import type { Network } from "../net/network.js";
 import { ECN_ECT0, ECN_NOT_ECT, TH_CWR } from "../net/packet.js";
 import type { Packet, PacketSink } from "../net/packet.js";
 import type { CcHost, CcSocket } from "./cc-ops.js";
-import { TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "./cc-ops.js";
+import { ccRefusal, TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "./cc-ops.js";
+import { formatErrno } from "../../uapi/errno.js";
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
 import { AckScratch, tcpAck } from "./ack.js";
@@ -263,12 +264,12 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     const env = this.env;
     env.host.setTime(this.nowNs);
     const sk = env.host.socket();
-    if (typeof sk === "number") throw new FlowError(`flow '${this.id}': socket() failed: errno ${-sk}`, this.id, -sk);
+    if (typeof sk === "number") throw new FlowError(`flow '${this.id}': socket(): ${formatErrno(sk)}`, this.id, -sk);
     if (this.spec.cc !== undefined) {
       const r = env.host.setCongestion(sk, this.spec.cc);
       if (r < 0) {
         env.host.close(sk);
-        throw new FlowError(`flow '${this.id}': setsockopt(TCP_CONGESTION, '${this.spec.cc}') failed: errno ${-r}`, this.id, -r);
+        throw new FlowError(`flow '${this.id}': setsockopt(TCP_CONGESTION, "${this.spec.cc}"): ${ccRefusal(r, this.spec.cc, env.host.availableCongestion?.())}`, this.id, -r);
       }
     }
     this.sk = sk;

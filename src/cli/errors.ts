@@ -1,0 +1,50 @@
+/**
+ * @fileoverview How a command reports a failure: errors the user can act on
+ * (a bad scenario, an object file that cannot be read or loaded, a refused
+ * bpf(2) call, an unknown name, a bad output folder, a file system error on
+ * a named path) are one line, `structops: <message>`; anything else is a bug
+ * in structops, shown with its stack and a request to report it. Every
+ * command goes through {@link describeFailure}, so no user error prints a
+ * stack and no bug goes unreported.
+ */
+import { BpfError } from "../lib/errors.js";
+import { ObjError } from "../lib/object.js";
+import { errnoValue, formatErrno } from "../uapi/errno.js";
+import { OutputPathError } from "./out-dir.js";
+import { ScenarioError } from "./scenario/errors.js";
+
+/** The sentence under the stack of an internal error. */
+export const BUG_REPORT = "this is a bug in structops; please report it with the command that caused it";
+
+/** Error names of the simulator's typed errors (src/sim: FlowError, SimSpecError, TraceFormatError), matched by name to keep the CLI off their modules. */
+const SIM_ERRORS = new Set(["FlowError", "SimSpecError", "TraceFormatError"]);
+
+/** A file system error from Node (it has a code, a syscall and the path). */
+function fsError(e: unknown): (Error & { code: string; path: string; syscall?: string }) | undefined {
+  const x = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof x.code === "string" && typeof x.path === "string" && errnoValue(x.code) !== undefined
+    ? (x as Error & { code: string; path: string })
+    : undefined;
+}
+
+/**
+ * The one line for an error the user can act on, or undefined for a bug.
+ * RangeError and TypeError count as the user's: the simulator's spec checks
+ * throw them naming the field (src/sim/net).
+ */
+export function userMessage(e: unknown): string | undefined {
+  if (e instanceof ScenarioError || e instanceof BpfError || e instanceof ObjError || e instanceof OutputPathError) return e.message;
+  if (e instanceof Error && SIM_ERRORS.has(e.name)) return e.message;
+  const f = fsError(e);
+  if (f !== undefined) return `cannot ${f.syscall ?? "access"} ${f.path}: ${formatErrno(errnoValue(f.code) as number)}`;
+  if (e instanceof RangeError || e instanceof TypeError) return e.message;
+  return undefined;
+}
+
+/** What to print (without the trailing newline) for a failed command: `structops: ...`, with a stack only for a bug. */
+export function describeFailure(e: unknown): string {
+  const m = userMessage(e);
+  if (m !== undefined) return `structops: ${m}`;
+  const stack = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  return `structops: internal error: ${stack}\n${BUG_REPORT}`;
+}
