@@ -332,7 +332,7 @@ export class ScenarioKernel {
           const version = this.mapAt(a.algorithm, now);
           return this.done(a, ctx, ok,
             `setsockopt(TCP_CONGESTION, "${a.algorithm}"${version !== null ? ` = ${version}` : ""}): ${res.length > 0 ? res.join(", ") : "no flow running"}`
-            + (unknown ? `: ${ccUnknown(a.algorithm, availableCongestion(p))}` : ""));
+            + (unknown ? `; ${ccUnknown(a.algorithm, availableCongestion(p))}` : ""));
         }
         case "default": {
           const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${a.algorithm}\n`);

@@ -112,7 +112,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   if (scenario.defaultCc !== undefined) {
     const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${scenario.defaultCc}\n`);
     if (r.errno !== 0) {
-      throw new RangeError(`default_cc: cannot set net.ipv4.tcp_congestion_control to "${scenario.defaultCc}": ${ccRefusal(r.errno, scenario.defaultCc, availableCongestion(p))} at time 0`);
+      throw new RangeError(`default_cc: net.ipv4.tcp_congestion_control = ${scenario.defaultCc} at time 0: ${ccRefusal(r.errno, scenario.defaultCc, availableCongestion(p))}`);
     }
   }
   const { topology, flows } = simTopology(scenario, dirname(scenarioPath));

@@ -1,0 +1,133 @@
+/**
+ * @fileoverview docs/errors.md cannot drift: every row of its table is a
+ * case run here (the CLI in-process on the emulated kernel and the real
+ * testbed, or the library API), and what the code prints must be the row's
+ * message exactly, on one line, with the row's exit status and no stack
+ * trace. Every case here has a row and every row a case.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { main } from "../../src/cli/main.js";
+import { memoryIo } from "../../src/cli/io.js";
+import { BpfObject } from "../../src/lib/object.js";
+import { EmulatedKernel } from "../../src/lib/kernel.js";
+import { FIXTURES } from "../obj/helpers.js";
+
+const DOC = resolve(import.meta.dirname, "..", "..", "docs", "errors.md");
+
+/** A row of the table: case id, exit status ("1", "0", or "throws" for the API), message with `<tmp>` and `<fixtures>` placeholders. */
+interface Row {
+  readonly id: string;
+  readonly exit: string;
+  readonly message: string;
+}
+
+/** The table rows: `| \`id\` | command | exit | \`message\` |`. */
+function rows(md: string): Row[] {
+  const out: Row[] = [];
+  for (const line of md.split("\n")) {
+    const m = /^\| `([a-z0-9-]+)` \|.*\| (\d|throws) \| `(.+)` \|$/.exec(line);
+    if (m !== null) out.push({ id: m[1] as string, exit: m[2] as string, message: m[3] as string });
+  }
+  return out;
+}
+
+/** What a case produced: exit status (or "throws") and the one line it printed or threw. */
+interface Outcome {
+  readonly exit: string;
+  readonly text: string;
+}
+
+const SCENARIO = (body: string): string => `name: e\nduration: 1s\ntopology:\n  bottleneck: { rate: 10mbit, delay: 5ms }\n${body}`;
+const FLOW_A = "flows:\n  - { id: a, algorithm: reno }\n";
+
+/** Runs the CLI with `argv`. */
+async function cli(argv: string[]): Promise<Outcome> {
+  const io = memoryIo();
+  const code = await main(argv, io);
+  return { exit: String(code), text: io.err() };
+}
+
+/** Writes scenario <tmp>/s.yaml with `body`; returns its path. */
+function scenarioFile(tmp: string, body: string): string {
+  writeFileSync(join(tmp, "s.yaml"), SCENARIO(body));
+  return join(tmp, "s.yaml");
+}
+
+/** Runs scenario `body` with output in <tmp>/o (or `out`). */
+async function runScenario(tmp: string, body: string, out = join(tmp, "o")): Promise<Outcome> {
+  return cli(["run", scenarioFile(tmp, body), "--out", out, "--no-progress"]);
+}
+
+function throws(f: () => unknown): Outcome {
+  try {
+    f();
+  } catch (e) {
+    return { exit: "throws", text: `${(e as Error).message}\n` };
+  }
+  return { exit: "returned", text: "" };
+}
+
+const objects = (line: string): string => `objects:\n  - ${line}\n${FLOW_A}`;
+const inc = `{ name: inc, path: ${join(FIXTURES, "incompl.model.bpf.o")} }`;
+
+/** Every case of the table, by id. Each gets a fresh temp dir with a regular file `file` in it. */
+const CASES: Record<string, (tmp: string) => Promise<Outcome> | Outcome> = {
+  "run-out-file": (t) => runScenario(t, FLOW_A, join(t, "file")),
+  "run-out-through-file": (t) => runScenario(t, FLOW_A, join(t, "file", "out")),
+  "run-out-procfs": (t) => runScenario(t, FLOW_A, "/proc/structops"),
+  "run-out-sysfs": (t) => runScenario(t, FLOW_A, "/sys/kernel/structops"),
+  "run-out-file-is-dir": (t) => {
+    mkdirSync(join(t, "o", "flows.csv"), { recursive: true });
+    return runScenario(t, FLOW_A);
+  },
+  "demo-out-file": (t) => cli(["demo", "--out", join(t, "file")]),
+  "demo-out-procfs": () => cli(["demo", "--out", "/proc/x"]),
+  "object-missing": (t) => runScenario(t, objects("{ name: x, path: missing.bpf.o }")),
+  "object-directory": (t) => runScenario(t, objects("{ name: x, path: . }")),
+  "object-not-elf": (t) => runScenario(t, objects("{ name: x, path: file }")),
+  "object-refused-by-verifier": (t) => runScenario(t, objects(`{ name: x, path: ${join(FIXTURES, "nogpl.model.bpf.o")} }`)),
+  "object-unknown-map": (t) => runScenario(t, objects(`{ name: x, path: ${join(FIXTURES, "update.model.bpf.o")}, maps: [ca_update_1, nosuch] }`)),
+  "attach-missing-ops": (t) => runScenario(t, `objects:\n  - ${inc}\n${FLOW_A}actions:\n  - { at: 0.5s, do: attach, map: inc, link: l }\n`),
+  "flow-unknown-cc": (t) => runScenario(t, "flows:\n  - { id: a, algorithm: bbr }\n"),
+  "default-cc-unknown": (t) => runScenario(t, `default_cc: bbr\n${FLOW_A}`),
+  "setsockopt-unknown-cc": (t) => runScenario(t, `${FLOW_A}actions:\n  - { at: 0.5s, do: setsockopt, algorithm: bbr, flows: [a] }\n`),
+  "default-action-unknown-cc": (t) => runScenario(t, `${FLOW_A}actions:\n  - { at: 0.5s, do: default, algorithm: bbr }\n`),
+  "api-open-missing": (t) => throws(() => BpfObject.open(join(t, "nope.bpf.o"))),
+  "api-open-directory": (t) => throws(() => BpfObject.open(t)),
+  "api-unknown-map": () => throws(() => BpfObject.open(join(FIXTURES, "update.model.bpf.o")).map("nosuch")),
+  "api-unknown-program": () => throws(() => BpfObject.open(join(FIXTURES, "reno.model.bpf.o")).program("nosuch")),
+  "api-attach-unknown-map": () => {
+    const obj = BpfObject.open(join(FIXTURES, "update.model.bpf.o"));
+    obj.load(new EmulatedKernel().process());
+    return throws(() => obj.attachStructOps("nosuch"));
+  },
+  "api-attach-missing-ops": () => {
+    const obj = BpfObject.open(join(FIXTURES, "incompl.model.bpf.o"));
+    obj.load(new EmulatedKernel().process());
+    return throws(() => obj.attachStructOps("fx_incompl"));
+  },
+};
+
+test("docs/errors.md: every row's message is what the code prints, on one line, with its exit status and no stack", async () => {
+  const table = rows(readFileSync(DOC, "utf8"));
+  assert.deepEqual(table.map((r) => r.id).sort(), Object.keys(CASES).sort(), "the table's rows and the tested cases are the same");
+  for (const row of table) {
+    const tmp = mkdtempSync(join(tmpdir(), "structops-errdoc-"));
+    try {
+      writeFileSync(join(tmp, "file"), "not a directory, not an ELF file\n");
+      const run = CASES[row.id];
+      assert.ok(run !== undefined);
+      const got = await run(tmp);
+      const expected = row.message.replaceAll("<tmp>", tmp).replaceAll("<fixtures>", FIXTURES);
+      assert.equal(got.text, `${expected}\n`, `${row.id}: the message (one line)`);
+      assert.equal(got.exit, row.exit, `${row.id}: the exit status`);
+      assert.doesNotMatch(got.text, /^\s+at |internal error/m, `${row.id}: no stack trace`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+});
