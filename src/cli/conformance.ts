@@ -17,6 +17,7 @@
  * (cli/conformance-helpers.ts). A ld_imm64 with a pseudo src_reg (map fd,
  * BTF id, …) is refused: there is no kernel here to resolve it.
  */
+import { describeFailure } from "./errors.js";
 import { BpfDecodeError, decode } from "../asm/decode.js";
 import { disassemble } from "../asm/disasm.js";
 import { parseHexBytes } from "../asm/data-file.js";
@@ -187,7 +188,8 @@ export async function conformanceMain(argv: string[], io: ConformanceIo): Promis
     return 0;
   } catch (e) {
     if (!(e instanceof BpfFault)) {
-      io.stderr(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // Anything but a fault of the program is a bug here (the plugin's output is the upstream runner's, without the "structops:" prefix).
+      io.stderr(`${describeFailure(e).replace(/^structops: /, "")}\n`);
       return 1;
     }
     io.stderr(`${e.message}\n`);

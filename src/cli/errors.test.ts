@@ -35,5 +35,8 @@ test("a bug (any other exception) shows its stack and asks for a report", () => 
   const d = describeFailure(e);
   assert.match(d, /^structops: internal error: Error: x is undefined\n\s+at /);
   assert.ok(d.endsWith(`\n${BUG_REPORT}`));
+  // The engine's TypeErrors and RangeErrors are bugs too, never mistaken for a user's mistake.
+  assert.match(describeFailure(new TypeError("Cannot read properties of undefined (reading 'x')")), /^structops: internal error: TypeError: .*\n\s+at /);
+  assert.match(describeFailure(new RangeError("Maximum call stack size exceeded")), /^structops: internal error: RangeError: .*\n\s+at /);
   assert.match(describeFailure("thrown string"), /^structops: internal error: thrown string\nthis is a bug in structops/);
 });

@@ -13,6 +13,11 @@ import { errnoValue, formatErrno } from "../uapi/errno.js";
 import { OutputPathError } from "./out-dir.js";
 import { ScenarioError } from "./scenario/errors.js";
 
+/** A problem the CLI itself finds in what the user asked for (an engine this build lacks, a default CC that is not registered). */
+export class CliUserError extends Error {
+  override readonly name = "CliUserError";
+}
+
 /** The sentence under the stack of an internal error. */
 export const BUG_REPORT = "this is a bug in structops; please report it with the command that caused it";
 
@@ -29,15 +34,15 @@ function fsError(e: unknown): (Error & { code: string; path: string; syscall?: s
 
 /**
  * The one line for an error the user can act on, or undefined for a bug.
- * RangeError and TypeError count as the user's: the simulator's spec checks
- * throw them naming the field (src/sim/net).
+ * A plain RangeError or TypeError is a bug: a scenario the validator accepted
+ * must not reach the simulator's own spec checks, and the engine's
+ * TypeErrors ("x is not a function") are bugs.
  */
 export function userMessage(e: unknown): string | undefined {
-  if (e instanceof ScenarioError || e instanceof BpfError || e instanceof ObjError || e instanceof OutputPathError) return e.message;
+  if (e instanceof ScenarioError || e instanceof BpfError || e instanceof ObjError || e instanceof OutputPathError || e instanceof CliUserError) return e.message;
   if (e instanceof Error && SIM_ERRORS.has(e.name)) return e.message;
   const f = fsError(e);
   if (f !== undefined) return `cannot ${f.syscall ?? "access"} ${f.path}: ${formatErrno(errnoValue(f.code) as number)}`;
-  if (e instanceof RangeError || e instanceof TypeError) return e.message;
   return undefined;
 }
 

@@ -60,7 +60,11 @@ interface Registration {
   readonly map: string | null;
 }
 
-const failure = (e: unknown): string => (e as Error).message;
+/** The message of a refused call; anything but a BpfError is a bug and is rethrown, to be reported with its stack. */
+const failure = (e: unknown): string => {
+  if (!(e instanceof BpfError)) throw e;
+  return e.message;
+};
 
 /** The names in tcp_available_congestion_control of process `p`'s network namespace. */
 export function availableCongestion(p: ModelProcess): string[] {
@@ -68,6 +72,11 @@ export function availableCongestion(p: ModelProcess): string[] {
   return r.errno !== 0 ? [] : r.text.trim().split(/\s+/).filter((x) => x !== "");
 }
 const cstring = (b: Uint8Array): string => new TextDecoder().decode(b.subarray(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0)));
+
+/** An action names a struct_ops map the scenario did not load (the message says what was loaded). */
+class UnknownMapError extends Error {
+  override readonly name = "UnknownMapError";
+}
 
 /** The `name` a struct_ops map of an object registers, from the object's own struct bytes. */
 function caNameOf(m: BpfObjectMap): string {
@@ -129,7 +138,9 @@ export class ScenarioKernel {
           sk.loadElf(o, p, baseDir, issue);
         }
       } catch (e) {
-        issue(e instanceof BpfError ? `cannot load: ${e.message}` : (e as Error).message);
+        // A refused bpf(2) call is the object's problem; anything else is a bug and goes up to be reported as one.
+        if (!(e instanceof BpfError)) throw e;
+        issue(`cannot load: ${e.message}`);
       }
     });
     if (issues.length === 0) sk.labelMaps();
@@ -194,7 +205,8 @@ export class ScenarioKernel {
       try {
         this.resolve(a.map);
       } catch (e) {
-        issues.push({ path: `actions[${i}].map`, ...a.pos, message: (e as Error).message });
+        if (!(e instanceof UnknownMapError)) throw e;
+        issues.push({ path: `actions[${i}].map`, ...a.pos, message: e.message });
       }
     });
   }
@@ -203,16 +215,16 @@ export class ScenarioKernel {
     const elf = this.elfMaps.get(ref.object);
     if (elf === undefined) {
       const m = this.maps.get(ref.object);
-      if (m === undefined) throw new Error(`no struct_ops map ${ref.object} was loaded`);
+      if (m === undefined) throw new UnknownMapError(`no struct_ops map ${ref.object} was loaded; loaded: ${[...this.maps.keys()].join(" ") || "(none)"}`);
       return m;
     }
     let name = ref.map;
     if (name === undefined) {
-      if (elf.length !== 1) throw new Error(`object '${ref.object}' has ${elf.length} struct_ops maps (${elf.join(", ")}): name one as ${ref.object}/<map>`);
+      if (elf.length !== 1) throw new UnknownMapError(`object '${ref.object}' has ${elf.length} struct_ops maps (${elf.join(", ")}): name one as ${ref.object}/<map>`);
       name = elf[0] as string;
     }
     const m = this.maps.get(`${ref.object}/${name}`);
-    if (m === undefined) throw new Error(`object '${ref.object}' has no loaded struct_ops map '${name}' (it has ${elf.join(", ")})`);
+    if (m === undefined) throw new UnknownMapError(`object '${ref.object}' has no loaded struct_ops map '${name}' (it has ${elf.join(", ")})`);
     return m;
   }
 
@@ -341,7 +353,9 @@ export class ScenarioKernel {
         }
       }
     } catch (e) {
-      return this.done(a, ctx, false, `at ${formatDuration(now)} (line ${a.pos.line}): ${(e as Error).message}`);
+      // A refused call fails the action and the run goes on; anything else is a bug and stops the run with its stack.
+      if (!(e instanceof BpfError || e instanceof UnknownMapError)) throw e;
+      return this.done(a, ctx, false, `at ${formatDuration(now)} (line ${a.pos.line}): ${e.message}`);
     }
   }
 }

@@ -27,6 +27,7 @@ import type { ActionOutcome } from "./kernel-actions.js";
 import type { Progress } from "./progress.js";
 import { runOutputFiles, TraceFiles, writeOutput } from "./output.js";
 import { prepareOutputDir } from "../out-dir.js";
+import { CliUserError } from "../errors.js";
 import { simTopology } from "./topology.js";
 
 /** The testbed entry point (injected so tests can pass a fake). */
@@ -71,12 +72,12 @@ export interface ScenarioRun {
 
 /**
  * Picks the engine; "auto" falls back to the interpreter in a build without it.
- * @throws {RangeError} when the engine does not exist in this build
+ * @throws {CliUserError} when the engine does not exist in this build
  */
 export function resolveEngine(choice: EngineChoice): EngineName {
   if (isEngineName(choice)) return choice;
   if (choice === "auto") return ENGINE_NAMES[0] as EngineName;
-  throw new RangeError(`engine '${choice}' is not available in this build: choose one of ${ENGINE_NAMES.join(", ")}`);
+  throw new CliUserError(`engine '${choice}' is not available in this build: choose one of ${ENGINE_NAMES.join(", ")}`);
 }
 
 /** Labels each flow with its algorithm and, when the scenario registered it, the struct_ops map it runs. */
@@ -112,7 +113,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   if (scenario.defaultCc !== undefined) {
     const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${scenario.defaultCc}\n`);
     if (r.errno !== 0) {
-      throw new RangeError(`default_cc: net.ipv4.tcp_congestion_control = ${scenario.defaultCc} at time 0: ${ccRefusal(r.errno, scenario.defaultCc, availableCongestion(p))}`);
+      throw new CliUserError(`default_cc: net.ipv4.tcp_congestion_control = ${scenario.defaultCc} at time 0: ${ccRefusal(r.errno, scenario.defaultCc, availableCongestion(p))}`);
     }
   }
   const { topology, flows } = simTopology(scenario, dirname(scenarioPath));
