@@ -20,7 +20,7 @@ import {
   BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS, BPF_STRUCT_OPS,
 } from "../uapi/bpf-enums.js";
 import { BPF_F_LINK } from "../uapi/bpf-flags.js";
-import { EOPNOTSUPP } from "../uapi/errno.js";
+import { formatErrno } from "../uapi/errno.js";
 import { LinuxBackend } from "./linux/linux-backend.js";
 import { KernelBtf } from "./linux/vmlinux-btf.js";
 import { intOnlyBtf } from "./linux/user-btf.js";
@@ -109,7 +109,7 @@ function probeStructOps(): StructOpsProbes {
     }
     const ub = intOnlyBtf();
     const btfFd = b.bpf(BPF_BTF_LOAD, { btf: ub, btf_size: ub.length });
-    if (btfFd.errno !== 0) return (cached = all(`BPF_BTF_LOAD failed with errno ${btfFd.errno}`));
+    if (btfFd.errno !== 0) return (cached = all(`BPF_BTF_LOAD failed with ${formatErrno(btfFd.errno)}`));
     const prog = (member: string, ret: number): number => {
       const insns = new Uint8Array(16);
       const dv = new DataView(insns.buffer);
@@ -124,17 +124,17 @@ function probeStructOps(): StructOpsProbes {
     };
     const progs = { ssthresh: prog("ssthresh", 2), cong_avoid: prog("cong_avoid", 0), undo_cwnd: prog("undo_cwnd", 2) };
     const bad = Object.entries(progs).find(([, fd]) => fd < 0);
-    if (bad !== undefined) return (cached = all(`BPF_PROG_LOAD of a struct_ops ${bad[0]} program failed with errno ${-bad[1]}`));
+    if (bad !== undefined) return (cached = all(`BPF_PROG_LOAD of a struct_ops ${bad[0]} program failed with ${formatErrno(-bad[1])}`));
     const mapAttr = (flags: number) => ({
       map_type: BPF_MAP_TYPE_STRUCT_OPS, key_size: 4, value_size: l.valueSize, max_entries: 1, map_flags: flags,
       map_name: "probe", btf_fd: btfFd.ret, btf_vmlinux_value_type_id: l.valueTypeId,
     });
     const plain = b.bpf(BPF_MAP_CREATE, mapAttr(0));
-    const map = plain.errno === 0 ? { feature: F.map[0], minKernel: F.map[1], available: true, reason: "" } : missing(...F.map, `BPF_MAP_CREATE of a struct_ops map failed with errno ${plain.errno}`);
+    const map = plain.errno === 0 ? { feature: F.map[0], minKernel: F.map[1], available: true, reason: "" } : missing(...F.map, `BPF_MAP_CREATE of a struct_ops map failed with ${formatErrno(plain.errno)}`);
     const m1 = b.bpf(BPF_MAP_CREATE, mapAttr(BPF_F_LINK));
     const m2 = b.bpf(BPF_MAP_CREATE, mapAttr(BPF_F_LINK));
     if (m1.errno !== 0 || m2.errno !== 0) {
-      const r = `BPF_MAP_CREATE with BPF_F_LINK failed with errno ${m1.errno || m2.errno}`;
+      const r = `BPF_MAP_CREATE with BPF_F_LINK failed with ${formatErrno(m1.errno || m2.errno)}`;
       return (cached = { map, link: missing(...F.link, r), update: missing(...F.update, r), detach: missing(...F.detach, r) });
     }
     const name = `sop_${process.pid % 1_000_000}`;
@@ -142,23 +142,23 @@ function probeStructOps(): StructOpsProbes {
     for (const m of [m1.ret, m2.ret]) {
       const u = b.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: m, key, value: structOpsValue(btf, "tcp_congestion_ops", { name, ...progs }), flags: 0 });
       if (u.errno !== 0) {
-        const r = `BPF_MAP_UPDATE_ELEM of a BPF_F_LINK struct_ops map failed with errno ${u.errno}`;
+        const r = `BPF_MAP_UPDATE_ELEM of a BPF_F_LINK struct_ops map failed with ${formatErrno(u.errno)}`;
         return (cached = { map, link: missing(...F.link, r), update: missing(...F.update, r), detach: missing(...F.detach, r) });
       }
     }
     const lk = b.bpf(BPF_LINK_CREATE, { map_fd: m1.ret, attach_type: BPF_STRUCT_OPS });
     if (lk.errno !== 0) {
-      const r = `BPF_LINK_CREATE of a struct_ops map failed with errno ${lk.errno}`;
+      const r = `BPF_LINK_CREATE of a struct_ops map failed with ${formatErrno(lk.errno)}`;
       return (cached = { map, link: missing(...F.link, r), update: missing(...F.update, r), detach: missing(...F.detach, r) });
     }
     const link = { feature: F.link[0], minKernel: F.link[1], available: true, reason: "" };
     const up = b.bpf(BPF_LINK_UPDATE, { link_fd: lk.ret, new_map_fd: m2.ret });
-    const update = up.errno === 0 ? { feature: F.update[0], minKernel: F.update[1], available: true, reason: "" } : missing(...F.update, `BPF_LINK_UPDATE failed with errno ${up.errno}`);
+    const update = up.errno === 0 ? { feature: F.update[0], minKernel: F.update[1], available: true, reason: "" } : missing(...F.update, `BPF_LINK_UPDATE failed with ${formatErrno(up.errno)}`);
     const det = b.bpf(BPF_LINK_DETACH, { link_fd: lk.ret });
     const hup = det.errno === 0 ? b.poll(lk.ret).revents & 0x10 : 0;
     const detach = det.errno === 0 && hup !== 0
       ? { feature: F.detach[0], minKernel: F.detach[1], available: true, reason: "" }
-      : missing(...F.detach, det.errno !== 0 ? `BPF_LINK_DETACH failed with errno ${det.errno}${det.errno === EOPNOTSUPP ? " (EOPNOTSUPP)" : ""}` : "poll reports no EPOLLHUP after BPF_LINK_DETACH");
+      : missing(...F.detach, det.errno !== 0 ? `BPF_LINK_DETACH failed with ${formatErrno(det.errno)}` : "poll reports no EPOLLHUP after BPF_LINK_DETACH");
     return (cached = { map, link, update, detach });
   } finally {
     b.dispose();

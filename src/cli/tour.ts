@@ -21,6 +21,7 @@ import {
 import { EmulatedKernel, BtfBuilder, getVmlinuxBtf, structOpsValue, structOpsValueLayout } from "../lib/kernel.js";
 import type { ModelProcess } from "../lib/kernel.js";
 import { check } from "../lib/errors.js";
+import { formatErrno } from "../uapi/errno.js";
 
 const CA = "demo_cc";
 
@@ -117,7 +118,7 @@ export function tour(out: (s: string) => void): number {
   const r = p.setCongestion(again, CA);
   step("BPF_LINK_DETACH: the name is gone, existing sockets keep running", [
     `available: ${read(p, avail)}`,
-    `setsockopt("${CA}") on a new socket: errno ${r.errno} (ENOENT)`,
+    `setsockopt("${CA}") on a new socket: ${formatErrno(r.errno)}`,
     `poll(link fd) revents: 0x${p.poll(link).revents.toString(16)} (EPOLLHUP)`,
     `old sockets still run: ${old.map((fd) => p.getCongestion(fd).name).join(", ")}`,
   ]);

@@ -29,7 +29,7 @@ import {
   BPF_BTF_GET_FD_BY_ID, BPF_BTF_LOAD, BPF_LINK_CREATE, BPF_LINK_GET_FD_BY_ID, BPF_MAP_CREATE, BPF_MAP_GET_FD_BY_ID, BPF_OBJ_GET,
   BPF_PROG_GET_FD_BY_ID, BPF_PROG_LOAD,
 } from "../../uapi/bpf-enums.js";
-import { EBADF, EIO } from "../../uapi/errno.js";
+import { EBADF, EIO, formatErrno } from "../../uapi/errno.js";
 import { writeBackAttr } from "../backend.js";
 import type { Backend, SysResult } from "../backend.js";
 import { loadNative } from "./native.js";
@@ -83,17 +83,17 @@ export class LinuxBackend implements Backend {
     const native = n.native;
     if ((opts.netns ?? "private") === "current") return { ok: true, backend: new LinuxBackend(native, undefined) };
     const [home, homeErr] = native.openNetns();
-    if (home < 0) return { ok: false, reason: `cannot open the current network namespace: errno ${homeErr}` };
+    if (home < 0) return { ok: false, reason: `cannot open the current network namespace: ${formatErrno(homeErr)}` };
     const [u, uErr] = native.unshareNet();
     if (u < 0) {
       native.close(home);
-      return { ok: false, reason: `unshare(CLONE_NEWNET) failed with errno ${uErr} (needs CAP_SYS_ADMIN)` };
+      return { ok: false, reason: `unshare(CLONE_NEWNET) failed with ${formatErrno(uErr)} (needs CAP_SYS_ADMIN)` };
     }
     const [lo, loErr] = native.loUp();
     if (lo < 0) {
       native.setNetns(home);
       native.close(home);
-      return { ok: false, reason: `cannot bring lo up in the private network namespace: errno ${loErr}` };
+      return { ok: false, reason: `cannot bring lo up in the private network namespace: ${formatErrno(loErr)}` };
     }
     return { ok: true, backend: new LinuxBackend(native, home) };
   }
