@@ -28,7 +28,12 @@ class BufferedFile {
   }
 
   flush(): void {
-    if (this.buf.length > 0) writeSync(this.fd, this.buf.join(""));
+    try {
+      if (this.buf.length > 0) writeSync(this.fd, this.buf.join(""));
+    } catch (e) {
+      // writeSync's error names no file (it has an fd): add the path, so the user sees which file could not be written (ENOSPC, EIO).
+      throw Object.assign(e as Error, { path: this.path });
+    }
     this.buf = [];
     this.size = 0;
   }
