@@ -184,11 +184,14 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
     const logBuf = new Uint8Array(logLevel > 0 ? 1 << 16 : 0);
     const r = backend.bpf(BPF_PROG_LOAD, logLevel > 0 ? { ...attr, log_level: logLevel, log_size: logBuf.length, log_buf: logBuf } : attr);
     if (r.errno !== 0) {
-      // libbpf reloads with a log to explain the failure.
-      const lb = new Uint8Array(1 << 16);
-      const again = backend.bpf(BPF_PROG_LOAD, { ...attr, log_level: 1, log_size: lb.length, log_buf: lb });
-      if (again.errno === 0) backend.close(again.ret);
-      p.log = cstring(lb);
+      // The log the caller asked for explains the failure; without one, libbpf reloads with a log to explain it.
+      if (logLevel > 0) p.log = cstring(logBuf);
+      else {
+        const lb = new Uint8Array(1 << 16);
+        const again = backend.bpf(BPF_PROG_LOAD, { ...attr, log_level: 1, log_size: lb.length, log_buf: lb });
+        if (again.errno === 0) backend.close(again.ret);
+        p.log = cstring(lb);
+      }
       throw BpfError.fromCmd(BPF_PROG_LOAD, r.errno, ctx, p.log === "" ? "" : `verifier: ${p.log.trim().split("\n").slice(-2).join("; ")}`);
     }
     if (logLevel > 0) p.log = cstring(logBuf);

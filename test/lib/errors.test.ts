@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EINVAL, EISDIR, ENOENT } from "../../src/uapi/errno.js";
+import { BPF_PROG_LOAD } from "../../src/uapi/bpf-enums.js";
 import { BpfError } from "../../src/lib/errors.js";
 import { BpfObject, ObjError, ObjFileError } from "../../src/lib/object.js";
 import { FIXTURES } from "../obj/helpers.js";
@@ -107,6 +108,30 @@ test("a program the verifier refuses: the error carries the verifier's last line
   assert.ok(e instanceof BpfError && e.errno === EINVAL && e.cmd === "BPF_PROG_LOAD");
   assert.match(e.detail, /^verifier: .*GPL/);
   assert.ok(e.message.endsWith(`: EINVAL (22): ${e.detail}`), e.message);
+  teardown(env);
+});
+
+test("with a log requested at load, a refused program's error carries that log's reason (no second load replaces it)", () => {
+  const env = openFixture("nogpl", "model");
+  // Counts BPF_PROG_LOAD calls: with a log requested, the refused load is not repeated.
+  let loads = 0;
+  const counting = new Proxy(env.p, {
+    get(target, key, recv) {
+      const v = Reflect.get(target, key, recv) as unknown;
+      if (key !== "bpf" || typeof v !== "function") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      return (cmd: number, attr: unknown) => {
+        if (cmd === BPF_PROG_LOAD) loads++;
+        return (v as (c: number, a: unknown) => unknown).call(target, cmd, attr);
+      };
+    },
+  });
+  const e = thrown(() => env.obj.load(counting, { logLevel: 2 }));
+  assert.equal(loads, 1, "one BPF_PROG_LOAD, with the requested log");
+  assert.ok(e instanceof BpfError && e.errno === EINVAL);
+  const prog = [...env.obj.programs.values()].find((p) => p.log !== "");
+  assert.ok(prog !== undefined, "the requested log is kept on the program");
+  assert.equal(e.detail, `verifier: ${prog.log.trim().split("\n").slice(-2).join("; ")}`);
+  assert.match(e.detail, /GPL/);
   teardown(env);
 });
 
