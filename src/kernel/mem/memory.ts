@@ -23,8 +23,8 @@
  * state, and ENOMEM means live blocks (plus fragmentation between them) fill
  * `maxBytes`. Free memory is always zero: a block is zeroed when it is freed
  * (unless its owner knows it was never written), so alloc never zeroes.
- * Choices depend only on the call sequence (insertion-ordered bins, first
- * fit), so the same calls give the same addresses on every run.
+ * Choices depend only on the call sequence (bins are stacks searched from
+ * the newest extent), so the same calls give the same addresses on every run.
  */
 
 /** Permission bit: the program may read the granule. */
@@ -73,8 +73,10 @@ export class KernelMemory {
   /** Free extents below `top`: start → size, and end → start (for coalescing). */
   private readonly freeStart = new Map<number, number>();
   private readonly freeEnd = new Map<number, number>();
-  /** Free extents by size class floor(log2(size)), in insertion order. */
-  private readonly bins: Set<number>[] = Array.from({ length: 32 }, () => new Set<number>());
+  /** Free extents by size class floor(log2(size)); searched newest first. */
+  private readonly bins: number[][] = Array.from({ length: 32 }, () => []);
+  /** Index of each free extent in its bin (for O(1) removal). */
+  private readonly binPos = new Map<number, number>();
   /** Bit c set when bins[c] is non-empty. */
   private binMask = 0;
   private liveBytes = 0;
@@ -225,8 +227,8 @@ export class KernelMemory {
 
   /**
    * Carves `size` bytes aligned to `align` out of a free extent below the top,
-   * or returns 0. First fit in the request's own size class (oldest extent
-   * first), else the first extent of the smallest larger non-empty class.
+   * or returns 0. First fit in the request's own size class (newest extent
+   * first), else in the smallest larger non-empty class that has a fit.
    */
   private takeFree(size: number, align: number): number {
     const cls = binOf(size);
@@ -234,7 +236,9 @@ export class KernelMemory {
     let m = this.binMask >>> cls;
     while (m !== 0) {
       const c = cls + 31 - Math.clz32(m & -m);
-      for (const start of this.bins[c] as Set<number>) {
+      const bin = this.bins[c] as number[];
+      for (let i = bin.length - 1; i >= 0; i--) {
+        const start = bin[i] as number;
         const extent = this.freeStart.get(start) as number;
         const at = align <= GRANULE ? start : Math.ceil(start / align) * align;
         if (at + size > start + extent) continue;
@@ -252,7 +256,9 @@ export class KernelMemory {
     this.freeStart.set(start, size);
     this.freeEnd.set(start + size, start);
     const c = binOf(size);
-    (this.bins[c] as Set<number>).add(start);
+    const bin = this.bins[c] as number[];
+    this.binPos.set(start, bin.length);
+    bin.push(start);
     this.binMask |= 1 << c;
   }
 
@@ -260,9 +266,15 @@ export class KernelMemory {
     this.freeStart.delete(start);
     this.freeEnd.delete(start + size);
     const c = binOf(size);
-    const bin = this.bins[c] as Set<number>;
-    bin.delete(start);
-    if (bin.size === 0) this.binMask &= ~(1 << c);
+    const bin = this.bins[c] as number[];
+    const i = this.binPos.get(start) as number;
+    this.binPos.delete(start);
+    const last = bin.pop() as number;
+    if (last !== start) {
+      bin[i] = last;
+      this.binPos.set(last, i);
+    }
+    if (bin.length === 0) this.binMask &= ~(1 << c);
   }
 }
 
