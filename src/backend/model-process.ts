@@ -3,6 +3,11 @@
  * interface: attrs are encoded into `union bpf_attr` bytes with their buffers
  * mapped into the process's user memory, exactly as a real process passes
  * them to bpf(2); sockets are fds of that process.
+ *
+ * After `exit()` the process is gone: Linux has no syscall from a dead task
+ * (do_exit never returns to user space), so every further call throws
+ * {@link ProcessExitedError} instead of returning an errno, and nothing it
+ * could create outlives the exit.
  */
 import { encodeAttr, decodeAttr } from "../uapi/attr-codec.js";
 import type { AttrCmd, AttrInputOf } from "../uapi/attr-codec.js";
@@ -18,9 +23,30 @@ import type { TcpSock } from "../net/tcp-cc/sock.js";
 import { sysResult } from "./backend.js";
 import type { Backend, SysResult } from "./backend.js";
 
+/** Thrown by every call on a {@link ModelProcess} after its `exit()`. */
+export class ProcessExitedError extends Error {
+  override readonly name = "ProcessExitedError";
+  constructor(
+    readonly pid: number,
+    readonly call: string,
+  ) {
+    super(`Cannot call ${call} on process ${pid}: it has exited`);
+  }
+}
+
 /** A modelled process implementing {@link Backend}. */
 export class ModelProcess implements Backend {
   private readonly sockets = new Map<number, TcpSock>();
+
+  /** Throws when the process has exited: a dead task makes no syscalls. */
+  private live(call: string): void {
+    if (this.task.exited) throw new ProcessExitedError(this.task.pid, call);
+  }
+
+  /** Whether `exit()` has run. */
+  get exited(): boolean {
+    return this.task.exited;
+  }
 
   constructor(
     readonly task: Task,
@@ -32,6 +58,7 @@ export class ModelProcess implements Backend {
   }
 
   bpf<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, size: number = BPF_ATTR_SIZE): SysResult {
+    this.live("bpf");
     const mm = this.task.mm;
     try {
       const bytes = encodeAttr(cmd, attr, (b) => mm.map(b), size);
@@ -44,6 +71,7 @@ export class ModelProcess implements Backend {
   }
 
   close(fd: number): SysResult {
+    this.live("close");
     const sk = this.sockets.get(fd);
     if (sk !== undefined) {
       this.sockets.delete(fd);
@@ -53,6 +81,7 @@ export class ModelProcess implements Backend {
   }
 
   socket(): SysResult {
+    this.live("socket");
     const sk = this.tcp.socket();
     if (typeof sk === "number") return sysResult(sk);
     this.tcp.establish(sk);
@@ -71,33 +100,39 @@ export class ModelProcess implements Backend {
   }
 
   setCongestion(fd: number, name: string): SysResult {
+    this.live("setsockopt");
     const sk = this.sockets.get(fd);
     if (sk === undefined) return sysResult(this.task.file(fd) === null ? -EBADF : -ENOTSOCK);
     return sysResult(this.tcp.setCongestionControl(sk, name, { capNetAdmin: this.task.capable(12) }));
   }
 
   getCongestion(fd: number): { ret: number; errno: number; name: string } {
+    this.live("getsockopt");
     const sk = this.sockets.get(fd);
     if (sk === undefined) return { ...sysResult(this.task.file(fd) === null ? -EBADF : -ENOTSOCK), name: "" };
     return { ret: 0, errno: 0, name: this.tcp.getCongestionControl(sk) };
   }
 
   readFile(path: string): { ret: number; errno: number; text: string } {
+    this.live("read");
     const r = readProcFile(this.task.kernel, this.task, path);
     return typeof r === "number" ? { ...sysResult(r), text: "" } : { ret: r.length, errno: 0, text: r };
   }
 
   writeFile(path: string, text: string): SysResult {
+    this.live("write");
     return sysResult(writeProcFile(this.task.kernel, this.task, path, text));
   }
 
   poll(fd: number): { ret: number; errno: number; revents: number } {
+    this.live("poll");
     const r = pollFd(this.task, fd);
     return r < 0 ? { ...sysResult(r), revents: 0 } : { ret: r === 0 ? 0 : 1, errno: 0, revents: r };
   }
 
-  /** exit(2): closes every fd and socket. */
+  /** exit(2): closes every fd and socket; the process then refuses every call. */
   exit(): void {
+    this.live("exit");
     for (const fd of [...this.sockets.keys()]) this.close(fd);
     this.task.exit();
   }

@@ -26,6 +26,12 @@ export interface ModelKernelOptions {
   readonly defaultCongestionControl?: string;
   readonly insnBudget?: number;
   readonly seed?: number;
+  /**
+   * Kernel memory: `maxBytes` is its limit (default 1 GiB; an eighth is the
+   * permission shadow), beyond which allocations fail with ENOMEM;
+   * `initialHeapBytes` is mapped at boot (docs/architecture.md, "Allocation
+   * and the memory limit").
+   */
   readonly memory?: KernelOptions["memory"];
   /** num_possible_cpus() of the emulated machine (default 2). */
   readonly nrCpus?: number;
@@ -64,6 +70,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
   // Typed ksyms: jiffies_64 (whose low 32 bits are tcp_jiffies32).
   const jiffiesVar = btf.findByNameKind("jiffies_64", BTF_KIND_VAR);
   if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64);
+  kernel.markBooted();
   return { kernel, tcp };
 }
 

@@ -16,7 +16,7 @@ import { Idr } from "./idr.js";
 import { Rcu } from "./rcu.js";
 import { BpfFs } from "./bpffs.js";
 import { KernelMemory, PERM_READ } from "./mem/memory.js";
-import type { KernelMemoryOptions } from "./mem/memory.js";
+import type { KernelMemoryOptions, MemorySnapshot } from "./mem/memory.js";
 import { KFile, O_CLOEXEC, FMODE_READ, FMODE_WRITE } from "./file.js";
 import { Task, CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN } from "./task.js";
 import { BtfObject } from "./btf-object.js";
@@ -105,6 +105,8 @@ export class Kernel {
   readonly anonIno: number;
   private allocFailures = 0;
   private rng: number;
+  /** The allocator's state once booted: what `leaks()` compares kernel memory with. */
+  private bootMem: MemorySnapshot;
 
   constructor(opts: KernelOptions) {
     this.runner = opts.runner;
@@ -118,6 +120,16 @@ export class Kernel {
     this.vmlinux = new BtfObject(this, opts.vmlinuxBtf, "vmlinux", true);
     this.vmlinux.id = this.btfIdr.allocCyclic(this.vmlinux);
     this.procfs.set("/sys/kernel/btf/vmlinux", { read: () => "" });
+    this.bootMem = this.mem.snapshot();
+  }
+
+  /**
+   * Ends boot: the kernel memory subsystems have allocated so far (kernel
+   * variables, hook argument areas) is the state `leaks()` expects back once
+   * every object is gone.
+   */
+  markBooted(): void {
+    this.bootMem = this.mem.snapshot();
   }
 
   // ---- time ---------------------------------------------------------------
@@ -394,8 +406,10 @@ export class Kernel {
   // ---- leak accounting -----------------------------------------------------------
 
   /**
-   * Everything still alive: objects, sockets, fds of live tasks and pending
-   * callbacks. Empty once every fd and socket is closed and grace periods ran.
+   * Everything still alive: objects, sockets, fds of live tasks, pending
+   * callbacks, and kernel memory not back to its boot state. Empty once every
+   * fd and socket is closed and grace periods ran (pins and registered
+   * non-link struct_ops maps keep their objects, as in Linux).
    */
   leaks(): string[] {
     const out: string[] = [];
@@ -406,6 +420,11 @@ export class Kernel {
     for (const s of this.socks.values()) out.push(`sock at ${s.addr}`);
     for (const t of this.tasks.values()) for (const fd of t.openFds()) out.push(`pid ${t.pid} fd ${fd}`);
     for (const p of this.rcu.pending()) out.push(`pending ${p.flavor}: ${p.what}`);
+    const m = this.mem.snapshot();
+    const b = this.bootMem;
+    if (m.liveBytes !== b.liveBytes || m.liveBlocks !== b.liveBlocks || m.heapBytes !== b.heapBytes || m.freeExtents !== b.freeExtents) {
+      out.push(`kmem ${m.liveBytes - b.liveBytes} bytes in ${m.liveBlocks - b.liveBlocks} blocks beyond boot (heap ${m.heapBytes} bytes, boot ${b.heapBytes})`);
+    }
     return out;
   }
 

@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { E2BIG, EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC, ENOTSUPP, EPERM } from "../uapi/errno.js";
-import { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY } from "../uapi/bpf-enums.js";
+import { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import {
   BPF_F_ANY_ALIGNMENT, BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ,
   BPF_F_XDP_HAS_FRAGS, BPF_F_XDP_DEV_BOUND_ONLY, BPF_F_TEST_REG_INVARIANTS,
@@ -25,6 +25,7 @@ import { BpfDecodeError, decode, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_LDDW } fro
 import type { DecodedProg } from "../asm/index.js";
 import { isErr } from "./errptr.js";
 import { BpfProg } from "./prog/core.js";
+import { arrayValueAddr } from "./map/array.js";
 import { objNameCpy } from "./names.js";
 import type { Task } from "./task.js";
 
@@ -183,6 +184,13 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
           log.verbose(`fd ${fd} is not pointing to valid bpf_map`);
           return map;
         }
+        // check_map_prog_compatibility (kernel/bpf/verifier.c): a program may not hold a
+        // struct_ops map; it would let a map reach itself through its own programs.
+        if (map.type === BPF_MAP_TYPE_STRUCT_OPS) {
+          map.put();
+          log.verbose("bpf_struct_ops map cannot be used in prog");
+          return -EINVAL;
+        }
         prog.usedMaps.push(map);
         let addr = map.addr;
         if (src === BPF_PSEUDO_MAP_VALUE) {
@@ -191,7 +199,7 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
             log.verbose(`invalid access to map value pointer, value_size=${map.attrs.value_size} off=${off}`);
             return -EINVAL;
           }
-          addr = (map.priv as { base: number }).base + off;
+          addr = arrayValueAddr(map, off);
         }
         // The kernel stores the map's address; the tag hashes the insns with the fd cleared.
         dv.setInt32(pc * 8 + 4, addr | 0, true);

@@ -6,10 +6,12 @@
  * and passing fd 0 where a map is expected gives EINVAL, not EBADF, as on a
  * real process. New fds take the lowest free number (fs/file.c alloc_fd).
  * Exiting closes every fd, which is how a crashed process's links unregister
- * their struct_ops.
+ * their struct_ops; an exited task never gets a new fd (there is no syscall
+ * from a dead task, so an install into one is a KernelBug).
  */
 import { EBADF, EMFILE } from "../uapi/errno.js";
 import { KFile, O_RDWR } from "./file.js";
+import { KernelBug } from "./bug.js";
 import type { Kernel } from "./kernel.js";
 
 /** Capabilities the BPF syscall checks (include/uapi/linux/capability.h). */
@@ -121,6 +123,7 @@ export class Task {
 
   /** fd_install of a new file at the lowest free number; the fd or -EMFILE. */
   install(file: KFile): number {
+    if (this.exited) throw new KernelBug(`fd_install into exited task ${this.pid}`);
     const fd = this.unusedFd();
     if (fd < 0) return fd;
     if (fd === this.fds.length) this.fds.push(file);

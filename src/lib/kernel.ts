@@ -6,9 +6,9 @@
  */
 import { createModelKernel, ROOT_CAPS } from "../backend/model.js";
 import type { Kernel, ModelKernelOptions, TcpCc } from "../backend/model.js";
-import { ModelProcess } from "../backend/model-process.js";
+import { ModelProcess, ProcessExitedError } from "../backend/model-process.js";
 
-export { ModelProcess };
+export { ModelProcess, ProcessExitedError };
 export type { Backend, SysResult } from "../backend/backend.js";
 export { structOpsValue, structOpsValueLayout } from "../backend/struct-ops-value.js";
 export type { StructOpsFields } from "../backend/struct-ops-value.js";

@@ -139,5 +139,6 @@ test("pinned links survive their fd and reopen with loadPinned", () => {
   // The model has no unlink(2) yet: the pin keeps its link, whose map keeps its programs and their .bss.
   const kinds = env.k.leaks().map((l) => l.split(" ")[0]);
   assert.equal(kinds.filter((x) => x === "link").length, 1);
-  assert.ok(kinds.every((x) => x === "link" || x === "map" || x === "prog"), kinds.join(","));
+  // ...and the kernel memory those objects hold.
+  assert.ok(kinds.every((x) => x === "link" || x === "map" || x === "prog" || x === "kmem"), kinds.join(","));
 });

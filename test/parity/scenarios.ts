@@ -14,8 +14,8 @@ import {
   BPF_LINK_UPDATE, BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_FREEZE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_UPDATE_ELEM,
 } from "../../src/uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_RDONLY } from "../../src/uapi/bpf-flags.js";
-import { BPF_REG_0 } from "../../src/uapi/insn.js";
-import { assemble, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../src/asm/index.js";
+import { BPF_REG_0, BPF_REG_1 } from "../../src/uapi/insn.js";
+import { assemble, BPF_EXIT_INSN, BPF_LD_MAP_FD, BPF_LD_MAP_VALUE, BPF_MOV64_IMM } from "../../src/asm/index.js";
 import type { Ca } from "./ca.js";
 
 /** One scenario. */
@@ -497,6 +497,24 @@ export const SCENARIOS: readonly Scenario[] = [
       ca.lookup("map1", m1);
       ca.run.available("after same-map update");
       ca.close("link", l);
+    },
+  },
+  {
+    name: "BPF_PROG_LOAD with ld_imm64 of a struct_ops map: EINVAL, \"bpf_struct_ops map cannot be used in prog\" (verifier.c check_map_prog_compatibility)",
+    spec: "§9.7 (verifier rejections at load)",
+    run(ca) {
+      const { run } = ca;
+      const m = ca.createCaMap("create", "ca_in_prog", true);
+      for (const [what, ld] of [["map fd", BPF_LD_MAP_FD(BPF_REG_1, m)], ["map value", BPF_LD_MAP_VALUE(BPF_REG_1, m, 0)]] as const) {
+        const r = ca.loadProg(`ld_imm64 ${what}`, "init", assemble([ld, BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]));
+        run.see(`ld_imm64 ${what}: log`, /bpf_struct_ops map cannot be used in prog/.test(r.log));
+        if (r.errno === 0) ca.close(`ld_imm64 ${what}: prog`, r.ret);
+      }
+      // An array map in the same place loads: the refusal is about the map type.
+      const cnt = ca.counters();
+      const ok = ca.loadProg("ld_imm64 array map", "init", assemble([BPF_LD_MAP_FD(BPF_REG_1, cnt), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]));
+      if (ok.errno === 0) ca.close("array prog", ok.ret);
+      ca.close("struct_ops map", m);
     },
   },
   {

@@ -7,6 +7,11 @@
  * Keys are u32 indices; updates with BPF_NOEXIST fail (EEXIST) because every
  * element always exists, and delete is EINVAL.
  *
+ * The map remembers whether any element could have been written (an update,
+ * or a pointer handed to a program); a map nobody wrote is freed without
+ * zeroing its memory (kernel/mem: free memory is always zero), which keeps
+ * creating and closing very large maps cheap.
+ *
  * @see kernel/bpf/arraymap.c array_map_alloc_check (v6.18)
  */
 import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from "../../uapi/errno.js";
@@ -24,6 +29,8 @@ export interface ArrayState {
   base: number;
   /** Element stride: value_size rounded up to 8. */
   elemSize: number;
+  /** Some element may be non-zero: updated, or reachable through a pointer a program got. */
+  written: boolean;
 }
 
 /** array_map_alloc_check: 0 or -errno. */
@@ -44,8 +51,15 @@ export function arrayAlloc(map: BpfMap): number {
   const perm = map.attrs.map_flags & BPF_F_RDONLY_PROG ? PERM_READ : PERM_RW;
   const base = map.kernel.mem.alloc(elemSize * map.attrs.max_entries, perm);
   if (base === 0) return -ENOMEM;
-  map.priv = { base, elemSize } satisfies ArrayState;
+  map.priv = { base, elemSize, written: false } satisfies ArrayState;
   return 0;
+}
+
+/** Address of byte `off` of element 0 (ld_imm64 BPF_PSEUDO_MAP_VALUE); the program may write there. */
+export function arrayValueAddr(map: BpfMap, off: number): number {
+  const s = state(map);
+  s.written = true;
+  return s.base + off;
 }
 
 function index(_map: BpfMap, key: Uint8Array): number {
@@ -69,6 +83,7 @@ export const arrayMapOps: MapOps = {
     if (i >= map.attrs.max_entries) return -E2BIG;
     if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -EEXIST;
     const s = state(map);
+    s.written = true;
     map.kernel.mem.u8.set(value.subarray(0, map.attrs.value_size), s.base + i * s.elemSize);
     return 0;
   },
@@ -86,6 +101,7 @@ export const arrayMapOps: MapOps = {
     const i = map.kernel.mem.dv.getUint32(keyAddr, true);
     if (i >= map.attrs.max_entries) return 0;
     const s = state(map);
+    s.written = true;
     return s.base + i * s.elemSize;
   },
   progUpdate(map, keyAddr, valueAddr, flags) {
@@ -95,6 +111,7 @@ export const arrayMapOps: MapOps = {
     if (i >= map.attrs.max_entries) return -E2BIG;
     if (flags === BPF_NOEXIST) return -EEXIST;
     const s = state(map);
+    s.written = true;
     mem.u8.copyWithin(s.base + i * s.elemSize, valueAddr, valueAddr + map.attrs.value_size);
     return 0;
   },
@@ -105,6 +122,7 @@ export const arrayMapOps: MapOps = {
     return 0;
   },
   free(map) {
-    map.kernel.mem.free(state(map).base);
+    const s = state(map);
+    map.kernel.mem.free(s.base, !s.written);
   },
 };

@@ -15,8 +15,16 @@
  * writable and read-only fields (tcp_sock) keep writable fields in whole
  * granules, so 8-byte granularity is exact for them.
  *
- * Allocation is deterministic (size-class free lists over a bump pointer), so
- * the same sequence of calls gives the same addresses on every run.
+ * Allocation (mm/slub.c and mm/page_alloc.c in spirit, not in structure):
+ * blocks are carved from free extents kept out of band, in segregated bins
+ * by power-of-two size class; a freed block coalesces at once with free
+ * neighbours on both sides, and an extent reaching the top of the heap
+ * lowers the top. Closing everything therefore returns the heap to its boot
+ * state, and ENOMEM means live blocks (plus fragmentation between them) fill
+ * `maxBytes`. Free memory is always zero: a block is zeroed when it is freed
+ * (unless its owner knows it was never written), so alloc never zeroes.
+ * Choices depend only on the call sequence (bins are stacks searched from
+ * the newest extent), so the same calls give the same addresses on every run.
  */
 
 /** Permission bit: the program may read the granule. */
@@ -34,7 +42,11 @@ const PAGE = 65536;
 
 /** Options for {@link KernelMemory}. */
 export interface KernelMemoryOptions {
-  /** Highest address + 1 the heap may reach (default 1 GiB). Fixes the shadow size. */
+  /**
+   * Highest address + 1 the heap may reach (default 1 GiB): the kernel's
+   * memory limit. The shadow takes maxBytes/8 of it, so the heap holds
+   * 7/8 of maxBytes; allocations beyond that fail with ENOMEM.
+   */
   readonly maxBytes?: number;
   /** Heap bytes mapped at start, above the shadow (default 16 MiB). */
   readonly initialHeapBytes?: number;
@@ -53,9 +65,20 @@ export class KernelMemory {
   readonly maxBytes: number;
   u8: Uint8Array;
   dv: DataView;
+  /** Start of the untouched top of the heap: [top, maxBytes) is free and zero. */
   private top: number;
-  private readonly freeLists = new Map<number, number[]>();
+  private highWater: number;
+  /** Live blocks: address → size. */
   private readonly sizes = new Map<number, number>();
+  /** Free extents below `top`: start → size, and end → start (for coalescing). */
+  private readonly freeStart = new Map<number, number>();
+  private readonly freeEnd = new Map<number, number>();
+  /** Free extents by size class floor(log2(size)); searched newest first. */
+  private readonly bins: number[][] = Array.from({ length: 32 }, () => []);
+  /** Index of each free extent in its bin (for O(1) removal). */
+  private readonly binPos = new Map<number, number>();
+  /** Bit c set when bins[c] is non-empty. */
+  private binMask = 0;
   private liveBytes = 0;
 
   constructor(opts: KernelMemoryOptions = {}) {
@@ -67,10 +90,11 @@ export class KernelMemory {
     // The shadow covers [0, maxBytes); it is maxBytes/8 bytes, rounded to a page.
     this.heapBase = Math.ceil(maxBytes / GRANULE / PAGE) * PAGE;
     const initial = this.heapBase + Math.ceil((opts.initialHeapBytes ?? 16 << 20) / PAGE) * PAGE;
-    this.memory = new WebAssembly.Memory({ initial: initial / PAGE, maximum: maxBytes / PAGE });
+    this.memory = new WebAssembly.Memory({ initial: Math.min(initial, maxBytes) / PAGE, maximum: maxBytes / PAGE });
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
     this.top = this.heapBase;
+    this.highWater = this.heapBase;
   }
 
   /** Bytes currently allocated (for leak checks and benchmarks). */
@@ -83,46 +107,96 @@ export class KernelMemory {
     return this.sizes.size;
   }
 
+  /** Heap bytes in use up to the top (live blocks plus free extents between them). */
+  get heapBytes(): number {
+    return this.top - this.heapBase;
+  }
+
+  /** Highest `heapBytes` ever reached. */
+  get highWaterBytes(): number {
+    return this.highWater - this.heapBase;
+  }
+
+  /** Number of free extents below the top (0 when nothing between live blocks is free). */
+  get freeExtentCount(): number {
+    return this.freeStart.size;
+  }
+
+  /**
+   * The allocator's state as a comparable value: equal snapshots mean the same
+   * live blocks and the same free extents, so the same future addresses.
+   */
+  snapshot(): MemorySnapshot {
+    return { liveBytes: this.liveBytes, liveBlocks: this.sizes.size, heapBytes: this.top - this.heapBase, freeExtents: this.freeStart.size };
+  }
+
   /**
    * Allocates `size` zeroed bytes aligned to 8 (or `align`, a power of two ≥ 8)
    * and gives the program `perm` on them. Returns the address, or 0 when the
    * memory is exhausted (the caller maps that to `ENOMEM`).
    */
   alloc(size: number, perm = 0, align = GRANULE): number {
-    const rounded = Math.max(GRANULE, Math.ceil(size / GRANULE) * GRANULE);
-    let addr = 0;
-    const reused = this.takeFree(rounded, align);
-    if (reused !== 0) {
-      addr = reused;
-      this.u8.fill(0, addr, addr + rounded);
-    } else {
+    const rounded = size <= GRANULE ? GRANULE : ((size + GRANULE - 1) >>> GRANULE_SHIFT) << GRANULE_SHIFT;
+    if (!(rounded > 0 && rounded <= this.maxBytes)) return 0;
+    let addr = this.takeFree(rounded, align);
+    if (addr === 0) {
       const start = Math.ceil(this.top / align) * align;
       const end = start + rounded;
       if (end > this.maxBytes) return 0;
       if (end > this.u8.length) this.grow(end);
-      if (start > this.top) this.release(this.top, start - this.top);
+      if (start > this.top) this.insertFree(this.top, start - this.top);
       addr = start;
       this.top = end;
+      if (end > this.highWater) this.highWater = end;
     }
     this.sizes.set(addr, rounded);
     this.liveBytes += rounded;
-    this.protect(addr, rounded, perm);
+    if (perm !== 0) this.protect(addr, rounded, perm);
     return addr;
   }
 
-  /** Returns an allocation to the allocator and revokes every permission on it. */
-  free(addr: number): void {
+  /**
+   * Returns an allocation to the allocator, revokes every permission on it and
+   * zeroes it. `clean` says the owner knows no byte of the block was ever
+   * written (a large map nobody updated), which skips the zeroing; a wrong
+   * `clean` would hand stale bytes to the next owner.
+   */
+  free(addr: number, clean = false): void {
     const size = this.sizes.get(addr);
     if (size === undefined) throw new Error(`KernelMemory.free: ${addr} is not a live allocation`);
     this.sizes.delete(addr);
     this.liveBytes -= size;
     this.protect(addr, size, 0);
-    this.release(addr, size);
+    if (!clean) this.u8.fill(0, addr, addr + size);
+    let start = addr;
+    let end = addr + size;
+    const before = this.freeEnd.get(start);
+    if (before !== undefined) {
+      this.removeFree(before, start - before);
+      start = before;
+    }
+    const afterSize = this.freeStart.get(end);
+    if (afterSize !== undefined) {
+      this.removeFree(end, afterSize);
+      end += afterSize;
+    }
+    if (end === this.top) this.top = start;
+    else this.insertFree(start, end - start);
   }
 
   /** Size of a live allocation, or undefined. */
   sizeOf(addr: number): number | undefined {
     return this.sizes.get(addr);
+  }
+
+  /** Free extents below the top, ascending (for invariant checks). */
+  freeExtents(): { start: number; size: number }[] {
+    return [...this.freeStart].map(([start, size]) => ({ start, size })).sort((a, b) => a.start - b.start);
+  }
+
+  /** Live blocks, ascending (for invariant checks). */
+  liveBlocks(): { start: number; size: number }[] {
+    return [...this.sizes].map(([start, size]) => ({ start, size })).sort((a, b) => a.start - b.start);
   }
 
   /** Sets the program's permission on the granules of [addr, addr+size). Both ends must be granule-aligned. */
@@ -152,28 +226,67 @@ export class KernelMemory {
   }
 
   /**
-   * Takes a freed block of exactly `size` bytes whose address satisfies
-   * `align`, most recently freed first (deterministic), or returns 0.
+   * Carves `size` bytes aligned to `align` out of a free extent below the top,
+   * or returns 0. First fit in the request's own size class (newest extent
+   * first), else in the smallest larger non-empty class that has a fit.
    */
   private takeFree(size: number, align: number): number {
-    const list = this.freeLists.get(size);
-    if (list === undefined) return 0;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const addr = list[i] as number;
-      if (addr % align !== 0) continue;
-      list[i] = list[list.length - 1] as number;
-      list.pop();
-      return addr;
+    const cls = binOf(size);
+    // Bit i of m: class cls+i has extents.
+    let m = this.binMask >>> cls;
+    while (m !== 0) {
+      const c = cls + 31 - Math.clz32(m & -m);
+      const bin = this.bins[c] as number[];
+      for (let i = bin.length - 1; i >= 0; i--) {
+        const start = bin[i] as number;
+        const extent = this.freeStart.get(start) as number;
+        const at = align <= GRANULE ? start : Math.ceil(start / align) * align;
+        if (at + size > start + extent) continue;
+        this.removeFree(start, extent);
+        if (at > start) this.insertFree(start, at - start);
+        if (at + size < start + extent) this.insertFree(at + size, start + extent - at - size);
+        return at;
+      }
+      m &= m - 1;
     }
     return 0;
   }
 
-  private release(addr: number, size: number): void {
-    let list = this.freeLists.get(size);
-    if (list === undefined) {
-      list = [];
-      this.freeLists.set(size, list);
-    }
-    list.push(addr);
+  private insertFree(start: number, size: number): void {
+    this.freeStart.set(start, size);
+    this.freeEnd.set(start + size, start);
+    const c = binOf(size);
+    const bin = this.bins[c] as number[];
+    this.binPos.set(start, bin.length);
+    bin.push(start);
+    this.binMask |= 1 << c;
   }
+
+  private removeFree(start: number, size: number): void {
+    this.freeStart.delete(start);
+    this.freeEnd.delete(start + size);
+    const c = binOf(size);
+    const bin = this.bins[c] as number[];
+    const i = this.binPos.get(start) as number;
+    this.binPos.delete(start);
+    const last = bin.pop() as number;
+    if (last !== start) {
+      bin[i] = last;
+      this.binPos.set(last, i);
+    }
+    if (bin.length === 0) this.binMask &= ~(1 << c);
+  }
+}
+
+/** Size class of an extent (sizes are below 4 GiB): floor(log2(size)). */
+function binOf(size: number): number {
+  return 31 - Math.clz32(size);
+}
+
+/** A comparable summary of the allocator's state ({@link KernelMemory.snapshot}). */
+export interface MemorySnapshot {
+  readonly liveBytes: number;
+  readonly liveBlocks: number;
+  readonly heapBytes: number;
+  readonly freeExtents: number;
 }

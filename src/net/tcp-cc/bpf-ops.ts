@@ -24,7 +24,11 @@ export interface TcpOpsLayout {
 
 const MAX_DEPTH = 8;
 
-/** Argument areas for nested struct_ops calls. */
+/**
+ * Argument areas for nested struct_ops calls, one per nesting depth,
+ * allocated when the subsystem boots (the trampoline's stack frame in Linux):
+ * kernel memory they hold is part of the boot state, not of any hook call.
+ */
 export class HookFrames {
   private readonly ctx: number[] = [];
   private readonly scratch: number[] = [];
@@ -32,14 +36,16 @@ export class HookFrames {
 
   constructor(
     private readonly kernel: Kernel,
-    private readonly rsSize: number,
-  ) {}
+    rsSize: number,
+  ) {
+    for (let i = 0; i < MAX_DEPTH; i++) {
+      this.ctx.push(kernel.mem.alloc(8 * 6, PERM_READ));
+      this.scratch.push(kernel.mem.alloc(Math.max(16, rsSize), PERM_READ));
+    }
+    if (this.ctx.includes(0) || this.scratch.includes(0)) throw new RangeError("Cannot boot tcp_congestion_ops hooks: kernel memory is full");
+  }
 
   private area(i: number): { ctx: number; scratch: number } {
-    if (this.ctx[i] === undefined) {
-      this.ctx[i] = this.kernel.mem.alloc(8 * 6, PERM_READ);
-      this.scratch[i] = this.kernel.mem.alloc(Math.max(16, this.rsSize), PERM_READ);
-    }
     return { ctx: this.ctx[i] as number, scratch: this.scratch[i] as number };
   }
 
