@@ -19,6 +19,7 @@ export interface FlowSeries {
   readonly deliveryRateBps: number[];
   readonly bytesAcked: number[];
   readonly retrans: number[];
+  readonly deliveredBytes: number[];
 }
 
 /** Columns of one link direction's queue samples. */
@@ -36,6 +37,8 @@ export interface Reductions {
   sumRatio: number;
   /** Name of the algorithm for each reduction's hook, in order of first appearance. */
   readonly ccs: string[];
+  /** Each reduction: when, and its ssthresh / cwnd. */
+  readonly at: { readonly t: number; readonly ratio: number }[];
 }
 
 /** Accumulates trace records for the report. */
@@ -55,7 +58,7 @@ export class RunCollector {
       case "flow": {
         let s = this.flows.get(rec.flow);
         if (s === undefined) {
-          s = { t: [], cwnd: [], ssthresh: [], caState: [], srttUs: [], rttUs: [], deliveryRateBps: [], bytesAcked: [], retrans: [] };
+          s = { t: [], cwnd: [], ssthresh: [], caState: [], srttUs: [], rttUs: [], deliveryRateBps: [], bytesAcked: [], retrans: [], deliveredBytes: [] };
           this.flows.set(rec.flow, s);
         }
         s.t.push(rec.t);
@@ -67,6 +70,7 @@ export class RunCollector {
         s.deliveryRateBps.push(rec.deliveryRateBps);
         s.bytesAcked.push(rec.bytesAcked);
         s.retrans.push(rec.retrans);
+        s.deliveredBytes.push(rec.deliveredBytes);
         return;
       }
       case "queue": {
@@ -92,11 +96,12 @@ export class RunCollector {
         if (rec.hook === "ssthresh" && rec.ret !== undefined && rec.cwnd > 0) {
           let r = this.reductions.get(rec.flow);
           if (r === undefined) {
-            r = { count: 0, sumRatio: 0, ccs: [] };
+            r = { count: 0, sumRatio: 0, ccs: [], at: [] };
             this.reductions.set(rec.flow, r);
           }
           r.count++;
           r.sumRatio += rec.ret / rec.cwnd;
+          r.at.push({ t: rec.t, ratio: rec.ret / rec.cwnd });
           if (!r.ccs.includes(rec.cc)) r.ccs.push(rec.cc);
         }
         return;

@@ -16,7 +16,7 @@ export type TraceFileKind = "flows" | "queues" | "events";
 
 /** CSV headers of the three files. */
 export const CSV_HEADERS: Readonly<Record<TraceFileKind, string>> = {
-  flows: "t_ns,flow,cc,cwnd,ssthresh,ca_state,srtt_us,rtt_us,inflight,delivery_rate_bps,bytes_acked,retrans,pacing_rate",
+  flows: "t_ns,flow,cc,cwnd,ssthresh,ca_state,srtt_us,rtt_us,inflight,delivery_rate_bps,bytes_acked,retrans,pacing_rate,delivered_bytes",
   queues: "t_ns,link,bytes,packets,drops,marks",
   events: "t_ns,type,flow,link,cc,name,args,value,cwnd,detail",
 };
@@ -38,7 +38,7 @@ export function csvLine(rec: TraceRecord): string {
   switch (rec.type) {
     case "flow":
       return [rec.t, csvField(rec.flow), csvField(rec.cc), rec.cwnd, rec.ssthresh, caName(rec.caState), rec.srttUs, rec.rttUs, rec.inflight,
-        rec.deliveryRateBps, rec.bytesAcked, rec.retrans, rec.pacingRate].join(",");
+        rec.deliveryRateBps, rec.bytesAcked, rec.retrans, rec.pacingRate, rec.deliveredBytes].join(",");
     case "queue":
       return [rec.t, csvField(rec.link), rec.bytes, rec.packets, rec.drops, rec.marks].join(",");
     case "hook":

@@ -269,6 +269,12 @@ export interface FlowSampleRecord {
   readonly retrans: number;
   /** sk_pacing_rate in bytes/s (0 = unset). */
   readonly pacingRate: number;
+  /**
+   * Bytes delivered: tp->delivered (segments ACKed or SACKed) × MSS. Unlike
+   * bytesAcked it grows when the receiver reports data by SACK, so it tracks
+   * what crossed the path, not the jump of a cumulative ACK after a recovery.
+   */
+  readonly deliveredBytes: number;
 }
 
 /** A periodic sample of one link direction's queue. */

@@ -208,6 +208,7 @@ export class Simulation implements EventHandler {
         bytesAcked: tcb.stats.bytesAcked,
         retrans: tcb.stats.retrans,
         pacingRate: sk.sk_pacing_rate,
+        deliveredBytes: sk.delivered * sk.mss_cache,
       });
     }
     for (const d of this.monitored) {

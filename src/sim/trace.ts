@@ -12,7 +12,7 @@ export function formatRecord(r: TraceRecord): string {
 
 /** Column order of each record type for CSV. */
 export const CSV_COLUMNS: { readonly [K in TraceRecord["type"]]: readonly string[] } = {
-  flow: ["t", "flow", "cc", "cwnd", "ssthresh", "caState", "srttUs", "rttUs", "inflight", "deliveryRateBps", "bytesAcked", "retrans", "pacingRate"],
+  flow: ["t", "flow", "cc", "cwnd", "ssthresh", "caState", "srttUs", "rttUs", "inflight", "deliveryRateBps", "bytesAcked", "retrans", "pacingRate", "deliveredBytes"],
   queue: ["t", "link", "bytes", "packets", "drops", "marks"],
   hook: ["t", "flow", "cc", "hook", "args", "ret", "cwnd"],
   ca_state: ["t", "flow", "from", "to"],

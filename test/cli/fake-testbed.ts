@@ -128,7 +128,7 @@ export function fakeTestbed(spec: TestbedSpec, opts: TestbedOptions): RunResult 
       else f.cwnd += dt / rtt;
       emit({
         type: "flow", t: now, flow: f.id, cc: f.cc, cwnd: Math.floor(f.cwnd), ssthresh: f.ssthresh, caState: 0, srttUs: Math.round(rtt / 1000),
-        rttUs: Math.round(rtt / 1000), inflight: Math.floor(f.cwnd), deliveryRateBps: Math.round(rate), bytesAcked: f.bytes, retrans: f.retrans, pacingRate: 0,
+        rttUs: Math.round(rtt / 1000), inflight: Math.floor(f.cwnd), deliveryRateBps: Math.round(rate), bytesAcked: f.bytes, retrans: f.retrans, pacingRate: 0, deliveredBytes: f.bytes,
       });
     }
     emit({ type: "queue", t: now, link: "bottleneck", bytes: Math.round(q) * (MSS + 52), packets: Math.round(q), drops, marks: 0 });

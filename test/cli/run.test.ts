@@ -74,7 +74,7 @@ test("`structops run` writes traces, summary and report, and prints the actions 
     assert.match(stdout, /^c\s+tiny_cc \(v2\)/m);
     assert.match(stdout, /Jain's fairness index over all 3 flows: [01]\.\d{3}/);
     const flows = readFileSync(join(out, "flows.csv"), "utf8").split("\n");
-    assert.equal(flows[0], "t_ns,flow,cc,cwnd,ssthresh,ca_state,srtt_us,rtt_us,inflight,delivery_rate_bps,bytes_acked,retrans,pacing_rate");
+    assert.equal(flows[0], "t_ns,flow,cc,cwnd,ssthresh,ca_state,srtt_us,rtt_us,inflight,delivery_rate_bps,bytes_acked,retrans,pacing_rate,delivered_bytes");
     assert.ok(flows.length > 500, "samples every 10 ms for 3 flows");
     const events = readFileSync(join(out, "events.csv"), "utf8");
     assert.match(events, /^1500000000,action,,,,update l → v2: done,/m);

@@ -86,7 +86,7 @@ function syntheticRun(): { input: ReportInput; records: TraceRecord[] } {
       if (cwnd === 49) add({ type: "hook", t, flow, cc: "reno", hook: "ssthresh", args: [], ret: 24, cwnd: 49 });
       add({
         type: "flow", t, flow, cc: "reno", cwnd, ssthresh: 24, caState: 0, srttUs: 20000 + cwnd * 100, rttUs: 20000 + cwnd * 100, inflight: cwnd,
-        deliveryRateBps: 1e6, bytesAcked: Math.floor((t / 1e9) * 125000), retrans: 0, pacingRate: 0,
+        deliveryRateBps: 1e6, bytesAcked: Math.floor((t / 1e9) * 125000), retrans: 0, pacingRate: 0, deliveredBytes: Math.floor((t / 1e9) * 125000),
       });
     }
     add({ type: "queue", t, link: "bottleneck", bytes: 1500 * ((t / 10e6) % 30), packets: (t / 10e6) % 30, drops: Math.floor(t / 1e9), marks: 0 });

@@ -18,7 +18,7 @@ import type { EngineName } from "../../lib/engine.js";
 import { ENGINE_NAMES, isEngineName } from "../../lib/engine.js";
 import { RunCollector } from "../../report/collect.js";
 import { renderReport } from "../../report/html.js";
-import { formatSummary, summarize } from "../../report/summary.js";
+import { formatSummary, summarize, timelineText } from "../../report/summary.js";
 import type { Summary } from "../../report/summary.js";
 import type { Scenario, TraceFormat } from "../scenario/types.js";
 import { ccRefusal } from "../../sim/index.js";
@@ -80,20 +80,12 @@ export function resolveEngine(choice: EngineChoice): EngineName {
   throw new CliUserError(`engine '${choice}' is not available in this build: choose one of ${ENGINE_NAMES.join(", ")}`);
 }
 
-/** Labels each flow with its algorithm and, when the scenario registered it, the struct_ops map it runs. */
-function flowLabels(col: RunCollector, sk: ScenarioKernel, result: RunResult): Map<string, string> {
-  const labels = new Map<string, string>();
-  for (const f of result.flows) labels.set(f.id, f.ccEnd);
-  // A flow runs the map registered under its algorithm's name when it started or was last moved by a setsockopt action.
-  const picks = [
-    ...col.flowEvents.filter((e) => e.event === "start").map((e) => ({ t: e.t, flow: e.flow, cc: e.cc })),
-    ...sk.moves.map((m) => ({ t: m.tNs, flow: m.flow, cc: m.cc })),
-  ].sort((a, b) => a.t - b.t);
-  for (const e of picks) {
-    const map = sk.mapAt(e.cc, e.t);
-    labels.set(e.flow, map === null ? e.cc : `${e.cc} (${map})`);
-  }
-  return labels;
+/** The label of algorithm `cc` picked at `tNs`: with the struct_ops map registered under it then, when the scenario registered one. */
+function labelAt(sk: ScenarioKernel): (cc: string, tNs: number) => string {
+  return (cc, tNs) => {
+    const map = sk.mapAt(cc, tNs);
+    return map === null ? cc : `${cc} (${map})`;
+  };
 }
 
 /**
@@ -139,8 +131,12 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
     traces.close();
     opts.progress?.done();
   }
-  const labels = flowLabels(collector, sk, result);
-  const summary = summarize(result, collector, (id, cc) => labels.get(id) ?? cc);
+  // A flow runs the map registered under its algorithm's name when it started or was last moved by a setsockopt action.
+  const summary = summarize(result, collector, {
+    labelAt: labelAt(sk), moves: sk.moves, actionTimes: sk.outcomes.map((o) => o.tNs),
+    ...(scenario.topology.bottleneck.tracePath === undefined ? { capacityBps: scenario.topology.bottleneck.rateBps } : {}),
+  });
+  const labels = new Map(summary.flows.map((f) => [f.id, f.group]));
   const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk };
   const explanation = opts.explain?.(partial);
   const files = [...traces.paths];
@@ -155,7 +151,10 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
       },
       seed, durationNs: scenario.durationNs, sampleNs: scenario.outputs.sampleNs, collector, summary,
       markers: sk.outcomes.map((o) => ({ tNs: o.tNs, label: o.label, detail: o.detail, status: o.ok ? "ok" : "error" })),
-      flowLabel: (id) => `${id}: ${labels.get(id) ?? "?"}`,
+      flowLabel: (id) => {
+        const f = summary.flows.find((x) => x.id === id);
+        return `${id}: ${f === undefined ? "?" : timelineText(f)}`;
+      },
       ...(explanation !== undefined ? { explanation } : {}),
     });
     files.push(writeOutput(opts.outDir, "report.html", html));
