@@ -9,9 +9,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { RunCollector } from "./collect.js";
-import { bucketWidth, minMaxBuckets, rateBuckets } from "./downsample.js";
+import { bucketWidth, minMaxBuckets, rateBuckets, round4 } from "./downsample.js";
 import type { AlignedSeries } from "./downsample.js";
 import { PAGE_SCRIPT } from "./page-script.js";
+import { betaText, definitionText, timelineText } from "./summary.js";
 import type { Percentiles, Summary } from "./summary.js";
 
 /** A vertical marker on every plot. */
@@ -51,8 +52,19 @@ interface PlotData {
   readonly id: string;
   readonly title: string;
   readonly yLabel: string;
+  /** What the legend shows for each series when the cursor is not on the plot ("mean", "median"...). */
+  readonly statistic: string;
+  /** Decimals of the legend values. */
+  readonly digits: number;
   readonly x: number[];
-  readonly series: { readonly label: string; readonly values: (number | null)[] }[];
+  readonly series: {
+    readonly label: string;
+    /** Index into the page's dash patterns: series of one group differ by it. */
+    readonly dash: number;
+    /** The statistic's value for this series, null without samples. */
+    readonly summary: number | null;
+    readonly values: (number | null)[];
+  }[];
 }
 
 /** Throughput is averaged over this window (or the bucket, when longer). */
@@ -84,8 +96,38 @@ export function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-function plot(id: string, title: string, yLabel: string, labels: readonly string[], a: AlignedSeries): PlotData {
-  return { id, title, yLabel, x: a.x, series: a.ys.map((values, i) => ({ label: labels[i] as string, values })) };
+interface PlotSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly yLabel: string;
+  readonly statistic: string;
+  readonly digits: number;
+  readonly labels: readonly string[];
+  readonly dashes: readonly number[];
+  readonly summaries: readonly (number | null)[];
+}
+
+function plot(p: PlotSpec, a: AlignedSeries): PlotData {
+  return {
+    id: p.id, title: p.title, yLabel: p.yLabel, statistic: p.statistic, digits: p.digits, x: a.x,
+    series: a.ys.map((values, i) => ({ label: p.labels[i] as string, dash: p.dashes[i] ?? 0, summary: round4OrNull(p.summaries[i]), values })),
+  };
+}
+
+function round4OrNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : round4(v);
+}
+
+const meanOf = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, x) => a + x, 0) / xs.length);
+
+/** Per series, its rank among the series with the same key: 0 for the first, 1 for the second... */
+export function dashIndices(keys: readonly string[]): number[] {
+  const seen = new Map<string, number>();
+  return keys.map((k) => {
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    return n;
+  });
 }
 
 /** Builds the plots' data from the collected samples. */
@@ -98,7 +140,7 @@ export function buildPlots(input: ReportInput): { plots: PlotData[]; widthNs: nu
   const labels = ids.map(label);
   const flows = ids.map((id) => col.flows.get(id) as NonNullable<ReturnType<typeof col.flows.get>>);
   const cwnd = minMaxBuckets(flows.map((s) => ({ t: s.t, v: s.cwnd })), dur, w);
-  const thr = rateBuckets(flows.map((s) => ({ t: s.t, v: s.bytesAcked })), dur, w, Math.max(w, RATE_WINDOW_NS), 8 / 1e6);
+  const thr = rateBuckets(flows.map((s) => ({ t: s.t, v: s.deliveredBytes })), dur, w, Math.max(w, RATE_WINDOW_NS), 8 / 1e6);
   const rtt = minMaxBuckets(flows.map((s) => {
     const t: number[] = [];
     const v: number[] = [];
@@ -118,13 +160,22 @@ export function buildPlots(input: ReportInput): { plots: PlotData[]; widthNs: nu
     .slice(0, MAX_QUEUES)
     .sort((a, b) => a.order - b.order);
   const queue = minMaxBuckets(qs.map((e) => ({ t: e.q.t, v: e.q.packets })), dur, w);
+  const rows = ids.map((id) => input.summary.flows.find((f) => f.id === id));
+  const dashes = dashIndices(rows.map((f, i) => (f === undefined ? (ids[i] as string) : timelineText(f))));
+  const flowPlot = { labels, dashes };
   return {
     widthNs: w,
     plots: [
-      plot("cwnd", "Congestion window per flow", "cwnd (packets)", labels, cwnd),
-      plot("throughput", `Goodput per flow (bytes ACKed, ${Math.max(w, RATE_WINDOW_NS) / 1e6} ms average)`, "Mbit/s", labels, thr),
-      plot("rtt", "RTT samples per flow", "RTT (ms)", labels, rtt),
-      plot("queue", "Queue occupancy", "packets", qs.map((e) => e.link), queue),
+      plot({ id: "cwnd", title: "Congestion window per flow", yLabel: "cwnd (packets)", statistic: "mean", digits: 1, ...flowPlot, summaries: flows.map((s) => meanOf(s.cwnd)) }, cwnd),
+      plot({
+        id: "throughput", title: `Goodput per flow (bytes delivered, ${Math.max(w, RATE_WINDOW_NS) / 1e6} ms average)`, yLabel: "Mbit/s",
+        statistic: "over its life", digits: 2, ...flowPlot, summaries: rows.map((f) => (f === undefined ? null : f.throughputBps / 1e6)),
+      }, thr),
+      plot({ id: "rtt", title: "RTT samples per flow", yLabel: "RTT (ms)", statistic: "median", digits: 1, ...flowPlot, summaries: rows.map((f) => f?.rttMs?.p50 ?? null) }, rtt),
+      plot({
+        id: "queue", title: "Queue occupancy", yLabel: "packets", statistic: "mean", digits: 1, labels: qs.map((e) => e.link),
+        dashes: qs.map(() => 0), summaries: qs.map((e) => meanOf(e.q.packets)),
+      }, queue),
     ],
   };
 }
@@ -140,26 +191,52 @@ function tableHtml(head: readonly string[], rows: readonly (readonly string[])[]
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs}\n</tbody>\n</table>`;
 }
 
+const share = (x: number | null): string => (x === null ? "-" : (x * 100).toFixed(1));
+
 function summaryHtml(s: Summary): string {
   const flows = tableHtml(
-    ["flow", "algorithm", "cc at start → end", "start s", "end s", "Mbit/s", "RTT p50 ms", "p95", "p99", "loss %", "RTOs", "β"],
+    ["flow", "algorithm (timeline)", "start s", "end s", "Mbit/s", "RTT p50 ms", "p95", "p99", "loss %", "RTOs", "β"],
     s.flows.map((f) => [
-      f.id, f.group, f.ccStart === f.ccEnd ? f.ccStart : `${f.ccStart} → ${f.ccEnd}`, secs(f.startNs), secs(f.endNs), mbit(f.throughputBps),
-      pct(f.rttMs, "p50"), pct(f.rttMs, "p95"), pct(f.rttMs, "p99"), (f.loss * 100).toFixed(2), String(f.rtos), fmt(f.beta, 2),
+      f.id, timelineText(f), secs(f.startNs), secs(f.endNs), mbit(f.throughputBps),
+      pct(f.rttMs, "p50"), pct(f.rttMs, "p95"), pct(f.rttMs, "p99"), (f.loss * 100).toFixed(2), String(f.rtos), betaText(f),
     ]),
   );
   const groups = tableHtml(
-    ["algorithm", "flows", "Mbit/s total", "per flow", "RTT p50 ms", "p95", "p99", "loss %", "Jain"],
+    ["algorithm", "flows", "active s", "Mbit/s while active", "% of capacity", "% of traffic", "per flow", "RTT p50 ms", "p95", "p99", "loss %", "β", "Jain"],
     s.groups.map((g) => [
-      g.group, String(g.flows), mbit(g.throughputBps), mbit(g.meanThroughputBps), pct(g.rttMs, "p50"), pct(g.rttMs, "p95"), pct(g.rttMs, "p99"),
-      (g.loss * 100).toFixed(2), fmt(g.jain, 3),
+      g.group, g.switched > 0 ? `${g.flows} (${g.switched} switched)` : String(g.flows), secs(g.activeNs), mbit(g.throughputBps), share(g.capacityShare),
+      share(g.trafficShare), mbit(g.meanThroughputBps), pct(g.rttMs, "p50"), pct(g.rttMs, "p95"), pct(g.rttMs, "p99"),
+      (g.loss * 100).toFixed(2), fmt(g.beta, 2), fmt(g.jain, 3),
+    ]),
+  );
+  const names = s.groups.map((g) => g.group);
+  const intervals = tableHtml(
+    ["from s", "to s", "Mbit/s", "% of capacity", ...names.map((n) => `${n}: Mbit/s (flows)`)],
+    s.intervals.map((iv) => [
+      secs(iv.fromNs), secs(iv.toNs), mbit(iv.throughputBps), share(s.capacityBps === null ? null : iv.throughputBps / s.capacityBps),
+      ...names.map((n) => {
+        const g = iv.groups.find((x) => x.group === n);
+        return g === undefined ? "" : `${mbit(g.throughputBps)} (${g.flows.length})`;
+      }),
     ]),
   );
   const links = tableHtml(
     ["link", "packets out", "drops", "CE marks", "utilization %"],
     s.links.filter((l) => l.packetsOut > 0).map((l) => [l.id, String(l.packetsOut), String(l.drops), String(l.marks), (l.utilization * 100).toFixed(1)]),
   );
-  return `<h3>Per flow</h3>\n${flows}\n<h3>Per algorithm</h3>\n${groups}\n<p>Jain's fairness index over all ${s.flows.length} flows: <b>${fmt(s.jain, 3)}</b></p>\n<h3>Links</h3>\n${links}`;
+  const cap = s.capacityBps === null ? "the bottleneck's rate is not a constant (a capacity trace), so no share of capacity is given" : `the bottleneck carries ${mbit(s.capacityBps)} Mbit/s on the wire (headers included), so goodput tops out a few percent below it`;
+  return `<h3>Per flow</h3>
+<p class="note">Each flow over its own lifetime: Mbit/s is bytes ACKed × 8 over its start to its end. A flow that changed algorithm shows its timeline.</p>
+${flows}
+<h3>Per algorithm</h3>
+<p class="note">${escapeHtml(definitionText())}; ${escapeHtml(cap)}. % of traffic is its part of all bytes delivered in that time. Per flow is the mean over its flows' segments of each one's goodput; RTT, loss and β are over the samples, retransmissions and reductions inside those segments; Jain's index is over the segments' goodputs.</p>
+${groups}
+<h3>Per concurrent interval</h3>
+<p class="note">Between two consecutive flow starts, ends, algorithm changes or actions, the same flows run the same algorithms: each algorithm's goodput over the interval, and the number of its flows.</p>
+${intervals}
+<p>Jain's fairness index over all ${s.flows.length} flows (lifetime goodputs): <b>${fmt(s.jain, 3)}</b></p>
+<h3>Links</h3>
+${links}`;
 }
 
 const CSS = `
@@ -169,6 +246,7 @@ h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:28px 0 8px;border-bottom
 table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}thead{background:#f4f4f4}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:10px;overflow:auto;font-size:12.5px}
+.marker-band{position:relative;font:11px/14px sans-serif;margin:2px 0}.marker-label{position:absolute;white-space:nowrap;border-left:2px dotted;padding-left:3px}
 .actions td:nth-child(3){text-align:left}.error td{color:#a00}.explain{background:#f3f8ff;border-left:4px solid #1f77b4;padding:8px 12px}
 `;
 
@@ -199,10 +277,10 @@ export function renderReport(input: ReportInput): string {
 <h1>${escapeHtml(input.title)}</h1>
 <p class="meta">scenario <b>${escapeHtml(sc.name)}</b> (${escapeHtml(sc.file)}) · seed ${input.seed} · ${secs(input.durationNs)} s simulated · ${input.summary.flows.length} flows · ${input.summary.events} events</p>
 ${sc.description !== undefined ? `<p>${escapeHtml(sc.description)}</p>\n` : ""}${input.explanation !== undefined ? `<p class="explain">${escapeHtml(input.explanation)}</p>\n` : ""}<h2>Plots</h2>
-<p class="note">Dashed vertical lines mark the scenario's actions. The traces hold ${samples} flow samples (one every ${input.sampleNs / 1e6} ms); for the browser they are reduced to buckets of ${widthNs / 1e6} ms keeping each bucket's minimum and maximum, so peaks and troughs survive. The trace files next to this page have every sample.</p>
+<p class="note">Dashed vertical lines mark the scenario's actions, labelled above each plot. Flows with the same algorithm timeline differ by dash pattern. Without hovering, each legend shows a summary per series (the statistic in its time column); hovering shows the values under the cursor. The traces hold ${samples} flow samples (one every ${input.sampleNs / 1e6} ms); for the browser they are reduced to buckets of ${widthNs / 1e6} ms keeping each bucket's minimum and maximum, so peaks and troughs survive. The trace files next to this page have every sample.</p>
 ${plots.map((p) => `<div class="plot" id="plot-${p.id}"></div>`).join("\n")}
 <h2>Summary</h2>
-<p class="note">Throughput is goodput (bytes ACKed over the flow's lifetime). RTT percentiles are nearest-rank over the latest RTT sample at each trace sample. Loss is retransmitted over sent segments. β is the mean ssthresh/cwnd the flow's ssthresh hook returned.</p>
+<p class="note">Goodput counts payload bytes delivered to the receiver (ACKed or SACKed: the kernel's tp->delivered × MSS), so a cumulative ACK at the end of a recovery does not count data twice or late. RTT percentiles are nearest-rank over the latest RTT sample at each trace sample. Loss is retransmitted over sent segments. β is the mean ssthresh/cwnd the flow's ssthresh hook returned. docs/report.md has every definition.</p>
 ${summaryHtml(input.summary)}
 <h2>Actions</h2>
 <div class="actions">

@@ -300,6 +300,12 @@ export function timelineText(f: Pick2<FlowRow, "timeline" | "group">): string {
 }
 type Pick2<T, K extends keyof T> = { readonly [P in K]: T[P] };
 
+/** A flow's β: one figure, or one per segment ("0.49 → 0.69") when it changed algorithm. */
+export function betaText(f: Pick2<FlowRow, "timeline" | "beta">): string {
+  if (f.timeline.length <= 1) return fix(f.beta, 2);
+  return f.timeline.map((e) => fix(e.beta, 2)).join(" → ");
+}
+
 /** The one-line statement of how the per-algorithm and per-interval figures are computed. */
 export function definitionText(): string {
   return "Per algorithm, a flow counts for the time it ran that algorithm; Mbit/s is the bytes those flows got delivered (ACKed or SACKed)"
@@ -310,7 +316,7 @@ export function definitionText(): string {
 export function formatSummary(s: Summary): string {
   const flowRows = s.flows.map((f) => [
     f.id, timelineText(f), (f.startNs / 1e9).toFixed(2), (f.endNs / 1e9).toFixed(2), mbit(f.throughputBps),
-    ms(f.rttMs, "p50"), ms(f.rttMs, "p95"), ms(f.rttMs, "p99"), (f.loss * 100).toFixed(2), String(f.rtos), fix(f.beta, 2),
+    ms(f.rttMs, "p50"), ms(f.rttMs, "p95"), ms(f.rttMs, "p99"), (f.loss * 100).toFixed(2), String(f.rtos), betaText(f),
   ]);
   const groupRows = s.groups.map((g) => [
     g.group, g.switched > 0 ? `${g.flows} (${g.switched} switched)` : String(g.flows), (g.activeNs / 1e9).toFixed(2), mbit(g.throughputBps),
