@@ -17,6 +17,7 @@ import { readFileSync } from "node:fs";
 import { errnoValue, formatErrno } from "../uapi/errno.js";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { explainRun } from "../report/explain.js";
 import type { CliIo } from "./io.js";
 import { formatRun, runWithIo } from "./run.js";
 import { parseScenario } from "./scenario/load.js";
@@ -72,9 +73,6 @@ outputs:
   hooks: events
 `;
 
-const list = (xs: readonly string[]): string =>
-  xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1] as string}`;
-const secs = (ns: number): string => `${Number((ns / 1e9).toFixed(2))} s`;
 
 /** A .bss counter of the demo object after the run, or undefined when the object is not there. */
 function counter(run: Omit<ScenarioRun, "files" | "explanation">, name: string): bigint | undefined {
@@ -85,67 +83,17 @@ function counter(run: Omit<ScenarioRun, "files" | "explanation">, name: string):
   }
 }
 
-/** Each flow's goodput (Mbit/s) from the last flow start to the end of its samples: the period when all of them share the link. */
-function sharedRates(run: Omit<ScenarioRun, "files" | "explanation">, ids: readonly string[]): { fromNs?: number; rates: Map<string, number> } {
-  const rates = new Map<string, number>();
-  const starts = ids.map((id) => run.summary.flows.find((f) => f.id === id)?.startNs ?? 0);
-  if (starts.length === 0) return { rates };
-  const fromNs = Math.max(...starts);
-  for (const id of ids) {
-    const s = run.collector.flows.get(id);
-    if (s === undefined) continue;
-    const i = s.t.findIndex((t) => t >= fromNs);
-    const j = s.t.length - 1;
-    const t0 = s.t[i];
-    const t1 = s.t[j];
-    if (i < 0 || t0 === undefined || t1 === undefined || t1 <= t0) continue;
-    rates.set(id, (((s.bytesAcked[j] ?? 0) - (s.bytesAcked[i] ?? 0)) * 8 * 1e3) / (t1 - t0));
-  }
-  return rates.size === ids.length ? { fromNs, rates } : { rates };
-}
-
-/** The paragraph: who runs what, and why, from the run's own records. */
+/** The paragraph: the run's own explanation (explainRun), plus the object's per-version counters. */
 export function explainDemo(run: Omit<ScenarioRun, "files" | "explanation">): string {
-  const byMap = new Map<string, string[]>();
-  for (const f of run.summary.flows) {
-    const label = run.flowLabels.get(f.id) ?? f.ccEnd;
-    const m = /\((.*)\)$/.exec(label);
-    const key = m?.[1] ?? label;
-    byMap.set(key, [...(byMap.get(key) ?? []), f.id]);
-  }
-  const beta = (ids: readonly string[]): string => {
-    const bs = ids.map((id) => run.summary.flows.find((f) => f.id === id)?.beta).filter((b): b is number => typeof b === "number");
-    return bs.length === 0 ? "no loss yet, so no reduction was measured" : `measured β ${bs.map((b) => b.toFixed(2)).join(", ")}`;
-  };
-  const attach = run.outcomes.find((o) => o.label.startsWith("attach") && o.ok);
-  const update = run.outcomes.find((o) => o.label.startsWith("update") && o.ok);
-  const v1 = byMap.get("demo_v1") ?? [];
-  const v2 = byMap.get("demo_v2") ?? [];
-  const startOf = (id: string): number => run.summary.flows.find((f) => f.id === id)?.startNs ?? 0;
-  if (attach === undefined || update === undefined) {
-    return `The swap did not happen as planned: ${run.outcomes.map((o) => `${o.label}: ${o.detail}`).join("; ")}.`;
-  }
   const c1 = counter(run, "demo_v1_inits");
   const c2 = counter(run, "demo_v2_inits");
   const sockets = (n: bigint): string => `${n} socket${n === 1n ? "" : "s"}`;
-  const shared = sharedRates(run, [...v1, ...v2]);
-  const mean = (ids: readonly string[]): number => ids.reduce((a, id) => a + (shared.rates.get(id) ?? 0), 0) / Math.max(1, ids.length);
   return [
-    `At ${secs(attach.tNs)} attachStructOps registered version 1 of demo_cc through a bpf_link (struct_ops map demo_v1 of demo.bpf.o,`,
-    `Reno: β = 1/2, +1 packet per RTT), and ${list(v1)} picked demo_cc with setsockopt(TCP_CONGESTION) when they started`,
-    `(${list(v1.map((id) => secs(startOf(id))))}), so each of their sockets took a reference on demo_v1's ops.`,
-    `At ${secs(update.tNs)} BpfLink.updateMap (BPF_LINK_UPDATE) put demo_v2 (β = 0.7, +2 packets per RTT) behind the same link and the same name:`,
-    `the kernel only changes what the name demo_cc means for sockets that choose it from then on, and never touches a socket's ops under it,`,
-    `so ${list(v1)} kept running version 1 until the end (${beta(v1)}), while ${list(v2)}, started after the swap`,
-    `(${list(v2.map((id) => secs(startOf(id))))}), got version 2 (${beta(v2)}).`,
+    explainRun(run.summary, run.outcomes, run.scenario.durationNs),
     ...(c1 !== undefined && c2 !== undefined
       ? [`The object's own counters agree: demo_v1's init ran for ${sockets(c1)} and demo_v2's for ${sockets(c2)} (.bss demo_v1_inits, demo_v2_inits).`]
       : []),
-    ...(shared.fromNs !== undefined && v1.length > 0 && v2.length > 0
-      ? [`From ${secs(shared.fromNs)}, with all ${v1.length + v2.length} flows sharing the bottleneck, a version 1 flow averaged ${mean(v1).toFixed(1)} Mbit/s`
-        + ` and a version 2 flow ${mean(v2).toFixed(1)} Mbit/s (version 2 backs off less and climbs faster).`]
-      : []),
-    `To move the old flows to version 2 too, a scenario adds a setsockopt action; demo_v1's ops stay alive as long as a socket still runs them.`,
+    "To move the old flows to version 2 too, a scenario adds a setsockopt action; demo_v1's ops stay alive as long as a socket still runs them.",
   ].join(" ");
 }
 

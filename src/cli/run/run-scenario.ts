@@ -17,6 +17,7 @@ import { EmulatedKernel } from "../../lib/kernel.js";
 import type { EngineName } from "../../lib/engine.js";
 import { ENGINE_NAMES, isEngineName } from "../../lib/engine.js";
 import { RunCollector } from "../../report/collect.js";
+import { explainRun } from "../../report/explain.js";
 import { renderReport } from "../../report/html.js";
 import { formatSummary, summarize, timelineText } from "../../report/summary.js";
 import type { Summary } from "../../report/summary.js";
@@ -48,7 +49,7 @@ export interface RunScenarioOptions {
   readonly progress?: Progress;
   /** Report title (default "structops run: <name>"). */
   readonly title?: string;
-  /** Builds a paragraph for the report from the finished run (the demo's). */
+  /** Builds the paragraph for the report from the finished run (default: explainRun's). */
   readonly explain?: (run: Omit<ScenarioRun, "files" | "explanation">) => string;
 }
 
@@ -138,7 +139,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   });
   const labels = new Map(summary.flows.map((f) => [f.id, f.group]));
   const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk };
-  const explanation = opts.explain?.(partial);
+  const explanation = opts.explain?.(partial) ?? explainRun(summary, sk.outcomes, scenario.durationNs);
   const files = [...traces.paths];
   files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
   files.push(writeOutput(opts.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
