@@ -21,6 +21,11 @@ const list = (xs: readonly string[]): string =>
   xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1] as string}`;
 const secs = (ns: number): string => `${Number((ns / 1e9).toFixed(2))} s`;
 const mbit = (bps: number): string => (bps / 1e6).toFixed(1);
+/** Start times of flows: "0 s and 0.5 s", or "all at 0 s" when they are equal. */
+const starts = (fs: readonly FlowRow[]): string => {
+  const ts = [...new Set(fs.map((f) => secs(f.startNs)))];
+  return fs.length > 1 && ts.length === 1 ? `all at ${ts[0] as string}` : list(fs.map((f) => secs(f.startNs)));
+};
 
 /** "measured β 0.49, 0.48", or why there is none. */
 function betas(entries: readonly (TimelineEntry | undefined)[]): string {
@@ -75,7 +80,7 @@ function actionText(s: Summary, a: ExplainedAction, prevNs: number, nextNs: numb
   }
   const started = s.flows.filter((f) => f.startNs >= a.tNs && f.startNs < nextNs);
   for (const [g, fs] of byGroup(started, (f) => f.timeline[0]?.group ?? f.group)) {
-    out.push(`${list(fs.map((f) => f.id))}, started after it (${list(fs.map((f) => secs(f.startNs)))}), got ${g} (${betas(fs.map((f) => f.timeline[0]))}).`);
+    out.push(`${list(fs.map((f) => f.id))}, started after it (${starts(fs)}), got ${g} (${betas(fs.map((f) => f.timeline[0]))}).`);
   }
   const before = longest(s.intervals, prevNs, a.tNs);
   const after = longest(s.intervals, a.tNs, nextNs);
@@ -90,7 +95,7 @@ export function explainRun(s: Summary, actions: readonly ExplainedAction[], dura
   const out: string[] = [];
   const first = s.flows.filter((f) => acts.length === 0 || f.startNs < (acts[0]?.tNs ?? 0));
   for (const [g, fs] of byGroup(first, (f) => f.timeline[0]?.group ?? f.group)) {
-    out.push(`${list(fs.map((f) => f.id))} started on ${g} (${list(fs.map((f) => secs(f.startNs)))}).`);
+    out.push(`${list(fs.map((f) => f.id))} started on ${g} (${starts(fs)}).`);
   }
   acts.forEach((a, i) => {
     // Before: since the previous action at another time; after: until the next one at another time.
