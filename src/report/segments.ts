@@ -9,11 +9,9 @@
  * samples, linearly interpolated between samples. Every flow is sampled on
  * the same grid, so the sum of the flows' interpolants is the interpolant of
  * the total: if the total grows by at most C·Δt between samples, the bytes
- * any set of flows gets over any interval [a, b] are at most C·(b − a).
- * Figures per algorithm are therefore never above the capacity by
- * construction of the arithmetic; what the simulated ACK stream itself does
- * (a cumulative ACK at the end of a recovery acknowledges data that crossed
- * the link earlier) is described in docs/report.md.
+ * any set of flows gets over any interval [a, b] are at most C·(b − a): the
+ * arithmetic never adds to what the counters say. How closely the counters
+ * follow the link (bytes delivered, not bytes ACKed) is in docs/report.md.
  */
 
 /** A stretch of one flow on one algorithm group. */

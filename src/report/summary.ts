@@ -309,7 +309,8 @@ export function betaText(f: Pick2<FlowRow, "timeline" | "beta">): string {
 /** The one-line statement of how the per-algorithm and per-interval figures are computed. */
 export function definitionText(): string {
   return "Per algorithm, a flow counts for the time it ran that algorithm; Mbit/s is the bytes those flows got delivered (ACKed or SACKed)"
-    + " while running it over the time at least one of them ran it (goodput while active), so it cannot exceed what the link carried";
+    + " while running it over the time at least one of them ran it (goodput while active): each byte counted once, over the time it was shared,"
+    + " so it stays within the link's rate (docs/report.md gives the bound)";
 }
 
 /** The summary as aligned text tables (flows, algorithms, concurrent intervals), for a terminal. */

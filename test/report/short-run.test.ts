@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { SHORT_CAPACITY_BPS, shortRun } from "./short-run.js";
 
 /**
- * Tolerance of a real run, in bits per interval: bytes delivered (ACKed or
+ * Tolerance of a real run whose flows share one path (docs/report.md), in
+ * bits per interval: bytes delivered (ACKed or
  * SACKed) lag what crossed the link by at most two full segments per flow
  * (the receiver ACKs every second segment), and an interval's two ends can
  * each be off by that much. Nothing else: the link carries at most its rate.
