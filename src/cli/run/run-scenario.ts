@@ -89,6 +89,12 @@ function labelAt(sk: ScenarioKernel): (cc: string, tNs: number) => string {
   };
 }
 
+/** The path's capacity: the slowest router-to-router link, or null when one follows a capacity trace. */
+function capacityOf(s: Scenario): number | null {
+  const chain = [s.topology.bottleneck, ...s.topology.hops];
+  return chain.some((l) => l.tracePath !== undefined) ? null : Math.min(...chain.map((l) => l.rateBps));
+}
+
 /**
  * Runs `scenario` and writes its outputs to `opts.outDir`.
  * @param scenarioPath the file it came from (relative paths in it start from its folder)
@@ -135,7 +141,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   // A flow runs the map registered under its algorithm's name when it started or was last moved by a setsockopt action.
   const summary = summarize(result, collector, {
     labelAt: labelAt(sk), moves: sk.moves, actionTimes: sk.outcomes.map((o) => o.tNs),
-    ...(scenario.topology.bottleneck.tracePath === undefined ? { capacityBps: scenario.topology.bottleneck.rateBps } : {}),
+    ...(capacityOf(scenario) !== null ? { capacityBps: capacityOf(scenario) as number } : {}),
   });
   const labels = new Map(summary.flows.map((f) => [f.id, f.group]));
   const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk };
