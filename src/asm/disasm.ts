@@ -149,6 +149,14 @@ export interface DisasmOptions {
   readonly syntax?: DisasmSyntax;
   /** Marks this slot with `>` in llvm output (the faulting instruction). */
   readonly mark?: number;
+  /**
+   * Line layout in "llvm" syntax: "objdump" (default) `<slot>:\t<bytes>\t<text>`
+   * as llvm-objdump prints it; "bpftool" `<slot>: (<opcode>) <text>` as
+   * `bpftool prog dump xlated` lays out its lines (tools/bpf/bpftool/xlated_dumper.c).
+   */
+  readonly layout?: "objdump" | "bpftool";
+  /** Lines printed before the instruction at a slot (function names, source lines), as they are. */
+  readonly before?: (slot: number) => readonly string[];
 }
 
 /**
@@ -166,7 +174,9 @@ export function disassemble(bytes: Uint8Array, opts: DisasmOptions = {}): string
     const wide = r.code === KEY_LDDW && i + 1 < n;
     const imm2 = wide ? readRawInsn(bytes, i + 1).imm : 0;
     const text = formatInsn(r, imm2, syntax);
+    if (opts.before !== undefined) lines.push(...opts.before(i));
     if (syntax === "asm") lines.push(text);
+    else if (opts.layout === "bpftool") lines.push(`${String(i).padStart(4)}: (${r.code.toString(16).padStart(2, "0")}) ${text}`);
     else {
       const end = (wide ? i + 2 : i + 1) * BPF_INSN_SIZE;
       const hexBytes = Array.from(bytes.subarray(i * BPF_INSN_SIZE, end), (b) => b.toString(16).padStart(2, "0")).join(" ");

@@ -12,6 +12,7 @@ import { demoMain } from "./demo.js";
 import { describeFailure } from "./errors.js";
 import { runMain } from "./run.js";
 import { tour } from "./tour.js";
+import { registerInspect } from "./inspect/register.js";
 import type { CliIo } from "./io.js";
 import { processIo } from "./io.js";
 
@@ -67,6 +68,8 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .action(async (o: { out: string; seed?: number; engine: "interp" | "jit" | "auto"; progress: boolean }) => {
       setCode(await demoMain(o, io));
     });
+
+  registerInspect(p, io, setCode);
   return p;
 }
 

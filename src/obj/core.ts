@@ -384,3 +384,31 @@ function patchInsn(dv: DataView, insns: Uint8Array, at: number, local: ReloValue
   }
   fail(`instruction 0x${code.toString(16)} cannot be relocated`);
 }
+
+/** A CO-RE relocation as libbpf's debug log names it: the kind's short name and the local access path. */
+export interface CoreReloDescription {
+  /** libbpf's core_relo_kind_str spelling ("byte_off", "field_exists", ...), or the number when unknown. */
+  readonly kind: string;
+  /** `struct tcp_sock.snd_cwnd`, `enum bpf_func_id::BPF_FUNC_x`, `struct sock`: the local access path. */
+  readonly path: string;
+}
+
+/** Names a relocation without a target (for inspection); a path that does not resolve locally is given as the raw type and access string. */
+export function describeCoreRelo(local: Btf, relo: Pick<ProgCoreRelo, "typeId" | "accessStr" | "kind">): CoreReloDescription {
+  const kind = KIND_NAMES[relo.kind] ?? String(relo.kind);
+  const raw = `${local.describe(relo.typeId)} (${relo.accessStr})`;
+  try {
+    const fail: (m: string) => never = (m) => {
+      throw new Error(m);
+    };
+    const access = parseAccess(relo.accessStr, fail);
+    if (isFieldKind(relo.kind)) return { kind, path: localSpec(local, relo.typeId, access, fail).path };
+    if (isEnumKind(relo.kind)) {
+      const e = local.type(relo.typeId).enums?.[access[0] as number];
+      return { kind, path: e === undefined ? raw : `${local.describe(relo.typeId)}::${e.name}` };
+    }
+    return { kind, path: local.describe(relo.typeId) };
+  } catch {
+    return { kind, path: raw };
+  }
+}

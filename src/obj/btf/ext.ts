@@ -92,3 +92,21 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf, section = ".BTF.ext", b
   });
   return { sections, funcInfoRecSize: fis, lineInfoRecSize: lis };
 }
+
+/** bpf_line_info.line_col split as include/uapi/linux/bpf.h's BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL do. */
+export function splitLineCol(lineCol: number): { readonly line: number; readonly col: number } {
+  return { line: lineCol >>> 10, col: lineCol & 0x3ff };
+}
+
+/** A line_info record resolved through the BTF string table: file, line, column and the source line's text. */
+export interface SourceLine {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly text: string;
+}
+
+/** Resolves a line_info record's strings (file_name_off, line_off) and line_col. @throws {ObjError} on a bad string offset */
+export function sourceLine(btf: Btf, rec: { readonly fileNameOff: number; readonly lineOff: number; readonly lineCol: number }): SourceLine {
+  return { file: btf.str(rec.fileNameOff, "line_info file name"), ...splitLineCol(rec.lineCol), text: btf.str(rec.lineOff, "line_info source line") };
+}

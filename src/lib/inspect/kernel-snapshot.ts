@@ -1,0 +1,206 @@
+/**
+ * @fileoverview What a kernel has registered, read the way bpftool reads it
+ * and through nothing but the {@link Backend} interface, so the emulated
+ * kernel and Linux give comparable JSON (schemas/snapshot.json):
+ *
+ * - struct_ops maps: BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID,
+ *   BPF_OBJ_GET_INFO_BY_FD (bpftool struct_ops list/show,
+ *   tools/bpf/bpftool/struct_ops.c), and for `dump` the element by
+ *   BPF_MAP_LOOKUP_ELEM, whose function members hold program IDs
+ *   (kernel/bpf/bpf_struct_ops.c bpf_struct_ops_map_sys_lookup_elem),
+ *   decoded with the kernel's BTF type bpf_struct_ops_<type>;
+ * - links: BPF_LINK_GET_NEXT_ID, BPF_LINK_GET_FD_BY_ID, BPF_OBJ_GET_INFO_BY_FD
+ *   (bpftool link show, tools/bpf/bpftool/link.c);
+ * - congestion control: net.ipv4.tcp_available_congestion_control,
+ *   tcp_allowed_congestion_control, tcp_congestion_control
+ *   (net/ipv4/sysctl_net_ipv4.c), and the sockets the caller names.
+ *
+ * Read-only: every fd it opens it closes, and it writes nothing.
+ */
+import {
+  BPF_LINK_GET_FD_BY_ID, BPF_LINK_GET_NEXT_ID, BPF_LINK_TYPE_NAMES, BPF_MAP_GET_FD_BY_ID, BPF_MAP_GET_NEXT_ID, BPF_MAP_LOOKUP_ELEM,
+  BPF_MAP_TYPE_STRUCT_OPS, BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_FD_BY_ID,
+} from "../../uapi/bpf-enums.js";
+import { BPF_F_LINK } from "../../uapi/bpf-flags.js";
+import { BTF_KIND_FUNC_PROTO, BTF_KIND_PTR } from "../../uapi/btf.js";
+import { errnoName } from "../../uapi/errno.js";
+import { decodeCString } from "../../uapi/cstring.js";
+import { decodeLinkInfo, decodeMapInfo, decodeProgInfo, LINK_INFO_LAYOUT, MAP_INFO_LAYOUT, PROG_INFO_LAYOUT } from "../../uapi/info.js";
+import { btfValue } from "../../obj/btf/value.js";
+import type { BtfJson } from "../../obj/btf/value.js";
+import type { Btf } from "../../obj/btf/btf.js";
+import type { Backend } from "../../backend/backend.js";
+import { BpfError } from "../errors.js";
+import { enumShort, mapFlagNames } from "./object-info.js";
+
+/** One function or data member of a registered struct_ops value. */
+export interface KernelStructOpsMember { name: string; prog_id: number | null; program: string | null; value: BtfJson }
+/** A struct_ops map (`struct_ops list|show`; `dump` adds `state`, `refcnt` and `members`). */
+export interface KernelStructOps {
+  id: number; name: string; kernel_struct: string; btf_vmlinux_value_type_id: number; map_flags: number; flag_names: string[];
+  link: boolean; state?: string; refcnt?: number; members?: KernelStructOpsMember[];
+}
+/** A link (`link list|show`). */
+export interface KernelLink { id: number; type: string; prog_id: number; map_id: number | null; map_name: string | null }
+/** A socket and the congestion control it runs. */
+export interface KernelSocket { socket: string; cc: string }
+/** An available congestion control and, for one a struct_ops map registered, that map. */
+export interface KernelCcOps { name: string; struct_ops_id: number | null; struct_ops_map: string | null }
+/** `cc list`. */
+export interface KernelCc { available: string[]; allowed: string[]; default: string; ops: KernelCcOps[]; sockets: KernelSocket[] }
+/** A whole snapshot (the scenario `snapshot` action's file). */
+export interface KernelSnapshot { kernel: "emulated" | "linux"; struct_ops: KernelStructOps[]; links: KernelLink[]; cc: KernelCc }
+
+/** Where the snapshot reads the kernel's BTF (type names and the struct_ops value layout), loaded only when needed. */
+export type BtfSource = () => Btf;
+
+function check(r: { errno: number }, cmd: number, what: string): void {
+  if (r.errno !== 0) throw BpfError.fromCmd(cmd, r.errno, what);
+}
+
+/** IDs of one kind, in order (the GET_NEXT_ID walk; ENOENT ends it). */
+function ids(be: Backend, cmd: typeof BPF_MAP_GET_NEXT_ID | typeof BPF_LINK_GET_NEXT_ID): number[] {
+  const out: number[] = [];
+  const attr = { start_id: 0, next_id: 0 };
+  for (;;) {
+    const r = be.bpf(cmd, attr);
+    if (r.errno !== 0) return out;
+    out.push(attr.next_id);
+    attr.start_id = attr.next_id;
+  }
+}
+
+/** Runs `f` on an fd from a GET_FD_BY_ID; undefined when the object went away meanwhile (ENOENT). */
+function withFd<T>(be: Backend, cmd: typeof BPF_MAP_GET_FD_BY_ID | typeof BPF_PROG_GET_FD_BY_ID | typeof BPF_LINK_GET_FD_BY_ID, id: number, f: (fd: number) => T): T | undefined {
+  const attr = cmd === BPF_MAP_GET_FD_BY_ID ? { map_id: id } : cmd === BPF_PROG_GET_FD_BY_ID ? { prog_id: id } : { link_id: id };
+  const r = be.bpf(cmd, attr as never);
+  if (r.errno !== 0) {
+    if (r.errno === 2) return undefined;
+    throw BpfError.fromCmd(cmd, r.errno, `open id ${id}`);
+  }
+  try {
+    return f(r.ret);
+  } finally {
+    be.close(r.ret);
+  }
+}
+
+function info(be: Backend, fd: number, size: number): Uint8Array {
+  const buf = new Uint8Array(size);
+  check(be.bpf(BPF_OBJ_GET_INFO_BY_FD, { bpf_fd: fd, info_len: size, info: buf }), BPF_OBJ_GET_INFO_BY_FD, `info of fd ${fd}`);
+  return buf;
+}
+
+/** A program's name by ID ("" when it is gone). */
+function progName(be: Backend, id: number): string {
+  return withFd(be, BPF_PROG_GET_FD_BY_ID, id, (fd) => decodeCString(decodeProgInfo(info(be, fd, PROG_INFO_LAYOUT.size)).name)) ?? "";
+}
+
+function isFuncPtr(btf: Btf, id: number): boolean {
+  const p = btf.type(btf.skipModsAndTypedefs(id));
+  return p.kind === BTF_KIND_PTR && btf.type(btf.skipModsAndTypedefs(p.type ?? 0)).kind === BTF_KIND_FUNC_PROTO;
+}
+
+/** The element of struct_ops map `fd`, decoded with bpf_struct_ops_<type> of `btf`. */
+function structOpsValue(be: Backend, fd: number, btf: Btf, valueTypeId: number, valueSize: number): Pick<KernelStructOps, "state" | "refcnt" | "members"> {
+  const value = new Uint8Array(valueSize);
+  check(be.bpf(BPF_MAP_LOOKUP_ELEM, { map_fd: fd, key: new Uint8Array(4), value }), BPF_MAP_LOOKUP_ELEM, `struct_ops map fd ${fd}`);
+  const vt = btf.type(valueTypeId);
+  const out: Pick<KernelStructOps, "state" | "refcnt" | "members"> = {};
+  for (const m of vt.members ?? []) {
+    if (m.name === "data") {
+      const dt = btf.type(btf.skipModsAndTypedefs(m.type));
+      const base = m.bitOffset / 8;
+      out.members = (dt.members ?? []).map((dm): KernelStructOpsMember => {
+        const at = base + dm.bitOffset / 8;
+        if (!isFuncPtr(btf, dm.type)) return { name: dm.name, prog_id: null, program: null, value: btfValue(btf, dm.type, value, at) };
+        const id = new DataView(value.buffer).getUint32(at, true);
+        return { name: dm.name, prog_id: id === 0 ? null : id, program: id === 0 ? null : progName(be, id), value: null };
+      });
+    } else {
+      // `common` (struct bpf_struct_ops_common_value): refcnt and the state enum.
+      const c = btfValue(btf, m.type, value, m.bitOffset / 8);
+      if (c !== null && typeof c === "object" && !Array.isArray(c)) {
+        if (typeof c["state"] === "string") out.state = c["state"];
+        const rc = c["refcnt"];
+        if (typeof rc === "number") out.refcnt = rc;
+        else if (rc !== null && typeof rc === "object" && !Array.isArray(rc)) {
+          const n = Object.values(rc).find((x) => typeof x === "number");
+          if (typeof n === "number") out.refcnt = n;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Every struct_ops map; with `dump`, each one's value too. */
+export function listStructOps(be: Backend, btf: BtfSource, opts: { readonly dump?: boolean } = {}): KernelStructOps[] {
+  const out: KernelStructOps[] = [];
+  for (const id of ids(be, BPF_MAP_GET_NEXT_ID)) {
+    const m = withFd(be, BPF_MAP_GET_FD_BY_ID, id, (fd): KernelStructOps | null => {
+      const i = decodeMapInfo(info(be, fd, MAP_INFO_LAYOUT.size));
+      if (i.type !== BPF_MAP_TYPE_STRUCT_OPS) return null;
+      const b = btf();
+      const vt = i.btf_vmlinux_value_type_id;
+      const vname = vt > 0 && vt < b.length ? b.type(vt).name : "";
+      const s: KernelStructOps = {
+        id: i.id, name: decodeCString(i.name), kernel_struct: vname.replace(/^bpf_struct_ops_/, ""), btf_vmlinux_value_type_id: vt,
+        map_flags: i.map_flags, flag_names: mapFlagNames(i.map_flags), link: (i.map_flags & BPF_F_LINK) !== 0,
+      };
+      return opts.dump === true && vname !== "" ? { ...s, ...structOpsValue(be, fd, b, vt, i.value_size) } : s;
+    });
+    if (m !== undefined && m !== null) out.push(m);
+  }
+  return out;
+}
+
+/** Every link; a struct_ops link names its map. */
+export function listLinks(be: Backend): KernelLink[] {
+  const mapNames = new Map<number, string>();
+  const mapName = (id: number): string | null => {
+    if (!mapNames.has(id)) mapNames.set(id, withFd(be, BPF_MAP_GET_FD_BY_ID, id, (fd) => decodeCString(decodeMapInfo(info(be, fd, MAP_INFO_LAYOUT.size)).name)) ?? "");
+    return mapNames.get(id) || null;
+  };
+  const out: KernelLink[] = [];
+  for (const id of ids(be, BPF_LINK_GET_NEXT_ID)) {
+    const l = withFd(be, BPF_LINK_GET_FD_BY_ID, id, (fd) => decodeLinkInfo(info(be, fd, LINK_INFO_LAYOUT.size)));
+    if (l === undefined) continue;
+    const mapId = l.struct_ops?.map_id ?? l.sockmap?.map_id;
+    out.push({
+      id: l.id, type: enumShort(BPF_LINK_TYPE_NAMES, "BPF_LINK_TYPE_", l.type), prog_id: l.prog_id,
+      map_id: mapId === undefined || mapId === 0 ? null : mapId, map_name: mapId === undefined || mapId === 0 ? null : mapName(mapId),
+    });
+  }
+  return out;
+}
+
+function sysctl(be: Backend, name: string): string {
+  const r = be.readFile(`/proc/sys/net/ipv4/${name}`);
+  if (r.errno !== 0) throw new Error(`cannot read /proc/sys/net/ipv4/${name}: ${errnoName(-r.errno)}`);
+  return r.text.trim();
+}
+
+/**
+ * The congestion-control lists and default; for each available name the
+ * struct_ops map registered under it (a map in state INUSE whose `name`
+ * member is that name: bpf_struct_ops_map_update_elem / tcp_register_congestion_control);
+ * and the congestion control of each socket the caller names.
+ */
+export function listCc(be: Backend, structOps: readonly KernelStructOps[], sockets: readonly KernelSocket[] = []): KernelCc {
+  const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
+  const available = words(sysctl(be, "tcp_available_congestion_control"));
+  const ops = available.map((name): KernelCcOps => {
+    const m = structOps.find((x) => x.state === "BPF_STRUCT_OPS_STATE_INUSE" && x.members?.some((mm) => mm.name === "name" && mm.value === name));
+    return { name, struct_ops_id: m?.id ?? null, struct_ops_map: m?.name ?? null };
+  });
+  return {
+    available, allowed: words(sysctl(be, "tcp_allowed_congestion_control")), default: sysctl(be, "tcp_congestion_control"), ops, sockets: [...sockets],
+  };
+}
+
+/** struct_ops maps (with values), links and congestion control in one document. */
+export function snapshotKernel(be: Backend, kernel: KernelSnapshot["kernel"], btf: BtfSource, sockets: readonly KernelSocket[] = []): KernelSnapshot {
+  const structOps = listStructOps(be, btf, { dump: true });
+  return { kernel, struct_ops: structOps, links: listLinks(be), cc: listCc(be, structOps, sockets) };
+}
