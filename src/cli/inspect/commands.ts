@@ -120,7 +120,7 @@ export function linkCmd(id: string | undefined, o: KernelOpts, io: CliIo): numbe
 /** `cc list`. */
 export function ccCmd(o: KernelOpts, io: CliIo): number {
   return onKernel("cc list", o, io, (k) => {
-    const cc = listCc(k.backend, listStructOps(k.backend, k.btf, { dump: true }));
+    const cc = listCc(k.backend, listStructOps(k.backend, k.btf, { dump: true }), listLinks(k.backend));
     emit(io, o, cc, () => formatCc(cc));
     return 0;
   });

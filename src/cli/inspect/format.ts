@@ -58,9 +58,9 @@ export function formatObject(o: ObjectShow): string {
 export function formatStructOps(maps: readonly KernelStructOps[]): string {
   const out: string[] = [];
   for (const m of maps) {
-    out.push(`${m.id}: ${m.name.padEnd(15)} ${m.kernel_struct}  flags ${flagsText(m.map_flags, m.flag_names)}`);
+    out.push(`${m.id}: ${m.name.padEnd(15)} ${m.kernel_struct_ops}  flags ${flagsText(m.map_flags, m.flag_names)}`);
     if (m.state !== undefined) out.push(`\tstate ${m.state}${m.refcnt !== undefined ? `  refcnt ${m.refcnt}` : ""}`);
-    if (m.members !== undefined) out.push(...table(m.members.map((x) => [x.name, x.prog_id !== null ? `prog_id ${x.prog_id} ${x.program ?? ""}`.trimEnd() : valueText(x.value)])));
+    if (m.members !== undefined) out.push(...table(m.members.map((x) => [x.name, x.prog_id !== null ? `prog_id ${x.prog_id} ${x.program ?? ""}`.trimEnd() : x.value === null ? "-" : valueText(x.value)])));
   }
   return out.length === 0 ? "" : `${out.join("\n")}\n`;
 }

@@ -33,6 +33,9 @@ import { ScenarioError } from "../scenario/errors.js";
 import type { ScenarioIssue } from "../scenario/errors.js";
 import type { MapRef, Scenario, ScenarioAction, ScenarioObject } from "../scenario/types.js";
 import { formatDuration } from "../scenario/units.js";
+import { snapshotKernel } from "../../lib/inspect/kernel-snapshot.js";
+import type { KernelSnapshot } from "../../lib/inspect/kernel-snapshot.js";
+import { emulatedTarget } from "../../lib/target.js";
 import { attachStructOps, loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
 
 /** What an action did, for the report's markers and the terminal. */
@@ -107,6 +110,8 @@ export class ScenarioKernel {
    * flow moved.
    */
   readonly moves: { readonly tNs: number; readonly flow: string; readonly cc: string }[] = [];
+  /** What each `snapshot` action saw (written to snapshot-<t>.json by the runner). */
+  readonly snapshots: { readonly tNs: number; readonly snapshot: KernelSnapshot }[] = [];
 
   private constructor(
     private readonly scenario: Scenario,
@@ -351,6 +356,13 @@ export class ScenarioKernel {
           if (r.errno !== 0) return this.done(a, ctx, false, `net.ipv4.tcp_congestion_control = ${a.algorithm}: ${ccRefusal(r.errno, a.algorithm, availableCongestion(p))}`);
           return this.done(a, ctx, true, `net.ipv4.tcp_congestion_control = ${a.algorithm}: new flows without an algorithm get it`);
         }
+        case "snapshot": {
+          // The same reads `structops struct_ops dump|link list|cc list --linux -j` makes, on this kernel; each running flow is a socket.
+          const sockets = ctx.sim.runningFlows().map((id) => ({ socket: id, cc: ctx.sim.congestionOf(id) ?? "" }));
+          const snapshot = snapshotKernel(p, "emulated", () => emulatedTarget().btf, sockets);
+          this.snapshots.push({ tNs: now, snapshot });
+          return this.done(a, ctx, true, `${snapshot.struct_ops.length} struct_ops maps, ${snapshot.links.length} links, ${sockets.length} sockets`);
+        }
       }
     } catch (e) {
       // A refused call fails the action and the run goes on; anything else is a bug and stops the run with its stack.
@@ -374,5 +386,7 @@ export function labelOf(a: ScenarioAction): string {
       return `setsockopt ${a.algorithm}`;
     case "default":
       return `default ${a.algorithm}`;
+    case "snapshot":
+      return "snapshot";
   }
 }

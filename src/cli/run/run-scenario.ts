@@ -30,6 +30,7 @@ import { runOutputFiles, TraceFiles, writeOutput } from "./output.js";
 import { prepareOutputDir } from "../out-dir.js";
 import { CliUserError } from "../errors.js";
 import { simTopology } from "./topology.js";
+import { formatDuration } from "../scenario/units.js";
 
 /** The testbed entry point (injected so tests can pass a fake). */
 export type TestbedRunner = (spec: TestbedSpec, opts: TestbedOptions) => RunResult;
@@ -149,6 +150,13 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   const files = [...traces.paths];
   files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
   files.push(writeOutput(opts.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
+  const snapNames = new Set<string>();
+  for (const s of sk.snapshots) {
+    let name = `snapshot-${formatDuration(s.tNs)}`;
+    for (let i = 2; snapNames.has(name); i++) name = `snapshot-${formatDuration(s.tNs)}-${i}`;
+    snapNames.add(name);
+    files.push(writeOutput(opts.outDir, `${name}.json`, `${JSON.stringify(s.snapshot, null, 2)}\n`));
+  }
   if (scenario.outputs.report) {
     const html = renderReport({
       title: opts.title ?? `structops run: ${scenario.name}`,

@@ -98,7 +98,9 @@ export type ScenarioAction =
   | (ActionBase & { readonly kind: "update"; readonly link: string; readonly map: MapRef })
   | (ActionBase & { readonly kind: "detach"; readonly link: string })
   | (ActionBase & { readonly kind: "setsockopt"; readonly algorithm: string; readonly flows: readonly string[] | "all" })
-  | (ActionBase & { readonly kind: "default"; readonly algorithm: string });
+  | (ActionBase & { readonly kind: "default"; readonly algorithm: string })
+  /** Writes what the kernel has registered (struct_ops maps, links, CC, each flow's CC) to snapshot-<t>.json, as `structops struct_ops dump/link list/cc list -j` would. */
+  | (ActionBase & { readonly kind: "snapshot" });
 
 /** Trace file format. */
 export type TraceFormat = "csv" | "jsonl";

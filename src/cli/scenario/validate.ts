@@ -304,19 +304,20 @@ function readActions(r: Reader, top: Obj, end: number, objects: readonly Scenari
   if (top["actions"] === undefined) return [];
   const list = r.list(top["actions"], ["actions"]);
   const KEYS: Record<string, readonly string[]> = {
-    attach: ["map", "link"], update: ["link", "map"], detach: ["link"], setsockopt: ["algorithm", "flows"], default: ["algorithm"],
+    attach: ["map", "link"], update: ["link", "map"], detach: ["link"], setsockopt: ["algorithm", "flows"], default: ["algorithm"], snapshot: [],
   };
   list?.forEach((v, i) => {
     const path = ["actions", i];
     const o = r.obj(v, path, ["at", "do", "map", "link", "algorithm", "flows"]);
     if (o === undefined) return;
     const atNs = r.duration(o, "at", path, "when the action runs, e.g. 10s");
-    const kind = r.oneOf(o, "do", path, ["attach", "update", "detach", "setsockopt", "default"], "what to do: attach, update, detach, setsockopt or default");
+    const kind = r.oneOf(o, "do", path, ["attach", "update", "detach", "setsockopt", "default", "snapshot"], "what to do: attach, update, detach, setsockopt, default or snapshot");
     if (atNs !== undefined && atNs > end) r.error([...path, "at"], `is after the end of the run (${formatDuration(end)}): current value is ${formatDuration(atNs)}`);
     if (kind === undefined || atNs === undefined) return;
     for (const k of Object.keys(o)) {
       if (k !== "at" && k !== "do" && ["map", "link", "algorithm", "flows"].includes(k) && !(KEYS[kind] as readonly string[]).includes(k)) {
-        r.error([...path, k], `is not a field of a '${kind}' action (its fields: ${(KEYS[kind] as readonly string[]).join(", ")})`, "key");
+        const fields = KEYS[kind] as readonly string[];
+        r.error([...path, k], `is not a field of a '${kind}' action (${fields.length > 0 ? `its fields: ${fields.join(", ")}` : "it has none besides at and do"})`, "key");
       }
     }
     const pos = r.pos(path);
@@ -358,6 +359,9 @@ function readActions(r: Reader, top: Obj, end: number, objects: readonly Scenari
         if (algorithm !== undefined) out.push({ a: { kind, atNs, pos, algorithm }, path });
         return;
       }
+      case "snapshot":
+        out.push({ a: { kind, atNs, pos }, path });
+        return;
     }
   });
   // Replay link operations in time order, as the kernel will see them.

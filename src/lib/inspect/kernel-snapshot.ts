@@ -37,7 +37,7 @@ import { enumShort, mapFlagNames } from "./object-info.js";
 export interface KernelStructOpsMember { name: string; prog_id: number | null; program: string | null; value: BtfJson }
 /** A struct_ops map (`struct_ops list|show`; `dump` adds `state`, `refcnt` and `members`). */
 export interface KernelStructOps {
-  id: number; name: string; kernel_struct: string; btf_vmlinux_value_type_id: number; map_flags: number; flag_names: string[];
+  id: number; name: string; kernel_struct_ops: string; btf_vmlinux_value_type_id: number; map_flags: number; flag_names: string[];
   link: boolean; state?: string; refcnt?: number; members?: KernelStructOpsMember[];
 }
 /** A link (`link list|show`). */
@@ -122,12 +122,11 @@ function structOpsValue(be: Backend, fd: number, btf: Btf, valueTypeId: number, 
       const c = btfValue(btf, m.type, value, m.bitOffset / 8);
       if (c !== null && typeof c === "object" && !Array.isArray(c)) {
         if (typeof c["state"] === "string") out.state = c["state"];
-        const rc = c["refcnt"];
-        if (typeof rc === "number") out.refcnt = rc;
-        else if (rc !== null && typeof rc === "object" && !Array.isArray(rc)) {
-          const n = Object.values(rc).find((x) => typeof x === "number");
-          if (typeof n === "number") out.refcnt = n;
-        }
+        // refcount_t is struct { atomic_t refs } = struct { struct { int counter } }: the first number inside.
+        const first = (v: BtfJson): number | undefined =>
+          typeof v === "number" ? v : v !== null && typeof v === "object" ? Object.values(v).map(first).find((x) => x !== undefined) : undefined;
+        const rc = first(c["refcnt"] ?? null);
+        if (rc !== undefined) out.refcnt = rc;
       }
     }
   }
@@ -145,7 +144,7 @@ export function listStructOps(be: Backend, btf: BtfSource, opts: { readonly dump
       const vt = i.btf_vmlinux_value_type_id;
       const vname = vt > 0 && vt < b.length ? b.type(vt).name : "";
       const s: KernelStructOps = {
-        id: i.id, name: decodeCString(i.name), kernel_struct: vname.replace(/^bpf_struct_ops_/, ""), btf_vmlinux_value_type_id: vt,
+        id: i.id, name: decodeCString(i.name), kernel_struct_ops: vname.replace(/^bpf_struct_ops_/, ""), btf_vmlinux_value_type_id: vt,
         map_flags: i.map_flags, flag_names: mapFlagNames(i.map_flags), link: (i.map_flags & BPF_F_LINK) !== 0,
       };
       return opts.dump === true && vname !== "" ? { ...s, ...structOpsValue(be, fd, b, vt, i.value_size) } : s;
@@ -183,15 +182,18 @@ function sysctl(be: Backend, name: string): string {
 
 /**
  * The congestion-control lists and default; for each available name the
- * struct_ops map registered under it (a map in state INUSE whose `name`
- * member is that name: bpf_struct_ops_map_update_elem / tcp_register_congestion_control);
+ * struct_ops map registered under it: a map whose `name` member is that
+ * name, in state INUSE (registered by its element update) or READY and held
+ * by a link (bpf_struct_ops_map_update_elem, bpf_struct_ops_map_link_attach);
  * and the congestion control of each socket the caller names.
  */
-export function listCc(be: Backend, structOps: readonly KernelStructOps[], sockets: readonly KernelSocket[] = []): KernelCc {
+export function listCc(be: Backend, structOps: readonly KernelStructOps[], links: readonly KernelLink[], sockets: readonly KernelSocket[] = []): KernelCc {
   const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
   const available = words(sysctl(be, "tcp_available_congestion_control"));
   const ops = available.map((name): KernelCcOps => {
-    const m = structOps.find((x) => x.state === "BPF_STRUCT_OPS_STATE_INUSE" && x.members?.some((mm) => mm.name === "name" && mm.value === name));
+    const registered = (x: KernelStructOps): boolean =>
+      x.state === "BPF_STRUCT_OPS_STATE_INUSE" || (x.state === "BPF_STRUCT_OPS_STATE_READY" && links.some((l) => l.type === "struct_ops" && l.map_id === x.id));
+    const m = structOps.find((x) => registered(x) && x.members?.some((mm) => mm.name === "name" && mm.value === name));
     return { name, struct_ops_id: m?.id ?? null, struct_ops_map: m?.name ?? null };
   });
   return {
@@ -202,5 +204,6 @@ export function listCc(be: Backend, structOps: readonly KernelStructOps[], socke
 /** struct_ops maps (with values), links and congestion control in one document. */
 export function snapshotKernel(be: Backend, kernel: KernelSnapshot["kernel"], btf: BtfSource, sockets: readonly KernelSocket[] = []): KernelSnapshot {
   const structOps = listStructOps(be, btf, { dump: true });
-  return { kernel, struct_ops: structOps, links: listLinks(be), cc: listCc(be, structOps, sockets) };
+  const links = listLinks(be);
+  return { kernel, struct_ops: structOps, links, cc: listCc(be, structOps, links, sockets) };
 }
