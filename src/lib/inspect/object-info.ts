@@ -16,6 +16,7 @@ import { loadCollectionSpec } from "../../obj/collection.js";
 import { describeCoreRelo } from "../../obj/core.js";
 import { btfValue } from "../../obj/btf/value.js";
 import type { BtfJson } from "../../obj/btf/value.js";
+import { cTypeName } from "../../obj/btf/btf.js";
 import type { Btf } from "../../obj/btf/btf.js";
 import type { CollectionSpec, MapSpec, ProgramSpec } from "../../obj/spec.js";
 
@@ -121,7 +122,7 @@ function globals(spec: CollectionSpec, btf: Btf): GlobalInfo[] {
       const v = btf.type(si.type);
       if (v.kind !== BTF_KIND_VAR) continue;
       const init = m.initial ?? new Uint8Array(m.valueSize);
-      out.push({ name: v.name, section: m.section, map: m.kernelName, offset: si.offset, size: si.size, type: btf.describe(v.type ?? 0), value: btfValue(btf, v.type ?? 0, init, si.offset) });
+      out.push({ name: v.name, section: m.section, map: m.kernelName, offset: si.offset, size: si.size, type: cTypeName(btf, v.type ?? 0), value: btfValue(btf, v.type ?? 0, init, si.offset) });
     }
   }
   return out;
@@ -150,7 +151,7 @@ export function describeObject(bytes: Uint8Array, file: string, name: string): O
   const structOps = btf === undefined ? [] : [...spec.maps.values()].filter((m) => m.structOps !== undefined).map((m) => structOpsInfo(m, btf));
   const externs = spec.externs.map((e): ExternInfo => ({
     name: e.name, kind: e.kind === "kconfig" ? "kconfig" : e.isFunc ? "kfunc" : "ksym", weak: e.weak,
-    type: btf === undefined ? "" : btf.describe(e.isFunc ? e.btfId : btf.type(e.btfId).type ?? 0),
+    type: btf === undefined ? "" : cTypeName(btf, e.isFunc ? e.btfId : btf.type(e.btfId).type ?? 0),
   }));
   const core: CoreReloInfo[] = [];
   if (btf !== undefined) {

@@ -168,6 +168,22 @@ export class Btf {
   }
 }
 
+/** A C spelling of type `id` for display ("u64[8]", "const char *"); named types as {@link Btf.describe} gives them. */
+export function cTypeName(btf: Btf, id: number, depth = 0): string {
+  const t = btf.types[id];
+  if (t === undefined || id === 0 || depth > MAX_RESOLVE_DEPTH) return btf.describe(id);
+  switch (t.kind) {
+    case BTF_KIND_PTR: return `${cTypeName(btf, t.type ?? 0, depth + 1)} *`;
+    case BTF_KIND_ARRAY: return `${cTypeName(btf, t.array?.type ?? 0, depth + 1)}[${t.array?.nelems ?? 0}]`;
+    case BTF_KIND_CONST: return `const ${cTypeName(btf, t.type ?? 0, depth + 1)}`;
+    case BTF_KIND_VOLATILE: return `volatile ${cTypeName(btf, t.type ?? 0, depth + 1)}`;
+    case BTF_KIND_RESTRICT: return `${cTypeName(btf, t.type ?? 0, depth + 1)} restrict`;
+    case BTF_KIND_TYPE_TAG: return cTypeName(btf, t.type ?? 0, depth + 1);
+    case BTF_KIND_FUNC_PROTO: return "func_proto";
+    default: return btf.describe(id);
+  }
+}
+
 const KIND_KEYWORD = new Map([[BTF_KIND_STRUCT, "struct"], [BTF_KIND_UNION, "union"], [BTF_KIND_ENUM, "enum"], [BTF_KIND_ENUM64, "enum"], [BTF_KIND_FWD, "fwd"], [BTF_KIND_FUNC, "func"], [BTF_KIND_FUNC_PROTO, "func_proto"], [BTF_KIND_VAR, "var"], [BTF_KIND_DATASEC, "datasec"], [BTF_KIND_DECL_TAG, "decl_tag"]]);
 
 /** CONST, VOLATILE, RESTRICT, TYPE_TAG. */
