@@ -20,6 +20,9 @@ export interface InspectKernel {
   dispose(): void;
 }
 
+/** The host's BTF, parsed once per process (5 MB; half a second). */
+let hostBtf: Btf | undefined;
+
 /** Opens `which`, or says why it cannot (no addon, not Linux). */
 export function openInspectKernel(which: "linux" | "fresh"): { ok: true; kernel: InspectKernel } | { ok: false; reason: string } {
   if (which === "fresh") {
@@ -28,7 +31,6 @@ export function openInspectKernel(which: "linux" | "fresh"): { ok: true; kernel:
   }
   const o = LinuxBackend.open({ netns: "current" });
   if (!o.ok) return { ok: false, reason: o.reason };
-  let btf: Btf | undefined;
   const be = o.backend;
-  return { ok: true, kernel: { backend: be, kind: "linux", btf: () => (btf ??= hostTarget().btf), dispose: () => be.dispose() } };
+  return { ok: true, kernel: { backend: be, kind: "linux", btf: () => (hostBtf ??= hostTarget().btf), dispose: () => be.dispose() } };
 }
