@@ -220,3 +220,20 @@ test("a scenario's snapshot action writes snapshot-<t>.json: registered maps wit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the snapshot action takes no fields besides at and do; validation says so at the field's line", async () => {
+  const { parseScenario } = await import("../../src/cli/scenario/load.js");
+  const text = [
+    "name: s", "duration: 1s",
+    "topology: { bottleneck: { rate: 10mbit, delay: 5ms } }",
+    "flows: [{ id: f }]",
+    "actions:",
+    "  - { at: 1s, do: snapshot, link: x }",
+  ].join("\n");
+  assert.throws(() => parseScenario(text, "s.yaml"), (e: Error) => {
+    assert.match(e.message, /s\.yaml:6:\d+: actions\[0\]\.link: is not a field of a 'snapshot' action \(it has none besides at and do\)/);
+    return true;
+  });
+  const ok = parseScenario(text.replace(", link: x", ""), "s.yaml");
+  assert.deepEqual(ok.actions.map((a) => [a.kind, a.atNs]), [["snapshot", 1e9]]);
+});
