@@ -147,7 +147,7 @@ actions:
     "16:35 actions[4].link: 'main' was detached at 4s, before this detach at 4.5s",
     "17:58 actions[5].flows[1]: must be a flow id or group id from flows: current value is \"zz\"",
     "18:11 actions[6].at: is after the end of the run (5s): current value is 9s",
-    '19:19 actions[7].do: must be one of attach, update, detach, setsockopt, default: current value is "explode"',
+    '19:19 actions[7].do: must be one of attach, update, detach, setsockopt, default, snapshot: current value is "explode"',
   ]);
 });
 
