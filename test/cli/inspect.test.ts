@@ -203,7 +203,7 @@ test("a scenario's snapshot action writes snapshot-<t>.json: registered maps wit
     ].join("\n"));
     const r = await run("run", sc, "--out", join(dir, "out"), "--no-progress", "--engine", "interp");
     assert.equal(r.code, 0, r.err);
-    type Snap = { kernel: string; struct_ops: { id: number; name: string; state: string; members: { name: string; program: string | null; value: unknown }[] }[]; links: { map_id: number | null }[]; cc: { available: string[]; ops: { name: string; struct_ops_map: string | null }[]; sockets: { socket: string; cc: string }[] } };
+    type Snap = { kernel: string; struct_ops: { id: number; name: string; state: string; members: { name: string; program: string | null; value: unknown }[] }[]; links: { map_id: number | null }[]; cc: { available: string[]; ops: { name: string; struct_ops_map: string | null }[]; sockets: { socket: string; cc: string; struct_ops_map: string | null }[] } };
     const read = (t: string): Snap => JSON.parse(readFileSync(join(dir, "out", `snapshot-${t}.json`), "utf8")) as Snap;
     const a = read("100ms"), b = read("200ms");
     for (const s of [a, b]) assertSchema("snapshot", s);
@@ -215,7 +215,8 @@ test("a scenario's snapshot action writes snapshot-<t>.json: registered maps wit
     assert.ok(a.cc.available.includes("demo_cc"));
     assert.equal(a.cc.ops.find((o) => o.name === "demo_cc")?.struct_ops_map, "demo_v1");
     assert.equal(b.cc.ops.find((o) => o.name === "demo_cc")?.struct_ops_map, "demo_v2", "after BPF_LINK_UPDATE the name means demo_v2");
-    assert.deepEqual(a.cc.sockets, [{ socket: "f", cc: "demo_cc" }]);
+    assert.deepEqual(a.cc.sockets, [{ socket: "f", cc: "demo_cc", struct_ops_map: "demo_v1" }]);
+    assert.deepEqual(b.cc.sockets, [{ socket: "f", cc: "demo_cc", struct_ops_map: "demo_v1" }], "the running flow keeps demo_v1's ops after the update (§7.5)");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -358,7 +358,13 @@ export class ScenarioKernel {
         }
         case "snapshot": {
           // The same reads `structops struct_ops dump|link list|cc list --linux -j` makes, on this kernel; each running flow is a socket.
-          const sockets = ctx.sim.runningFlows().map((id) => ({ socket: id, cc: ctx.sim.congestionOf(id) ?? "" }));
+          // A flow holds the ops registered under its algorithm when it started or was last moved (KERNEL-SPEC.md §7.4, §7.5).
+          const sockets = ctx.sim.runningFlows().map((id) => {
+            const cc = ctx.sim.congestionOf(id) ?? "";
+            let picked = this.scenario.flows.find((f) => f.id === id)?.startNs ?? 0;
+            for (const m of this.moves) if (m.flow === id && m.tNs <= now) picked = Math.max(picked, m.tNs);
+            return { socket: id, cc, struct_ops_map: this.mapAt(cc, picked) };
+          });
           const snapshot = snapshotKernel(p, "emulated", () => emulatedTarget().btf, sockets);
           this.snapshots.push({ tNs: now, snapshot });
           return this.done(a, ctx, true, `${snapshot.struct_ops.length} struct_ops maps, ${snapshot.links.length} links, ${sockets.length} sockets`);

@@ -42,8 +42,12 @@ export interface KernelStructOps {
 }
 /** A link (`link list|show`). */
 export interface KernelLink { id: number; type: string; prog_id: number; map_id: number | null; map_name: string | null }
-/** A socket and the congestion control it runs. */
-export interface KernelSocket { socket: string; cc: string }
+/**
+ * A socket, the congestion control it runs, and the struct_ops map whose ops
+ * it holds when the caller knows it (a socket keeps the ops it selected
+ * however its name is updated later; the kernel does not expose which).
+ */
+export interface KernelSocket { socket: string; cc: string; struct_ops_map: string | null }
 /** An available congestion control and, for one a struct_ops map registered, that map. */
 export interface KernelCcOps { name: string; struct_ops_id: number | null; struct_ops_map: string | null }
 /** `cc list`. */
