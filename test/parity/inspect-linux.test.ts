@@ -13,7 +13,9 @@
  *
  * and checks `struct_ops dump` (state READY and each member's program id,
  * bpf_struct_ops_map_sys_lookup_elem) and `cc list` (tcp_ca_update registered
- * by ca_update_1). Every output is validated against its schema. It skips
+ * by ca_update_1). Every output is validated against its schema. A second
+ * test takes the same steps on both kernels and requires equal snapshots,
+ * IDs aside. It skips
  * with the parity suite's reason without root, BPF or the addon, holds the
  * parity lock, and leaves the machine's congestion-control state and BPF
  * objects as it found them.
@@ -24,7 +26,12 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { LinuxBackend } from "../../src/backend/linux/linux-backend.js";
 import { BpfObject } from "../../src/lib/object.js";
-import { hostTarget } from "../../src/lib/target.js";
+import { emulatedTarget, hostTarget } from "../../src/lib/target.js";
+import type { Target } from "../../src/lib/target.js";
+import { EmulatedKernel } from "../../src/lib/kernel.js";
+import type { Backend } from "../../src/backend/backend.js";
+import { snapshotKernel } from "../../src/lib/inspect/kernel-snapshot.js";
+import type { KernelSnapshot } from "../../src/lib/inspect/kernel-snapshot.js";
 import { main } from "../../src/cli/main.js";
 import { memoryIo } from "../../src/cli/io.js";
 import { assertSchema } from "../cli/inspect-schemas.js";
@@ -119,4 +126,62 @@ test("struct_ops, link and cc commands --linux read a struct_ops link the test r
   }
   assert.deepEqual(readCc(), before, "the machine's congestion-control state is unchanged");
   assert.deepEqual(await leftovers(created, ["map", "prog", "link"], 5000), [], "the test's BPF objects are gone");
+});
+
+/** The snapshot of the test's own objects, with what each kernel numbers its own way (IDs, BTF ids) zeroed. */
+function comparable(s: KernelSnapshot): unknown {
+  const ours = (name: string | null): boolean => name !== null && name.startsWith("ca_");
+  return {
+    struct_ops: s.struct_ops.filter((m) => ours(m.name)).map((m) => ({
+      ...m, id: 0, btf_vmlinux_value_type_id: 0, members: m.members?.map((x) => ({ ...x, prog_id: x.prog_id === null ? null : 1 })),
+    })),
+    links: s.links.filter((l) => ours(l.map_name)).map((l) => ({ ...l, id: 0, map_id: 0 })),
+    ops: s.cc.ops.filter((o) => o.name === "tcp_ca_update").map((o) => ({ ...o, struct_ops_id: o.struct_ops_id === null ? null : 0 })),
+  };
+}
+
+/** Load update.linux.bpf.o, register ca_update_1 through a link, put a socket on it, snapshot; then clean up. */
+function snapshotAfterAttach(be: Backend, kind: KernelSnapshot["kernel"], target: Target): KernelSnapshot {
+  const obj = BpfObject.open(UPDATE);
+  try {
+    obj.load(be, { target });
+    const link = obj.attachStructOps("ca_update_1");
+    const s = be.socket().ret;
+    assert.equal(be.setCongestion(s, "tcp_ca_update").errno, 0);
+    const snap = snapshotKernel(be, kind, () => target.btf, [{ socket: "A", cc: be.getCongestion(s).name, struct_ops_map: null }]);
+    be.close(s);
+    link.close();
+    return snap;
+  } finally {
+    obj.close();
+  }
+}
+
+test("a snapshot of the emulated kernel and of Linux after the same steps are equal, IDs aside (the same reads through Backend)", (t) => {
+  const { gate, release } = lockedLinuxGate();
+  if (gate !== null) {
+    release();
+    if (gate.skip) return t.skip(`Linux run skipped: ${gate.reason}`);
+    assert.fail(`the snapshot cannot run on a kernel that should support it: ${gate.reason}`);
+  }
+  const before = readCc();
+  const opened = LinuxBackend.open();
+  assert.ok(opened.ok, opened.ok ? "" : opened.reason);
+  let linux: KernelSnapshot;
+  try {
+    linux = snapshotAfterAttach(opened.backend, "linux", hostTarget());
+  } finally {
+    opened.backend.dispose();
+    release();
+  }
+  const p = new EmulatedKernel().process();
+  const model = snapshotAfterAttach(p, "emulated", emulatedTarget());
+  p.exit();
+  for (const s of [linux, model]) assertSchema("snapshot", s);
+  assert.deepEqual(linux.cc.sockets, [{ socket: "A", cc: "tcp_ca_update", struct_ops_map: null }]);
+  const c = comparable(linux) as { struct_ops: { name: string }[]; links: unknown[]; ops: unknown[] };
+  assert.ok(c.struct_ops.some((m) => m.name === "ca_update_1") && c.links.length === 1 && c.ops.length === 1, "the comparison covers the test's map, link and name");
+  assert.deepEqual(c, comparable(model));
+  assert.equal(model.struct_ops.find((m) => m.name === "ca_update_1")?.state, "BPF_STRUCT_OPS_STATE_READY");
+  assert.deepEqual(readCc(), before, "the machine's congestion-control state is unchanged");
 });
