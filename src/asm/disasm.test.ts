@@ -11,6 +11,24 @@ import { describeInsn, disassemble } from "./disasm.js";
 import { KEY_LDDW } from "./opcodes.js";
 import { assembleText } from "./text-asm.js";
 
+test("disassemble() with layout bpftool: `<slot>: (<opcode>) <text>` and annotation lines before a slot (bpftool xlated_dumper.c)", () => {
+  const bytes = assembleText(`
+    mov %r0, 0
+    lddw %r1, 0x10
+    exit
+  `);
+  const before = (slot: number): string[] => (slot === 0 ? ["f:", "; return 0;"] : slot === 3 ? ["; }"] : []);
+  assert.equal(disassemble(bytes, { layout: "bpftool", before }), [
+    "f:",
+    "; return 0;",
+    "   0: (b7) r0 = 0",
+    "   1: (18) r1 = 0x10 ll",
+    "; }",
+    "   3: (95) exit",
+    "",
+  ].join("\n"));
+});
+
 test("disassemble() prints llvm-objdump lines", () => {
   const bytes = assembleText(`
     mov %r0, 0
