@@ -10,7 +10,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -217,6 +217,11 @@ test("a scenario's snapshot action writes snapshot-<t>.json: registered maps wit
     assert.equal(b.cc.ops.find((o) => o.name === "demo_cc")?.struct_ops_map, "demo_v2", "after BPF_LINK_UPDATE the name means demo_v2");
     assert.deepEqual(a.cc.sockets, [{ socket: "f", cc: "demo_cc", struct_ops_map: "demo_v1" }]);
     assert.deepEqual(b.cc.sockets, [{ socket: "f", cc: "demo_cc", struct_ops_map: "demo_v1" }], "the running flow keeps demo_v1's ops after the update (§7.5)");
+    // The output folder check (src/cli/out-dir.ts) covers the snapshot files: a directory in the way is refused before the run.
+    mkdirSync(join(dir, "out2", "snapshot-200ms.json"), { recursive: true });
+    const refused = await run("run", sc, "--out", join(dir, "out2"), "--no-progress", "--engine", "interp");
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /^structops: cannot write output to .*snapshot-200ms\.json.*\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

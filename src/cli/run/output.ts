@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { CSV_HEADERS, traceFileOf, traceLine } from "../../report/trace-files.js";
 import type { TraceFileFormat, TraceFileKind } from "../../report/trace-files.js";
 import type { TraceRecord } from "../../sim/api.js";
+import { formatDuration } from "../scenario/units.js";
 
 const FLUSH_AT = 1 << 20;
 
@@ -74,10 +75,21 @@ export class TraceFiles {
   }
 }
 
+/** The files of `snapshot` actions at these times (ns, in run order): `snapshot-10s.json`, then `-2`, `-3` for more at one time. */
+export function snapshotFiles(timesNs: readonly number[]): string[] {
+  const seen = new Set<string>();
+  return timesNs.map((t) => {
+    let name = `snapshot-${formatDuration(t)}`;
+    for (let i = 2; seen.has(name); i++) name = `snapshot-${formatDuration(t)}-${i}`;
+    seen.add(name);
+    return `${name}.json`;
+  });
+}
+
 /** The names of the files a run writes in its output folder, in the order it writes them. */
-export function runOutputFiles(format: TraceFileFormat, report: boolean): string[] {
+export function runOutputFiles(format: TraceFileFormat, report: boolean, snapshotTimesNs: readonly number[] = []): string[] {
   const traces: TraceFileKind[] = ["flows", "queues", "events"];
-  return [...traces.map((k) => `${k}.${format}`), "summary.txt", "summary.json", ...(report ? ["report.html"] : [])];
+  return [...traces.map((k) => `${k}.${format}`), "summary.txt", "summary.json", ...snapshotFiles(snapshotTimesNs), ...(report ? ["report.html"] : [])];
 }
 
 /** Writes a whole file (creating its folder). */

@@ -26,11 +26,10 @@ import { ccRefusal } from "../../sim/index.js";
 import { availableCongestion, ScenarioKernel } from "./kernel-actions.js";
 import type { ActionOutcome } from "./kernel-actions.js";
 import type { Progress } from "./progress.js";
-import { runOutputFiles, TraceFiles, writeOutput } from "./output.js";
+import { runOutputFiles, snapshotFiles, TraceFiles, writeOutput } from "./output.js";
 import { prepareOutputDir } from "../out-dir.js";
 import { CliUserError } from "../errors.js";
 import { simTopology } from "./topology.js";
-import { formatDuration } from "../scenario/units.js";
 
 /** The testbed entry point (injected so tests can pass a fake). */
 export type TestbedRunner = (spec: TestbedSpec, opts: TestbedOptions) => RunResult;
@@ -106,7 +105,8 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   const seed = opts.seed ?? scenario.seed;
   const format = opts.format ?? scenario.outputs.format;
   // The output folder is checked (and created) before anything runs: a bad --out costs nothing.
-  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report));
+  const snapshotTimes = scenario.actions.filter((a) => a.kind === "snapshot").map((a) => a.atNs);
+  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes));
   const ek = new EmulatedKernel({ engine, seed });
   const p = ek.process("structops-run");
   const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath));
@@ -150,13 +150,8 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   const files = [...traces.paths];
   files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
   files.push(writeOutput(opts.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
-  const snapNames = new Set<string>();
-  for (const s of sk.snapshots) {
-    let name = `snapshot-${formatDuration(s.tNs)}`;
-    for (let i = 2; snapNames.has(name); i++) name = `snapshot-${formatDuration(s.tNs)}-${i}`;
-    snapNames.add(name);
-    files.push(writeOutput(opts.outDir, `${name}.json`, `${JSON.stringify(s.snapshot, null, 2)}\n`));
-  }
+  const snapNames = snapshotFiles(sk.snapshots.map((s) => s.tNs));
+  sk.snapshots.forEach((s, i) => files.push(writeOutput(opts.outDir, snapNames[i] as string, `${JSON.stringify(s.snapshot, null, 2)}\n`)));
   if (scenario.outputs.report) {
     const html = renderReport({
       title: opts.title ?? `structops run: ${scenario.name}`,
