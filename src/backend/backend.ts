@@ -25,6 +25,12 @@ export interface Backend {
    * updated in `attr`. `size` defaults to sizeof(union bpf_attr).
    */
   bpf<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, size?: number): SysResult;
+  /**
+   * bpf(2) with attr bytes as given (no pointer fields, nothing written
+   * back): any command number, including those without a modelled attr
+   * layout, so callers can see what the kernel answers to each.
+   */
+  bpfBytes(cmd: number, attr: Uint8Array): SysResult;
   close(fd: number): SysResult;
   /** A connected TCP socket (an fd), on the netns default congestion control. */
   socket(): SysResult;

@@ -70,6 +70,10 @@ export class ModelProcess implements Backend {
     }
   }
 
+  bpfBytes(cmd: number, attr: Uint8Array): SysResult {
+    return sysResult(sysBpf(this.task, cmd, attr.slice()));
+  }
+
   close(fd: number): SysResult {
     this.live("close");
     const sk = this.sockets.get(fd);

@@ -14,12 +14,13 @@ import { E2BIG, EBADF, EINVAL, EOPNOTSUPP } from "../uapi/errno.js";
 import * as C from "../uapi/bpf-enums.js";
 import { BPF_F_REPLACE } from "../uapi/bpf-flags.js";
 import { BPF_ATTR_SIZE } from "../uapi/attr-layout.js";
-import { checkAttr } from "../uapi/attr-last-field.js";
+import { BPF_ATTR_LAST_FIELD, checkAttr } from "../uapi/attr-last-field.js";
 import { decodeAttr } from "../uapi/attr-codec.js";
 import { isErr } from "./errptr.js";
 import { mapCreate, mapDeleteElem, mapFreeze, mapGetNextKey, mapLookupElem, mapUpdateElem } from "./sys-map.js";
 import { progLoad } from "./sys-prog.js";
 import { btfLoad, getFdById, getNextId, objGet, objGetInfoByFd, objPin } from "./sys-obj.js";
+import { unmodelledCommand } from "./sys-unmodelled.js";
 import { structOpsLinkCreate } from "./link/struct-ops-link.js";
 import type { BpfMap } from "./map/core.js";
 import type { Task } from "./task.js";
@@ -45,8 +46,10 @@ export function sysBpf(task: Task, cmd: number, uattr: Uint8Array): number {
   for (let i = BPF_ATTR_SIZE; i < uattr.length; i++) if (uattr[i] !== 0) return -E2BIG;
   const attr = new Uint8Array(BPF_ATTR_SIZE);
   attr.set(uattr.subarray(0, Math.min(uattr.length, BPF_ATTR_SIZE)));
-  if (!SERVED.has(cmd)) return -EINVAL;
+  // __sys_bpf's default case: a command Linux 6.18 does not know.
+  if (!BPF_ATTR_LAST_FIELD.has(cmd)) return -EINVAL;
   if (checkAttr(cmd, attr)) return -EINVAL;
+  if (!SERVED.has(cmd)) return unmodelledCommand(task, cmd, attr);
   const r = dispatch(task, cmd, attr);
   // Copy back what the kernel wrote into its attr copy (put_user on uattr).
   uattr.set(attr.subarray(0, Math.min(uattr.length, BPF_ATTR_SIZE)));

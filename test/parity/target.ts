@@ -81,6 +81,7 @@ class Recording implements Backend {
     }
     return r;
   }
+  bpfBytes(cmd: number, attr: Uint8Array): SysResult { return this.inner.bpfBytes(cmd, attr); }
   close(fd: number): SysResult { return this.inner.close(fd); }
   socket(): SysResult { return this.inner.socket(); }
   setCongestion(fd: number, name: string): SysResult { return this.inner.setCongestion(fd, name); }

@@ -27,7 +27,7 @@ import type { AttrCmd, AttrInputOf } from "../../uapi/attr-codec.js";
 import { BPF_ATTR_SIZE } from "../../uapi/attr-layout.js";
 import {
   BPF_BTF_GET_FD_BY_ID, BPF_BTF_LOAD, BPF_LINK_CREATE, BPF_LINK_GET_FD_BY_ID, BPF_MAP_CREATE, BPF_MAP_GET_FD_BY_ID, BPF_OBJ_GET,
-  BPF_PROG_GET_FD_BY_ID, BPF_PROG_LOAD,
+  BPF_PROG_GET_FD_BY_ID, BPF_PROG_LOAD, BPF_ENABLE_STATS, BPF_ITER_CREATE, BPF_RAW_TRACEPOINT_OPEN, BPF_TOKEN_CREATE,
 } from "../../uapi/bpf-enums.js";
 import { EBADF, EIO, formatErrno } from "../../uapi/errno.js";
 import { writeBackAttr } from "../backend.js";
@@ -39,6 +39,7 @@ import type { NativeLinux } from "./native.js";
 const FD_CMDS: ReadonlySet<number> = new Set([
   BPF_MAP_CREATE, BPF_PROG_LOAD, BPF_BTF_LOAD, BPF_LINK_CREATE, BPF_OBJ_GET,
   BPF_MAP_GET_FD_BY_ID, BPF_PROG_GET_FD_BY_ID, BPF_BTF_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID,
+  BPF_ENABLE_STATS, BPF_ITER_CREATE, BPF_RAW_TRACEPOINT_OPEN, BPF_TOKEN_CREATE,
 ]);
 
 /** Every poll(2) event bit a file may report (POLLIN…POLLRDHUP), so revents is the file's whole mask. */
@@ -126,6 +127,12 @@ export class LinuxBackend implements Backend {
     }
     const [ret, errno] = this.native.bpf(cmd, bytes, size, fixups);
     writeBackAttr(cmd, attr, bytes);
+    if (ret >= 0 && FD_CMDS.has(cmd)) this.fds.add(ret);
+    return ret < 0 ? { ret: -1, errno } : { ret, errno: 0 };
+  }
+
+  bpfBytes(cmd: number, attr: Uint8Array): SysResult {
+    const [ret, errno] = this.native.bpf(cmd, attr.slice(), attr.length, []);
     if (ret >= 0 && FD_CMDS.has(cmd)) this.fds.add(ret);
     return ret < 0 ? { ret: -1, errno } : { ret, errno: 0 };
   }
