@@ -34,7 +34,10 @@ export interface Backend {
   close(fd: number): SysResult;
   /** A connected TCP socket (an fd), on the netns default congestion control. */
   socket(): SysResult;
-  /** setsockopt(fd, SOL_TCP, TCP_CONGESTION, name). */
+  /**
+   * setsockopt(fd, SOL_TCP, TCP_CONGESTION, name, optlen): optlen is the
+   * UTF-8 byte length of `name` (no NUL added; embedded NULs are passed).
+   */
   setCongestion(fd: number, name: string): SysResult;
   /** getsockopt(fd, SOL_TCP, TCP_CONGESTION). */
   getCongestion(fd: number): { ret: number; errno: number; name: string };

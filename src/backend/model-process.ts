@@ -17,6 +17,7 @@ import { BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_
 import { sysBpf } from "../kernel/syscall.js";
 import { KFile, O_RDWR } from "../kernel/file.js";
 import { pollFd, readProcFile, writeProcFile } from "../kernel/procfs.js";
+import { CAP_NET_ADMIN } from "../kernel/task.js";
 import type { Task } from "../kernel/task.js";
 import type { TcpCc } from "../net/tcp-cc/subsystem.js";
 import type { TcpSock } from "../net/tcp-cc/sock.js";
@@ -107,7 +108,7 @@ export class ModelProcess implements Backend {
     this.live("setsockopt");
     const sk = this.sockets.get(fd);
     if (sk === undefined) return sysResult(this.task.file(fd) === null ? -EBADF : -ENOTSOCK);
-    return sysResult(this.tcp.setCongestionControl(sk, name, { capNetAdmin: this.task.capable(12) }));
+    return sysResult(this.tcp.setsockoptCongestion(sk, new TextEncoder().encode(name), { capNetAdmin: this.task.capable(CAP_NET_ADMIN) }));
   }
 
   getCongestion(fd: number): { ret: number; errno: number; name: string } {

@@ -16,6 +16,8 @@ import {
 import { BPF_F_LINK, BPF_F_RDONLY } from "../../src/uapi/bpf-flags.js";
 import { BPF_REG_0, BPF_REG_1 } from "../../src/uapi/insn.js";
 import { assemble, BPF_EXIT_INSN, BPF_LD_MAP_FD, BPF_LD_MAP_VALUE, BPF_MOV64_IMM } from "../../src/asm/index.js";
+import { KMALLOC_MAX_SIZE } from "../../src/kernel/map/core.js";
+import { HTAB_ELEM_SIZE } from "../../src/kernel/map/hash.js";
 import type { Ca } from "./ca.js";
 
 /** One scenario. */
@@ -538,6 +540,35 @@ export const SCENARIOS: readonly Scenario[] = [
         run.fdinfo(`${kind} frozen`, m.ret);
         be.close(m.ret);
       }
+    },
+  },
+  {
+    name: "hash map key_size has no bound of its own; key_size + value_size must leave room for struct htab_elem under KMALLOC_MAX_SIZE",
+    spec: "kernel/bpf/hashtab.c htab_map_alloc_check",
+    run(ca) {
+      const { be, run } = ca;
+      const create = (key_size: number, value_size: number): void => {
+        const m = be.bpf(BPF_MAP_CREATE, { map_type: BPF_MAP_TYPE_HASH, key_size, value_size, max_entries: 1, map_name: "keys" });
+        run.see(`hash key_size ${key_size} value_size ${value_size}`, m.errno);
+        if (m.errno === 0) be.close(m.ret);
+      };
+      for (const k of [512, 513, 65535, 65536, 1 << 20]) create(k, 4);
+      create(4, KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE - 5);
+      create(4, KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE - 4);
+      create(KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE - 5, 4);
+      create(KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE - 4, 4);
+    },
+  },
+  {
+    name: "setsockopt(TCP_CONGESTION) takes the name up to its first NUL within optlen; optlen 0 is EINVAL",
+    spec: "net/ipv4/tcp.c do_tcp_setsockopt, §7",
+    run(ca) {
+      const s = ca.sock("socket", "reno");
+      for (const name of ["cubic\0junk", "reno\0junk", "", "\0", "reno\0", "cubic\0\0\0", "renox", "a".repeat(20), `reno${"\0".repeat(20)}cubic`]) {
+        ca.setCc(JSON.stringify(name), s, name);
+        ca.getCc(JSON.stringify(name), s);
+      }
+      ca.close("socket", s);
     },
   },
 ];

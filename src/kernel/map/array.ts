@@ -17,6 +17,7 @@
 import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from "../../uapi/errno.js";
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_MMAPABLE, BPF_F_NUMA_NODE, BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_INNER_MAP, BPF_NOEXIST } from "../../uapi/bpf-flags.js";
 import { PERM_READ, PERM_RW } from "../mem/memory.js";
+import { KMALLOC_MAX_SIZE } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
 
 /** Flags array maps accept at creation. */
@@ -37,7 +38,7 @@ export interface ArrayState {
 export function arrayAllocCheck(a: MapAttrs): number {
   if (a.max_entries === 0 || a.key_size !== 4 || a.value_size === 0 || (a.map_flags & ~ARRAY_CREATE_FLAG_MASK) !== 0) return -EINVAL;
   // KMALLOC_MAX_SIZE bound on one element (the kernel rejects huge values with E2BIG).
-  if (a.value_size >= 1 << 22) return -E2BIG;
+  if (a.value_size >= KMALLOC_MAX_SIZE) return -E2BIG;
   return 0;
 }
 

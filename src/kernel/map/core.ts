@@ -13,6 +13,9 @@
 import { Refcount } from "../refcount.js";
 import type { Kernel } from "../kernel.js";
 
+/** KMALLOC_MAX_SIZE on x86_64 (SLUB): 1 << (MAX_PAGE_ORDER + PAGE_SHIFT), 4 MiB. */
+export const KMALLOC_MAX_SIZE = 1 << 22;
+
 /** Per-map-type operations (struct bpf_map_ops), the subset the model serves. */
 export interface MapOps {
   /** Syscall lookup: copy the value for `key` into `value`; 0 or -errno. */

@@ -13,6 +13,7 @@
  * @see net/ipv4/tcp_cong.c tcp_set_congestion_control (v6.18)
  */
 import { EACCES, EBUSY, EINVAL, ENOENT, ENOMEM, EPERM } from "../../uapi/errno.js";
+import { decodeCString } from "../../uapi/cstring.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Task } from "../../kernel/task.js";
 import { CAP_NET_ADMIN } from "../../kernel/task.js";
@@ -146,7 +147,19 @@ export class TcpCc {
   };
 
   /**
-   * setsockopt(TCP_CONGESTION): 0 or -errno (tcp_set_congestion_control).
+   * do_tcp_setsockopt(TCP_CONGESTION) with the option bytes as passed
+   * (`optval.length` is optlen): EINVAL for optlen 0; otherwise the name is
+   * the bytes up to the first NUL, at most TCP_CA_NAME_MAX - 1 of them
+   * (strncpy_from_sockptr), so "reno\0junk" selects reno. Then
+   * {@link setCongestionControl}.
+   */
+  setsockoptCongestion(sk: TcpSock, optval: Uint8Array, caller: SockCaller): number {
+    if (optval.length < 1) return -EINVAL;
+    return this.setCongestionControl(sk, decodeCString(optval, 0, TCP_CA_NAME_MAX - 1), caller);
+  }
+
+  /**
+   * tcp_set_congestion_control on a name: 0 or -errno.
    * EPERM if the route locked the CA or a restricted CA without CAP_NET_ADMIN;
    * ENOENT if not registered; EBUSY if its map is being freed.
    */
