@@ -85,3 +85,14 @@ export function readCharArray(src: Uint8Array, offset: number, size: number): st
 export function hasNul(bytes: Uint8Array): boolean {
   return bytes.includes(0);
 }
+
+/** strncmp(a, b, n) over byte strings (a byte past an array's end reads as NUL): <0, 0 or >0. */
+export function strncmp(a: Uint8Array, b: Uint8Array, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x - y;
+    if (x === 0) return 0;
+  }
+  return 0;
+}

@@ -14,8 +14,16 @@ import {
   BPF_LINK_UPDATE, BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_FREEZE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_UPDATE_ELEM,
 } from "../../src/uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_RDONLY } from "../../src/uapi/bpf-flags.js";
-import { BPF_REG_0, BPF_REG_1 } from "../../src/uapi/insn.js";
-import { assemble, BPF_EXIT_INSN, BPF_LD_MAP_FD, BPF_LD_MAP_VALUE, BPF_MOV64_IMM } from "../../src/asm/index.js";
+import { BPF_FUNC_map_lookup_elem, BPF_FUNC_setsockopt } from "../../src/uapi/bpf-helpers.js";
+import {
+  BPF_ADD, BPF_DW, BPF_JEQ, BPF_W, BPF_REG_0, BPF_REG_1, BPF_REG_10, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7,
+} from "../../src/uapi/insn.js";
+import {
+  assemble, BPF_ALU64_IMM, BPF_EMIT_CALL, BPF_EXIT_INSN, BPF_JMP_IMM, BPF_LD_MAP_FD, BPF_LD_MAP_VALUE, BPF_LDX_MEM, BPF_MOV64_IMM, BPF_MOV64_REG,
+  BPF_ST_MEM, BPF_STX_MEM,
+} from "../../src/asm/index.js";
+import type { AsmItem } from "../../src/asm/index.js";
+import { SOL_TCP, TCP_CONGESTION } from "../../src/net/tcp-cc/helpers.js";
 import { KMALLOC_MAX_SIZE } from "../../src/kernel/map/core.js";
 import { HTAB_ELEM_SIZE } from "../../src/kernel/map/hash.js";
 import type { Ca } from "./ca.js";
@@ -569,6 +577,58 @@ export const SCENARIOS: readonly Scenario[] = [
         ca.getCc(JSON.stringify(name), s);
       }
       ca.close("socket", s);
+    },
+  },
+  {
+    name: "bpf_setsockopt(TCP_CONGESTION) from init: \"cdg\" (optlen 3 or 4) ENOTSUPP, optlen < 2 EINVAL, an unknown name ENOENT",
+    spec: "net/core/filter.c sol_tcp_sockopt_congestion, §7",
+    run(ca) {
+      const cnt = ca.counters();
+      const m = ca.createCaMap("create", "ca_update_1", true);
+      const progs: Record<string, number> = {};
+      for (const member of ["ssthresh", "undo_cwnd"]) progs[member] = ca.loadProg(member, member, ca.kfuncInsns(`tcp_reno_${member}`, 1)).ret;
+      progs.cong_avoid = ca.loadProg("cong_avoid", "cong_avoid", ca.kfuncInsns("tcp_reno_cong_avoid", 3)).ret;
+      // Each case: option bytes (little-endian u64 on the stack), optlen; its return goes to counter i.
+      const cases: Array<[string, number]> = [["cdg\0", 4], ["cdg", 3], ["cd", 2], ["c", 1], ["cdgx", 4], ["cdg\0\0\0", 6], ["nope\0", 5]];
+      const insns: AsmItem[] = [BPF_LDX_MEM(BPF_DW, BPF_REG_6, BPF_REG_1, 0)];
+      cases.forEach(([opt, len], i) => {
+        const b = new Uint8Array(8);
+        b.set(new TextEncoder().encode(opt));
+        const dv = new DataView(b.buffer);
+        insns.push(
+          BPF_ST_MEM(BPF_W, BPF_REG_10, -8, dv.getInt32(0, true)),
+          BPF_ST_MEM(BPF_W, BPF_REG_10, -4, dv.getInt32(4, true)),
+          BPF_MOV64_REG(BPF_REG_1, BPF_REG_6),
+          BPF_MOV64_IMM(BPF_REG_2, SOL_TCP),
+          BPF_MOV64_IMM(BPF_REG_3, TCP_CONGESTION),
+          BPF_MOV64_REG(BPF_REG_4, BPF_REG_10),
+          BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, -8),
+          BPF_MOV64_IMM(BPF_REG_5, len),
+          BPF_EMIT_CALL(BPF_FUNC_setsockopt),
+          BPF_MOV64_REG(BPF_REG_7, BPF_REG_0),
+          BPF_ST_MEM(BPF_W, BPF_REG_10, -12, i),
+          BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+          BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -12),
+          BPF_LD_MAP_FD(BPF_REG_1, cnt),
+          BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+          BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 1),
+          BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_7, 0),
+        );
+      });
+      insns.push(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN());
+      const init = ca.loadProg("init", "init", assemble(insns));
+      if (init.errno !== 0) throw new Error(`init refused: ${init.log}`);
+      progs.init = init.ret;
+      ca.updateCa("update", m, UPD, progs);
+      const l = ca.linkCreate("link", m);
+      const s = ca.sock("socket", UPD);
+      cases.forEach(([opt, len], i) => {
+        const v = ca.counter(`${JSON.stringify(opt)} optlen ${len}`, cnt, i);
+        ca.run.see(`${JSON.stringify(opt)} optlen ${len}: errno`, -Number(BigInt.asIntN(64, BigInt(v))));
+      });
+      ca.getCc("socket", s);
+      ca.close("socket", s);
+      ca.close("link", l);
     },
   },
 ];

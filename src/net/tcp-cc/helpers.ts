@@ -23,6 +23,7 @@ import type { BpfCallFn } from "../../kernel/prog/runner.js";
 import type { TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
 import { TCP_CA_NAME_MAX } from "./ca-types.js";
+import { strncmp } from "../../uapi/cstring.js";
 import type { TcpCaSock } from "./ca-types.js";
 import { tcp_cong_avoid_ai, tcp_reno_cong_avoid, tcp_reno_ssthresh, tcp_reno_undo_cwnd, tcp_slow_start } from "./tcp-cong.js";
 
@@ -32,6 +33,11 @@ export const TCP_CONGESTION = 13;
 export const SO_MAX_PACING_RATE = 47;
 export const TCP_BPF_IW = 1001;
 export const TCP_BPF_SNDCWND_CLAMP = 1002;
+
+/** The shortest TCP_CONGESTION optlen bpf_setsockopt takes (sol_tcp_sockopt_congestion). */
+const TCP_CC_BPF_MIN_OPTLEN = 2;
+/** The CA bpf_setsockopt refuses with ENOTSUPP. */
+const CDG = new TextEncoder().encode("cdg");
 
 /** The TCP helpers a CC program may call, by helper id. */
 export function makeTcpHelpers(tcc: TcpCc): Map<number, BpfCallFn> {
@@ -47,14 +53,14 @@ export function makeTcpHelpers(tcc: TcpCc): Map<number, BpfCallFn> {
     if (len < 0 || len > 256 || (len > 0 && !ok(optval, len, PERM_READ))) return errU64(EFAULT);
     const bytes = k.mem.u8.slice(Number(optval), Number(optval) + len);
     if (level === BigInt(SOL_TCP) && optname === BigInt(TCP_CONGESTION)) {
-      const end = bytes.indexOf(0);
-      const name = new TextDecoder().decode(bytes.subarray(0, Math.min(end < 0 ? len : end, TCP_CA_NAME_MAX - 1)));
-      // "cdg" keeps a pointer in icsk_ca_priv; BPF may not switch to it.
-      if ("cdg".startsWith(name) && name.length > 0 && len <= 3) return errU64(ENOTSUPP);
+      // sol_tcp_sockopt_congestion (net/core/filter.c), then do_tcp_setsockopt.
+      if (len < TCP_CC_BPF_MIN_OPTLEN) return errU64(EINVAL);
+      // "cdg" keeps a pointer in icsk_ca_priv that a BPF CA could overwrite; BPF may not switch to it.
+      if (len >= CDG.length && strncmp(CDG, bytes, len) === 0) return errU64(ENOTSUPP);
       if (sk.bpfChgCcInprogress) return errU64(EBUSY);
       sk.bpfChgCcInprogress = true;
       try {
-        return BigInt.asUintN(64, BigInt(tcc.setCongestionControl(sk, name, { capNetAdmin: true })));
+        return BigInt.asUintN(64, BigInt(tcc.setsockoptCongestion(sk, bytes, { capNetAdmin: true })));
       } finally {
         sk.bpfChgCcInprogress = false;
       }
