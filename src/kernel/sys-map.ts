@@ -23,7 +23,8 @@ import type { Task } from "./task.js";
 interface MapType {
   readonly ops: MapOps;
   readonly allocCheck: (a: MapAttrs) => number;
-  readonly alloc: (m: BpfMap) => number;
+  /** map_alloc: 0 or -errno; `task` and the attr resolve fds the type reads (value_type_btf_obj_fd). */
+  readonly alloc: (m: BpfMap, task: Task, attr: { readonly value_type_btf_obj_fd: number }) => number;
   /** Creation needs CAP_BPF (the "privileged map types" of map_create). */
   readonly privileged: boolean;
 }
@@ -73,7 +74,7 @@ export function mapCreate(task: Task, a: MapCreateAttrDecoded): number {
   if (k.failNextAlloc()) return -ENOMEM;
   const name = objNameCpy(a.map_name);
   const map = new BpfMap(k, type.ops, { ...attrs, map_name: typeof name === "string" ? name : "" });
-  const r = type.alloc(map);
+  const r = type.alloc(map, task, a);
   if (r < 0) return r;
   k.liveMaps.add(map);
   const undo = (e: number): number => {

@@ -13,7 +13,7 @@
 import {
   BPF_LINK_UPDATE, BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_FREEZE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_UPDATE_ELEM,
 } from "../../src/uapi/bpf-enums.js";
-import { BPF_F_LINK, BPF_F_RDONLY } from "../../src/uapi/bpf-flags.js";
+import { BPF_F_LINK, BPF_F_RDONLY, BPF_F_VTYPE_BTF_OBJ_FD } from "../../src/uapi/bpf-flags.js";
 import { BPF_FUNC_map_lookup_elem, BPF_FUNC_setsockopt } from "../../src/uapi/bpf-helpers.js";
 import {
   BPF_ADD, BPF_DW, BPF_JEQ, BPF_W, BPF_REG_0, BPF_REG_1, BPF_REG_10, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7,
@@ -263,6 +263,11 @@ export const SCENARIOS: readonly Scenario[] = [
       create("btf_fd 0 is not BTF", { btf_fd: 0 });
       create("btf_fd 999 not open", { btf_fd: 999 });
       create("key type id set", { btf_key_type_id: 1 });
+      // §4.1 step 6: with BPF_F_VTYPE_BTF_OBJ_FD the value type's BTF is the module BTF behind value_type_btf_obj_fd.
+      const vtype = (label: string, fd: number): void => create(`BPF_F_VTYPE_BTF_OBJ_FD, ${label}`, { map_flags: BPF_F_LINK | BPF_F_VTYPE_BTF_OBJ_FD, value_type_btf_obj_fd: fd });
+      vtype("fd 0 is not BTF", 0);
+      vtype("fd 999 not open", 999);
+      vtype("a user BTF, not a module's", ca.btfFd);
       create("ok", {});
     },
   },

@@ -51,8 +51,21 @@ export function structOpsAllocCheck(a: MapAttrs): number {
   return 0;
 }
 
-/** bpf_struct_ops_map_alloc (value type lookup and size check): 0 or -errno. */
-export function structOpsAlloc(map: BpfMap): number {
+/**
+ * bpf_struct_ops_map_alloc (value type BTF, value type lookup and size
+ * check): 0 or -errno. With BPF_F_VTYPE_BTF_OBJ_FD the value type lives in
+ * the module BTF behind `value_type_btf_obj_fd` (btf_get_by_fd: -EBADF or
+ * -EINVAL), and a BTF that is not a module's is -EINVAL. The model has no
+ * modules, so every such request fails there (KERNEL-SPEC.md §4.1 step 6).
+ */
+export function structOpsAlloc(map: BpfMap, task: Task, attr: { readonly value_type_btf_obj_fd: number }): number {
+  if (map.attrs.map_flags & BPF_F_VTYPE_BTF_OBJ_FD) {
+    const btf = map.kernel.btfGetFd(task, attr.value_type_btf_obj_fd);
+    if (isErr(btf)) return btf;
+    btf.put();
+    // btf_is_module(): neither vmlinux nor a user BTF is.
+    return -EINVAL;
+  }
   const desc = map.kernel.structOpsByValueId(map.attrs.btf_vmlinux_value_type_id);
   if (desc === undefined) return -ENOTSUPP;
   if (map.attrs.value_size !== desc.valueSize) return -EINVAL;
