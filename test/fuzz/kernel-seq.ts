@@ -66,7 +66,18 @@ export type KStep =
 const u32 = fc.oneof(fc.constantFrom(0, 1, 4, 8, 64, 0xffff, 0x7fffffff, 0xffffffff), fc.nat(0xffffffff), fc.nat(16));
 
 export const kstep: fc.Arbitrary<KStep> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("mapCreate" as const), kind: fc.nat(MAP_KINDS.length - 1), key: fc.oneof(fc.constantFrom(4, 8), u32), value: fc.oneof(fc.constantFrom(8, 16), u32), max: fc.oneof(fc.constantFrom(1, 4), u32), name: fc.nat(3) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("mapCreate" as const),
+      // Mostly struct_ops maps (link and non-link), then array and hash.
+      kind: fc.constantFrom(0, 1, 2, 3, 3, 3, 4, 4, 4, 4, 5),
+      key: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(4, 8) }, { weight: 1, arbitrary: u32 }),
+      value: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(8, 16) }, { weight: 1, arbitrary: u32 }),
+      max: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(1, 4) }, { weight: 1, arbitrary: u32 }),
+      name: fc.nat(3),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ op: fc.constant("elem" as const), what: fc.nat(2), map: N, key: fc.nat(5), val: fc.nat(), flags: fc.constantFrom(0, 0, 1, 2, 4, 99) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant("progLoad" as const), kind: fc.nat(PROG_KINDS.length - 1), words: fc.array(fc.nat(0xffffffff), { minLength: 0, maxLength: 12 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant("soUpdate" as const), map: N, ca: fc.nat(CA.length - 1), progs: N }) },
@@ -83,12 +94,12 @@ export const kstep: fc.Arbitrary<KStep> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("setsockopt" as const), sock: N, ca: fc.nat(SOCK_CA.length - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("spawn" as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("exit" as const), proc: N }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("use" as const), proc: N }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("use" as const), proc: fc.oneof(fc.constant(0), N) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("setDefault" as const), ca: fc.nat(SOCK_CA.length - 1) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("gp" as const) }) },
 );
 
-export const kseq: fc.Arbitrary<KStep[]> = fc.array(kstep, { minLength: 1, maxLength: 60 });
+export const kseq: fc.Arbitrary<KStep[]> = fc.array(kstep, { minLength: 1, maxLength: 80, size: "large" });
 
 interface Proc {
   readonly p: ModelProcess;
@@ -217,6 +228,19 @@ function exec(w: World, s: KStep): string {
         const m = ["ssthresh", "cong_avoid", "undo_cwnd"].find((x) => member(x) === prog.attrs.expected_attach_type);
         if (m !== undefined && (progs[m] === undefined || (s.progs & 1) === 1)) progs[m] = fd;
       }
+      // Members without a program get one loaded now (unless the step wants them missing).
+      if ((s.progs & 6) !== 6) {
+        for (const [m, kind] of [["ssthresh", "so_ssthresh"], ["cong_avoid", "so_cong_avoid"], ["undo_cwnd", "so_undo"]] as const) {
+          if (progs[m] !== undefined) continue;
+          const pi = progInsns(kind, []);
+          const r = p.bpf(BPF_PROG_LOAD, { prog_type: pi.type, insns: pi.insns, insn_cnt: pi.insns.length / 8, license: pi.license, expected_attach_type: pi.attach, attach_btf_id: TCP_OPS.typeId });
+          if (r.errno === 0) {
+            pr.progs.push(r.ret);
+            pr.fds.push(r.ret);
+            progs[m] = r.ret;
+          }
+        }
+      }
       return res(updateCa({ ...w.env, p }, structOpsMapFd(pr, s.map), CA[s.ca] as string, progs));
     }
     case "soDelete":
@@ -257,17 +281,20 @@ function exec(w: World, s: KStep): string {
     case "spawn": {
       const np = new ModelProcess(w.env.kernel.spawn(`fz${w.procs.length}`), w.env.tcp);
       w.procs.push({ p: np, fds: [], socks: [], progs: [], alive: true });
-      w.cur = w.procs.length - 1;
       return `pid=${np.pid}`;
     }
     case "exit": {
-      const target = pick(w.procs, s.proc) as Proc;
+      // A spawned process (the root one exits at teardown); the current one becomes the root again.
+      if (w.procs.length < 2) return "only the root process";
+      const ti = 1 + (s.proc % (w.procs.length - 1));
+      const target = w.procs[ti] as Proc;
       if (!target.alive) return "already dead";
       target.p.exit();
       target.alive = false;
       target.fds.length = 0;
       target.socks.length = 0;
       target.progs.length = 0;
+      if (w.cur === ti) w.cur = 0;
       return "exited";
     }
     case "use":
@@ -359,7 +386,7 @@ function fmt(steps: readonly KStep[], trace: readonly string[]): string {
 }
 
 /** Runs a sequence; returns the violation or null. */
-export function checkKernelSeq(steps: readonly KStep[]): string | null {
+export function checkKernelSeq(steps: readonly KStep[], onStep?: (s: KStep, result: string) => void): string | null {
   const env = boot();
   const w: World = { env, procs: [{ p: env.p, fds: [env.btfFd], socks: [], progs: [], alive: true }], cur: 0 };
   const default0 = env.tcp.defaultName;
@@ -367,6 +394,7 @@ export function checkKernelSeq(steps: readonly KStep[]): string | null {
   for (const [i, s] of steps.entries()) {
     try {
       trace.push(exec(w, s));
+      onStep?.(s, trace[i] as string);
     } catch (e) {
       return `step ${i} (${s.op}) threw ${errLine(e)}\n${fmt(steps, trace)}\n${e instanceof Error ? e.stack : ""}`;
     }
