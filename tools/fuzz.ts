@@ -9,6 +9,8 @@
  * matching a corpus entry whose fix is pending on another branch (same
  * fuzzer, the entry's `signature` in its text) is reported but does not fail the run.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FUZZER_NAMES, isFuzzerName, makeFuzzer } from "../test/fuzz/fuzzers.js";
 import type { FuzzerName } from "../test/fuzz/fuzzers.js";
 import { fuzz, readCorpus, writeReproducer } from "../test/fuzz/framework.js";
@@ -45,13 +47,14 @@ let failed = false;
 for (const name of only) {
   const f = makeFuzzer(name);
   try {
-    const r = await fuzz(f, seed, seconds);
+    const r = await fuzz(f, seed, seconds, Math.min(60, seconds));
     const rate = r.inputs / Math.max(r.seconds, 1e-9);
     console.log(`${name.padEnd(9)} ${String(r.inputs).padStart(8)} inputs  ${rate.toFixed(1).padStart(8)} inputs/s  ${r.seconds.toFixed(1)} s  violations: ${r.violation === null ? 0 : 1}`);
     if (r.violation !== null) {
       const text = r.violation.violation;
       const known = pending.find((c) => c.entry.fuzzer === name && text.includes(c.entry.signature ?? firstLine(c.entry.violation)));
-      const path = writeReproducer(r.violation);
+      // A new bug's reproducer goes straight into the corpus (kept as a regression test); a known one's to the temp dir.
+      const path = writeReproducer(r.violation, known === undefined ? undefined : join(tmpdir(), "structops-fuzz"));
       console.log(`  VIOLATION (seed ${seed}): ${r.violation.violation}\n  reproducer: ${path}\n  replay: npm run test:unit -- test/fuzz/corpus.test.ts`);
       if (known !== undefined) console.log(`  matches ${known.file}, pending: ${known.entry.pending}`);
       if (known === undefined || !allowPending) failed = true;
