@@ -298,7 +298,8 @@ class Builder {
     for (const s of this.elf.sections) {
       if (!isDataSection(s.name) || (s.type !== SHT_PROGBITS && s.type !== SHT_NOBITS)) continue;
       if (s.size === 0) continue;
-      if (s.size > MAX_DATA_SECTION) throw new ObjError(`global data section of ${s.size} bytes is larger than ${MAX_DATA_SECTION}`, s.name, s.offset);
+      // At the header's sh_size: a NOBITS section's sh_offset need not lie inside the file.
+      if (s.size > MAX_DATA_SECTION) throw new ObjError(`global data section of ${s.size} bytes is larger than ${MAX_DATA_SECTION}`, s.name, s.headerOffset + 32);
       const ro = s.name.startsWith(".rodata") && (s.flags & SHF_WRITE) === 0;
       const dsId = btf?.find(s.name, BTF_KIND_DATASEC) ?? 0;
       const initial = s.type === SHT_NOBITS ? new Uint8Array(s.size) : s.data.slice();

@@ -63,6 +63,8 @@ export interface ElfSection {
   readonly link: number;
   readonly info: number;
   readonly entsize: number;
+  /** File offset of this section's header (where a NOBITS section's size, which has no bytes to point at, is read). */
+  readonly headerOffset: number;
   /** The bytes (empty for NOBITS). */
   readonly data: Uint8Array;
 }
@@ -145,7 +147,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   const sections: ElfSection[] = raw.map((r, index) => {
     const name = index === 0 ? "" : shstr.cstr(r.name, `name of section ${index}`);
     const data = r.type === SHT_NOBITS || r.type === SHT_NULL ? new Uint8Array(0) : bytes.subarray(r.offset, r.offset + r.size);
-    return { index, name, type: r.type, flags: r.flags, offset: r.offset, size: r.size, link: r.link, info: r.info, entsize: r.entsize, data };
+    return { index, name, type: r.type, flags: r.flags, offset: r.offset, size: r.size, link: r.link, info: r.info, entsize: r.entsize, headerOffset: r.at, data };
   });
 
   const symtabs = sections.filter((s) => s.type === SHT_SYMTAB);

@@ -8,6 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCollectionSpec } from "../../src/obj/collection.js";
+import { parseElf } from "../../src/obj/elf.js";
+import { ObjError } from "../../src/obj/errors.js";
 import { BTF_KIND_DATASEC } from "../../src/uapi/btf.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_STRUCT_OPS, BPF_PROG_TYPE_STRUCT_OPS } from "../../src/uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_RDONLY_PROG, BPF_PSEUDO_CALL } from "../../src/uapi/bpf-flags.js";
@@ -82,4 +84,15 @@ test("the same bytes give the same spec", () => {
   const b = loadCollectionSpec(fixture("cubic", "linux"));
   assert.deepEqual([...a.programs.values()].map((p) => [p.name, [...p.insns], p.relocs, p.coreRelos]), [...b.programs.values()].map((p) => [p.name, [...p.insns], p.relocs, p.coreRelos]));
   assert.deepEqual(a.btf?.raw, b.btf?.raw);
+});
+
+test("a NOBITS data section too large is reported at its header's sh_size, inside the file (fuzz: test/fuzz/corpus/elf/bss-size-offset-outside-file.json)", () => {
+  const b = fixture("update", "model").slice();
+  const bss = parseElf(b).sections.find((s) => s.type === 8 && s.name.startsWith(".bss"));
+  assert.ok(bss !== undefined, "the fixture has a .bss");
+  const dv = new DataView(b.buffer);
+  // sh_offset past the end of the file (legal for NOBITS), sh_size above the limit.
+  dv.setBigUint64(bss.headerOffset + 24, BigInt(b.length + 1), true);
+  dv.setBigUint64(bss.headerOffset + 32, (1n << 24n) + 1n, true);
+  assert.throws(() => loadCollectionSpec(b), (e: unknown) => e instanceof ObjError && e.offset === bss.headerOffset + 32 && /larger than/.test(e.message));
 });
