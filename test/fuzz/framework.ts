@@ -36,7 +36,7 @@ export interface CorpusEntry {
    * once the fix is merged.
    */
   readonly pending?: string;
-  /** Text every violation of the same bug contains (default: the violation's first line); `npm run fuzz` matches new violations against it. */
+  /** A regular expression every violation of the same bug matches (default: the violation's first line, literally); `npm run fuzz` matches new violations against it. */
   readonly signature?: string;
   readonly input: unknown;
 }

@@ -78,8 +78,8 @@ export class Sandbox {
     return c;
   }
 
-  /** Runs `task` on `input` in the child; resolves to a violation text or null. */
-  async run(task: string, input: unknown): Promise<string | null> {
+  /** Runs `task` on `input` in the child; resolves to a violation text (ending with `describe` when the child hung, grew or died) or null. */
+  async run(task: string, input: unknown, describe = ""): Promise<string | null> {
     const c = await this.ready();
     const id = this.nextId++;
     this.stderr = "";
@@ -103,12 +103,12 @@ export class Sandbox {
       };
       const onExit = (code: number | null, signal: string | null): void => {
         this.child = null;
-        finish(`crash: the child died (exit ${code}, signal ${signal}) on a ${task} input\n${this.stderr}`, false);
+        finish(`crash: the child died (exit ${code}, signal ${signal}) on a ${task} input${describe}\n${this.stderr}`, false);
       };
-      const timer = setTimeout(() => finish(`hang: a ${task} input ran past the ${this.limits.timeoutMs} ms watchdog`, true), this.limits.timeoutMs);
+      const timer = setTimeout(() => finish(`hang: a ${task} input ran past the ${this.limits.timeoutMs} ms watchdog${describe}`, true), this.limits.timeoutMs);
       const poll = setInterval(() => {
         const rss = c.pid === undefined ? 0 : rssMiB(c.pid);
-        if (rss > this.limits.rssMiB) finish(`memory: the child's RSS reached ${rss.toFixed(0)} MiB (cap ${this.limits.rssMiB} MiB) on a ${task} input`, true);
+        if (rss > this.limits.rssMiB) finish(`memory: the child's RSS reached ${rss.toFixed(0)} MiB (cap ${this.limits.rssMiB} MiB) on a ${task} input${describe}`, true);
       }, 25);
       c.on("message", onMessage);
       c.on("exit", onExit);

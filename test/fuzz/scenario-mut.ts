@@ -195,12 +195,24 @@ export async function checkScenario(input: ScenarioInput): Promise<string | null
   }
 }
 
+/** A one-line account of a mutant, for the violations the watchdog reports. */
+export function describeScenario(input: ScenarioInput): string {
+  const one = (m: ScenarioMutation): string => {
+    switch (m.k) {
+      case "set": return `set #${m.path} = ${JSON.stringify(VALUES[m.value])?.slice(0, 40)}`;
+      case "specialPath": return `object path ${JSON.stringify(SPECIAL_PATHS[m.which]?.slice(0, 40))}`;
+      default: return JSON.stringify(m);
+    }
+  };
+  return `${input.file}: ${input.muts.map(one).join("; ")}`;
+}
+
 export function scenarioFuzzer(sandbox: Sandbox): Fuzzer<ScenarioInput> {
   return {
     name: "scenario",
     description: "mutated scenarios/*.yaml through the CLI's validation and a watched `structops run` (child)",
     arbitrary: scenarioInput,
-    check: (input) => sandbox.run("scenario", input),
+    check: (input) => sandbox.run("scenario", input, ` (${describeScenario(input)})`),
     close: () => sandbox.close(),
   };
 }
