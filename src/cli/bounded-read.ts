@@ -9,6 +9,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Stats } from "node:fs";
+import { errnoValue, formatErrno } from "../uapi/errno.js";
 
 /** An input file that cannot be used: `message` names the file, what it is for, and the limit when that is the reason. */
 export class InputFileError extends Error {
@@ -43,6 +44,13 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** "ENOENT (2)" for a system error code, as the rest of the CLI writes errnos. */
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const errno = code === undefined ? undefined : errnoValue(code);
+  return errno !== undefined ? formatErrno(errno) : (code ?? (e as Error).message);
+}
+
 function kindOf(st: Stats): string {
   if (st.isDirectory()) return "a directory";
   if (st.isFIFO()) return "a FIFO (named pipe)";
@@ -63,8 +71,7 @@ export function readBoundedFile(path: string, opts: BoundedReadOptions): Buffer 
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(`cannot read ${opts.what} ${path}: ${code ?? (e as Error).message}`, path, code);
+    throw new InputFileError(`cannot read ${opts.what} ${path}: ${reason(e)}`, path, (e as NodeJS.ErrnoException).code);
   }
   try {
     const st = fstatSync(fd);
@@ -82,8 +89,7 @@ export function readBoundedFile(path: string, opts: BoundedReadOptions): Buffer 
       try {
         got = readSync(fd, chunk, 0, want, null);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new InputFileError(`cannot read ${opts.what} ${path}: ${code ?? (e as Error).message}`, path, code);
+        throw new InputFileError(`cannot read ${opts.what} ${path}: ${reason(e)}`, path, (e as NodeJS.ErrnoException).code);
       }
       if (got === 0) break;
       chunks.push(chunk.subarray(0, got));

@@ -170,15 +170,15 @@ export class ScenarioKernel {
       bytes = readBoundedFile(file, { what: "BPF object", maxBytes: this.maxObjectBytes, raise: "raise the limit with --max-input-size" });
     } catch (e) {
       if (!(e instanceof InputFileError)) throw e;
-      issue(e.message.replace(file, o.path));
+      issue(e.message);
       return;
     }
     try {
       obj = BpfObject.open(bytes, { name: basename(file).replace(/(\.bpf)?\.o$/, "") });
     } catch (e) {
-      // ObjFileError: the path and errno; ObjError: the file, section and offset of what is malformed.
+      // ObjError: the file, section and offset of what is malformed (the bytes were read here, so the file is added).
       if (!(e instanceof ObjError)) throw e;
-      issue(e instanceof ObjFileError ? e.message : `not a BPF object this loader can open: ${e.message}`);
+      issue(e instanceof ObjFileError ? e.message : `not a BPF object this loader can open: ${e.inFile(file).message}`);
       return;
     }
     const structOps = [...obj.maps.values()].filter((m) => m.type === BPF_MAP_TYPE_STRUCT_OPS);

@@ -13,8 +13,14 @@ export const MAX_TRACE_BYTES = 16 << 20;
 /** Largest BPF object read (bytes); `--max-input-size` raises it. */
 export const MAX_OBJECT_BYTES = 64 << 20;
 
+/**
+ * Most lines plus commas in a scenario document, checked before YAML parsing: every node needs one or
+ * the other. 1000 flows written one per line fit several times over; the `yaml` package's parser takes
+ * tens of microseconds per node, so this keeps parsing a hostile file well under a second.
+ */
+export const MAX_DOCUMENT_LINES = 10_000;
 /** Most YAML nodes (keys, values, list items, counting what aliases expand to) in a scenario document. */
-export const MAX_DOCUMENT_NODES = 20_000;
+export const MAX_DOCUMENT_NODES = 50_000;
 /** Most aliases (`*name`) in a scenario document. */
 export const MAX_ALIASES = 200;
 /** Problems printed for a bad file (the rest are counted). */

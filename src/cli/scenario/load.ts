@@ -14,7 +14,7 @@ import type { Alias, Document, Node as YamlNode, Pair } from "yaml";
 import { readBoundedFile } from "../bounded-read.js";
 import { ScenarioError } from "./errors.js";
 import type { ScenarioIssue } from "./errors.js";
-import { MAX_ALIASES, MAX_DOCUMENT_NODES, MAX_SCENARIO_BYTES } from "./limits.js";
+import { MAX_ALIASES, MAX_DOCUMENT_LINES, MAX_DOCUMENT_NODES, MAX_SCENARIO_BYTES } from "./limits.js";
 import type { Locator, Path } from "./reader.js";
 import type { Scenario, SourcePos } from "./types.js";
 import { validateScenario } from "./validate.js";
@@ -158,6 +158,23 @@ function makeLocator(doc: Document, lc: LineCounter, index: TreeIndex): Locator 
   };
 }
 
+/** Where the text passes MAX_DOCUMENT_LINES newlines and commas, or undefined; one scan, before any parsing. */
+function separatorLimit(text: string): SourcePos | undefined {
+  let seps = 0;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 10 && c !== 44) continue;
+    if (++seps > MAX_DOCUMENT_LINES) return { line, col: i - lineStart + 1 };
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Parses and validates scenario text.
  * @param text the file's contents
@@ -165,6 +182,13 @@ function makeLocator(doc: Document, lc: LineCounter, index: TreeIndex): Locator 
  * @throws {ScenarioError} listing every syntax or validation problem with its line and column
  */
 export function parseScenario(text: string, file: string): Scenario {
+  const tooLong = separatorLimit(text);
+  if (tooLong !== undefined) {
+    throw new ScenarioError(file, [{
+      path: "", ...tooLong,
+      message: `the document has more than ${MAX_DOCUMENT_LINES} lines and commas (each node of a mapping or list needs one): a scenario needs far fewer`,
+    }]);
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true });
   if (doc.errors.length > 0) {

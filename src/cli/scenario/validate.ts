@@ -248,11 +248,10 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
     if (duration === 0) r.error([...path, "duration"], "must be > 0");
     const lastStart = startNs + stagger * (count - 1);
     const startField = count > 1 && stagger > 0 ? "stagger" : "start";
-    const copy = count > 1 ? `copy ${count} of '${group}' ` : "";
-    if (lastStart >= end) r.error([...path, startField], `${copy}starts at ${formatDuration(lastStart)}, not before the end of the run (${formatDuration(end)})`);
+    if (lastStart >= end) r.error([...path, startField], `starts a flow at ${formatDuration(lastStart)}, not before the end of the run (${formatDuration(end)})`);
     else if (stop !== undefined && stop > startNs && lastStart >= stop) {
       // `stop` is absolute: every copy must start before it, not only the first.
-      r.error([...path, startField], `${copy}starts at ${formatDuration(lastStart)}, not before its stop (${formatDuration(stop)}): with count ${count}, start + stagger × ${count - 1} must be before stop`);
+      r.error([...path, startField], `starts a flow at ${formatDuration(lastStart)}, not before the group's stop (${formatDuration(stop)}): start + stagger × (count - 1) must be before stop`);
     }
     if (out.length + count > MAX_FLOWS) {
       r.error([...path, "count"], `brings the number of flows above ${MAX_FLOWS}`);
