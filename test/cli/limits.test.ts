@@ -262,3 +262,17 @@ test("at 0 s, an attach action runs before a flow that starts then and selects t
   assert.doesNotMatch(io.out() + io.err(), /FAILED|ENOENT/);
   assert.match(io.out(), /a: zero_cc \(v1\)|zero_cc \(v1\)/);
 });
+
+test("the estimate counts a flow's size: a short transfer on a fast link for a long run is within budget", async () => {
+  const reached: TestbedRunner = () => {
+    throw new Error("reached the testbed");
+  };
+  const sized = scenario("sized.yaml", "duration: 1000s\ntopology:\n  bottleneck: { rate: 100gbit, delay: 5ms }\nflows:\n  - { id: a, size: 10MB }\noutputs: { sample: 1s }\n");
+  const io = memoryIo();
+  await runMain(sized, { engine: "interp", out: join(dir, "o"), progress: false }, io, reached);
+  assert.match(io.err(), /reached the testbed/);
+  const unsized = scenario("unsized.yaml", "duration: 1000s\ntopology:\n  bottleneck: { rate: 100gbit, delay: 5ms }\nflows:\n  - { id: a }\noutputs: { sample: 1s }\n");
+  const io2 = memoryIo();
+  assert.equal(await runMain(unsized, { engine: "interp", out: join(dir, "o"), progress: false }, io2, reached), 1);
+  assert.match(io2.err(), /unsized\.yaml: the run is estimated at [\d.]+G simulator events \(1 flow over a 100 Gbit\/s path for 1000s, about 8\.33G packets\)/);
+});
