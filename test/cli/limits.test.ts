@@ -276,3 +276,12 @@ test("the estimate counts a flow's size: a short transfer on a fast link for a l
   assert.equal(await runMain(unsized, { engine: "interp", out: join(dir, "o"), progress: false }, io2, reached), 1);
   assert.match(io2.err(), /unsized\.yaml: the run is estimated at [\d.]+G simulator events \(1 flow over a 100 Gbit\/s path for 1000s, about 8\.33G packets\)/);
 });
+
+test("deep nesting is refused before YAML parsing, at the line and column where it passes the limit", () => {
+  assert.deepEqual(issues(`a: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`), ["1:68 : lists and mappings nest more than 64 levels deep: a scenario nests a few levels"]);
+  assert.deepEqual(issues(`${"- ".repeat(100_000)}x\n`), ["1:129 : a line holds more than 64 '- ', '? ' or ': ' indicators, each a level of nesting: a scenario nests a few levels"]);
+  assert.deepEqual(issues(`${"a: ".repeat(100_000)}x\n`), ["1:194 : a line holds more than 64 '- ', '? ' or ': ' indicators, each a level of nesting: a scenario nests a few levels"]);
+  let stairs = "";
+  for (let i = 0; i < 300; i++) stairs += `${" ".repeat(i)}a:\n`;
+  assert.deepEqual(issues(stairs), ["258:257 : a line is indented more than 256 columns: a scenario nests a few levels"]);
+});

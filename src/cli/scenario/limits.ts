@@ -19,6 +19,12 @@ export const MAX_OBJECT_BYTES = 64 << 20;
  * tens of microseconds per node, so this keeps parsing a hostile file well under a second.
  */
 export const MAX_DOCUMENT_LINES = 10_000;
+/**
+ * Deepest nesting of flow collections (`[`, `{`), most block indicators (`- `, `? `, `: `) on one line, and
+ * widest indentation (columns), checked before YAML parsing: the parser recurses per level.
+ */
+export const MAX_DOCUMENT_DEPTH = 64;
+export const MAX_DOCUMENT_INDENT = 256;
 /** Most YAML nodes (keys, values, list items, counting what aliases expand to) in a scenario document. */
 export const MAX_DOCUMENT_NODES = 50_000;
 /** Most aliases (`*name`) in a scenario document. */

@@ -14,7 +14,7 @@ import type { Alias, Document, Node as YamlNode, Pair } from "yaml";
 import { readBoundedFile } from "../bounded-read.js";
 import { ScenarioError } from "./errors.js";
 import type { ScenarioIssue } from "./errors.js";
-import { MAX_ALIASES, MAX_DOCUMENT_LINES, MAX_DOCUMENT_NODES, MAX_SCENARIO_BYTES } from "./limits.js";
+import { MAX_ALIASES, MAX_DOCUMENT_DEPTH, MAX_DOCUMENT_INDENT, MAX_DOCUMENT_LINES, MAX_DOCUMENT_NODES, MAX_SCENARIO_BYTES } from "./limits.js";
 import type { Locator, Path } from "./reader.js";
 import type { Scenario, SourcePos } from "./types.js";
 import { validateScenario } from "./validate.js";
@@ -158,18 +158,45 @@ function makeLocator(doc: Document, lc: LineCounter, index: TreeIndex): Locator 
   };
 }
 
-/** Where the text passes MAX_DOCUMENT_LINES newlines and commas, or undefined; one scan, before any parsing. */
-function separatorLimit(text: string): SourcePos | undefined {
+/**
+ * The first place where the text passes a structural limit (lines and commas, flow nesting depth,
+ * indentation, nesting indicators on one line), with what it passes; one scan before any parsing, so the YAML parser (which recurses per
+ * level and takes tens of microseconds per node) only ever sees a bounded document.
+ */
+function structuralLimit(text: string): (SourcePos & { message: string }) | undefined {
   let seps = 0;
   let line = 1;
   let lineStart = 0;
+  let depth = 0;
+  let indicators = 0;
+  let indenting = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (indenting && c === 32) {
+      if (i - lineStart >= MAX_DOCUMENT_INDENT) {
+        return { line, col: i - lineStart + 1, message: `a line is indented more than ${MAX_DOCUMENT_INDENT} columns: a scenario nests a few levels` };
+      }
+      continue;
+    }
+    indenting = false;
+    // Outside flow collections, "- ", "? " and ": " each open a level on the same line ("- - - x", "a: b: c").
+    if (depth === 0 && (c === 45 || c === 63 || c === 58) && (text.charCodeAt(i + 1) === 32 || text.charCodeAt(i + 1) === 10)) {
+      if (++indicators > MAX_DOCUMENT_DEPTH) {
+        return { line, col: i - lineStart + 1, message: `a line holds more than ${MAX_DOCUMENT_DEPTH} '- ', '? ' or ': ' indicators, each a level of nesting: a scenario nests a few levels` };
+      }
+    }
+    if (c === 91 || c === 123) {
+      if (++depth > MAX_DOCUMENT_DEPTH) return { line, col: i - lineStart + 1, message: `lists and mappings nest more than ${MAX_DOCUMENT_DEPTH} levels deep: a scenario nests a few levels` };
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
     if (c !== 10 && c !== 44) continue;
-    if (++seps > MAX_DOCUMENT_LINES) return { line, col: i - lineStart + 1 };
+    if (++seps > MAX_DOCUMENT_LINES) {
+      return { line, col: i - lineStart + 1, message: `the document has more than ${MAX_DOCUMENT_LINES} lines and commas (each node of a mapping or list needs one): a scenario needs far fewer` };
+    }
     if (c === 10) {
       line++;
       lineStart = i + 1;
+      indenting = true;
+      indicators = 0;
     }
   }
   return undefined;
@@ -182,13 +209,8 @@ function separatorLimit(text: string): SourcePos | undefined {
  * @throws {ScenarioError} listing every syntax or validation problem with its line and column
  */
 export function parseScenario(text: string, file: string): Scenario {
-  const tooLong = separatorLimit(text);
-  if (tooLong !== undefined) {
-    throw new ScenarioError(file, [{
-      path: "", ...tooLong,
-      message: `the document has more than ${MAX_DOCUMENT_LINES} lines and commas (each node of a mapping or list needs one): a scenario needs far fewer`,
-    }]);
-  }
+  const over = structuralLimit(text);
+  if (over !== undefined) throw new ScenarioError(file, [{ path: "", line: over.line, col: over.col, message: over.message }]);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true });
   if (doc.errors.length > 0) {
