@@ -74,7 +74,12 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .option("--max-events <n>", `refuse a run estimated above this many simulator events (default ${DEFAULT_MAX_EVENTS})`, countArg)
     .option("--max-output <size>", `refuse a run estimated to write more trace bytes than this (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)}; "2GB", "512MiB")`, sizeArg)
     .option("--max-input-size <size>", `largest scenario, trace or object file read (default ${formatBytes(MAX_SCENARIO_BYTES)} for the scenario, ${formatBytes(MAX_TRACE_BYTES)} for traces, ${formatBytes(MAX_OBJECT_BYTES)} for objects)`, sizeArg)
-    .addHelpText("after", "\nLimits (docs/scenarios.md, \"Limits\"): a run is estimated before it starts (events and trace bytes, from rates,\ndurations, flows and sampling) and refused above the budget, with the estimate in the message.")
+    .addHelpText("after", [
+      "",
+      "Limits (docs/scenarios.md, \"Limits\"): each run's simulator events and trace bytes are",
+      "estimated before it starts (from rates, durations, flows and sampling); a run above",
+      "the budget is refused with the estimate and the option that raises it.",
+    ].join("\n"))
     .action(async (file: string, o: RunCliOptions) => {
       setCode(await runMain(file, o, io));
     });

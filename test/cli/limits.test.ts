@@ -184,6 +184,11 @@ test("--max-events and --max-output raise the budget", async () => {
   const help = memoryIo();
   await main(["run", "--help"], help);
   assert.match(help.out(), /--max-events <n>[^]*--max-output <size>[^]*--max-input-size <size>/);
+  for (const bad of [["--max-events", "0"], ["--max-output", "lots"], ["--max-input-size", "-1"]]) {
+    const u = memoryIo();
+    assert.equal(await main(["run", f, ...bad], u), 2, bad.join(" "));
+    assert.match(u.err(), new RegExp(`option '${bad[0]} <`));
+  }
 });
 
 test("durations, times and rates beyond the stated bounds are field errors with their line", () => {
