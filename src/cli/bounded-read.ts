@@ -52,7 +52,6 @@ function reason(e: unknown): string {
 }
 
 function kindOf(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
   if (st.isFIFO()) return "a FIFO (named pipe)";
   if (st.isCharacterDevice()) return "a character device";
   if (st.isBlockDevice()) return "a block device";
@@ -75,6 +74,7 @@ export function readBoundedFile(path: string, opts: BoundedReadOptions): Buffer 
   }
   try {
     const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputFileError(`cannot read ${opts.what} ${path}: ${formatErrno(errnoValue("EISDIR") as number)}: it is a directory`, path, "EISDIR");
     if (!st.isFile()) throw new InputFileError(`cannot read ${opts.what} ${path}: it is ${kindOf(st)}, not a regular file`, path);
     const tooLarge = (size: string): InputFileError => new InputFileError(
       `${opts.what} ${path} is ${size}, above the limit of ${formatBytes(opts.maxBytes)} (${opts.maxBytes} bytes)${opts.raise !== undefined ? `: ${opts.raise}` : ""}`, path);

@@ -142,7 +142,7 @@ test("problems with objects are reported at the object's or the action's line, e
       return io.err().replace(`${file}:`, "bad.yaml:");
     };
     assert.equal(await run("  - { name: x, path: missing.bpf.o }"), `structops: bad.yaml:5:5: objects[0]: cannot read BPF object ${join(dir, "missing.bpf.o")}: ENOENT (2)\n`);
-    assert.equal(await run("  - { name: x, path: . }"), `structops: bad.yaml:5:5: objects[0]: cannot read BPF object ${dir}: it is a directory, not a regular file\n`);
+    assert.equal(await run("  - { name: x, path: . }"), `structops: bad.yaml:5:5: objects[0]: cannot read BPF object ${dir}: EISDIR (21): it is a directory\n`);
     assert.equal(await run("  - { name: x, path: junk.bpf.o }"),
       `structops: bad.yaml:5:5: objects[0]: not a BPF object this loader can open: ${join(dir, "junk.bpf.o")}: ELF header @0: ELF header (64 bytes at 0) runs past the end (34 bytes)\n`);
     const upd = join(FIXTURES, "update.model.bpf.o");
