@@ -11,6 +11,10 @@ import { conformanceMain } from "./conformance.js";
 import { demoMain } from "./demo.js";
 import { describeFailure } from "./errors.js";
 import { runMain } from "./run.js";
+import type { RunCliOptions } from "./run.js";
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_OUTPUT_BYTES, MAX_OBJECT_BYTES, MAX_SCENARIO_BYTES, MAX_TRACE_BYTES } from "./scenario/limits.js";
+import { parseSize } from "./scenario/units.js";
+import { formatBytes } from "./bounded-read.js";
 import { tour } from "./tour.js";
 import { registerInspect } from "./inspect/register.js";
 import type { CliIo } from "./io.js";
@@ -19,6 +23,18 @@ import { processIo } from "./io.js";
 function seedArg(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 0xffffffff) throw new InvalidArgumentError("must be an integer in [0, 4294967295].");
+  return n;
+}
+
+function countArg(v: string): number {
+  const n = Number(v.replace(/_/g, ""));
+  if (!/^[\d_]+(e\d+)?$/i.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer (e.g. 200000000 or 2e8).");
+  return n;
+}
+
+function sizeArg(v: string): number {
+  const n = parseSize(v);
+  if (typeof n === "string") throw new InvalidArgumentError(`must be ${n}.`);
   return n;
 }
 
@@ -55,7 +71,16 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .option("--out <dir>", "output folder (default: structops-out/<scenario name>)")
     .addOption(new Option("--format <format>", "trace file format (overrides the scenario's)").choices(["csv", "jsonl"]))
     .option("--no-progress", "no progress bar (there is none anyway when stderr is not a terminal)")
-    .action(async (file: string, o: { seed?: number; engine: "interp" | "jit" | "auto"; out?: string; format?: "csv" | "jsonl"; progress: boolean }) => {
+    .option("--max-events <n>", `refuse a run estimated above this many simulator events (default ${DEFAULT_MAX_EVENTS})`, countArg)
+    .option("--max-output <size>", `refuse a run estimated to write more trace bytes than this (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)}; "2GB", "512MiB")`, sizeArg)
+    .option("--max-input-size <size>", `largest scenario, trace or object file read (default ${formatBytes(MAX_SCENARIO_BYTES)} for the scenario, ${formatBytes(MAX_TRACE_BYTES)} for traces, ${formatBytes(MAX_OBJECT_BYTES)} for objects)`, sizeArg)
+    .addHelpText("after", [
+      "",
+      "Limits (docs/scenarios.md, \"Limits\"): each run's simulator events and trace bytes are",
+      "estimated before it starts (from rates, durations, flows and sampling); a run above",
+      "the budget is refused with the estimate and the option that raises it.",
+    ].join("\n"))
+    .action(async (file: string, o: RunCliOptions) => {
       setCode(await runMain(file, o, io));
     });
 

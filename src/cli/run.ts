@@ -10,6 +10,7 @@ import { formatSummary } from "../report/summary.js";
 import type { CliIo } from "./io.js";
 import { describeFailure } from "./errors.js";
 import { loadScenarioFile } from "./scenario/load.js";
+import { MAX_SCENARIO_BYTES } from "./scenario/limits.js";
 import type { Scenario, TraceFormat } from "./scenario/types.js";
 import { progressBar } from "./run/progress.js";
 import { runScenario } from "./run/run-scenario.js";
@@ -23,6 +24,12 @@ export interface RunCliOptions {
   readonly out?: string;
   readonly format?: TraceFormat;
   readonly progress: boolean;
+  /** Budget of simulator events (--max-events). */
+  readonly maxEvents?: number;
+  /** Budget of trace bytes (--max-output). */
+  readonly maxOutput?: number;
+  /** Largest input file read (--max-input-size). */
+  readonly maxInputSize?: number;
 }
 
 /** Formats what happened for the terminal: the header, the actions, the summary, the files. */
@@ -71,7 +78,7 @@ export async function runWithIo(
 export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTestbed?: TestbedRunner): Promise<number> {
   let scenario: Scenario;
   try {
-    scenario = loadScenarioFile(file);
+    scenario = loadScenarioFile(file, o.maxInputSize ?? MAX_SCENARIO_BYTES);
   } catch (e) {
     io.stderr(`${(e as Error).message}\n`);
     return 1;
@@ -83,6 +90,11 @@ export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTest
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.format !== undefined ? { format: o.format } : {}),
     ...(runTestbed !== undefined ? { runTestbed } : {}),
+    limits: {
+      ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
+      ...(o.maxOutput !== undefined ? { maxOutputBytes: o.maxOutput } : {}),
+      ...(o.maxInputSize !== undefined ? { maxInputBytes: o.maxInputSize } : {}),
+    },
   }, io);
   if (typeof run === "number") return run;
   io.stdout(formatRun(run));

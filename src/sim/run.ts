@@ -128,7 +128,8 @@ export class Simulation implements EventHandler {
     const flow = new Flow(i, id, f, fwd, rev, base, this.env);
     this.flows.push(flow);
     this.byId.set(id, flow);
-    flow.schedule();
+    // The spec's own flows are scheduled by run(), after the actions added before it: at equal times, actions come first.
+    if (this.started) flow.schedule();
     return id;
   }
 
@@ -143,6 +144,8 @@ export class Simulation implements EventHandler {
   }
 
   private readonly ctxs: unknown[] = [];
+  /** Set by run(): flows added from then on (by actions) are scheduled at once. */
+  private started = false;
 
   /** The simulator side of an action's context. */
   readonly actionApi: SimActionContext = {
@@ -220,6 +223,8 @@ export class Simulation implements EventHandler {
   /** Runs to the end and returns the summary. Sockets still open are closed at the end. */
   run(): RunResult {
     const end = this.spec.durationNs;
+    this.started = true;
+    for (const f of this.flows) f.schedule();
     if (this.sampleNs > 0) this.sched.at(0, this, EV_SAMPLE);
     if (this.opts.onProgress !== undefined) this.sched.at(0, this, EV_PROGRESS);
     this.sched.run(end);

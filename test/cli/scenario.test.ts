@@ -108,7 +108,7 @@ test("parseScenario() names the field and line of a bad value, a missing field a
 
 test("parseScenario() reports syntax errors and duplicate keys with their line", () => {
   assert.match(issues("duration: [5s\n")[0] ?? "", /^2:1 : syntax: /);
-  assert.match(issues(`${BASE}duration: 6s\n`)[0] ?? "", /^9:1 : syntax: Map keys must be unique/);
+  assert.match(issues(`${BASE}duration: 6s\n`)[0] ?? "", /^9:1 : duplicate key 'duration' \(first at 1:1\)$/);
   assert.deepEqual(issues(""), ["1:1 : the file is empty: a scenario needs at least duration, topology and flows"]);
   assert.deepEqual(issues("- 1\n- 2\n"), [
     "1:1 : must be a mapping with fields name, description, seed, duration, default_cc, topology, flows, objects, actions, outputs: current value is a list [1,2]",

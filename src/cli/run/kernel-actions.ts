@@ -19,7 +19,7 @@
  * a flow runs is the one registered under its algorithm's name when it
  * started or was last moved. That is how flows are labelled with versions.
  */
-import { resolve as resolvePath } from "node:path";
+import { basename, resolve as resolvePath } from "node:path";
 import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
 import { ENOENT, formatErrno } from "../../uapi/errno.js";
 import { ccRefusal, ccUnknown } from "../../sim/index.js";
@@ -29,7 +29,9 @@ import type { ModelProcess } from "../../lib/kernel.js";
 import { BpfError } from "../../lib/errors.js";
 import { BpfLink, BpfObject, ObjError, ObjFileError } from "../../lib/object.js";
 import type { BpfObjectMap } from "../../lib/object.js";
+import { InputFileError, readBoundedFile } from "../bounded-read.js";
 import { ScenarioError } from "../scenario/errors.js";
+import { MAX_OBJECT_BYTES } from "../scenario/limits.js";
 import type { ScenarioIssue } from "../scenario/errors.js";
 import type { MapRef, Scenario, ScenarioAction, ScenarioObject } from "../scenario/types.js";
 import { formatDuration } from "../scenario/units.js";
@@ -116,16 +118,18 @@ export class ScenarioKernel {
   private constructor(
     private readonly scenario: Scenario,
     private readonly p: ModelProcess,
+    private readonly maxObjectBytes: number,
   ) {}
 
   /**
    * Loads the scenario's objects through process `p` and checks that every
    * action's map names a loaded struct_ops map.
    * @param baseDir where `path:` objects are relative to (the scenario file's folder)
+   * @param maxObjectBytes the largest `path:` object file read
    * @throws {ScenarioError} naming the object's (or action's) line when it cannot be loaded
    */
-  static load(scenario: Scenario, p: ModelProcess, baseDir = "."): ScenarioKernel {
-    const sk = new ScenarioKernel(scenario, p);
+  static load(scenario: Scenario, p: ModelProcess, baseDir = ".", maxObjectBytes = MAX_OBJECT_BYTES): ScenarioKernel {
+    const sk = new ScenarioKernel(scenario, p, maxObjectBytes);
     let btfFd = -1;
     const bytecode: { o: ScenarioObject & { kind: "bytecode" }; i: number }[] = [];
     const issues: ScenarioIssue[] = [];
@@ -161,12 +165,20 @@ export class ScenarioKernel {
   private loadElf(o: ScenarioObject & { kind: "elf" }, p: ModelProcess, baseDir: string, issue: (m: string, field?: string) => void): void {
     const file = resolvePath(baseDir, o.path);
     let obj: BpfObject;
+    let bytes: Buffer;
     try {
-      obj = BpfObject.open(file);
+      bytes = readBoundedFile(file, { what: "BPF object", maxBytes: this.maxObjectBytes, raise: "raise the limit with --max-input-size" });
     } catch (e) {
-      // ObjFileError: the path and errno; ObjError: the file, section and offset of what is malformed.
+      if (!(e instanceof InputFileError)) throw e;
+      issue(e.message);
+      return;
+    }
+    try {
+      obj = BpfObject.open(bytes, { name: basename(file).replace(/(\.bpf)?\.o$/, "") });
+    } catch (e) {
+      // ObjError: the file, section and offset of what is malformed (the bytes were read here, so the file is added).
       if (!(e instanceof ObjError)) throw e;
-      issue(e instanceof ObjFileError ? e.message : `not a BPF object this loader can open: ${e.message}`);
+      issue(e instanceof ObjFileError ? e.message : `not a BPF object this loader can open: ${e.inFile(file).message}`);
       return;
     }
     const structOps = [...obj.maps.values()].filter((m) => m.type === BPF_MAP_TYPE_STRUCT_OPS);

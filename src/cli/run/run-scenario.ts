@@ -30,12 +30,36 @@ import { runOutputFiles, snapshotFiles, TraceFiles, writeOutput } from "./output
 import { prepareOutputDir } from "../out-dir.js";
 import { CliUserError } from "../errors.js";
 import { simTopology } from "./topology.js";
+import { estimateRun, overBudget } from "./estimate.js";
+import type { RunEstimate } from "./estimate.js";
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_OUTPUT_BYTES, MAX_OBJECT_BYTES, MAX_TRACE_BYTES } from "../scenario/limits.js";
 
 /** The testbed entry point (injected so tests can pass a fake). */
 export type TestbedRunner = (spec: TestbedSpec, opts: TestbedOptions) => RunResult;
 
 /** Engine choice on the command line. */
 export type EngineChoice = "interp" | "jit" | "auto";
+
+/** Limits of one run (defaults in ../scenario/limits.ts); the CLI's --max-events, --max-output and --max-input-size. */
+export interface RunLimits {
+  /** Budget of simulator events, checked against the estimate before the run. */
+  readonly maxEvents?: number;
+  /** Budget of trace bytes, checked against the estimate before the run. */
+  readonly maxOutputBytes?: number;
+  /** Largest trace or BPF object file read (default: limits.ts's per-kind limits). */
+  readonly maxInputBytes?: number;
+}
+
+/** A run refused before it starts because its estimate is above the budget; the message has the figures and the options to raise it. */
+export class RunBudgetError extends CliUserError {
+  constructor(
+    file: string,
+    reasons: readonly string[],
+    readonly estimate: RunEstimate,
+  ) {
+    super(reasons.map((r) => `${file}: ${r}`).join("\n"));
+  }
+}
 
 /** Options of {@link runScenario}. */
 export interface RunScenarioOptions {
@@ -49,6 +73,8 @@ export interface RunScenarioOptions {
   readonly progress?: Progress;
   /** Report title (default "structops run: <name>"). */
   readonly title?: string;
+  /** Budgets and input size limits (defaults: ../scenario/limits.ts). */
+  readonly limits?: RunLimits;
   /** Builds the paragraph for the report from the finished run (default: explainRun's). */
   readonly explain?: (run: Omit<ScenarioRun, "files" | "explanation">) => string;
 }
@@ -99,24 +125,32 @@ function capacityOf(s: Scenario): number | null {
  * Runs `scenario` and writes its outputs to `opts.outDir`.
  * @param scenarioPath the file it came from (relative paths in it start from its folder)
  * @throws {ScenarioError} for problems found while loading objects or traces; OutputPathError for an unusable output folder
+ * @throws {RunBudgetError} when the run's estimate is above its budget (opts.limits)
  */
 export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunScenarioOptions): ScenarioRun {
   const engine = resolveEngine(opts.engine ?? "auto");
   const seed = opts.seed ?? scenario.seed;
   const format = opts.format ?? scenario.outputs.format;
+  const limits = opts.limits ?? {};
+  // The network first (traces read, bounded): the estimate needs it, and a run over budget loads and creates nothing.
+  const { topology, flows } = simTopology(scenario, dirname(scenarioPath), limits.maxInputBytes ?? MAX_TRACE_BYTES);
+  const estimate = estimateRun(scenario, topology);
+  const over = overBudget(scenario, estimate, {
+    maxEvents: limits.maxEvents ?? DEFAULT_MAX_EVENTS, maxOutputBytes: limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+  });
+  if (over.length > 0) throw new RunBudgetError(scenario.source.file, over, estimate);
   // The output folder is checked (and created) before anything runs: a bad --out costs nothing.
   const snapshotTimes = scenario.actions.filter((a) => a.kind === "snapshot").map((a) => a.atNs);
   prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes));
   const ek = new EmulatedKernel({ engine, seed });
   const p = ek.process("structops-run");
-  const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath));
+  const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath), limits.maxInputBytes ?? MAX_OBJECT_BYTES);
   if (scenario.defaultCc !== undefined) {
     const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${scenario.defaultCc}\n`);
     if (r.errno !== 0) {
       throw new CliUserError(`default_cc: net.ipv4.tcp_congestion_control = ${scenario.defaultCc} at time 0: ${ccRefusal(r.errno, scenario.defaultCc, availableCongestion(p))}`);
     }
   }
-  const { topology, flows } = simTopology(scenario, dirname(scenarioPath));
   const collector = new RunCollector();
   const traces = new TraceFiles(opts.outDir, format);
   const onRecord = (rec: TraceRecord): void => {

@@ -8,11 +8,12 @@
  * to the scenario file's folder, and a bad trace is reported at the line of
  * its `trace` field.
  */
-import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { FlowSpec, LinkDirSpec, LinkSpec, QueueSpec, TopologySpec } from "../../sim/api.js";
 import { parseMahimahiTrace } from "../../sim/net/capacity-trace.js";
+import { InputFileError, readBoundedFile } from "../bounded-read.js";
 import { ScenarioError } from "../scenario/errors.js";
+import { MAX_TRACE_BYTES, MAX_TRACE_MS } from "../scenario/limits.js";
 import type { Scenario, ScenarioLink, ScenarioQueue } from "../scenario/types.js";
 
 /** Access links run at this multiple of the fastest router link unless the scenario says otherwise. */
@@ -34,21 +35,28 @@ function dirSpec(l: ScenarioLink, trace: LinkDirSpec["trace"] | undefined): Link
   };
 }
 
-function readTrace(s: Scenario, l: ScenarioLink, field: string, baseDir: string): LinkDirSpec["trace"] | undefined {
+function readTrace(s: Scenario, l: ScenarioLink, field: string, baseDir: string, maxBytes: number): LinkDirSpec["trace"] | undefined {
   if (l.tracePath === undefined) return undefined;
   const path = isAbsolute(l.tracePath) ? l.tracePath : join(baseDir, l.tracePath);
   const pos = l.tracePos ?? { line: 1, col: 1 };
+  const fail = (message: string): ScenarioError => new ScenarioError(s.source.file, [{ path: field, ...pos, message }]);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readBoundedFile(path, { what: "mahimahi trace", maxBytes, raise: "raise the limit with --max-input-size" }).toString("utf8");
   } catch (e) {
-    throw new ScenarioError(s.source.file, [{ path: field, ...pos, message: `cannot read the mahimahi trace ${l.tracePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    if (e instanceof InputFileError) throw fail(e.message.replace(path, l.tracePath));
+    throw e;
   }
+  let trace: NonNullable<LinkDirSpec["trace"]>;
   try {
-    return parseMahimahiTrace(text, l.tracePath.replace(/^.*[\\/]/, ""));
+    trace = parseMahimahiTrace(text, l.tracePath.replace(/^.*[\\/]/, ""));
   } catch (e) {
-    throw new ScenarioError(s.source.file, [{ path: field, ...pos, message: `${l.tracePath}: ${(e as Error).message}` }]);
+    throw fail(`${l.tracePath}: ${(e as Error).message}`);
   }
+  // Timestamps are scheduled as nanoseconds: the period (the last one) is bounded like every other time.
+  const period = trace.opportunitiesMs[trace.opportunitiesMs.length - 1] as number;
+  if (period > MAX_TRACE_MS) throw fail(`${l.tracePath}: the last timestamp (the trace's period) is ${period} ms, above the limit of ${MAX_TRACE_MS} ms (1 day, the longest run)`);
+  return trace;
 }
 
 /**
@@ -56,13 +64,13 @@ function readTrace(s: Scenario, l: ScenarioLink, field: string, baseDir: string)
  * @param baseDir folder the scenario's relative trace paths start from
  * @throws {ScenarioError} when a mahimahi trace cannot be read or parsed
  */
-export function simTopology(s: Scenario, baseDir: string): { topology: TopologySpec; flows: FlowSpec[] } {
+export function simTopology(s: Scenario, baseDir: string, maxTraceBytes = MAX_TRACE_BYTES): { topology: TopologySpec; flows: FlowSpec[] } {
   const t = s.topology;
   const chain = [t.bottleneck, ...t.hops];
   const routers = ["left", ...t.hops.map((_, i) => `hop${i + 1}`), "right"];
   const links: LinkSpec[] = chain.map((l, i) => {
     const field = i === 0 ? "topology.bottleneck.trace" : `topology.hops[${i - 1}].trace`;
-    const trace = readTrace(s, l, field, baseDir);
+    const trace = readTrace(s, l, field, baseDir, maxTraceBytes);
     const rev = l.reverse;
     return {
       id: i === 0 ? "bottleneck" : `hop${i}`,

@@ -4,6 +4,7 @@
  * reads like a compiler's: `swap.yaml:12:12: flows[1].start: must be a
  * duration such as "200ms" ...: current value is "soon"`.
  */
+import { MAX_ISSUES_SHOWN } from "./limits.js";
 
 /** One problem in a scenario file. */
 export interface ScenarioIssue {
@@ -37,6 +38,8 @@ export class ScenarioError extends SyntaxError {
     readonly file: string,
     readonly issues: readonly ScenarioIssue[],
   ) {
-    super(issues.map((i) => formatIssue(file, i)).join("\n"));
+    const shown = issues.slice(0, MAX_ISSUES_SHOWN).map((i) => formatIssue(file, i));
+    if (issues.length > MAX_ISSUES_SHOWN) shown.push(`${file}: ... and ${issues.length - MAX_ISSUES_SHOWN} more problems (${issues.length} in all)`);
+    super(shown.join("\n"));
   }
 }

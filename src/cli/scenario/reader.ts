@@ -9,7 +9,8 @@
 import type { ScenarioIssue } from "./errors.js";
 import { formatPath } from "./errors.js";
 import type { SourcePos } from "./types.js";
-import { parseDuration, parseProbability, parseRate, parseSize } from "./units.js";
+import { MAX_RATE_BPS, MAX_TIME_NS } from "./limits.js";
+import { formatDuration, formatRate, parseDuration, parseProbability, parseRate, parseSize } from "./units.js";
 
 /** A path into the document: keys and sequence indices. */
 export type Path = readonly (string | number)[];
@@ -84,9 +85,10 @@ export class Reader {
     const o = v as Obj;
     for (const k of Object.keys(o)) {
       if (keys.includes(k)) continue;
-      const near = keys.filter((c) => editDistance(c, k) <= Math.max(1, Math.ceil(c.length / 3)));
+      // Only names of similar length can be close, so a long key costs no edit-distance table.
+      const near = keys.filter((c) => Math.abs(c.length - k.length) <= 5 && editDistance(c, k) <= Math.max(1, Math.ceil(c.length / 3)));
       const hint = near.length > 0 ? ` (did you mean '${near[0]}'?)` : `; known fields: ${keys.join(", ")}`;
-      this.error([...path, k], `unknown field '${k}'${hint}`, "key");
+      this.error([...path, k], `unknown field '${k.length > 40 ? `${k.slice(0, 37)}...` : k}'${hint}`, "key");
     }
     return o;
   }
@@ -122,12 +124,22 @@ export class Reader {
     return r.v;
   }
 
+  /** A duration of at most MAX_TIME_NS (limits.ts), so that every time derived from the file stays exact. */
   duration(o: Obj, key: string, path: Path, required: string | false = false): number | undefined {
-    return this.conv(o, key, path, required, box(parseDuration));
+    return this.conv(o, key, path, required, (v) => {
+      const r = parseDuration(v);
+      if (typeof r === "string") return r;
+      return r <= MAX_TIME_NS ? { v: r } : `a duration of at most ${formatDuration(MAX_TIME_NS)} (1 day, the longest run)`;
+    });
   }
 
+  /** A rate of at most MAX_RATE_BPS (limits.ts). */
   rate(o: Obj, key: string, path: Path, required: string | false = false): number | undefined {
-    return this.conv(o, key, path, required, box(parseRate));
+    return this.conv(o, key, path, required, (v) => {
+      const r = parseRate(v);
+      if (typeof r === "string") return r;
+      return r <= MAX_RATE_BPS ? { v: r } : `a rate of at most ${formatRate(MAX_RATE_BPS)}`;
+    });
   }
 
   size(o: Obj, key: string, path: Path, required: string | false = false): number | undefined {

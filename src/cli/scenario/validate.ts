@@ -10,6 +10,7 @@
 import type { Locator, Obj, Path } from "./reader.js";
 import { Reader } from "./reader.js";
 import type { ScenarioIssue } from "./errors.js";
+import { MAX_FLOWS } from "./limits.js";
 import { formatDuration } from "./units.js";
 import type {
   MapRef, Scenario, ScenarioAction, ScenarioFlow, ScenarioLink, ScenarioObject, ScenarioOutputs, ScenarioQueue, ScenarioTopology,
@@ -26,9 +27,11 @@ const CA_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 const CA_WHAT = "a congestion-control name of 1-15 characters (TCP_CA_NAME_MAX)";
 const MAP_REF_RE = /^[A-Za-z_][A-Za-z0-9_]{0,14}(\/[A-Za-z_.][A-Za-z0-9_.]{0,14})?$/;
 
+/** A drop-tail queue given without `packets` or `bytes` holds this many packets (as the default queue). */
+const DEFAULT_DROPTAIL_PACKETS = 1000;
+
 const TOP_KEYS = ["name", "description", "seed", "duration", "default_cc", "topology", "flows", "objects", "actions", "outputs"];
 const LINK_KEYS = ["rate", "delay", "queue", "loss", "trace", "reverse"];
-const MAX_FLOWS = 1000;
 
 /** The validator's result: a scenario, or every issue found. */
 export type ValidationResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly issues: readonly ScenarioIssue[] };
@@ -86,7 +89,8 @@ function readQueue(r: Reader, v: unknown, path: Path): ScenarioQueue | undefined
   switch (kind) {
     case "droptail":
       only(["packets", "bytes"]);
-      return { kind, ...limits };
+      // Without a limit, the documented default: 1000 packets (Linux's txqueuelen).
+      return { kind, ...(packets === undefined && bytes === undefined && kindObj["packets"] === undefined && kindObj["bytes"] === undefined ? { packets: DEFAULT_DROPTAIL_PACKETS } : limits) };
     case "step": {
       only(["packets", "bytes", "mark_packets", "mark_bytes"]);
       const markPackets = r.int(kindObj, "mark_packets", path, 1, 1e7);
@@ -243,7 +247,12 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
     if (stop !== undefined && stop <= startNs) r.error([...path, "stop"], `must be after start (${formatDuration(startNs)}): current value is ${formatDuration(stop)}`);
     if (duration === 0) r.error([...path, "duration"], "must be > 0");
     const lastStart = startNs + stagger * (count - 1);
-    if (lastStart >= end) r.error([...path, count > 1 ? "stagger" : "start"], `starts a flow at ${formatDuration(lastStart)}, not before the end of the run (${formatDuration(end)})`);
+    const startField = count > 1 && stagger > 0 ? "stagger" : "start";
+    if (lastStart >= end) r.error([...path, startField], `starts a flow at ${formatDuration(lastStart)}, not before the end of the run (${formatDuration(end)})`);
+    else if (stop !== undefined && stop > startNs && lastStart >= stop) {
+      // `stop` is absolute: every copy must start before it, not only the first.
+      r.error([...path, startField], `starts a flow at ${formatDuration(lastStart)}, not before the group's stop (${formatDuration(stop)}): start + stagger × (count - 1) must be before stop`);
+    }
     if (out.length + count > MAX_FLOWS) {
       r.error([...path, "count"], `brings the number of flows above ${MAX_FLOWS}`);
       return;

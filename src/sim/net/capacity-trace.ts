@@ -30,11 +30,15 @@ export class TraceFormatError extends SyntaxError {
  */
 export function parseMahimahiTrace(text: string, name?: string): CapacityTrace {
   const out: number[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const s = (lines[i] as string).trim();
+  // Line by line without splitting the whole text: memory stays one number per timestamp.
+  let start = 0;
+  for (let i = 0; start <= text.length; i++) {
+    let nl = text.indexOf("\n", start);
+    if (nl < 0) nl = text.length;
+    const s = text.slice(start, nl).trim();
+    start = nl + 1;
     if (s === "") continue;
-    if (!/^\d+$/.test(s)) throw new TraceFormatError(`mahimahi trace line ${i + 1}: '${s}' is not a non-negative integer ms timestamp`, i + 1);
+    if (!/^\d+$/.test(s)) throw new TraceFormatError(`mahimahi trace line ${i + 1}: '${s.length > 40 ? `${s.slice(0, 37)}...` : s}' is not a non-negative integer ms timestamp`, i + 1);
     const v = Number(s);
     const prev = out[out.length - 1];
     if (prev !== undefined && v < prev) throw new TraceFormatError(`mahimahi trace line ${i + 1}: ${v} is before the previous timestamp ${prev}`, i + 1);
