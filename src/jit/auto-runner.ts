@@ -18,7 +18,7 @@ import { DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { StackRegion } from "../vm/stack.js";
 import { JitProg, decodeImage } from "./jit-runner.js";
-import { refusalReason } from "./limits.js";
+import { MAX_JIT_INSNS, checkLimit, refusalReason } from "./limits.js";
 
 /** When to compile: after this many runs, or this many interpreted instructions, whichever comes first. */
 export interface AutoOptions {
@@ -77,6 +77,7 @@ class AutoProg implements PreparedProg {
     if (budget > 0x7fffffff) return;
     let jit: JitProg;
     try {
+      checkLimit("instruction slots", MAX_JIT_INSNS, this.image.insns.length >>> 3);
       jit = new JitProg(this.image, budget, decodeImage(this.image));
     } catch (e) {
       // Refused (limits.ts) or a JIT bug: the program keeps running on the

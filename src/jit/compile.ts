@@ -51,7 +51,7 @@ import { budgetBounds } from "./budget.js";
 import { isMemKey, stackReach } from "../vm/stack-reach.js";
 import { framelessFuncs, inlineLeaf } from "./frames.js";
 import { unrollLoops } from "./unroll.js";
-import { MAX_JIT_INSNS, V8_MAX_BR_TABLE, checkLimit } from "./limits.js";
+import { MAX_JIT_INSNS, V8_MAX_BR_TABLE, V8_MAX_FUNCTION_BYTES, checkLimit } from "./limits.js";
 import { computeLiveness, useDef } from "./liveness.js";
 import type { Liveness } from "./liveness.js";
 import { Code, I32, I64, WasmModule } from "./wasm/index.js";
@@ -336,6 +336,8 @@ class FuncCompiler implements InsnEnv {
   // ---- one block ----
 
   private emitBlock(x: number): void {
+    // Stop as soon as the body is certain to exceed V8's limit (encoding checks the exact size).
+    checkLimit("bytes at least in the body of a Wasm function", V8_MAX_FUNCTION_BYTES, this.code.minBytes);
     const b = this.g.blocks[this.func.rpo[x] as number] as Block;
     const slots = this.emitStraight(b);
     this.terminator(x, b, slots[slots.length - 1] as number);
@@ -365,6 +367,7 @@ class FuncCompiler implements InsnEnv {
       this.pending += len;
     }
     for (let k = 0; k < body.length; k++) {
+      if ((k & 1023) === 1023) checkLimit("bytes at least in the body of a Wasm function", V8_MAX_FUNCTION_BYTES, c.minBytes);
       const rot = matchRotate(prog, body, k);
       if (rot !== undefined) {
         rot(this);

@@ -28,7 +28,7 @@ import { EXIT_MAX_DEPTH, EXIT_R0, EXIT_REM, IMPORT_MODULE, translate } from "./c
 import type { Translation } from "./compile.js";
 import { toWat } from "./wasm/index.js";
 import { InterpRunner } from "../vm/interp-runner.js";
-import { V8_MAX_FUNCTION_BYTES, checkLimit, refusalReason } from "./limits.js";
+import { MAX_JIT_INSNS, V8_MAX_FUNCTION_BYTES, checkLimit, refusalReason } from "./limits.js";
 
 /**
  * An i64 from Wasm (signed, in [-2^63, 2^63)) as the seam's u64. The test
@@ -352,9 +352,10 @@ export class JitRunner implements ProgRunner {
    */
   prepare(image: ProgImage, opts: RunnerOptions = {}): PreparedProg {
     const budget = budgetOf(opts);
-    const decoded = decodeImage(image);
     try {
-      return new JitProg(image, budget, decoded);
+      // Refused before decoding: the interpreter decodes it again anyway.
+      checkLimit("instruction slots", MAX_JIT_INSNS, image.insns.length >>> 3);
+      return new JitProg(image, budget, decodeImage(image));
     } catch (e) {
       const reason = refusalReason(e);
       if (reason === undefined) throw e;

@@ -17,6 +17,7 @@ import { InterpRunner } from "../../src/vm/interp-runner.js";
 import { AutoRunner, JitProg, JitRunner, translate } from "../../src/jit/index.js";
 import { JitLimitError, MAX_JIT_INSNS, V8_MAX_BR_TABLE } from "../../src/jit/limits.js";
 import { decode } from "../../src/asm/decode.js";
+import { assembleSpecs, progSpec } from "./gen.js";
 import { diamondChain, jaChain, longProgram, longProgramArb, nestedDiamonds, nestedLoops, straightLine } from "./large-gen.js";
 
 const INPUTS = [0n, 5n, 0x1234_5678n, 0xffff_ffff_ffff_fff0n];
@@ -126,5 +127,17 @@ test("generated long, deeply branching programs: every engine agrees with the in
       }
     }),
     { numRuns: Number(process.env["STRUCTOPS_LONG_RUNS"] ?? 15), seed: 0x10c6, endOnFailure: true },
+  );
+});
+
+test("the early size check never refuses what V8 would accept: Code.minBytes is at most the encoded body", () => {
+  fc.assert(
+    fc.property(progSpec, (spec) => {
+      const t = translate(decode(assembleSpecs(spec)), { maxBytes: 4 << 20, minPages: 64 });
+      const sizes = new Map<string, number>();
+      t.module.encode((name, bytes) => sizes.set(name, bytes));
+      for (const f of t.module.funcs) assert.ok(f.code.minBytes <= (sizes.get(f.name) as number), `${f.name}: ${f.code.minBytes} > ${sizes.get(f.name)}`);
+    }),
+    { numRuns: 200, seed: 0x5123 },
   );
 });
