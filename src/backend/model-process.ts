@@ -89,7 +89,14 @@ export class ModelProcess implements Backend {
     this.live("socket");
     const sk = this.tcp.socket();
     if (typeof sk === "number") return sysResult(sk);
-    this.tcp.establish(sk);
+    // All or nothing: if the CA's init() throws (BPF faults are contained in
+    // BpfProg.run, so only a model bug does), the socket goes away with it.
+    try {
+      this.tcp.establish(sk);
+    } catch (e) {
+      this.tcp.close(sk);
+      throw e;
+    }
     const fd = this.task.install(new KFile({ kind: "other", obj: "socket:[tcp]" }, O_RDWR, 3, this.task.kernel.nextIno()));
     if (fd < 0) {
       this.tcp.close(sk);

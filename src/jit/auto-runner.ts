@@ -9,14 +9,16 @@
  * the program again). The compiled program gets stacks at the addresses the
  * interpreter's had (they are freed and allocated again in the order that
  * returns the same addresses), so even r10 keeps its value across the
- * switch. A program the JIT refuses (an instruction budget of 2^31 or more)
- * stays on the interpreter.
+ * switch. A program the JIT refuses (an instruction budget of 2^31 or more,
+ * or beyond the limits of limits.ts) or fails to compile stays on the
+ * interpreter, with the reason passed to RunnerOptions.log.
  */
 import type { PreparedProg, ProgImage, ProgRunner, RunnerOptions } from "../kernel/prog/runner.js";
 import { DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { StackRegion } from "../vm/stack.js";
 import { JitProg, decodeImage } from "./jit-runner.js";
+import { MAX_JIT_INSNS, checkLimit, refusalReason } from "./limits.js";
 
 /** When to compile: after this many runs, or this many interpreted instructions, whichever comes first. */
 export interface AutoOptions {
@@ -73,7 +75,17 @@ class AutoProg implements PreparedProg {
     this.tiered = true;
     const budget = this.opts.insnBudget ?? DEFAULT_INSN_BUDGET;
     if (budget > 0x7fffffff) return;
-    const decoded = decodeImage(this.image);
+    let jit: JitProg;
+    try {
+      checkLimit("instruction slots", MAX_JIT_INSNS, this.image.insns.length >>> 3);
+      jit = new JitProg(this.image, budget, decodeImage(this.image));
+    } catch (e) {
+      // Refused (limits.ts) or a JIT bug: the program keeps running on the
+      // interpreter, and the reason goes to the log, never to the caller.
+      const reason = refusalReason(e) ?? `jit: compile failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      this.opts.log?.(`prog "${this.image.name}": ${reason}; staying on the interpreter`);
+      return;
+    }
     // The interpreter allocated one stack per nesting level, in level order,
     // and frees them in that order; allocating as many again returns them
     // last-freed first.
@@ -81,7 +93,7 @@ class AutoProg implements PreparedProg {
     const stacks: StackRegion[] = [];
     for (let k = 0; k < this.maxNesting; k++) stacks.push(new StackRegion(this.image.mem));
     stacks.reverse();
-    const jit = new JitProg(this.image, budget, decoded, stacks);
+    jit.adoptStacks(stacks);
     this.jit = jit;
     this.current = jit;
   }

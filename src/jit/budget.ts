@@ -47,38 +47,25 @@ export function budgetBounds(cfg: Cfg, fi: number, inlinedCount: (callBlock: Blo
       else extra.set(id, n);
     }
   }
-  // Longest path to the next check point, memoised; state 1 = on the DFS path.
-  const dist = new Float64Array(cfg.blocks.length).fill(-1);
-  const state = new Uint8Array(cfg.blocks.length);
-  const longest = (id: number): number => {
-    const known = dist[id] as number;
-    if (known >= 0) return known;
-    if (state[id] === 1) throw new Error(`jit: cycle without a budget check point at block ${id}`);
-    state[id] = 1;
+  // Longest path to the next check point. Without the edges into check
+  // points (loop headers among them) a reducible graph is acyclic and every
+  // remaining edge goes forward in reverse postorder, so one pass in reverse
+  // RPO sees each successor's distance before its predecessors' (no
+  // recursion: programs of a million blocks stay flat).
+  const dist = new Float64Array(cfg.blocks.length);
+  for (let k = f.rpo.length - 1; k >= 0; k--) {
+    const id = f.rpo[k] as number;
     const b = cfg.blocks[id] as Block;
     let tail = 0;
     for (const s of b.succs) {
       if (check[s] === 1) continue;
-      const d = longest(s);
+      if ((f.order[s] as number) <= k) throw new Error(`jit: cycle without a budget check point at block ${s}`);
+      const d = dist[s] as number;
       if (d > tail) tail = d;
     }
-    state[id] = 2;
     const d = b.insnCount + (extra.get(id) ?? 0) + tail;
     dist[id] = d;
-    return d;
-  };
-  for (const id of f.rpo) {
-    if (check[id] !== 1) continue;
-    // A check point's own path: its block plus the longest continuation.
-    const b = cfg.blocks[id] as Block;
-    let tail = 0;
-    for (const s of b.succs) {
-      if (check[s] === 1) continue;
-      const d = longest(s);
-      if (d > tail) tail = d;
-    }
-    const d = b.insnCount + (extra.get(id) ?? 0) + tail;
-    bounds[id] = Math.min(d, 0x7fffffff);
+    if (check[id] === 1) bounds[id] = Math.min(d, 0x7fffffff);
   }
   return bounds;
 }

@@ -20,6 +20,7 @@ import {
   KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT,
 } from "../asm/opcodes.js";
 import { BPF_JA, BPF_JMP, BPF_JMP32 } from "../uapi/insn.js";
+import { MAX_FUNCS, MAX_GRAPH_CELLS, checkLimit } from "./limits.js";
 
 /** How a block ends. */
 export type TermKind =
@@ -95,7 +96,11 @@ function endsBlock(key: number): boolean {
     || isTrap(key) || key === KEY_FALLOFF;
 }
 
-/** Builds the graph of a decoded program. */
+/**
+ * Builds the graph of a decoded program.
+ * @throws {JitLimitError} with more than MAX_FUNCS functions, or more than
+ *   MAX_GRAPH_CELLS functions x blocks (limits.ts).
+ */
 export function buildCfg(prog: DecodedProg): Cfg {
   const n = prog.length;
   const leader = new Uint8Array(n + 1);
@@ -158,6 +163,9 @@ export function buildCfg(prog: DecodedProg): Cfg {
     }
     blocks.push({ id, start, end, term, succs, insnCount: count });
   }
+  // Each function's analysis is sized by the whole graph: bound their number and the product first.
+  checkLimit("bpf-to-bpf functions", MAX_FUNCS, entries.size);
+  checkLimit("functions x basic blocks", MAX_GRAPH_CELLS, entries.size * blocks.length);
   const funcs = [...entries].sort((a, b) => a - b).map((e) => buildFunc(blocks, blockAt[e] as number, e));
   return { prog, blocks, blockAt, funcs, after };
 }
@@ -214,11 +222,10 @@ export function buildFunc(blocks: readonly Block[], entryBlock: number, entry: n
       }
     }
   }
-  const dominates = (a: number, b: number): boolean => {
-    // a, b are RPO numbers.
-    while (b > a) b = idom[b] as number;
-    return a === b;
-  };
+  // Dominance in O(1): pre/post numbers of a walk of the dominator tree (no recursion).
+  const dom = treeIntervals(idom);
+  const dominates = (a: number, b: number): boolean =>
+    (dom.pre[a] as number) <= (dom.pre[b] as number) && (dom.post[b] as number) <= (dom.post[a] as number);
   let reducible = true;
   const loopHeader = new Uint8Array(nb);
   const merge = new Uint8Array(nb);
@@ -235,4 +242,53 @@ export function buildFunc(blocks: readonly Block[], entryBlock: number, entry: n
     if (forward > 1) merge[b] = 1;
   }
   return { entry, rpo, order, idom, reducible, loopHeader, merge, preds };
+}
+
+/**
+ * Entry and exit numbers of a depth-first walk of the tree given by parent
+ * links (by RPO number; the root is 0, its own parent, and every parent
+ * precedes its children): a is an ancestor of b (or b itself) exactly when
+ * pre[a] <= pre[b] and post[b] <= post[a].
+ */
+export function treeIntervals(parent: Int32Array): { pre: Int32Array; post: Int32Array } {
+  const n = parent.length;
+  // Children of v at kids[first[v] .. first[v + 1]) (a counting sort by parent).
+  const first = new Int32Array(n + 1);
+  for (let i = 1; i < n; i++) {
+    const p = (parent[i] as number) + 1;
+    first[p] = (first[p] as number) + 1;
+  }
+  for (let i = 0; i < n; i++) first[i + 1] = (first[i + 1] as number) + (first[i] as number);
+  const fill = first.slice();
+  const kids = new Int32Array(Math.max(0, n - 1));
+  for (let i = 1; i < n; i++) {
+    const p = parent[i] as number;
+    kids[fill[p] as number] = i;
+    fill[p] = (fill[p] as number) + 1;
+  }
+  const pre = new Int32Array(n);
+  const post = new Int32Array(n);
+  if (n === 0) return { pre, post };
+  const stack = new Int32Array(n);
+  const next = new Int32Array(n); // next child index to visit, per node
+  let sp = 0;
+  let clock = 0;
+  stack[sp++] = 0;
+  pre[0] = clock++;
+  next[0] = first[0] as number;
+  while (sp > 0) {
+    const v = stack[sp - 1] as number;
+    const end = first[v + 1] as number;
+    if ((next[v] as number) < end) {
+      const c = kids[next[v] as number] as number;
+      next[v] = (next[v] as number) + 1;
+      pre[c] = clock++;
+      next[c] = first[c] as number;
+      stack[sp++] = c;
+    } else {
+      post[v] = clock++;
+      sp--;
+    }
+  }
+  return { pre, post };
 }

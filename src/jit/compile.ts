@@ -51,6 +51,7 @@ import { budgetBounds } from "./budget.js";
 import { isMemKey, stackReach } from "../vm/stack-reach.js";
 import { framelessFuncs, inlineLeaf } from "./frames.js";
 import { unrollLoops } from "./unroll.js";
+import { MAX_JIT_INSNS, V8_MAX_BR_TABLE, V8_MAX_FUNCTION_BYTES, checkLimit } from "./limits.js";
 import { computeLiveness, useDef } from "./liveness.js";
 import type { Liveness } from "./liveness.js";
 import { Code, I32, I64, WasmModule } from "./wasm/index.js";
@@ -134,6 +135,8 @@ class FuncCompiler implements InsnEnv {
   private readonly follows = new Map<number, Label>();
   private readonly domChildren: number[][];
   private next = -1;
+  /** Steps of the structured lowering still to run (see drain). */
+  private readonly work: (() => void)[] = [];
   /** Whether this function's caller skips opening its frame (frames.ts). */
   private readonly frameless: boolean;
   /** Emitting an inlined callee (frames.ts): faults open the frame at depth + 1. */
@@ -233,11 +236,23 @@ class FuncCompiler implements InsnEnv {
     c.get(this.fp).op("i64.extend_i32_u").set(this.reg(10));
     if (!this.perBlock) this.doTree(0);
     else this.dispatch();
+    this.drain();
     c.op("unreachable");
     return c.finish();
   }
 
   // ---- Ramsey's lowering, over RPO numbers ----
+  //
+  // The algorithm is recursive (one level per dominator-tree edge placed
+  // inline or after a merge); here each recursive call is a step pushed on
+  // `work`, preceded by the step that continues after it, so the JS stack
+  // stays flat whatever the program's length or nesting.
+
+  /** Runs the pending steps, last pushed first. */
+  private drain(): void {
+    const w = this.work;
+    while (w.length > 0) (w.pop() as () => void)();
+  }
 
   private doTree(x: number): void {
     const f = this.func;
@@ -246,23 +261,25 @@ class FuncCompiler implements InsnEnv {
     if (f.loopHeader[id] === 1) {
       this.flush(); // back edges arrive with nothing pending
       this.loops.set(x, this.code.loop());
-      this.nodeWithin(x, merges, 0);
-      this.code.end();
-      this.loops.delete(x);
-    } else {
-      this.nodeWithin(x, merges, 0);
+      this.work.push(() => {
+        this.code.end();
+        this.loops.delete(x);
+      });
     }
+    this.work.push(() => this.nodeWithin(x, merges, 0));
   }
 
   private nodeWithin(x: number, ys: readonly number[], i: number): void {
     if (i < ys.length) {
       const y = ys[i] as number;
       this.follows.set(y, this.code.block());
-      this.nodeWithin(x, ys, i + 1);
-      this.code.end();
-      this.follows.delete(y);
-      this.pending = 0; // reached only by branches, which flush
-      this.doTree(y);
+      this.work.push(() => {
+        this.code.end();
+        this.follows.delete(y);
+        this.pending = 0; // reached only by branches, which flush
+        this.doTree(y);
+      });
+      this.work.push(() => this.nodeWithin(x, ys, i + 1));
       return;
     }
     this.emitBlock(x);
@@ -319,6 +336,8 @@ class FuncCompiler implements InsnEnv {
   // ---- one block ----
 
   private emitBlock(x: number): void {
+    // Stop as soon as the body is certain to exceed V8's limit (encoding checks the exact size).
+    checkLimit("bytes at least in the body of a Wasm function", V8_MAX_FUNCTION_BYTES, this.code.minBytes);
     const b = this.g.blocks[this.func.rpo[x] as number] as Block;
     const slots = this.emitStraight(b);
     this.terminator(x, b, slots[slots.length - 1] as number);
@@ -348,6 +367,7 @@ class FuncCompiler implements InsnEnv {
       this.pending += len;
     }
     for (let k = 0; k < body.length; k++) {
+      if ((k & 1023) === 1023) checkLimit("bytes at least in the body of a Wasm function", V8_MAX_FUNCTION_BYTES, c.minBytes);
       const rot = matchRotate(prog, body, k);
       if (rot !== undefined) {
         rot(this);
@@ -456,11 +476,13 @@ class FuncCompiler implements InsnEnv {
       this.branch(x, lt !== undefined ? fall : taken);
     } else {
       c.if();
+      this.work.push(() => c.end());
+      this.work.push(() => {
+        c.else();
+        this.pending = p;
+        this.branch(x, fall);
+      });
       this.branch(x, taken);
-      c.else();
-      this.pending = p;
-      this.branch(x, fall);
-      c.end();
     }
   }
 
@@ -555,10 +577,14 @@ class FuncCompiler implements InsnEnv {
 
 /**
  * Translates a decoded program.
- * @throws {Error} only on an internal JIT error (every valid program translates).
+ * @throws {JitLimitError} when the program is beyond one of the JIT's limits (limits.ts).
+ * @throws {Error} on an internal JIT error.
  */
 export function translate(prog: DecodedProg, opts: TranslateOptions): Translation {
+  checkLimit("instruction slots", MAX_JIT_INSNS, prog.length);
   const cfg = buildCfg(prog);
+  // Both the checked copy and the irreducible lowering dispatch over a function's blocks with one br_table.
+  for (const f of cfg.funcs) checkLimit("basic blocks in one function", V8_MAX_BR_TABLE, f.rpo.length);
   const live = computeLiveness(cfg);
   const m = new WasmModule();
   m.importMemory(IMPORT_MODULE, "mem", opts.minPages, opts.maxBytes / 65536);

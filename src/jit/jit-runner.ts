@@ -27,6 +27,8 @@ import type { Cfg } from "./cfg.js";
 import { EXIT_MAX_DEPTH, EXIT_R0, EXIT_REM, IMPORT_MODULE, translate } from "./compile.js";
 import type { Translation } from "./compile.js";
 import { toWat } from "./wasm/index.js";
+import { InterpRunner } from "../vm/interp-runner.js";
+import { MAX_JIT_INSNS, V8_MAX_FUNCTION_BYTES, checkLimit, refusalReason } from "./limits.js";
 
 /**
  * An i64 from Wasm (signed, in [-2^63, 2^63)) as the seam's u64. The test
@@ -179,13 +181,18 @@ export class JitProg implements PreparedProg {
     };
     for (const id of this.translation.helperIds) imports[`helper_${id >>> 0}`] = this.callOut(image.helpers, "helper", id);
     for (const id of this.translation.kfuncIds) imports[`kfunc_${id >>> 0}`] = this.callOut(image.kfuncs, "kfunc", id);
-    const bytes = this.translation.module.encode();
+    const bytes = this.translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { [IMPORT_MODULE]: imports });
     this.run = runFunction(this, instance.exports["main"] as MainFn);
     this.maxDepth = instance.exports["max_depth"] as WebAssembly.Global;
     this.stacks.push(...stacks);
     this.compileMs = performance.now() - t0;
+  }
+
+  /** @internal Stack regions for the next unused nesting levels (the "auto" engine hands over the interpreter's, auto-runner.ts). */
+  adoptStacks(stacks: readonly StackRegion[]): void {
+    this.stacks.push(...stacks);
   }
 
   /** The generated module as text (wasm/wat.ts). */
@@ -335,12 +342,25 @@ export class JitRunner implements ProgRunner {
   readonly name = "jit";
 
   /**
-   * Decodes and compiles `image.insns`.
+   * Decodes and compiles `image.insns`. A program beyond the JIT's limits
+   * (limits.ts) runs on the interpreter instead, with the reason passed to
+   * `opts.log`, as Linux runs a program its JIT fails on with its
+   * interpreter (kernel/bpf/core.c bpf_prog_select_runtime, without
+   * CONFIG_BPF_JIT_ALWAYS_ON).
    * @throws {BpfFault} kind "insn" naming the slot when the bytecode is invalid.
    * @throws {RangeError} when `insnBudget` is not a positive integer below 2^31.
    */
-  prepare(image: ProgImage, opts: RunnerOptions = {}): JitProg {
+  prepare(image: ProgImage, opts: RunnerOptions = {}): PreparedProg {
     const budget = budgetOf(opts);
-    return new JitProg(image, budget, decodeImage(image));
+    try {
+      // Refused before decoding: the interpreter decodes it again anyway.
+      checkLimit("instruction slots", MAX_JIT_INSNS, image.insns.length >>> 3);
+      return new JitProg(image, budget, decodeImage(image));
+    } catch (e) {
+      const reason = refusalReason(e);
+      if (reason === undefined) throw e;
+      opts.log?.(`prog "${image.name}": ${reason}; running on the interpreter`);
+      return new InterpRunner().prepare(image, opts);
+    }
   }
 }

@@ -98,18 +98,25 @@ export function computeLiveness(cfg: Cfg): Liveness {
     changed = false;
     funcs.forEach((f, fi) => {
       const exitUse = bit(0) | (results[fi] as number);
+      // A worklist, seeded in postorder: a block's live-in only grows (11
+      // register bits), so each block is revisited at most 11 times, however
+      // deeply loops nest.
       const liveIn = new Map<number, number>();
-      for (let again = true; again;) {
-        again = false;
-        for (let k = f.rpo.length - 1; k >= 0; k--) {
-          const b = blocks[f.rpo[k] as number] as Block;
-          let out = 0;
-          for (const s of b.succs) out |= liveIn.get(s) ?? 0;
-          const li = blockLive(prog, b, out, paramsOf, exitUse);
-          if (li !== (liveIn.get(b.id) ?? 0)) {
-            liveIn.set(b.id, li);
-            again = true;
-          }
+      const work: number[] = f.rpo.slice();
+      const queued = new Set<number>(work);
+      while (work.length > 0) {
+        const id = work.pop() as number;
+        queued.delete(id);
+        const b = blocks[id] as Block;
+        let out = 0;
+        for (const s of b.succs) out |= liveIn.get(s) ?? 0;
+        const li = blockLive(prog, b, out, paramsOf, exitUse);
+        if (li === (liveIn.get(id) ?? 0)) continue;
+        liveIn.set(id, li);
+        for (const p of f.preds[id] as readonly number[]) {
+          if (queued.has(p)) continue;
+          queued.add(p);
+          work.push(p);
         }
       }
       const p = (liveIn.get(f.rpo[0] as number) ?? 0) & ~bit(10);

@@ -97,11 +97,17 @@ function countedLoop(cfg: Cfg, f: Func, h: number): Loop | undefined {
   const latch = back[0] as number;
   const pre = fwd[0] as number;
   // The natural loop: blocks reaching the latch without passing the header.
+  // The walk stops at the first inner loop or past MAX_BODY instructions
+  // (neither qualifies), so nested loops cost their size, not its square.
   const inLoop = new Set<number>([h]);
   const work = [latch];
+  let walked = (cfg.blocks[h] as Block).insnCount;
   while (work.length > 0) {
     const b = work.pop() as number;
     if (inLoop.has(b)) continue;
+    if (f.loopHeader[b] === 1) return undefined;
+    walked += (cfg.blocks[b] as Block).insnCount;
+    if (walked > MAX_BODY) return undefined;
     inLoop.add(b);
     for (const p of f.preds[b] as readonly number[]) work.push(p);
   }

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assembleText } from "../../src/asm/text-asm.js";
 import { KernelMemory } from "../../src/kernel/mem/memory.js";
-import { JitRunner } from "../../src/jit/index.js";
+import { JitProg, JitRunner } from "../../src/jit/index.js";
 
 const dir = join(import.meta.dirname, "..", "golden");
 const update = process.env["STRUCTOPS_UPDATE_GOLDEN"] === "1" || process.argv.includes("--update");
@@ -76,6 +76,7 @@ for (const [name, text] of Object.entries(PROGRAMS)) {
   test(`JIT output for ${name} matches test/golden/${name}.wat`, () => {
     const mem = new KernelMemory({ maxBytes: 16 << 20, initialHeapBytes: 1 << 20 });
     const prog = new JitRunner().prepare({ insns: assembleText(text), mem, helpers: new Map([[1, (a) => a + 1n]]), kfuncs: new Map(), name });
+    assert.ok(prog instanceof JitProg, "compiled, not refused");
     const wat = prog.wat();
     prog.dispose();
     const file = join(dir, `${name}.wat`);

@@ -7,7 +7,7 @@
  * it is emitted, and `depthOf` turns a label the caller holds into the
  * relative depth `br` needs, so callers never count nesting by hand.
  */
-import { EMPTY, I32, I64, opId } from "./opcodes.js";
+import { EMPTY, I32, I64, MIN_BYTES, opId } from "./opcodes.js";
 import type { BlockType, ValType } from "./opcodes.js";
 
 /** An immediate: a number, a bigint (i64.const), or a label vector (br_table). */
@@ -36,6 +36,8 @@ export class Code {
   /** Optional names of params and locals, for the text dump. */
   readonly localNames: string[] = [];
   private depth = 0;
+  /** A lower bound of the encoded code's size in bytes (opcodes.ts MIN_BYTES). */
+  minBytes = 0;
 
   constructor(
     readonly params: readonly ValType[],
@@ -55,13 +57,16 @@ export class Code {
 
   /** Appends any instruction of the table by name. */
   op(name: string, a: Imm = 0, b = 0): this {
-    this.ops.push(opId(name));
+    const id = opId(name);
+    this.minBytes += MIN_BYTES[id] as number;
+    this.ops.push(id);
     this.a.push(a);
     this.b.push(b);
     return this;
   }
 
   private raw(id: number, a: Imm = 0, b = 0): this {
+    this.minBytes += (MIN_BYTES[id] as number) + (typeof a === "object" ? a.length : 0);
     this.ops.push(id);
     this.a.push(a);
     this.b.push(b);

@@ -112,8 +112,12 @@ export class WasmModule {
     this.exports.push({ name, kind, index });
   }
 
-  /** The binary module. */
-  encode(): Uint8Array {
+  /**
+   * The binary module.
+   * @param onBody called with each function's name and body size in bytes
+   *   (locals and code), before the next is encoded; it may throw to stop.
+   */
+  encode(onBody?: (name: string, bytes: number) => void): Uint8Array {
     const out = new ByteSink();
     out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
     const section = (id: number, fill: (s: ByteSink) => void): void => {
@@ -184,6 +188,7 @@ export class WasmModule {
         const body = new ByteSink();
         encodeLocals(body, f.code);
         encodeCode(body, f.code);
+        onBody?.(f.name, body.length);
         s.sized(body);
       }
     });

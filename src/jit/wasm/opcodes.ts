@@ -76,6 +76,13 @@ const T: [string, number[], ImmKind, number?][] = [
 /** Every instruction, indexed by its dense id. */
 export const OPS: readonly OpInfo[] = T.map(([name, bytes, imm, align]) => (align === undefined ? { name, bytes, imm } : { name, bytes, imm, align }));
 
+/**
+ * The fewest bytes each instruction encodes to (its opcode, and one byte per
+ * LEB128 immediate; a br_table adds its entries), by id: Code.minBytes sums
+ * them so a caller can stop a body that is certain to exceed a size limit.
+ */
+export const MIN_BYTES: Int32Array = Int32Array.from(OPS, (o) => o.bytes.length + ({ none: 0, block: 1, label: 1, table: 2, func: 1, local: 1, global: 1, mem: 2, i32: 1, i64: 1, memidx: 1 } as const)[o.imm]);
+
 const BY_NAME = new Map<string, number>(OPS.map((o, i) => [o.name, i]));
 
 /** Dense id of an instruction by its text name. @throws {RangeError} for a name not in the table. */

@@ -93,12 +93,25 @@ export class BpfProg {
   }
 
   /**
+   * The engine's prepared form, made on first run (the model's
+   * bpf_prog_select_runtime): what the engine reports, e.g. that the JIT
+   * refused the program and it runs on the interpreter, goes to dmesg.
+   */
+  private prepare(): PreparedProg {
+    const name = this.attrs.prog_name || String(this.id);
+    return this.kernel.runner.prepare(this.kernel.progImage(this), {
+      insnBudget: this.kernel.insnBudget,
+      log: (msg) => this.kernel.dmesg.log("info", `bpf: prog ${name} (id ${this.id}): ${msg}`),
+    });
+  }
+
+  /**
    * Runs the program with r1 (usually the ctx pointer). A fault is logged to
    * dmesg and the run returns 0.
    */
   run(r1: bigint, r2 = 0n): bigint {
-    const p = (this.prepared ??= this.kernel.runner.prepare(this.kernel.progImage(this), { insnBudget: this.kernel.insnBudget }));
     try {
+      const p = (this.prepared ??= this.prepare());
       const r0 = p.run(r1, r2);
       this.runCnt++;
       this.insnCnt += p.lastInsnCount;

@@ -74,6 +74,12 @@ export interface PreparedProg {
 export interface RunnerOptions {
   /** Instructions one run may execute before it faults with "budget" (default 1,000,000). */
   readonly insnBudget?: number;
+  /**
+   * Where an engine reports what the user should know about how a program
+   * runs, e.g. that the JIT refused it and it runs on the interpreter
+   * (the kernel logs it to dmesg). Default: nowhere.
+   */
+  readonly log?: (message: string) => void;
 }
 
 /** An execution engine: the reference interpreter, the JIT, or a tiering mix of both. */

@@ -231,7 +231,13 @@ export class TcpCc {
       child.ca = ca;
       child.caSetsockopt = true;
     }
-    this.establish(child);
+    // All or nothing, as socket(): a child whose CA's init() throws is closed again.
+    try {
+      this.establish(child);
+    } catch (e) {
+      this.close(child);
+      throw e;
+    }
     return child;
   }
 
