@@ -4,21 +4,26 @@
  * which parses them the way the upstream runner passes them), `run` and
  * `demo`. {@link main} returns the exit status instead of exiting, so tests
  * call it in-process: 0 success, 1 a failed run or bad input, 2 usage.
+ *
+ * Each command imports its module inside its action, so `--help` and
+ * `--version` load only commander (bench/startup.bench.ts times it).
  */
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { conformanceMain } from "./conformance.js";
-import { demoMain } from "./demo.js";
-import { describeFailure } from "./errors.js";
-import { runMain } from "./run.js";
 import type { RunCliOptions } from "./run.js";
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_OUTPUT_BYTES, MAX_OBJECT_BYTES, MAX_SCENARIO_BYTES, MAX_TRACE_BYTES } from "./scenario/limits.js";
 import { parseSize } from "./scenario/units.js";
 import { formatBytes } from "./bounded-read.js";
-import { tour } from "./tour.js";
 import { registerInspect } from "./inspect/register.js";
 import type { CliIo } from "./io.js";
 import { processIo } from "./io.js";
+
+/** The package's version, from its package.json (two levels up from src/cli/ and from dist/cli/). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 function seedArg(v: string): number {
   const n = Number(v);
@@ -45,11 +50,15 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError("(run 'structops help' for the commands)");
+    .showHelpAfterError("(run 'structops help' for the commands)")
+    .version(packageVersion(), "-V, --version", "print the version");
 
   p.command("tour")
     .description("narrated live swap of a BPF congestion control on the emulated kernel")
-    .action(() => setCode(tour(io.stdout)));
+    .action(async () => {
+      const { tour } = await import("./tour.js");
+      setCode(tour(io.stdout));
+    });
 
   p.command("conformance")
     .description("bpf_conformance plugin: program hex on stdin, prints r0 in hex (structops conformance --help)")
@@ -59,6 +68,7 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .allowExcessArguments()
     .passThroughOptions()
     .action(async (args: string[]) => {
+      const { conformanceMain } = await import("./conformance.js");
       setCode(await conformanceMain(args, { stdin: io.stdin(), stdout: io.stdout, stderr: io.stderr }));
     });
 
@@ -81,6 +91,7 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
       "the budget is refused with the estimate and the option that raises it.",
     ].join("\n"))
     .action(async (file: string, o: RunCliOptions) => {
+      const { runMain } = await import("./run.js");
       setCode(await runMain(file, o, io));
     });
 
@@ -91,6 +102,7 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option("--engine <name>", "BPF engine").choices(["interp", "jit", "auto"]).default("auto"))
     .option("--no-progress", "no progress bar")
     .action(async (o: { out: string; seed?: number; engine: "interp" | "jit" | "auto"; progress: boolean }) => {
+      const { demoMain } = await import("./demo.js");
       setCode(await demoMain(o, io));
     });
 
@@ -115,6 +127,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : e.code === "commander.helpDisplayed" ? 0 : 2;
     // Commands report their own failures; whatever escapes them is printed the same way (one line, or a bug's stack).
+    const { describeFailure } = await import("./errors.js");
     io.stderr(`${describeFailure(e)}\n`);
     return 1;
   }
