@@ -26,8 +26,12 @@ import { runOutputFiles, writeOutput } from "./run/output.js";
 import { describeFailure } from "./errors.js";
 import { prepareOutputDir } from "./out-dir.js";
 
-/** The bundled object: two `.struct_ops.link` maps, demo_v1 and demo_v2, both named "demo_cc". */
-export const DEMO_OBJECT = fileURLToPath(new URL("../../test/fixtures/demo.linux.bpf.o", import.meta.url));
+/**
+ * The bundled object: two `.struct_ops.link` maps, demo_v1 and demo_v2, both
+ * named "demo_cc". assets/ ships in the package; test/fixtures/build.sh
+ * writes this copy and test/fixtures/fixtures.test.ts checks it is the fixture.
+ */
+export const DEMO_OBJECT = fileURLToPath(new URL("../../assets/demo.linux.bpf.o", import.meta.url));
 
 /** The demo's scenario (docs/scenarios.md describes the format). */
 export const DEMO_SCENARIO = `# structops demo: a live swap of a BPF congestion control under running flows.
@@ -113,7 +117,7 @@ export async function demoMain(o: DemoCliOptions, io: CliIo, runTestbed?: Testbe
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const errno = code === undefined ? undefined : errnoValue(code);
-    io.stderr(`structops: the demo's BPF object cannot be read (${errno === undefined ? (e as Error).message : formatErrno(errno)}): ${DEMO_OBJECT}; rebuild it with test/fixtures/build.sh\n`);
+    io.stderr(`structops: the demo's BPF object cannot be read (${errno === undefined ? (e as Error).message : formatErrno(errno)}): ${DEMO_OBJECT}; rebuild it with test/fixtures/build.sh (in a checkout) or reinstall the package\n`);
     return 1;
   }
   // The scenario and its object go next to the report first: the scenario names the object relative to itself.
