@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `structops` command: runs the compiled CLI when the
-// package has been built, else the TypeScript sources through tsx.
+// Entry point of the `structops` command: runs the compiled CLI (dist/, which
+// the package ships and `npm run build` writes in a checkout). It never needs
+// a dev dependency; an unbuilt checkout gets a one-line hint instead.
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
@@ -11,8 +12,6 @@ if (existsSync(built)) {
   const { main } = await import(pathToFileURL(built).href);
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  const { main } = await import(pathToFileURL(join(root, "src", "cli", "main.ts")).href);
-  process.exitCode = await main(process.argv.slice(2));
+  process.stderr.write(`structops: this checkout is not built (no ${join("dist", "cli", "main.js")}): run \`npm run build\` first, or \`npx tsx src/cli/main.ts\` to run the sources\n`);
+  process.exitCode = 1;
 }

@@ -95,7 +95,8 @@ const root = join(import.meta.dirname, "..", "..");
 const haveMain = existsSync(join(root, "src", "cli", "main.ts"));
 
 test("`structops conformance` runs as a bpf_conformance plugin process", { skip: haveMain ? false : "src/cli/main.ts does not exist yet" }, () => {
-  const r = spawnSync(process.execPath, [join(root, "bin", "structops.js"), "conformance", "00 07"], {
+  // The sources' CLI, as `tsx src/cli/main.ts` runs it; the built bin is test/package/pack.test.ts's.
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src", "cli", "main.ts"), "conformance", "00 07"], {
     input: `${sumMem}\n`,
     encoding: "utf8",
     timeout: 60_000,
