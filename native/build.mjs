@@ -11,7 +11,7 @@
  * (<prefix>/include/node), so no download is needed.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 
@@ -25,8 +25,11 @@ function done(ok, reason) {
     mkdirSync(join(root, "build"), { recursive: true });
     writeFileSync(reasonFile, reason + "\n");
     console.error(`structops: native Linux backend not built: ${reason}`);
-    console.error("structops: the emulated kernel works without it; `npm run build:native` retries");
-  } else if (!quiet) console.error("structops: native Linux backend built: build/Release/structops_linux.node");
+    console.error("structops: the emulated kernel works without it; `npm rebuild structops` (`npm run build:native` in a checkout) retries");
+  } else {
+    rmSync(reasonFile, { force: true });
+    if (!quiet) console.error("structops: native Linux backend built: build/Release/structops_linux.node");
+  }
   process.exit(ok || !strict ? 0 : 1);
 }
 
@@ -44,6 +47,11 @@ function findNodeGyp() {
   candidates.push(join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
   return candidates.find((p) => existsSync(p));
 }
+
+// No compiler is the common case on a minimal machine: say so plainly rather than through make's error.
+const cc = process.env.CC || "cc";
+const ccProbe = spawnSync(cc, ["--version"], { encoding: "utf8" });
+if (ccProbe.error !== undefined || ccProbe.status !== 0) done(false, `no C compiler: \`${cc} --version\` failed (install gcc or clang, then rebuild)`);
 
 const gyp = findNodeGyp();
 if (gyp === undefined) done(false, "node-gyp was not found (it ships with npm)");
