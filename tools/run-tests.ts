@@ -41,7 +41,7 @@ const QUICK = [
   "test/jit/entry.test.ts",
   "test/jit/kernel-scenarios.test.ts",
   "test/obj/elf.test.ts",
-  "test/obj/core.test.ts",
+  "test/obj/btf.test.ts",
   "test/lib/object-api.test.ts",
   "test/sim/determinism.test.ts",
   "test/cli/scenario.test.ts",

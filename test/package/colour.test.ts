@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..", "..");
-/** Tests that compare what a child process prints. */
+/** Tests that compare what a child process prints (the first, under a pseudo-terminal too). */
 const FILES = ["test/jit/entry.test.ts", "src/cli/conformance.test.ts"];
 
 /** The environment of a top-level test run: without this run's own test-runner context. */
@@ -33,7 +33,7 @@ const script = spawnSync("script", ["--version"], { encoding: "utf8" });
 const noScript = script.error === undefined && script.status === 0 ? undefined : "util-linux `script` is not installed (no pseudo-terminal to run under)";
 
 test("the output-comparing tests pass under a pseudo-terminal (script -qec)", noScript === undefined ? {} : { skip: noScript }, () => {
-  const cmd = [process.execPath, "--import", "tsx", "--test", ...FILES].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const cmd = [process.execPath, "--import", "tsx", "--test", ...FILES.slice(0, 1)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: root, encoding: "utf8", env: env({ TERM: "xterm-256color" }), timeout: 240_000 });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /\x1b\[/, "the run saw a terminal (coloured output)");
