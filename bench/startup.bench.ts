@@ -3,6 +3,9 @@
  * `node bin/structops.js --help` and `--version` (the compiled CLI, exactly
  * what an installed package runs) against `node -e ''`, Node's own start-up,
  * measured alternately in the same run; the ratio is the figure to compare.
+ * Besides wall time, each child's own CPU time (user + system, reported at
+ * exit by a one-line --import hook given to every case alike), which a
+ * loaded machine disturbs far less than wall time.
  * Builds dist/ first when it is missing or older than src/cli/main.ts.
  */
 import { spawnSync } from "node:child_process";
@@ -17,13 +20,17 @@ if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(root, "src", "
   if (b.status !== 0) throw new Error("startup bench: the build (tsc -p tsconfig.build.json) failed");
 }
 
-/** Wall milliseconds of one `node <args>` run; throws unless it exits 0. */
-function wallMs(args: readonly string[]): number {
+/** Prints the process's CPU microseconds on stderr at exit. */
+const CPU_HOOK = `data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("CPU_US "+(u.user+u.system)+"\\n")})`;
+
+/** Wall and CPU milliseconds of one `node <args>` run; throws unless it exits 0. */
+function runMs(args: readonly string[]): { wall: number; cpu: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  const r = spawnSync(process.execPath, ["--import", CPU_HOOK, ...args], { cwd: root, encoding: "utf8" });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = /CPU_US (\d+)/.exec(r.stderr)?.[1];
+  if (r.status !== 0 || cpu === undefined) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return { wall, cpu: Number(cpu) / 1000 };
 }
 
 const bin = join(root, "bin", "structops.js");
@@ -33,15 +40,25 @@ const CASES: Record<string, readonly string[]> = {
   "structops --version": [bin, "--version"],
 };
 const rounds = QUICK ? 1 : 21;
-const samples: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
-if (!QUICK) for (const args of Object.values(CASES)) wallMs(args); // warm the file cache
-for (let i = 0; i < rounds; i++) for (const [name, args] of Object.entries(CASES)) samples[name]?.push(wallMs(args));
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const wall: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
+const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
+if (!QUICK) for (const args of Object.values(CASES)) runMs(args); // warm the file cache
+for (let i = 0; i < rounds; i++) {
+  for (const [name, args] of Object.entries(CASES)) {
+    const m = runMs(args);
+    wall[name]?.push(m.wall);
+    cpu[name]?.push(m.cpu);
+  }
+}
+const median = (xs: number[] | undefined): number => [...(xs ?? [])].sort((a, b) => a - b)[Math.floor((xs ?? []).length / 2)] as number;
 
-const floor = median(samples["node -e ''"] ?? []);
 const rows: BenchRow[] = [];
-for (const name of Object.keys(CASES)) {
-  const m = median(samples[name] ?? []);
-  rows.push({ case: name, value: m, unit: "ms", note: `median of ${rounds}${name.startsWith("structops") ? `, ${(m / floor).toFixed(2)}x node's start-up, +${(m - floor).toFixed(0)} ms` : ""}` });
+for (const [kind, samples] of [["wall", wall], ["CPU", cpu]] as const) {
+  const floor = median(samples["node -e ''"]);
+  for (const name of Object.keys(CASES)) {
+    const m = median(samples[name]);
+    const vs = name.startsWith("structops") ? `, ${(m / floor).toFixed(2)}x node's, +${(m - floor).toFixed(0)} ms` : "";
+    rows.push({ case: `${name} (${kind})`, value: m, unit: "ms", note: `median of ${rounds}${vs}` });
+  }
 }
 report("startup", "CLI start-up: the compiled bin against node's own start-up", rows);
