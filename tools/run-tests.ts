@@ -48,6 +48,7 @@ const QUICK = [
   "src/cli/conformance.test.ts",
   "test/conformance/conformance.test.ts",
   "test/package/colour.test.ts",
+  "test/package/startup.test.ts",
 ];
 
 const files: string[] = [];
