@@ -47,7 +47,7 @@ const QUICK = [
   "test/cli/scenario.test.ts",
   "src/cli/conformance.test.ts",
   "test/conformance/conformance.test.ts",
-  "test/package/colour.test.ts",
+  "test/package/bin.test.ts",
   "test/package/startup.test.ts",
 ];
 
