@@ -123,9 +123,11 @@ test("structops --version and -V print package.json's version", () => {
   for (const flag of ["--version", "-V"]) assert.equal(run("npx", ["--no", "--", "structops", flag], proj).stdout, `${pkg.version}\n`);
 });
 
-// Inspection commands (branch h/inspect): once `structops object show FILE.o` and
-// `structops object dump FILE.o` are in main, check them here on the bundled
-// object, join(installed(), "assets", "demo.linux.bpf.o"), from the installed bin.
+// ---- Inspection commands: TO DO when branch h/inspect is merged into main ----
+// Check from the installed bin, on the bundled object join(installed(), "assets", "demo.linux.bpf.o"):
+//   npx --no -- structops object show -j <object>               -> JSON naming demo_v1 and demo_v2
+//   npx --no -- structops object dump <object> demo_v1_init     -> its disassembly
+// and that whatever those commands read at run time (e.g. schemas/) is in package.json's "files".
 
 const cc = process.env["CC"] || "cc";
 const noCompiler = spawnSync(cc, ["--version"]).status === 0 ? undefined : `no C compiler (${cc}) on this machine`;
