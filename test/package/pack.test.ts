@@ -4,7 +4,7 @@
  * temporary project, and from there: the README's library example runs,
  * `npx structops demo` writes its report, `structops/asm` and
  * `structops/uapi` import, `structops --version` prints package.json's
- * version. The tarball holds dist/ with declarations, the bin, the demo's
+ * version, `structops object show|dump` read the bundled object. The tarball holds dist/ with declarations, the bin, the demo's
  * object, docs and the native sources, and no tests; the compiled code
  * imports nothing but node builtins and the package's dependencies. The
  * native addon builds on install where a C compiler exists; without one the
@@ -50,8 +50,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("the tarball holds dist/ with declarations, the bin, the demo's object, docs and native sources, and no tests", () => {
-  for (const f of ["package.json", "README.md", "bin/structops.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "assets/demo.linux.bpf.o", "docs/architecture.md", "native/build.mjs", "native/structops_linux.c", "binding.gyp"]) {
+test("the tarball holds dist/ with declarations, the bin, the demo's object, docs, JSON schemas and native sources, and no tests", () => {
+  for (const f of ["package.json", "README.md", "bin/structops.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "assets/demo.linux.bpf.o", "docs/architecture.md", "schemas/object-show.json", "native/build.mjs", "native/structops_linux.c", "binding.gyp"]) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   for (const [sub, target] of Object.entries(pkg.exports)) {
@@ -123,11 +123,15 @@ test("structops --version and -V print package.json's version", () => {
   for (const flag of ["--version", "-V"]) assert.equal(run("npx", ["--no", "--", "structops", flag], proj).stdout, `${pkg.version}\n`);
 });
 
-// ---- Inspection commands: TO DO when branch h/inspect is merged into main ----
-// Check from the installed bin, on the bundled object join(installed(), "assets", "demo.linux.bpf.o"):
-//   npx --no -- structops object show -j <object>               -> JSON naming demo_v1 and demo_v2
-//   npx --no -- structops object dump <object> demo_v1_init     -> its disassembly
-// and that whatever those commands read at run time (e.g. schemas/) is in package.json's "files".
+test("structops object show and object dump read the bundled object from the installed package", () => {
+  const object = join(installed(), "assets", "demo.linux.bpf.o");
+  const show = JSON.parse(run("npx", ["--no", "--", "structops", "object", "show", "-j", object], proj).stdout) as { maps: { name: string }[] };
+  assert.deepEqual(show.maps.map((m) => m.name).filter((n) => n.startsWith("demo_")), ["demo_v1", "demo_v2"]);
+  const dump = run("npx", ["--no", "--", "structops", "object", "dump", object, "demo_v1_init"], proj).stdout;
+  assert.match(dump, /^demo_v1_init:\n/);
+  assert.match(dump, /demo_v1_inits/, "the disassembly names the .bss counter the program increments");
+  assert.match(dump, /\(95\) exit/);
+});
 
 const cc = process.env["CC"] || "cc";
 const noCompiler = spawnSync(cc, ["--version"]).status === 0 ? undefined : `no C compiler (${cc}) on this machine`;
