@@ -12,6 +12,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./readme.js";
 
 const CLI = join(ROOT, "src", "cli");
+/** Where `--help` may reach: the CLI's own modules and the UAPI's constant tables. */
+const LIGHT = [CLI, join(ROOT, "src", "uapi")];
 
 /** Value imports (not `import type`) of a TypeScript source: static ones only. */
 function staticImports(file: string): string[] {
@@ -23,7 +25,7 @@ function staticImports(file: string): string[] {
   return out;
 }
 
-test("src/cli/main.ts statically reaches only src/cli modules, commander and node builtins", () => {
+test("src/cli/main.ts statically reaches only src/cli and src/uapi modules, commander and node builtins", () => {
   const seen = new Set<string>();
   const heavy: string[] = [];
   const visit = (file: string): void => {
@@ -36,7 +38,7 @@ test("src/cli/main.ts statically reaches only src/cli modules, commander and nod
         continue;
       }
       const target = resolve(dirname(file), spec.replace(/\.js$/, ".ts"));
-      if (relative(CLI, target).startsWith("..")) heavy.push(`${relative(ROOT, file)}: ${spec}`);
+      if (LIGHT.every((d) => relative(d, target).startsWith(".."))) heavy.push(`${relative(ROOT, file)}: ${spec}`);
       else visit(target);
     }
   };
