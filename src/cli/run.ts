@@ -80,7 +80,7 @@ export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTest
   try {
     scenario = loadScenarioFile(file, o.maxInputSize ?? MAX_SCENARIO_BYTES);
   } catch (e) {
-    io.stderr(`${(e as Error).message}\n`);
+    io.stderr(`${(e as Error).message.replace(/^/gm, "structops: ")}\n`);
     return 1;
   }
   const run = await runWithIo(scenario, file, {

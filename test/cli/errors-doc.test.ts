@@ -7,6 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -96,6 +97,26 @@ const CASES: Record<string, (tmp: string) => Promise<Outcome> | Outcome> = {
   "default-cc-unknown": (t) => runScenario(t, `default_cc: bbr\n${FLOW_A}`),
   "setsockopt-unknown-cc": (t) => runScenario(t, `${FLOW_A}actions:\n  - { at: 0.5s, do: setsockopt, algorithm: bbr, flows: [a] }\n`),
   "default-action-unknown-cc": (t) => runScenario(t, `${FLOW_A}actions:\n  - { at: 0.5s, do: default, algorithm: bbr }\n`),
+  "scenario-missing": (t) => cli(["run", join(t, "nope.yaml"), "--no-progress"]),
+  "scenario-directory": (t) => cli(["run", t, "--no-progress"]),
+  "scenario-fifo": (t) => {
+    execFileSync("mkfifo", [join(t, "f.yaml")]);
+    return cli(["run", join(t, "f.yaml"), "--no-progress"]);
+  },
+  "scenario-too-large": (t) => {
+    writeFileSync(join(t, "big.yaml"), `# ${"x".repeat(2 * 1024 * 1024)}\n`);
+    return cli(["run", join(t, "big.yaml"), "--no-progress"]);
+  },
+  "scenario-unknown-field": (t) => runScenario(t, `${FLOW_A}nosuch: 1\n`),
+  "object-device": (t) => runScenario(t, objects("{ name: x, path: /dev/zero }")),
+  "run-over-event-budget": (t) => {
+    writeFileSync(join(t, "s.yaml"), "name: e\nduration: 1000s\ntopology:\n  bottleneck: { rate: 1gbit, delay: 5ms }\nflows:\n  - { id: a, algorithm: reno, count: 100 }\n");
+    return cli(["run", join(t, "s.yaml"), "--out", join(t, "o"), "--no-progress", "--max-output", "1099511627776"]);
+  },
+  "inspect-missing": (t) => cli(["object", "show", join(t, "nope.o")]),
+  "inspect-not-elf": (t) => cli(["object", "show", join(t, "file")]),
+  "inspect-unknown-program": () => cli(["object", "dump", join(FIXTURES, "reno.model.bpf.o"), "nosuch"]),
+  "inspect-no-kernel": () => cli(["struct_ops", "list"]),
   "api-open-missing": (t) => throws(() => BpfObject.open(join(t, "nope.bpf.o"))),
   "api-open-directory": (t) => throws(() => BpfObject.open(t)),
   "api-unknown-map": () => throws(() => BpfObject.open(join(FIXTURES, "update.model.bpf.o")).map("nosuch")),

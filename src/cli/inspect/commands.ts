@@ -5,7 +5,6 @@
  * Bad input (a missing file, not an ELF object, an unknown program, map or
  * link) is one line on stderr naming the file or the id, and exit status 1.
  */
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { BpfError } from "../../lib/errors.js";
 import { describeObject } from "../../lib/inspect/object-info.js";
@@ -14,6 +13,8 @@ import { openInspectKernel } from "../../lib/inspect/kernels.js";
 import type { InspectKernel } from "../../lib/inspect/kernels.js";
 import { listCc, listLinks, listStructOps } from "../../lib/inspect/kernel-snapshot.js";
 import type { CliIo } from "../io.js";
+import { readBoundedFile } from "../bounded-read.js";
+import { MAX_OBJECT_BYTES } from "../scenario/limits.js";
 import type { JsonOpts, KernelOpts } from "./register.js";
 import { formatCc, formatLinks, formatObject, formatStructOps } from "./format.js";
 
@@ -27,13 +28,12 @@ function fail(io: CliIo, msg: string): number {
   return 1;
 }
 
-/** The object's bytes, or a one-line reason. */
+/** The object's bytes, or a one-line reason (the CLI's one bounded reader: regular files only, size-capped). */
 function readObject(file: string): Uint8Array | string {
   try {
-    return new Uint8Array(readFileSync(file));
+    return new Uint8Array(readBoundedFile(file, { what: "BPF object", maxBytes: MAX_OBJECT_BYTES }));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return `cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? (e as Error).message)}`;
+    return (e as Error).message;
   }
 }
 
