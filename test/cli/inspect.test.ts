@@ -143,7 +143,7 @@ test("object dump: source lines from .BTF.ext before the instructions they start
 test("bad input: a missing file, not an ELF object, an unknown program: one line naming the file, status 1", async () => {
   const missing = await run("object", "show", "no/such.bpf.o");
   assert.equal(missing.code, 1);
-  assert.equal(missing.err, "structops: cannot read no/such.bpf.o: no such file\n");
+  assert.equal(missing.err, "structops: cannot read BPF object no/such.bpf.o: ENOENT (2)\n");
   const notElf = await run("object", "dump", join(ROOT, "README.md"));
   assert.equal(notElf.code, 1);
   assert.match(notElf.err, /^structops: \S+README\.md is not a BPF object this loader can open: .*not an ELF file.*\n$/);

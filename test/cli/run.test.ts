@@ -149,7 +149,7 @@ test("`structops run` reports a bad scenario with file, line, column and field, 
     const io = memoryIo();
     const file = scenarioFile(dir, TINY.replace("rate: 10mbit", "rate: fast"));
     assert.equal(await main(["run", file, "--out", join(dir, "o")], io), 1);
-    assert.equal(io.err(), `${file}:5:23: topology.bottleneck.rate: must be a rate such as "100mbit", "1gbit" or a number of bits per second: current value is "fast"\n`);
+    assert.equal(io.err(), `structops: ${file}:5:23: topology.bottleneck.rate: must be a rate such as "100mbit", "1gbit" or a number of bits per second: current value is "fast"\n`);
     assert.equal(existsSync(join(dir, "o")), false, "nothing written");
     const missing = memoryIo();
     assert.equal(await main(["run", join(dir, "nope.yaml")], missing), 1);
