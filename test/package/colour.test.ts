@@ -18,6 +18,9 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
   delete e["NODE_TEST_CONTEXT"];
   delete e["NO_COLOR"];
+  delete e["NODE_DISABLE_COLORS"];
+  // Node's tty colour depth is 2 colours whenever CI is set (tty.getColorDepth), so a user's terminal is one without it.
+  delete e["CI"];
   return e;
 }
 
