@@ -10,8 +10,13 @@
  * copy of the attr, calls bpf(2), and copies the attr back so fields the
  * kernel writes (next_id, info_len, log_true_size) reach the caller.
  *
+ * tcpSockets lists the TCP sockets of the current network namespace with
+ * their congestion control as `ss -ti` does: a NETLINK_SOCK_DIAG dump
+ * (SOCK_DIAG_BY_FAMILY, struct inet_diag_req_v2, idiag_ext with the
+ * INET_DIAG_CONG bit) for AF_INET, then AF_INET6.
+ *
  * Follows bpf(2), socket(7), tcp(7), poll(2), unshare(2), setns(2),
- * netdevice(7). Linux only.
+ * netdevice(7), netlink(7), sock_diag(7). Linux only.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +34,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <node_api.h>
 
 #define MAX_ATTR 4096
@@ -295,6 +303,126 @@ static napi_value js_lo_up(napi_env env, napi_callback_info info) {
   return result(env, r, err, NULL);
 }
 
+static void set_str(napi_env env, napi_value obj, const char *key, const char *v, size_t len) {
+  napi_value s;
+  napi_create_string_utf8(env, v, len, &s);
+  napi_set_named_property(env, obj, key, s);
+}
+
+static void set_int(napi_env env, napi_value obj, const char *key, int64_t v) {
+  napi_set_named_property(env, obj, key, make_int(env, v));
+}
+
+/* One inet_diag_msg (and its attributes, `len` bytes in all) appended to `arr`; -1 when malformed. */
+static int diag_entry(napi_env env, napi_value arr, uint32_t *n, const struct inet_diag_msg *m, size_t len) {
+  char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+  napi_value obj, cc;
+  int af = m->idiag_family;
+  if (af != AF_INET && af != AF_INET6) return -1;
+  if (inet_ntop(af, m->id.idiag_src, src, sizeof src) == NULL || inet_ntop(af, m->id.idiag_dst, dst, sizeof dst) == NULL) return -1;
+  napi_create_object(env, &obj);
+  set_int(env, obj, "family", af);
+  set_int(env, obj, "state", m->idiag_state);
+  set_str(env, obj, "src", src, strlen(src));
+  set_int(env, obj, "sport", ntohs(m->id.idiag_sport));
+  set_str(env, obj, "dst", dst, strlen(dst));
+  set_int(env, obj, "dport", ntohs(m->id.idiag_dport));
+  set_int(env, obj, "inode", m->idiag_inode);
+  napi_get_null(env, &cc);
+  napi_set_named_property(env, obj, "cc", cc);
+  size_t off = NLMSG_ALIGN(sizeof *m);
+  while (off + sizeof(struct nlattr) <= len) {
+    const struct nlattr *a = (const struct nlattr *)((const uint8_t *)m + off);
+    if (a->nla_len < sizeof *a || a->nla_len > len - off) return -1;
+    if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_CONG) {
+      const char *name = (const char *)a + NLA_HDRLEN;
+      size_t max = a->nla_len - NLA_HDRLEN;
+      set_str(env, obj, "cc", name, strnlen(name, max));
+    }
+    off += NLA_ALIGN(a->nla_len);
+  }
+  napi_set_element(env, arr, (*n)++, obj);
+  return 0;
+}
+
+/* One family's dump into `arr`; 0, or a positive errno (EPROTO for a malformed reply). */
+static int diag_dump(napi_env env, napi_value arr, uint32_t *n, int family) {
+  struct {
+    struct nlmsghdr nlh;
+    struct inet_diag_req_v2 req;
+  } q;
+  static uint8_t buf[64 * 1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  const uint32_t seq = 1;
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return errno;
+  memset(&q, 0, sizeof q);
+  q.nlh.nlmsg_len = sizeof q;
+  q.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  q.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  q.nlh.nlmsg_seq = seq;
+  q.req.sdiag_family = (uint8_t)family;
+  q.req.sdiag_protocol = IPPROTO_TCP;
+  q.req.idiag_ext = 1 << (INET_DIAG_CONG - 1);
+  q.req.idiag_states = ~0U;
+  if (sendto(fd, &q, sizeof q, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    int err = errno;
+    close(fd);
+    return err;
+  }
+  for (;;) {
+    ssize_t got = recv(fd, buf, sizeof buf, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return err;
+    }
+    if (got == 0) break;
+    int len = (int)got;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq) continue;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        close(fd);
+        return 0;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        const struct nlmsgerr *e = (const struct nlmsgerr *)NLMSG_DATA(h);
+        int err = h->nlmsg_len >= NLMSG_LENGTH(sizeof *e) && e->error < 0 ? -e->error : EPROTO;
+        close(fd);
+        return err;
+      }
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)) ||
+          diag_entry(env, arr, n, (const struct inet_diag_msg *)NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN) < 0) {
+        close(fd);
+        return EPROTO;
+      }
+    }
+    if (len != 0) { /* a truncated message at the end of the datagram */
+      close(fd);
+      return EPROTO;
+    }
+  }
+  close(fd);
+  return EPROTO; /* the dump ended without NLMSG_DONE */
+}
+
+/*
+ * tcpSockets() -> [count, errno, Array<{family, state, src, sport, dst, dport, inode, cc}>]:
+ * every TCP socket of the current network namespace, AF_INET then AF_INET6;
+ * cc is null when the kernel reports none (time-wait and request sockets).
+ */
+static napi_value js_tcp_sockets(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value arr;
+  uint32_t n = 0;
+  napi_create_array(env, &arr);
+  int err = diag_dump(env, arr, &n, AF_INET);
+  if (err == 0) err = diag_dump(env, arr, &n, AF_INET6);
+  return result(env, err != 0 ? -1 : (int64_t)n, err, arr);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "bpf", NULL, js_bpf, NULL, NULL, NULL, napi_default, NULL },
@@ -310,6 +438,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "openNetns", NULL, js_open_netns, NULL, NULL, NULL, napi_default, NULL },
     { "setNetns", NULL, js_set_netns, NULL, NULL, NULL, napi_default, NULL },
     { "loUp", NULL, js_lo_up, NULL, NULL, NULL, napi_default, NULL },
+    { "tcpSockets", NULL, js_tcp_sockets, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
