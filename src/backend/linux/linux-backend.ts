@@ -1,7 +1,7 @@
 /**
  * @fileoverview The Backend interface on the real Linux kernel: bpf(2),
- * close(2), poll(2), setsockopt/getsockopt(TCP_CONGESTION) and the procfs
- * files, through the native addon (native/structops_linux.c). Attrs are
+ * close(2), poll(2), setsockopt/getsockopt(TCP_CONGESTION), the procfs
+ * files and (for inspection) the sock_diag list of TCP sockets, through the native addon (native/structops_linux.c). Attrs are
  * encoded by src/uapi into `union bpf_attr` bytes exactly as for the emulated
  * kernel; each buffer a pointer field names is handed to the addon, which
  * writes its address into the attr before the call. Results come back as
@@ -33,7 +33,7 @@ import { EBADF, EIO, formatErrno } from "../../uapi/errno.js";
 import { writeBackAttr } from "../backend.js";
 import type { Backend, SysResult } from "../backend.js";
 import { loadNative } from "./native.js";
-import type { NativeLinux } from "./native.js";
+import type { NativeLinux, NativeTcpSocket } from "./native.js";
 
 /** bpf(2) commands whose success value is a new fd. */
 const FD_CMDS: ReadonlySet<number> = new Set([
@@ -184,6 +184,15 @@ export class LinuxBackend implements Backend {
   tcpInfo(fd: number): { ret: number; errno: number; info: Uint8Array } {
     const [ret, errno, info] = this.native.tcpInfo(fd);
     return ret < 0 ? { ret: -1, errno, info: new Uint8Array(0) } : { ret, errno: 0, info };
+  }
+
+  /**
+   * The TCP sockets of this backend's network namespace with their congestion
+   * control, as `ss -ti` reads them (a NETLINK_SOCK_DIAG dump); read-only.
+   */
+  tcpSockets(): { ret: number; errno: number; sockets: NativeTcpSocket[] } {
+    const [ret, errno, sockets] = this.native.tcpSockets();
+    return ret < 0 ? { ret: -1, errno, sockets: [] } : { ret, errno: 0, sockets };
   }
 
   readFile(path: string): { ret: number; errno: number; text: string } {

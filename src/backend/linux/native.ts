@@ -28,6 +28,12 @@ export interface NativeLinux {
   openNetns(): [number, number];
   setNetns(fd: number): [number, number];
   loUp(): [number, number];
+  tcpSockets(): [number, number, NativeTcpSocket[]];
+}
+
+/** One inet_diag_msg of a SOCK_DIAG_BY_FAMILY dump and its INET_DIAG_CONG name (null when the kernel gave none). */
+export interface NativeTcpSocket {
+  family: number; state: number; src: string; sport: number; dst: string; dport: number; inode: number; cc: string | null;
 }
 
 /** The addon, or why it is not there. */
