@@ -86,7 +86,7 @@ function onKernel(cmd: string, o: KernelOpts, io: CliIo, f: (k: InspectKernel) =
     return f(opened.kernel);
   } catch (e) {
     if (e instanceof BpfError) return fail(io, `${cmd}: ${e.message}${e.errno === 1 ? " (needs root or CAP_BPF)" : ""}`);
-    if (e instanceof Error && /^cannot read /.test(e.message)) return fail(io, `${cmd}: ${e.message}`);
+    if (e instanceof Error && /^cannot (read|list) |^sock_diag /.test(e.message)) return fail(io, `${cmd}: ${e.message}`);
     throw e;
   } finally {
     opened.kernel.dispose();
@@ -120,7 +120,7 @@ export function linkCmd(id: string | undefined, o: KernelOpts, io: CliIo): numbe
 /** `cc list`. */
 export function ccCmd(o: KernelOpts, io: CliIo): number {
   return onKernel("cc list", o, io, (k) => {
-    const cc = listCc(k.backend, listStructOps(k.backend, k.btf, { dump: true }), listLinks(k.backend));
+    const cc = listCc(k.backend, listStructOps(k.backend, k.btf, { dump: true }), listLinks(k.backend), k.sockets());
     emit(io, o, cc, () => formatCc(cc));
     return 0;
   });

@@ -77,7 +77,11 @@ export function formatCc(cc: KernelCc): string {
   out.push(...table(cc.ops.map((o) => [o.name, o.struct_ops_id !== null ? `struct_ops map ${o.struct_ops_id} (${o.struct_ops_map ?? ""})` : "built-in or module"])));
   if (cc.sockets.length > 0) {
     out.push("sockets:");
-    out.push(...table(cc.sockets.map((s) => [s.socket, s.cc])));
+    // --linux sockets as ss shows them (the socket's name is "<local> <peer>"); scenario flows by name.
+    const linux = cc.sockets.some((s) => s.state !== undefined);
+    const rows = cc.sockets.map((s) => (linux ? [s.state ?? "", ...s.socket.split(" "), s.cc ?? "-"] : [s.socket, s.cc ?? "-"]));
+    if (linux) rows.unshift(["State", "Local Address:Port", "Peer Address:Port", "CC"]);
+    out.push(...table(rows));
   }
   return `${out.join("\n")}\n`;
 }

@@ -47,7 +47,21 @@ export interface KernelLink { id: number; type: string; prog_id: number; map_id:
  * it holds when the caller knows it (a socket keeps the ops it selected
  * however its name is updated later; the kernel does not expose which).
  */
-export interface KernelSocket { socket: string; cc: string; struct_ops_map: string | null }
+export interface KernelSocket {
+  socket: string;
+  /** null when the kernel reports none (`--linux`: time-wait and request sockets). */
+  cc: string | null;
+  struct_ops_map: string | null;
+  /** `--linux` only, from the socket's inet_diag_msg: AF_INET or AF_INET6. */
+  family?: "inet" | "inet6";
+  /** `--linux` only: the TCP state, include/net/tcp_states.h spelling without TCP_ (ESTABLISHED, LISTEN, ...). */
+  state?: string;
+  src?: string; sport?: number; dst?: string; dport?: number;
+  /** `--linux` only: the socket's inode (0 for time-wait and request sockets). */
+  inode?: number;
+}
+/** A TCP socket as the Linux backend's sock_diag dump reports it (src/backend/linux/native.ts). */
+export interface DiagTcpSocket { family: number; state: number; src: string; sport: number; dst: string; dport: number; inode: number; cc: string | null }
 /** An available congestion control and, for one a struct_ops map registered, that map. */
 export interface KernelCcOps { name: string; struct_ops_id: number | null; struct_ops_map: string | null }
 /** `cc list`. */
@@ -203,6 +217,31 @@ export function listCc(be: Backend, structOps: readonly KernelStructOps[], links
   return {
     available, allowed: words(sysctl(be, "tcp_allowed_congestion_control")), default: sysctl(be, "tcp_congestion_control"), ops, sockets: [...sockets],
   };
+}
+
+/** enum of include/net/tcp_states.h, TCP_ESTABLISHED = 1 first. */
+const TCP_STATES = [
+  "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+  "NEW_SYN_RECV", "BOUND_INACTIVE",
+];
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/**
+ * The {@link KernelSocket} of each socket of a sock_diag dump: `socket` names
+ * it by its endpoints as ss does (`127.0.0.1:40000 127.0.0.1:5000`, IPv6
+ * addresses in brackets). A family other than AF_INET or AF_INET6 is an error.
+ */
+export function diagSockets(list: readonly DiagTcpSocket[]): KernelSocket[] {
+  return list.map((d): KernelSocket => {
+    if (d.family !== AF_INET && d.family !== AF_INET6) throw new Error(`sock_diag reported a TCP socket of address family ${d.family}`);
+    const ep = (a: string, p: number): string => (d.family === AF_INET6 ? `[${a}]:${p}` : `${a}:${p}`);
+    return {
+      socket: `${ep(d.src, d.sport)} ${ep(d.dst, d.dport)}`, cc: d.cc, struct_ops_map: null,
+      family: d.family === AF_INET ? "inet" : "inet6", state: TCP_STATES[d.state - 1] ?? `state ${d.state}`,
+      src: d.src, sport: d.sport, dst: d.dst, dport: d.dport, inode: d.inode,
+    };
+  });
 }
 
 /** struct_ops maps (with values), links and congestion control in one document. */
