@@ -371,7 +371,7 @@ static int diag_dump(napi_env env, napi_value arr, uint32_t *n, int family) {
     return err;
   }
   for (;;) {
-    ssize_t got = recv(fd, buf, sizeof buf, 0);
+    ssize_t got = recv(fd, buf, sizeof buf, MSG_TRUNC); /* MSG_TRUNC: the datagram's real length */
     if (got < 0) {
       if (errno == EINTR) continue;
       int err = errno;
@@ -379,6 +379,10 @@ static int diag_dump(napi_env env, napi_value arr, uint32_t *n, int family) {
       return err;
     }
     if (got == 0) break;
+    if ((size_t)got > sizeof buf) {
+      close(fd);
+      return EMSGSIZE;
+    }
     int len = (int)got;
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq != seq) continue;
