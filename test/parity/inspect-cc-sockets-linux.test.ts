@@ -6,7 +6,8 @@
  * moves the client to a built-in algorithm other than reno by
  * setsockopt(TCP_CONGESTION), and requires exactly those three sockets,
  * with their ports, states and algorithms, in the JSON (validated against
- * schemas/cc.json) and in the text output. Gated like the other Linux
+ * schemas/cc.json) and in the text output, then 800 more sockets so the
+ * dump spans several netlink datagrams. Gated like the other Linux
  * tests; the machine's congestion-control settings must be unchanged after.
  * A last test covers the conversion of a dump (IPv6 naming, a bad family)
  * without a kernel.
@@ -68,6 +69,19 @@ test("cc list --linux shows a listener, a client moved to another algorithm and 
     assert.match(text, /^sockets:$/m);
     assert.match(text, new RegExp(`^\\tESTABLISHED +127\\.0\\.0\\.1:${cport} +127\\.0\\.0\\.1:${port} +${algo}$`, "m"));
     assert.match(text, new RegExp(`^\\tLISTEN +127\\.0\\.0\\.1:${port} +0\\.0\\.0\\.0:0 +reno$`, "m"));
+
+    // Hundreds of sockets: the dump spans many netlink datagrams (more than one 64 KiB read) before NLMSG_DONE.
+    const more: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const m = be.socket();
+      assert.equal(m.errno, 0, `socket ${i}`);
+      more.push(m.ret);
+    }
+    const many = JSON.parse(await run("cc", "list", "--linux", "-j")) as KernelCc;
+    assert.equal(many.sockets.length, 3 + 2 * more.length, "every socket of the multi-part dump, once");
+    assert.equal(new Set(many.sockets.map((x) => x.socket)).size, many.sockets.length);
+    assert.equal(many.sockets.filter((x) => x.cc === algo).length, 1, "only the one client was moved");
+    for (const fd of more) be.close(fd);
 
     be.close(s.ret);
   } finally {
