@@ -29,7 +29,7 @@ import {
   BPF_BTF_GET_FD_BY_ID, BPF_BTF_LOAD, BPF_LINK_CREATE, BPF_LINK_GET_FD_BY_ID, BPF_MAP_CREATE, BPF_MAP_GET_FD_BY_ID, BPF_OBJ_GET,
   BPF_PROG_GET_FD_BY_ID, BPF_PROG_LOAD, BPF_ENABLE_STATS, BPF_ITER_CREATE, BPF_RAW_TRACEPOINT_OPEN, BPF_TOKEN_CREATE,
 } from "../../uapi/bpf-enums.js";
-import { EBADF, EIO, formatErrno } from "../../uapi/errno.js";
+import { EBADF, EIO, ENOSYS, formatErrno } from "../../uapi/errno.js";
 import { writeBackAttr } from "../backend.js";
 import type { Backend, SysResult } from "../backend.js";
 import { loadNative } from "./native.js";
@@ -189,8 +189,10 @@ export class LinuxBackend implements Backend {
   /**
    * The TCP sockets of this backend's network namespace with their congestion
    * control, as `ss -ti` reads them (a NETLINK_SOCK_DIAG dump); read-only.
+   * ENOSYS when the addon was built before it had tcpSockets.
    */
   tcpSockets(): { ret: number; errno: number; sockets: NativeTcpSocket[] } {
+    if (typeof this.native.tcpSockets !== "function") return { ret: -1, errno: ENOSYS, sockets: [] };
     const [ret, errno, sockets] = this.native.tcpSockets();
     return ret < 0 ? { ret: -1, errno, sockets: [] } : { ret, errno: 0, sockets };
   }

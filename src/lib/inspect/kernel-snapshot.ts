@@ -13,7 +13,8 @@
  *   (bpftool link show, tools/bpf/bpftool/link.c);
  * - congestion control: net.ipv4.tcp_available_congestion_control,
  *   tcp_allowed_congestion_control, tcp_congestion_control
- *   (net/ipv4/sysctl_net_ipv4.c), and the sockets the caller names.
+ *   (net/ipv4/sysctl_net_ipv4.c), and the sockets the caller names (a
+ *   scenario's flows, or Linux's sock_diag dump through {@link diagSockets}).
  *
  * Read-only: every fd it opens it closes, and it writes nothing.
  */

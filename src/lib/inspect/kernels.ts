@@ -9,7 +9,7 @@
 import type { Backend } from "../../backend/backend.js";
 import { LinuxBackend } from "../../backend/linux/linux-backend.js";
 import type { Btf } from "../../obj/btf/btf.js";
-import { formatErrno } from "../../uapi/errno.js";
+import { ENOSYS, formatErrno } from "../../uapi/errno.js";
 import { EmulatedKernel } from "../kernel.js";
 import { emulatedTarget, hostTarget } from "../target.js";
 import { diagSockets } from "./kernel-snapshot.js";
@@ -44,8 +44,10 @@ export function openInspectKernel(which: "linux" | "fresh"): { ok: true; kernel:
   return { ok: true, kernel: { backend: be, kind: "linux", btf: () => (hostBtf ??= hostTarget().btf), sockets: () => linuxSockets(be), dispose: () => be.dispose() } };
 }
 
+/** `cc list --linux`'s sockets; an Error (the CLI's one line) when the dump fails. */
 function linuxSockets(be: LinuxBackend): KernelSocket[] {
   const r = be.tcpSockets();
+  if (r.errno === ENOSYS) throw new Error("cannot list the TCP sockets: the native addon predates it (npm run build:native)");
   if (r.errno !== 0) throw new Error(`cannot list the TCP sockets (NETLINK_SOCK_DIAG): ${formatErrno(r.errno)}`);
   return diagSockets(r.sockets);
 }
