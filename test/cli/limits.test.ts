@@ -245,6 +245,9 @@ test("readBoundedFile() reads a regular file within its limit and names the file
 test("a drop-tail queue without a limit holds the documented 1000 packets (the next test runs one)", () => {
   const s = parseScenario(link(", queue: { kind: droptail }"), "t.yaml");
   assert.deepEqual(s.topology.bottleneck.queue, { kind: "droptail", packets: 1000 });
+  // A null limit is no limit (fuzz: test/fuzz/corpus/scenario/droptail-null-limit.json reached the simulator without one).
+  const n = parseScenario(link(", queue: { kind: droptail, packets: ~, bytes: ~ }"), "t.yaml");
+  assert.deepEqual(n.topology.bottleneck.queue, { kind: "droptail", packets: 1000 });
 });
 
 test("at 0 s, an attach action runs before a flow that starts then and selects the algorithm it registers (real testbed)", async () => {

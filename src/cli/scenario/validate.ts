@@ -89,8 +89,9 @@ function readQueue(r: Reader, v: unknown, path: Path): ScenarioQueue | undefined
   switch (kind) {
     case "droptail":
       only(["packets", "bytes"]);
-      // Without a limit, the documented default: 1000 packets (Linux's txqueuelen).
-      return { kind, ...(packets === undefined && bytes === undefined && kindObj["packets"] === undefined && kindObj["bytes"] === undefined ? { packets: DEFAULT_DROPTAIL_PACKETS } : limits) };
+      // Without a limit (absent or null: `packets: ~`), the documented default: 1000 packets (Linux's txqueuelen).
+      // A limit that is present but invalid has been reported, so the scenario is refused whatever this returns.
+      return { kind, ...(packets === undefined && bytes === undefined ? { packets: DEFAULT_DROPTAIL_PACKETS } : limits) };
     case "step": {
       only(["packets", "bytes", "mark_packets", "mark_bytes"]);
       const markPackets = r.int(kindObj, "mark_packets", path, 1, 1e7);
