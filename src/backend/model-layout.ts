@@ -97,6 +97,7 @@ export function tcpSockLayout(btf: KernelBtf): TcpSockLayout {
     icsk_ca_priv: f("icsk_ca_priv").offset,
     sk_pacing_rate: f("sk_pacing_rate").offset,
     ecn_flags: f("ecn_flags").offset,
+    icsk_ack_pending: f("icsk_ack.pending").offset,
     writable: btf.writableRanges("tcp_sock"),
   };
 }

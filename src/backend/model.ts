@@ -4,14 +4,15 @@
  * congestion-control subsystem together (ARCHITECTURE.md: "kernel/ never
  * imports an engine").
  */
-import { BTF_KIND_VAR } from "../uapi/btf.js";
+import { BTF_KIND_FUNC, BTF_KIND_VAR } from "../uapi/btf.js";
 import { Kernel } from "../kernel/kernel.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import { installBaseHelpers } from "../kernel/helpers/base.js";
 import { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
 import type { ProgRunner } from "../kernel/prog/runner.js";
 import { TcpCc } from "../net/tcp-cc/subsystem.js";
-import { createCubicTcp } from "../net/tcp-cc/cubic.js";
+import { DEFAULT_TCP_CONG_CONFIG } from "../net/tcp-cc/tcp-cong-config.js";
+import type { TcpCongConfig } from "../net/tcp-cc/tcp-cong-config.js";
 import { structOpsDesc, tcpOpsLayout, tcpSockLayout } from "./model-layout.js";
 import { createRunner } from "./engines.js";
 import type { EngineName } from "./engines.js";
@@ -22,7 +23,14 @@ export interface ModelKernelOptions {
   readonly engine?: EngineName;
   /** A runner to use instead of a named engine (tests inject fakes here). */
   readonly runner?: ProgRunner;
-  /** net.ipv4.tcp_congestion_control at boot (default "cubic"). */
+  /**
+   * The congestion controls built in and CONFIG_DEFAULT_TCP_CONG (default:
+   * DEFAULT_TCP_CONG_CONFIG, which mirrors the reference machine's kernel as
+   * far as the model implements its algorithms). A bad configuration throws
+   * KernelConfigError.
+   */
+  readonly tcpCong?: TcpCongConfig;
+  /** net.ipv4.tcp_congestion_control at boot, overriding `tcpCong.default` (reno if not built in, as Linux). */
   readonly defaultCongestionControl?: string;
   readonly insnBudget?: number;
   readonly seed?: number;
@@ -43,7 +51,7 @@ export interface ModelKernel {
   readonly tcp: TcpCc;
 }
 
-/** Boots an emulated kernel: BTF, helpers, reno and cubic, the tcp_congestion_ops struct_ops type. */
+/** Boots an emulated kernel: BTF, helpers, reno and the configured built-ins, the tcp_congestion_ops struct_ops type. */
 export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
   const btf = getVmlinuxBtf();
   const runner = opts.runner ?? createRunner(opts.engine ?? "interp");
@@ -54,12 +62,16 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
     ...(opts.insnBudget === undefined ? {} : { insnBudget: opts.insnBudget }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     ...(opts.nrCpus === undefined ? {} : { nrCpus: opts.nrCpus }),
+    vmlinuxFuncName: (id) => {
+      const t = btf.typeById(id);
+      return t?.kind === BTF_KIND_FUNC ? t.name : undefined;
+    },
   });
   installBaseHelpers(kernel);
   const ops = tcpOpsLayout(btf);
   const releaseIndex = btf.memberIndex(btf.findByNameKind("tcp_congestion_ops", 4), "release");
-  const tcp = new TcpCc(kernel, tcpSockLayout(btf), ops, [createCubicTcp()], {
-    defaultCa: opts.defaultCongestionControl ?? "cubic",
+  const tcp = new TcpCc(kernel, tcpSockLayout(btf), ops, opts.tcpCong ?? DEFAULT_TCP_CONG_CONFIG, {
+    ...(opts.defaultCongestionControl !== undefined ? { defaultCa: opts.defaultCongestionControl } : {}),
     kfuncIds: (name) => {
       const id = btf.kfuncId(name);
       return id > 0 ? id : undefined;
@@ -78,6 +90,8 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
 export { ROOT_CAPS } from "../kernel/kernel.js";
 export type { Kernel } from "../kernel/kernel.js";
 export type { TcpCc } from "../net/tcp-cc/subsystem.js";
+export { DEFAULT_TCP_CONG_CONFIG, KernelConfigError, MIRRORED_KERNEL, checkTcpCongConfig, knownTcpCong } from "../net/tcp-cc/tcp-cong-config.js";
+export type { TcpCongConfig } from "../net/tcp-cc/tcp-cong-config.js";
 export { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
 export { BtfBuilder } from "../kernel/btf/builder.js";
 export { TcpCcSimHost } from "../net/tcp-cc/sim-host.js";

@@ -66,6 +66,12 @@ export interface KernelOptions {
   readonly release?: string;
   /** num_possible_cpus() (default 2): per-CPU sizes in map memlock. */
   readonly nrCpus?: number;
+  /**
+   * The name of vmlinux BTF id `id` when it is a FUNC, else undefined: how the
+   * verifier names a kfunc it refuses ("calling kernel function %s is not
+   * allowed"). Absent: no FUNC is known by name.
+   */
+  readonly vmlinuxFuncName?: (id: number) => string | undefined;
 }
 
 /** Capabilities of a root process. */
@@ -91,6 +97,8 @@ export class Kernel {
   readonly mapsByAddr = new Map<number, BpfMap>();
   readonly procfs = new Map<string, ProcFile>();
   readonly vmlinux: BtfObject;
+  /** {@link KernelOptions.vmlinuxFuncName}. */
+  readonly vmlinuxFuncName: (id: number) => string | undefined;
   readonly runner: ProgRunner;
   readonly insnBudget: number;
   readonly release: string;
@@ -114,6 +122,7 @@ export class Kernel {
     this.dmesg = new Dmesg(() => this.nsNow);
     this.insnBudget = opts.insnBudget ?? DEFAULT_INSN_BUDGET;
     this.release = opts.release ?? "6.18.0-structops";
+    this.vmlinuxFuncName = opts.vmlinuxFuncName ?? (() => undefined);
     this.nrCpus = opts.nrCpus ?? 2;
     this.rng = (opts.seed ?? 1) >>> 0 || 1;
     this.anonIno = this.nextIno();

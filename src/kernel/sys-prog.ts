@@ -234,7 +234,13 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
         return -EINVAL;
       }
       if (!image.kfuncs.has(id)) {
-        log.verbose(`calling kernel function btf_id ${id} is not allowed`);
+        // add_kfunc_call / fetch_kfunc_meta: the id must be a FUNC of vmlinux BTF, and in a kfunc set of this program type.
+        const name = k.vmlinuxFuncName(id);
+        if (name === undefined) {
+          log.verbose(`kernel btf_id ${id} is not a function`);
+          return -EINVAL;
+        }
+        log.verbose(`calling kernel function ${name} is not allowed`);
         return -EACCES;
       }
     }

@@ -78,8 +78,8 @@ export class Simulation implements EventHandler {
       const f = this.flows[p.flow];
       emit({ type: "drop", t, link: link.id, flow: f?.id ?? "", reason: DROP_REASONS[link.lastDrop] ?? "queue", seg: p.isData ? p.seg : -1 });
     };
-    host.onSendAck?.((sk) => {
-      for (const f of this.flows) if (f.rcvSk === sk) f.sendAckNow();
+    host.onSendAck?.((sk, rcvNxt) => {
+      for (const f of this.flows) if (f.rcvSk === sk) f.sendAckNow(rcvNxt);
     });
     for (const f of spec.flows) this.addFlow(f);
     this.monitored = [];

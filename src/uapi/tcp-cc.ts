@@ -39,6 +39,13 @@ export const TCP_ECN_QUEUE_CWR = 2;
 export const TCP_ECN_DEMAND_CWR = 4;
 export const TCP_ECN_SEEN = 8;
 
+/** enum inet_csk_ack_state_t: bits of `inet_connection_sock.icsk_ack.pending`. */
+export const ICSK_ACK_SCHED = 1;
+export const ICSK_ACK_TIMER = 2;
+export const ICSK_ACK_PUSHED = 4;
+export const ICSK_ACK_PUSHED2 = 8;
+export const ICSK_ACK_NOW = 16;
+
 /** tcp_congestion_ops.flags bits. */
 export const TCP_CONG_NON_RESTRICTED = 0x1;
 export const TCP_CONG_NEEDS_ECN = 0x2;

@@ -16,6 +16,8 @@ export {
   CA_EVENT_TX_START, CA_EVENT_CWND_RESTART, CA_EVENT_COMPLETE_CWR, CA_EVENT_LOSS, CA_EVENT_ECN_NO_CE, CA_EVENT_ECN_IS_CE,
   CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_ACK_ECE,
   SK_PACING_NONE, SK_PACING_NEEDED, SK_PACING_FQ,
+  TCP_ECN_OK, TCP_ECN_QUEUE_CWR, TCP_ECN_DEMAND_CWR, TCP_ECN_SEEN,
+  ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_ACK_NOW,
   TCP_CONG_NON_RESTRICTED, TCP_CONG_NEEDS_ECN, TCP_CONG_MASK,
   TCP_CA_NAME_MAX, TCP_INFINITE_SSTHRESH, ICSK_CA_PRIV_SIZE,
 } from "../../uapi/tcp-cc.js";
@@ -97,6 +99,25 @@ export interface TcpCaSock {
    * jiffies (no idle time, so cubic shifts nothing).
    */
   lsndtime?: number;
+  /** tcp_sock.ecn_flags (TCP_ECN_*, u8). Optional: absent reads as 0 (no ECN). */
+  ecn_flags?: number;
+  /** tcp_sock.rcv_nxt: the next sequence number the receiving side expects (u32). Optional: absent reads as 0. */
+  rcv_nxt?: number;
+  /** inet_connection_sock.icsk_ack.pending (ICSK_ACK_*, u8). Optional: absent reads as 0. */
+  icsk_ack_pending?: number;
+  /** sock.sk_state (TCP_ESTABLISHED, TCP_CLOSE, TCP_LISTEN...). Optional: absent reads as TCP_ESTABLISHED. */
+  readonly sk_state?: number;
+  /**
+   * inet_connection_sock.icsk_ca_ops: the algorithm the socket runs. A CA may
+   * replace it with a sibling of its own module (dctcp_init falls back to
+   * "dctcp-reno"). Optional: test doubles without it cannot fall back.
+   */
+  icsk_ca_ops?: TcpCongestionOps;
+  /**
+   * __tcp_send_ack(sk, rcv_nxt): sends an ACK for `rcv_nxt` now (DCTCP's ACK
+   * for the data before a CE change). Optional: absent, nothing is sent.
+   */
+  tcp_send_ack?(rcv_nxt: number): void;
   /** tcp_jiffies32 of the emulated kernel (u32). */
   readonly jiffies32: number;
   /** The `icsk_ca_priv` bytes ({@link ICSK_CA_PRIV_SIZE} long): a CA's private state. */
@@ -123,9 +144,27 @@ export interface TcpCongestionOps {
   cong_control?(sk: TcpCaSock, ack: number, flag: number, rs: RateSample): void;
   undo_cwnd?(sk: TcpCaSock): number;
   sndbuf_expand?(sk: TcpCaSock): number;
+  /**
+   * get_info(sk, ext, &attr, info): fills the union tcp_cc_info for
+   * INET_DIAG; the model returns the struct as an object and its attribute.
+   */
+  get_info?(sk: TcpCaSock, ext: number): TcpCcInfo | undefined;
   init?(sk: TcpCaSock): void;
   release?(sk: TcpCaSock): void;
 }
+
+/** What get_info reports: the INET_DIAG attribute and the member of union tcp_cc_info it filled. */
+export type TcpCcInfo = {
+  /** INET_DIAG_DCTCPINFO. */
+  readonly attr: number;
+  readonly dctcp: {
+    readonly dctcp_enabled: number;
+    readonly dctcp_ce_state: number;
+    readonly dctcp_alpha: number;
+    readonly dctcp_ab_ecn: number;
+    readonly dctcp_ab_tot: number;
+  };
+};
 
 /** The model kernel's CONFIG_HZ: 250, as Debian's and most distribution kernels (reported through .kconfig). */
 export const HZ = 250;

@@ -24,7 +24,8 @@ import type { TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
 import { TCP_CA_NAME_MAX } from "./ca-types.js";
 import { strncmp } from "../../uapi/cstring.js";
-import type { TcpCaSock } from "./ca-types.js";
+import type { TcpCaSock, TcpCongestionOps } from "./ca-types.js";
+import type { TcpCaKfuncHook } from "./tcp-cong-config.js";
 import { tcp_cong_avoid_ai, tcp_reno_cong_avoid, tcp_reno_ssthresh, tcp_reno_undo_cwnd, tcp_slow_start } from "./tcp-cong.js";
 
 export const SOL_SOCKET = 1;
@@ -105,10 +106,11 @@ export function makeTcpHelpers(tcc: TcpCc): Map<number, BpfCallFn> {
     return errU64(EINVAL);
   });
 
-  h.set(BPF_FUNC_tcp_send_ack, (skp) => {
+  h.set(BPF_FUNC_tcp_send_ack, (skp, rcvNxt) => {
     const sk = sockOf(skp);
     if (sk === undefined) return errU64(EINVAL);
-    tcc.onSendAck?.(sk);
+    // bpf_tcp_send_ack -> __tcp_send_ack(sk, rcv_nxt): the ACK acknowledges rcv_nxt as given.
+    tcc.onSendAck?.(sk, Number(BigInt.asUintN(32, rcvNxt)));
     return 0n;
   });
 
@@ -130,10 +132,17 @@ export function makeTcpHelpers(tcc: TcpCc): Map<number, BpfCallFn> {
 }
 
 /**
- * The TCP kfuncs by BTF id (bpf_tcp_ca_check_kfunc_ids): the reno helpers
- * and, when built-in cubic is present, the cubictcp_* hooks it exports.
+ * The TCP kfuncs by BTF id, as the kernel registers them for
+ * BPF_PROG_TYPE_STRUCT_OPS: bpf_tcp_ca.c's reno helpers always, and each
+ * built-in's own set (cubictcp_*, dctcp_*, ...) only when that algorithm is
+ * built in (`builtins`: the ops registered at boot with their kfunc lists).
+ * A kfunc of a built-in runs that built-in's hook on the socket it is given.
  */
-export function makeTcpKfuncs(tcc: TcpCc, btfIdOf: (name: string) => number | undefined): Map<number, BpfCallFn> {
+export function makeTcpKfuncs(
+  tcc: TcpCc,
+  btfIdOf: (name: string) => number | undefined,
+  builtins: readonly { readonly ops: TcpCongestionOps; readonly kfuncs: Readonly<Record<string, TcpCaKfuncHook>> }[],
+): Map<number, BpfCallFn> {
   const out = new Map<number, BpfCallFn>();
   const sk = (p: bigint): TcpCaSock => {
     const s = tcc.sockAt(Number(p));
@@ -151,20 +160,38 @@ export function makeTcpKfuncs(tcc: TcpCc, btfIdOf: (name: string) => number | un
   add("tcp_reno_ssthresh", (s) => BigInt(tcp_reno_ssthresh(sk(s))));
   add("tcp_reno_cong_avoid", (s, ack, acked) => (tcp_reno_cong_avoid(sk(s), u32(ack), u32(acked)), 0n));
   add("tcp_reno_undo_cwnd", (s) => BigInt(tcp_reno_undo_cwnd(sk(s))));
-  const cubic = tcc.registry.find("cubic");
-  if (cubic !== undefined) {
-    add("cubictcp_init", (s) => (cubic.init?.(sk(s)), 0n));
-    add("cubictcp_recalc_ssthresh", (s) => BigInt(cubic.ssthresh?.(sk(s)) ?? 0));
-    add("cubictcp_cong_avoid", (s, ack, acked) => (cubic.cong_avoid?.(sk(s), u32(ack), u32(acked)), 0n));
-    add("cubictcp_state", (s, st) => (cubic.set_state?.(sk(s), Number(st & 0xffn)), 0n));
-    add("cubictcp_cwnd_event", (s, ev) => (cubic.cwnd_event?.(sk(s), u32(ev)), 0n));
-    add("cubictcp_acked", (s, sample) => {
-      const a = Number(sample);
-      if (!tcc.kernel.mem.canAccess(a, 12, PERM_READ)) return errU64(EFAULT);
-      const dv = tcc.kernel.mem.dv;
-      cubic.pkts_acked?.(sk(s), { pkts_acked: dv.getUint32(a, true), rtt_us: dv.getInt32(a + 4, true), in_flight: dv.getUint32(a + 8, true) });
-      return 0n;
-    });
+  for (const { ops, kfuncs } of builtins) {
+    for (const [name, hook] of Object.entries(kfuncs)) add(name, builtinKfunc(tcc, ops, hook, sk, u32));
   }
   return out;
+}
+
+/** The kfunc that is `hook` of built-in `ops`. */
+function builtinKfunc(
+  tcc: TcpCc, ops: TcpCongestionOps, hook: TcpCaKfuncHook, sk: (p: bigint) => TcpCaSock, u32: (v: bigint) => number,
+): BpfCallFn {
+  switch (hook) {
+    case "init":
+      return (s) => (ops.init?.(sk(s)), 0n);
+    case "ssthresh":
+      return (s) => BigInt(ops.ssthresh?.(sk(s)) ?? 0);
+    case "undo_cwnd":
+      return (s) => BigInt(ops.undo_cwnd?.(sk(s)) ?? 0);
+    case "cong_avoid":
+      return (s, ack, acked) => (ops.cong_avoid?.(sk(s), u32(ack), u32(acked)), 0n);
+    case "set_state":
+      return (s, st) => (ops.set_state?.(sk(s), Number(st & 0xffn)), 0n);
+    case "cwnd_event":
+      return (s, ev) => (ops.cwnd_event?.(sk(s), u32(ev)), 0n);
+    case "in_ack_event":
+      return (s, flags) => (ops.in_ack_event?.(sk(s), u32(flags)), 0n);
+    case "pkts_acked":
+      return (s, sample) => {
+        const a = Number(sample);
+        if (!tcc.kernel.mem.canAccess(a, 12, PERM_READ)) return errU64(EFAULT);
+        const dv = tcc.kernel.mem.dv;
+        ops.pkts_acked?.(sk(s), { pkts_acked: dv.getUint32(a, true), rtt_us: dv.getInt32(a + 4, true), in_flight: dv.getUint32(a + 8, true) });
+        return 0n;
+      };
+  }
 }

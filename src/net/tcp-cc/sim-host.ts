@@ -58,8 +58,8 @@ export class TcpCcSimHost {
     this.tcp.close(sk);
   }
 
-  /** bpf_tcp_send_ack from a CA reaches the testbed through here. */
-  onSendAck(cb: (sk: TcpSock) => void): void {
+  /** __tcp_send_ack (bpf_tcp_send_ack, or a built-in's) from a CA reaches the testbed through here. */
+  onSendAck(cb: (sk: TcpSock, rcvNxt: number) => void): void {
     this.tcp.onSendAck = cb;
   }
 }

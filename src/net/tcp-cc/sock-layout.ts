@@ -27,6 +27,8 @@ export const TCP_SOCK_U32_FIELDS = [
   "lsndtime",
   "sk_pacing_status",
   "sk_gso_max_size",
+  // The receiving side's next expected sequence (DCTCP's CE state machine reads it).
+  "rcv_nxt",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
@@ -47,6 +49,8 @@ export interface TcpSockLayout {
   readonly icsk_ca_priv: number;
   /** sock.sk_pacing_rate (unsigned long). */
   readonly sk_pacing_rate: number;
+  /** inet_connection_sock.icsk_ack.pending (u8, ICSK_ACK_*); absent in older layouts. */
+  readonly icsk_ack_pending?: number;
   /** tcp_sock.ecn_flags (u8); absent in older layouts. */
   readonly ecn_flags?: number;
   /** Byte ranges a BPF congestion control may write (granule aligned). */

@@ -63,6 +63,7 @@ export class TcpSock implements TcpCaSock {
   declare lsndtime: number;
   declare sk_pacing_status: number;
   declare sk_gso_max_size: number;
+  declare rcv_nxt: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
@@ -80,6 +81,8 @@ export class TcpSock implements TcpCaSock {
   readonly bpfStorage = new Map<BpfMap, number>();
   /** Set when the socket is closed. */
   closed = false;
+  /** Where __tcp_send_ack goes (the subsystem's send-ACK hook); unset: nowhere. */
+  sendAckHook: ((sk: TcpSock, rcvNxt: number) => void) | undefined = undefined;
   private caPrivView: DataView;
 
   constructor(
@@ -174,6 +177,34 @@ export class TcpSock implements TcpCaSock {
     if (off !== undefined) this.mem.u8[this.addr + off] = v & 0xff;
   }
 
+  /** inet_connection_sock.icsk_ack.pending (ICSK_ACK_*); reads 0 and ignores writes when the layout lacks it. */
+  get icsk_ack_pending(): number {
+    const off = this.layout.icsk_ack_pending;
+    return off === undefined ? 0 : (this.mem.u8[this.addr + off] as number);
+  }
+  set icsk_ack_pending(v: number) {
+    const off = this.layout.icsk_ack_pending;
+    if (off !== undefined) this.mem.u8[this.addr + off] = v & 0xff;
+  }
+
+  /** sock.sk_state. */
+  get sk_state(): number {
+    return this.state;
+  }
+
+  /** inet_connection_sock.icsk_ca_ops: the algorithm this socket runs (a CA may switch to a sibling of its module). */
+  get icsk_ca_ops(): TcpCongestionOps {
+    return this.ca;
+  }
+  set icsk_ca_ops(ops: TcpCongestionOps) {
+    this.ca = ops;
+  }
+
+  /** __tcp_send_ack(sk, rcv_nxt): an ACK for `rcvNxt` leaves now. */
+  tcp_send_ack(rcvNxt: number): void {
+    this.sendAckHook?.(this, rcvNxt >>> 0);
+  }
+
   get jiffies32(): number {
     return this.clock.jiffies32;
   }
@@ -187,7 +218,7 @@ export class TcpSock implements TcpCaSock {
 for (const name of [
   "snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "snd_cwnd_clamp", "prior_cwnd", "prior_ssthresh", "snd_una", "snd_nxt",
   "srtt_us", "mss_cache", "packets_out", "sacked_out", "lost_out", "retrans_out", "delivered", "delivered_ce", "max_packets_out",
-  "lsndtime", "sk_pacing_status", "sk_gso_max_size",
+  "lsndtime", "sk_pacing_status", "sk_gso_max_size", "rcv_nxt",
 ] as const) {
   defineU32(TcpSock.prototype, name);
 }

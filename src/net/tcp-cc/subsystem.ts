@@ -23,6 +23,8 @@ import { TcpCaRegistry } from "./registry.js";
 import { TCP_CONG_NON_RESTRICTED, TCP_CA_NAME_MAX } from "./ca-types.js";
 import type { TcpCongestionOps } from "./ca-types.js";
 import { createTcpReno } from "./reno.js";
+import { checkTcpCongConfig, KernelConfigError, selectTcpCongBuiltins } from "./tcp-cong-config.js";
+import type { TcpCongConfig } from "./tcp-cong-config.js";
 import { TcpSock, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN } from "./sock.js";
 import type { TcpSockLayout } from "./sock-layout.js";
 import { bpfTcpOps, HookFrames } from "./bpf-ops.js";
@@ -41,6 +43,8 @@ export interface SockCaller {
 export class TcpCc {
   readonly registry: TcpCaRegistry;
   readonly reno: TcpCongestionOps;
+  /** The build configuration this kernel booted with (built-ins and CONFIG_DEFAULT_TCP_CONG). */
+  readonly config: TcpCongConfig;
   readonly sockets = new Set<TcpSock>();
   /** net->ipv4.tcp_congestion_control (holds a reference). */
   private defaultCa: TcpCongestionOps;
@@ -53,14 +57,20 @@ export class TcpCc {
     readonly kernel: Kernel,
     readonly sockLayout: TcpSockLayout,
     readonly opsLayout: TcpOpsLayout,
-    builtins: readonly TcpCongestionOps[],
-    opts: { readonly defaultCa: string; readonly kfuncIds: (name: string) => number | undefined; readonly releaseIndex: number },
+    config: TcpCongConfig,
+    opts: { readonly defaultCa?: string; readonly kfuncIds: (name: string) => number | undefined; readonly releaseIndex: number },
   ) {
+    const bad = checkTcpCongConfig(config);
+    if (bad !== undefined) throw new KernelConfigError(bad);
+    this.config = config;
     this.registry = new TcpCaRegistry(kernel.dmesg);
+    // tcp_init registers reno; the built-ins follow from their initcalls in link order.
     this.reno = createTcpReno();
     this.registry.register(this.reno);
-    for (const b of builtins) this.registry.register(b);
-    const def = this.registry.find(opts.defaultCa) ?? this.reno;
+    const builtins = selectTcpCongBuiltins(config).map((b) => ({ ops: b.create(), kfuncs: b.kfuncs }));
+    for (const b of builtins) this.registry.register(b.ops);
+    // tcp_congestion_default (late_initcall): CONFIG_DEFAULT_TCP_CONG, or reno if it cannot be set.
+    const def = this.registry.find(opts.defaultCa ?? config.default) ?? this.reno;
     def.flags |= TCP_CONG_NON_RESTRICTED;
     this.defaultCa = def;
     this.frames = new HookFrames(kernel, opsLayout.rateSample.size);
@@ -71,7 +81,7 @@ export class TcpCc {
       update: (n, o) => this.registry.update(n, o),
       helpers: makeTcpHelpers(this),
       baseHelpers: kernel.baseHelpers,
-      kfuncs: makeTcpKfuncs(this, opts.kfuncIds),
+      kfuncs: makeTcpKfuncs(this, opts.kfuncIds, builtins),
       releaseIndex: opts.releaseIndex,
       dmesg: kernel.dmesg,
     });
@@ -89,8 +99,11 @@ export class TcpCc {
     return ops;
   }
 
-  /** Called when a CC program asks for an immediate ACK (bpf_tcp_send_ack); the testbed hooks in here. */
-  onSendAck: ((sk: TcpSock) => void) | undefined = undefined;
+  /**
+   * Called when a CA asks for an immediate ACK of `rcvNxt` (__tcp_send_ack:
+   * bpf_tcp_send_ack from a program, or a built-in); the testbed hooks in here.
+   */
+  onSendAck: ((sk: TcpSock, rcvNxt: number) => void) | undefined = undefined;
 
   /** The live socket whose tcp_sock is at `addr`. */
   sockAt(addr: number): TcpSock | undefined {
@@ -134,6 +147,7 @@ export class TcpCc {
       this.caPut(ca);
       return -ENOMEM;
     }
+    sk.sendAckHook = (s, rcvNxt) => this.onSendAck?.(s, rcvNxt);
     this.sockets.add(sk);
     this.kernel.socks.set(sk.addr, sk);
     return sk;

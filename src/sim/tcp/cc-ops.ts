@@ -36,6 +36,7 @@ export {
   CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_ACK_ECE,
   SK_PACING_NONE, SK_PACING_NEEDED, SK_PACING_FQ,
   TCP_ECN_OK, TCP_ECN_QUEUE_CWR, TCP_ECN_DEMAND_CWR, TCP_ECN_SEEN,
+  ICSK_ACK_TIMER, ICSK_ACK_NOW,
   TCP_CONG_NEEDS_ECN, TCP_INFINITE_SSTHRESH,
 } from "../../uapi/tcp-cc.js";
 
@@ -102,6 +103,10 @@ export interface CcSock {
   lsndtime?: number;
   /** tcp_sock.ecn_flags (TCP_ECN_*), u8; a receiver's DEMAND_CWR lives here. */
   ecn_flags?: number;
+  /** tcp_sock.rcv_nxt (u32 sequence): the receiver keeps it current. */
+  rcv_nxt?: number;
+  /** inet_connection_sock.icsk_ack.pending (ICSK_ACK_*): the receiver's delayed-ACK timer and ACK-now requests. */
+  icsk_ack_pending?: number;
   readonly jiffies32: number;
   readonly caPriv: DataView;
 }
@@ -144,8 +149,9 @@ export interface CcHost {
   /** close(): release() and the reference on the CA. */
   close(sk: CcSocket): void;
   /**
-   * Registers the callback for bpf_tcp_send_ack / tcp_send_ack requests a
-   * CA makes (DCTCP's receiver-side ACK on a CE change). Optional.
+   * Registers the callback for __tcp_send_ack(sk, rcv_nxt) requests a CA
+   * makes (bpf_tcp_send_ack; DCTCP's receiver-side ACK on a CE change):
+   * an ACK of `rcvNxt` (a u32 sequence number) leaves at once. Optional.
    */
-  onSendAck?(cb: (sk: CcSocket) => void): void;
+  onSendAck?(cb: (sk: CcSocket, rcvNxt: number) => void): void;
 }

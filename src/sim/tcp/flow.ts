@@ -294,8 +294,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
       const r = env.host.socket();
       if (typeof r !== "number") {
         if (this.spec.cc !== undefined) env.host.setCongestion(r, this.spec.cc);
-        env.host.establish(r);
+        // ECN was negotiated in the handshake, before tcp_init_transfer runs the CA's init().
         if (r.ecn_flags !== undefined) r.ecn_flags = TCP_ECN_OK;
+        r.rcv_nxt = tcb.seqOf(0);
+        env.host.establish(r);
         this.rcvSk = r;
       }
     }
@@ -309,6 +311,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
           return env.sched.now;
         },
         sendAck: (fill) => this.sendAck(fill),
+        seqOf: (seg) => tcb.seqOf(seg),
         setDelackTimer: (at) => {
           this.delackAt = at;
           if (at >= 0) env.sched.at(at, this, EV_DELACK);
@@ -369,8 +372,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     return r;
   }
 
-  /** The ACK the receiver's CA asked for (bpf_tcp_send_ack). */
-  sendAckNow(): void {
-    this.receiver?.ackNow();
+  /** The ACK of `rcvNxt` the receiver's CA asked for (__tcp_send_ack, bpf_tcp_send_ack). */
+  sendAckNow(rcvNxt: number): void {
+    this.receiver?.sendAckOf(rcvNxt);
   }
 }

@@ -8,7 +8,12 @@
  * out-of-order data or a filled hole or in quick-ACK mode, else within the
  * 40 ms delayed-ACK timer), and ECN echo (RFC 3168: ECE on every ACK from a
  * CE mark until a CWR arrives; the receiver's CA gets CA_EVENT_ECN_IS_CE /
- * ECN_NO_CE when it needs ECN, __tcp_ecn_check_ce).
+ * ECN_NO_CE when it needs ECN, tcp_data_ecn_check). As in Linux the check
+ * runs after rcv_nxt has moved for in-order data (tcp_event_data_recv),
+ * before queueing out-of-order data (tcp_data_queue_ofo), and not for a
+ * duplicate. The receiving socket's `rcv_nxt` and `icsk_ack.pending`
+ * (ICSK_ACK_TIMER while the delayed-ACK timer runs; ICSK_ACK_NOW from a CA)
+ * are kept in its tcp_sock, where DCTCP reads and sets them.
  *
  * Quick-ACK mode as Linux 6.18: up to 16 quick ACKs from the first data
  * segment (tcp_incr_quickack), one used per ACK of new data
@@ -19,7 +24,7 @@
  *
  * Flow control is not modelled: the receive window never limits the sender.
  */
-import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, TCP_CONG_NEEDS_ECN, TCP_ECN_DEMAND_CWR } from "./cc-ops.js";
+import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, ICSK_ACK_NOW, ICSK_ACK_TIMER, TCP_CONG_NEEDS_ECN, TCP_ECN_DEMAND_CWR } from "./cc-ops.js";
 import type { CcSocket } from "./cc-ops.js";
 import { tcpCaEvent } from "./hooks.js";
 import type { HookSink } from "./hooks.js";
@@ -36,6 +41,8 @@ export interface ReceiverHost {
   sendAck(fill: (p: Packet) => void): void;
   /** Arms the delayed-ACK timer (absolute time) or clears it (-1). */
   setDelackTimer(at: number): void;
+  /** The u32 sequence number of segment `seg` (what tcp_sock.rcv_nxt holds when `seg` is next). */
+  seqOf(seg: number): number;
 }
 
 /** The receiver state of one flow. */
@@ -85,6 +92,32 @@ export class TcpReceiver {
     } else this.demandCwr = v;
   }
 
+  /** icsk_ack.pending of the receiving socket (0 without one). */
+  private get ackPending(): number {
+    return this.sk?.icsk_ack_pending ?? 0;
+  }
+  private set ackPending(v: number) {
+    if (this.sk !== null && this.sk.icsk_ack_pending !== undefined) this.sk.icsk_ack_pending = v;
+  }
+
+  /** rcv_nxt moved: the socket's tcp_sock.rcv_nxt follows. */
+  private publishRcvNxt(): void {
+    if (this.sk !== null && this.sk.rcv_nxt !== undefined) this.sk.rcv_nxt = this.host.seqOf(this.rcvNxt);
+  }
+
+  /** tcp_data_ecn_check / __tcp_ecn_check_ce for one data packet. */
+  private ecnCheck(p: Packet): void {
+    if (p.ecn === ECN_CE) {
+      if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_IS_CE);
+      if (!this.ecnDemand) {
+        this.quick = Math.max(this.quick, 2);
+        this.ecnDemand = true;
+      }
+    } else if (p.ecn !== ECN_NOT_ECT) {
+      if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_NO_CE);
+    }
+  }
+
   private isReceived(seg: number): boolean {
     return seg < this.rcvNxt || (seg - this.rcvNxt < this.ooo.length && this.ooo[seg & this.oooMask] === 1);
   }
@@ -95,17 +128,8 @@ export class TcpReceiver {
     const now = this.host.nowNs;
     // tcp_rcv_rtt_measure_ts (tcp_rcv_established), before the data is queued.
     this.space.rttMeasureTs(p.tsecr, p.payload, Math.floor(now / 1_000_000));
-    // tcp_ecn_accept_cwr, then __tcp_ecn_check_ce.
+    // tcp_ecn_accept_cwr.
     if (p.tcpFlags & TH_CWR) this.ecnDemand = false;
-    if (p.ecn === ECN_CE) {
-      if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_IS_CE);
-      if (!this.ecnDemand) {
-        this.quick = Math.max(this.quick, 2);
-        this.ecnDemand = true;
-      }
-    } else if (p.ecn !== ECN_NOT_ECT) {
-      if (this.sk !== null && this.sk.ca.flags & TCP_CONG_NEEDS_ECN) tcpCaEvent(this.sk, this.trace, CA_EVENT_ECN_NO_CE);
-    }
     if (this.isReceived(seg)) {
       // A duplicate: D-SACK it and ACK at once in quick-ACK mode (tcp_data_queue, out_of_window).
       this.dsackS = seg;
@@ -124,6 +148,7 @@ export class TcpReceiver {
         this.rcvNxt++;
       }
       this.pruneBlocks();
+      this.publishRcvNxt();
       this.rcvBytes += p.payload + (this.rcvNxt - seg - 1) * this.mss;
       // tcp_event_data_recv: rcv_mss and scaling_ratio, the first quick ACKs, the window's growth.
       this.space.measureRcvMss(p.payload);
@@ -131,17 +156,22 @@ export class TcpReceiver {
         this.started = true;
         this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
       }
+      // tcp_event_data_recv: the ECN check sees rcv_nxt past this packet.
+      this.ecnCheck(p);
       if (this.space.growWindow(p.payload, rxTruesize(p.payload) * (1 + this.oooCount))) this.quick |= 1;
-      if (hadHole || !this.delayedAck || this.quick > 0 || this.rcvNxt - this.rcvWup > 1) this.ackNow();
+      const ackNowAsked = (this.ackPending & ICSK_ACK_NOW) !== 0;
+      if (hadHole || !this.delayedAck || this.quick > 0 || this.rcvNxt - this.rcvWup > 1 || ackNowAsked) this.ackNow();
       else if (!this.delackArmed) {
         this.delackArmed = true;
+        this.ackPending = this.ackPending | ICSK_ACK_TIMER;
         this.host.setDelackTimer(now + DELACK_NS);
       }
       // The application reads everything at once (tcp_recvmsg -> tcp_rcv_space_adjust).
       this.space.spaceAdjust(this.rcvBytes, Math.floor(now / 1000));
       return;
     }
-    // Out of order: keep it, SACK it, ACK at once.
+    // Out of order: tcp_data_queue_ofo checks ECN first, keeps it, SACKs it, ACKs at once.
+    this.ecnCheck(p);
     const off = seg - this.rcvNxt;
     if (off >= this.ooo.length) this.growOoo(off + 1);
     this.ooo[seg & this.oooMask] = 1;
@@ -203,22 +233,49 @@ export class TcpReceiver {
   onDelack(): void {
     if (!this.delackArmed) return;
     this.delackArmed = false;
+    this.ackPending = this.ackPending & ~ICSK_ACK_TIMER;
     if (this.rcvNxt > this.rcvWup) this.ackNow();
   }
 
-  /** Sends an ACK now (also for bpf_tcp_send_ack from the receiver's CA). */
+  /**
+   * __tcp_send_ack(sk, rcv_nxt) from the receiver's CA: an ACK of `rcvNxtSeq`.
+   * An ACK of the current rcv_nxt is an ordinary one; an ACK of an earlier
+   * point (DCTCP's ACK for the data before a CE change) leaves the
+   * delayed-ACK timer and quick-ACK credit alone (tcp_event_ack_sent).
+   */
+  sendAckOf(rcvNxtSeq: number): void {
+    if (rcvNxtSeq === this.host.seqOf(this.rcvNxt)) {
+      this.ackNow();
+      return;
+    }
+    // The segment whose start is rcvNxtSeq: rcv_nxt of a recent packet.
+    let seg = this.rcvNxt - 1;
+    while (seg >= 0 && this.rcvNxt - seg <= 1024 && this.host.seqOf(seg) !== rcvNxtSeq) seg--;
+    if (seg < 0 || this.host.seqOf(seg) !== rcvNxtSeq) return;
+    this.rcvWup = this.rcvNxt;
+    this.acksSent++;
+    this.transmitAck(seg);
+  }
+
+  /** Sends an ACK now (tcp_send_ack: also clears icsk_ack.pending). */
   ackNow(): void {
     if (this.delackArmed) {
       this.delackArmed = false;
       this.host.setDelackTimer(-1);
     }
+    this.ackPending = 0;
     // tcp_event_ack_sent -> tcp_dec_quickack_mode: one quick ACK used per ACK of new or out-of-order data.
     if (this.quick > 0 && (this.rcvNxt > this.rcvWup || this.oooCount > 0 || this.dsackS >= 0)) this.quick--;
     this.rcvWup = this.rcvNxt;
     this.acksSent++;
+    this.transmitAck(this.rcvNxt);
+  }
+
+  /** Fills and sends an ACK of segment `ackSeg` with the current ECE state, SACK and D-SACK blocks. */
+  private transmitAck(ackSeg: number): void {
     const ece = this.ecnDemand;
     this.host.sendAck((p) => {
-      p.seg = this.rcvNxt;
+      p.seg = ackSeg;
       p.tsecr = this.tsRecent;
       if (ece) p.tcpFlags |= TH_ECE;
       let slots = 3;
