@@ -13,6 +13,8 @@ export type { Backend, SysResult } from "../backend/backend.js";
 export { structOpsValue, structOpsValueLayout } from "../backend/struct-ops-value.js";
 export type { StructOpsFields } from "../backend/struct-ops-value.js";
 export { getVmlinuxBtf, BtfBuilder } from "../backend/model.js";
+export { DEFAULT_TCP_CONG_CONFIG, KernelConfigError, MIRRORED_KERNEL, checkTcpCongConfig, knownTcpCong } from "../backend/model.js";
+export type { TcpCongConfig } from "../backend/model.js";
 
 /** Options for {@link EmulatedKernel}. */
 export type EmulatedKernelOptions = ModelKernelOptions;

@@ -142,7 +142,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   // The output folder is checked (and created) before anything runs: a bad --out costs nothing.
   const snapshotTimes = scenario.actions.filter((a) => a.kind === "snapshot").map((a) => a.atNs);
   prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes));
-  const ek = new EmulatedKernel({ engine, seed });
+  const ek = new EmulatedKernel({ engine, seed, ...(scenario.kernel !== undefined ? { tcpCong: scenario.kernel } : {}) });
   const p = ek.process("structops-run");
   const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath), limits.maxInputBytes ?? MAX_OBJECT_BYTES);
   if (scenario.defaultCc !== undefined) {

@@ -114,14 +114,26 @@ export interface ScenarioOutputs {
   readonly report: boolean;
 }
 
+/**
+ * The emulated kernel's build configuration (the `kernel:` section): the
+ * congestion controls built in besides reno (CONFIG_TCP_CONG_<NAME>=y; they
+ * register in the kernel's link order) and CONFIG_DEFAULT_TCP_CONG.
+ */
+export interface ScenarioKernelConfig {
+  readonly builtin: readonly string[];
+  readonly default: string;
+}
+
 /** A validated scenario. */
 export interface Scenario {
   readonly name: string;
   readonly description?: string;
   readonly seed: number;
   readonly durationNs: number;
-  /** net.ipv4.tcp_congestion_control at time 0; absent: the kernel's (reno in the model... see docs). */
+  /** net.ipv4.tcp_congestion_control at time 0; absent: the kernel's CONFIG_DEFAULT_TCP_CONG. */
   readonly defaultCc?: string;
+  /** The kernel's build configuration; absent: the model's default (DEFAULT_TCP_CONG_CONFIG). */
+  readonly kernel?: ScenarioKernelConfig;
   readonly topology: ScenarioTopology;
   readonly flows: readonly ScenarioFlow[];
   readonly objects: readonly ScenarioObject[];

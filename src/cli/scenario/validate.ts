@@ -12,8 +12,9 @@ import { Reader } from "./reader.js";
 import type { ScenarioIssue } from "./errors.js";
 import { MAX_FLOWS } from "./limits.js";
 import { formatDuration } from "./units.js";
+import { checkTcpCongConfig, DEFAULT_TCP_CONG_CONFIG, knownTcpCong } from "../../lib/kernel.js";
 import type {
-  MapRef, Scenario, ScenarioAction, ScenarioFlow, ScenarioLink, ScenarioObject, ScenarioOutputs, ScenarioQueue, ScenarioTopology,
+  MapRef, Scenario, ScenarioAction, ScenarioKernelConfig, ScenarioFlow, ScenarioLink, ScenarioObject, ScenarioOutputs, ScenarioQueue, ScenarioTopology,
 } from "./types.js";
 
 /** Flow, link and group ids: a letter, then letters, digits, `_` or `-`. */
@@ -30,7 +31,7 @@ const MAP_REF_RE = /^[A-Za-z_][A-Za-z0-9_]{0,14}(\/[A-Za-z_.][A-Za-z0-9_.]{0,14}
 /** A drop-tail queue given without `packets` or `bytes` holds this many packets (as the default queue). */
 const DEFAULT_DROPTAIL_PACKETS = 1000;
 
-const TOP_KEYS = ["name", "description", "seed", "duration", "default_cc", "topology", "flows", "objects", "actions", "outputs"];
+const TOP_KEYS = ["name", "description", "seed", "duration", "default_cc", "kernel", "topology", "flows", "objects", "actions", "outputs"];
 const LINK_KEYS = ["rate", "delay", "queue", "loss", "trace", "reverse"];
 
 /** The validator's result: a scenario, or every issue found. */
@@ -54,6 +55,7 @@ export function validateScenario(value: unknown, locate: Locator, source: { file
   const durationNs = r.duration(top, "duration", [], "how long the run lasts in simulated time, e.g. 20s");
   if (durationNs === 0) r.error(["duration"], "must be > 0");
   const defaultCc = r.string(top, "default_cc", [], CA_RE, CA_WHAT);
+  const kernel = readKernel(r, top);
   const end = durationNs ?? Number.MAX_SAFE_INTEGER;
 
   const topology = readTopology(r, top);
@@ -70,8 +72,43 @@ export function validateScenario(value: unknown, locate: Locator, source: { file
     name, seed, durationNs, topology, flows, objects, actions, outputs, source,
     ...(description !== undefined ? { description } : {}),
     ...(defaultCc !== undefined ? { defaultCc } : {}),
+    ...(kernel !== undefined ? { kernel } : {}),
   };
   return { ok: true, scenario };
+}
+
+/**
+ * The `kernel:` section: `builtin`, the congestion controls built in besides
+ * reno (names the model implements; they register in the kernel's link
+ * order whatever the order here), and `default`, CONFIG_DEFAULT_TCP_CONG:
+ * reno or a built-in; absent, cubic when built in (Kconfig's default), else reno.
+ */
+function readKernel(r: Reader, top: Obj): ScenarioKernelConfig | undefined {
+  if (top["kernel"] === undefined) return undefined;
+  const k = r.obj(top["kernel"], ["kernel"], ["builtin", "default"]);
+  if (k === undefined) return undefined;
+  const known = knownTcpCong();
+  const builtin: string[] = [];
+  let allKnown = true;
+  if (k["builtin"] === undefined) {
+    allKnown = false;
+    r.error(["kernel", "builtin"], `is required: the congestion controls built in besides reno (the model implements: ${known.join(" ")})`);
+  } else {
+    const list = r.list(k["builtin"], ["kernel", "builtin"]);
+    if (list === undefined) allKnown = false;
+    list?.forEach((v, i) => {
+      if (typeof v !== "string" || !known.includes(v)) {
+        allKnown = false;
+        r.error(["kernel", "builtin", i], `must name a congestion control the model implements (${known.join(" ")}): current value is ${JSON.stringify(v)}`);
+      } else if (!builtin.includes(v)) builtin.push(v);
+    });
+  }
+  const given = r.string(k, "default", ["kernel"], CA_RE, CA_WHAT);
+  const cfg = { builtin, default: given ?? (builtin.includes(DEFAULT_TCP_CONG_CONFIG.default) ? DEFAULT_TCP_CONG_CONFIG.default : "reno") };
+  if (given !== undefined && allKnown && checkTcpCongConfig(cfg) !== undefined) {
+    r.error(["kernel", "default"], `must be reno or a built-in congestion control (${["reno", ...builtin.filter((b) => b !== "reno")].join(" ")}): current value is "${given}"`);
+  }
+  return cfg;
 }
 
 function readQueue(r: Reader, v: unknown, path: Path): ScenarioQueue | undefined {

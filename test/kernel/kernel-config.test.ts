@@ -1,0 +1,108 @@
+/**
+ * The emulated kernel's build configuration for TCP congestion control
+ * (net/ipv4/Makefile link order, CONFIG_TCP_CONG_*, CONFIG_DEFAULT_TCP_CONG):
+ * what tcp_available_congestion_control, tcp_allowed_congestion_control and
+ * tcp_congestion_control read after boot (tcp_register_congestion_control
+ * in registration order, tcp_get_allowed_congestion_control,
+ * tcp_congestion_default), the errno of setting an unavailable default
+ * (tcp_set_default_congestion_control), and the kfunc sets the built-ins
+ * register (register_btf_kfunc_id_set; the verifier's check_kfunc_call
+ * message "calling kernel function %s is not allowed").
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS } from "../../src/uapi/bpf-enums.js";
+import { EACCES, EINVAL, ENOENT } from "../../src/uapi/errno.js";
+import { assemble, BPF_CALL_KFUNC, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../src/asm/index.js";
+import { BPF_REG_0 } from "../../src/uapi/insn.js";
+import { DEFAULT_TCP_CONG_CONFIG, EmulatedKernel, getVmlinuxBtf, KernelConfigError, structOpsValueLayout } from "../../src/lib/kernel.js";
+import type { TcpCongConfig } from "../../src/lib/kernel.js";
+
+const SYS = "/proc/sys/net/ipv4/";
+
+function readCc(k: EmulatedKernel): { available: string; allowed: string; default: string } {
+  const p = k.process();
+  const r = (f: string): string => p.readFile(SYS + f).text.trimEnd();
+  return { available: r("tcp_available_congestion_control"), allowed: r("tcp_allowed_congestion_control"), default: r("tcp_congestion_control") };
+}
+
+test("default configuration: reno cubic, default cubic (the reference machine's kernel as far as the model implements it)", () => {
+  assert.deepEqual(DEFAULT_TCP_CONG_CONFIG, { builtin: ["cubic"], default: "cubic" });
+  assert.deepEqual(readCc(new EmulatedKernel()), { available: "reno cubic", allowed: "reno cubic", default: "cubic" });
+});
+
+test("built-ins register in link order (reno first, then tcp_cubic.o before tcp_dctcp.o), whatever order the configuration names them", () => {
+  const k = new EmulatedKernel({ tcpCong: { builtin: ["dctcp", "cubic"], default: "cubic" } });
+  assert.deepEqual(readCc(k), { available: "reno cubic dctcp", allowed: "reno cubic", default: "cubic" });
+  // The default is what tcp_congestion_default marks non-restricted; the others stay restricted.
+  const d = new EmulatedKernel({ tcpCong: { builtin: ["cubic", "dctcp"], default: "dctcp" } });
+  assert.deepEqual(readCc(d), { available: "reno cubic dctcp", allowed: "reno dctcp", default: "dctcp" });
+  const r = new EmulatedKernel({ tcpCong: { builtin: [], default: "reno" } });
+  assert.deepEqual(readCc(r), { available: "reno", allowed: "reno", default: "reno" });
+});
+
+test("a default that is not built in: ENOENT from the sysctl, and the default is unchanged", () => {
+  const k = new EmulatedKernel();
+  const p = k.process();
+  assert.equal(p.writeFile(SYS + "tcp_congestion_control", "dctcp\n").errno, ENOENT);
+  assert.equal(p.writeFile(SYS + "tcp_congestion_control", "bbr").errno, ENOENT);
+  assert.equal(readCc(k).default, "cubic");
+  const withDctcp = new EmulatedKernel({ tcpCong: { builtin: ["cubic", "dctcp"], default: "cubic" } });
+  const q = withDctcp.process();
+  assert.equal(q.writeFile(SYS + "tcp_congestion_control", "dctcp\n").errno, 0);
+  assert.deepEqual(readCc(withDctcp), { available: "reno cubic dctcp", allowed: "reno cubic dctcp", default: "dctcp" });
+});
+
+test("a bad configuration is refused at boot with the reason in words", () => {
+  const boot = (c: TcpCongConfig): unknown => new EmulatedKernel({ tcpCong: c });
+  assert.throws(() => boot({ builtin: ["cubic", "vegas"], default: "cubic" }), (e: unknown) => {
+    assert.ok(e instanceof KernelConfigError);
+    assert.equal(e.message, 'unknown congestion control "vegas" to build in (the model implements: reno cubic dctcp)');
+    return true;
+  });
+  assert.throws(() => boot({ builtin: ["cubic"], default: "dctcp" }), /default congestion control "dctcp" is not built in \(built in: reno cubic\)/);
+});
+
+/** BPF_PROG_LOAD of a struct_ops `ssthresh` program that calls kfunc `name` (by its vmlinux BTF id) and returns 2. */
+function loadCalling(k: EmulatedKernel, name: string): { errno: number; log: string } {
+  const btf = getVmlinuxBtf();
+  const ops = structOpsValueLayout(btf, "tcp_congestion_ops");
+  const insns = assemble([BPF_CALL_KFUNC(btf.kfuncId(name)), BPF_MOV64_IMM(BPF_REG_0, 2), BPF_EXIT_INSN()]);
+  const log = new Uint8Array(4096);
+  const r = k.process().bpf(BPF_PROG_LOAD, {
+    prog_type: BPF_PROG_TYPE_STRUCT_OPS, insns, insn_cnt: insns.length / 8, license: "GPL",
+    expected_attach_type: btf.memberIndex(ops.typeId, "ssthresh"), attach_btf_id: ops.typeId, prog_name: "probe",
+    log_level: 1, log_size: log.length, log_buf: log,
+  });
+  return { errno: r.errno, log: new TextDecoder().decode(log.subarray(0, log.indexOf(0))) };
+}
+
+test("kfunc sets follow the built-ins: dctcp_* only when dctcp is built in, refused by name otherwise (check_kfunc_call)", () => {
+  const plain = new EmulatedKernel();
+  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh"]) assert.equal(loadCalling(plain, fn).errno, 0, fn);
+  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_update_alpha", "bbr_main"]) {
+    const r = loadCalling(plain, fn);
+    assert.equal(r.errno, EACCES, fn);
+    assert.match(r.log, new RegExp(`^calling kernel function ${fn} is not allowed$`, "m"));
+  }
+  const dctcp = new EmulatedKernel({ tcpCong: { builtin: ["dctcp"], default: "reno" } });
+  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_cwnd_undo", "tcp_reno_cong_avoid"]) assert.equal(loadCalling(dctcp, fn).errno, 0, fn);
+  const r = loadCalling(dctcp, "cubictcp_init");
+  assert.equal(r.errno, EACCES, "cubic not built in: its kfuncs are not registered");
+  assert.match(r.log, /calling kernel function cubictcp_init is not allowed/);
+});
+
+test("a kfunc call whose BTF id is no function: EINVAL, 'kernel btf_id N is not a function'", () => {
+  const btf = getVmlinuxBtf();
+  const k = new EmulatedKernel();
+  const ops = structOpsValueLayout(btf, "tcp_congestion_ops");
+  const insns = assemble([BPF_CALL_KFUNC(ops.typeId), BPF_MOV64_IMM(BPF_REG_0, 2), BPF_EXIT_INSN()]);
+  const log = new Uint8Array(4096);
+  const r = k.process().bpf(BPF_PROG_LOAD, {
+    prog_type: BPF_PROG_TYPE_STRUCT_OPS, insns, insn_cnt: insns.length / 8, license: "GPL",
+    expected_attach_type: btf.memberIndex(ops.typeId, "ssthresh"), attach_btf_id: ops.typeId, prog_name: "probe",
+    log_level: 1, log_size: log.length, log_buf: log,
+  });
+  assert.equal(r.errno, EINVAL);
+  assert.match(new TextDecoder().decode(log), new RegExp(`kernel btf_id ${ops.typeId} is not a function`));
+});
