@@ -20,7 +20,7 @@ import { assertSchema, SCHEMAS } from "./inspect-schemas.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FIX = (n: string): string => join(ROOT, "test/fixtures", `${n}.bpf.o`);
-const FIXTURES = ["demo", "cubic", "dctcp", "update", "reno", "incompl", "nogpl", "unsupp"].flatMap((n) => [`${n}.linux`, `${n}.model`]);
+const FIXTURES = ["demo", "cubic", "dctcp", "dctcp_exact", "update", "reno", "incompl", "nogpl", "unsupp"].flatMap((n) => [`${n}.linux`, `${n}.model`]);
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = memoryIo();

@@ -308,7 +308,7 @@ test("BTF_LOAD: log attribute errors", (t) => {
   assert.deepEqual(m, runs(linux.be));
 });
 
-const FIXTURE_NAMES = ["update", "reno", "cubic", "dctcp", "incompl", "unsupp", "nogpl", "demo"];
+const FIXTURE_NAMES = ["update", "reno", "cubic", "dctcp", "dctcp_exact", "incompl", "unsupp", "nogpl", "demo"];
 
 for (const name of FIXTURE_NAMES) {
   for (const build of ["linux", "model"] as const) {

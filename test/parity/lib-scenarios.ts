@@ -218,7 +218,7 @@ export const LIB_SCENARIOS: readonly LibScenario[] = [
       x.run.see("loaded", obj.isLoaded);
     },
   },
-  ...(["reno", "cubic", "dctcp"] as const).map((name): LibScenario => ({
+  ...(["reno", "cubic", "dctcp", "dctcp_exact"] as const).map((name): LibScenario => ({
     name: `${name}: the fixture registers fx_${name} through a link and a socket selects it`,
     spec: "§9.1, §7",
     run(x) {
