@@ -111,7 +111,7 @@ test("parseScenario() reports syntax errors and duplicate keys with their line",
   assert.match(issues(`${BASE}duration: 6s\n`)[0] ?? "", /^9:1 : duplicate key 'duration' \(first at 1:1\)$/);
   assert.deepEqual(issues(""), ["1:1 : the file is empty: a scenario needs at least duration, topology and flows"]);
   assert.deepEqual(issues("- 1\n- 2\n"), [
-    "1:1 : must be a mapping with fields name, description, seed, duration, default_cc, topology, flows, objects, actions, outputs: current value is a list [1,2]",
+    "1:1 : must be a mapping with fields name, description, seed, duration, default_cc, kernel, topology, flows, objects, actions, outputs: current value is a list [1,2]",
   ]);
 });
 
@@ -237,4 +237,19 @@ test("parseScenario() never crashes on random text or random documents (property
       checkOutcome(parts.join(""))),
     { numRuns: 500, seed: 9 },
   );
+});
+
+test("kernel: the built-ins (reno is implied) and CONFIG_DEFAULT_TCP_CONG; unknown or unbuilt names are errors at their line", () => {
+  const s = parseScenario(`kernel:\n  builtin: [dctcp, cubic, dctcp]\n  default: dctcp\n${BASE}`, "t.yaml");
+  assert.deepEqual(s.kernel, { builtin: ["dctcp", "cubic"], default: "dctcp" });
+  assert.deepEqual(parseScenario(`kernel: { builtin: [dctcp] }\n${BASE}`, "t.yaml").kernel, { builtin: ["dctcp"], default: "reno" }, "no cubic: Kconfig's default falls to reno");
+  assert.deepEqual(parseScenario(`kernel: { builtin: [cubic, dctcp] }\n${BASE}`, "t.yaml").kernel, { builtin: ["cubic", "dctcp"], default: "cubic" });
+  assert.equal(parseScenario(BASE, "t.yaml").kernel, undefined);
+  assert.deepEqual(issues(`kernel:\n  builtin: [cubic, bbr2]\n${BASE}`), [
+    '2:20 kernel.builtin[1]: must name a congestion control the model implements (reno cubic dctcp): current value is "bbr2"',
+  ]);
+  assert.deepEqual(issues(`kernel:\n  builtin: [cubic]\n  default: dctcp\n${BASE}`), [
+    '3:12 kernel.default: must be reno or a built-in congestion control (reno cubic): current value is "dctcp"',
+  ]);
+  assert.match(issues(`kernel: { default: reno }\n${BASE}`)[0] ?? "", /kernel\.builtin: is required/);
 });
