@@ -17,6 +17,8 @@ import { assemble, BPF_CALL_KFUNC, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../sr
 import { BPF_REG_0 } from "../../src/uapi/insn.js";
 import { DEFAULT_TCP_CONG_CONFIG, EmulatedKernel, getVmlinuxBtf, KernelConfigError, structOpsValueLayout } from "../../src/lib/kernel.js";
 import type { TcpCongConfig } from "../../src/lib/kernel.js";
+import { TCP_CONG_BUILTINS } from "../../src/net/tcp-cc/tcp-cong-config.js";
+import { TCP_CA_KFUNC_SETS } from "../../src/kernel/btf/vmlinux-tcp-cc.js";
 
 const SYS = "/proc/sys/net/ipv4/";
 
@@ -105,4 +107,11 @@ test("a kfunc call whose BTF id is no function: EINVAL, 'kernel btf_id N is not 
   });
   assert.equal(r.errno, EINVAL);
   assert.match(new TextDecoder().decode(log), new RegExp(`kernel btf_id ${ops.typeId} is not a function`));
+});
+
+test("each built-in's kfunc set is the one its kernel file registers, every name declared as a kfunc in the model's BTF", () => {
+  for (const b of TCP_CONG_BUILTINS) {
+    assert.deepEqual(Object.keys(b.kfuncs), TCP_CA_KFUNC_SETS[b.file], b.name);
+    for (const n of Object.keys(b.kfuncs)) assert.ok(getVmlinuxBtf().kfuncId(n) > 0, n);
+  }
 });

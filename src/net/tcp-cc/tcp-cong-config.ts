@@ -25,6 +25,8 @@ export interface TcpCongBuiltin {
   readonly name: string;
   /** Its Kconfig symbol. */
   readonly kconfig: string;
+  /** The kernel file that implements it (the key of its kfuncs' prototypes in the model's BTF, TCP_CA_KFUNC_SETS). */
+  readonly file: string;
   /** A fresh ops object (flags are per kernel). */
   readonly create: () => TcpCongestionOps;
   /**
@@ -46,6 +48,7 @@ export const TCP_CONG_BUILTINS: readonly TcpCongBuiltin[] = [
   {
     name: "cubic",
     kconfig: "CONFIG_TCP_CONG_CUBIC",
+    file: "net/ipv4/tcp_cubic.c",
     create: createCubicTcp,
     kfuncs: {
       cubictcp_init: "init", cubictcp_recalc_ssthresh: "ssthresh", cubictcp_cong_avoid: "cong_avoid",
@@ -55,6 +58,7 @@ export const TCP_CONG_BUILTINS: readonly TcpCongBuiltin[] = [
   {
     name: "dctcp",
     kconfig: "CONFIG_TCP_CONG_DCTCP",
+    file: "net/ipv4/tcp_dctcp.c",
     create: createDctcp,
     kfuncs: {
       dctcp_init: "init", dctcp_update_alpha: "in_ack_event", dctcp_cwnd_event: "cwnd_event",
@@ -62,9 +66,6 @@ export const TCP_CONG_BUILTINS: readonly TcpCongBuiltin[] = [
     },
   },
 ];
-
-/** The kfuncs net/ipv4/bpf_tcp_ca.c always registers (reno and the window helpers). */
-export const TCP_CA_BASE_KFUNCS: readonly string[] = ["tcp_reno_ssthresh", "tcp_reno_cong_avoid", "tcp_reno_undo_cwnd", "tcp_slow_start", "tcp_cong_avoid_ai"];
 
 /** The congestion-control part of a kernel's build configuration. */
 export interface TcpCongConfig {
