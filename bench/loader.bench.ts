@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadCollectionSpec } from "../src/obj/collection.js";
-import { Btf } from "../src/obj/btf/btf.js";
+import { parseBtf } from "../src/obj/btf/btf.js";
 import { BpfObject } from "../src/lib/object.js";
 import { EmulatedKernel } from "../src/lib/kernel.js";
 import { measure, report, type BenchRow } from "./harness.js";
@@ -45,7 +45,7 @@ for (const f of objects) {
 
 if (existsSync("/sys/kernel/btf/vmlinux")) {
   const raw = new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"));
-  const t = measure(() => void Btf.parse(raw), 2, 3);
+  const t = measure(() => void parseBtf(raw), 2, 3);
   rows.push({ case: "parse /sys/kernel/btf/vmlinux", value: t.nsPerOp / 1e6, unit: "ms", note: `${raw.length} bytes` });
 }
 

@@ -1,83 +1,38 @@
 /**
  * @fileoverview Derives, from the model's own BTF, every layout the kernel
  * and the TCP subsystem hard-wire nowhere else: the struct_ops descriptor of
- * tcp_congestion_ops (members, value size, padding holes), the tcp_sock field
+ * tcp_congestion_ops (the value layout of src/btf/struct-ops-layout.ts
+ * paired with its struct_ops type), the tcp_sock field
  * offsets and writable ranges, and the rate_sample layout.
  *
  * Keeping this in one place is what makes the BTF the single source of truth
  * (ARCHITECTURE.md, "Memory model").
  */
-import { BTF_KIND_FWD, BTF_KIND_PTR, BTF_KIND_STRUCT } from "../uapi/btf.js";
-import type { KernelBtf } from "../kernel/btf/vmlinux.js";
-import type { StructOpsDesc, StructOpsMember, StructOpsType } from "../kernel/struct-ops/desc.js";
+import { BTF_KIND_STRUCT } from "../uapi/btf.js";
+import { structOpsLayout } from "../btf/struct-ops-layout.js";
+import type { VmlinuxBtf } from "../kernel/btf/vmlinux.js";
+import type { StructOpsDesc, StructOpsType } from "../kernel/struct-ops/desc.js";
 import { TCP_SOCK_U32_FIELDS } from "../net/tcp-cc/sock-layout.js";
 import type { TcpSockLayout, TcpSockU32Field } from "../net/tcp-cc/sock-layout.js";
 import type { TcpOpsLayout } from "../net/tcp-cc/bpf-ops.js";
 
-function structId(btf: KernelBtf, name: string): number {
+function structId(btf: VmlinuxBtf, name: string): number {
   const id = btf.findByNameKind(name, BTF_KIND_STRUCT);
-  if (id <= 0) throw new Error(`model BTF: struct ${name} is missing`);
+  if (id < 0) throw new Error(`model BTF: struct ${name} is missing`);
   return id;
 }
 
-/** Byte ranges of `[0, size)` not covered by any member (padding holes), relative to `base`. */
-function holes(btf: KernelBtf, id: number, base: number): { offset: number; size: number }[] {
-  const size = btf.resolveSize(id);
-  const covered = new Uint8Array(size);
-  for (const m of btf.members(id)) {
-    const start = Math.floor(m.bit_offset / 8);
-    const len = m.bitfield_size > 0 ? Math.ceil(((m.bit_offset % 8) + m.bitfield_size) / 8) : btf.resolveSize(m.type);
-    covered.fill(1, start, start + len);
-  }
-  const out: { offset: number; size: number }[] = [];
-  for (let i = 0; i < size; i++) {
-    if (covered[i]) continue;
-    let j = i;
-    while (j < size && !covered[j]) j++;
-    out.push({ offset: base + i, size: j - i });
-    i = j;
-  }
-  return out;
-}
-
-/** Whether member type `t` is `struct module *`. */
-function isModulePtr(btf: KernelBtf, t: number): boolean {
-  const p = btf.typeById(btf.skipModifiers(t));
-  if (p?.kind !== BTF_KIND_PTR) return false;
-  const target = btf.typeById(btf.skipModifiers(p.type));
-  return (target?.kind === BTF_KIND_STRUCT || target?.kind === BTF_KIND_FWD) && target.name === "module";
-}
-
 /** The struct_ops descriptor of ops struct `name` (value type `bpf_struct_ops_<name>`). */
-export function structOpsDesc(btf: KernelBtf, name: string, type: StructOpsType): StructOpsDesc {
-  const typeId = structId(btf, name);
-  const valueTypeId = structId(btf, `bpf_struct_ops_${name}`);
-  const data = btf.members(valueTypeId).find((m) => m.name === "data");
-  if (data === undefined) throw new Error(`model BTF: bpf_struct_ops_${name} has no data member`);
-  const dataOffset = data.bit_offset / 8;
-  const members: StructOpsMember[] = btf.members(typeId).map((m, index) => ({
-    name: m.name,
-    index,
-    offset: m.bit_offset / 8,
-    size: btf.resolveSize(m.type),
-    isFuncPtr: btf.isFuncPtr(m.type),
-    isModule: isModulePtr(btf, m.type),
-  }));
-  return {
-    type,
-    typeId,
-    valueTypeId,
-    valueSize: btf.resolveSize(valueTypeId),
-    dataOffset,
-    dataSize: btf.resolveSize(typeId),
-    members,
-    holes: [...holes(btf, valueTypeId, 0), ...holes(btf, typeId, dataOffset)],
-  };
+export function structOpsDesc(btf: VmlinuxBtf, name: string, type: StructOpsType): StructOpsDesc {
+  const layout = structOpsLayout(btf, name);
+  if (layout === "value type") throw new Error(`model BTF: struct bpf_struct_ops_${name} is missing`);
+  if (layout === "data") throw new Error(`model BTF: bpf_struct_ops_${name} has no data member`);
+  return { ...layout, type };
 }
 
 /** tcp_sock field offsets for the socket accessors. */
-export function tcpSockLayout(btf: KernelBtf): TcpSockLayout {
-  const f = (path: string): NonNullable<ReturnType<KernelBtf["field"]>> => {
+export function tcpSockLayout(btf: VmlinuxBtf): TcpSockLayout {
+  const f = (path: string): NonNullable<ReturnType<VmlinuxBtf["field"]>> => {
     const r = btf.field("tcp_sock", path);
     if (r === undefined) throw new Error(`model BTF: tcp_sock has no ${path}`);
     return r;
@@ -103,7 +58,7 @@ export function tcpSockLayout(btf: KernelBtf): TcpSockLayout {
 }
 
 /** tcp_congestion_ops name/flags offsets and the rate_sample layout. */
-export function tcpOpsLayout(btf: KernelBtf): TcpOpsLayout {
+export function tcpOpsLayout(btf: VmlinuxBtf): TcpOpsLayout {
   const ops = structId(btf, "tcp_congestion_ops");
   const off = (m: string): number => {
     const r = btf.fieldOf(ops, m);

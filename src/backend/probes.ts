@@ -22,7 +22,8 @@ import {
 import { BPF_F_LINK } from "../uapi/bpf-flags.js";
 import { formatErrno } from "../uapi/errno.js";
 import { LinuxBackend } from "./linux/linux-backend.js";
-import { KernelBtf } from "./linux/vmlinux-btf.js";
+import { parseKernelBtf } from "./linux/vmlinux-btf.js";
+import type { Btf } from "../btf/btf.js";
 import { intOnlyBtf } from "./linux/user-btf.js";
 import { structOpsValue, structOpsValueLayout } from "./struct-ops-value.js";
 
@@ -95,9 +96,9 @@ function probeStructOps(): StructOpsProbes {
   if (!opened.ok) return (cached = all(opened.reason));
   const b = opened.backend;
   try {
-    let btf: KernelBtf;
+    let btf: Btf;
     try {
-      btf = new KernelBtf(readFileSync("/sys/kernel/btf/vmlinux"));
+      btf = parseKernelBtf(readFileSync("/sys/kernel/btf/vmlinux"));
     } catch (e) {
       return (cached = all(`no kernel BTF at /sys/kernel/btf/vmlinux: ${(e as Error).message}`));
     }

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { BTF_FUNC_EXTERN, BTF_KIND_DATASEC, BTF_KIND_FUNC, BTF_KIND_VAR, BTF_VAR_GLOBAL_EXTERN } from "../uapi/btf.js";
-import { Btf } from "../obj/btf/btf.js";
+import { parseBtf } from "../obj/btf/btf.js";
 import { loadCollectionSpec } from "../obj/collection.js";
 import { sanitizeObjectBtf } from "./btf-sanitize.js";
 
@@ -24,9 +24,9 @@ for (const name of ["update", "reno", "cubic", "dctcp", "incompl", "unsupp", "no
       const before = spec.btf;
       assert.ok(before !== undefined);
       const kconfigSize = spec.maps.get(".kconfig")?.valueSize ?? 0;
-      const after = Btf.parse(sanitizeObjectBtf(before, spec.externs, kconfigSize));
-      assert.ok(after.length >= before.length);
-      for (let id = 1; id < before.length; id++) {
+      const after = parseBtf(sanitizeObjectBtf(before, spec.externs, kconfigSize));
+      assert.ok(after.nrTypes >= before.nrTypes);
+      for (let id = 1; id <= before.nrTypes; id++) {
         assert.equal(after.type(id).kind, before.type(id).kind, `type ${id} kind`);
         assert.equal(after.type(id).name, before.type(id).name, `type ${id} name`);
       }
@@ -47,7 +47,7 @@ for (const name of ["update", "reno", "cubic", "dctcp", "incompl", "unsupp", "no
         }
       }
       for (const e of spec.externs.filter((x) => x.kind === "kconfig")) {
-        const ds = after.type(after.find(".kconfig", BTF_KIND_DATASEC));
+        const ds = after.type(after.findByNameKind(".kconfig", BTF_KIND_DATASEC));
         const si = (ds.secinfos ?? []).find((s) => s.type === e.btfId);
         assert.deepEqual([si?.offset, si?.size], [e.offset, e.size], `.kconfig ${e.name} where the loader put it`);
       }

@@ -23,7 +23,7 @@ import {
   BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_KIND_DATASEC, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_INT, BTF_KIND_VAR,
   BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_GLOBAL_EXTERN,
 } from "../uapi/btf.js";
-import type { Btf } from "../obj/btf/btf.js";
+import type { Btf } from "../btf/btf.js";
 import type { ExternSpec } from "../obj/spec.js";
 
 const DUMMY_KSYM = "dummy_ksym";
@@ -46,7 +46,7 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
   const strOff = inDv.getUint32(16, true), strLen = inDv.getUint32(20, true);
 
   // New strings and types, appended.
-  const intRec = btf.types.find((t) => t.kind === BTF_KIND_INT && t.size === 4 && t.intBits === 32);
+  const intRec = btf.types.find((t) => t.kind === BTF_KIND_INT && t.size === 4 && t.int_bits === 32);
   const newStrs: string[] = [];
   const strAt = (s: string): number => {
     let off = strLen;
@@ -58,11 +58,11 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
   const newTypes: number[][] = [];
   let intId = intRec?.id ?? 0;
   if (intRec === undefined) {
-    intId = btf.length + newTypes.length;
+    intId = btf.types.length + newTypes.length;
     // INT "int": size 4, signed (encoding bit 0), 32 bits.
     newTypes.push([strAt(INT_NAME), BTF_KIND_INT << 24, 4, (1 << 24) | 32]);
   }
-  const dummyId = btf.length + newTypes.length;
+  const dummyId = btf.types.length + newTypes.length;
   newTypes.push([dummyNameOff, BTF_KIND_VAR << 24, intId, BTF_VAR_GLOBAL_ALLOCATED]);
 
   const enc = new TextEncoder();
@@ -91,15 +91,15 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
     at += b.length;
   }
 
-  /** Offset in `out` of a type record at `blobOffset` in the input. */
-  const rec = (blobOffset: number): number => hdrLen + (blobOffset - hdrLen - typeOff);
+  /** Offset in `out` of a type record at `blob_off` in the input. */
+  const rec = (blob_off: number): number => hdrLen + (blob_off - hdrLen - typeOff);
 
   for (const f of externFuncs) {
-    const o = rec(f.blobOffset);
+    const o = rec(f.blob_off);
     dv.setUint32(o + 4, (dv.getUint32(o + 4, true) & ~0xffff) | BTF_FUNC_GLOBAL, true);
     const proto = btf.type(f.type ?? 0);
     if (proto.kind !== BTF_KIND_FUNC_PROTO) continue;
-    const po = rec(proto.blobOffset);
+    const po = rec(proto.blob_off);
     (proto.params ?? []).forEach((p, j) => {
       if (p.type !== 0 && p.name === "") dv.setUint32(po + 12 + j * 8, dummyNameOff, true);
     });
@@ -108,12 +108,12 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
   const kconfigOffsets = new Map(externs.filter((e) => e.kind === "kconfig").map((e) => [e.btfId, e]));
   for (const ds of btf.types) {
     if (ds.kind !== BTF_KIND_DATASEC || (ds.name !== ".ksyms" && ds.name !== ".kconfig")) continue;
-    const o = rec(ds.blobOffset);
+    const o = rec(ds.blob_off);
     const entries = (ds.secinfos ?? []).map((si, i) => {
       const v = btf.type(si.type);
       if (ds.name === ".ksyms") {
         if (v.kind === BTF_KIND_FUNC) return { type: dummyId, offset: i * 4, size: 4 };
-        if (v.kind === BTF_KIND_VAR) dv.setUint32(rec(v.blobOffset) + 8, intId, true);
+        if (v.kind === BTF_KIND_VAR) dv.setUint32(rec(v.blob_off) + 8, intId, true);
         return { type: si.type, offset: i * 4, size: 4 };
       }
       const e = kconfigOffsets.get(si.type);
@@ -127,6 +127,6 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
     });
     dv.setUint32(o + 8, ds.name === ".ksyms" ? entries.length * 4 : kconfigSize, true);
   }
-  for (const v of externVars) dv.setUint32(rec(v.blobOffset) + 12, BTF_VAR_GLOBAL_ALLOCATED, true);
+  for (const v of externVars) dv.setUint32(rec(v.blob_off) + 12, BTF_VAR_GLOBAL_ALLOCATED, true);
   return out;
 }

@@ -19,7 +19,7 @@ import type { ProgramSpec } from "../obj/spec.js";
 import { applyCoreRelos, essentialName } from "../obj/core.js";
 import { applyRelocs } from "../obj/relocate.js";
 import { adjustStructOpsAutoload, prepareStructOps } from "../obj/struct-ops.js";
-import type { Btf } from "../obj/btf/btf.js";
+import type { Btf } from "../btf/btf.js";
 import { ModelProcess } from "../backend/model-process.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
@@ -162,12 +162,12 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
         return fd === undefined || fd < 0 ? undefined : fd;
       },
       kfuncId: (name) => {
-        const id = target.find(essentialName(name), BTF_KIND_FUNC);
-        return id === 0 ? undefined : id;
+        const id = target.findByNameKind(essentialName(name), BTF_KIND_FUNC);
+        return id < 0 ? undefined : id;
       },
       ksymId: (name) => {
-        const id = target.find(essentialName(name), BTF_KIND_VAR);
-        return id === 0 ? undefined : id;
+        const id = target.findByNameKind(essentialName(name), BTF_KIND_VAR);
+        return id < 0 ? undefined : id;
       },
     });
     p.finalInsns = insns;

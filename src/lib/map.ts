@@ -82,9 +82,9 @@ export class BpfObjectMap {
     if (so === undefined || btf === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a struct_ops map`);
     const m = (btf.type(so.localTypeId).members ?? []).find((x) => x.name === member);
     if (m === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: struct ${so.typeName} has no such member`);
-    const off = m.bitOffset / 8;
+    const off = m.bit_offset / 8;
     const size = btf.resolveSize(m.type);
-    const t = btf.type(btf.skipModsAndTypedefs(m.type));
+    const t = btf.type(btf.skipModifiers(m.type));
     if (value === null || value instanceof BpfObjectProgram) {
       if (t.kind !== 2) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a callback`);
       // libbpf: a program the object declared in this member, replaced or nulled out, is not loaded.
@@ -105,7 +105,7 @@ export class BpfObjectMap {
       so.data.set(b, off);
       return;
     }
-    if (m.bitfieldSize > 0 || ![1, 2, 4, 8].includes(size)) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a scalar`);
+    if (m.bitfield_size > 0 || ![1, 2, 4, 8].includes(size)) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a scalar`);
     const dv = new DataView(so.data.buffer, so.data.byteOffset, so.data.byteLength);
     const n = BigInt.asUintN(64, BigInt(value));
     if (size === 8) dv.setBigUint64(off, n, true);

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { release } from "node:os";
 import { gunzipSync } from "node:zlib";
-import { Btf } from "../obj/btf/btf.js";
+import { parseBtf } from "../obj/btf/btf.js";
+import type { Btf } from "../btf/btf.js";
 import { getVmlinuxBtf } from "../backend/model.js";
 
 /** A kconfig value: a number, a bigint, a boolean, "y"/"m"/"n" for tristates, or a string. */
@@ -43,13 +44,13 @@ let emulated: Target | undefined;
 
 /** The emulated kernel as a target (its BTF parsed once). */
 export function emulatedTarget(): Target {
-  if (emulated === undefined) emulated = { btf: Btf.parse(getVmlinuxBtf().bytes, "target BTF"), kconfig: EMULATED_KCONFIG };
+  if (emulated === undefined) emulated = { btf: parseBtf(getVmlinuxBtf().bytes, "target BTF"), kconfig: EMULATED_KCONFIG };
   return emulated;
 }
 
 /** A target from raw vmlinux BTF bytes (e.g. /sys/kernel/btf/vmlinux) and kconfig values. */
 export function targetFromBtf(bytes: Uint8Array, kconfig: ReadonlyMap<string, KconfigValue> | Record<string, KconfigValue> = new Map()): Target {
-  return { btf: Btf.parse(bytes, "target BTF"), kconfig: kconfig instanceof Map ? kconfig : new Map(Object.entries(kconfig)) };
+  return { btf: parseBtf(bytes, "target BTF"), kconfig: kconfig instanceof Map ? kconfig : new Map(Object.entries(kconfig)) };
 }
 
 /** Parses kconfig text (`CONFIG_X=y`, `=m`, `="str"`, numbers; `# CONFIG_X is not set` → "n"). */

@@ -34,8 +34,8 @@ export function findVariable(obj: BpfObject, name: string): GlobalVariable {
   if (btf !== undefined) {
     for (const m of obj.maps.values()) {
       if (m.spec.kind !== "data") continue;
-      const ds = btf.find(m.spec.section, BTF_KIND_DATASEC);
-      if (ds === 0) continue;
+      const ds = btf.findByNameKind(m.spec.section, BTF_KIND_DATASEC);
+      if (ds < 0) continue;
       for (const si of btf.type(ds).secinfos ?? []) {
         const v = btf.type(si.type);
         if (v.kind === BTF_KIND_VAR && v.name === name) return makeVar(obj, name, m, si.offset, si.size);

@@ -8,12 +8,13 @@
  * Pure and deterministic: no syscalls, same bytes in, same spec out.
  */
 import {
-  BTF_KIND_ARRAY, BTF_KIND_DATASEC, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_STRUCT,
+  BTF_KIND_ARRAY, BTF_KIND_DATASEC, BTF_KIND_FUNC, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_STRUCT,
   BTF_KIND_VAR, BTF_KIND_ENUM, BTF_VAR_GLOBAL_EXTERN, BTF_FUNC_EXTERN, BTF_INT_SIGNED, BTF_INT_BOOL, BTF_INT_CHAR,
 } from "../uapi/btf.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_RDONLY_PROG, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from "../uapi/bpf-flags.js";
-import { Btf } from "./btf/btf.js";
+import { parseBtf } from "./btf/btf.js";
+import type { Btf } from "../btf/btf.js";
 import { parseBtfExt } from "./btf/ext.js";
 import type { BtfExt, BtfExtSection } from "./btf/ext.js";
 import { ObjError } from "./errors.js";
@@ -65,6 +66,8 @@ export function loadCollectionSpec(bytes: Uint8Array, opts: CollectionSpecOption
 class Builder {
   private readonly btf: Btf | undefined;
   private readonly ext: BtfExt | undefined;
+  /** File offset of the .BTF section (error offsets are relative to the file). */
+  private readonly btfBase: number;
   private readonly funcs = new Map<number, Func[]>();
   private readonly maps = new Map<string, MapSpec>();
   private readonly externs = new Map<string, ExternSpec>();
@@ -73,7 +76,8 @@ class Builder {
 
   constructor(private readonly elf: ElfFile, private readonly objName: string) {
     const btfSec = this.sec(".BTF");
-    this.btf = btfSec === undefined ? undefined : Btf.parse(btfSec.data, ".BTF", btfSec.offset);
+    this.btfBase = btfSec?.offset ?? 0;
+    this.btf = btfSec === undefined ? undefined : parseBtf(btfSec.data, ".BTF", btfSec.offset);
     const extSec = this.sec(".BTF.ext");
     this.ext = extSec === undefined || this.btf === undefined ? undefined : parseBtfExt(extSec.data, this.btf, ".BTF.ext", extSec.offset);
   }
@@ -124,24 +128,24 @@ class Builder {
       if (name === ".kconfig" || name === ".ksyms") continue; // laid out by the extern pass
       const sec = this.sec(name);
       if (sec === undefined) {
-        if ((t.size ?? 0) !== 0 || (t.secinfos?.length ?? 0) > 0) throw new ObjError(`DATASEC '${name}' names no ELF section`, ".BTF", btf.base + t.blobOffset);
+        if (t.size !== 0 || t.secinfos.length > 0) throw new ObjError(`DATASEC '${name}' names no ELF section`, ".BTF", this.btfBase + t.blob_off);
         continue;
       }
-      for (const si of t.secinfos ?? []) {
+      const fixed = t.secinfos.map((si) => {
         const v = btf.type(si.type);
-        if (v.kind !== BTF_KIND_VAR) continue;
-        if (v.linkage === 0 && si.offset !== 0) continue; // static vars keep what the compiler set
+        if (v.kind !== BTF_KIND_VAR) return si;
+        if (v.linkage === 0 && si.offset !== 0) return si; // static vars keep what the compiler set
         const sym = this.elf.symbols.find((s) => s.name === v.name && s.shndx === sec.index && s.type === STT_OBJECT);
         if (sym === undefined) {
-          if (v.linkage === 0) continue;
-          throw new ObjError(`no symbol for variable '${v.name}' of DATASEC '${name}'`, ".BTF", btf.base + t.blobOffset);
+          if (v.linkage === 0) return si;
+          throw new ObjError(`no symbol for variable '${v.name}' of DATASEC '${name}'`, ".BTF", this.btfBase + t.blob_off);
         }
-        si.offset = sym.value;
-        const vs = btf.resolveSize(v.type ?? 0);
-        if (vs >= 0) si.size = vs;
-        if (si.offset + si.size > sec.size) throw new ObjError(`variable '${v.name}' [${si.offset}, ${si.offset + si.size}) is outside section '${name}' (${sec.size} bytes)`, ".BTF", btf.base + t.blobOffset);
-      }
-      btf.patchDatasec(t.id, sec.size);
+        const vs = btf.resolveSize(v.type);
+        const e = { type: si.type, offset: sym.value, size: vs >= 0 ? vs : si.size };
+        if (e.offset + e.size > sec.size) throw new ObjError(`variable '${v.name}' [${e.offset}, ${e.offset + e.size}) is outside section '${name}' (${sec.size} bytes)`, ".BTF", this.btfBase + t.blob_off);
+        return e;
+      });
+      btf.patchDatasec(t.id, sec.size, fixed);
     }
   }
 
@@ -187,8 +191,8 @@ class Builder {
       let where: "kconfig" | "ksym" | undefined;
       let btfId = 0;
       for (const ds of [".kconfig", ".ksyms"]) {
-        const dsId = btf.find(ds, BTF_KIND_DATASEC);
-        if (dsId === 0) continue;
+        const dsId = btf.findByNameKind(ds, BTF_KIND_DATASEC);
+        if (dsId < 0) continue;
         for (const si of btf.type(dsId).secinfos ?? []) {
           const v = btf.type(si.type);
           if (v.name === sym.name && (v.kind === BTF_KIND_VAR || v.kind === BTF_KIND_FUNC)) {
@@ -205,13 +209,13 @@ class Builder {
         btfId = fn;
       }
       const t = btf.type(btfId);
-      if (t.kind === BTF_KIND_VAR && t.linkage !== BTF_VAR_GLOBAL_EXTERN) throw new ObjError(`extern '${sym.name}' has BTF linkage ${t.linkage}, not extern`, ".BTF", btf.base + t.blobOffset);
+      if (t.kind === BTF_KIND_VAR && t.linkage !== BTF_VAR_GLOBAL_EXTERN) throw new ObjError(`extern '${sym.name}' has BTF linkage ${t.linkage}, not extern`, ".BTF", this.btfBase + t.blob_off);
       const isFunc = t.kind === BTF_KIND_FUNC;
       let size = 0, kconfigType: ExternSpec["kconfigType"] = "none", signed = false;
       if (where === "kconfig") {
-        if (isFunc) throw new ObjError(`__kconfig extern '${sym.name}' is a function`, ".BTF", btf.base + t.blobOffset);
+        if (isFunc) throw new ObjError(`__kconfig extern '${sym.name}' is a function`, ".BTF", this.btfBase + t.blob_off);
         ({ kconfigType, signed, size } = kconfigKind(btf, t.type ?? 0));
-        if (kconfigType === "none") throw new ObjError(`__kconfig extern '${sym.name}' has unsupported type ${btf.describe(t.type ?? 0)}`, ".BTF", btf.base + t.blobOffset);
+        if (kconfigType === "none") throw new ObjError(`__kconfig extern '${sym.name}' has unsupported type ${btf.describe(t.type ?? 0)}`, ".BTF", this.btfBase + t.blob_off);
       }
       const e: ExternSpec = { name: sym.name, kind: where, weak: sym.bind === STB_WEAK, btfId, isFunc, offset: 0, size, kconfigType, signed };
       if (where === "kconfig") kconfig.push(e);
@@ -228,7 +232,7 @@ class Builder {
       off += e.size;
     }
     const valueSize = Math.max(8, Math.ceil(off / 8) * 8);
-    const dsId = btf.find(".kconfig", BTF_KIND_DATASEC);
+    const dsId = Math.max(btf.findByNameKind(".kconfig", BTF_KIND_DATASEC), 0);
     this.maps.set(".kconfig", dataMap(this.internalName(".kconfig"), ".kconfig", "kconfig", valueSize, true, new Uint8Array(valueSize), dsId));
   }
 
@@ -245,12 +249,12 @@ class Builder {
     if (s === undefined) return;
     const btf = this.btf;
     if (btf === undefined) throw new ObjError("BTF-defined maps need .BTF", ".maps", s.offset);
-    const dsId = btf.find(".maps", BTF_KIND_DATASEC);
-    if (dsId === 0) throw new ObjError("no DATASEC .maps in BTF", ".maps", s.offset);
+    const dsId = btf.findByNameKind(".maps", BTF_KIND_DATASEC);
+    if (dsId < 0) throw new ObjError("no DATASEC .maps in BTF", ".maps", s.offset);
     for (const si of btf.type(dsId).secinfos ?? []) {
       const v = btf.type(si.type);
       if (v.kind !== BTF_KIND_VAR) throw new ObjError(`entry of DATASEC .maps is not a VAR`, ".maps", s.offset + si.offset);
-      const def = btf.type(btf.skipModsAndTypedefs(v.type ?? 0));
+      const def = btf.type(btf.skipModifiers(v.type ?? 0));
       if (def.kind !== BTF_KIND_STRUCT) throw new ObjError(`map '${v.name}' definition is not a struct`, ".maps", s.offset + si.offset);
       const m: MapSpec = {
         name: v.name, kernelName: v.name.slice(0, 15), kind: "btf", section: ".maps", type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0,
@@ -259,14 +263,14 @@ class Builder {
       const at = s.offset + si.offset;
       for (const mem of def.members ?? []) {
         const uint = (): number => {
-          const p = btf.type(btf.skipModsAndTypedefs(mem.type));
+          const p = btf.type(btf.skipModifiers(mem.type));
           if (p.kind !== BTF_KIND_PTR) throw new ObjError(`map '${v.name}' attribute '${mem.name}' is not __uint() (a pointer to an array)`, ".maps", at);
-          const a = btf.type(btf.skipModsAndTypedefs(p.type ?? 0));
+          const a = btf.type(btf.skipModifiers(p.type ?? 0));
           if (a.kind !== BTF_KIND_ARRAY || a.array === undefined) throw new ObjError(`map '${v.name}' attribute '${mem.name}' is not __uint()`, ".maps", at);
           return a.array.nelems;
         };
         const typ = (): { id: number; size: number } => {
-          const p = btf.type(btf.skipModsAndTypedefs(mem.type));
+          const p = btf.type(btf.skipModifiers(mem.type));
           if (p.kind !== BTF_KIND_PTR) throw new ObjError(`map '${v.name}' attribute '${mem.name}' is not __type()`, ".maps", at);
           const id = p.type ?? 0;
           const size = btf.resolveSize(id);
@@ -301,7 +305,7 @@ class Builder {
       // At the header's sh_size: a NOBITS section's sh_offset need not lie inside the file.
       if (s.size > MAX_DATA_SECTION) throw new ObjError(`global data section of ${s.size} bytes is larger than ${MAX_DATA_SECTION}`, s.name, s.headerOffset + 32);
       const ro = s.name.startsWith(".rodata") && (s.flags & SHF_WRITE) === 0;
-      const dsId = btf?.find(s.name, BTF_KIND_DATASEC) ?? 0;
+      const dsId = Math.max(btf?.findByNameKind(s.name, BTF_KIND_DATASEC) ?? 0, 0);
       const initial = s.type === SHT_NOBITS ? new Uint8Array(s.size) : s.data.slice();
       const m = dataMap(this.internalName(s.name), s.name, "data", s.size, ro, initial, dsId);
       this.maps.set(s.name, m);
@@ -478,15 +482,15 @@ class Builder {
       const btf = this.btf;
       if (btf === undefined) throw new ObjError("struct_ops maps need .BTF", s.name, s.offset);
       if (s.type !== SHT_PROGBITS) throw new ObjError("struct_ops section has no data", s.name, s.offset);
-      const dsId = btf.find(s.name, BTF_KIND_DATASEC);
-      if (dsId === 0) throw new ObjError(`no DATASEC ${s.name} in BTF`, s.name, s.offset);
+      const dsId = btf.findByNameKind(s.name, BTF_KIND_DATASEC);
+      if (dsId < 0) throw new ObjError(`no DATASEC ${s.name} in BTF`, s.name, s.offset);
       const rels = this.elf.relocs.get(s.index) ?? [];
       const ds = btf.type(dsId);
       for (const si of ds.secinfos ?? []) {
         const v = btf.type(si.type);
         const at = s.offset + si.offset;
         if (v.kind !== BTF_KIND_VAR) throw new ObjError("struct_ops DATASEC entry is not a VAR", s.name, at);
-        const tid = btf.skipModsAndTypedefs(v.type ?? 0);
+        const tid = btf.skipModifiers(v.type ?? 0);
         const t = btf.type(tid);
         if (t.kind !== BTF_KIND_STRUCT) throw new ObjError(`struct_ops variable '${v.name}' is not a struct`, s.name, at);
         const size = t.size ?? 0;
@@ -498,9 +502,9 @@ class Builder {
           if (r.type !== R_BPF_64_ABS64) throw new ObjError(`unsupported relocation type ${r.type} in struct_ops data`, `.rel${s.name}`, r.fileOffset);
           const sym = this.elf.symbols[r.sym] as ElfSymbol;
           const moff = r.offset - si.offset;
-          const mem = (t.members ?? []).find((m) => m.bitOffset === moff * 8);
+          const mem = (t.members ?? []).find((m) => m.bit_offset === moff * 8);
           if (mem === undefined) throw new ObjError(`relocation at offset ${moff} of '${v.name}' is not at a member`, `.rel${s.name}`, r.fileOffset);
-          if (!isFuncPtr(btf, mem.type)) throw new ObjError(`member '${mem.name}' of '${v.name}' holds a program but is not a function pointer`, `.rel${s.name}`, r.fileOffset);
+          if (!btf.isFuncPtr(mem.type)) throw new ObjError(`member '${mem.name}' of '${v.name}' holds a program but is not a function pointer`, `.rel${s.name}`, r.fileOffset);
           const p = programs.get(sym.name);
           if (p === undefined || sym.type !== STT_FUNC) throw new ObjError(`member '${mem.name}' of '${v.name}' points to '${sym.name}', which is not a program`, `.rel${s.name}`, r.fileOffset);
           if (p.progType !== 27) throw new ObjError(`program '${sym.name}' in member '${mem.name}' of '${v.name}' is not a struct_ops program (section '${p.section}')`, `.rel${s.name}`, r.fileOffset);
@@ -539,24 +543,18 @@ function dataMap(name: string, section: string, kind: "data" | "kconfig", size: 
   };
 }
 
-function isFuncPtr(btf: Btf, id: number): boolean {
-  const p = btf.type(btf.skipModsAndTypedefs(id));
-  if (p.kind !== BTF_KIND_PTR) return false;
-  return btf.type(btf.skipModsAndTypedefs(p.type ?? 0)).kind === BTF_KIND_FUNC_PROTO;
-}
-
 function kconfigKind(btf: Btf, id: number): { kconfigType: ExternSpec["kconfigType"]; signed: boolean; size: number } {
-  const t = btf.type(btf.skipModsAndTypedefs(id));
+  const t = btf.type(btf.skipModifiers(id));
   const size = btf.resolveSize(t.id);
   if (t.kind === BTF_KIND_INT) {
-    const enc = t.intEncoding ?? 0;
+    const enc = t.int_encoding;
     if (enc & BTF_INT_BOOL) return { kconfigType: "bool", signed: false, size };
     if (enc & BTF_INT_CHAR && size === 1) return { kconfigType: "char", signed: false, size };
     return { kconfigType: "int", signed: (enc & BTF_INT_SIGNED) !== 0, size };
   }
   if (t.kind === BTF_KIND_ENUM) return { kconfigType: t.name === "libbpf_tristate" ? "tristate" : "int", signed: t.kflag, size };
   if (t.kind === BTF_KIND_ARRAY && t.array !== undefined) {
-    const e = btf.type(btf.skipModsAndTypedefs(t.array.type));
+    const e = btf.type(btf.skipModifiers(t.array.type));
     if (e.kind === BTF_KIND_INT && btf.resolveSize(e.id) === 1) return { kconfigType: "char_array", signed: false, size };
   }
   return { kconfigType: "none", signed: false, size };

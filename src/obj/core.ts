@@ -11,8 +11,8 @@ import {
   BTF_KIND_ARRAY, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FLOAT, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_INT,
   BTF_KIND_PTR, BTF_INT_SIGNED,
 } from "../uapi/btf.js";
-import { isComposite } from "./btf/btf.js";
-import type { Btf } from "./btf/btf.js";
+import { isComposite } from "../btf/btf.js";
+import type { Btf } from "../btf/btf.js";
 import { CoreError, ObjError } from "./errors.js";
 import type { ProgCoreRelo, ProgramSpec } from "./spec.js";
 
@@ -50,7 +50,7 @@ type Step = { readonly kind: "member"; readonly name: string } | { readonly kind
 /** Result of resolving a relocation against one BTF (local or a target candidate). */
 interface FieldSpec {
   readonly rootId: number;
-  readonly bitOffset: number;
+  readonly bit_offset: number;
   /** Final field's type id. */
   readonly typeId: number;
   /** Bitfield width (0 when not a bitfield). */
@@ -80,7 +80,7 @@ function isEnumKind(k: number): boolean {
 
 /** Walks the local access path: the steps and the local field spec. */
 function localSpec(btf: Btf, rootId: number, access: number[], fail: (m: string) => never): { steps: Step[]; spec: FieldSpec; path: string } {
-  let t = btf.skipModsAndTypedefs(rootId);
+  let t = btf.skipModifiers(rootId);
   const rootSize = btf.resolveSize(t);
   const a0 = access[0] as number;
   if (a0 > 0 && rootSize <= 0) fail(`root type ${btf.describe(rootId)} has no size for index ${a0}`);
@@ -95,13 +95,13 @@ function localSpec(btf: Btf, rootId: number, access: number[], fail: (m: string)
     if (isComposite(tt.kind)) {
       const m = tt.members?.[idx];
       if (m === undefined) fail(`member index ${idx} is beyond the members of ${btf.describe(t)}`);
-      bit += m.bitOffset;
-      bitSize = m.bitfieldSize;
+      bit += m.bit_offset;
+      bitSize = m.bitfield_size;
       if (m.name !== "") {
         steps.push({ kind: "member", name: m.name });
         path += `.${m.name}`;
       }
-      t = btf.skipModsAndTypedefs(m.type);
+      t = btf.skipModifiers(m.type);
     } else if (tt.kind === BTF_KIND_ARRAY && tt.array !== undefined) {
       const es = btf.resolveSize(tt.array.type);
       if (es < 0) fail(`array element of ${btf.describe(t)} has no size`);
@@ -109,24 +109,24 @@ function localSpec(btf: Btf, rootId: number, access: number[], fail: (m: string)
       bitSize = 0;
       steps.push({ kind: "array", idx });
       path += `[${idx}]`;
-      t = btf.skipModsAndTypedefs(tt.array.type);
+      t = btf.skipModifiers(tt.array.type);
     } else {
       fail(`access index ${idx} into ${btf.describe(t)}, which is neither a struct, union nor array`);
     }
   }
-  return { steps, spec: { rootId, bitOffset: bit, typeId: t, bitSize }, path };
+  return { steps, spec: { rootId, bit_offset: bit, typeId: t, bitSize }, path };
 }
 
 /** Finds member `name` in composite `id`, looking through anonymous members; bit offset and member. */
 function findMember(btf: Btf, id: number, name: string, depth = 0): { bit: number; type: number; bitSize: number } | undefined {
   if (depth > 32) return undefined;
   for (const m of btf.type(id).members ?? []) {
-    if (m.name === name) return { bit: m.bitOffset, type: m.type, bitSize: m.bitfieldSize };
+    if (m.name === name) return { bit: m.bit_offset, type: m.type, bitSize: m.bitfield_size };
     if (m.name === "") {
-      const inner = btf.skipModsAndTypedefs(m.type);
+      const inner = btf.skipModifiers(m.type);
       if (!isComposite(btf.type(inner).kind)) continue;
       const r = findMember(btf, inner, name, depth + 1);
-      if (r !== undefined) return { ...r, bit: r.bit + m.bitOffset };
+      if (r !== undefined) return { ...r, bit: r.bit + m.bit_offset };
     }
   }
   return undefined;
@@ -134,7 +134,7 @@ function findMember(btf: Btf, id: number, name: string, depth = 0): { bit: numbe
 
 /** Walks `steps` on a target candidate; undefined when it does not match. */
 function targetSpec(btf: Btf, rootId: number, a0: number, steps: readonly Step[]): FieldSpec | undefined {
-  let t = btf.skipModsAndTypedefs(rootId);
+  let t = btf.skipModifiers(rootId);
   const rootSize = btf.resolveSize(t);
   let bit = a0 * Math.max(rootSize, 0) * 8;
   let bitSize = 0;
@@ -146,7 +146,7 @@ function targetSpec(btf: Btf, rootId: number, a0: number, steps: readonly Step[]
       if (m === undefined) return undefined;
       bit += m.bit;
       bitSize = m.bitSize;
-      t = btf.skipModsAndTypedefs(m.type);
+      t = btf.skipModifiers(m.type);
     } else {
       if (tt.kind !== BTF_KIND_ARRAY || tt.array === undefined) return undefined;
       if (tt.array.nelems !== 0 && s.idx >= tt.array.nelems) return undefined;
@@ -154,23 +154,23 @@ function targetSpec(btf: Btf, rootId: number, a0: number, steps: readonly Step[]
       if (es < 0) return undefined;
       bit += s.idx * es * 8;
       bitSize = 0;
-      t = btf.skipModsAndTypedefs(tt.array.type);
+      t = btf.skipModifiers(tt.array.type);
     }
   }
-  return { rootId, bitOffset: bit, typeId: t, bitSize };
+  return { rootId, bit_offset: bit, typeId: t, bitSize };
 }
 
 /** bpf_core_fields_are_compat. */
 function fieldsCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boolean {
   if (depth > 16) return false;
-  const l = lb.type(lb.skipModsAndTypedefs(lid)), t = tb.type(tb.skipModsAndTypedefs(tid));
+  const l = lb.type(lb.skipModifiers(lid)), t = tb.type(tb.skipModifiers(tid));
   if (isComposite(l.kind) && isComposite(t.kind)) return true;
   const en = (k: number): boolean => k === BTF_KIND_ENUM || k === BTF_KIND_ENUM64;
   if (l.kind !== t.kind && !(en(l.kind) && en(t.kind))) return false;
   switch (l.kind) {
     case BTF_KIND_PTR: case BTF_KIND_FLOAT: return true;
     case BTF_KIND_FWD: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: return essentialName(l.name) === essentialName(t.name);
-    case BTF_KIND_INT: return (l.intOffset ?? 0) === 0 && (t.intOffset ?? 0) === 0;
+    case BTF_KIND_INT: return l.int_offset === 0 && t.int_offset === 0;
     case BTF_KIND_ARRAY: return fieldsCompat(lb, l.array?.type ?? 0, tb, t.array?.type ?? 0, depth + 1);
     default: return false;
   }
@@ -179,11 +179,11 @@ function fieldsCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): bo
 /** bpf_core_types_are_compat, shallow where the model needs no more. */
 function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boolean {
   if (depth > 16) return false;
-  const l = lb.type(lb.skipModsAndTypedefs(lid)), t = tb.type(tb.skipModsAndTypedefs(tid));
+  const l = lb.type(lb.skipModifiers(lid)), t = tb.type(tb.skipModifiers(tid));
   const en = (k: number): boolean => k === BTF_KIND_ENUM || k === BTF_KIND_ENUM64;
   if (l.kind !== t.kind && !(en(l.kind) && en(t.kind))) return false;
   switch (l.kind) {
-    case BTF_KIND_INT: return (l.intOffset ?? 0) === 0 && (t.intOffset ?? 0) === 0;
+    case BTF_KIND_INT: return l.int_offset === 0 && t.int_offset === 0;
     case BTF_KIND_PTR: return typesCompat(lb, l.type ?? 0, tb, t.type ?? 0, depth + 1);
     case BTF_KIND_ARRAY: return typesCompat(lb, l.array?.type ?? 0, tb, t.array?.type ?? 0, depth + 1);
     case BTF_KIND_FUNC_PROTO: {
@@ -199,21 +199,21 @@ function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boo
 function fieldValue(btf: Btf, s: FieldSpec, kind: number, fail: (m: string) => never): { value: bigint; size: number } {
   const ft = btf.type(s.typeId);
   const isInt = ft.kind === BTF_KIND_INT;
-  const bitfield = s.bitSize > 0 || (isInt && ((ft.intOffset ?? 0) !== 0 || (ft.intBits ?? 0) !== (ft.size ?? 0) * 8));
+  const bitfield = s.bitSize > 0 || (isInt && (ft.int_offset !== 0 || ft.int_bits !== ft.size * 8));
   let byteSz: number, byteOff: number, bitSz: number;
   if (!bitfield) {
     byteSz = btf.resolveSize(s.typeId);
     if (byteSz < 0) fail(`field type ${btf.describe(s.typeId)} has no size`);
-    byteOff = Math.floor(s.bitOffset / 8);
+    byteOff = Math.floor(s.bit_offset / 8);
     bitSz = byteSz * 8;
   } else {
-    bitSz = s.bitSize > 0 ? s.bitSize : ft.intBits ?? 0;
-    byteSz = ft.size ?? 1;
-    byteOff = Math.floor(s.bitOffset / 8 / byteSz) * byteSz;
-    while (s.bitOffset + bitSz - byteOff * 8 > byteSz * 8) {
+    bitSz = s.bitSize > 0 ? s.bitSize : ft.int_bits;
+    byteSz = ft.size || 1;
+    byteOff = Math.floor(s.bit_offset / 8 / byteSz) * byteSz;
+    while (s.bit_offset + bitSz - byteOff * 8 > byteSz * 8) {
       if (byteSz >= 8) fail("bitfield spans more than 8 bytes");
       byteSz *= 2;
-      byteOff = Math.floor(s.bitOffset / 8 / byteSz) * byteSz;
+      byteOff = Math.floor(s.bit_offset / 8 / byteSz) * byteSz;
     }
   }
   switch (kind) {
@@ -221,10 +221,10 @@ function fieldValue(btf: Btf, s: FieldSpec, kind: number, fail: (m: string) => n
     case BPF_CORE_FIELD_BYTE_SIZE: return { value: BigInt(byteSz), size: 0 };
     case BPF_CORE_FIELD_EXISTS: return { value: 1n, size: 0 };
     case BPF_CORE_FIELD_SIGNED: {
-      const signed = ft.kind === BTF_KIND_ENUM || ft.kind === BTF_KIND_ENUM64 ? ft.kflag : isInt && ((ft.intEncoding ?? 0) & BTF_INT_SIGNED) !== 0;
+      const signed = ft.kind === BTF_KIND_ENUM || ft.kind === BTF_KIND_ENUM64 ? ft.kflag : isInt && (ft.int_encoding & BTF_INT_SIGNED) !== 0;
       return { value: signed ? 1n : 0n, size: 0 };
     }
-    case BPF_CORE_FIELD_LSHIFT_U64: return { value: BigInt(64 - (s.bitOffset + bitSz - byteOff * 8)), size: 0 };
+    case BPF_CORE_FIELD_LSHIFT_U64: return { value: BigInt(64 - (s.bit_offset + bitSz - byteOff * 8)), size: 0 };
     default: return { value: BigInt(64 - bitSz), size: 0 };
   }
 }
@@ -243,7 +243,7 @@ function evaluate(local: Btf, target: Btf, ctx: Ctx, candidateCache: Map<string,
     throw new CoreError(`${m}; access path ${path}`, prog.name, relo.insn, `${relo.index} [${KIND_NAMES[relo.kind] ?? relo.kind}]`, ".BTF.ext", relo.fileOffset);
   };
   if (relo.kind > BPF_CORE_TYPE_MATCHES) fail(`unknown relocation kind ${relo.kind}`);
-  if (relo.typeId === 0 || relo.typeId >= local.length) fail(`local type id ${relo.typeId} is invalid`);
+  if (relo.typeId === 0 || relo.typeId > local.nrTypes) fail(`local type id ${relo.typeId} is invalid`);
   const access = parseAccess(relo.accessStr, fail);
   const lroot = local.type(relo.typeId);
   if (relo.kind === BPF_CORE_TYPE_ID_LOCAL) {

@@ -5,7 +5,7 @@
  * maps (BTF-defined, global data, kconfig, struct_ops), externs, BTF.
  * Nothing here refers to a kernel; src/lib turns a spec into kernel objects.
  */
-import type { Btf } from "./btf/btf.js";
+import type { Btf } from "../btf/btf.js";
 
 /** A relocation left for load time, at an instruction index of the linked program. */
 export type InsnReloc =

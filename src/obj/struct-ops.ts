@@ -1,15 +1,15 @@
 /**
  * @fileoverview libbpf's struct_ops map preparation (bpf_map__init_kern_struct_ops
- * and bpf_object_adjust_struct_ops_autoload, LANDSCAPE.md 2.1), pure: find
- * `struct bpf_struct_ops_<type>` and its `data` in the target BTF, match the
+ * and bpf_object_adjust_struct_ops_autoload, LANDSCAPE.md 2.1), pure: take
+ * the value layout from the target BTF (src/btf/struct-ops-layout.ts), match the
  * local struct's members by name, copy scalars whose sizes match, allow a
  * member the kernel lacks only when it is zero (a program there is dropped),
  * reject bitfields and kind mismatches, and give every function member's
  * program its attach_btf_id and expected_attach_type (the member index).
  */
-import { BTF_KIND_STRUCT, BTF_KIND_PTR, BTF_KIND_FUNC_PROTO } from "../uapi/btf.js";
 import { BPF_PROG_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
-import type { Btf } from "./btf/btf.js";
+import type { Btf } from "../btf/btf.js";
+import { structOpsLayout } from "../btf/struct-ops-layout.js";
 import { essentialName } from "./core.js";
 import { ObjError } from "./errors.js";
 import type { CollectionSpec, MapSpec } from "./spec.js";
@@ -40,11 +40,6 @@ export interface StructOpsKern {
   readonly dropped: readonly string[];
 }
 
-function isFuncPtr(btf: Btf, id: number): boolean {
-  const p = btf.type(btf.skipModsAndTypedefs(id));
-  return p.kind === BTF_KIND_PTR && btf.type(btf.skipModsAndTypedefs(p.type ?? 0)).kind === BTF_KIND_FUNC_PROTO;
-}
-
 /**
  * Lays out struct_ops map `map` for the kernel described by `target`.
  * @throws {ObjError} naming the map and member (libbpf's messages, EINVAL/ENOTSUP in libbpf)
@@ -56,25 +51,20 @@ export function prepareStructOps(map: MapSpec, local: Btf, target: Btf): StructO
   const fail: (m: string) => never = (m) => {
     throw new ObjError(`struct_ops map '${map.name}': ${m}`, map.section, -1);
   };
-  const typeId = target.find(tname, BTF_KIND_STRUCT);
-  const valueTypeId = target.find(`bpf_struct_ops_${tname}`, BTF_KIND_STRUCT);
-  if (typeId === 0 || valueTypeId === 0) fail(`the target kernel has no struct bpf_struct_ops_${tname}`);
-  const data = (target.type(valueTypeId).members ?? []).find((m) => m.name === "data");
-  if (data === undefined || target.skipModsAndTypedefs(data.type) !== typeId) fail(`bpf_struct_ops_${tname} has no data member of struct ${tname}`);
-  const valueSize = target.resolveSize(valueTypeId);
-  const dataOffset = data.bitOffset / 8;
+  const layout = structOpsLayout(target, tname);
+  if (layout === "value type") fail(`the target kernel has no struct bpf_struct_ops_${tname}`);
+  if (layout === "data") fail(`bpf_struct_ops_${tname} has no data member of struct ${tname}`);
+  const { typeId, valueTypeId, valueSize, dataOffset } = layout;
   const value = new Uint8Array(valueSize);
-  const kmembers = target.type(typeId).members ?? [];
-  const lt = local.type(so.localTypeId);
   const slots: StructOpsSlot[] = [];
   const dropped: string[] = [];
-  for (const lm of lt.members ?? []) {
-    if (lm.bitfieldSize > 0) fail(`bitfield member '${lm.name}' is not supported`);
-    const moff = lm.bitOffset / 8;
+  for (const lm of local.type(so.localTypeId).members) {
+    if (lm.bitfield_size > 0) fail(`bitfield member '${lm.name}' is not supported`);
+    const moff = lm.bit_offset / 8;
     const lsize = local.resolveSize(lm.type);
     const prog = so.funcs.get(lm.name);
-    const ki = kmembers.findIndex((k) => k.name === lm.name);
-    if (ki < 0) {
+    const km = layout.members.find((k) => k.name === lm.name);
+    if (km === undefined) {
       const bytes = so.data.subarray(moff, moff + Math.max(lsize, 0));
       if (prog !== undefined) {
         dropped.push(prog);
@@ -83,19 +73,17 @@ export function prepareStructOps(map: MapSpec, local: Btf, target: Btf): StructO
       if (bytes.some((x) => x !== 0)) fail(`member '${lm.name}' is not found in the kernel's struct ${tname} and is not zero`);
       continue;
     }
-    const km = kmembers[ki] as (typeof kmembers)[number];
-    if (km.bitfieldSize > 0) fail(`kernel member '${lm.name}' is a bitfield`);
-    const lk = local.type(local.skipModsAndTypedefs(lm.type)).kind;
-    const kk = target.type(target.skipModsAndTypedefs(km.type)).kind;
+    if (km.bitfield_size > 0) fail(`kernel member '${lm.name}' is a bitfield`);
+    const lk = local.type(local.skipModifiers(lm.type)).kind;
+    const kk = target.type(target.skipModifiers(km.type)).kind;
     if (lk !== kk) fail(`member '${lm.name}' has kind ${lk} locally and ${kk} in the kernel`);
-    const kout = dataOffset + km.bitOffset / 8;
-    if (isFuncPtr(local, lm.type)) {
-      if (!isFuncPtr(target, km.type)) fail(`member '${lm.name}' is a function pointer locally but not in the kernel`);
-      if (prog !== undefined) slots.push({ member: lm.name, program: prog, valueOffset: kout, memberIndex: ki });
+    const kout = dataOffset + km.offset;
+    if (local.isFuncPtr(lm.type)) {
+      if (!km.isFuncPtr) fail(`member '${lm.name}' is a function pointer locally but not in the kernel`);
+      if (prog !== undefined) slots.push({ member: lm.name, program: prog, valueOffset: kout, memberIndex: km.index });
       continue;
     }
-    const ksize = target.resolveSize(km.type);
-    if (ksize !== lsize) fail(`member '${lm.name}' is ${lsize} bytes locally and ${ksize} in the kernel`);
+    if (km.size !== lsize) fail(`member '${lm.name}' is ${lsize} bytes locally and ${km.size} in the kernel`);
     value.set(so.data.subarray(moff, moff + lsize), kout);
   }
   return { typeId, typeName: tname, valueTypeId, valueSize, dataOffset, value, slots, dropped };

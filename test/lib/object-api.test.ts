@@ -120,7 +120,7 @@ test("kconfig text parses as libbpf reads it; the host target has the running ke
   assert.deepEqual([...m], [["CONFIG_HZ", 250n], ["CONFIG_BPF", "y"], ["CONFIG_MOD", "m"], ["CONFIG_OFF", "n"], ["CONFIG_NAME", 'a "b"'], ["CONFIG_HEX", 16n]]);
   if (!existsSync("/sys/kernel/btf/vmlinux")) return t.skip("/sys/kernel/btf/vmlinux is absent on this machine");
   const host = hostTarget();
-  assert.ok(host.btf.find("tcp_sock", BTF_KIND_STRUCT) > 0);
+  assert.ok(host.btf.findByNameKind("tcp_sock", BTF_KIND_STRUCT) > 0);
   const [a, b] = release().split(".").map(Number) as [number, number];
   assert.equal(Number(host.kconfig.get("LINUX_KERNEL_VERSION")) >> 8, (a << 8) + b);
 });

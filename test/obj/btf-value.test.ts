@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Btf, cTypeName } from "../../src/obj/btf/btf.js";
+import { parseBtf } from "../../src/obj/btf/btf.js";
 import { btfValue } from "../../src/obj/btf/value.js";
 
 /** A BTF blob from 32-bit words and a string section. */
@@ -29,7 +29,7 @@ const info = (kind: number, vlen = 0, kflag = 0): number => ((kflag << 31) | (ki
 
 // strings: 1 "u32", 5 "s8", 8 "char", 13 "e", 15 "A", 17 "B", 19 "s", 21 "x", 23 "flag", 28 "bits", 33 "name", 38 "vals", 43 "_Bool", 49 "ok"
 const STRS = "\0u32\0s8\0char\0e\0A\0B\0s\0x\0flag\0bits\0name\0vals\0_Bool\0ok\0";
-const BTF = Btf.parse(blob([
+const BTF = parseBtf(blob([
   1, info(1), 4, 32, // [1] u32
   5, info(1), 1, (1 << 24) | 8, // [2] s8 signed
   8, info(1), 1, (1 << 24) | 8, // [3] char (signed)
@@ -70,8 +70,8 @@ test("btfValue: an enum value with no enumerator is the number; a pointer is hex
 });
 
 test("cTypeName spells unnamed types as C does", () => {
-  assert.equal(cTypeName(BTF, 5), "char[6]");
-  assert.equal(cTypeName(BTF, 6), "u32[2]");
-  assert.equal(cTypeName(BTF, 9), "u32 *");
-  assert.equal(cTypeName(BTF, 8), "struct s");
+  assert.equal(BTF.cTypeName(5), "char[6]");
+  assert.equal(BTF.cTypeName(6), "u32[2]");
+  assert.equal(BTF.cTypeName(9), "u32 *");
+  assert.equal(BTF.cTypeName(8), "struct s");
 });

@@ -1,7 +1,7 @@
 /**
- * @fileoverview BTF parser (src/obj/btf): every kind of include/uapi/linux/btf.h
- * built with the kernel's BtfBuilder and read back; the emulated kernel's
- * vmlinux BTF read by both parsers gives the same types; a real kernel's
+ * @fileoverview The loader's BTF (src/obj/btf over src/btf): every kind of
+ * include/uapi/linux/btf.h built with the kernel's BtfBuilder and read back;
+ * the emulated kernel's vmlinux BTF reads the same through the loader; a real kernel's
  * /sys/kernel/btf/vmlinux parses; malformed blobs give ObjErrors with offsets.
  */
 import { test } from "node:test";
@@ -10,8 +10,9 @@ import { existsSync, readFileSync } from "node:fs";
 import * as K from "../../src/uapi/btf.js";
 import { BtfBuilder } from "../../src/kernel/btf/builder.js";
 import { getVmlinuxBtf } from "../../src/kernel/btf/vmlinux.js";
-import { Btf } from "../../src/obj/btf/btf.js";
+import { parseBtf } from "../../src/obj/btf/btf.js";
 import { ObjError } from "../../src/obj/errors.js";
+import { ENOENT } from "../../src/uapi/errno.js";
 
 test("every BTF kind round-trips through the builder and the parser", () => {
   const b = new BtfBuilder();
@@ -35,7 +36,7 @@ test("every BTF kind round-trips through the builder and the parser", () => {
   const dt = b.declTag("tag", st, 1);
   const tt = b.typeTag("user", u32);
   const e64 = b.enum64("big", [{ name: "HUGE", val: 1n << 40n }], 8, false);
-  const btf = Btf.parse(b.encode());
+  const btf = parseBtf(b.encode());
   const kind = (id: number): number => btf.type(id).kind;
   assert.deepEqual(
     [u32, ptr, arr, st, un, en, fwd, td, vol, cst, rst, fn, proto, v, ds, fl, dt, tt, e64].map(kind),
@@ -43,26 +44,27 @@ test("every BTF kind round-trips through the builder and the parser", () => {
       K.BTF_KIND_VOLATILE, K.BTF_KIND_CONST, K.BTF_KIND_RESTRICT, K.BTF_KIND_FUNC, K.BTF_KIND_FUNC_PROTO, K.BTF_KIND_VAR, K.BTF_KIND_DATASEC,
       K.BTF_KIND_FLOAT, K.BTF_KIND_DECL_TAG, K.BTF_KIND_TYPE_TAG, K.BTF_KIND_ENUM64],
   );
-  assert.deepEqual(btf.type(st).members?.map((m) => [m.name, m.bitOffset, m.bitfieldSize]), [["a", 0, 0], ["b", 32, 3]]);
+  assert.deepEqual(btf.type(st).members.map((m) => [m.name, m.bit_offset, m.bitfield_size]), [["a", 0, 0], ["b", 32, 3]]);
   assert.deepEqual(btf.type(en).enums?.map((e) => e.val), [0n, -2n]);
   assert.deepEqual(btf.type(e64).enums?.map((e) => e.val), [1n << 40n]);
   assert.equal(btf.type(arr).array?.nelems, 16);
   assert.equal(btf.resolveSize(arr), 16);
   assert.equal(btf.resolveSize(cst), 4);
-  assert.equal(btf.skipModsAndTypedefs(cst), u32);
-  assert.equal(btf.type(dt).componentIdx, 1);
+  assert.equal(btf.skipModifiers(cst), u32);
+  assert.equal(btf.findByNameKind("pair", K.BTF_KIND_UNION), -ENOENT);
+  assert.equal(btf.type(dt).component_idx, 1);
   assert.equal(btf.type(fn).linkage, K.BTF_FUNC_GLOBAL);
   assert.deepEqual(btf.type(ds).secinfos, [{ type: v, offset: 0, size: 4 }]);
-  assert.equal(btf.find("pair", K.BTF_KIND_STRUCT), st);
+  assert.equal(btf.findByNameKind("pair", K.BTF_KIND_STRUCT), st);
   assert.equal(btf.describe(st), "struct pair");
 });
 
-test("the emulated kernel's vmlinux BTF reads the same through src/obj and src/kernel", () => {
+test("the emulated kernel's vmlinux BTF reads the same through the loader and the kernel", () => {
   const k = getVmlinuxBtf();
-  const btf = Btf.parse(k.bytes);
-  assert.equal(btf.length - 1, k.types.length);
+  const btf = parseBtf(k.bytes);
+  assert.equal(btf.nrTypes, k.nrTypes);
   for (const name of ["tcp_sock", "tcp_congestion_ops", "bpf_struct_ops_tcp_congestion_ops", "inet_connection_sock"]) {
-    const id = btf.find(name, K.BTF_KIND_STRUCT);
+    const id = btf.findByNameKind(name, K.BTF_KIND_STRUCT);
     assert.equal(id, k.findByNameKind(name, K.BTF_KIND_STRUCT), name);
     assert.equal(btf.resolveSize(id), k.resolveSize(id), name);
   }
@@ -70,16 +72,16 @@ test("the emulated kernel's vmlinux BTF reads the same through src/obj and src/k
 
 test("a real kernel's /sys/kernel/btf/vmlinux parses", (t) => {
   if (!existsSync("/sys/kernel/btf/vmlinux")) return t.skip("/sys/kernel/btf/vmlinux is absent on this machine");
-  const btf = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
-  assert.ok(btf.length > 10_000);
-  assert.ok(btf.find("tcp_sock", K.BTF_KIND_STRUCT) > 0);
+  const btf = parseBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  assert.ok(btf.nrTypes > 10_000);
+  assert.ok(btf.findByNameKind("tcp_sock", K.BTF_KIND_STRUCT) > 0);
 });
 
 test("malformed BTF gives ObjErrors naming the byte offset", () => {
   const good = getVmlinuxBtf().bytes;
   const at = (bytes: Uint8Array, base: number): ObjError => {
     try {
-      Btf.parse(bytes, ".BTF", base);
+      parseBtf(bytes, ".BTF", base);
     } catch (e) {
       assert.ok(e instanceof ObjError);
       return e;

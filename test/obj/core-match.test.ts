@@ -8,7 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BtfBuilder } from "../../src/kernel/btf/builder.js";
-import { Btf } from "../../src/obj/btf/btf.js";
+import { parseBtf } from "../../src/obj/btf/btf.js";
+import type { Btf } from "../../src/btf/btf.js";
 import { applyCoreRelos, BPF_CORE_FIELD_BYTE_OFFSET, BPF_CORE_ENUMVAL_VALUE } from "../../src/obj/core.js";
 import { CoreError } from "../../src/obj/errors.js";
 import type { ProgramSpec } from "../../src/obj/spec.js";
@@ -31,7 +32,7 @@ function local(): { btf: Btf; s: number; e: number } {
   const arr = b.array(u32, u32, 4);
   const s = b.struct("thing___local", 24, [{ name: "a", type: u32, bit_offset: 0 }, { name: "b", type: arr, bit_offset: 32 }]);
   const e = b.enum("mode___local", [{ name: "MODE_X", val: 1n }, { name: "MODE_Y", val: 2n }]);
-  return { btf: Btf.parse(b.encode()), s, e };
+  return { btf: parseBtf(b.encode()), s, e };
 }
 
 test("members are found through anonymous unions, arrays index by position, flavours are stripped", () => {
@@ -41,7 +42,7 @@ test("members are found through anonymous unions, arrays index by position, flav
   const arr = b.array(u32, u32, 8);
   const anon = b.union("", 8, [{ name: "a", type: u32, bit_offset: 0 }, { name: "other", type: u64, bit_offset: 0 }]);
   b.struct("thing", 48, [{ name: "", type: anon, bit_offset: 0 }, { name: "pad", type: u64, bit_offset: 64 }, { name: "b", type: arr, bit_offset: 128 }]);
-  const target = Btf.parse(b.encode());
+  const target = parseBtf(b.encode());
   const { btf, s } = local();
   const at = (access: string): number => new DataView(applyCoreRelos(prog(LDX_W, s, access, BPF_CORE_FIELD_BYTE_OFFSET), btf, target).insns.buffer).getInt16(2, true);
   assert.equal(at("0:0"), 0, "a inside the anonymous union");
@@ -54,7 +55,7 @@ test("a field that grew from u32 to u64 moves and its load widens; ENUM matches 
   const u64 = b.int("long long unsigned int", 8);
   b.struct("thing", 16, [{ name: "x", type: u64, bit_offset: 0 }, { name: "a", type: u64, bit_offset: 64 }]);
   b.enum64("mode", [{ name: "MODE_Y", val: 1n << 33n }, { name: "MODE_X", val: 5n }], 8, false);
-  const target = Btf.parse(b.encode());
+  const target = parseBtf(b.encode());
   const { btf, s, e } = local();
   const r = applyCoreRelos(prog(LDX_W, s, "0:0", BPF_CORE_FIELD_BYTE_OFFSET), btf, target).insns;
   assert.equal(r[0], 0x79, "LDX_W became LDX_DW");
@@ -73,7 +74,7 @@ test("candidates that disagree are an ambiguity error; incompatible field types 
   b.struct("thing___v1", 8, [{ name: "pad", type: u32, bit_offset: 0 }, { name: "a", type: u32, bit_offset: 32 }]);
   b.struct("thing___v2", 4, [{ name: "a", type: s32, bit_offset: 0 }]);
   b.struct("thing", 4, [{ name: "a", type: f, bit_offset: 0 }]);
-  const target = Btf.parse(b.encode());
+  const target = parseBtf(b.encode());
   const { btf, s } = local();
   assert.throws(() => applyCoreRelos(prog(MOV_IMM, s, "0:0", BPF_CORE_FIELD_BYTE_OFFSET), btf, target), (e: unknown) => {
     assert.ok(e instanceof CoreError);

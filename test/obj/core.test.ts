@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { applyCoreRelos, CORE_POISON_HELPER, essentialName } from "../../src/obj/core.js";
 import { loadCollectionSpec } from "../../src/obj/collection.js";
-import { Btf } from "../../src/obj/btf/btf.js";
+import { parseBtf } from "../../src/obj/btf/btf.js";
 import { CoreError } from "../../src/obj/errors.js";
 import type { ProgramSpec } from "../../src/obj/spec.js";
 import { getVmlinuxBtf } from "../../src/kernel/btf/vmlinux.js";
@@ -47,14 +47,14 @@ test("every relocation kind against the emulated kernel's BTF", (t) => {
   const spec = loadCollectionSpec(compileObjSrc("core_kinds.bpf.c"));
   const prog = spec.programs.get("core_kinds") as ProgramSpec;
   const k = getVmlinuxBtf();
-  const target = Btf.parse(k.bytes);
+  const target = parseBtf(k.bytes);
   const { insns, log } = applyCoreRelos(prog, spec.btf, target);
   assert.equal(log.length, prog.coreRelos.length);
   const icsk = k.fieldOf(k.findByNameKind("inet_connection_sock", BTF_KIND_STRUCT), "icsk_ca_state");
   assert.ok(icsk !== undefined);
   const bit = icsk.bit_offset;
   const byteOff = Math.floor(bit / 8);
-  const localId = spec.btf?.find("tcp_sock___local", BTF_KIND_STRUCT) ?? 0;
+  const localId = spec.btf?.findByNameKind("tcp_sock___local", BTF_KIND_STRUCT) ?? 0;
   assert.deepEqual(storedValues(insns), [
     BigInt(k.offsetOf("tcp_sock", "snd_cwnd")), 4n, 1n, 0n, 0n,
     BigInt(byteOff), 1n, BigInt(64 - (bit + 5 - byteOff * 8)), 59n,
@@ -73,7 +73,7 @@ test("an access to a field the target lacks is poisoned; its existence check giv
   if (why !== undefined) return t.skip(why);
   const spec = loadCollectionSpec(compileObjSrc("core_kinds.bpf.c"));
   const prog = spec.programs.get("core_poison") as ProgramSpec;
-  const { insns, log } = applyCoreRelos(prog, spec.btf, Btf.parse(getVmlinuxBtf().bytes));
+  const { insns, log } = applyCoreRelos(prog, spec.btf, parseBtf(getVmlinuxBtf().bytes));
   const dv = new DataView(insns.buffer);
   const poisoned = [...Array(insns.length / 8).keys()].filter((i) => insns[i * 8] === 0x85 && dv.getInt32(i * 8 + 4, true) === CORE_POISON_HELPER);
   assert.equal(poisoned.length, 1);
@@ -85,7 +85,7 @@ test("errors name the relocation, program, instruction and access path", (t) => 
   if (why !== undefined) return t.skip(why);
   const spec = loadCollectionSpec(compileObjSrc("core_kinds.bpf.c"));
   const prog = spec.programs.get("core_kinds") as ProgramSpec;
-  const target = Btf.parse(getVmlinuxBtf().bytes);
+  const target = parseBtf(getVmlinuxBtf().bytes);
   const first = prog.coreRelos[0];
   assert.ok(first !== undefined);
   // A field-offset relocation pointed at an ALU insn that takes a register is not patchable.
@@ -112,10 +112,10 @@ test("the real kernel's BTF relocates the same accesses to its own layout", (t) 
   if (!existsSync("/sys/kernel/btf/vmlinux")) return t.skip("/sys/kernel/btf/vmlinux is absent on this machine");
   const spec = loadCollectionSpec(compileObjSrc("core_kinds.bpf.c"));
   const prog = spec.programs.get("core_kinds") as ProgramSpec;
-  const real = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  const real = parseBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
   const { insns } = applyCoreRelos(prog, spec.btf, real);
   const v = storedValues(insns);
-  const tcpSock = real.find("tcp_sock", BTF_KIND_STRUCT);
+  const tcpSock = real.findByNameKind("tcp_sock", BTF_KIND_STRUCT);
   assert.equal(v[10], BigInt(real.resolveSize(tcpSock)), "TYPE_SIZE is the real struct's size");
   assert.equal(v[16], BigInt(tcpSock), "TYPE_ID_TARGET is the real id");
   assert.equal(v[13], 3n, "CA_EVENT_LOSS is 3 on Linux too");

@@ -13,16 +13,19 @@
  */
 import { readFileSync } from "node:fs";
 import { BPF_BTF_LOAD, BPF_LINK_CREATE, BPF_LINK_GET_FD_BY_ID, BPF_MAP_CREATE, BPF_MAP_GET_FD_BY_ID, BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_FD_BY_ID, BPF_PROG_LOAD } from "../../src/uapi/bpf-enums.js";
+import { BTF_KIND_FUNC } from "../../src/uapi/btf.js";
 import type { AttrCmd, AttrInputOf } from "../../src/uapi/attr-codec.js";
 import type { Backend, SysResult } from "../../src/backend/backend.js";
 import { structOpsValue, structOpsValueLayout } from "../../src/backend/struct-ops-value.js";
-import type { StructOpsBtf, StructOpsFields, StructOpsValueLayout } from "../../src/backend/struct-ops-value.js";
+import type { StructOpsFields } from "../../src/backend/struct-ops-value.js";
+import type { StructOpsLayout } from "../../src/btf/struct-ops-layout.js";
+import type { Btf } from "../../src/btf/btf.js";
 import { createModelKernel } from "../../src/backend/model.js";
 import type { ModelKernel } from "../../src/backend/model.js";
 import { ModelProcess } from "../../src/backend/model-process.js";
 import { getVmlinuxBtf } from "../../src/kernel/btf/vmlinux.js";
 import { LinuxBackend } from "../../src/backend/linux/linux-backend.js";
-import { KernelBtf } from "../../src/backend/linux/vmlinux-btf.js";
+import { parseKernelBtf } from "../../src/backend/linux/vmlinux-btf.js";
 
 /**
  * The netns default CC both targets start with. A network namespace other
@@ -36,7 +39,7 @@ export type ObjKind = "map" | "prog" | "link" | "btf";
 
 /** BTF facts of one kernel. */
 export interface TargetBtf {
-  readonly ops: StructOpsValueLayout;
+  readonly ops: StructOpsLayout;
   member(name: string): number;
   kfuncId(name: string): number;
   value(fields: StructOpsFields): Uint8Array;
@@ -91,28 +94,16 @@ class Recording implements Backend {
   poll(fd: number): { ret: number; errno: number; revents: number } { return this.inner.poll(fd); }
 }
 
-interface BtfLike extends StructOpsBtf {
-  kfuncId(name: string): number;
-  skipModifiers(id: number): number;
-  typeById?(id: number): { kind: number } | undefined;
-  kind?(id: number): number;
-}
-
-function targetBtf(b: BtfLike): TargetBtf {
+function targetBtf(b: Btf, kfuncId: (name: string) => number): TargetBtf {
   const ops = structOpsValueLayout(b, "tcp_congestion_ops");
-  const members = b.members(ops.typeId);
-  const kindOf = (id: number): number => (b.kind !== undefined ? b.kind(id) : (b.typeById?.(id)?.kind ?? -1));
-  const funcSlots = members
-    .filter((m) => kindOf(b.skipModifiers(m.type)) === 2 /* PTR */ && m.name !== "owner")
-    .map((m) => ({ name: m.name, offset: ops.dataOffset + m.bit_offset / 8 }));
-  const nameM = members.find((m) => m.name === "name");
+  const nameM = ops.members.find((m) => m.name === "name");
   return {
     ops,
-    member: (n) => members.findIndex((m) => m.name === n),
-    kfuncId: (n) => b.kfuncId(n),
+    member: (n) => ops.members.findIndex((m) => m.name === n),
+    kfuncId,
     value: (fields) => structOpsValue(b, "tcp_congestion_ops", fields),
-    funcSlots,
-    nameOffset: ops.dataOffset + (nameM?.bit_offset ?? 0) / 8,
+    funcSlots: ops.members.filter((m) => m.isFuncPtr).map((m) => ({ name: m.name, offset: ops.dataOffset + m.offset })),
+    nameOffset: ops.dataOffset + (nameM?.offset ?? 0),
   };
 }
 
@@ -146,7 +137,7 @@ export function modelTarget(): Target {
   return {
     name: "model",
     be,
-    btf: targetBtf(getVmlinuxBtf()),
+    btf: targetBtf(getVmlinuxBtf(), (n) => getVmlinuxBtf().kfuncId(n)),
     settle: () => mk.kernel.settle(),
     created: be.created,
     dispose: () => {
@@ -170,7 +161,10 @@ export function linuxTarget(): { ok: true; target: Target } | { ok: false; reaso
     lb.dispose();
     return { ok: false, reason: `cannot set the private netns default CC: errno ${w.errno}` };
   }
-  linuxBtf ??= targetBtf(new KernelBtf(readFileSync("/sys/kernel/btf/vmlinux")));
+  if (linuxBtf === undefined) {
+    const host = parseKernelBtf(readFileSync("/sys/kernel/btf/vmlinux"));
+    linuxBtf = targetBtf(host, (n) => host.findByNameKind(n, BTF_KIND_FUNC));
+  }
   const be = new Recording(lb);
   return { ok: true, target: { name: "linux", be, btf: linuxBtf, settle: () => {}, created: be.created, dispose: () => lb.dispose() } };
 }

@@ -90,7 +90,7 @@ function caNameOf(m: BpfObjectMap): string {
   if (so === undefined || btf === undefined) return m.name;
   const mem = (btf.type(so.localTypeId).members ?? []).find((x) => x.name === "name");
   if (mem === undefined) return m.name;
-  const off = mem.bitOffset / 8;
+  const off = mem.bit_offset / 8;
   return cstring(so.data.subarray(off, off + btf.resolveSize(mem.type)));
 }
 

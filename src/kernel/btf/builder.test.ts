@@ -1,16 +1,15 @@
 /**
- * @fileoverview Tests of the BTF builder, reader and lookups: every kind
- * survives encode → parse → lookup, the header is the kernel's, C layout
- * rules hold, and malformed blobs are rejected with -EINVAL.
+ * @fileoverview Tests of the BTF builder against the shared decoder and
+ * lookups (src/btf): every kind survives encode → decode → lookup, the
+ * header is the kernel's, C layout rules hold, and malformed blobs are
+ * rejected with a BtfError at the offending byte.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BTF_FUNC_EXTERN,
   BTF_FUNC_GLOBAL,
-  BTF_INT_BITS,
   BTF_INT_BOOL,
-  BTF_INT_ENCODING,
   BTF_INT_SIGNED,
   BTF_KIND_ARRAY,
   BTF_KIND_CONST,
@@ -36,15 +35,8 @@ import {
 import { EINVAL, ENOENT } from "../../uapi/errno.js";
 import { BtfBuilder } from "./builder.js";
 import { computeStructLayout, layoutStruct, layoutUnion } from "./layout.js";
-import { BtfLookup } from "./lookup.js";
-import { parseBtf } from "./reader.js";
-import type { ParsedBtf } from "./reader.js";
-
-function parsed(bytes: Uint8Array): ParsedBtf {
-  const p = parseBtf(bytes);
-  if (typeof p === "number") assert.fail(`parseBtf failed: ${p}`);
-  return p;
-}
+import { Btf } from "../../btf/btf.js";
+import { BtfError } from "../../btf/types.js";
 
 /** One of every kind, with bitfields, signed enums and a 64-bit enum. */
 function buildAllKinds() {
@@ -118,13 +110,13 @@ test("BtfBuilder.addString() deduplicates and keeps \"\" at offset 0", () => {
   assert.equal(b.addString("sock"), a);
   assert.equal(b.addString("tcp_sock"), a + 5);
   b.int("sock", 4); // a type name reuses the string
-  const p = parsed(b.encode());
-  assert.equal(p.strings.length, 1 + 5 + 9);
+  const p = new Btf(b.encode());
+  assert.equal(p.header.str_len, 1 + 5 + 9);
 });
 
-test("every kind round-trips through parseBtf() and BtfLookup", () => {
+test("every kind round-trips through the decoder and the lookups", () => {
   const { b, ids } = buildAllKinds();
-  const k = new BtfLookup(parsed(b.encode()));
+  const k = new Btf(b.encode());
   const at = (id: number | undefined) => {
     const t = k.typeById(id ?? -1);
     assert.ok(t !== undefined);
@@ -133,9 +125,9 @@ test("every kind round-trips through parseBtf() and BtfLookup", () => {
   assert.equal(k.nrTypes, b.typeCount);
   const int = at(ids.int);
   assert.equal(int.kind, BTF_KIND_INT);
-  assert.equal(BTF_INT_ENCODING(int.int_data), BTF_INT_SIGNED);
-  assert.equal(BTF_INT_BITS(int.int_data), 32);
-  assert.equal(BTF_INT_ENCODING(at(ids.bool).int_data), BTF_INT_BOOL);
+  assert.equal(int.int_encoding, BTF_INT_SIGNED);
+  assert.equal(int.int_bits, 32);
+  assert.equal(at(ids.bool).int_encoding, BTF_INT_BOOL);
   assert.equal(at(ids.dbl).kind, BTF_KIND_FLOAT);
   assert.equal(at(ids.u32).kind, BTF_KIND_TYPEDEF);
   assert.equal(at(ids.cu32).kind, BTF_KIND_CONST);
@@ -147,12 +139,12 @@ test("every kind round-trips through parseBtf() and BtfLookup", () => {
   assert.deepEqual(at(ids.arr).array, { type: ids.u8, index_type: ids.int, nelems: 6 });
   assert.equal(at(ids.arr).kind, BTF_KIND_ARRAY);
   assert.equal(at(ids.fwd).kind, BTF_KIND_FWD);
-  assert.equal(at(ids.fwd).kflag, 1); // union forward
+  assert.equal(at(ids.fwd).kflag, true); // union forward
 
   // Struct with bitfields: kind_flag set, offsets per the SysV rules.
   const node = at(ids.node);
   assert.equal(node.kind, BTF_KIND_STRUCT);
-  assert.equal(node.kflag, 1);
+  assert.equal(node.kflag, true);
   assert.deepEqual(
     node.members.map((m) => [m.name, m.bit_offset, m.bitfield_size]),
     [
@@ -168,10 +160,10 @@ test("every kind round-trips through parseBtf() and BtfLookup", () => {
   assert.equal(node.size, 24);
   assert.equal(at(ids.un).kind, BTF_KIND_UNION);
   assert.equal(at(ids.un).size, 8);
-  assert.equal(at(ids.un).kflag, 0);
+  assert.equal(at(ids.un).kflag, false);
 
   assert.equal(at(ids.e).kind, BTF_KIND_ENUM);
-  assert.equal(at(ids.e).kflag, 1);
+  assert.equal(at(ids.e).kflag, true);
   assert.deepEqual(at(ids.e).enums, [
     { name: "NEG", val: -1n },
     { name: "POS", val: 7n },
@@ -217,7 +209,7 @@ test("every kind round-trips through parseBtf() and BtfLookup", () => {
   assert.throws(() => k.offsetOf("node", "wide"), RangeError);
   assert.equal(k.field("node", "bytes[6]"), undefined);
   assert.equal(k.field("node", "next.lo"), undefined);
-  assert.equal(k.typeName(ids.rnode), "struct node * restrict");
+  assert.equal(k.cTypeName(ids.rnode), "struct node * restrict");
 });
 
 test("BtfBuilder deduplicates pointers, modifiers, arrays and prototypes", () => {
@@ -274,29 +266,39 @@ test("layoutStruct() applies C alignment, raised alignment and spacers", () => {
   assert.equal(b.sizeOf(id), 64);
 });
 
-test("parseBtf() returns -EINVAL for malformed blobs", () => {
+test("the decoder rejects malformed blobs with a BtfError at the offending byte", () => {
   const good = buildAllKinds().b.encode();
-  assert.equal(typeof parseBtf(good), "object");
-  assert.equal(parseBtf(good.subarray(0, 10)), -EINVAL);
+  assert.ok(new Btf(good).nrTypes > 0);
+  const at = (bytes: Uint8Array, message: RegExp): number => {
+    try {
+      new Btf(bytes);
+    } catch (e) {
+      assert.ok(e instanceof BtfError, String(e));
+      assert.match(e.message, message);
+      return e.offset;
+    }
+    return assert.fail("no error");
+  };
+  assert.equal(at(good.subarray(0, 10), /BTF header \(24 bytes at 0\) runs past the end/), 0);
   const badMagic = good.slice();
   badMagic[0] = 0;
-  assert.equal(parseBtf(badMagic), -EINVAL);
+  assert.equal(at(badMagic, /bad BTF magic/), 0);
   const badVersion = good.slice();
   badVersion[2] = 2;
-  assert.equal(parseBtf(badVersion), -EINVAL);
+  assert.equal(at(badVersion, /BTF version 2 is not 1/), 2);
   const dv = new DataView(good.buffer, good.byteOffset);
   const typeLen = dv.getUint32(12, true);
   const truncated = good.slice();
   new DataView(truncated.buffer).setUint32(12, typeLen - 2, true);
-  assert.equal(parseBtf(truncated), -EINVAL);
+  at(truncated, /runs past the end/);
   const badName = good.slice();
   new DataView(badName.buffer).setUint32(24, 0xffffff, true); // name_off of type 1
-  assert.equal(parseBtf(badName), -EINVAL);
+  at(badName, /name of type 1 offset 16777215 is outside the string table/);
   const dangling = good.slice();
   // Type 7 is the CONST (typedef u32 is 6): point it past the last type.
   new DataView(dangling.buffer).setUint32(24 + 4 * 16 + 12 * 2 + 8, 0xfffff, true);
-  assert.equal(parseBtf(dangling), -EINVAL);
+  assert.equal(at(dangling, /type 7 \(type\) refers to type 1048575, beyond the last type/), 24 + 4 * 16 + 12 * 2);
   const noNul = good.slice();
   noNul[noNul.length - 1] = 0x41;
-  assert.equal(parseBtf(noNul), -EINVAL);
+  assert.equal(at(noNul, /string section is not NUL-terminated/), noNul.length - 1);
 });

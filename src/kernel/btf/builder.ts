@@ -57,9 +57,9 @@ import {
   BTF_VAR_STATIC,
   BTF_VERSION,
 } from "../../uapi/btf.js";
+import { BTF_PTR_SIZE } from "../../btf/btf.js";
 
-/** Size of a pointer (and of `long`) in the modelled kernel (LP64). */
-export const BTF_PTR_SIZE = 8;
+export { BTF_PTR_SIZE };
 
 /** A struct/union member as written to BTF: absolute bit offset, bitfield width (0: not a bitfield). */
 export interface BtfMemberSpec {

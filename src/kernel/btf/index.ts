@@ -1,14 +1,10 @@
 /**
- * @fileoverview Entry of the kernel-side BTF: the model's vmlinux BTF and its
- * lookups, the builder and layout helpers that describe kernel types, and the
- * small reader the kernel uses on BTF blobs.
+ * @fileoverview Entry of the kernel-side BTF: the model's vmlinux BTF (read
+ * through the shared decoder and lookups of src/btf), the builder and layout
+ * helpers that describe kernel types, and BPF_BTF_LOAD's checker.
  */
-export { getVmlinuxBtf, buildVmlinuxBtf, KernelBtf, BPF_TCP_CA_WRITABLE, BTF_KFUNC_TAG } from "./vmlinux.js";
+export { getVmlinuxBtf, buildVmlinuxBtf, VmlinuxBtf, BPF_TCP_CA_WRITABLE, BTF_KFUNC_TAG } from "./vmlinux.js";
 export type { ByteRange, WritableField } from "./vmlinux.js";
-export { BtfLookup } from "./lookup.js";
-export type { BtfField } from "./lookup.js";
-export { parseBtf } from "./reader.js";
-export type { BtfArray, BtfEnumValue, BtfMember, BtfParam, BtfType, BtfVarSecinfo, ParsedBtf } from "./reader.js";
 export { BtfBuilder, BTF_PTR_SIZE } from "./builder.js";
 export type { BtfEnumSpec, BtfMemberSpec, BtfParamSpec, BtfVarSecinfoSpec } from "./builder.js";
 export { computeStructLayout, layoutStruct, layoutUnion } from "./layout.js";

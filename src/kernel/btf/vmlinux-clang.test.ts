@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BTF_KIND_STRUCT, BTF_KIND_UNION } from "../../uapi/btf.js";
 import { getVmlinuxBtf } from "./vmlinux.js";
-import type { KernelBtf } from "./vmlinux.js";
+import type { VmlinuxBtf } from "./vmlinux.js";
 
 function run(cmd: string, args: readonly string[], cwd?: string): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20 });
@@ -106,7 +106,7 @@ struct tcp_congestion_ops model_cc = {
 `;
 
 /** `_Static_assert`s pinning clang's view of vmlinux.h to the BTF offsets, for every named non-bitfield member path. */
-function layoutAsserts(k: KernelBtf, structs: readonly string[]): string {
+function layoutAsserts(k: VmlinuxBtf, structs: readonly string[]): string {
   const lines = ['#include "vmlinux.h"'];
   const walk = (outer: string, id: number, bitBase: number, path: string): void => {
     for (const m of k.members(id)) {

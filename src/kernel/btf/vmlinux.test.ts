@@ -8,7 +8,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BTF_FUNC_STATIC,
-  BTF_INT_ENCODING,
   BTF_INT_SIGNED,
   BTF_KIND_ARRAY,
   BTF_KIND_DECL_TAG,
@@ -22,9 +21,9 @@ import {
 } from "../../uapi/btf.js";
 import { ENOENT } from "../../uapi/errno.js";
 import { GRANULE } from "../mem/memory.js";
-import { parseBtf } from "./reader.js";
+import { Btf } from "../../btf/btf.js";
 import { BPF_TCP_CA_WRITABLE, buildVmlinuxBtf, getVmlinuxBtf } from "./vmlinux.js";
-import type { KernelBtf } from "./vmlinux.js";
+import type { VmlinuxBtf } from "./vmlinux.js";
 import { TCP_CA_KFUNC_SETS } from "./vmlinux-tcp-cc.js";
 
 const k = getVmlinuxBtf();
@@ -74,7 +73,7 @@ test("tcp_congestion_ops matches Linux 6.18 member by member", () => {
     assert.equal(m.name, name, `member ${i}`);
     assert.equal(m.bit_offset, offset * 8, name);
     assert.equal(m.bitfield_size, 0, name);
-    assert.equal(k.typeName(m.type), type, name);
+    assert.equal(k.cTypeName(m.type), type, name);
     // The member index is the program's expected_attach_type.
     assert.equal(k.memberIndex(id, name), i);
   }
@@ -91,8 +90,8 @@ test("bpf_struct_ops_tcp_congestion_ops has Linux 6.18's size and data offset", 
   assert.equal(k.offsetOf("bpf_struct_ops_tcp_congestion_ops", "common.state"), 4);
   assert.equal(k.offsetOf("bpf_struct_ops_tcp_congestion_ops", "data.name"), 64 + 88);
   assert.equal(k.sizeOf("bpf_struct_ops_common_value"), 8);
-  assert.equal(k.typeName(k.field("bpf_struct_ops_common_value", "refcnt")?.type ?? 0), "refcount_t");
-  assert.equal(k.typeName(k.field("bpf_struct_ops_common_value", "state")?.type ?? 0), "enum bpf_struct_ops_state");
+  assert.equal(k.cTypeName(k.field("bpf_struct_ops_common_value", "refcnt")?.type ?? 0), "refcount_t");
+  assert.equal(k.cTypeName(k.field("bpf_struct_ops_common_value", "state")?.type ?? 0), "enum bpf_struct_ops_state");
   assert.equal(k.sizeOf("bpf_struct_ops_value"), 64);
   const st = k.typeById(k.findByNameKind("bpf_struct_ops_state", BTF_KIND_ENUM));
   assert.deepEqual(
@@ -140,7 +139,7 @@ test("base types carry Linux's names and encodings", () => {
   for (const [name, size, signed] of ints) {
     const t = k.typeById(k.findByNameKind(name, BTF_KIND_INT));
     assert.equal(t?.size, size, name);
-    assert.equal((BTF_INT_ENCODING(t?.int_data ?? 0) & BTF_INT_SIGNED) !== 0, signed, name);
+    assert.equal(((t?.int_encoding ?? 0) & BTF_INT_SIGNED) !== 0, signed, name);
   }
   const typedefs: [string, number][] = [
     ["__u8", 1],
@@ -256,7 +255,7 @@ test("every field BPF CC programs read exists in tcp_sock with Linux's type", ()
   for (const [path, type, bits] of CC_READS) {
     const f = k.field("tcp_sock", path);
     assert.ok(f !== undefined, path);
-    assert.equal(k.typeName(f.type), type, path);
+    assert.equal(k.cTypeName(f.type), type, path);
     assert.equal(f.bitfield_size, bits ?? 0, path);
   }
   assert.equal(k.field("tcp_sock", "undo_retrans")?.signed, true);
@@ -273,7 +272,7 @@ interface Leaf {
 }
 
 /** Every scalar/array leaf of an aggregate with its byte range (bitfields: the bytes their bits touch). */
-function leaves(kb: KernelBtf, id: number, bitBase: number, path: string, out: Leaf[]): Leaf[] {
+function leaves(kb: VmlinuxBtf, id: number, bitBase: number, path: string, out: Leaf[]): Leaf[] {
   for (const m of kb.members(id)) {
     const bit = bitBase + m.bit_offset;
     const p = m.name === "" ? path : path === "" ? m.name : `${path}.${m.name}`;
@@ -344,7 +343,7 @@ test("kfuncs are FUNCs with static linkage, Linux's parameter names and a bpf_kf
   const proto = (name: string) => {
     const p = k.typeById(k.typeById(k.kfuncId(name))?.type ?? 0);
     assert.equal(p?.kind, BTF_KIND_FUNC_PROTO);
-    return `${k.typeName(p?.type ?? 0)} ${name}(${(p?.params ?? []).map((a) => `${k.typeName(a.type)} ${a.name}`).join(", ")})`;
+    return `${k.cTypeName(p?.type ?? 0)} ${name}(${(p?.params ?? []).map((a) => `${k.cTypeName(a.type)} ${a.name}`).join(", ")})`;
   };
   assert.equal(proto("tcp_slow_start"), "u32 tcp_slow_start(struct tcp_sock * tp, u32 acked)");
   assert.equal(proto("tcp_cong_avoid_ai"), "void tcp_cong_avoid_ai(struct tcp_sock * tp, u32 w, u32 acked)");
@@ -364,9 +363,8 @@ test("getVmlinuxBtf() is memoised and its bytes are a stable copy", () => {
   a[0] = 0;
   assert.deepEqual(k.bytes, buildVmlinuxBtf());
   assert.equal(k.bytes.length, k.byteLength);
-  const again = parseBtf(k.bytes);
-  assert.ok(typeof again !== "number");
-  assert.equal(again.types.length, k.nrTypes);
+  const again = new Btf(k.bytes);
+  assert.equal(again.nrTypes, k.nrTypes);
   assert.equal(k.typeById(k.findByNameKind("tcp_sock", BTF_KIND_STRUCT))?.kind, BTF_KIND_STRUCT);
   assert.equal(k.typeById(k.field("tcp_sock", "icsk_ca_priv")?.type ?? 0)?.kind, BTF_KIND_ARRAY);
 });

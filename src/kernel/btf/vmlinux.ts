@@ -17,10 +17,8 @@
 import { ENOENT } from "../../uapi/errno.js";
 import { BTF_KIND_DECL_TAG, BTF_KIND_FUNC, BTF_KIND_STRUCT } from "../../uapi/btf.js";
 import { GRANULE } from "../mem/memory.js";
+import { Btf } from "../../btf/btf.js";
 import { BtfBuilder } from "./builder.js";
-import { BtfLookup } from "./lookup.js";
-import { parseBtf } from "./reader.js";
-import type { ParsedBtf } from "./reader.js";
 import { addBaseTypes, addKernelVars } from "./vmlinux-base.js";
 import { declareSockTypes, defineSockTypes } from "./vmlinux-sock.js";
 import { addTcpCcKfuncs, addTcpCcTypes } from "./vmlinux-tcp-cc.js";
@@ -58,16 +56,18 @@ export const BPF_TCP_CA_WRITABLE: readonly { readonly struct: string; readonly m
 /** The DECL_TAG the kernel's BTF puts on every kfunc. */
 export const BTF_KFUNC_TAG = "bpf_kfunc";
 
-/** The model kernel's BTF: the raw blob plus the kernel-side lookups. */
-export class KernelBtf extends BtfLookup {
-  private readonly raw: Uint8Array;
+/**
+ * The model kernel's vmlinux BTF: the shared BTF lookups (src/btf) plus what
+ * only the kernel knows of its own types, its kfuncs and the fields a BPF
+ * congestion control may write.
+ */
+export class VmlinuxBtf extends Btf {
   private readonly kfuncs: ReadonlyMap<string, number>;
   private readonly writable: readonly WritableField[];
 
-  /** Wraps `raw` and its decoding. Use {@link getVmlinuxBtf} for the model's vmlinux. */
-  constructor(raw: Uint8Array, parsed: ParsedBtf) {
-    super(parsed);
-    this.raw = raw;
+  /** Decodes `raw` (throws a BtfError if it is malformed). Use {@link getVmlinuxBtf} for the model's vmlinux. */
+  constructor(raw: Uint8Array) {
+    super(raw);
     const kfuncs = new Map<string, number>();
     for (const t of this.types) {
       if (t.kind !== BTF_KIND_DECL_TAG || t.name !== BTF_KFUNC_TAG || t.component_idx !== -1) continue;
@@ -156,18 +156,13 @@ export function buildVmlinuxBtf(): Uint8Array {
   return b.encode();
 }
 
-let vmlinux: KernelBtf | undefined;
+let vmlinux: VmlinuxBtf | undefined;
 
 /**
  * The model kernel's BTF, built on first use and shared afterwards (it is
  * immutable). Throws only if the model's own type description is broken.
  */
-export function getVmlinuxBtf(): KernelBtf {
-  if (vmlinux === undefined) {
-    const raw = buildVmlinuxBtf();
-    const parsed = parseBtf(raw);
-    if (typeof parsed === "number") throw new Error(`vmlinux BTF: the encoded blob does not parse (${parsed})`);
-    vmlinux = new KernelBtf(raw, parsed);
-  }
+export function getVmlinuxBtf(): VmlinuxBtf {
+  vmlinux ??= new VmlinuxBtf(buildVmlinuxBtf());
   return vmlinux;
 }

@@ -12,21 +12,10 @@ import type { BpfCallFn } from "../prog/runner.js";
 import type { BpfLink } from "../link/core.js";
 import type { BpfProg } from "../prog/core.js";
 import type { StructOpsKdata } from "./kdata.js";
+import type { StructOpsLayout, StructOpsMemberLayout } from "../../btf/struct-ops-layout.js";
 
-/** One member of the ops struct, from BTF. */
-export interface StructOpsMember {
-  readonly name: string;
-  /** Index in the struct (what `expected_attach_type` names for a program). */
-  readonly index: number;
-  /** Byte offset inside the ops struct. */
-  readonly offset: number;
-  /** Byte size. */
-  readonly size: number;
-  /** A function pointer (a BPF program can implement it). */
-  readonly isFuncPtr: boolean;
-  /** A `struct module *` member (`owner`): must be zero; the kernel sets it. */
-  readonly isModule: boolean;
-}
+/** One member of the ops struct, from BTF (src/btf/struct-ops-layout.ts). */
+export type StructOpsMember = StructOpsMemberLayout;
 
 /** The struct_ops callbacks a subsystem registers (struct bpf_struct_ops). */
 export interface StructOpsType {
@@ -62,22 +51,6 @@ export interface StructOpsType {
 }
 
 /** A registered struct_ops type with its BTF layout (struct bpf_struct_ops_desc). */
-export interface StructOpsDesc {
+export interface StructOpsDesc extends StructOpsLayout {
   readonly type: StructOpsType;
-  /** BTF id of the ops struct (what a program's attach_btf_id names). */
-  readonly typeId: number;
-  /** BTF id of `struct bpf_struct_ops_<name>` (the map's btf_vmlinux_value_type_id). */
-  readonly valueTypeId: number;
-  /** Size of the value type (the map's value_size). */
-  readonly valueSize: number;
-  /** Offset of `data` (the ops struct) inside the value. */
-  readonly dataOffset: number;
-  /** Size of the ops struct. */
-  readonly dataSize: number;
-  readonly members: readonly StructOpsMember[];
-  /**
-   * Byte ranges of the value (absolute offsets) that are padding holes of the
-   * value type or of the ops struct; they must be zero on update.
-   */
-  readonly holes: readonly { offset: number; size: number }[];
 }

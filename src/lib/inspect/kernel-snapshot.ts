@@ -23,13 +23,12 @@ import {
   BPF_MAP_TYPE_STRUCT_OPS, BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_FD_BY_ID,
 } from "../../uapi/bpf-enums.js";
 import { BPF_F_LINK } from "../../uapi/bpf-flags.js";
-import { BTF_KIND_FUNC_PROTO, BTF_KIND_PTR } from "../../uapi/btf.js";
 import { errnoName } from "../../uapi/errno.js";
 import { decodeCString } from "../../uapi/cstring.js";
 import { decodeLinkInfo, decodeMapInfo, decodeProgInfo, LINK_INFO_LAYOUT, MAP_INFO_LAYOUT, PROG_INFO_LAYOUT } from "../../uapi/info.js";
 import { btfValue } from "../../obj/btf/value.js";
 import type { BtfJson } from "../../obj/btf/value.js";
-import type { Btf } from "../../obj/btf/btf.js";
+import type { Btf } from "../../btf/btf.js";
 import type { Backend } from "../../backend/backend.js";
 import { BpfError } from "../errors.js";
 import { enumShort, mapFlagNames } from "./object-info.js";
@@ -115,11 +114,6 @@ function progName(be: Backend, id: number): string {
   return withFd(be, BPF_PROG_GET_FD_BY_ID, id, (fd) => decodeCString(decodeProgInfo(info(be, fd, PROG_INFO_LAYOUT.size)).name)) ?? "";
 }
 
-function isFuncPtr(btf: Btf, id: number): boolean {
-  const p = btf.type(btf.skipModsAndTypedefs(id));
-  return p.kind === BTF_KIND_PTR && btf.type(btf.skipModsAndTypedefs(p.type ?? 0)).kind === BTF_KIND_FUNC_PROTO;
-}
-
 /** The element of struct_ops map `fd`, decoded with bpf_struct_ops_<type> of `btf`. */
 function structOpsValue(be: Backend, fd: number, btf: Btf, valueTypeId: number, valueSize: number): Pick<KernelStructOps, "state" | "refcnt" | "members"> {
   const value = new Uint8Array(valueSize);
@@ -128,17 +122,17 @@ function structOpsValue(be: Backend, fd: number, btf: Btf, valueTypeId: number, 
   const out: Pick<KernelStructOps, "state" | "refcnt" | "members"> = {};
   for (const m of vt.members ?? []) {
     if (m.name === "data") {
-      const dt = btf.type(btf.skipModsAndTypedefs(m.type));
-      const base = m.bitOffset / 8;
+      const dt = btf.type(btf.skipModifiers(m.type));
+      const base = m.bit_offset / 8;
       out.members = (dt.members ?? []).map((dm): KernelStructOpsMember => {
-        const at = base + dm.bitOffset / 8;
-        if (!isFuncPtr(btf, dm.type)) return { name: dm.name, prog_id: null, program: null, value: btfValue(btf, dm.type, value, at) };
+        const at = base + dm.bit_offset / 8;
+        if (!btf.isFuncPtr(dm.type)) return { name: dm.name, prog_id: null, program: null, value: btfValue(btf, dm.type, value, at) };
         const id = new DataView(value.buffer).getUint32(at, true);
         return { name: dm.name, prog_id: id === 0 ? null : id, program: id === 0 ? null : progName(be, id), value: null };
       });
     } else {
       // `common` (struct bpf_struct_ops_common_value): refcnt and the state enum.
-      const c = btfValue(btf, m.type, value, m.bitOffset / 8);
+      const c = btfValue(btf, m.type, value, m.bit_offset / 8);
       if (c !== null && typeof c === "object" && !Array.isArray(c)) {
         if (typeof c["state"] === "string") out.state = c["state"];
         // refcount_t is struct { atomic_t refs } = struct { struct { int counter } }: the first number inside.
@@ -161,7 +155,7 @@ export function listStructOps(be: Backend, btf: BtfSource, opts: { readonly dump
       if (i.type !== BPF_MAP_TYPE_STRUCT_OPS) return null;
       const b = btf();
       const vt = i.btf_vmlinux_value_type_id;
-      const vname = vt > 0 && vt < b.length ? b.type(vt).name : "";
+      const vname = vt > 0 && vt <= b.nrTypes ? b.type(vt).name : "";
       const s: KernelStructOps = {
         id: i.id, name: decodeCString(i.name), kernel_struct_ops: vname.replace(/^bpf_struct_ops_/, ""), btf_vmlinux_value_type_id: vt,
         map_flags: i.map_flags, flag_names: mapFlagNames(i.map_flags), link: (i.map_flags & BPF_F_LINK) !== 0,

@@ -8,7 +8,7 @@
  */
 import type { Backend } from "../../backend/backend.js";
 import { LinuxBackend } from "../../backend/linux/linux-backend.js";
-import type { Btf } from "../../obj/btf/btf.js";
+import type { Btf } from "../../btf/btf.js";
 import { ENOSYS, formatErrno } from "../../uapi/errno.js";
 import { EmulatedKernel } from "../kernel.js";
 import { emulatedTarget, hostTarget } from "../target.js";

@@ -8,7 +8,7 @@
  * `bpftool map show` / `prog show` print for loaded objects
  * (tools/bpf/bpftool/map.c, prog.c; facts only), in lower-case kernel names.
  */
-import { BTF_KIND_DATASEC, BTF_KIND_FUNC_PROTO, BTF_KIND_PTR, BTF_KIND_VAR } from "../../uapi/btf.js";
+import { BTF_KIND_DATASEC, BTF_KIND_VAR } from "../../uapi/btf.js";
 import { BPF_ATTACH_TYPE_NAMES, BPF_MAP_TYPE_NAMES, BPF_PROG_TYPE_NAMES, BPF_PROG_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
 import * as F from "../../uapi/bpf-flags.js";
 import { parseElf, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS, SHT_REL, SHT_STRTAB, SHT_SYMTAB } from "../../obj/elf.js";
@@ -16,8 +16,7 @@ import { loadCollectionSpec } from "../../obj/collection.js";
 import { describeCoreRelo } from "../../obj/core.js";
 import { btfValue } from "../../obj/btf/value.js";
 import type { BtfJson } from "../../obj/btf/value.js";
-import { cTypeName } from "../../obj/btf/btf.js";
-import type { Btf } from "../../obj/btf/btf.js";
+import type { Btf } from "../../btf/btf.js";
 import type { CollectionSpec, MapSpec, ProgramSpec } from "../../obj/spec.js";
 
 /** `bpf_map_type` / `bpf_prog_type` / `bpf_attach_type` as bpftool spells them: the enum name, lower case, without its prefix. */
@@ -105,9 +104,8 @@ function structOpsInfo(m: MapSpec, btf: Btf): StructOpsInfo {
   const so = m.structOps as NonNullable<MapSpec["structOps"]>;
   const members = (btf.type(so.localTypeId).members ?? []).map((mem): StructOpsMember => {
     const prog = so.funcs.get(mem.name) ?? null;
-    const pt = btf.type(btf.skipModsAndTypedefs(mem.type));
-    const fnPtr = pt.kind === BTF_KIND_PTR && btf.type(btf.skipModsAndTypedefs(pt.type ?? 0)).kind === BTF_KIND_FUNC_PROTO;
-    return { name: mem.name, program: prog, value: fnPtr ? null : btfValue(btf, mem.type, so.data, mem.bitOffset / 8) };
+    const fnPtr = btf.isFuncPtr(mem.type);
+    return { name: mem.name, program: prog, value: fnPtr ? null : btfValue(btf, mem.type, so.data, mem.bit_offset / 8) };
   });
   return { map: m.name, struct: so.typeName, link: so.link, autocreate: m.autocreate, members };
 }
@@ -116,13 +114,13 @@ function globals(spec: CollectionSpec, btf: Btf): GlobalInfo[] {
   const out: GlobalInfo[] = [];
   for (const m of spec.maps.values()) {
     if (m.kind !== "data") continue;
-    const ds = btf.find(m.section, BTF_KIND_DATASEC);
-    if (ds === 0) continue;
+    const ds = btf.findByNameKind(m.section, BTF_KIND_DATASEC);
+    if (ds < 0) continue;
     for (const si of btf.type(ds).secinfos ?? []) {
       const v = btf.type(si.type);
       if (v.kind !== BTF_KIND_VAR) continue;
       const init = m.initial ?? new Uint8Array(m.valueSize);
-      out.push({ name: v.name, section: m.section, map: m.kernelName, offset: si.offset, size: si.size, type: cTypeName(btf, v.type ?? 0), value: btfValue(btf, v.type ?? 0, init, si.offset) });
+      out.push({ name: v.name, section: m.section, map: m.kernelName, offset: si.offset, size: si.size, type: btf.cTypeName(v.type ?? 0), value: btfValue(btf, v.type ?? 0, init, si.offset) });
     }
   }
   return out;
@@ -151,7 +149,7 @@ export function describeObject(bytes: Uint8Array, file: string, name: string): O
   const structOps = btf === undefined ? [] : [...spec.maps.values()].filter((m) => m.structOps !== undefined).map((m) => structOpsInfo(m, btf));
   const externs = spec.externs.map((e): ExternInfo => ({
     name: e.name, kind: e.kind === "kconfig" ? "kconfig" : e.isFunc ? "kfunc" : "ksym", weak: e.weak,
-    type: btf === undefined ? "" : cTypeName(btf, e.isFunc ? e.btfId : btf.type(e.btfId).type ?? 0),
+    type: btf === undefined ? "" : btf.cTypeName(e.isFunc ? e.btfId : btf.type(e.btfId).type ?? 0),
   }));
   const core: CoreReloInfo[] = [];
   if (btf !== undefined) {

@@ -5,7 +5,7 @@
  * through the `.BTF` string table.
  */
 import { ByteView } from "../bytes.js";
-import type { Btf } from "./btf.js";
+import type { Btf } from "../../btf/btf.js";
 
 /** bpf_func_info: insn byte offset in its section, FUNC type id. */
 export interface FuncInfoRec {
@@ -87,7 +87,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf, section = ".BTF.ext", b
   const lis = walk(16, 16, "line_info", (sec, r, at) => sec.lineInfo.push({ insnOff: r.u32(at), fileNameOff: r.u32(at + 4), lineOff: r.u32(at + 8), lineCol: r.u32(at + 12) }));
   walk(24, 16, "core_relo", (sec, r, at) => {
     const typeId = r.u32(at + 4);
-    if (typeId >= btf.length) r.fail(at + 4, `CO-RE relocation type id ${typeId} is beyond the last BTF type`);
+    if (typeId > btf.nrTypes) r.fail(at + 4, `CO-RE relocation type id ${typeId} is beyond the last BTF type`);
     sec.coreRelos.push({ insnOff: r.u32(at), typeId, accessStr: btf.str(r.u32(at + 8), "CO-RE access string"), kind: r.u32(at + 12), fileOffset: r.base + at });
   });
   return { sections, funcInfoRecSize: fis, lineInfoRecSize: lis };

@@ -9,8 +9,8 @@
 import {
   BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND_ARRAY, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_INT, BTF_KIND_PTR,
 } from "../../uapi/btf.js";
-import type { Btf } from "./btf.js";
-import { isComposite } from "./btf.js";
+import type { Btf } from "../../btf/btf.js";
+import { isComposite } from "../../btf/btf.js";
 
 /** A value as JSON. */
 export type BtfJson = number | string | boolean | null | BtfJson[] | { [k: string]: BtfJson };
@@ -37,12 +37,12 @@ function bitfield(bytes: Uint8Array, bitOff: number, bits: number): bigint {
  * The value of type `id` at `bytes[off..]` as JSON.
  */
 export function btfValue(btf: Btf, id: number, bytes: Uint8Array, off = 0, depth = 0): BtfJson {
-  const tid = btf.skipModsAndTypedefs(id);
+  const tid = btf.skipModifiers(id);
   const t = btf.type(tid);
   const size = btf.resolveSize(tid);
   if (depth > MAX_DEPTH) return size > 0 ? hex(bytes.subarray(off, off + size)) : null;
   if (t.kind === BTF_KIND_INT) {
-    const enc = t.intEncoding ?? 0;
+    const enc = t.int_encoding ?? 0;
     const v = readUint(bytes, off, size);
     if (enc & BTF_INT_BOOL) return v !== 0n;
     return num(enc & BTF_INT_SIGNED ? BigInt.asIntN(size * 8, v) : v);
@@ -54,9 +54,9 @@ export function btfValue(btf: Btf, id: number, bytes: Uint8Array, off = 0, depth
   }
   if (t.kind === BTF_KIND_PTR) return `0x${readUint(bytes, off, 8).toString(16)}`;
   if (t.kind === BTF_KIND_ARRAY && t.array !== undefined) {
-    const et = btf.type(btf.skipModsAndTypedefs(t.array.type));
+    const et = btf.type(btf.skipModifiers(t.array.type));
     const es = btf.resolveSize(et.id);
-    if (et.kind === BTF_KIND_INT && es === 1 && ((et.intEncoding ?? 0) & BTF_INT_CHAR || et.name === "char")) {
+    if (et.kind === BTF_KIND_INT && es === 1 && (et.int_encoding & BTF_INT_CHAR || et.name === "char")) {
       const s = bytes.subarray(off, off + t.array.nelems);
       const end = s.indexOf(0);
       return new TextDecoder().decode(end < 0 ? s : s.subarray(0, end));
@@ -68,9 +68,9 @@ export function btfValue(btf: Btf, id: number, bytes: Uint8Array, off = 0, depth
   if (isComposite(t.kind)) {
     const out: { [k: string]: BtfJson } = {};
     for (const m of t.members ?? []) {
-      const v = m.bitfieldSize > 0
-        ? num(bitfield(bytes.subarray(off), m.bitOffset, m.bitfieldSize))
-        : btfValue(btf, m.type, bytes, off + m.bitOffset / 8, depth + 1);
+      const v = m.bitfield_size > 0
+        ? num(bitfield(bytes.subarray(off), m.bit_offset, m.bitfield_size))
+        : btfValue(btf, m.type, bytes, off + m.bit_offset / 8, depth + 1);
       if (m.name === "" && v !== null && typeof v === "object" && !Array.isArray(v)) Object.assign(out, v);
       else out[m.name] = v;
     }
