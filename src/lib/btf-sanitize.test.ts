@@ -33,22 +33,22 @@ for (const name of ["update", "reno", "cubic", "dctcp", "incompl", "unsupp", "no
       for (const t of after.types) {
         if (t.kind === BTF_KIND_FUNC) {
           assert.notEqual(t.linkage, BTF_FUNC_EXTERN, `FUNC ${t.name} linkage`);
-          for (const p of after.type(t.type ?? 0).params ?? []) assert.ok(p.type === 0 || p.name !== "", `FUNC ${t.name}: unnamed parameter`);
+          for (const p of after.type(t.type).params) assert.ok(p.type === 0 || p.name !== "", `FUNC ${t.name}: unnamed parameter`);
         }
         if (t.kind === BTF_KIND_VAR) assert.notEqual(t.linkage, BTF_VAR_GLOBAL_EXTERN, `VAR ${t.name} linkage`);
         if (t.kind !== BTF_KIND_DATASEC) continue;
         let end = 0;
-        for (const si of t.secinfos ?? []) {
+        for (const si of t.secinfos) {
           const v = after.type(si.type);
           assert.equal(v.kind, BTF_KIND_VAR, `DATASEC ${t.name}: entry ${v.name} is a VAR`);
-          assert.ok(si.size > 0 && si.offset >= end && si.offset + si.size <= (t.size ?? 0), `DATASEC ${t.name}: entry ${v.name} [${si.offset}, +${si.size}) of ${t.size}`);
-          assert.ok(after.resolveSize(v.type ?? 0) <= si.size, `DATASEC ${t.name}: ${v.name} fits its slot`);
+          assert.ok(si.size > 0 && si.offset >= end && si.offset + si.size <= t.size, `DATASEC ${t.name}: entry ${v.name} [${si.offset}, +${si.size}) of ${t.size}`);
+          assert.ok(after.resolveSize(v.type) <= si.size, `DATASEC ${t.name}: ${v.name} fits its slot`);
           end = si.offset + si.size;
         }
       }
       for (const e of spec.externs.filter((x) => x.kind === "kconfig")) {
         const ds = after.type(after.findByNameKind(".kconfig", BTF_KIND_DATASEC));
-        const si = (ds.secinfos ?? []).find((s) => s.type === e.btfId);
+        const si = ds.secinfos.find((s) => s.type === e.btfId);
         assert.deepEqual([si?.offset, si?.size], [e.offset, e.size], `.kconfig ${e.name} where the loader put it`);
       }
     });

@@ -97,10 +97,10 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
   for (const f of externFuncs) {
     const o = rec(f.blob_off);
     dv.setUint32(o + 4, (dv.getUint32(o + 4, true) & ~0xffff) | BTF_FUNC_GLOBAL, true);
-    const proto = btf.type(f.type ?? 0);
+    const proto = btf.type(f.type);
     if (proto.kind !== BTF_KIND_FUNC_PROTO) continue;
     const po = rec(proto.blob_off);
-    (proto.params ?? []).forEach((p, j) => {
+    proto.params.forEach((p, j) => {
       if (p.type !== 0 && p.name === "") dv.setUint32(po + 12 + j * 8, dummyNameOff, true);
     });
   }
@@ -109,7 +109,7 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
   for (const ds of btf.types) {
     if (ds.kind !== BTF_KIND_DATASEC || (ds.name !== ".ksyms" && ds.name !== ".kconfig")) continue;
     const o = rec(ds.blob_off);
-    const entries = (ds.secinfos ?? []).map((si, i) => {
+    const entries = ds.secinfos.map((si, i) => {
       const v = btf.type(si.type);
       if (ds.name === ".ksyms") {
         if (v.kind === BTF_KIND_FUNC) return { type: dummyId, offset: i * 4, size: 4 };

@@ -80,7 +80,7 @@ export class BpfObjectMap {
     const btf = this.obj.spec.btf;
     const ctx = `set struct_ops field '${member}' of map '${this.name}'`;
     if (so === undefined || btf === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a struct_ops map`);
-    const m = (btf.type(so.localTypeId).members ?? []).find((x) => x.name === member);
+    const m = btf.type(so.localTypeId).members.find((x) => x.name === member);
     if (m === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: struct ${so.typeName} has no such member`);
     const off = m.bit_offset / 8;
     const size = btf.resolveSize(m.type);

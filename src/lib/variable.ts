@@ -36,7 +36,7 @@ export function findVariable(obj: BpfObject, name: string): GlobalVariable {
       if (m.spec.kind !== "data") continue;
       const ds = btf.findByNameKind(m.spec.section, BTF_KIND_DATASEC);
       if (ds < 0) continue;
-      for (const si of btf.type(ds).secinfos ?? []) {
+      for (const si of btf.type(ds).secinfos) {
         const v = btf.type(si.type);
         if (v.kind === BTF_KIND_VAR && v.name === name) return makeVar(obj, name, m, si.offset, si.size);
       }

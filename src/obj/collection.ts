@@ -193,7 +193,7 @@ class Builder {
       for (const ds of [".kconfig", ".ksyms"]) {
         const dsId = btf.findByNameKind(ds, BTF_KIND_DATASEC);
         if (dsId < 0) continue;
-        for (const si of btf.type(dsId).secinfos ?? []) {
+        for (const si of btf.type(dsId).secinfos) {
           const v = btf.type(si.type);
           if (v.name === sym.name && (v.kind === BTF_KIND_VAR || v.kind === BTF_KIND_FUNC)) {
             where = ds === ".kconfig" ? "kconfig" : "ksym";
@@ -214,8 +214,8 @@ class Builder {
       let size = 0, kconfigType: ExternSpec["kconfigType"] = "none", signed = false;
       if (where === "kconfig") {
         if (isFunc) throw new ObjError(`__kconfig extern '${sym.name}' is a function`, ".BTF", this.btfBase + t.blob_off);
-        ({ kconfigType, signed, size } = kconfigKind(btf, t.type ?? 0));
-        if (kconfigType === "none") throw new ObjError(`__kconfig extern '${sym.name}' has unsupported type ${btf.describe(t.type ?? 0)}`, ".BTF", this.btfBase + t.blob_off);
+        ({ kconfigType, signed, size } = kconfigKind(btf, t.type));
+        if (kconfigType === "none") throw new ObjError(`__kconfig extern '${sym.name}' has unsupported type ${btf.describe(t.type)}`, ".BTF", this.btfBase + t.blob_off);
       }
       const e: ExternSpec = { name: sym.name, kind: where, weak: sym.bind === STB_WEAK, btfId, isFunc, offset: 0, size, kconfigType, signed };
       if (where === "kconfig") kconfig.push(e);
@@ -251,28 +251,28 @@ class Builder {
     if (btf === undefined) throw new ObjError("BTF-defined maps need .BTF", ".maps", s.offset);
     const dsId = btf.findByNameKind(".maps", BTF_KIND_DATASEC);
     if (dsId < 0) throw new ObjError("no DATASEC .maps in BTF", ".maps", s.offset);
-    for (const si of btf.type(dsId).secinfos ?? []) {
+    for (const si of btf.type(dsId).secinfos) {
       const v = btf.type(si.type);
       if (v.kind !== BTF_KIND_VAR) throw new ObjError(`entry of DATASEC .maps is not a VAR`, ".maps", s.offset + si.offset);
-      const def = btf.type(btf.skipModifiers(v.type ?? 0));
+      const def = btf.type(btf.skipModifiers(v.type));
       if (def.kind !== BTF_KIND_STRUCT) throw new ObjError(`map '${v.name}' definition is not a struct`, ".maps", s.offset + si.offset);
       const m: MapSpec = {
         name: v.name, kernelName: v.name.slice(0, 15), kind: "btf", section: ".maps", type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0,
         mapExtra: 0n, pinning: 0, btfKeyTypeId: 0, btfValueTypeId: 0, initial: undefined, autocreate: true, readonly: false, structOps: undefined,
       };
       const at = s.offset + si.offset;
-      for (const mem of def.members ?? []) {
+      for (const mem of def.members) {
         const uint = (): number => {
           const p = btf.type(btf.skipModifiers(mem.type));
           if (p.kind !== BTF_KIND_PTR) throw new ObjError(`map '${v.name}' attribute '${mem.name}' is not __uint() (a pointer to an array)`, ".maps", at);
-          const a = btf.type(btf.skipModifiers(p.type ?? 0));
+          const a = btf.type(btf.skipModifiers(p.type));
           if (a.kind !== BTF_KIND_ARRAY || a.array === undefined) throw new ObjError(`map '${v.name}' attribute '${mem.name}' is not __uint()`, ".maps", at);
           return a.array.nelems;
         };
         const typ = (): { id: number; size: number } => {
           const p = btf.type(btf.skipModifiers(mem.type));
           if (p.kind !== BTF_KIND_PTR) throw new ObjError(`map '${v.name}' attribute '${mem.name}' is not __type()`, ".maps", at);
-          const id = p.type ?? 0;
+          const id = p.type;
           const size = btf.resolveSize(id);
           if (size <= 0) throw new ObjError(`map '${v.name}' ${mem.name} type has no size`, ".maps", at);
           return { id, size };
@@ -486,14 +486,14 @@ class Builder {
       if (dsId < 0) throw new ObjError(`no DATASEC ${s.name} in BTF`, s.name, s.offset);
       const rels = this.elf.relocs.get(s.index) ?? [];
       const ds = btf.type(dsId);
-      for (const si of ds.secinfos ?? []) {
+      for (const si of ds.secinfos) {
         const v = btf.type(si.type);
         const at = s.offset + si.offset;
         if (v.kind !== BTF_KIND_VAR) throw new ObjError("struct_ops DATASEC entry is not a VAR", s.name, at);
-        const tid = btf.skipModifiers(v.type ?? 0);
+        const tid = btf.skipModifiers(v.type);
         const t = btf.type(tid);
         if (t.kind !== BTF_KIND_STRUCT) throw new ObjError(`struct_ops variable '${v.name}' is not a struct`, s.name, at);
-        const size = t.size ?? 0;
+        const size = t.size;
         if (si.offset + size > s.size) throw new ObjError(`struct_ops variable '${v.name}' runs past the section`, s.name, at);
         const data = s.data.slice(si.offset, si.offset + size);
         const funcs = new Map<string, string>();
@@ -502,7 +502,7 @@ class Builder {
           if (r.type !== R_BPF_64_ABS64) throw new ObjError(`unsupported relocation type ${r.type} in struct_ops data`, `.rel${s.name}`, r.fileOffset);
           const sym = this.elf.symbols[r.sym] as ElfSymbol;
           const moff = r.offset - si.offset;
-          const mem = (t.members ?? []).find((m) => m.bit_offset === moff * 8);
+          const mem = t.members.find((m) => m.bit_offset === moff * 8);
           if (mem === undefined) throw new ObjError(`relocation at offset ${moff} of '${v.name}' is not at a member`, `.rel${s.name}`, r.fileOffset);
           if (!btf.isFuncPtr(mem.type)) throw new ObjError(`member '${mem.name}' of '${v.name}' holds a program but is not a function pointer`, `.rel${s.name}`, r.fileOffset);
           const p = programs.get(sym.name);

@@ -93,7 +93,7 @@ function localSpec(btf: Btf, rootId: number, access: number[], fail: (m: string)
     const idx = access[i] as number;
     const tt = btf.type(t);
     if (isComposite(tt.kind)) {
-      const m = tt.members?.[idx];
+      const m = tt.members[idx];
       if (m === undefined) fail(`member index ${idx} is beyond the members of ${btf.describe(t)}`);
       bit += m.bit_offset;
       bitSize = m.bitfield_size;
@@ -120,7 +120,7 @@ function localSpec(btf: Btf, rootId: number, access: number[], fail: (m: string)
 /** Finds member `name` in composite `id`, looking through anonymous members; bit offset and member. */
 function findMember(btf: Btf, id: number, name: string, depth = 0): { bit: number; type: number; bitSize: number } | undefined {
   if (depth > 32) return undefined;
-  for (const m of btf.type(id).members ?? []) {
+  for (const m of btf.type(id).members) {
     if (m.name === name) return { bit: m.bit_offset, type: m.type, bitSize: m.bitfield_size };
     if (m.name === "") {
       const inner = btf.skipModifiers(m.type);
@@ -184,11 +184,11 @@ function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boo
   if (l.kind !== t.kind && !(en(l.kind) && en(t.kind))) return false;
   switch (l.kind) {
     case BTF_KIND_INT: return l.int_offset === 0 && t.int_offset === 0;
-    case BTF_KIND_PTR: return typesCompat(lb, l.type ?? 0, tb, t.type ?? 0, depth + 1);
+    case BTF_KIND_PTR: return typesCompat(lb, l.type, tb, t.type, depth + 1);
     case BTF_KIND_ARRAY: return typesCompat(lb, l.array?.type ?? 0, tb, t.array?.type ?? 0, depth + 1);
     case BTF_KIND_FUNC_PROTO: {
-      const lp = l.params ?? [], tp = t.params ?? [];
-      if (lp.length !== tp.length || !typesCompat(lb, l.type ?? 0, tb, t.type ?? 0, depth + 1)) return false;
+      const lp = l.params, tp = t.params;
+      if (lp.length !== tp.length || !typesCompat(lb, l.type, tb, t.type, depth + 1)) return false;
       return lp.every((p, i) => typesCompat(lb, p.type, tb, (tp[i] as { type: number }).type, depth + 1));
     }
     default: return true;
@@ -278,12 +278,12 @@ function evaluate(local: Btf, target: Btf, ctx: Ctx, candidateCache: Map<string,
     }
   } else if (isEnumKind(relo.kind)) {
     const idx = access[0] as number;
-    const le = lroot.enums?.[idx];
+    const le = lroot.enums[idx];
     if (le === undefined || access.length !== 1) fail(`enumerator index ${idx} is beyond ${local.describe(relo.typeId)}`);
     path = `${local.describe(relo.typeId)}::${le.name} (${relo.accessStr})`;
     localVal = { value: relo.kind === BPF_CORE_ENUMVAL_EXISTS ? 1n : le.val, size: 0, poison: false };
     for (const c of cands) {
-      const te = target.type(c).enums?.find((e) => essentialName(e.name) === essentialName(le.name));
+      const te = target.type(c).enums.find((e) => essentialName(e.name) === essentialName(le.name));
       if (te === undefined) continue;
       results.push({ v: { value: relo.kind === BPF_CORE_ENUMVAL_EXISTS ? 1n : te.val, size: 0, poison: false }, id: c });
     }
@@ -404,7 +404,7 @@ export function describeCoreRelo(local: Btf, relo: Pick<ProgCoreRelo, "typeId" |
     const access = parseAccess(relo.accessStr, fail);
     if (isFieldKind(relo.kind)) return { kind, path: localSpec(local, relo.typeId, access, fail).path };
     if (isEnumKind(relo.kind)) {
-      const e = local.type(relo.typeId).enums?.[access[0] as number];
+      const e = local.type(relo.typeId).enums[access[0] as number];
       return { kind, path: e === undefined ? raw : `${local.describe(relo.typeId)}::${e.name}` };
     }
     return { kind, path: local.describe(relo.typeId) };

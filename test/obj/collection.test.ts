@@ -74,7 +74,7 @@ test("object from test/obj/src: kconfig, kfuncs, .rodata/.data/.bss, a .text sub
   assert.ok(btf !== undefined);
   const ds = btf.type(btf.findByNameKind(".bss", BTF_KIND_DATASEC));
   assert.equal(ds.size, 16);
-  assert.deepEqual(ds.secinfos?.map((s) => [btf.type(s.type).name, s.offset, s.size]), [["init_calls", 0, 8], ["hz_seen", 8, 4], ["ca_state_seen", 12, 4]]);
+  assert.deepEqual(ds.secinfos.map((s) => [btf.type(s.type).name, s.offset, s.size]), [["init_calls", 0, 8], ["hz_seen", 8, 4], ["ca_state_seen", 12, 4]]);
   const init = spec.programs.get("obj_init");
   assert.ok((init?.coreRelos.length ?? 0) >= 5, "BPF_CORE_READ_BITFIELD gives offset, size, signed and shift relocations");
 });

@@ -120,11 +120,11 @@ function structOpsValue(be: Backend, fd: number, btf: Btf, valueTypeId: number, 
   check(be.bpf(BPF_MAP_LOOKUP_ELEM, { map_fd: fd, key: new Uint8Array(4), value }), BPF_MAP_LOOKUP_ELEM, `struct_ops map fd ${fd}`);
   const vt = btf.type(valueTypeId);
   const out: Pick<KernelStructOps, "state" | "refcnt" | "members"> = {};
-  for (const m of vt.members ?? []) {
+  for (const m of vt.members) {
     if (m.name === "data") {
       const dt = btf.type(btf.skipModifiers(m.type));
       const base = m.bit_offset / 8;
-      out.members = (dt.members ?? []).map((dm): KernelStructOpsMember => {
+      out.members = dt.members.map((dm): KernelStructOpsMember => {
         const at = base + dm.bit_offset / 8;
         if (!btf.isFuncPtr(dm.type)) return { name: dm.name, prog_id: null, program: null, value: btfValue(btf, dm.type, value, at) };
         const id = new DataView(value.buffer).getUint32(at, true);

@@ -102,7 +102,7 @@ function programInfo(p: ProgramSpec, spec: CollectionSpec, members: Map<string, 
 
 function structOpsInfo(m: MapSpec, btf: Btf): StructOpsInfo {
   const so = m.structOps as NonNullable<MapSpec["structOps"]>;
-  const members = (btf.type(so.localTypeId).members ?? []).map((mem): StructOpsMember => {
+  const members = btf.type(so.localTypeId).members.map((mem): StructOpsMember => {
     const prog = so.funcs.get(mem.name) ?? null;
     const fnPtr = btf.isFuncPtr(mem.type);
     return { name: mem.name, program: prog, value: fnPtr ? null : btfValue(btf, mem.type, so.data, mem.bit_offset / 8) };
@@ -116,11 +116,11 @@ function globals(spec: CollectionSpec, btf: Btf): GlobalInfo[] {
     if (m.kind !== "data") continue;
     const ds = btf.findByNameKind(m.section, BTF_KIND_DATASEC);
     if (ds < 0) continue;
-    for (const si of btf.type(ds).secinfos ?? []) {
+    for (const si of btf.type(ds).secinfos) {
       const v = btf.type(si.type);
       if (v.kind !== BTF_KIND_VAR) continue;
       const init = m.initial ?? new Uint8Array(m.valueSize);
-      out.push({ name: v.name, section: m.section, map: m.kernelName, offset: si.offset, size: si.size, type: btf.cTypeName(v.type ?? 0), value: btfValue(btf, v.type ?? 0, init, si.offset) });
+      out.push({ name: v.name, section: m.section, map: m.kernelName, offset: si.offset, size: si.size, type: btf.cTypeName(v.type), value: btfValue(btf, v.type, init, si.offset) });
     }
   }
   return out;

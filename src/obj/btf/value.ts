@@ -50,7 +50,7 @@ export function btfValue(btf: Btf, id: number, bytes: Uint8Array, off = 0, depth
   if (t.kind === BTF_KIND_ENUM || t.kind === BTF_KIND_ENUM64) {
     const raw = readUint(bytes, off, size);
     const v = t.kflag ? BigInt.asIntN(size * 8, raw) : raw;
-    return t.enums?.find((e) => e.val === v)?.name ?? num(v);
+    return t.enums.find((e) => e.val === v)?.name ?? num(v);
   }
   if (t.kind === BTF_KIND_PTR) return `0x${readUint(bytes, off, 8).toString(16)}`;
   if (t.kind === BTF_KIND_ARRAY && t.array !== undefined) {
@@ -67,7 +67,7 @@ export function btfValue(btf: Btf, id: number, bytes: Uint8Array, off = 0, depth
   }
   if (isComposite(t.kind)) {
     const out: { [k: string]: BtfJson } = {};
-    for (const m of t.members ?? []) {
+    for (const m of t.members) {
       const v = m.bitfield_size > 0
         ? num(bitfield(bytes.subarray(off), m.bit_offset, m.bitfield_size))
         : btfValue(btf, m.type, bytes, off + m.bit_offset / 8, depth + 1);
