@@ -24,6 +24,10 @@
  * Not modelled (later steps of btf_parse): btf_parse_struct_metas and the
  * special-field checks (bpf_spin_lock, kptrs, graph roots) of map values.
  *
+ * This is the verifier layer only: it walks the raw bytes in the kernel's own
+ * order so that its log and errno are the kernel's. Decoding BTF into records
+ * for lookups is the one decoder's job (src/btf/decode.ts), never this one's.
+ *
  * Key invariant: `checkBtf` returns 0 only for a blob Linux 6.18 accepts, and
  * otherwise the errno Linux returns; it never throws on any input.
  */
