@@ -91,8 +91,8 @@ export function sanitizeObjectBtf(btf: Btf, externs: readonly ExternSpec[], kcon
     at += b.length;
   }
 
-  /** Offset in `out` of a type record at `blob_off` in the input. */
-  const rec = (blob_off: number): number => hdrLen + (blob_off - hdrLen - typeOff);
+  /** Offset in `out` of a type record at `off` in the input. */
+  const rec = (off: number): number => hdrLen + (off - hdrLen - typeOff);
 
   for (const f of externFuncs) {
     const o = rec(f.blob_off);

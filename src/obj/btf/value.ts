@@ -42,7 +42,7 @@ export function btfValue(btf: Btf, id: number, bytes: Uint8Array, off = 0, depth
   const size = btf.resolveSize(tid);
   if (depth > MAX_DEPTH) return size > 0 ? hex(bytes.subarray(off, off + size)) : null;
   if (t.kind === BTF_KIND_INT) {
-    const enc = t.int_encoding ?? 0;
+    const enc = t.int_encoding;
     const v = readUint(bytes, off, size);
     if (enc & BTF_INT_BOOL) return v !== 0n;
     return num(enc & BTF_INT_SIGNED ? BigInt.asIntN(size * 8, v) : v);
