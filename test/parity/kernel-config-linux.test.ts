@@ -27,11 +27,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { Backend } from "../../src/backend/backend.js";
 import { LinuxBackend } from "../../src/backend/linux/linux-backend.js";
-import { KernelBtf as LinuxBtf } from "../../src/backend/linux/vmlinux-btf.js";
+import { parseKernelBtf } from "../../src/backend/linux/vmlinux-btf.js";
 import { structOpsValueLayout } from "../../src/backend/struct-ops-value.js";
-import type { StructOpsBtf } from "../../src/backend/struct-ops-value.js";
+import type { Btf } from "../../src/btf/btf.js";
 import { BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS } from "../../src/uapi/bpf-enums.js";
 import { EACCES, EINVAL, ENOENT } from "../../src/uapi/errno.js";
+import { BTF_KIND_FUNC } from "../../src/uapi/btf.js";
 import { BPF_REG_0 } from "../../src/uapi/insn.js";
 import { assemble, BPF_CALL_KFUNC, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../src/asm/index.js";
 import { EmulatedKernel, getVmlinuxBtf, KernelConfigError, knownTcpCong } from "../../src/lib/kernel.js";
@@ -131,7 +132,7 @@ test("setting a default that is not built in (dctcp, on both): ENOENT, and nothi
 });
 
 /** A struct_ops ssthresh program calling BTF id `id` as a kfunc: its errno and the log line that says why. */
-function callKfunc(be: Backend, btf: StructOpsBtf & { memberIndex(id: number, name: string): number }, id: number): { errno: number; why: string } {
+function callKfunc(be: Backend, btf: Btf, id: number): { errno: number; why: string } {
   const ops = structOpsValueLayout(btf, "tcp_congestion_ops");
   const insns = assemble([BPF_CALL_KFUNC(id), BPF_MOV64_IMM(BPF_REG_0, 2), BPF_EXIT_INSN()]);
   const log = new Uint8Array(8192);
@@ -154,10 +155,11 @@ test("a kfunc outside the tcp_congestion_ops set is refused by name (EACCES), a 
   const lb = linux(t);
   if (lb === undefined) return;
   try {
-    const lbtf = new LinuxBtf(readFileSync("/sys/kernel/btf/vmlinux"));
+    const lbtf = parseKernelBtf(readFileSync("/sys/kernel/btf/vmlinux"));
+    const kfuncId = (name: string): number => lbtf.findByNameKind(name, BTF_KIND_FUNC);
     const lOps = structOpsValueLayout(lbtf, "tcp_congestion_ops");
-    assert.equal(lbtf.kfuncId("dctcp_init"), -1, "no dctcp_init in this kernel's BTF: dctcp is not built in");
-    assert.deepEqual(callKfunc(lb, lbtf, lbtf.kfuncId("tcp_init_sock")), { errno: EACCES, why: "calling kernel function tcp_init_sock is not allowed" });
+    assert.equal(kfuncId("dctcp_init"), -ENOENT, "no dctcp_init in this kernel's BTF: dctcp is not built in");
+    assert.deepEqual(callKfunc(lb, lbtf, kfuncId("tcp_init_sock")), { errno: EACCES, why: "calling kernel function tcp_init_sock is not allowed" });
     assert.deepEqual(callKfunc(lb, lbtf, lOps.typeId), { errno: EINVAL, why: `kernel btf_id ${lOps.typeId} is not a function` });
   } finally {
     lb.dispose();
