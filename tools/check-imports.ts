@@ -28,7 +28,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   lib: ["uapi", "asm", "btf", "obj", "backend"],
   report: ["uapi", "sim"],
   testbed: ["uapi", "asm", "lib", "sim", "backend"],
-  cli: ["uapi", "asm", "lib", "sim", "report", "testbed"],
+  sweep: ["uapi", "sim", "report"],
+  cli: ["uapi", "asm", "lib", "sim", "report", "testbed", "sweep"],
   ".": ["uapi", "asm", "obj", "lib", "backend", "sim", "report", "testbed"],
 };
 

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { RunCliOptions } from "./run.js";
+import type { SweepCliOptions } from "./sweep/sweep.js";
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_OUTPUT_BYTES, MAX_OBJECT_BYTES, MAX_SCENARIO_BYTES, MAX_TRACE_BYTES } from "./scenario/limits.js";
 import { parseSize } from "./scenario/units.js";
 import { formatBytes } from "./bounded-read.js";
@@ -104,6 +105,31 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .action(async (o: { out: string; seed?: number; engine: "interp" | "jit" | "auto"; progress: boolean }) => {
       const { demoMain } = await import("./demo.js");
       setCode(await demoMain(o, io));
+    });
+
+  const sweep = p.command("sweep")
+    .description("run a sweep file (docs/sweep.md): a scenario over a grid of networks and algorithms, on every core, or one shard of it")
+    .argument("<file>", "sweep file (.yaml, .yml or .json)")
+    .option("--out <dir>", "output folder (default: structops-sweep/<sweep name>); a rerun skips the points already there")
+    .option("--jobs <n>", "worker threads (default: the cores available)", countArg)
+    .option("--shard <i/n>", "run shard i of n (0 ≤ i < n); 'auto' or 'auto/n' take i from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or STRUCTOPS_SHARD_INDEX")
+    .option("--max-points <n>", "refuse a sweep of more points than this (default 1000)", countArg)
+    .option("--retry-failed", "rerun points whose earlier run failed (they are skipped otherwise)")
+    .option("--no-progress", "no progress bar (there is none anyway when stderr is not a terminal)")
+    .option("--max-events <n>", `refuse a point estimated above this many simulator events (default ${DEFAULT_MAX_EVENTS})`, countArg)
+    .option("--max-output <size>", `refuse a point estimated to write more trace bytes than this (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)})`, sizeArg)
+    .option("--max-input-size <size>", "largest sweep, scenario, trace or object file read", sizeArg)
+    .action(async (file: string, o: SweepCliOptions) => {
+      const { sweepMain } = await import("./sweep/sweep.js");
+      setCode(await sweepMain(file, o, io, packageVersion()));
+    });
+  sweep.command("merge")
+    .description("merge the output folders of a sweep's shards into one, as a one-machine run writes it")
+    .argument("<dirs...>", "the shards' output folders")
+    .requiredOption("--out <dir>", "the merged folder")
+    .action(async (dirs: string[], o: { out: string }) => {
+      const { mergeMain } = await import("./sweep/sweep.js");
+      setCode(mergeMain(dirs, o, io));
     });
 
   registerInspect(p, io, setCode);

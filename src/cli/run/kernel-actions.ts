@@ -84,7 +84,7 @@ class UnknownMapError extends Error {
 }
 
 /** The `name` a struct_ops map of an object registers, from the object's own struct bytes. */
-function caNameOf(m: BpfObjectMap): string {
+export function caNameOf(m: BpfObjectMap): string {
   const so = m.spec.structOps;
   const btf = m.obj.spec.btf;
   if (so === undefined || btf === undefined) return m.name;

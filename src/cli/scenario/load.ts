@@ -202,13 +202,19 @@ function structuralLimit(text: string): (SourcePos & { message: string }) | unde
   return undefined;
 }
 
+/** A parsed YAML/JSON document: its plain value and the locator of its field paths. */
+export interface ParsedDocument {
+  readonly value: unknown;
+  readonly locate: Locator;
+}
+
 /**
- * Parses and validates scenario text.
- * @param text the file's contents
- * @param file the name used in messages (and for the default scenario name)
- * @throws {ScenarioError} listing every syntax or validation problem with its line and column
+ * Parses YAML/JSON text into a plain value and a locator, within the
+ * document limits; the first step of reading a scenario or a sweep file.
+ * @param empty the message for an empty file
+ * @throws {ScenarioError} for syntax errors and documents over the limits, with line and column
  */
-export function parseScenario(text: string, file: string): Scenario {
+export function parseYamlDocument(text: string, file: string, empty: string): ParsedDocument {
   const over = structuralLimit(text);
   if (over !== undefined) throw new ScenarioError(file, [{ path: "", line: over.line, col: over.col, message: over.message }]);
   const lc = new LineCounter();
@@ -223,10 +229,19 @@ export function parseScenario(text: string, file: string): Scenario {
   const issues: ScenarioIssue[] = [];
   const built = buildValue(doc, issues, lc);
   if (built === undefined) throw new ScenarioError(file, issues);
-  if (built.value === null || built.value === undefined) {
-    throw new ScenarioError(file, [{ path: "", line: 1, col: 1, message: "the file is empty: a scenario needs at least duration, topology and flows" }]);
-  }
-  const r = validateScenario(built.value, makeLocator(doc, lc, built.index), { file, text });
+  if (built.value === null || built.value === undefined) throw new ScenarioError(file, [{ path: "", line: 1, col: 1, message: empty }]);
+  return { value: built.value, locate: makeLocator(doc, lc, built.index) };
+}
+
+/**
+ * Parses and validates scenario text.
+ * @param text the file's contents
+ * @param file the name used in messages (and for the default scenario name)
+ * @throws {ScenarioError} listing every syntax or validation problem with its line and column
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const d = parseYamlDocument(text, file, "the file is empty: a scenario needs at least duration, topology and flows");
+  const r = validateScenario(d.value, d.locate, { file, text });
   if (!r.ok) throw new ScenarioError(file, r.issues);
   return r.scenario;
 }
