@@ -85,11 +85,14 @@ export function getAtPath(doc: unknown, steps: readonly PathStep[]): unknown {
   return v;
 }
 
-/** Whether issue path `issue` (as the validator formats it: `flows[1].start`) lies at or under `steps`. */
-export function pathCovers(steps: readonly PathStep[], issue: string): boolean {
+/**
+ * Whether issue path `issue` (as the validator formats it: `flows[1].start`) lies at or under `steps`,
+ * or, with `orAbove`, on the way to it (an unknown key the path created).
+ */
+export function pathCovers(steps: readonly PathStep[], issue: string, orAbove = false): boolean {
   const parsed = parseFieldPath(issue);
-  if (typeof parsed === "string" || parsed.length < steps.length) return false;
-  return steps.every((st, i) => {
+  if (typeof parsed === "string" || (parsed.length < steps.length && !orAbove)) return false;
+  return steps.slice(0, parsed.length).every((st, i) => {
     const p = parsed[i] as PathStep;
     if ("key" in st) return "key" in p && p.key === st.key;
     if ("every" in st) return "index" in p;

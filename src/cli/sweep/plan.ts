@@ -396,7 +396,8 @@ function resolvePoint(
   const v = validateScenario(d, () => ({ line: 0, col: 0 }), { file: "scenario.yaml", text: "" });
   if (!v.ok) {
     for (const i of v.issues) {
-      const owners = axes.filter((a) => a.steps !== null && (pathCovers(a.steps, i.path) || (a.values.some((x) => x.value.kind === "bpf") && /^(objects|actions)\b/.test(i.path))));
+      const unknownField = /^unknown field/.test(i.message);
+      const owners = axes.filter((a) => a.steps !== null && (pathCovers(a.steps, i.path, unknownField) || (a.values.some((x) => x.value.kind === "bpf") && /^(objects|actions)\b/.test(i.path))));
       const owner = owners[owners.length - 1];
       if (owner === undefined) {
         const p: Path = ["axes"];
