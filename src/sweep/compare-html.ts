@@ -87,8 +87,12 @@ function heatmapHtml(input: CompareInput, samples: readonly Sample[], metric: (t
       if (here.length === 0) return `<td class="empty">·</td>`;
       const ids = [...new Set(here.map((s) => s.point.id))];
       const title = `${ids.length} point${ids.length > 1 ? "s" : ""}: ${ids.join(" ")}`;
-      const style = m === null ? "" : ` style="background:${colour(m, range[0], range[1], metric.higherIsBetter)}"`;
-      return `<td class="cell${m === null ? " none" : ""}"${style} title="${escapeHtml(title)}"><a href="${escapeHtml(input.pointHref(ids[0] as string))}">${fmt(m)}</a></td>`;
+      // A late flow that never reached its fair share has no convergence time: the cell says so, in the worst colour.
+      const never = m === null && metric.key === "convergence_s";
+      const censored = metric.key === "convergence_s" && vals.length < here.length ? `; ${here.length - vals.length} of ${here.length} never converged` : "";
+      const style = m === null && !never ? "" : ` style="background:${never ? colour(range[1], range[0], range[1], false) : colour(m as number, range[0], range[1], metric.higherIsBetter)}"`;
+      const text = never ? "never" : `${fmt(m)}${censored !== "" ? "*" : ""}`;
+      return `<td class="cell${m === null && !never ? " none" : ""}"${style} title="${escapeHtml(title + censored)}"><a href="${escapeHtml(input.pointHref(ids[0] as string))}">${text}</a></td>`;
     });
     return `<tr><th>${escapeHtml(y)}</th>${cells.join("")}</tr>`;
   });
@@ -167,11 +171,13 @@ export function renderComparison(input: CompareInput): string {
   const all = [...byAlg.values()].flat();
   const sections = algs.map((alg) => {
     const samples = byAlg.get(alg) ?? [];
-    const maps = HEATMAP_METRICS.filter((m) => samples.some((s) => typeof s.row[m.key] === "number")).map((m) => {
+    // A metric with values anywhere in the sweep is drawn for every algorithm (a late flow that never converged shows "never").
+    const has = (m: (typeof HEATMAP_METRICS)[number]): boolean => all.some((s) => typeof s.row[m.key] === "number");
+    const maps = HEATMAP_METRICS.filter(has).map((m) => {
       const vals = all.map((s) => s.row[m.key]).filter((v): v is number => typeof v === "number");
       return heatmapHtml(input, samples, m, [Math.min(...vals), Math.max(...vals)]);
     });
-    const missing = HEATMAP_METRICS.filter((m) => !samples.some((s) => typeof s.row[m.key] === "number")).map((m) => m.title);
+    const missing = HEATMAP_METRICS.filter((m) => !has(m)).map((m) => m.title);
     return `<h3 id="alg-${escapeHtml(alg)}">${escapeHtml(alg)}</h3>
 ${missing.length > 0 ? `<p class="note">No values for: ${escapeHtml(missing.join("; "))} (a late flow's convergence needs a flow group that starts after the first).</p>\n` : ""}<div class="maps">${maps.join("\n")}</div>`;
   });
@@ -204,7 +210,7 @@ ${missing.length > 0 ? `<p class="note">No values for: ${escapeHtml(missing.join
 <p class="note">Each small circle is one point's flow group; each large dot the mean over seeds${input.seedAxis !== undefined ? ` (axis ${escapeHtml(input.seedAxis)})` : " (this sweep has no seed axis)"}. Up and to the left is better.</p>
 <div id="scatter" class="plot"></div>
 <h2>Heatmaps</h2>
-<p class="note">Rows: ${escapeHtml(input.heatmap[1] ?? "(one row)")}; columns: ${escapeHtml(input.heatmap[0])}. A cell is the mean over every point and flow group of the algorithm with those values (other axes, seeds included, averaged); it links to the first such point's report, and its tooltip lists them all. Colours run from red (worst) to green (best) over the whole sweep's range of the metric.</p>
+<p class="note">Rows: ${escapeHtml(input.heatmap[1] ?? "(one row)")}; columns: ${escapeHtml(input.heatmap[0])}. A cell is the mean over every point and flow group of the algorithm with those values (other axes, seeds included, averaged); for convergence, over the late flows that converged (marked * when some never did; "never" when none did within the run); it links to the first such point's report, and its tooltip lists them all. Colours run from red (worst) to green (best) over the whole sweep's range of the metric.</p>
 ${sections.join("\n")}
 <h2>Points</h2>
 <table class="points"><thead><tr><th>point</th>${input.axes.map((a) => `<th>${escapeHtml(a.name)}</th>`).join("")}<th>status</th></tr></thead><tbody>${pointRows.join("")}</tbody></table>
