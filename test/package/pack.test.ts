@@ -107,6 +107,25 @@ test("npx structops demo writes its report", () => {
   assert.ok(readFileSync(join(out, "demo.bpf.o")).equals(readFileSync(join(ROOT, "assets", "demo.linux.bpf.o"))), "the bundled object was used");
 });
 
+test("a tiny sweep runs on worker threads from the installed package (dist/), with the bundled BPF object", () => {
+  const object = join(installed(), "assets", "demo.linux.bpf.o");
+  writeFileSync(join(proj, "sweep.yaml"), `name: packed
+scenario:
+  duration: 500ms
+  topology: { bottleneck: { rate: 5mbit, delay: 5ms } }
+  flows: [{ id: a }]
+  outputs: { sample: 20ms, hooks: none, report: false }
+axes:
+  - { name: cc, field: "flows[*].algorithm", values: [reno, { bpf: ${JSON.stringify(object)}, map: demo_v1 }] }
+`);
+  const out = join(dir, "sweep-out");
+  const r = run("npx", ["--no", "--", "structops", "sweep", "sweep.yaml", "--jobs", "2", "--out", out], proj);
+  assert.match(r.stdout, /packed: 2 points, 2 run, 0 already done, 0 failed now, 2 jobs/);
+  const csv = readFileSync(join(out, "results.csv"), "utf8");
+  assert.match(csv, /,reno,ok,,a,reno,1,0\.\d+/);
+  assert.match(csv, /,demo_cc,ok,,a,demo_cc,1,0\.\d+/);
+});
+
 test("structops/asm and structops/uapi import from the installed package", () => {
   const script = `
     import { assembleText, disassemble } from "structops/asm";
