@@ -1,0 +1,116 @@
+/**
+ * @fileoverview Sweep scaling and overhead (issue #12), measured in one run:
+ *
+ * - points per second of `structops sweep` with --jobs 2 against --jobs 1,
+ *   on the same sweep in fresh folders (the ratio is the figure: at most 2
+ *   on 2 cores);
+ * - the overhead a sweep adds to each point (starting the worker, reading
+ *   and resolving the sweep, writing the point's scenario, result and the
+ *   sweep's table and report): the wall time of a --jobs 1 sweep of N
+ *   identical-length points, minus N runs of the same scenario through
+ *   runScenario in this process, per point, over one such run (a
+ *   30-simulated-second point in the full run).
+ *
+ * Both run the compiled code (dist/, built first when missing or older
+ * than the sources), as an installed package does: from the sources every
+ * worker thread would first compile the tree through tsx. Besides wall
+ * time, the overhead is given in CPU time of the whole process (its worker
+ * threads included), which a loaded machine disturbs far less.
+ *
+ * `--quick` (CI) runs 2-point sweeps of 1 simulated second: it proves the
+ * bench works, its figures mean nothing.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, loadavg } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { QUICK, report } from "./harness.js";
+
+const root = new URL("..", import.meta.url).pathname;
+const built = join(root, "dist", "cli", "sweep", "sweep.js");
+if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(root, "src", "cli", "sweep", "sweep.ts")).mtimeMs) {
+  const b = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  if (b.status !== 0) throw new Error("sweep bench: the build (tsc -p tsconfig.build.json) failed");
+}
+const dist = (p: string): string => join(root, "dist", p);
+const { main } = (await import(dist("cli/main.js"))) as typeof import("../src/cli/main.js");
+const { memoryIo } = (await import(dist("cli/io.js"))) as typeof import("../src/cli/io.js");
+const { parseScenario } = (await import(dist("cli/scenario/load.js"))) as typeof import("../src/cli/scenario/load.js");
+const { runScenario } = (await import(dist("cli/run/run-scenario.js"))) as typeof import("../src/cli/run/run-scenario.js");
+const { loadTestbed } = (await import(dist("cli/run/testbed.js"))) as typeof import("../src/cli/run/testbed.js");
+
+const SCALE_DURATION = QUICK ? "1s" : "10s";
+const DURATION = QUICK ? "1s" : "30s";
+const SCALE_POINTS = QUICK ? 2 : 6;
+const OVERHEAD_POINTS = QUICK ? 2 : 3;
+
+const scenarioOf = (d: string): string => `duration: ${d}
+topology:
+  bottleneck: { rate: 20mbit, delay: 10ms, queue: { kind: droptail, packets: 100 } }
+flows:
+  - { id: a, count: 2, stagger: 100ms, algorithm: cubic }
+outputs: { sample: 10ms, hooks: events }
+`;
+const scenario = scenarioOf(DURATION);
+const sweepText = (points: number, d: string): string => `name: bench
+scenario:
+${scenarioOf(d).replace(/^/gm, "  ")}
+axes:
+  - { field: seed, range: { from: 1, to: ${points} } }
+`;
+
+const dir = mkdtempSync(join(tmpdir(), "structops-sweep-bench-"));
+/** Wall and CPU seconds of one sweep. */
+async function sweepSeconds(points: number, jobs: number, tag: string, d: string): Promise<{ wall: number; cpu: number }> {
+  writeFileSync(join(dir, `${tag}.yaml`), sweepText(points, d));
+  const c0 = process.cpuUsage();
+  const io = memoryIo();
+  const t0 = process.hrtime.bigint();
+  const code = await main(["sweep", join(dir, `${tag}.yaml`), "--out", join(dir, tag), "--jobs", String(jobs), "--no-progress"], io);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  if (code !== 0 || !/0 failed now/.test(io.out())) throw new Error(`sweep bench: ${io.out()}${io.err()}`);
+  return { wall: s, cpu: (c.user + c.system) / 1e6 };
+}
+
+const load0 = loadavg()[0] ?? 0;
+// Alternate the orders so a load change during the run hits both alike.
+const one = (await sweepSeconds(SCALE_POINTS, 1, "j1", SCALE_DURATION)).wall;
+const two = (await sweepSeconds(SCALE_POINTS, 2, "j2", SCALE_DURATION)).wall;
+const rate1 = SCALE_POINTS / one;
+const rate2 = SCALE_POINTS / two;
+
+// Overhead: the same scenario run directly, in this process, once per seed.
+const runner = await loadTestbed();
+if (typeof runner === "string") throw new Error(runner);
+writeFileSync(join(dir, "direct.yaml"), scenario);
+const s = parseScenario(readFileSync(join(dir, "direct.yaml"), "utf8"), "direct.yaml");
+let direct = 0;
+let directCpu = 0;
+for (let seed = 1; seed <= OVERHEAD_POINTS; seed++) {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  runScenario(s, join(dir, "direct.yaml"), { runTestbed: runner, outDir: join(dir, `direct-${seed}`), seed, engine: "auto" });
+  direct += Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  directCpu += (c.user + c.system) / 1e6;
+}
+const swept = await sweepSeconds(OVERHEAD_POINTS, 1, "overhead", DURATION);
+const perPoint = direct / OVERHEAD_POINTS;
+const overhead = (swept.wall - direct) / OVERHEAD_POINTS;
+const perPointCpu = directCpu / OVERHEAD_POINTS;
+const overheadCpu = (swept.cpu - directCpu) / OVERHEAD_POINTS;
+const load1 = loadavg()[0] ?? 0;
+rmSync(dir, { recursive: true, force: true });
+
+report("sweep", "Sweep: points per second by --jobs, and the overhead per point", [
+  { case: `--jobs 1 (${SCALE_POINTS} points of ${SCALE_DURATION})`, value: rate1, unit: "points/s", note: `${one.toFixed(1)} s` },
+  { case: `--jobs 2 (${SCALE_POINTS} points of ${SCALE_DURATION})`, value: rate2, unit: "points/s", note: `${two.toFixed(1)} s` },
+  { case: "speed-up, --jobs 2 over --jobs 1", value: rate2 / rate1, unit: "x", note: "target >= 1.8 on 2 idle cores" },
+  { case: `one ${DURATION} point run directly (runScenario)`, value: perPoint, unit: "s" },
+  { case: "sweep overhead per point (--jobs 1), wall", value: overhead, unit: "s", note: `${((100 * overhead) / perPoint).toFixed(1)} % of a point; target < 5 %` },
+  { case: `one ${DURATION} point run directly, CPU`, value: perPointCpu, unit: "s" },
+  { case: "sweep overhead per point (--jobs 1), CPU", value: overheadCpu, unit: "s", note: `${((100 * overheadCpu) / perPointCpu).toFixed(1)} % of a point's CPU time` },
+  { case: "load average (1 min) before / after", value: load0, unit: "", note: `after: ${load1.toFixed(2)} on ${2} cores shared with other work` },
+]);
