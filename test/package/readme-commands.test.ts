@@ -21,7 +21,7 @@ import { ROOT, structopsCommands } from "./readme.js";
 
 const commands = structopsCommands();
 /** Outputs of the checkout and what the folder must not share. */
-const NOT_LINKED = new Set([".git", "node_modules", "structops-demo", "structops-out", "dist", "build"]);
+const NOT_LINKED = new Set([".git", "node_modules", "structops-demo", "structops-out", "structops-sweep", "dist", "build"]);
 
 let dir = "";
 const home = process.cwd();
