@@ -26,6 +26,11 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { QUICK, report } from "./harness.js";
+import type * as MainModule from "../src/cli/main.js";
+import type * as IoModule from "../src/cli/io.js";
+import type * as LoadModule from "../src/cli/scenario/load.js";
+import type * as RunModule from "../src/cli/run/run-scenario.js";
+import type * as TestbedModule from "../src/cli/run/testbed.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const built = join(root, "dist", "cli", "sweep", "sweep.js");
@@ -34,11 +39,11 @@ if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(root, "src", "
   if (b.status !== 0) throw new Error("sweep bench: the build (tsc -p tsconfig.build.json) failed");
 }
 const dist = (p: string): string => join(root, "dist", p);
-const { main } = (await import(dist("cli/main.js"))) as typeof import("../src/cli/main.js");
-const { memoryIo } = (await import(dist("cli/io.js"))) as typeof import("../src/cli/io.js");
-const { parseScenario } = (await import(dist("cli/scenario/load.js"))) as typeof import("../src/cli/scenario/load.js");
-const { runScenario } = (await import(dist("cli/run/run-scenario.js"))) as typeof import("../src/cli/run/run-scenario.js");
-const { loadTestbed } = (await import(dist("cli/run/testbed.js"))) as typeof import("../src/cli/run/testbed.js");
+const { main } = (await import(dist("cli/main.js"))) as typeof MainModule;
+const { memoryIo } = (await import(dist("cli/io.js"))) as typeof IoModule;
+const { parseScenario } = (await import(dist("cli/scenario/load.js"))) as typeof LoadModule;
+const { runScenario } = (await import(dist("cli/run/run-scenario.js"))) as typeof RunModule;
+const { loadTestbed } = (await import(dist("cli/run/testbed.js"))) as typeof TestbedModule;
 
 const SCALE_DURATION = QUICK ? "1s" : "10s";
 const DURATION = QUICK ? "1s" : "30s";
