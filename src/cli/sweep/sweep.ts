@@ -16,7 +16,7 @@ import type { Shard } from "../../sweep/shard.js";
 import { parseShard, shardIds } from "../../sweep/shard.js";
 import type { PointOutcome } from "../../sweep/table.js";
 import type { CliIo } from "../io.js";
-import { CliUserError, describeFailure } from "../errors.js";
+import { CliUserError, describeFailure, userMessage } from "../errors.js";
 import type { RunLimits } from "../run/run-scenario.js";
 import { claimFolder, copyTree, manifestOf, outcomes, readManifest, writePoints, writeResults } from "./folder.js";
 import type { SweepManifest } from "./folder.js";
@@ -38,6 +38,9 @@ export interface SweepCliOptions {
   readonly maxOutput?: number;
   readonly maxInputSize?: number;
 }
+
+/** Most worker threads: each holds a kernel and a simulator (tens of MB). */
+export const MAX_JOBS = 256;
 
 /** The default number of worker threads: the cores this process may use. */
 export function defaultJobs(): number {
@@ -73,6 +76,7 @@ export async function sweepMain(file: string, o: SweepCliOptions, io: CliIo, ver
       else todo.push({ id: p.id, dir: resolve(dir), engine: p.engine, limits });
     }
     const jobs = o.jobs ?? defaultJobs();
+    if (jobs > MAX_JOBS) throw new CliUserError(`--jobs ${jobs} is above ${MAX_JOBS}: each worker thread holds a whole testbed`);
     const bar = sweepProgress(io.progress, plan.name, todo.length, o.progress);
     let failed = 0;
     await runPool(todo, jobs, (d) => {
@@ -84,7 +88,8 @@ export async function sweepMain(file: string, o: SweepCliOptions, io: CliIo, ver
     io.stdout(`structops sweep: ${plan.name}${shardText}: ${mine.size} points, ${todo.length} run, ${skipped} already done, ${failed} failed now, ${jobs} jobs\n`);
     return finish(out, manifest, io);
   } catch (e) {
-    io.stderr(`${describeFailure(e).replace(/\n(?!structops: internal)/g, "\nstructops: ")}\n`);
+    // A user error of several lines (every problem of a sweep file) gets the prefix on each; a bug's stack is printed as is.
+    io.stderr(`${userMessage(e) !== undefined ? (userMessage(e) as string).replace(/^/gm, "structops: ") : describeFailure(e)}\n`);
     return 1;
   }
 }
