@@ -12,7 +12,10 @@
  *   process), over such a run (a 30-simulated-second point in the full
  *   run); and the fixed cost of a sweep (reading and resolving the file,
  *   starting the worker thread and loading the testbed in it, writing the
- *   table and report), which a sweep pays once per worker.
+ *   table and report), which a sweep pays once per worker; and the
+ *   sweep's own work per point without threads (runPoint against
+ *   runScenario, alternated in one warm thread), the figure a loaded
+ *   machine disturbs least.
  *
  * Both run the compiled code (dist/, built first when missing or older
  * than the sources), as an installed package does: from the sources every
@@ -23,7 +26,7 @@
  * `--quick` (CI) runs 2-point sweeps of 1 simulated second: it proves the
  * bench works, its figures mean nothing.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -34,6 +37,7 @@ import type * as IoModule from "../src/cli/io.js";
 import type * as LoadModule from "../src/cli/scenario/load.js";
 import type * as RunModule from "../src/cli/run/run-scenario.js";
 import type * as TestbedModule from "../src/cli/run/testbed.js";
+import type * as PointRunModule from "../src/cli/sweep/point-run.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const built = join(root, "dist", "cli", "sweep", "sweep.js");
@@ -47,6 +51,7 @@ const { memoryIo } = (await import(dist("cli/io.js"))) as typeof IoModule;
 const { parseScenario } = (await import(dist("cli/scenario/load.js"))) as typeof LoadModule;
 const { runScenario } = (await import(dist("cli/run/run-scenario.js"))) as typeof RunModule;
 const { loadTestbed } = (await import(dist("cli/run/testbed.js"))) as typeof TestbedModule;
+const { runPoint } = (await import(dist("cli/sweep/point-run.js"))) as typeof PointRunModule;
 
 const SCALE_DURATION = QUICK ? "1s" : "10s";
 const DURATION = QUICK ? "1s" : "30s";
@@ -112,6 +117,24 @@ const perPointCpu = sum(warm, "cpu") / warm.length;
 const marginal = (large.wall - small.wall) / (OVERHEAD_POINTS - 1) - perPoint;
 const marginalCpu = (large.cpu - small.cpu) / (OVERHEAD_POINTS - 1) - perPointCpu;
 const fixedCpu = small.cpu - (direct[0]?.cpu ?? 0);
+// The sweep's own work per point, without threads: runPoint (read scenario.yaml, run, metrics, result.json)
+// against runScenario on the same scenario, alternated in this (warm) thread so load changes hit both alike.
+let plainCpu = 0;
+let pointCpu = 0;
+for (let i = 0; i < OVERHEAD_POINTS; i++) {
+  let c0 = process.cpuUsage();
+  runScenario(s, join(dir, "direct.yaml"), { runTestbed: runner, outDir: join(dir, `plain-${i}`), seed: 1, engine: "auto" });
+  let c = process.cpuUsage(c0);
+  plainCpu += (c.user + c.system) / 1e6;
+  const pdir = join(dir, `point-${i}`);
+  mkdirSync(pdir);
+  writeFileSync(join(pdir, "scenario.yaml"), scenario);
+  c0 = process.cpuUsage();
+  runPoint({ id: "bench", dir: pdir, engine: "auto", limits: {} }, runner);
+  c = process.cpuUsage(c0);
+  pointCpu += (c.user + c.system) / 1e6;
+}
+const ownCpu = (pointCpu - plainCpu) / OVERHEAD_POINTS;
 const load1 = loadavg()[0] ?? 0;
 rmSync(dir, { recursive: true, force: true });
 
@@ -123,6 +146,7 @@ report("sweep", "Sweep: points per second by --jobs, and the overhead per point"
   { case: "sweep overhead per point (--jobs 1), wall", value: marginal, unit: "s", note: `${((100 * marginal) / perPoint).toFixed(1)} % of a point; target < 5 %` },
   { case: `one ${DURATION} point run directly (warm), CPU`, value: perPointCpu, unit: "s" },
   { case: "sweep overhead per point (--jobs 1), CPU", value: marginalCpu, unit: "s", note: `${((100 * marginalCpu) / perPointCpu).toFixed(1)} % of a point's CPU time; target < 5 %` },
+  { case: "the sweep's own work per point (runPoint - runScenario, one thread), CPU", value: ownCpu, unit: "s", note: `${((100 * ownCpu) / (plainCpu / OVERHEAD_POINTS)).toFixed(1)} % of a point's CPU time; target < 5 %` },
   { case: "fixed cost per sweep (plan, worker start, table, report), CPU", value: fixedCpu, unit: "s", note: "paid once per sweep and worker, not per point" },
   { case: "load average (1 min) before / after", value: load0, unit: "", note: `after: ${load1.toFixed(2)} on ${2} cores shared with other work` },
 ]);
