@@ -1,6 +1,7 @@
 /**
  * @fileoverview Algorithm values of a sweep axis: `builtin` (every
- * congestion control the emulated kernel registers at boot, read from
+ * congestion control the base scenario's kernel (its `kernel:` build
+ * configuration) registers at boot, read from
  * /proc/sys/net/ipv4/tcp_available_congestion_control as a user would) and
  * `{ bpf: file.bpf.o }` (a clang-built object whose struct_ops map the point
  * loads and attaches at time 0, named by the CA name in the map's own
@@ -11,10 +12,11 @@ import { BPF_MAP_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
 import { EmulatedKernel } from "../../lib/kernel.js";
 import { BpfObject, ObjError } from "../../lib/object.js";
 import { availableCongestion, caNameOf } from "../run/kernel-actions.js";
+import type { ScenarioKernelConfig } from "../scenario/types.js";
 
-/** The built-in algorithms the kernel registers, in its order. */
-export function builtinAlgorithms(): string[] {
-  const k = new EmulatedKernel({ engine: "interp", seed: 1 });
+/** The built-in algorithms a kernel of this build configuration (a scenario's `kernel:` section; absent, the model's default) registers, in its order. */
+export function builtinAlgorithms(kernel?: ScenarioKernelConfig): string[] {
+  const k = new EmulatedKernel({ engine: "interp", seed: 1, ...(kernel !== undefined ? { tcpCong: kernel } : {}) });
   return availableCongestion(k.process("structops-sweep"));
 }
 

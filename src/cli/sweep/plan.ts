@@ -25,6 +25,7 @@ import { MAX_OBJECT_BYTES, MAX_SCENARIO_BYTES, MAX_TRACE_BYTES } from "../scenar
 import { formatDuration, formatRate, parseDuration, parseRate } from "../scenario/units.js";
 import { validateScenario } from "../scenario/validate.js";
 import type { EngineChoice } from "../run/run-scenario.js";
+import type { ScenarioKernelConfig } from "../scenario/types.js";
 import type { Axis, ExcludeRule } from "../../sweep/expand.js";
 import { expandPoints, productSize } from "../../sweep/expand.js";
 import { formatFieldPath, getAtPath, parseFieldPath, pathCovers, setAtPath } from "../../sweep/doc-path.js";
@@ -188,6 +189,7 @@ export function loadSweepFile(file: string, opts: SweepLoadOptions): SweepPlan {
 
   // The base scenario: a file, or inline under `scenario`; it must be valid alone.
   let base: unknown;
+  let baseKernel: ScenarioKernelConfig | undefined;
   let baseDir = sweepDir;
   if ((top["base"] === undefined) === (top["scenario"] === undefined)) {
     r.error(top["base"] !== undefined ? ["scenario"] : ["base"], top["base"] !== undefined ? "cannot be given with 'base': give one of them" : "is required (or scenario: inline): the scenario file the axes change", top["base"] !== undefined ? "key" : "value");
@@ -202,6 +204,7 @@ export function loadSweepFile(file: string, opts: SweepLoadOptions): SweepPlan {
         const v = validateScenario(bdoc.value, bdoc.locate, { file: rel, text: btext });
         if (!v.ok) throw new ScenarioError(rel, v.issues);
         base = bdoc.value;
+        baseKernel = v.scenario.kernel;
       } catch (e) {
         if (!(e instanceof InputFileError)) throw e;
         r.error(["base"], e.message);
@@ -211,10 +214,13 @@ export function loadSweepFile(file: string, opts: SweepLoadOptions): SweepPlan {
     const at = (p: Path, w: "key" | "value"): ReturnType<Locator> => doc.locate(["scenario", ...p], w);
     const v = validateScenario(top["scenario"], at, { file, text });
     if (!v.ok) for (const i of v.issues) r.issues.push({ ...i, path: i.path === "" ? "scenario" : `scenario.${i.path}` });
-    else base = top["scenario"];
+    else {
+      base = top["scenario"];
+      baseKernel = v.scenario.kernel;
+    }
   }
 
-  const axes = readAxes(r, top, sweepDir, maxIn);
+  const axes = readAxes(r, top, sweepDir, maxIn, baseKernel);
   const zips = readZip(r, top, axes);
   const excludes = readExcludes(r, top, axes);
   const heat = readReport(r, top, axes);
@@ -423,7 +429,7 @@ function lastKey(steps: readonly PathStep[]): string | undefined {
 }
 
 /** Reads `axes`: each a field and its values (`values`, `range` or `bdp`). */
-function readAxes(r: Reader, top: Obj, sweepDir: string, maxIn: number | undefined): AxisSpec[] {
+function readAxes(r: Reader, top: Obj, sweepDir: string, maxIn: number | undefined, kernel: ScenarioKernelConfig | undefined): AxisSpec[] {
   const v = r.required(top, "axes", [], "the axes: a list of { field, values | range | bdp }");
   if (v === undefined) return [];
   const list = r.list(v, ["axes"]);
@@ -480,7 +486,7 @@ function readAxes(r: Reader, top: Obj, sweepDir: string, maxIn: number | undefin
         }
         const algo = isAlgorithmField(steps);
         if (x === "builtin" && algo) {
-          builtins ??= builtinAlgorithms();
+          builtins ??= builtinAlgorithms(kernel);
           for (const n of builtins) push(n, { kind: "set", value: n }, vp);
           return;
         }
