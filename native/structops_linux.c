@@ -10,12 +10,16 @@
  * copy of the attr, calls bpf(2), and copies the attr back so fields the
  * kernel writes (next_id, info_len, log_true_size) reach the caller.
  *
+ * The socket calls also come one at a time (socket, bind, listen, connect,
+ * getsockname), and capget/capset change the calling thread's effective
+ * capabilities, so a test can call as an unprivileged process.
+ *
  * tcpSockets lists the TCP sockets of the current network namespace with
  * their congestion control as `ss -ti` does: a NETLINK_SOCK_DIAG dump
  * (SOCK_DIAG_BY_FAMILY, struct inet_diag_req_v2, idiag_ext with the
  * INET_DIAG_CONG bit) for AF_INET, then AF_INET6.
  *
- * Follows bpf(2), socket(7), tcp(7), poll(2), unshare(2), setns(2),
+ * Follows bpf(2), capget(2), socket(7), tcp(7), poll(2), unshare(2), setns(2),
  * netdevice(7), netlink(7), sock_diag(7). Linux only.
  */
 #define _GNU_SOURCE
@@ -37,6 +41,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/capability.h>
 #include <node_api.h>
 
 #define MAX_ATTR 4096
@@ -262,6 +267,102 @@ static napi_value js_tcp_info(napi_env env, napi_callback_info info) {
   return result(env, r, err, ta);
 }
 
+/*
+ * The socket calls one by one, for sockets whose congestion-control hooks run
+ * at the points Linux calls them: tcpSocket() -> [fd, errno];
+ * bindLoopback(fd, port) -> [ret, errno] (127.0.0.1, port 0 = ephemeral);
+ * listenFd(fd, backlog) -> [ret, errno]; connectLoopback(fd, port) ->
+ * [ret, errno] (blocking); localPort(fd) -> [ret, errno, port] (getsockname).
+ * Sockets made here close with SO_LINGER 0 (a reset), as tcpConnect's.
+ */
+static napi_value js_tcp_socket(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int err = errno;
+  if (fd >= 0) linger0(fd);
+  return result(env, fd, err, NULL);
+}
+
+static void loopback(struct sockaddr_in *a, int32_t port) {
+  memset(a, 0, sizeof *a);
+  a->sin_family = AF_INET;
+  a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a->sin_port = htons((uint16_t)port);
+}
+
+static napi_value js_bind_loopback(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, port;
+  struct sockaddr_in a;
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &port)) return NULL;
+  loopback(&a, port);
+  int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+  return result(env, r, errno, NULL);
+}
+
+static napi_value js_listen_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, backlog;
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &backlog)) return NULL;
+  int r = listen(fd, backlog);
+  return result(env, r, errno, NULL);
+}
+
+static napi_value js_connect_loopback(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, port;
+  struct sockaddr_in a;
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &port)) return NULL;
+  loopback(&a, port);
+  int r = connect(fd, (struct sockaddr *)&a, sizeof a);
+  return result(env, r, errno, NULL);
+}
+
+static napi_value js_local_port(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  struct sockaddr_in a;
+  socklen_t alen = sizeof a;
+  if (get_args(env, info, 1, argv) || get_i32(env, argv[0], &fd)) return NULL;
+  memset(&a, 0, sizeof a);
+  int r = getsockname(fd, (struct sockaddr *)&a, &alen);
+  int err = errno;
+  return result(env, r, err, make_int(env, r < 0 ? 0 : ntohs(a.sin_port)));
+}
+
+/*
+ * Capabilities of the calling thread (capget/capset(2), _LINUX_CAPABILITY_VERSION_3):
+ * capGetEffective() -> [ret, errno, low32, high32]; capSetEffective(low32, high32)
+ * -> [ret, errno] sets the effective set, keeping permitted and inheritable,
+ * so a dropped capability can be raised again. Credentials are per thread:
+ * only calls made from this thread run with the new set.
+ */
+static napi_value js_cap_get_effective(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct d[2];
+  memset(d, 0, sizeof d);
+  int r = (int)syscall(SYS_capget, &h, d);
+  int err = errno;
+  napi_value arr = result(env, r, err, make_int(env, d[0].effective));
+  napi_set_element(env, arr, 3, make_int(env, d[1].effective));
+  return arr;
+}
+
+static napi_value js_cap_set_effective(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t lo, hi;
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct d[2];
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[0], &lo) || get_i32(env, argv[1], &hi)) return NULL;
+  memset(d, 0, sizeof d);
+  if (syscall(SYS_capget, &h, d) < 0) return result(env, -1, errno, NULL);
+  d[0].effective = (uint32_t)lo;
+  d[1].effective = (uint32_t)hi;
+  int r = (int)syscall(SYS_capset, &h, d);
+  return result(env, r, errno, NULL);
+}
+
 /* unshareNet() -> [ret, errno]: the calling thread gets a fresh network namespace. */
 static napi_value js_unshare_net(napi_env env, napi_callback_info info) {
   (void)info;
@@ -443,6 +544,13 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setNetns", NULL, js_set_netns, NULL, NULL, NULL, napi_default, NULL },
     { "loUp", NULL, js_lo_up, NULL, NULL, NULL, napi_default, NULL },
     { "tcpSockets", NULL, js_tcp_sockets, NULL, NULL, NULL, napi_default, NULL },
+    { "tcpSocket", NULL, js_tcp_socket, NULL, NULL, NULL, napi_default, NULL },
+    { "bindLoopback", NULL, js_bind_loopback, NULL, NULL, NULL, napi_default, NULL },
+    { "listenFd", NULL, js_listen_fd, NULL, NULL, NULL, napi_default, NULL },
+    { "connectLoopback", NULL, js_connect_loopback, NULL, NULL, NULL, napi_default, NULL },
+    { "localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL },
+    { "capGetEffective", NULL, js_cap_get_effective, NULL, NULL, NULL, napi_default, NULL },
+    { "capSetEffective", NULL, js_cap_set_effective, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

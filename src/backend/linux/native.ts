@@ -29,6 +29,14 @@ export interface NativeLinux {
   setNetns(fd: number): [number, number];
   loUp(): [number, number];
   tcpSockets(): [number, number, NativeTcpSocket[]];
+  tcpSocket(): [number, number];
+  bindLoopback(fd: number, port: number): [number, number];
+  listenFd(fd: number, backlog: number): [number, number];
+  connectLoopback(fd: number, port: number): [number, number];
+  localPort(fd: number): [number, number, number];
+  /** The calling thread's effective capabilities: [ret, errno, bits 0-31, bits 32-63]. */
+  capGetEffective(): [number, number, number, number];
+  capSetEffective(low: number, high: number): [number, number];
 }
 
 /** One inet_diag_msg of a SOCK_DIAG_BY_FAMILY dump and its INET_DIAG_CONG name (null when the kernel gave none). */
