@@ -32,8 +32,36 @@ export interface Backend {
    */
   bpfBytes(cmd: number, attr: Uint8Array): SysResult;
   close(fd: number): SysResult;
-  /** A connected TCP socket (an fd), on the netns default congestion control. */
+  /**
+   * A connected TCP socket (an fd) on the netns default congestion control:
+   * the composition of tcpSocket, connect to a listener of the backend in
+   * the current namespace, and accept (the peer is closed with the fd).
+   */
   socket(): SysResult;
+  /** socket(AF_INET, SOCK_STREAM, 0): an unconnected TCP socket in the current namespace. */
+  tcpSocket(): SysResult;
+  /** bind(2) to 127.0.0.1:`port` (0: an ephemeral port). */
+  bind(fd: number, port: number): SysResult;
+  /** listen(2). */
+  listen(fd: number, backlog: number): SysResult;
+  /** connect(2) to 127.0.0.1:`port` (the handshake completes before it returns). */
+  connect(fd: number, port: number): SysResult;
+  /** accept(2): an fd for the next established connection. */
+  accept(fd: number): SysResult;
+  /** getsockname(2): the socket's local port. */
+  localPort(fd: number): { ret: number; errno: number; port: number };
+  /** unshare(CLONE_NEWNET): the caller moves to a new network namespace. */
+  unshareNet(): SysResult;
+  /** open("/proc/self/ns/net"): an fd for the caller's network namespace. */
+  openNetns(): SysResult;
+  /** setns(fd, CLONE_NEWNET). */
+  setNetns(fd: number): SysResult;
+  /**
+   * capset(2) of the effective capability set (capability numbers, e.g.
+   * CAP_BPF = 39), or null for the set the process started with; the
+   * permitted set is kept, so a dropped capability can be raised again.
+   */
+  setCapabilities(caps: readonly number[] | null): SysResult;
   /**
    * setsockopt(fd, SOL_TCP, TCP_CONGESTION, name, optlen): optlen is the
    * UTF-8 byte length of `name` (no NUL added; embedded NULs are passed).

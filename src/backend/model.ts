@@ -17,6 +17,9 @@ import { structOpsDesc, tcpOpsLayout, tcpSockLayout } from "./model-layout.js";
 import { createRunner } from "./engines.js";
 import type { EngineName } from "./engines.js";
 
+/** The emulated kernel's CONFIG_BPF_UNPRIV_DEFAULT_OFF (what its kconfig reports). */
+export { CONFIG_BPF_UNPRIV_DEFAULT_OFF } from "../kernel/capability.js";
+
 /** Options for {@link createModelKernel}. */
 export interface ModelKernelOptions {
   /** Engine that runs BPF programs (default "interp"). */
@@ -43,6 +46,8 @@ export interface ModelKernelOptions {
   readonly memory?: KernelOptions["memory"];
   /** num_possible_cpus() of the emulated machine (default 2). */
   readonly nrCpus?: number;
+  /** kernel.unprivileged_bpf_disabled at boot (default 2, CONFIG_BPF_UNPRIV_DEFAULT_OFF=y). */
+  readonly unprivilegedBpfDisabled?: 0 | 1 | 2;
 }
 
 /** A booted emulated kernel with its TCP subsystem. */
@@ -66,6 +71,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
       const t = btf.typeById(id);
       return t?.kind === BTF_KIND_FUNC ? t.name : undefined;
     },
+    ...(opts.unprivilegedBpfDisabled === undefined ? {} : { unprivilegedBpfDisabled: opts.unprivilegedBpfDisabled }),
   });
   installBaseHelpers(kernel);
   const ops = tcpOpsLayout(btf);

@@ -13,6 +13,7 @@ import type { BpfMap } from "./map/core.js";
 import type { BpfProg } from "./prog/core.js";
 import type { BpfLink } from "./link/core.js";
 import type { BtfObject } from "./btf-object.js";
+import type { NetNs } from "./netns.js";
 
 /** f_mode bits the model uses. */
 export const FMODE_READ = 0x1;
@@ -30,7 +31,8 @@ export type FileObject =
   | { readonly kind: "prog"; readonly obj: BpfProg }
   | { readonly kind: "link"; readonly obj: BpfLink }
   | { readonly kind: "btf"; readonly obj: BtfObject }
-  | { readonly kind: "other"; readonly obj: string };
+  /** Anything else (a terminal, a socket, a namespace): `netns` when it is /proc/<pid>/ns/net, holding a reference. */
+  | { readonly kind: "other"; readonly obj: string; readonly netns?: NetNs };
 
 /** An open file description. */
 export class KFile {
@@ -69,6 +71,7 @@ export function putFileObject(t: FileObject): void {
         t.obj.put();
         break;
       case "other":
+        t.netns?.put();
         break;
     }
 }

@@ -20,6 +20,8 @@ import type { KernelMemoryOptions, MemorySnapshot } from "./mem/memory.js";
 import { KFile, O_CLOEXEC, FMODE_READ, FMODE_WRITE } from "./file.js";
 import { Task, CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN } from "./task.js";
 import { BtfObject } from "./btf-object.js";
+import { NetNsRegistry } from "./netns.js";
+import { UNPRIV_BPF_DISABLED_DEFAULT, unprivBpfWrite } from "./capability.js";
 import type { BpfMap } from "./map/core.js";
 import type { BpfProg } from "./prog/core.js";
 import type { BpfLink } from "./link/core.js";
@@ -72,6 +74,8 @@ export interface KernelOptions {
    * allowed"). Absent: no FUNC is known by name.
    */
   readonly vmlinuxFuncName?: (id: number) => string | undefined;
+  /** kernel.unprivileged_bpf_disabled at boot (default 2: CONFIG_BPF_UNPRIV_DEFAULT_OFF=y). */
+  readonly unprivilegedBpfDisabled?: 0 | 1 | 2;
 }
 
 /** Capabilities of a root process. */
@@ -88,6 +92,10 @@ export class Kernel {
   readonly linkIdr = new Idr<BpfLink>();
   readonly btfIdr = new Idr<BtfObject>();
   readonly tasks = new Map<number, Task>();
+  /** Network namespaces: init_net and those unshare creates. */
+  readonly netns: NetNsRegistry;
+  /** sysctl kernel.unprivileged_bpf_disabled: 0, 1 (locked) or 2. */
+  unprivilegedBpfDisabled: number;
   readonly liveMaps = new Set<BpfMap>();
   readonly liveProgs = new Set<BpfProg>();
   readonly liveLinks = new Set<BpfLink>();
@@ -126,6 +134,17 @@ export class Kernel {
     this.nrCpus = opts.nrCpus ?? 2;
     this.rng = (opts.seed ?? 1) >>> 0 || 1;
     this.anonIno = this.nextIno();
+    this.netns = new NetNsRegistry(() => this.nextIno());
+    this.unprivilegedBpfDisabled = opts.unprivilegedBpfDisabled ?? UNPRIV_BPF_DISABLED_DEFAULT;
+    this.procfs.set("/proc/sys/kernel/unprivileged_bpf_disabled", {
+      read: () => `${this.unprivilegedBpfDisabled}\n`,
+      write: (t, text) => {
+        const v = unprivBpfWrite(t, this.unprivilegedBpfDisabled, text);
+        if (v < 0) return v;
+        this.unprivilegedBpfDisabled = v;
+        return text.length;
+      },
+    });
     this.vmlinux = new BtfObject(this, opts.vmlinuxBtf, "vmlinux", true);
     this.vmlinux.id = this.btfIdr.allocCyclic(this.vmlinux);
     this.procfs.set("/sys/kernel/btf/vmlinux", { read: () => "" });

@@ -5,6 +5,7 @@
  *
  * @see kernel/bpf/syscall.c map_create (v6.18)
  */
+import { mapCreatePermission } from "./capability.js";
 import { EACCES, EBUSY, EFAULT, EINVAL, ENOMEM, ENOTSUPP, EPERM } from "../uapi/errno.js";
 import * as T from "../uapi/bpf-enums.js";
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_TOKEN_FD, BPF_F_WRONLY, BPF_F_NUMA_NODE } from "../uapi/bpf-flags.js";
@@ -25,15 +26,13 @@ interface MapType {
   readonly allocCheck: (a: MapAttrs) => number;
   /** map_alloc: 0 or -errno; `task` and the attr resolve fds the type reads (value_type_btf_obj_fd). */
   readonly alloc: (m: BpfMap, task: Task, attr: { readonly value_type_btf_obj_fd: number }) => number;
-  /** Creation needs CAP_BPF (the "privileged map types" of map_create). */
-  readonly privileged: boolean;
 }
 
 const MAP_TYPES: ReadonlyMap<number, MapType> = new Map([
-  [T.BPF_MAP_TYPE_HASH, { ops: hashMapOps, allocCheck: hashAllocCheck, alloc: hashAlloc, privileged: false }],
-  [T.BPF_MAP_TYPE_ARRAY, { ops: arrayMapOps, allocCheck: arrayAllocCheck, alloc: arrayAlloc, privileged: false }],
-  [T.BPF_MAP_TYPE_SK_STORAGE, { ops: skStorageMapOps, allocCheck: skStorageAllocCheck, alloc: skStorageAlloc, privileged: false }],
-  [T.BPF_MAP_TYPE_STRUCT_OPS, { ops: structOpsMapOps, allocCheck: structOpsAllocCheck, alloc: structOpsAlloc, privileged: true }],
+  [T.BPF_MAP_TYPE_HASH, { ops: hashMapOps, allocCheck: hashAllocCheck, alloc: hashAlloc }],
+  [T.BPF_MAP_TYPE_ARRAY, { ops: arrayMapOps, allocCheck: arrayAllocCheck, alloc: arrayAlloc }],
+  [T.BPF_MAP_TYPE_SK_STORAGE, { ops: skStorageMapOps, allocCheck: skStorageAllocCheck, alloc: skStorageAlloc }],
+  [T.BPF_MAP_TYPE_STRUCT_OPS, { ops: structOpsMapOps, allocCheck: structOpsAllocCheck, alloc: structOpsAlloc }],
 ]);
 
 /** BPF_MAP_CREATE: the new map fd or -errno. */
@@ -70,7 +69,8 @@ export function mapCreate(task: Task, a: MapCreateAttrDecoded): number {
   const chk = type.allocCheck(attrs);
   if (chk < 0) return chk;
   if (a.map_ifindex) return -EINVAL;
-  if (type.privileged && !task.bpfCapable()) return -EPERM;
+  const perm = mapCreatePermission(task, a.map_type);
+  if (perm < 0) return perm;
   if (k.failNextAlloc()) return -ENOMEM;
   const name = objNameCpy(a.map_name);
   const map = new BpfMap(k, type.ops, { ...attrs, map_name: typeof name === "string" ? name : "" });

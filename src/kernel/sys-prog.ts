@@ -12,6 +12,7 @@
  * @see kernel/bpf/verifier.c check_struct_ops_btf_id (v6.18)
  */
 import { createHash } from "node:crypto";
+import { progTypePermission } from "./capability.js";
 import { E2BIG, EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC, ENOTSUPP, EPERM } from "../uapi/errno.js";
 import { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import {
@@ -61,6 +62,10 @@ export function progLoad(task: Task, a: ProgLoadAttrDecoded): number {
   if (a.prog_flags & ~KNOWN_PROG_FLAGS) return -EINVAL;
   if (a.prog_token_fd) return -EINVAL;
   const bpfCap = task.bpfCapable();
+  // kernel.unprivileged_bpf_disabled blocks program creation by callers without CAP_BPF.
+  if (k.unprivilegedBpfDisabled !== 0 && !bpfCap) return -EPERM;
+  const typePerm = progTypePermission(task, a.prog_type);
+  if (typePerm < 0) return typePerm;
   if (a.insn_cnt === 0 || a.insn_cnt > (bpfCap ? MAX_INSNS_PRIV : MAX_INSNS_UNPRIV)) return -E2BIG;
   if (a.prog_type !== BPF_PROG_TYPE_SOCKET_FILTER && a.prog_type !== BPF_PROG_TYPE_CGROUP_SKB && !bpfCap) return -EPERM;
   // bpf_prog_load_check_attach: an attach_btf_id needs a BTF to live in and a type that uses one.

@@ -10,7 +10,8 @@
 import { EBADF, EINVAL, ENOENT, ENOTSUPP, EPERM } from "../uapi/errno.js";
 import * as C from "../uapi/bpf-enums.js";
 import { FMODE_READ, KFile, O_CLOEXEC } from "./file.js";
-import { CAP_SYS_ADMIN } from "./task.js";
+import { CAP_NET_ADMIN, CAP_SYS_ADMIN } from "./task.js";
+import { bpfTokenCapable } from "./capability.js";
 import type { Task } from "./task.js";
 
 /** enum bpf_stats_type: BPF_STATS_RUN_TIME. */
@@ -64,14 +65,18 @@ export function unmodelledCommand(task: Task, cmd: number, attr: Uint8Array): nu
     case C.BPF_PROG_ATTACH:
       // bpf_prog_attach: the program first (the model loads no attachable type).
       return fdOfNoUse(task, u32(attr, ATTACH_BPF_FD));
-    case C.BPF_PROG_DETACH:
     case C.BPF_PROG_QUERY:
+      // bpf_prog_query: bpf_net_capable() first.
+      if (!bpfTokenCapable(task, CAP_NET_ADMIN)) return -EPERM;
+      return CGROUP_ATTACH_TYPES.has(u32(attr, ATTACH_TYPE)) ? -EBADF : -EINVAL;
+    case C.BPF_PROG_DETACH:
       return CGROUP_ATTACH_TYPES.has(u32(attr, ATTACH_TYPE)) ? -EBADF : -EINVAL;
     case C.BPF_PROG_TEST_RUN:
       return fdOfNoUse(task, u32(attr, TEST_RUN_PROG_FD));
     case C.BPF_RAW_TRACEPOINT_OPEN:
       return fdOfNoUse(task, u32(attr, RAW_TP_PROG_FD));
     case C.BPF_TASK_FD_QUERY: {
+      if (!task.capable(CAP_SYS_ADMIN)) return -EPERM;
       if (u32(attr, TASK_FD_QUERY_FLAGS) !== 0) return -EINVAL;
       const t = task.kernel.tasks.get(u32(attr, TASK_FD_QUERY_PID));
       if (t === undefined) return -ENOENT;

@@ -8,11 +8,17 @@
  * Exiting closes every fd, which is how a crashed process's links unregister
  * their struct_ops; an exited task never gets a new fd (there is no syscall
  * from a dead task, so an install into one is a KernelBug).
+ *
+ * Capabilities are the effective set; capset may lower it or raise it back
+ * within the permitted set the task started with (kernel/capability.c
+ * cap_capset: EPERM beyond it). A task lives in one network namespace
+ * (nsproxy->net_ns), holding a reference on it; unshare and setns move it.
  */
-import { EBADF, EMFILE } from "../uapi/errno.js";
+import { EBADF, EMFILE, EPERM } from "../uapi/errno.js";
 import { KFile, O_RDWR } from "./file.js";
 import { KernelBug } from "./bug.js";
 import type { Kernel } from "./kernel.js";
+import type { NetNs } from "./netns.js";
 
 /** Capabilities the BPF syscall checks (include/uapi/linux/capability.h). */
 export const CAP_NET_ADMIN = 12;
@@ -89,6 +95,10 @@ export class UserMemory {
 export class Task {
   readonly fds: (KFile | null)[] = [];
   readonly caps: Set<number>;
+  /** cap_permitted: what capset may raise the effective set back to. */
+  readonly permitted: ReadonlySet<number>;
+  /** nsproxy->net_ns (holds a reference). */
+  net: NetNs;
   readonly mm = new UserMemory();
   rlimitNofile = NR_OPEN_DEFAULT;
   exited = false;
@@ -101,12 +111,30 @@ export class Task {
     readonly uid: number,
   ) {
     this.caps = new Set(caps);
+    this.permitted = new Set(caps);
+    this.net = kernel.netns.initNet.get();
     for (let i = 0; i < 3; i++) this.fds.push(new KFile({ kind: "other", obj: "/dev/pts/0" }, O_RDWR, 3, kernel.nextIno()));
   }
 
   /** capable(cap). */
   capable(cap: number): boolean {
     return this.caps.has(cap);
+  }
+
+  /** capset(2) of the effective set: 0, or -EPERM for a capability outside the permitted set. */
+  capset(effective: Iterable<number>): number {
+    const next = [...effective];
+    if (next.some((c) => !this.permitted.has(c))) return -EPERM;
+    this.caps.clear();
+    for (const c of next) this.caps.add(c);
+    return 0;
+  }
+
+  /** Moves the task into `net` (switch_task_namespaces): takes a reference on it, drops the old one. */
+  setNet(net: NetNs): void {
+    const old = this.net;
+    this.net = net.get();
+    old.put();
   }
 
   /** bpf_capable(): CAP_BPF or CAP_SYS_ADMIN. */
@@ -169,6 +197,7 @@ export class Task {
   exit(): void {
     for (let fd = 0; fd < this.fds.length; fd++) if (this.fds[fd]) this.close(fd);
     this.exited = true;
+    this.net.put();
     this.kernel.tasks.delete(this.pid);
   }
 }

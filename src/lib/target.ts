@@ -9,7 +9,7 @@ import { release } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { parseBtf } from "../obj/btf/btf.js";
 import type { Btf } from "../btf/btf.js";
-import { getVmlinuxBtf } from "../backend/model.js";
+import { CONFIG_BPF_UNPRIV_DEFAULT_OFF, getVmlinuxBtf } from "../backend/model.js";
 
 /** A kconfig value: a number, a bigint, a boolean, "y"/"m"/"n" for tristates, or a string. */
 export type KconfigValue = number | bigint | boolean | string;
@@ -36,6 +36,8 @@ export const EMULATED_KCONFIG: ReadonlyMap<string, KconfigValue> = new Map<strin
   ["CONFIG_BPF_JIT", "y"],
   ["CONFIG_TCP_CONG_CUBIC", "y"],
   ["CONFIG_NET", "y"],
+  ["CONFIG_NET_NS", "y"],
+  ["CONFIG_BPF_UNPRIV_DEFAULT_OFF", CONFIG_BPF_UNPRIV_DEFAULT_OFF ? "y" : "n"],
   ["LINUX_HAS_BPF_COOKIE", true],
   ["LINUX_HAS_SYSCALL_WRAPPER", true],
 ]);

@@ -219,7 +219,7 @@ function exec(w: World, s: Step): string {
 /** The invariants that must hold between any two steps. */
 function checkInvariants(w: World): void {
   const { env } = w;
-  const defaultCa = (env.tcp as unknown as { defaultCa: TcpCongestionOps }).defaultCa;
+  const defaultCa = env.tcp.pernet(env.kernel.netns.initNet).defaultCa;
   const links = [...env.kernel.liveLinks].map((l) => structOpsLinkMap(l)).filter((m): m is BpfMap => m !== null);
   const expectedRegistered = new Set<TcpCongestionOps>(w.builtins);
   for (const m of structOpsMaps(w)) {

@@ -19,6 +19,7 @@ import type { ObjKind, Target } from "./target.js";
 import { KNOWN_DIVERGENCES, Run, diffRuns, formatDiffs } from "./observe.js";
 import { Ca } from "./ca.js";
 import { SCENARIOS } from "./scenarios.js";
+import { SOCK_SCENARIOS } from "./sock-scenarios.js";
 import type { Scenario } from "./scenarios.js";
 import { leftovers, lockedLinuxGate, readCc } from "./linux-checks.js";
 
@@ -43,7 +44,7 @@ function runOn(t: Target, s: Scenario): { run: Run; error: unknown } {
   return { run, error };
 }
 
-for (const s of SCENARIOS) {
+for (const s of [...SCENARIOS, ...SOCK_SCENARIOS]) {
   test(`${s.name} (${s.spec})`, async (t) => {
     const model = modelTarget();
     const m = runOn(model, s);

@@ -87,6 +87,16 @@ class Recording implements Backend {
   bpfBytes(cmd: number, attr: Uint8Array): SysResult { return this.inner.bpfBytes(cmd, attr); }
   close(fd: number): SysResult { return this.inner.close(fd); }
   socket(): SysResult { return this.inner.socket(); }
+  tcpSocket(): SysResult { return this.inner.tcpSocket(); }
+  bind(fd: number, port: number): SysResult { return this.inner.bind(fd, port); }
+  listen(fd: number, backlog: number): SysResult { return this.inner.listen(fd, backlog); }
+  connect(fd: number, port: number): SysResult { return this.inner.connect(fd, port); }
+  accept(fd: number): SysResult { return this.inner.accept(fd); }
+  localPort(fd: number): { ret: number; errno: number; port: number } { return this.inner.localPort(fd); }
+  unshareNet(): SysResult { return this.inner.unshareNet(); }
+  openNetns(): SysResult { return this.inner.openNetns(); }
+  setNetns(fd: number): SysResult { return this.inner.setNetns(fd); }
+  setCapabilities(caps: readonly number[] | null): SysResult { return this.inner.setCapabilities(caps); }
   setCongestion(fd: number, name: string): SysResult { return this.inner.setCongestion(fd, name); }
   getCongestion(fd: number): { ret: number; errno: number; name: string } { return this.inner.getCongestion(fd); }
   readFile(path: string): { ret: number; errno: number; text: string } { return this.inner.readFile(path); }

@@ -17,11 +17,21 @@
  * controls (tcp_available_congestion_control) is global in Linux: names
  * registered through struct_ops are visible machine-wide while registered.
  *
+ * The socket calls are also there one by one (tcpSocket, bind, listen,
+ * connect, accept over 127.0.0.1; every socket closes with SO_LINGER 0), and
+ * socket() is their composition with one listener per network namespace.
+ * unshareNet/openNetns/setNetns move the calling thread between namespaces,
+ * and setCapabilities changes its effective capabilities (capset; the
+ * permitted set stays, so they can be raised again). Credentials and the
+ * namespace are per thread: Node runs bpf(2), the socket calls and the
+ * synchronous file calls on this one.
+ *
  * Every fd this backend creates (bpf objects, sockets) is tracked, and
  * dispose() closes whatever is still open, so a failing caller does not leave
- * struct_ops links (and with them registered congestion controls) behind.
+ * struct_ops links (and with them registered congestion controls) behind; it
+ * also restores the thread's capabilities and its original namespace.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { encodeAttr } from "../../uapi/attr-codec.js";
 import type { AttrCmd, AttrInputOf } from "../../uapi/attr-codec.js";
 import { BPF_ATTR_SIZE } from "../../uapi/attr-layout.js";
@@ -66,13 +76,23 @@ export class LinuxBackend implements Backend {
   private readonly fds = new Set<number>();
   /** client socket fd → the accepted peer fd. */
   private readonly peers = new Map<number, number>();
-  private listener: { fd: number; port: number } | undefined;
+  /** socket()'s listener per network namespace (by its inode number). */
+  private readonly listeners = new Map<number, { fd: number; port: number }>();
   private disposed = false;
+  /** The namespace to return to at dispose (set by open, or by the first unshareNet/setNetns). */
+  private homeNetns: number | undefined;
+  /** The thread's effective capabilities when the backend opened: [low, high]. */
+  private readonly homeCaps: readonly [number, number] | undefined;
 
   private constructor(
     private readonly native: NativeLinux,
-    private readonly homeNetns: number | undefined,
-  ) {}
+    homeNetns: number | undefined,
+    private readonly ownsNetns: boolean,
+  ) {
+    this.homeNetns = homeNetns;
+    const [r, , lo, hi] = typeof native.capGetEffective === "function" ? native.capGetEffective() : [-1, 0, 0, 0];
+    this.homeCaps = r === 0 ? [lo, hi] : undefined;
+  }
 
   /**
    * Opens the backend: loads the addon and, unless `netns: "current"`,
@@ -82,7 +102,7 @@ export class LinuxBackend implements Backend {
     const n = loadNative();
     if (!n.ok) return n;
     const native = n.native;
-    if ((opts.netns ?? "private") === "current") return { ok: true, backend: new LinuxBackend(native, undefined) };
+    if ((opts.netns ?? "private") === "current") return { ok: true, backend: new LinuxBackend(native, undefined, false) };
     const [home, homeErr] = native.openNetns();
     if (home < 0) return { ok: false, reason: `cannot open the current network namespace: ${formatErrno(homeErr)}` };
     const [u, uErr] = native.unshareNet();
@@ -96,12 +116,12 @@ export class LinuxBackend implements Backend {
       native.close(home);
       return { ok: false, reason: `cannot bring lo up in the private network namespace: ${formatErrno(loErr)}` };
     }
-    return { ok: true, backend: new LinuxBackend(native, home) };
+    return { ok: true, backend: new LinuxBackend(native, home, true) };
   }
 
   /** Whether this backend runs in a network namespace of its own. */
   get privateNetns(): boolean {
-    return this.homeNetns !== undefined;
+    return this.ownsNetns;
   }
 
   /** fds this backend created that are still open. */
@@ -148,19 +168,27 @@ export class LinuxBackend implements Backend {
     return ret < 0 ? { ret: -1, errno } : { ret, errno: 0 };
   }
 
+  /** The current thread's network namespace inode (what keys socket()'s listener). */
+  private netnsIno(): number {
+    return statSync("/proc/thread-self/ns/net").ino;
+  }
+
   socket(): SysResult {
-    if (this.listener === undefined) {
+    const ns = this.netnsIno();
+    let listener = this.listeners.get(ns);
+    if (listener === undefined) {
       const [fd, errno, port] = this.native.tcpListen();
       if (fd < 0) return { ret: -1, errno };
       // Accepted peers inherit a CA set on the listener by setsockopt instead of
       // taking the netns default (tcp_minisocks.c), so only the returned socket
       // ever runs the default or a BPF CA, as in the emulated kernel.
       this.native.setCongestion(fd, "reno");
-      this.listener = { fd, port };
+      listener = { fd, port };
+      this.listeners.set(ns, listener);
     }
-    const [c, cErr] = this.native.tcpConnect(this.listener.port);
+    const [c, cErr] = this.native.tcpConnect(listener.port);
     if (c < 0) return { ret: -1, errno: cErr };
-    const [s, sErr] = this.native.accept(this.listener.fd);
+    const [s, sErr] = this.native.accept(listener.fd);
     if (s < 0) {
       this.native.close(c);
       return { ret: -1, errno: sErr };
@@ -168,6 +196,74 @@ export class LinuxBackend implements Backend {
     this.peers.set(c, s);
     this.fds.add(c);
     return { ret: c, errno: 0 };
+  }
+
+  tcpSocket(): SysResult {
+    return this.tracked(this.native.tcpSocket());
+  }
+
+  bind(fd: number, port: number): SysResult {
+    return res(this.native.bindLoopback(fd, port));
+  }
+
+  listen(fd: number, backlog: number): SysResult {
+    return res(this.native.listenFd(fd, backlog));
+  }
+
+  connect(fd: number, port: number): SysResult {
+    return res(this.native.connectLoopback(fd, port));
+  }
+
+  accept(fd: number): SysResult {
+    return this.tracked(this.native.accept(fd));
+  }
+
+  localPort(fd: number): { ret: number; errno: number; port: number } {
+    const [ret, errno, port] = this.native.localPort(fd);
+    return ret < 0 ? { ret: -1, errno, port: 0 } : { ret, errno: 0, port };
+  }
+
+  /** Remembers the namespace to return to at dispose before the first move. */
+  private rememberHome(): void {
+    if (this.homeNetns !== undefined) return;
+    const [home] = this.native.openNetns();
+    if (home >= 0) this.homeNetns = home;
+  }
+
+  unshareNet(): SysResult {
+    this.rememberHome();
+    const r = res(this.native.unshareNet());
+    if (r.errno === 0) this.native.loUp();
+    return r;
+  }
+
+  openNetns(): SysResult {
+    return this.tracked(this.native.openNetns());
+  }
+
+  setNetns(fd: number): SysResult {
+    this.rememberHome();
+    return res(this.native.setNetns(fd));
+  }
+
+  setCapabilities(caps: readonly number[] | null): SysResult {
+    if (caps === null) {
+      if (this.homeCaps === undefined) return { ret: -1, errno: ENOSYS };
+      return res(this.native.capSetEffective(this.homeCaps[0] | 0, this.homeCaps[1] | 0));
+    }
+    let lo = 0;
+    let hi = 0;
+    for (const c of caps) {
+      if (c < 32) lo |= 1 << c;
+      else hi |= 1 << (c - 32);
+    }
+    return res(this.native.capSetEffective(lo | 0, hi | 0));
+  }
+
+  /** A result whose success value is a new fd this backend owns. */
+  private tracked([ret, errno]: [number, number]): SysResult {
+    if (ret >= 0) this.fds.add(ret);
+    return res([ret, errno]);
   }
 
   setCongestion(fd: number, name: string): SysResult {
@@ -228,15 +324,21 @@ export class LinuxBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.homeCaps !== undefined) this.native.capSetEffective(this.homeCaps[0] | 0, this.homeCaps[1] | 0);
     for (const fd of [...this.peers.keys()]) this.close(fd);
     for (const fd of [...this.fds]) this.close(fd);
-    if (this.listener !== undefined) this.native.close(this.listener.fd);
-    this.listener = undefined;
+    for (const l of this.listeners.values()) this.native.close(l.fd);
+    this.listeners.clear();
     if (this.homeNetns !== undefined) {
       this.native.setNetns(this.homeNetns);
       this.native.close(this.homeNetns);
     }
   }
+}
+
+/** [ret, errno] of the addon as a SysResult. */
+function res([ret, errno]: [number, number]): SysResult {
+  return ret < 0 ? { ret: -1, errno } : { ret, errno: 0 };
 }
 
 /** The positive errno of a Node fs error (Node reports it negated), EIO when there is none. */

@@ -15,12 +15,14 @@
 import { PERM_READ, PERM_RW } from "../../kernel/mem/memory.js";
 import type { KernelMemory } from "../../kernel/mem/memory.js";
 import type { BpfMap } from "../../kernel/map/core.js";
+import type { NetNs } from "../../kernel/netns.js";
 import { ICSK_CA_PRIV_SIZE, TCP_INFINITE_SSTHRESH } from "./ca-types.js";
 import type { TcpCaSock, TcpCongestionOps } from "./ca-types.js";
 import type { TcpSockLayout, TcpSockU32Field } from "./sock-layout.js";
 
 /** TCP states the model distinguishes (include/net/tcp_states.h). */
 export const TCP_ESTABLISHED = 1;
+export const TCP_SYN_SENT = 2;
 export const TCP_CLOSE = 7;
 export const TCP_LISTEN = 10;
 
@@ -83,6 +85,14 @@ export class TcpSock implements TcpCaSock {
   closed = false;
   /** Where __tcp_send_ack goes (the subsystem's send-ACK hook); unset: nowhere. */
   sendAckHook: ((sk: TcpSock, rcvNxt: number) => void) | undefined = undefined;
+  /** inet_sport: the bound local port (0: unbound). */
+  port = 0;
+  /** SOCK_BINDPORT_LOCK: the port came from bind(2), not an autobind; a disconnect keeps it. */
+  portLocked = false;
+  /** The other end of an established connection (null once either end reset it). */
+  peer: TcpSock | null = null;
+  /** A listener's accept queue: established children not yet accepted. */
+  readonly acceptQueue: TcpSock[] = [];
   private caPrivView: DataView;
 
   constructor(
@@ -91,6 +101,8 @@ export class TcpSock implements TcpCaSock {
     readonly addr: number,
     ca: TcpCongestionOps,
     private readonly clock: { readonly jiffies32: number },
+    /** sock_net(sk): the namespace the socket was created in (holds a reference). */
+    readonly net: NetNs,
   ) {
     this.ca = ca;
     this.caPrivView = new DataView(mem.memory.buffer, addr + layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
@@ -100,11 +112,11 @@ export class TcpSock implements TcpCaSock {
    * Allocates a tcp_sock in `mem`: readable by programs, writable where Linux
    * allows, initialised as tcp_init_sock does. Returns null when memory is out.
    */
-  static alloc(mem: KernelMemory, layout: TcpSockLayout, ca: TcpCongestionOps, clock: { readonly jiffies32: number }): TcpSock | null {
+  static alloc(mem: KernelMemory, layout: TcpSockLayout, ca: TcpCongestionOps, clock: { readonly jiffies32: number }, net: NetNs): TcpSock | null {
     const addr = mem.alloc(layout.size, PERM_READ);
     if (addr === 0) return null;
     for (const r of layout.writable) mem.protect(addr + r.offset, r.size, PERM_RW);
-    const sk = new TcpSock(mem, layout, addr, ca, clock);
+    const sk = new TcpSock(mem, layout, addr, ca, clock, net.get());
     sk.snd_cwnd = TCP_INIT_CWND;
     sk.snd_ssthresh = TCP_INFINITE_SSTHRESH;
     sk.snd_cwnd_clamp = 0xffffffff;

@@ -15,6 +15,7 @@
 import { EACCES, EBUSY, EINVAL, ENOENT, ENOMEM, EPERM } from "../../uapi/errno.js";
 import { decodeCString } from "../../uapi/cstring.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import type { NetNs } from "../../kernel/netns.js";
 import type { Task } from "../../kernel/task.js";
 import { CAP_NET_ADMIN } from "../../kernel/task.js";
 import type { StructOpsKdata } from "../../kernel/struct-ops/kdata.js";
@@ -32,6 +33,8 @@ import type { TcpOpsLayout } from "./bpf-ops.js";
 import { tcpCongestionOpsType } from "./struct-ops-tcp.js";
 import type { StructOpsType } from "../../kernel/struct-ops/desc.js";
 import { skStorageFreeSock } from "../../kernel/map/sk-storage.js";
+import { KernelBug } from "../../kernel/bug.js";
+import { closeSock, EPHEMERAL_PORT_MIN } from "./socket-calls.js";
 
 /** Options a socket call runs with (who calls: a task, or a BPF program). */
 export interface SockCaller {
@@ -39,15 +42,25 @@ export interface SockCaller {
   readonly capNetAdmin: boolean;
 }
 
-/** The TCP congestion-control subsystem bound to one kernel (one netns). */
+/** Per-namespace TCP state (the parts of struct netns_ipv4 the model has). */
+export interface TcpNet {
+  /** net->ipv4.tcp_congestion_control (holds a reference). */
+  defaultCa: TcpCongestionOps;
+  /** Bound local ports of 127.0.0.1 → the socket bound there (inet_bind_hashbucket). */
+  readonly ports: Map<number, TcpSock>;
+  /** Where the next ephemeral port search starts. */
+  nextEphemeral: number;
+}
+
+/** The TCP congestion-control subsystem bound to one kernel. */
 export class TcpCc {
   readonly registry: TcpCaRegistry;
   readonly reno: TcpCongestionOps;
   /** The build configuration this kernel booted with (built-ins and CONFIG_DEFAULT_TCP_CONG). */
   readonly config: TcpCongConfig;
   readonly sockets = new Set<TcpSock>();
-  /** net->ipv4.tcp_congestion_control (holds a reference). */
-  private defaultCa: TcpCongestionOps;
+  /** Pernet state (net_generic). */
+  private readonly nets = new Map<NetNs, TcpNet>();
   /** BPF-backed ops → the kdata they come from (for module get/put). */
   private readonly bpfOwner = new WeakMap<TcpCongestionOps, StructOpsKdata>();
   readonly frames: HookFrames;
@@ -72,7 +85,24 @@ export class TcpCc {
     // tcp_congestion_default (late_initcall): CONFIG_DEFAULT_TCP_CONG, or reno if it cannot be set.
     const def = this.registry.find(opts.defaultCa ?? config.default) ?? this.reno;
     def.flags |= TCP_CONG_NON_RESTRICTED;
-    this.defaultCa = def;
+    kernel.netns.register({
+      // tcp_sk_init: init_net gets the configured default; a new namespace
+      // init_net's current one if a reference can be taken, else reno.
+      init: (net) => {
+        let ca = def;
+        if (!net.isInit) {
+          const initCa = this.pernet(kernel.netns.initNet).defaultCa;
+          ca = this.caGet(initCa) ? initCa : this.reno;
+        }
+        this.nets.set(net, { defaultCa: ca, ports: new Map(), nextEphemeral: EPHEMERAL_PORT_MIN });
+      },
+      // tcp_sk_exit: the namespace's reference on its default goes.
+      exit: (net) => {
+        const n = this.nets.get(net);
+        if (n !== undefined) this.caPut(n.defaultCa);
+        this.nets.delete(net);
+      },
+    });
     this.frames = new HookFrames(kernel, opsLayout.rateSample.size);
     this.structOpsType = tcpCongestionOpsType({
       opsOf: (k) => this.opsOf(k),
@@ -116,33 +146,47 @@ export class TcpCc {
     return this.bpfOwner.get(ca);
   }
 
+  /** The TCP state of namespace `net`. */
+  pernet(net: NetNs): TcpNet {
+    const n = this.nets.get(net);
+    if (n === undefined) throw new KernelBug(`tcp: no pernet state for netns ${net.inum}`);
+    return n;
+  }
+
   /** bpf_try_module_get: a reference on the CA (its map, for a BPF CA) unless it is dying. */
-  private caGet(ca: TcpCongestionOps): boolean {
+  caGet(ca: TcpCongestionOps): boolean {
     const k = this.bpfOwner.get(ca);
     return k === undefined ? true : k.map.incNotZero(false);
   }
 
   /** bpf_module_put. */
-  private caPut(ca: TcpCongestionOps): void {
+  caPut(ca: TcpCongestionOps): void {
     this.bpfOwner.get(ca)?.map.put();
   }
 
-  /** The default CA's name (net.ipv4.tcp_congestion_control). */
+  /** The default CA's name (net.ipv4.tcp_congestion_control) in `net` (init_net when omitted). */
+  defaultNameIn(net: NetNs = this.kernel.netns.initNet): string {
+    return this.pernet(net).defaultCa.name;
+  }
+
+  /** init_net's default CA name. */
   get defaultName(): string {
-    return this.defaultCa.name;
+    return this.defaultNameIn();
   }
 
   // ---- sockets ------------------------------------------------------------
 
   /**
-   * socket(AF_INET, SOCK_STREAM): a new socket on the netns default CA, or
-   * reno when no reference can be taken (tcp_assign_congestion_control).
-   * Returns the socket or -ENOMEM.
+   * socket(AF_INET, SOCK_STREAM) in `net` (init_net when omitted): a new,
+   * unconnected socket on the namespace's default CA, or reno when no
+   * reference can be taken (tcp_assign_congestion_control). The one place a
+   * TcpSock is made: processes (through their fds) and the testbed both come
+   * here. Returns the socket or -ENOMEM.
    */
-  socket(): TcpSock | number {
-    let ca = this.defaultCa;
+  socket(net: NetNs = this.kernel.netns.initNet): TcpSock | number {
+    let ca = this.pernet(net).defaultCa;
     if (!this.caGet(ca)) ca = this.reno;
-    const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.clock);
+    const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.clock, net);
     if (sk === null) {
       this.caPut(ca);
       return -ENOMEM;
@@ -207,13 +251,13 @@ export class TcpCc {
   }
 
   /** tcp_init_congestion_control: init() of the current CA. */
-  private initCa(sk: TcpSock): void {
+  initCa(sk: TcpSock): void {
     sk.ca.init?.(sk);
     sk.caInitialized = true;
   }
 
   /** tcp_cleanup_congestion_control: release() if initialised, drop the reference. */
-  private cleanup(sk: TcpSock): void {
+  cleanup(sk: TcpSock): void {
     if (sk.caInitialized) sk.ca.release?.(sk);
     sk.caInitialized = false;
     this.caPut(sk.ca);
@@ -226,56 +270,48 @@ export class TcpCc {
     this.initCa(sk);
   }
 
-  /** listen(2). */
-  listen(sk: TcpSock): void {
-    if (!sk.closed) sk.state = TCP_LISTEN;
-  }
-
   /**
-   * An accepted child of `listener` (tcp_ca_openreq_child): the listener's CA
-   * if it was chosen with setsockopt and a reference can be taken, else the
-   * default. The child is established, so its CA's init() runs.
+   * The socket's destruction (tcp_v4_destroy_sock, sk_free): release() if
+   * the CA is still initialised, the reference on the CA, its storage, its
+   * port, its memory and its namespace reference. close(2) with its
+   * connection teardown is closeSock in ./socket-calls.ts.
    */
-  accept(listener: TcpSock): TcpSock | number {
-    const child = this.socket();
-    if (typeof child === "number") return child;
-    const ca = listener.ca;
-    if (listener.caSetsockopt && ca !== child.ca && this.caGet(ca)) {
-      this.caPut(child.ca);
-      child.ca = ca;
-      child.caSetsockopt = true;
-    }
-    // All or nothing, as socket(): a child whose CA's init() throws is closed again.
-    try {
-      this.establish(child);
-    } catch (e) {
-      this.close(child);
-      throw e;
-    }
-    return child;
-  }
-
-  /** close(2): release() and the reference on the CA; the memory is freed. */
-  close(sk: TcpSock): void {
+  destroy(sk: TcpSock): void {
     if (sk.closed) return;
     this.cleanup(sk);
     sk.closed = true;
     sk.state = TCP_CLOSE;
+    const n = this.nets.get(sk.net);
+    if (sk.port !== 0 && n?.ports.get(sk.port) === sk) n.ports.delete(sk.port);
     skStorageFreeSock(sk);
     this.sockets.delete(sk);
     this.kernel.socks.delete(sk.addr);
     this.kernel.mem.free(sk.addr);
+    sk.net.put();
+  }
+
+  /** close(2) of a socket: its connection is reset first (see closeSock). */
+  close(sk: TcpSock): void {
+    closeSock(this, sk);
   }
 
   // ---- the netns default ------------------------------------------------
 
-  /** tcp_set_default_congestion_control: 0, -ENOENT or -EBUSY. */
-  setDefault(name: string): number {
+  /**
+   * tcp_set_default_congestion_control in `net` (init_net when omitted): 0,
+   * -ENOENT, -EBUSY, or -EPERM for a restricted CA (one not in
+   * tcp_allowed_congestion_control) in a namespace other than init_net. As
+   * in Linux, that EPERM keeps the reference the lookup took: a BPF CA's
+   * map is held for good.
+   */
+  setDefault(name: string, net: NetNs = this.kernel.netns.initNet): number {
     const ca = this.registry.find(name);
     if (ca === undefined) return -ENOENT;
     if (!this.caGet(ca)) return -EBUSY;
-    const prev = this.defaultCa;
-    this.defaultCa = ca;
+    if (!net.isInit && !(ca.flags & TCP_CONG_NON_RESTRICTED)) return -EPERM;
+    const n = this.pernet(net);
+    const prev = n.defaultCa;
+    n.defaultCa = ca;
     this.caPut(prev);
     ca.flags |= TCP_CONG_NON_RESTRICTED;
     return 0;
@@ -296,10 +332,10 @@ export class TcpCc {
       },
     });
     this.kernel.procfs.set(base + "tcp_congestion_control", {
-      read: () => this.defaultCa.name + "\n",
+      read: (t) => this.pernet(t.net).defaultCa.name + "\n",
       write: (t, text) => {
         if (!writable(t)) return -EACCES;
-        const r = this.setDefault(text.trim());
+        const r = this.setDefault(text.trim(), t.net);
         return r < 0 ? r : text.length;
       },
     });
