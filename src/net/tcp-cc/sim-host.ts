@@ -2,13 +2,20 @@
  * @fileoverview The emulated kernel's TCP as the testbed's network stack:
  * adapts {@link TcpCc} to the simulator's `CcHost` interface
  * (src/sim/tcp/cc-ops.ts) structurally, without importing the simulator.
- * A simulated connection is a socket of this kernel: socket(), the
- * setsockopt(TCP_CONGESTION) a flow asks for, establishment (init()),
- * close (release()); the simulator's clock drives the kernel's clock, so
- * jiffies, bpf_ktime_get_ns and tcp_mstamp agree with simulated time.
+ * A simulated connection is a socket of this kernel, made and configured
+ * through the same calls a process's socket fd goes through: TcpCc.socket
+ * in the host's network namespace (init_net unless given), the
+ * setsockopt(TCP_CONGESTION) entry with the host's caller for the
+ * capability check; then establishment (init()) when the simulator's
+ * handshake completes (the testbed models the connection itself), and the
+ * socket's destruction at close (release()). The simulator's clock drives the kernel's clock, so jiffies,
+ * bpf_ktime_get_ns and tcp_mstamp agree with simulated time.
  */
 import type { SockCaller, TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
+import type { NetNs } from "../../kernel/netns.js";
+
+const utf8 = new TextEncoder();
 
 /** A TcpCc seen by the simulator. */
 export class TcpCcSimHost {
@@ -20,6 +27,8 @@ export class TcpCcSimHost {
     readonly tcp: TcpCc,
     /** Who sets congestion control for flows (default: a CAP_NET_ADMIN task). */
     private readonly caller: SockCaller = { capNetAdmin: true },
+    /** The network namespace the flows' sockets belong to. */
+    private readonly net: NetNs = tcp.kernel.netns.initNet,
   ) {
     this.base = tcp.kernel.now;
   }
@@ -32,14 +41,14 @@ export class TcpCcSimHost {
     if (t > this.tcp.kernel.now) this.tcp.kernel.setTime(t);
   }
 
-  /** socket(): a TcpSock on the netns default CA, or -errno. */
+  /** socket(): a TcpSock on the namespace's default CA, or -errno. */
   socket(): TcpSock | number {
-    return this.tcp.socket();
+    return this.tcp.socket(this.net);
   }
 
-  /** setsockopt(TCP_CONGESTION): 0 or -errno. */
+  /** setsockopt(TCP_CONGESTION, name, strlen(name)): 0 or -errno. */
   setCongestion(sk: TcpSock, name: string): number {
-    return this.tcp.setCongestionControl(sk, name, this.caller);
+    return this.tcp.setsockoptCongestion(sk, utf8.encode(name), this.caller);
   }
 
   /** tcp_available_congestion_control as a list. */
@@ -53,9 +62,13 @@ export class TcpCcSimHost {
     this.tcp.establish(sk);
   }
 
-  /** close(2). */
+  /**
+   * close(2) of a simulated connection: its end, after the FIN exchange the
+   * simulator stands for, is the socket's destruction (release() once, no
+   * tcp_disconnect as an abortive close of a process's fd has).
+   */
   close(sk: TcpSock): void {
-    this.tcp.close(sk);
+    this.tcp.destroy(sk);
   }
 
   /** __tcp_send_ack (bpf_tcp_send_ack, or a built-in's) from a CA reaches the testbed through here. */
