@@ -142,6 +142,21 @@ export class ModelProcess implements Backend {
     return r < 0 ? { ...sysResult(r), revents: 0 } : { ret: r === 0 ? 0 : 1, errno: 0, revents: r };
   }
 
+  mkdir(path: string): SysResult {
+    this.live("mkdir");
+    return sysResult(this.task.kernel.bpffs.mkdir(path));
+  }
+
+  rmdir(path: string): SysResult {
+    this.live("rmdir");
+    return sysResult(this.task.kernel.bpffs.rmdir(path));
+  }
+
+  unlink(path: string): SysResult {
+    this.live("unlink");
+    return sysResult(this.task.kernel.bpffs.unlink(path));
+  }
+
   /** exit(2): closes every fd and socket; the process then refuses every call. */
   exit(): void {
     this.live("exit");
