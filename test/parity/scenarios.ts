@@ -533,6 +533,17 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: "BPF_PROG_LOAD with callx (BPF_JMP|BPF_CALL|BPF_X, 0x8d): EINVAL, the verifier's unknown-opcode log (verifier.c resolve_pseudo_ldimm64, bpf_opcode_in_insntable)",
+    spec: "§9.7 (verifier rejections at load)",
+    run(ca) {
+      const { run } = ca;
+      const callx = assemble([BPF_MOV64_IMM(BPF_REG_2, 1), { code: 0x8d, dst_reg: BPF_REG_2, src_reg: 0, off: 0, imm: 0 }, BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]);
+      const r = ca.loadProg("callx", "init", callx);
+      run.see("callx: log names the opcode", /^unknown opcode 8d$/m.test(r.log));
+      if (r.errno === 0) ca.close("callx prog", r.ret);
+    },
+  },
+  {
     name: "BPF_MAP_FREEZE: writes from the syscall side fail EPERM afterwards, reads work, a second freeze is EBUSY",
     spec: "§4 (map_get_sys_perms)",
     run(ca) {
