@@ -97,7 +97,7 @@ export class ModelProcess implements Backend {
       this.tcp.close(sk);
       throw e;
     }
-    const fd = this.task.install(new KFile({ kind: "other", obj: "socket:[tcp]" }, O_RDWR, 3, this.task.kernel.nextIno()));
+    const fd = this.task.install(new KFile({ kind: "other", obj: "socket:[tcp]", sock: sk }, O_RDWR, 3, this.task.kernel.nextIno()));
     if (fd < 0) {
       this.tcp.close(sk);
       return sysResult(fd);

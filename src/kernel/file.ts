@@ -13,6 +13,7 @@ import type { BpfMap } from "./map/core.js";
 import type { BpfProg } from "./prog/core.js";
 import type { BpfLink } from "./link/core.js";
 import type { BtfObject } from "./btf-object.js";
+import type { KernelSock } from "./kernel.js";
 
 /** f_mode bits the model uses. */
 export const FMODE_READ = 0x1;
@@ -30,7 +31,7 @@ export type FileObject =
   | { readonly kind: "prog"; readonly obj: BpfProg }
   | { readonly kind: "link"; readonly obj: BpfLink }
   | { readonly kind: "btf"; readonly obj: BtfObject }
-  | { readonly kind: "other"; readonly obj: string };
+  | { readonly kind: "other"; readonly obj: string; readonly sock?: KernelSock };
 
 /** An open file description. */
 export class KFile {
