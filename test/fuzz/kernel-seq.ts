@@ -3,7 +3,7 @@
  * over several processes: map create (array, hash, sk_storage, struct_ops,
  * bogus types and sizes), element update / lookup / delete, prog load (small
  * valid programs and invalid ones: random words, truncated, bad license),
- * struct_ops map update, link create / update / detach, obj pin / get, BTF
+ * struct_ops map update, link create / update / detach, obj pin / get / unlink, BTF
  * load (valid and mutated), fd close, sockets with setsockopt
  * (TCP_CONGESTION), process spawn and exit, grace periods.
  *
