@@ -12,16 +12,17 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseBtf } from "../src/kernel/btf/reader.js";
+import { Btf } from "../src/btf/btf.js";
 import { selectUapiEnums } from "../src/kernel/btf/uapi-enum-select.js";
 
 const src = process.argv[2] ?? "/sys/kernel/btf/vmlinux";
-const parsed = parseBtf(new Uint8Array(readFileSync(src)));
-if (typeof parsed === "number") {
-  console.error(`gen-uapi-enums: ${src} is not a BTF blob (${parsed})`);
+let enums;
+try {
+  enums = selectUapiEnums(new Btf(new Uint8Array(readFileSync(src))).types);
+} catch (e) {
+  console.error(`gen-uapi-enums: cannot read ${src}: ${(e as Error).message}`);
   process.exit(1);
 }
-const enums = selectUapiEnums(parsed.types);
 const release = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
 const lines = enums.map((e) => `  [${JSON.stringify(e.name)}, ${e.size}, ${e.signed}, [${e.values.map((v) => `[${JSON.stringify(v.name)}, ${JSON.stringify(v.val.toString())}]`).join(", ")}]],`);
 const out = `/**

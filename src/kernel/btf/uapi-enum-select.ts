@@ -9,7 +9,7 @@
  * kernel.
  */
 import { BTF_KIND_ENUM, BTF_KIND_ENUM64 } from "../../uapi/btf.js";
-import type { BtfType } from "./reader.js";
+import type { BtfType } from "../../btf/types.js";
 
 const NAMED = /^(bpf_|btf_|sk_|sock_|tcp|inet_|in6?_|ip|xdp_)/;
 const CONSTANT = /^(__)?(MAX_)?(BPF_|TCP_|TCPF_|SK_|SOCK_|SO_|SOL_|IP_|IPV6_|IPPROTO_|INET_|XDP_|BTF_|MPTCP_|SKF_)/;
@@ -28,7 +28,7 @@ export function selectUapiEnums(types: readonly BtfType[]): UapiEnum[] {
   for (const t of types) {
     if ((t.kind !== BTF_KIND_ENUM && t.kind !== BTF_KIND_ENUM64) || t.enums.length === 0) continue;
     const ok = t.name !== "" ? NAMED.test(t.name) : t.enums.every((e) => CONSTANT.test(e.name));
-    if (ok) out.push({ name: t.name, size: t.size, signed: t.kflag !== 0, values: t.enums });
+    if (ok) out.push({ name: t.name, size: t.size, signed: t.kflag, values: t.enums });
   }
   return out;
 }
