@@ -9,7 +9,10 @@
  * read-only, registers above r10 do not exist. Two kernel rules beyond the
  * RFC are kept because every loader applies them (kernel/bpf/verifier.c
  * check_subprogs / check_cfg): jump and call targets lie inside the program
- * and never in the middle of a ld_imm64. Things only a verifier proves
+ * and never in the middle of a ld_imm64. One instruction beyond RFC 9669 is
+ * decoded: `callx` (BPF_JMP | BPF_CALL | BPF_X, the helper id in dst_reg),
+ * which bpf_conformance tests and ubpf runs; Linux's verifier refuses it, and
+ * so does the model's loader (kernel/sys-prog.ts). Things only a verifier proves
  * (termination, initialised registers, falling off the end) are left to the
  * engines.
  *
@@ -24,7 +27,7 @@ import {
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from "../uapi/bpf-flags.js";
 import {
   ATOMIC_OPS, KEY_ATOMIC_DW, KEY_ATOMIC_W, KEY_BE16, KEY_BSWAP16, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL,
-  KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT, KEY_LE16, KEY_MOVSX16_32, KEY_MOVSX16_64, KEY_MOVSX32_64,
+  KEY_CALLX, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT, KEY_LE16, KEY_MOVSX16_32, KEY_MOVSX16_64, KEY_MOVSX32_64,
   KEY_MOVSX8_32, KEY_MOVSX8_64, KEY_SDIV32_K, KEY_SMOD32_K,
 } from "./opcodes.js";
 
@@ -176,6 +179,10 @@ function classifyJmp(r: RawInsn, is32: boolean): number | string {
     if (isX || dst !== 0 || src !== 0) return "BPF_JA uses reserved fields";
     if (is32 ? off !== 0 : imm !== 0) return "BPF_JA uses reserved fields";
     return code;
+  }
+  if (op === BPF_CALL && isX && !is32) {
+    if (src !== 0 || off !== 0 || imm !== 0) return "BPF_CALL uses reserved fields";
+    return KEY_CALLX;
   }
   if (op === BPF_CALL || op === BPF_EXIT) {
     if (is32 || isX) return `unknown opcode ${hex(code)}`;

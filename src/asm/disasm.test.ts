@@ -86,9 +86,9 @@ test("disassemble() spells every kind of instruction in llvm syntax", () => {
 });
 
 test("disassemble() shows invalid and truncated slots instead of throwing", () => {
-  const bytes = new Uint8Array([0x8d, 0x02, 0, 0, 0, 0, 0, 0, 0x95, 0, 0]);
+  const bytes = new Uint8Array([0x8e, 0x02, 0, 0, 0, 0, 0, 0, 0x95, 0, 0]);
   const text = disassemble(bytes);
-  assert.match(text, /<invalid: unknown opcode 0x8d>/);
+  assert.match(text, /<invalid: unknown opcode 0x8e>/);
   assert.match(text, /<truncated>/);
   assert.match(disassemble(bytes, { mark: 0 }), /^>      0:/);
 });
@@ -121,7 +121,7 @@ const validInsn: fc.Arbitrary<BpfInsn[]> = fc
   .filter((slots) => {
     const i = slots[0] as BpfInsn;
     const k = classifyInsn({ code: i.code, dst: i.dst_reg, src: i.src_reg, off: i.off, imm: i.imm });
-    // The asm syntax has no spelling for callx (not RFC 9669) or a kfunc's module BTF index.
+    // The asm syntax has no spelling for a kfunc's module BTF index.
     return typeof k === "number" && !(i.code === 0x85 && i.src_reg === 2 && i.off !== 0);
   });
 

@@ -14,7 +14,7 @@
 import { BPF_B, BPF_H, BPF_INSN_SIZE, BPF_W } from "../uapi/insn.js";
 import { classifyInsn, readRawInsn, type RawInsn } from "./decode.js";
 import {
-  ATOMIC_OPS, KEY_ATOMIC_DW, KEY_ATOMIC_W, KEY_BE16, KEY_BSWAP16, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL,
+  ATOMIC_OPS, KEY_ATOMIC_DW, KEY_ATOMIC_W, KEY_BE16, KEY_BSWAP16, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX,
   KEY_EXIT, KEY_LDDW, KEY_LE16, KEY_MOVSX16_32, KEY_MOVSX16_64, KEY_MOVSX32_64, KEY_MOVSX8_32, KEY_MOVSX8_64,
   KEY_SDIV32_K, KEY_SMOD32_K,
 } from "./opcodes.js";
@@ -59,6 +59,7 @@ function formatAsm(key: number, r: RawInsn, imm2: number): string {
   }
   if (key === KEY_EXIT) return "exit";
   if (key === KEY_CALL_HELPER) return `call ${imm}`;
+  if (key === KEY_CALLX) return `call %r${dst}`;
   if (key === KEY_CALL_LOCAL) return `call local ${signed(imm)}`;
   if (key === KEY_CALL_KFUNC) return `call runtime ${imm}`;
   if (key >= KEY_ATOMIC_W && key < KEY_ATOMIC_DW + 16) {
@@ -102,6 +103,7 @@ function formatLlvm(key: number, r: RawInsn, imm2: number): string {
   }
   if (key === KEY_EXIT) return "exit";
   if (key === KEY_CALL_HELPER) return `call ${imm}`;
+  if (key === KEY_CALLX) return `callx r${dst}`;
   if (key === KEY_CALL_LOCAL) return `call pc${signed(imm)}`;
   if (key === KEY_CALL_KFUNC) return `call kfunc[${imm}]${off !== 0 ? ` btf_fd_idx:${off}` : ""}`;
   if (key >= KEY_ATOMIC_W && key < KEY_ATOMIC_DW + 16) {

@@ -57,6 +57,12 @@ export const KEY_LDDW_CONT = 0x150;
 export const KEY_FALLOFF = 0x151;
 /** `call imm` with src_reg 0: helper by id. */
 export const KEY_CALL_HELPER = BPF_JMP | BPF_CALL;
+/**
+ * `callx`: BPF_JMP | BPF_CALL | BPF_X, a helper call whose id is the value of
+ * dst_reg (src_reg, off and imm zero). Not in RFC 9669, and Linux's verifier
+ * refuses the opcode; bpf_conformance's callx vector and ubpf define it.
+ */
+export const KEY_CALLX = BPF_JMP | BPF_CALL | BPF_X;
 /** `exit`. */
 export const KEY_EXIT = BPF_JMP | BPF_EXIT;
 /** `ld_imm64` (lddw): the 64-bit immediate load, any src_reg. */
@@ -76,8 +82,8 @@ export const ATOMIC_OPS: readonly { readonly imm: number; readonly name: string 
   { imm: 0xf1, name: "cmpxchg" },
 ];
 
-/** Conformance groups of RFC 9669 section 2.4 (plus "packet" for the legacy loads). */
-export type ConformanceGroup = "base32" | "base64" | "atomic32" | "atomic64" | "divmul32" | "divmul64" | "packet";
+/** Conformance groups of RFC 9669 section 2.4 (plus "packet" for the legacy loads and "callx", bpf_conformance's call through a register). */
+export type ConformanceGroup = "base32" | "base64" | "atomic32" | "atomic64" | "divmul32" | "divmul64" | "packet" | "callx";
 
 /** One instruction of RFC 9669. */
 export interface OpcodeInfo {
@@ -159,6 +165,7 @@ function buildTable(): OpcodeInfo[] {
   add(KEY_CALL_HELPER, 0x85, "BPF_JMP|BPF_CALL src=0 (helper)", "base32");
   add(KEY_CALL_LOCAL, 0x85, "BPF_JMP|BPF_CALL src=1 (BPF_PSEUDO_CALL)", "base32");
   add(KEY_CALL_KFUNC, 0x85, "BPF_JMP|BPF_CALL src=2 (BPF_PSEUDO_KFUNC_CALL)", "base32");
+  add(KEY_CALLX, 0x8d, "BPF_JMP|BPF_CALL|BPF_X (callx)", "callx");
   add(KEY_EXIT, 0x95, "BPF_JMP|BPF_EXIT", "base32");
 
   add(KEY_LDDW, KEY_LDDW, "BPF_LD|BPF_IMM|BPF_DW (ld_imm64)", "base64");

@@ -75,6 +75,12 @@ export interface Backend {
   writeFile(path: string, text: string): SysResult;
   /** poll(2) with a zero timeout: the revents of one fd. */
   poll(fd: number): { ret: number; errno: number; revents: number };
+  /** mkdir(2) (mode 0700): on bpffs, a directory for pins. */
+  mkdir(path: string): SysResult;
+  /** rmdir(2): an empty bpffs directory. */
+  rmdir(path: string): SysResult;
+  /** unlink(2): removes a pin; the object goes when its last reference does. */
+  unlink(path: string): SysResult;
 }
 
 /** Turns a kernel-style return (≥ 0, or -errno) into a SysResult. */

@@ -110,7 +110,7 @@ export class ModelProcess implements Backend {
 
   /** An fd for a new socket, or -errno (the socket is closed again). */
   private installSock(sk: TcpSock): number {
-    const fd = this.task.install(new KFile({ kind: "other", obj: "socket:[tcp]" }, O_RDWR, 3, this.task.kernel.nextIno()));
+    const fd = this.task.install(new KFile({ kind: "other", obj: "socket:[tcp]", sock: sk }, O_RDWR, 3, this.task.kernel.nextIno()));
     if (fd < 0) {
       this.tcp.close(sk);
       return fd;
@@ -284,6 +284,21 @@ export class ModelProcess implements Backend {
     this.live("poll");
     const r = pollFd(this.task, fd);
     return r < 0 ? { ...sysResult(r), revents: 0 } : { ret: r === 0 ? 0 : 1, errno: 0, revents: r };
+  }
+
+  mkdir(path: string): SysResult {
+    this.live("mkdir");
+    return sysResult(this.task.kernel.bpffs.mkdir(path));
+  }
+
+  rmdir(path: string): SysResult {
+    this.live("rmdir");
+    return sysResult(this.task.kernel.bpffs.rmdir(path));
+  }
+
+  unlink(path: string): SysResult {
+    this.live("unlink");
+    return sysResult(this.task.kernel.bpffs.unlink(path));
   }
 
   /** exit(2): closes every fd and socket; the process then refuses every call. */

@@ -6,7 +6,8 @@
  * Protocol (what the runner does, from its sources): it writes the program as
  * hex bytes to stdin and passes the input memory, when a vector has one, as
  * the first argument (hex bytes separated by spaces), then the
- * `--plugin_options` it was given, then `--elf` in ELF mode. The plugin
+ * `--plugin_options` it was given, then `--elf` in ELF mode, where stdin
+ * holds a relocatable EM_BPF object instead (lib/elf-program.ts). The plugin
  * prints r0 in lowercase hex without `0x`, plus a newline, and exits 0; on
  * any failure it writes the reason to stderr and exits 1 (the runner compares
  * that text with a vector's `-- error`).
@@ -27,6 +28,7 @@ import {
 } from "../lib/engine.js";
 import type { PreparedProg } from "../lib/engine.js";
 import { UnwindSignal, conformanceHelpers } from "./conformance-helpers.js";
+import { programFromElf } from "../lib/elf-program.js";
 
 /** Where the plugin reads and writes; tests pass strings and collectors. */
 export interface ConformanceIo {
@@ -35,9 +37,10 @@ export interface ConformanceIo {
   readonly stderr: (s: string) => void;
 }
 
-const USAGE = `usage: structops conformance [<memory hex>] [--engine interp|jit|auto] [--program <hex>] [--budget N] [--debug]
+const USAGE = `usage: structops conformance [<memory hex>] [--engine interp|jit|auto] [--program <hex>] [--budget N] [--elf] [--debug]
 Reads eBPF instructions as hex bytes from stdin (or --program), runs them with
-r1 = the memory, r2 = its length, and prints r0 in hex.`;
+r1 = the memory, r2 = its length, and prints r0 in hex. With --elf the hex
+bytes are an ELF object and its function is run.`;
 
 const LDDW_PSEUDO = ["", "BPF_PSEUDO_MAP_FD", "BPF_PSEUDO_MAP_VALUE", "BPF_PSEUDO_BTF_ID", "BPF_PSEUDO_FUNC", "BPF_PSEUDO_MAP_IDX", "BPF_PSEUDO_MAP_IDX_VALUE"];
 
@@ -47,12 +50,14 @@ interface Options {
   memory: string | undefined;
   budget: number;
   debug: boolean;
+  /** The input is an ELF object (hex), not raw instructions. */
+  elf: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[], warn: (s: string) => void): Options | "help" {
-  const o: Options = { engine: "interp", program: undefined, memory: undefined, budget: DEFAULT_INSN_BUDGET, debug: false };
+  const o: Options = { engine: "interp", program: undefined, memory: undefined, budget: DEFAULT_INSN_BUDGET, debug: false, elf: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
@@ -90,7 +95,8 @@ function parseArgs(argv: readonly string[], warn: (s: string) => void): Options 
         o.debug = true;
         break;
       case "--elf":
-        throw new UsageError("ELF input (--elf) is not supported: run bpf_conformance without --elf so it sends raw instructions");
+        o.elf = true;
+        break;
       default:
         if (arg.startsWith("--")) warn(`conformance: ignoring unknown option ${arg}`);
         else if (o.memory === undefined) o.memory = arg;
@@ -130,6 +136,7 @@ export async function conformanceMain(argv: string[], io: ConformanceIo): Promis
   let input: Uint8Array;
   try {
     program = parseHexBytes(opts.program ?? io.stdin);
+    if (opts.elf) program = programFromElf(program);
     input = parseHexBytes(opts.memory ?? "");
   } catch (e) {
     io.stderr(`${(e as Error).message}\n`);

@@ -17,7 +17,7 @@
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
 import {
-  KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT,
+  KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT,
 } from "../asm/opcodes.js";
 import { BPF_JA, BPF_JMP, BPF_JMP32 } from "../uapi/insn.js";
 import { MAX_FUNCS, MAX_GRAPH_CELLS, checkLimit } from "./limits.js";
@@ -78,7 +78,7 @@ export function isJump(key: number): boolean {
   if (key >= 0x100) return false;
   const cls = key & 0x07;
   if (cls !== BPF_JMP && cls !== BPF_JMP32) return false;
-  return key !== KEY_CALL_HELPER && key !== KEY_EXIT;
+  return key !== KEY_CALL_HELPER && key !== KEY_CALLX && key !== KEY_EXIT;
 }
 
 /** Whether a key is an unconditional jump (ja, or ja32 with imm). */
@@ -92,7 +92,7 @@ export function isTrap(key: number): boolean {
 }
 
 function endsBlock(key: number): boolean {
-  return isJump(key) || key === KEY_EXIT || key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL
+  return isJump(key) || key === KEY_EXIT || key === KEY_CALL_HELPER || key === KEY_CALLX || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL
     || isTrap(key) || key === KEY_FALLOFF;
 }
 
@@ -154,7 +154,7 @@ export function buildCfg(prog: DecodedProg): Cfg {
         term = "cond";
         succs = [t, blockAt[end] as number];
       }
-    } else if (key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL) {
+    } else if (key === KEY_CALL_HELPER || key === KEY_CALLX || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL) {
       term = "call";
       succs = [blockAt[end] as number];
     } else {

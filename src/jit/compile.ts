@@ -39,7 +39,7 @@
  */
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
-import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_LDDW } from "../asm/opcodes.js";
+import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_LDDW } from "../asm/opcodes.js";
 import { GRANULE_SHIFT, PERM_RW } from "../kernel/mem/memory.js";
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import { STACK_GUARD } from "../vm/stack.js";
@@ -71,6 +71,8 @@ export interface Translation {
   readonly helperIds: readonly number[];
   /** Kfunc BTF ids, in import order (import names `kfunc_<id>`). */
   readonly kfuncIds: readonly number[];
+  /** Whether the module imports `callx` (id, r1-r5, pc, rem): the program has a callx instruction. */
+  readonly callx: boolean;
   /** Bytes below frame 0's top a run may dirty (frames.ts): what the next run must zero when it used only frame 0. */
   readonly stackReach: number;
   /** Whether the program has bpf-to-bpf calls that open frames (then `main` tracks the deepest in `max_depth`). */
@@ -103,6 +105,8 @@ interface Imports {
   insnFault: number;
   helpers: Map<number, number>;
   kfuncs: Map<number, number>;
+  /** The `callx` import (the helper id as its first argument), when the program has a callx; else -1. */
+  callx: number;
 }
 
 const lastSlotOf = (prog: DecodedProg, b: Block): number => {
@@ -488,6 +492,14 @@ class FuncCompiler implements InsnEnv {
 
   private outCall(pc: number, key: number): void {
     const c = this.code;
+    if (key === KEY_CALLX) {
+      c.get(this.reg(this.prog.dst[pc] as number));
+      for (let r = 1; r <= 5; r++) c.get(this.reg(r));
+      c.i32(pc);
+      this.pushRem();
+      c.call(this.imp.callx).set(this.reg(0));
+      return;
+    }
     const id = this.prog.imm[pc] as number;
     const fn = (key === KEY_CALL_HELPER ? this.imp.helpers : this.imp.kfuncs).get(id) as number;
     for (let r = 1; r <= 5; r++) c.get(this.reg(r));
@@ -595,12 +607,15 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
     insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32, I32], []),
     helpers: new Map(),
     kfuncs: new Map(),
+    callx: -1,
   };
   const callSig: ValType[] = [I64, I64, I64, I64, I64, I32, I32];
   for (let i = 0; i < prog.length; i++) {
     const key = prog.key[i] as number;
     const id = prog.imm[i] as number;
-    if (key === KEY_CALL_HELPER && !imp.helpers.has(id)) {
+    if (key === KEY_CALLX && imp.callx < 0) {
+      imp.callx = m.importFunc(IMPORT_MODULE, "callx", [I64, ...callSig], [I64]);
+    } else if (key === KEY_CALL_HELPER && !imp.helpers.has(id)) {
       imp.helpers.set(id, m.importFunc(IMPORT_MODULE, `helper_${id >>> 0}`, callSig, [I64]));
     } else if (key === KEY_CALL_KFUNC && !imp.kfuncs.has(id)) {
       imp.kfuncs.set(id, m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}`, callSig, [I64]));
@@ -654,7 +669,7 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   m.export("main", "func", mainIndex);
   m.export("max_depth", "global", maxDepth);
   return {
-    module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()],
+    module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()], callx: imp.callx >= 0,
     stackReach: stackReach(prog), tracksDepth,
   };
 }

@@ -18,7 +18,7 @@
  *   check and its own budget check kept.
  */
 import type { DecodedProg } from "../asm/decode.js";
-import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_LDDW } from "../asm/opcodes.js";
+import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_LDDW } from "../asm/opcodes.js";
 import type { Block, Cfg, Func } from "./cfg.js";
 
 /** The slots of a block's instructions (a ld_imm64 once). */
@@ -28,7 +28,7 @@ function slotsOf(prog: DecodedProg, b: Block): number[] {
   return out;
 }
 
-const isCall = (key: number): boolean => key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL;
+const isCall = (key: number): boolean => key === KEY_CALL_HELPER || key === KEY_CALLX || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL;
 
 /** Per function of `cfg` (Cfg.funcs index): whether it is frameless. Function 0 (the entry) never is. */
 export function framelessFuncs(cfg: Cfg): boolean[] {

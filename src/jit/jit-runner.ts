@@ -181,6 +181,11 @@ export class JitProg implements PreparedProg {
     };
     for (const id of this.translation.helperIds) imports[`helper_${id >>> 0}`] = this.callOut(image.helpers, "helper", id);
     for (const id of this.translation.kfuncIds) imports[`kfunc_${id >>> 0}`] = this.callOut(image.kfuncs, "kfunc", id);
+    if (this.translation.callx) {
+      // callx: the helper id is a register's value, known only at the call.
+      imports["callx"] = (id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, pc: number, rem: number): bigint =>
+        (this.callOut(image.helpers, "helper", Number(u64(id))) as (...args: unknown[]) => bigint)(a, b, c, d, e, pc, rem);
+    }
     const bytes = this.translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { [IMPORT_MODULE]: imports });

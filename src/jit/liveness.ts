@@ -15,7 +15,7 @@
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
 import {
-  KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT,
+  KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT,
 } from "../asm/opcodes.js";
 import type { Block, Cfg } from "./cfg.js";
 import { isJa, isJump, isTrap } from "./cfg.js";
@@ -46,6 +46,7 @@ export function useDef(prog: DecodedProg, i: number, calleeParams: (entry: numbe
   if (key === KEY_LDDW_CONT || key === KEY_FALLOFF || isTrap(key)) return [0, 0];
   if (key === KEY_EXIT) return [exitUse, 0];
   if (key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC) return [ARG_REGS, bit(0)];
+  if (key === KEY_CALLX) return [ARG_REGS | bit(d), bit(0)];
   if (key === KEY_CALL_LOCAL) return [calleeParams(jumpTarget(prog, i) as number), CALL_CLOBBER];
   if (isJump(key)) {
     if (isJa(key)) return [0, 0];

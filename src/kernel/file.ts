@@ -13,6 +13,7 @@ import type { BpfMap } from "./map/core.js";
 import type { BpfProg } from "./prog/core.js";
 import type { BpfLink } from "./link/core.js";
 import type { BtfObject } from "./btf-object.js";
+import type { KernelSock } from "./kernel.js";
 import type { NetNs } from "./netns.js";
 
 /** f_mode bits the model uses. */
@@ -31,8 +32,8 @@ export type FileObject =
   | { readonly kind: "prog"; readonly obj: BpfProg }
   | { readonly kind: "link"; readonly obj: BpfLink }
   | { readonly kind: "btf"; readonly obj: BtfObject }
-  /** Anything else (a terminal, a socket, a namespace): `netns` when it is /proc/<pid>/ns/net, holding a reference. */
-  | { readonly kind: "other"; readonly obj: string; readonly netns?: NetNs };
+  /** Anything else (a terminal, a socket, a namespace): `netns` when it is /proc/<pid>/ns/net, holding a reference; `sock` when it is a socket. */
+  | { readonly kind: "other"; readonly obj: string; readonly netns?: NetNs; readonly sock?: KernelSock };
 
 /** An open file description. */
 export class KFile {

@@ -86,7 +86,7 @@ export class Kernel {
   readonly mem: KernelMemory;
   readonly rcu = new Rcu();
   readonly dmesg: Dmesg;
-  readonly bpffs = new BpfFs();
+  readonly bpffs = new BpfFs(this.rcu);
   readonly mapIdr = new Idr<BpfMap>();
   readonly progIdr = new Idr<BpfProg>();
   readonly linkIdr = new Idr<BpfLink>();

@@ -12,7 +12,7 @@
  * @see kernel/bpf/syscall.c bpf_link_show_fdinfo (v6.18)
  */
 import { EACCES, EBADF, EINVAL, ENOENT, EPERM } from "../uapi/errno.js";
-import { BPF_LINK_TYPE_NAMES, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY } from "../uapi/bpf-enums.js";
+import { BPF_LINK_TYPE_NAMES, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_SK_STORAGE } from "../uapi/bpf-enums.js";
 import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 import type { BpfMap } from "./map/core.js";
@@ -45,10 +45,23 @@ function mapMemlock(m: BpfMap): number {
   }
   // array_map_mem_usage: sizeof(struct bpf_array) (312 in 6.18 x86-64) plus the rounded-up values.
   if (m.type === BPF_MAP_TYPE_ARRAY) return 312 + Math.ceil(m.attrs.value_size / 8) * 8 * m.attrs.max_entries;
+  if (m.type === BPF_MAP_TYPE_SK_STORAGE) return localStorageMemUsage(m);
   return htabMemUsage(m);
 }
 
 const round8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/**
+ * bpf_local_storage_map_mem_usage: sizeof(struct bpf_local_storage_map) (480
+ * in 6.18 x86-64, BTF) plus a 16-byte bucket per slot of a table of
+ * roundup_pow_of_two(num_possible_cpus()) slots, at least 2; the per-socket
+ * values are not counted (bpf_local_storage_map_alloc).
+ */
+function localStorageMemUsage(m: BpfMap): number {
+  let buckets = 2;
+  while (buckets < m.kernel.nrCpus) buckets *= 2;
+  return 480 + 16 * buckets;
+}
 
 /**
  * htab_map_mem_usage for BPF_MAP_TYPE_HASH: sizeof(struct bpf_htab) (832),

@@ -117,7 +117,7 @@ export function mapLookupElem(task: Task, a: MapElemAttrDecoded): number {
   const key = copyKey(task, m, a.key);
   if (typeof key === "number") return key;
   const value = new Uint8Array(m.attrs.value_size);
-  const r = m.ops.sysLookup(m, key, value, Number(a.flags));
+  const r = m.ops.sysLookup(m, key, value, Number(a.flags), task);
   if (r < 0) return r;
   return task.mm.write(a.value, value) ? 0 : -EFAULT;
 }
@@ -143,7 +143,7 @@ export function mapUpdateElem(task: Task, a: MapElemAttrDecoded): number {
   const value = task.mm.read(a.value, m.attrs.value_size);
   if (value === null) return -EFAULT;
   if (m.ops === structOpsMapOps) return structOpsUpdate(task, m, key, value, Number(a.flags));
-  return m.ops.sysUpdate(m, key, value, Number(a.flags));
+  return m.ops.sysUpdate(m, key, value, Number(a.flags), task);
 }
 
 /** BPF_MAP_DELETE_ELEM: 0 or -errno. */
@@ -155,7 +155,7 @@ export function mapDeleteElem(task: Task, a: MapElemAttrDecoded): number {
   if (!canWrite(f.mode, m)) return -EPERM;
   const key = copyKey(task, m, a.key);
   if (typeof key === "number") return key;
-  return m.ops.sysDelete(m, key);
+  return m.ops.sysDelete(m, key, task);
 }
 
 /** BPF_MAP_GET_NEXT_KEY: 0 or -errno. */

@@ -31,7 +31,8 @@ export function objPin(task: Task, a: ObjAttrDecoded): number {
   if (a.file_flags & BPF_F_PATH_FD) return -EINVAL; // dirfd-relative paths are not modelled
   const f = task.file(a.bpf_fd);
   if (f === null) return -EBADF;
-  if (f.target.kind === "other") return -EINVAL;
+  // bpf_fd_probe_obj: a map, a program or a link; a BTF fd is none of them.
+  if (f.target.kind === "other" || f.target.kind === "btf") return -EINVAL;
   const path = task.mm.readString(a.pathname, 4096);
   if (path === null) return -EFAULT;
   takeRef(f.target);

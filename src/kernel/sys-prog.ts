@@ -22,7 +22,7 @@ import {
 } from "../uapi/bpf-flags.js";
 import type { ProgLoadAttrDecoded } from "../uapi/attr-codec.js";
 import { BPF_FUNC_NAMES } from "../uapi/bpf-helpers.js";
-import { BpfDecodeError, decode, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_LDDW } from "../asm/index.js";
+import { BpfDecodeError, decode, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALLX, KEY_LDDW } from "../asm/index.js";
 import type { DecodedProg } from "../asm/index.js";
 import { isErr } from "./errptr.js";
 import { BpfProg } from "./prog/core.js";
@@ -180,6 +180,11 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
   const image = k.progImage({ attrs: a, xlated: x, id: 0 });
   for (let pc = 0; pc < d.length; pc++) {
     const key = d.key[pc] as number;
+    if (key === KEY_CALLX) {
+      // bpf_opcode_in_insntable: callx is no instruction of the kernel's table (probed on 6.18: EINVAL, this log line).
+      log.verbose(`unknown opcode ${(d.code[pc] as number).toString(16)}`);
+      return -EINVAL;
+    }
     if (key === KEY_LDDW) {
       const src = d.src[pc] as number;
       if (src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_VALUE) {

@@ -19,3 +19,13 @@ export function sys<C extends Parameters<Backend["bpf"]>[0]>(backend: Backend, c
   if (r.errno !== 0) throw BpfError.fromCmd(cmd, r.errno, context);
   return r.ret;
 }
+
+/**
+ * Removes a bpffs pin (libbpf's bpf_obj__unpin: unlink(2) of the path) and
+ * throws a BpfError naming the path when the kernel refuses. The object stays
+ * while fds or other pins hold it; the last reference frees it.
+ */
+export function unpin(backend: Backend, path: string, context: string): void {
+  const r = backend.unlink(path);
+  if (r.errno !== 0) fail("unlink", r.errno, context);
+}

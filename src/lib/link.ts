@@ -12,7 +12,7 @@ import { decodeLinkInfo, LINK_INFO_LAYOUT } from "../uapi/info.js";
 import type { BpfLinkInfo } from "../uapi/info.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
-import { fail, sys } from "./bpf-call.js";
+import { fail, sys, unpin } from "./bpf-call.js";
 import type { BpfObjectMap } from "./map.js";
 import { missingRequiredMembers } from "./struct-ops-required.js";
 
@@ -99,6 +99,11 @@ export class BpfLink {
     if (this.fake) fail("BPF_OBJ_PIN", EINVAL, `pin link at ${path}: a fake link cannot be pinned`);
     this.assertOpen(`pin link at ${path}`);
     sys(this.backend, BPF_OBJ_PIN, { pathname: path, bpf_fd: this.fdValue }, `pin link at ${path}`);
+  }
+
+  /** bpf_link__unpin: unlink(2) of the pin at `path`. */
+  unpin(path: string): void {
+    unpin(this.backend, path, `unpin link from ${path}`);
   }
 
   /** bpf_link__open: a link from a bpffs pin. */

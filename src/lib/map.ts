@@ -13,7 +13,7 @@ import type { BpfMapInfo } from "../uapi/info.js";
 import { BTF_KIND_ARRAY } from "../uapi/btf.js";
 import type { MapSpec } from "../obj/spec.js";
 import type { StructOpsKern } from "../obj/struct-ops.js";
-import { fail, sys } from "./bpf-call.js";
+import { fail, sys, unpin } from "./bpf-call.js";
 import { BpfObjectProgram } from "./program.js";
 import type { BpfObject } from "./object.js";
 
@@ -157,5 +157,10 @@ export class BpfObjectMap {
   /** BPF_OBJ_PIN of the map at `path` (a bpffs path). */
   pin(path: string): void {
     sys(this.obj.backendOrThrow(), BPF_OBJ_PIN, { pathname: path, bpf_fd: this.needFd("BPF_OBJ_PIN") }, `pin map '${this.name}' at ${path}`);
+  }
+
+  /** bpf_map__unpin: unlink(2) of the pin at `path`. */
+  unpin(path: string): void {
+    unpin(this.obj.backendOrThrow(), path, `unpin map '${this.name}' from ${path}`);
   }
 }

@@ -36,6 +36,7 @@ export { BpfObjectMap } from "./map.js";
 export type { StructOpsFieldValue } from "./map.js";
 export { BpfObjectProgram } from "./program.js";
 export { BpfLink } from "./link.js";
+export { unpin } from "./bpf-call.js";
 export type { GlobalVariable } from "./variable.js";
 export { isEmulated } from "./load.js";
 export type { LoadOptions } from "./load.js";

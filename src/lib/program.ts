@@ -10,7 +10,7 @@ import { EINVAL } from "../uapi/errno.js";
 import { decodeProgInfo, PROG_INFO_LAYOUT } from "../uapi/info.js";
 import type { BpfProgInfo } from "../uapi/info.js";
 import type { ProgramSpec } from "../obj/spec.js";
-import { fail, sys } from "./bpf-call.js";
+import { fail, sys, unpin } from "./bpf-call.js";
 import type { BpfObject } from "./object.js";
 
 /** A program of an object (libbpf's bpf_program). */
@@ -59,5 +59,10 @@ export class BpfObjectProgram {
   pin(path: string): void {
     if (this.fdValue < 0) fail("BPF_OBJ_PIN", EINVAL, `pin program '${this.name}': not loaded`);
     sys(this.obj.backendOrThrow(), BPF_OBJ_PIN, { pathname: path, bpf_fd: this.fdValue }, `pin program '${this.name}' at ${path}`);
+  }
+
+  /** bpf_program__unpin: unlink(2) of the pin at `path`. */
+  unpin(path: string): void {
+    unpin(this.obj.backendOrThrow(), path, `unpin program '${this.name}' from ${path}`);
   }
 }

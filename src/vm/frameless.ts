@@ -13,7 +13,7 @@
  */
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
-import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_EXIT, KEY_FALLOFF, KEY_LDDW } from "../asm/opcodes.js";
+import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_EXIT, KEY_FALLOFF, KEY_LDDW } from "../asm/opcodes.js";
 
 /** A call to this callee may skip opening its frame. */
 export const CALL_FRAMELESS = 1;
@@ -32,7 +32,7 @@ export function calleeFlags(prog: DecodedProg, entry: number): number {
     const i = work.pop() as number;
     const key = prog.key[i] as number;
     if (key === KEY_FALLOFF) continue;
-    if (key === KEY_CALL_LOCAL || key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC) return 0;
+    if (key === KEY_CALL_LOCAL || key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALLX) return 0;
     const d = prog.dst[i] as number;
     const s = prog.src[i] as number;
     if (d === 10 || s === 10) return 0;

@@ -79,10 +79,10 @@ test("run() faults with kind budget when the instruction budget runs out", () =>
 
 test("prepare() rejects an invalid budget and invalid bytecode", () => {
   assert.throws(() => prep("exit", { opts: { insnBudget: 0 } }), RangeError);
-  const f = fault(() => prep([BPF_MOV64_IMM(BPF_REG_0, 0), { code: 0x8d, dst_reg: 0, src_reg: 0, off: 0, imm: 0 }]));
+  const f = fault(() => prep([BPF_MOV64_IMM(BPF_REG_0, 0), { code: 0x8e, dst_reg: 0, src_reg: 0, off: 0, imm: 0 }]));
   assert.equal(f.kind, "insn");
   assert.equal(f.pc, 1);
-  assert.match(f.message, /unknown opcode 0x8d/);
+  assert.match(f.message, /unknown opcode 0x8e/);
 });
 
 test("loads and stores honour the permission shadow", () => {

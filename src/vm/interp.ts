@@ -564,6 +564,12 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
             dv = mem.dv;
             pc++;
             continue seg;
+          case 0x8d: // callx: helper whose id is dst's value
+            callOut(prog, prog.helpers, "helper", ((R[d + 16] as number) >>> 0) * 4294967296 + ((R[d] as number) >>> 0), R, HI, pc);
+            u8 = mem.u8;
+            dv = mem.dv;
+            pc++;
+            continue seg;
           case 0x141: // call kfunc by BTF id
             callOut(prog, prog.kfuncs, "kfunc", code[p + 2] as number, R, HI, pc);
             u8 = mem.u8;

@@ -15,6 +15,7 @@ import { parseDataFile } from "../../src/asm/data-file.js";
 import type { DataVector } from "../../src/asm/data-file.js";
 import { KEY_LDDW_CONT, OPCODE_TABLE } from "../../src/asm/opcodes.js";
 import { conformanceMain } from "../../src/cli/conformance.js";
+import { conformanceElf } from "./elf-writer.js";
 
 const dir = join(import.meta.dirname, "vectors");
 const files = readdirSync(dir).filter((f) => f.endsWith(".data")).sort();
@@ -22,13 +23,13 @@ const vectors = new Map<string, DataVector>(files.map((f) => [f, parseDataFile(r
 
 const hex = (bytes: Uint8Array, sep: string): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(sep);
 
-/** Runs one vector as the bpf_conformance runner would. */
-async function runVector(v: DataVector, engine: string): Promise<{ code: number; out: string; err: string }> {
+/** Runs one vector as the bpf_conformance runner would (in `--elf` mode: the program inside an ELF object). */
+async function runVector(v: DataVector, engine: string, elf = false): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
   const args = v.mem.length > 0 ? [hex(v.mem, " ")] : [];
-  const code = await conformanceMain([...args, "--engine", engine], {
-    stdin: `${hex(v.program, "  ")}\n`,
+  const code = await conformanceMain([...args, "--engine", engine, ...(elf ? ["--elf"] : [])], {
+    stdin: `${hex(elf ? conformanceElf(v.program) : v.program, "  ")}\n`,
     stdout: (s) => (out += s),
     stderr: (s) => (err += s),
   });
@@ -39,9 +40,9 @@ test("conformance vectors exist", () => {
   assert.ok(files.length >= 80, `expected at least 80 vectors, found ${files.length}`);
 });
 
-for (const [file, v] of vectors) for (const engine of ["interp", "jit"]) {
-  test(`conformanceMain() on the ${engine === "jit" ? "JIT" : "interpreter"} passes ${file}`, async () => {
-    const { code, out, err } = await runVector(v, engine);
+for (const [file, v] of vectors) for (const engine of ["interp", "jit"]) for (const elf of [false, true]) {
+  test(`conformanceMain() on the ${engine === "jit" ? "JIT" : "interpreter"}${elf ? " in --elf mode" : ""} passes ${file}`, async () => {
+    const { code, out, err } = await runVector(v, engine, elf);
     const listing = `\n${disassemble(v.program)}`;
     if (v.error !== undefined) {
       assert.equal(code, 1, `expected an error, got r0 = ${out.trim()}${listing}`);

@@ -3,7 +3,7 @@
  * over several processes: map create (array, hash, sk_storage, struct_ops,
  * bogus types and sizes), element update / lookup / delete, prog load (small
  * valid programs and invalid ones: random words, truncated, bad license),
- * struct_ops map update, link create / update / detach, obj pin / get, BTF
+ * struct_ops map update, link create / update / detach, obj pin / get / unlink, BTF
  * load (valid and mutated), fd close, sockets with setsockopt
  * (TCP_CONGESTION), process spawn and exit, grace periods.
  *
@@ -25,7 +25,6 @@ import { BPF_F_LINK, BPF_STRUCT_OPS_STATE_INUSE } from "../../src/uapi/bpf-flags
 import { BPF_EXIT_INSN, BPF_MOV64_IMM, assemble } from "../../src/asm/index.js";
 import { ModelProcess } from "../../src/backend/model-process.js";
 import { BtfBuilder } from "../../src/kernel/btf/builder.js";
-import { putFileObject } from "../../src/kernel/file.js";
 import { structOpsState } from "../../src/kernel/map/struct-ops.js";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import {
@@ -52,6 +51,7 @@ export type KStep =
   | { readonly op: "linkDetach"; readonly link: number }
   | { readonly op: "pin"; readonly fd: number; readonly path: number }
   | { readonly op: "get"; readonly path: number }
+  | { readonly op: "unlink"; readonly path: number }
   | { readonly op: "getById"; readonly id: number }
   | { readonly op: "btfLoad"; readonly word: number; readonly value: number; readonly mutate: boolean }
   | { readonly op: "close"; readonly fd: number }
@@ -87,6 +87,7 @@ export const kstep: fc.Arbitrary<KStep> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("linkDetach" as const), link: N }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("pin" as const), fd: N, path: fc.nat(4) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("get" as const), path: fc.nat(4) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("unlink" as const), path: fc.nat(4) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("getById" as const), id: fc.nat(12) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("btfLoad" as const), word: fc.nat(), value: u32, mutate: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant("close" as const), fd: N }) },
@@ -255,6 +256,8 @@ function exec(w: World, s: KStep): string {
       return res(p.bpf(BPF_OBJ_PIN, { pathname: `/sys/fs/bpf/p${s.path}`, bpf_fd: fdOf(pr, s.fd) }));
     case "get":
       return track(pr, p.bpf(BPF_OBJ_GET, { pathname: `/sys/fs/bpf/p${s.path}` }));
+    case "unlink":
+      return res(p.unlink(`/sys/fs/bpf/p${s.path}`));
     case "getById":
       return track(pr, p.bpf(BPF_MAP_GET_FD_BY_ID, { map_id: s.id }));
     case "btfLoad": {
@@ -358,10 +361,7 @@ function fdInvariants(w: World): string[] {
 /** Undoes what outlives processes (pins, INUSE registrations, the default), exits everyone, settles; returns leaks. */
 function teardown(w: World, default0: string): string[] {
   const k = w.env.kernel;
-  for (const path of k.bpffs.list()) {
-    const o = k.bpffs.unlink(path);
-    if (typeof o !== "number") putFileObject(o);
-  }
+  for (const path of k.bpffs.list()) k.bpffs.unlink(path);
   const root = w.procs[0] as Proc;
   const helper = new ModelProcess(k.spawn("fz-teardown"), w.env.tcp);
   helper.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", default0);

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { BPF_STRUCT_OPS_STATE_INIT, BPF_STRUCT_OPS_STATE_INUSE, BPF_STRUCT_OPS_STATE_READY, BPF_STRUCT_OPS_STATE_TOBEFREE } from "../../src/uapi/bpf-flags.js";
 import { EINVAL, ENOENT, EPERM } from "../../src/uapi/errno.js";
 import { BpfError } from "../../src/lib/errors.js";
-import { BpfLink } from "../../src/lib/object.js";
+import { BpfLink, unpin } from "../../src/lib/object.js";
 import { FLAVORS, available, loadFixture, sockOn, stateOf, teardown } from "./helpers.js";
 
 function bpfErr(errno: number, cmd: string): (e: unknown) => boolean {
@@ -124,7 +124,7 @@ test("§9.22 detach through the library: detach, then poll reports EPOLLHUP and 
   teardown(env);
 });
 
-test("pinned links survive their fd and reopen with loadPinned", () => {
+test("pinned links survive their fd, reopen with loadPinned and go with unpin (kernel/bpf/inode.c bpf_free_inode)", () => {
   const env = loadFixture("update", "model");
   const link = env.obj.attachStructOps("ca_update_1");
   link.pin("/sys/fs/bpf/ca_link");
@@ -136,9 +136,13 @@ test("pinned links survive their fd and reopen with loadPinned", () => {
   env.obj.close();
   env.p.exit();
   env.k.settle();
-  // The model has no unlink(2) yet: the pin keeps its link, whose map keeps its programs and their .bss.
   const kinds = env.k.leaks().map((l) => l.split(" ")[0]);
-  assert.equal(kinds.filter((x) => x === "link").length, 1);
-  // ...and the kernel memory those objects hold.
-  assert.ok(kinds.every((x) => x === "link" || x === "map" || x === "prog" || x === "kmem"), kinds.join(","));
+  assert.equal(kinds.filter((x) => x === "link").length, 1, "the pin keeps its link, whose map keeps its programs");
+  const p2 = env.k.process();
+  assert.throws(() => BpfLink.loadPinned(p2, "/sys/fs/bpf/ca_link/"), (e: unknown) => e instanceof BpfError && e.errnoName === "ENOTDIR");
+  assert.throws(() => unpin(p2, "/sys/fs/bpf/nope", "unpin nope"), (e: unknown) => e instanceof BpfError && e.errnoName === "ENOENT" && /nope/.test(e.message));
+  unpin(p2, "/sys/fs/bpf//./ca_link", "unpin the link");
+  p2.exit();
+  env.k.settle();
+  assert.deepEqual(env.k.leaks(), [], "unpinning the last reference frees the link, its map and programs");
 });

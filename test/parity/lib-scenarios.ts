@@ -241,4 +241,33 @@ export const LIB_SCENARIOS: readonly LibScenario[] = [
       x.lists("closed");
     },
   })),
+  {
+    name: "skstg: an sk_storage map made with BPF_F_NO_PREALLOC (named from vmlinux.h) keeps what init stored per socket; user space reads, updates and deletes it by socket fd",
+    spec: "net/core/bpf_sk_storage.c bpf_sk_storage_get, bpf_fd_sk_storage_lookup_elem, bpf_fd_sk_storage_update_elem, bpf_fd_sk_storage_delete_elem",
+    run(x) {
+      const obj = x.loaded("skstg");
+      const stg = obj.map("fx_sk_stg");
+      x.fdinfo("fx_sk_stg map", stg.fd);
+      const link = x.attach("attach", obj, "fx_skstg");
+      if (link === undefined) return;
+      const s = x.sock("socket", "fx_skstg");
+      const key = new Uint8Array(new Int32Array([s]).buffer);
+      const read = (label: string): void => {
+        const r = x.attempt(label, () => stg.lookup(key));
+        if (r.ok) x.run.see(`${label}: value`, `0x${new DataView(r.value.buffer).getUint32(0, true).toString(16)}`);
+      };
+      read("lookup by the socket's fd");
+      x.attempt("update by the socket's fd, BPF_EXIST", () => stg.update(new Uint8Array([7, 0, 0, 0]), key, 2));
+      read("lookup after the update");
+      x.attempt("update by the socket's fd, BPF_NOEXIST", () => stg.update(new Uint8Array([8, 0, 0, 0]), key, 1));
+      x.attempt("delete by the socket's fd", () => stg.delete(key));
+      read("lookup after the delete");
+      x.attempt("update by the socket's fd, BPF_NOEXIST", () => stg.update(new Uint8Array([9, 0, 0, 0]), key, 1));
+      read("lookup after the re-create");
+      x.closeSock("socket", s);
+      x.attempt("close link", () => link.close());
+      x.t.settle();
+      x.lists("closed");
+    },
+  },
 ];

@@ -11,9 +11,10 @@
  * an entry that is already on tcp_cong_list, corrupting the kernel's list.
  */
 import {
+  BPF_MAP_GET_NEXT_KEY, BPF_MAP_TYPE_SK_STORAGE,
   BPF_LINK_UPDATE, BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_FREEZE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_UPDATE_ELEM,
 } from "../../src/uapi/bpf-enums.js";
-import { BPF_F_LINK, BPF_F_RDONLY, BPF_F_VTYPE_BTF_OBJ_FD } from "../../src/uapi/bpf-flags.js";
+import { BPF_ANY, BPF_EXIST, BPF_F_LINK, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_F_RDONLY, BPF_F_VTYPE_BTF_OBJ_FD, BPF_NOEXIST } from "../../src/uapi/bpf-flags.js";
 import { BPF_FUNC_map_lookup_elem, BPF_FUNC_setsockopt } from "../../src/uapi/bpf-helpers.js";
 import {
   BPF_ADD, BPF_DW, BPF_JEQ, BPF_W, BPF_REG_0, BPF_REG_1, BPF_REG_10, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7,
@@ -530,6 +531,69 @@ export const SCENARIOS: readonly Scenario[] = [
       const ok = ca.loadProg("ld_imm64 array map", "init", assemble([BPF_LD_MAP_FD(BPF_REG_1, cnt), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]));
       if (ok.errno === 0) ca.close("array prog", ok.ret);
       ca.close("struct_ops map", m);
+    },
+  },
+  {
+    name: "BPF_PROG_LOAD with callx (BPF_JMP|BPF_CALL|BPF_X, 0x8d): EINVAL, the verifier's unknown-opcode log (verifier.c resolve_pseudo_ldimm64, bpf_opcode_in_insntable)",
+    spec: "§9.7 (verifier rejections at load)",
+    run(ca) {
+      const { run } = ca;
+      const callx = assemble([BPF_MOV64_IMM(BPF_REG_2, 1), { code: 0x8d, dst_reg: BPF_REG_2, src_reg: 0, off: 0, imm: 0 }, BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]);
+      const r = ca.loadProg("callx", "init", callx);
+      run.see("callx: log names the opcode", /^unknown opcode 8d$/m.test(r.log));
+      if (r.errno === 0) ca.close("callx prog", r.ret);
+    },
+  },
+  {
+    name: "sk_storage from user space: lookup, update and delete keyed by a socket fd; BPF_NOEXIST/BPF_EXIST/BPF_F_LOCK; non-socket fds (net/core/bpf_sk_storage.c bpf_fd_sk_storage_*)",
+    spec: "bpf_fd_sk_storage_lookup_elem, bpf_fd_sk_storage_update_elem, bpf_fd_sk_storage_delete_elem, bpf_local_storage_update",
+    run(ca) {
+      const { run, be } = ca;
+      const attrs = { map_type: BPF_MAP_TYPE_SK_STORAGE, key_size: 4, value_size: 4, max_entries: 0, btf_fd: ca.btfFd, btf_key_type_id: 1, btf_value_type_id: 1, map_name: "sk_stg" };
+      const prealloc = be.bpf(BPF_MAP_CREATE, attrs);
+      run.see("MAP_CREATE without BPF_F_NO_PREALLOC", prealloc.errno);
+      if (prealloc.errno === 0) ca.close("prealloc map", prealloc.ret);
+      const mr = be.bpf(BPF_MAP_CREATE, { ...attrs, map_flags: BPF_F_NO_PREALLOC });
+      run.see("MAP_CREATE with BPF_F_NO_PREALLOC", mr.errno);
+      const m = mr.ret;
+      const s = ca.sock("storage owner", "reno");
+      const fdKey = (fd: number): Uint8Array => new Uint8Array(new Int32Array([fd]).buffer);
+      const u32 = (v: number): Uint8Array => new Uint8Array(new Uint32Array([v]).buffer);
+      const lookup = (label: string, fd: number, flags = 0): void => {
+        const v = new Uint8Array(4);
+        const r = be.bpf(BPF_MAP_LOOKUP_ELEM, { map_fd: m, key: fdKey(fd), value: v, flags });
+        run.see(`LOOKUP ${label}`, r.errno === 0 ? `value ${new Uint32Array(v.buffer)[0]}` : `errno ${r.errno}`);
+      };
+      const update = (label: string, fd: number, value: number, flags: number): void =>
+        void run.see(`UPDATE ${label}`, be.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: m, key: fdKey(fd), value: u32(value), flags }).errno);
+      const del = (label: string, fd: number): void => void run.see(`DELETE ${label}`, be.bpf(BPF_MAP_DELETE_ELEM, { map_fd: m, key: fdKey(fd) }).errno);
+      lookup("before any value", s);
+      update("BPF_EXIST before any value", s, 1, BPF_EXIST);
+      update("BPF_NOEXIST", s, 7, BPF_NOEXIST);
+      lookup("after BPF_NOEXIST", s);
+      update("BPF_NOEXIST again", s, 8, BPF_NOEXIST);
+      update("BPF_EXIST", s, 9, BPF_EXIST);
+      update("BPF_ANY", s, 10, BPF_ANY);
+      lookup("after BPF_EXIST and BPF_ANY", s);
+      update("flags 3", s, 1, 3);
+      update("BPF_F_LOCK (no bpf_spin_lock in the value)", s, 1, BPF_F_LOCK);
+      lookup("BPF_F_LOCK", s, BPF_F_LOCK);
+      update("key: the map fd (not a socket)", m, 1, BPF_ANY);
+      update("key: a closed fd", 9999, 1, BPF_ANY);
+      update("key: fd -1", -1, 1, BPF_ANY);
+      update("key: a closed fd, flags 3", 9999, 1, 3);
+      lookup("key: the map fd", m);
+      lookup("key: a closed fd", 9999);
+      del("key: the map fd", m);
+      del("key: a closed fd", 9999);
+      const nk = new Uint8Array(4);
+      run.see("GET_NEXT_KEY", be.bpf(BPF_MAP_GET_NEXT_KEY, { map_fd: m, key: fdKey(s), next_key: nk }).errno);
+      del("the value", s);
+      del("again", s);
+      lookup("after delete", s);
+      update("a value the socket's close frees", s, 11, BPF_ANY);
+      ca.close("storage owner", s);
+      ca.close("sk_storage map", m);
     },
   },
   {

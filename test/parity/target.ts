@@ -102,6 +102,9 @@ class Recording implements Backend {
   readFile(path: string): { ret: number; errno: number; text: string } { return this.inner.readFile(path); }
   writeFile(path: string, text: string): SysResult { return this.inner.writeFile(path, text); }
   poll(fd: number): { ret: number; errno: number; revents: number } { return this.inner.poll(fd); }
+  mkdir(path: string): SysResult { return this.inner.mkdir(path); }
+  rmdir(path: string): SysResult { return this.inner.rmdir(path); }
+  unlink(path: string): SysResult { return this.inner.unlink(path); }
 }
 
 function targetBtf(b: Btf, kfuncId: (name: string) => number): TargetBtf {

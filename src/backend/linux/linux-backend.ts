@@ -31,7 +31,7 @@
  * struct_ops links (and with them registered congestion controls) behind; it
  * also restores the thread's capabilities and its original namespace.
  */
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { encodeAttr } from "../../uapi/attr-codec.js";
 import type { AttrCmd, AttrInputOf } from "../../uapi/attr-codec.js";
 import { BPF_ATTR_SIZE } from "../../uapi/attr-layout.js";
@@ -311,6 +311,18 @@ export class LinuxBackend implements Backend {
     }
   }
 
+  mkdir(path: string): SysResult {
+    return fsCall(() => mkdirSync(path, 0o700));
+  }
+
+  rmdir(path: string): SysResult {
+    return fsCall(() => rmdirSync(path));
+  }
+
+  unlink(path: string): SysResult {
+    return fsCall(() => unlinkSync(path));
+  }
+
   poll(fd: number): { ret: number; errno: number; revents: number } {
     const [ret, errno, revents] = this.native.poll(fd, ALL_POLL_EVENTS);
     return ret < 0 ? { ret: -1, errno, revents: 0 } : { ret, errno: 0, revents };
@@ -345,4 +357,14 @@ function res([ret, errno]: [number, number]): SysResult {
 function errnoOf(e: unknown): number {
   const n = (e as { errno?: unknown }).errno;
   return typeof n === "number" && n !== 0 ? Math.abs(n) : (e as { code?: string }).code === "EBADF" ? EBADF : EIO;
+}
+
+/** Runs one filesystem call as a syscall: 0, or -1 and the errno. */
+function fsCall(fn: () => void): SysResult {
+  try {
+    fn();
+    return { ret: 0, errno: 0 };
+  } catch (e) {
+    return { ret: -1, errno: errnoOf(e) };
+  }
 }

@@ -327,6 +327,18 @@ export class BtfBuilder {
     return id === 0 ? 0 : this.rec(id).kind;
   }
 
+  /** Names of the enum types and of every enumerator added so far (C allows each once per header). */
+  enumNames(): { readonly types: ReadonlySet<string>; readonly constants: ReadonlySet<string> } {
+    const types = new Set<string>();
+    const constants = new Set<string>();
+    for (const r of this.types) {
+      if (r.enums === undefined) continue;
+      if (r.name !== "") types.add(r.name);
+      for (const e of r.enums) constants.add(e.name);
+    }
+    return { types, constants };
+  }
+
   /** Name of `id` ("" for anonymous types and void). */
   nameOf(id: number): string {
     return id === 0 ? "" : this.rec(id).name;

@@ -12,7 +12,7 @@
  * Key invariant: names and encodings equal the real kernel's BTF, so CO-RE
  * relocations and `bpftool btf dump format c` behave as on Linux.
  */
-import { BPF_MAP_TYPE_NAMES } from "../../uapi/bpf-enums.js";
+import { UAPI_ENUMS } from "./vmlinux-uapi-enums.js";
 import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND_STRUCT, BTF_VAR_GLOBAL_ALLOCATED } from "../../uapi/btf.js";
 import type { BtfBuilder } from "./builder.js";
 import { layoutStruct } from "./layout.js";
@@ -75,11 +75,11 @@ export function addBaseTypes(b: BtfBuilder) {
   ]);
   const module = b.fwd("module");
 
-  // enum bpf_map_type from the uapi table, so programs and the model agree.
-  const bpf_map_type = b.enum(
-    "bpf_map_type",
-    [...BPF_MAP_TYPE_NAMES].map(([val, name]) => ({ name, val })),
-  );
+  // enum bpf_map_type as Linux 6.18's BTF has it (with the deprecated aliases
+  // and __MAX_BPF_MAP_TYPE), from the generated uapi table.
+  const mapTypes = UAPI_ENUMS.find(([name]) => name === "bpf_map_type");
+  if (mapTypes === undefined) throw new Error("vmlinux-uapi-enums.ts has no enum bpf_map_type: regenerate it");
+  const bpf_map_type = b.enum("bpf_map_type", mapTypes[3].map(([name, val]) => ({ name, val: BigInt(val) })));
   // The model's struct bpf_map: the fields programs read through a map pointer
   // (map_ptr_kern-style CO-RE reads); the kernel keeps the rest in TypeScript.
   const bpf_map = layoutStruct(b, "bpf_map", [

@@ -12,18 +12,22 @@
  */
 import { Refcount } from "../refcount.js";
 import type { Kernel } from "../kernel.js";
+import type { Task } from "../task.js";
 
 /** KMALLOC_MAX_SIZE on x86_64 (SLUB): 1 << (MAX_PAGE_ORDER + PAGE_SHIFT), 4 MiB. */
 export const KMALLOC_MAX_SIZE = 1 << 22;
 
 /** Per-map-type operations (struct bpf_map_ops), the subset the model serves. */
 export interface MapOps {
-  /** Syscall lookup: copy the value for `key` into `value`; 0 or -errno. */
-  sysLookup(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number): number;
+  /**
+   * Syscall lookup: copy the value for `key` into `value`; 0 or -errno.
+   * `task` is the caller, whose fds a key may name (sk_storage keys are socket fds).
+   */
+  sysLookup(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number;
   /** Syscall update; 0 or -errno. */
-  sysUpdate(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number): number;
+  sysUpdate(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number;
   /** Syscall delete; 0 or -errno. */
-  sysDelete(map: BpfMap, key: Uint8Array): number;
+  sysDelete(map: BpfMap, key: Uint8Array, task: Task): number;
   /** GET_NEXT_KEY: writes the next key into `next`; 0 or -errno. `key` null = first. */
   getNextKey(map: BpfMap, key: Uint8Array | null, next: Uint8Array): number;
   /** Program-side lookup: address of the value in kernel memory, or 0. */

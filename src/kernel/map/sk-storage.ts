@@ -5,13 +5,16 @@
  *
  * Each (map, socket) pair has at most one value in kernel memory. Closing the
  * socket frees its values; freeing the map frees every socket's value.
- * The syscall side addresses sockets by fd; the model's sockets have no fds,
- * so those commands answer EOPNOTSUPP (a documented gap).
+ * The syscall side addresses sockets by fd (the key is an int fd of the
+ * caller, sockfd_lookup: EBADF for no file, ENOTSOCK for a file that is no
+ * socket); there is no key order to walk (GET_NEXT_KEY: ENOTSUPP).
  *
- * @see kernel/bpf/bpf_local_storage.c bpf_local_storage_map_alloc_check (v6.18)
+ * @see kernel/bpf/bpf_local_storage.c bpf_local_storage_map_alloc_check, bpf_local_storage_update (v6.18)
+ * @see net/core/bpf_sk_storage.c bpf_fd_sk_storage_lookup_elem, bpf_fd_sk_storage_update_elem, bpf_fd_sk_storage_delete_elem (v6.18)
  */
-import { E2BIG, EINVAL, ENOENT, EOPNOTSUPP } from "../../uapi/errno.js";
-import { BPF_F_CLONE, BPF_F_NO_PREALLOC, BPF_SK_STORAGE_GET_F_CREATE } from "../../uapi/bpf-flags.js";
+import { E2BIG, EBADF, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSOCK, ENOTSUPP } from "../../uapi/errno.js";
+import { BPF_EXIST, BPF_F_CLONE, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_NOEXIST, BPF_SK_STORAGE_GET_F_CREATE } from "../../uapi/bpf-flags.js";
+import type { Task } from "../task.js";
 import { PERM_RW } from "../mem/memory.js";
 import type { KernelSock } from "../kernel.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
@@ -81,12 +84,49 @@ export function skStorageFreeSock(sk: KernelSock): void {
   for (const map of [...sk.bpfStorage.keys()]) skStorageDelete(map, sk);
 }
 
+/** sockfd_lookup of the int fd a syscall key holds: the socket, or -EBADF / -ENOTSOCK. */
+function sockOfKey(task: Task, key: Uint8Array): KernelSock | number {
+  const fd = new DataView(key.buffer, key.byteOffset, 4).getInt32(0, true);
+  const f = task.file(fd);
+  if (f === null) return -EBADF;
+  return f.target.kind === "other" && f.target.sock !== undefined ? f.target.sock : -ENOTSOCK;
+}
+
+/**
+ * bpf_local_storage_update from the syscall: flags beyond BPF_EXIST (and
+ * BPF_F_LOCK, which needs a bpf_spin_lock the model's values never have)
+ * EINVAL; BPF_NOEXIST on a value EEXIST; BPF_EXIST without one ENOENT.
+ */
+function sysUpdate(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number {
+  const sk = sockOfKey(task, key);
+  if (typeof sk === "number") return sk;
+  if ((flags & ~BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK) !== 0) return -EINVAL;
+  const mem = map.kernel.mem;
+  const have = table(map).get(sk);
+  if (have !== undefined && flags === BPF_NOEXIST) return -EEXIST;
+  if (have === undefined && flags === BPF_EXIST) return -ENOENT;
+  const addr = have ?? skStorageGet(map, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+  if (addr === 0) return -ENOMEM;
+  mem.u8.set(value, addr);
+  return 0;
+}
+
 /** The sk_storage map's operations. */
 export const skStorageMapOps: MapOps = {
-  sysLookup: () => -EOPNOTSUPP,
-  sysUpdate: () => -EOPNOTSUPP,
-  sysDelete: () => -EOPNOTSUPP,
-  getNextKey: () => -EOPNOTSUPP,
+  sysLookup(map, key, value, _flags, task) {
+    const sk = sockOfKey(task, key);
+    if (typeof sk === "number") return sk;
+    const addr = table(map).get(sk);
+    if (addr === undefined) return -ENOENT;
+    value.set(map.kernel.mem.u8.subarray(addr, addr + map.attrs.value_size));
+    return 0;
+  },
+  sysUpdate,
+  sysDelete(map, key, task) {
+    const sk = sockOfKey(task, key);
+    return typeof sk === "number" ? sk : skStorageDelete(map, sk);
+  },
+  getNextKey: () => -ENOTSUPP,
   freeze: () => -EINVAL,
   free(map) {
     for (const sk of [...table(map).keys()]) skStorageDelete(map, sk);
