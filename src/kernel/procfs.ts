@@ -17,6 +17,7 @@ import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 import type { BpfMap } from "./map/core.js";
 import { structOpsState } from "./map/struct-ops.js";
+import { hashElemCount } from "./map/hash.js";
 import { BPF_F_NO_PREALLOC } from "../uapi/bpf-flags.js";
 
 /** The anon-inode mount's mnt_id in the model. */
@@ -67,7 +68,7 @@ function htabMemUsage(m: BpfMap): number {
   if ((m.attrs.map_flags & BPF_F_NO_PREALLOC) === 0) {
     usage += elemSize * (m.attrs.max_entries + cpus) + 8 * cpus;
   } else {
-    const live = (m.priv as { elems: Map<unknown, unknown> }).elems.size;
+    const live = hashElemCount(m);
     usage += (elemSize + 8) * live;
   }
   return usage;

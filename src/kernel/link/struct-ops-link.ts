@@ -15,7 +15,7 @@
 import { EINVAL, ENOLINK, ENOMEM, EOPNOTSUPP, EPERM } from "../../uapi/errno.js";
 import { BPF_LINK_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
 import { isErr } from "../errptr.js";
-import { BpfLink } from "./core.js";
+import { BpfLink, linkPriv } from "./core.js";
 import { structOpsState, structOpsValidToReg } from "../map/struct-ops.js";
 import type { LinkOps } from "./core.js";
 import type { BpfMap } from "../map/core.js";
@@ -30,7 +30,7 @@ interface StructOpsLinkState {
 }
 
 function st(link: BpfLink): StructOpsLinkState {
-  return link.priv as StructOpsLinkState;
+  return linkPriv(link, structOpsLinkOps);
 }
 
 /** The map a struct_ops link currently holds, or null (detached or not a struct_ops link). */
@@ -38,7 +38,7 @@ export function structOpsLinkMap(link: BpfLink): BpfMap | null {
   return link.ops === structOpsLinkOps ? st(link).map : null;
 }
 
-const structOpsLinkOps: LinkOps = {
+const structOpsLinkOps: LinkOps<StructOpsLinkState> = {
   dealloc(link) {
     const s = st(link);
     if (s.map !== null) {

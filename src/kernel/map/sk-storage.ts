@@ -14,6 +14,7 @@ import { E2BIG, EINVAL, ENOENT, EOPNOTSUPP } from "../../uapi/errno.js";
 import { BPF_F_CLONE, BPF_F_NO_PREALLOC, BPF_SK_STORAGE_GET_F_CREATE } from "../../uapi/bpf-flags.js";
 import { PERM_RW } from "../mem/memory.js";
 import type { KernelSock } from "../kernel.js";
+import { mapPriv } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
 
 /** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE (about 64 KiB less the element header). */
@@ -43,7 +44,7 @@ export function skStorageAlloc(map: BpfMap): number {
 }
 
 function table(map: BpfMap): Map<KernelSock, number> {
-  return map.priv as Map<KernelSock, number>;
+  return mapPriv(map, skStorageMapOps);
 }
 
 /**
@@ -82,7 +83,7 @@ export function skStorageFreeSock(sk: KernelSock): void {
 }
 
 /** The sk_storage map's operations. */
-export const skStorageMapOps: MapOps = {
+export const skStorageMapOps: MapOps<Map<KernelSock, number>> = {
   sysLookup: () => -EOPNOTSUPP,
   sysUpdate: () => -EOPNOTSUPP,
   sysDelete: () => -EOPNOTSUPP,
