@@ -17,7 +17,6 @@ import { decodeCString } from "../../uapi/cstring.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Task } from "../../kernel/task.js";
 import { CAP_NET_ADMIN } from "../../kernel/task.js";
-import type { StructOpsKdata } from "../../kernel/struct-ops/kdata.js";
 import { makeTcpHelpers, makeTcpKfuncs } from "./helpers.js";
 import { TcpCaRegistry } from "./registry.js";
 import { TCP_CONG_NON_RESTRICTED, TCP_CA_NAME_MAX } from "./ca-types.js";
@@ -30,6 +29,7 @@ import type { TcpSockLayout } from "./sock-layout.js";
 import { bpfTcpOps, HookFrames } from "./bpf-ops.js";
 import type { TcpOpsLayout } from "./bpf-ops.js";
 import { tcpCongestionOpsType } from "./struct-ops-tcp.js";
+import type { TcpCaKdata } from "./struct-ops-tcp.js";
 import type { StructOpsType } from "../../kernel/struct-ops/desc.js";
 import { skStorageFreeSock } from "../../kernel/map/sk-storage.js";
 
@@ -48,10 +48,14 @@ export class TcpCc {
   readonly sockets = new Set<TcpSock>();
   /** net->ipv4.tcp_congestion_control (holds a reference). */
   private defaultCa: TcpCongestionOps;
-  /** BPF-backed ops → the kdata they come from (for module get/put). */
-  private readonly bpfOwner = new WeakMap<TcpCongestionOps, StructOpsKdata>();
+  /**
+   * BPF-backed ops → the kdata they come from, for module get/put: the
+   * container_of that bpf_struct_ops_get does from the ops to its map. The
+   * other direction is the kdata's typed adapter slot ({@link opsOf}).
+   */
+  private readonly bpfOwner = new WeakMap<TcpCongestionOps, TcpCaKdata>();
   readonly frames: HookFrames;
-  readonly structOpsType: StructOpsType;
+  readonly structOpsType: StructOpsType<TcpCongestionOps>;
 
   constructor(
     readonly kernel: Kernel,
@@ -89,8 +93,8 @@ export class TcpCc {
   }
 
   /** The TcpCongestionOps of a struct_ops kdata (made once per applied value). */
-  opsOf(kdata: StructOpsKdata): TcpCongestionOps {
-    let ops = kdata.sub as TcpCongestionOps | undefined;
+  opsOf(kdata: TcpCaKdata): TcpCongestionOps {
+    let ops = kdata.sub;
     if (ops === undefined) {
       ops = bpfTcpOps(this.kernel, kdata, this.opsLayout, this.frames);
       kdata.sub = ops;
@@ -112,7 +116,7 @@ export class TcpCc {
   }
 
   /** The struct_ops kdata behind a BPF CA, or undefined for a built-in. */
-  kdataOf(ca: TcpCongestionOps): StructOpsKdata | undefined {
+  kdataOf(ca: TcpCongestionOps): TcpCaKdata | undefined {
     return this.bpfOwner.get(ca);
   }
 
