@@ -118,7 +118,7 @@ export function structOpsLinkCreate(task: Task, mapFd: number, attachType: numbe
   const link = new BpfLink(k, BPF_LINK_TYPE_STRUCT_OPS, structOpsLinkOps, attachType);
   link.priv = { map: null } satisfies StructOpsLinkState;
   const primer = k.linkPrime(task, link);
-  if (typeof primer === "number") {
+  if (isErr(primer)) {
     map.put();
     return primer;
   }
