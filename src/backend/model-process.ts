@@ -18,6 +18,7 @@ import { KFile, O_RDWR } from "../kernel/file.js";
 import { pollFd, readProcFile, writeProcFile } from "../kernel/procfs.js";
 import { CAP_NET_ADMIN } from "../kernel/task.js";
 import type { Task } from "../kernel/task.js";
+import { isErr } from "../kernel/errptr.js";
 import type { TcpCc } from "../net/tcp-cc/subsystem.js";
 import type { TcpSock } from "../net/tcp-cc/sock.js";
 import { sysResult, writeBackAttr } from "./backend.js";
@@ -87,7 +88,7 @@ export class ModelProcess implements Backend {
   socket(): SysResult {
     this.live("socket");
     const sk = this.tcp.socket();
-    if (typeof sk === "number") return sysResult(sk);
+    if (isErr(sk)) return sysResult(sk);
     // All or nothing: if the CA's init() throws (BPF faults are contained in
     // BpfProg.run, so only a model bug does), the socket goes away with it.
     try {

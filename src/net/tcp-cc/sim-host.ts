@@ -9,6 +9,7 @@
  */
 import type { SockCaller, TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
+import type { ErrOr } from "../../kernel/errptr.js";
 
 /** A TcpCc seen by the simulator. */
 export class TcpCcSimHost {
@@ -33,7 +34,7 @@ export class TcpCcSimHost {
   }
 
   /** socket(): a TcpSock on the netns default CA, or -errno. */
-  socket(): TcpSock | number {
+  socket(): ErrOr<TcpSock> {
     return this.tcp.socket();
   }
 

@@ -14,6 +14,8 @@
  */
 import { EACCES, EBUSY, EINVAL, ENOENT, ENOMEM, EPERM } from "../../uapi/errno.js";
 import { decodeCString } from "../../uapi/cstring.js";
+import { ERR, isErr } from "../../kernel/errptr.js";
+import type { ErrOr } from "../../kernel/errptr.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Task } from "../../kernel/task.js";
 import { CAP_NET_ADMIN } from "../../kernel/task.js";
@@ -143,13 +145,13 @@ export class TcpCc {
    * reno when no reference can be taken (tcp_assign_congestion_control).
    * Returns the socket or -ENOMEM.
    */
-  socket(): TcpSock | number {
+  socket(): ErrOr<TcpSock> {
     let ca = this.defaultCa;
     if (!this.caGet(ca)) ca = this.reno;
     const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.clock);
     if (sk === null) {
       this.caPut(ca);
-      return -ENOMEM;
+      return ERR(ENOMEM);
     }
     sk.sendAckHook = (s, rcvNxt) => this.onSendAck?.(s, rcvNxt);
     this.sockets.add(sk);
@@ -240,9 +242,9 @@ export class TcpCc {
    * if it was chosen with setsockopt and a reference can be taken, else the
    * default. The child is established, so its CA's init() runs.
    */
-  accept(listener: TcpSock): TcpSock | number {
+  accept(listener: TcpSock): ErrOr<TcpSock> {
     const child = this.socket();
-    if (typeof child === "number") return child;
+    if (isErr(child)) return child;
     const ca = listener.ca;
     if (listener.caSetsockopt && ca !== child.ca && this.caGet(ca)) {
       this.caPut(child.ca);
