@@ -19,6 +19,7 @@ import type { BpfMap } from "./map/core.js";
 import { structOpsState } from "./map/struct-ops.js";
 import { hashElemCount } from "./map/hash.js";
 import { BPF_F_NO_PREALLOC } from "../uapi/bpf-flags.js";
+import { DEFAULT_POLLMASK } from "../uapi/eventpoll.js";
 
 /** The anon-inode mount's mnt_id in the model. */
 export const ANON_MNT_ID = 15;
@@ -145,6 +146,5 @@ export function pollFd(task: Task, fd: number): number {
   const f = task.file(fd);
   if (f === null) return -EBADF;
   if (f.target.kind === "link" && f.target.obj.ops.poll !== undefined) return f.target.obj.ops.poll(f.target.obj);
-  // DEFAULT_POLLMASK: EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM.
-  return 0x145;
+  return DEFAULT_POLLMASK;
 }

@@ -14,6 +14,7 @@
  */
 import { EINVAL, ENOLINK, ENOMEM, EOPNOTSUPP, EPERM } from "../../uapi/errno.js";
 import { BPF_LINK_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
+import { EPOLLHUP } from "../../uapi/eventpoll.js";
 import { isErr } from "../errptr.js";
 import { BpfLink, linkPriv } from "./core.js";
 import { structOpsState, structOpsValidToReg } from "../map/struct-ops.js";
@@ -21,8 +22,6 @@ import type { LinkOps } from "./core.js";
 import type { BpfMap } from "../map/core.js";
 import type { Task } from "../task.js";
 
-/** EPOLLHUP (include/uapi/linux/eventpoll.h). */
-export const EPOLLHUP = 0x10;
 
 /** struct bpf_struct_ops_link: the map, or null once detached. */
 interface StructOpsLinkState {
