@@ -14,6 +14,7 @@ import {
   BPF_MOV64_REG, BPF_STX_MEM, BPF_ST_MEM, assemble, toInsns,
 } from "./builders.js";
 import { decode } from "./decode.js";
+import { counterInitProgram } from "../../test/asm/counter-init.js";
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
 
@@ -67,19 +68,7 @@ test("assemble() rejects unknown and duplicate labels and jumps that do not fit 
 
 test("a struct_ops-style init program assembles into valid bytecode", () => {
   // init(): look up key 0 in a map, atomically add 1 to the value, return 0.
-  const bytes = assemble([
-    BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
-    BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
-    BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
-    BPF_LD_MAP_FD(BPF_REG_1, 3),
-    BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
-    BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, "out"),
-    BPF_MOV64_IMM(BPF_REG_1, 1),
-    BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_0, BPF_REG_1, 0),
-    BPF_LABEL("out"),
-    BPF_MOV64_IMM(BPF_REG_0, 0),
-    BPF_EXIT_INSN(),
-  ]);
+  const bytes = assemble(counterInitProgram(3));
   assert.equal(bytes.length, 11 * 8);
   assert.equal(decode(bytes).length, 11);
 });

@@ -45,7 +45,8 @@ export type AsmItem = BpfInsn | readonly BpfInsn[] | BpfLabel;
 /** A jump offset in slots, or a label name. */
 export type JumpTarget = number | string;
 
-function insn(code: number, dst: number, src: number, off: JumpTarget, imm: number | string): BpfInsn {
+/** An instruction whose jump offset (`off`) or call target (`imm`) may be a label, resolved by {@link assemble}. */
+export function asmInsn(code: number, dst: number, src: number, off: JumpTarget, imm: number | string): BpfInsn {
   if (typeof off === "string") return { code, dst_reg: dst, src_reg: src, off: 0, imm: imm as number, target: off };
   if (typeof imm === "string") return { code, dst_reg: dst, src_reg: src, off, imm: 0, target: imm };
   return { code, dst_reg: dst, src_reg: src, off, imm };
@@ -53,40 +54,40 @@ function insn(code: number, dst: number, src: number, off: JumpTarget, imm: numb
 
 /** A raw instruction (BPF_RAW_INSN). */
 export function BPF_RAW_INSN(code: number, dst: number, src: number, off: number, imm: number): BpfInsn {
-  return insn(code, dst, src, off, imm);
+  return asmInsn(code, dst, src, off, imm);
 }
 
 /** `dst = dst OP src`, 64-bit (BPF_ALU64_REG). */
 export function BPF_ALU64_REG(op: number, dst: number, src: number): BpfInsn {
-  return insn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0);
+  return asmInsn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0);
 }
 /** `dst = dst OP src`, 32-bit, zero-extended (BPF_ALU32_REG). */
 export function BPF_ALU32_REG(op: number, dst: number, src: number): BpfInsn {
-  return insn(BPF_ALU | op | BPF_X, dst, src, 0, 0);
+  return asmInsn(BPF_ALU | op | BPF_X, dst, src, 0, 0);
 }
 /** `dst = dst OP imm`, 64-bit with imm sign-extended (BPF_ALU64_IMM). */
 export function BPF_ALU64_IMM(op: number, dst: number, imm: number): BpfInsn {
-  return insn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+  return asmInsn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
 }
 /** `dst = dst OP imm`, 32-bit (BPF_ALU32_IMM). */
 export function BPF_ALU32_IMM(op: number, dst: number, imm: number): BpfInsn {
-  return insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
+  return asmInsn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
 }
 /** ALU64 with register source and `off` (off=1 makes BPF_DIV/BPF_MOD signed) (BPF_ALU64_REG_OFF). */
 export function BPF_ALU64_REG_OFF(op: number, dst: number, src: number, off: number): BpfInsn {
-  return insn(BPF_ALU64 | op | BPF_X, dst, src, off, 0);
+  return asmInsn(BPF_ALU64 | op | BPF_X, dst, src, off, 0);
 }
 /** ALU32 with register source and `off` (BPF_ALU32_REG_OFF). */
 export function BPF_ALU32_REG_OFF(op: number, dst: number, src: number, off: number): BpfInsn {
-  return insn(BPF_ALU | op | BPF_X, dst, src, off, 0);
+  return asmInsn(BPF_ALU | op | BPF_X, dst, src, off, 0);
 }
 /** ALU64 with immediate and `off` (BPF_ALU64_IMM_OFF). */
 export function BPF_ALU64_IMM_OFF(op: number, dst: number, imm: number, off: number): BpfInsn {
-  return insn(BPF_ALU64 | op | BPF_K, dst, 0, off, imm);
+  return asmInsn(BPF_ALU64 | op | BPF_K, dst, 0, off, imm);
 }
 /** ALU32 with immediate and `off` (BPF_ALU32_IMM_OFF). */
 export function BPF_ALU32_IMM_OFF(op: number, dst: number, imm: number, off: number): BpfInsn {
-  return insn(BPF_ALU | op | BPF_K, dst, 0, off, imm);
+  return asmInsn(BPF_ALU | op | BPF_K, dst, 0, off, imm);
 }
 /** `dst = src` (BPF_MOV64_REG). */
 export function BPF_MOV64_REG(dst: number, src: number): BpfInsn {
@@ -106,19 +107,19 @@ export function BPF_MOV32_IMM(dst: number, imm: number): BpfInsn {
 }
 /** `dst = (s8|s16|s32)src` for `bits` 8, 16 or 32 (BPF_MOVSX64_REG; cpu v4). */
 export function BPF_MOVSX64_REG(dst: number, src: number, bits: number): BpfInsn {
-  return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, bits, 0);
+  return asmInsn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, bits, 0);
 }
 /** `w_dst = (s8|s16)w_src` (BPF_MOVSX32_REG; cpu v4). */
 export function BPF_MOVSX32_REG(dst: number, src: number, bits: number): BpfInsn {
-  return insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, bits, 0);
+  return asmInsn(BPF_ALU | BPF_MOV | BPF_X, dst, src, bits, 0);
 }
 /** Byte order conversion: `type` BPF_TO_LE or BPF_TO_BE, `len` 16/32/64 (BPF_ENDIAN). */
 export function BPF_ENDIAN(type: number, dst: number, len: number): BpfInsn {
-  return insn(BPF_ALU | BPF_END | type, dst, 0, 0, len);
+  return asmInsn(BPF_ALU | BPF_END | type, dst, 0, 0, len);
 }
 /** Unconditional byte swap of the low `len` bits (BPF_BSWAP; cpu v4). */
 export function BPF_BSWAP(dst: number, len: number): BpfInsn {
-  return insn(BPF_ALU64 | BPF_END | BPF_K, dst, 0, 0, len);
+  return asmInsn(BPF_ALU64 | BPF_END | BPF_K, dst, 0, 0, len);
 }
 
 /** The two slots of `dst = imm64` with a pseudo src_reg (BPF_LD_IMM64_RAW). */
@@ -126,11 +127,11 @@ export function BPF_LD_IMM64_RAW(dst: number, src: number, imm: bigint | number)
   const v = BigInt.asUintN(64, BigInt(imm));
   const lo = Number(v & 0xffffffffn) | 0;
   const hi = Number(v >> 32n) | 0;
-  return [insn(BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, lo), insn(0, 0, 0, 0, hi)];
+  return [asmInsn(BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, lo), asmInsn(0, 0, 0, 0, hi)];
 }
 /** The two slots of a ld_imm64 with both immediates given (BPF_LD_IMM64_RAW_FULL). */
 export function BPF_LD_IMM64_RAW_FULL(dst: number, src: number, off1: number, off2: number, imm1: number, imm2: number): readonly [BpfInsn, BpfInsn] {
-  return [insn(BPF_LD | BPF_DW | BPF_IMM, dst, src, off1, imm1), insn(0, 0, 0, off2, imm2)];
+  return [asmInsn(BPF_LD | BPF_DW | BPF_IMM, dst, src, off1, imm1), asmInsn(0, 0, 0, off2, imm2)];
 }
 /** `dst = imm64` (BPF_LD_IMM64). */
 export function BPF_LD_IMM64(dst: number, imm: bigint | number): readonly [BpfInsn, BpfInsn] {
@@ -146,32 +147,32 @@ export function BPF_LD_MAP_VALUE(dst: number, fd: number, valueOff: number): rea
 }
 /** `dst = &subprog`, a callback address (BPF_PSEUDO_FUNC); `target` is a slot offset or a label. */
 export function BPF_LD_FUNC(dst: number, target: JumpTarget): readonly [BpfInsn, BpfInsn] {
-  return [insn(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_FUNC, 0, target), insn(0, 0, 0, 0, 0)];
+  return [asmInsn(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_FUNC, 0, target), asmInsn(0, 0, 0, 0, 0)];
 }
 /** Legacy packet load `r0 = ntoh(*(size *)(skb->data + imm))` (BPF_LD_ABS). */
 export function BPF_LD_ABS(size: number, imm: number): BpfInsn {
-  return insn(BPF_LD | size | BPF_ABS, 0, 0, 0, imm);
+  return asmInsn(BPF_LD | size | BPF_ABS, 0, 0, 0, imm);
 }
 /** Legacy packet load `r0 = ntoh(*(size *)(skb->data + src + imm))` (BPF_LD_IND). */
 export function BPF_LD_IND(size: number, src: number, imm: number): BpfInsn {
-  return insn(BPF_LD | size | BPF_IND, 0, src, 0, imm);
+  return asmInsn(BPF_LD | size | BPF_IND, 0, src, 0, imm);
 }
 
 /** `dst = *(size *)(src + off)` (BPF_LDX_MEM). */
 export function BPF_LDX_MEM(size: number, dst: number, src: number, off: number): BpfInsn {
-  return insn(BPF_LDX | size | BPF_MEM, dst, src, off, 0);
+  return asmInsn(BPF_LDX | size | BPF_MEM, dst, src, off, 0);
 }
 /** `dst = *(signed size *)(src + off)`, sign-extended (BPF_LDX_MEMSX; cpu v4). */
 export function BPF_LDX_MEMSX(size: number, dst: number, src: number, off: number): BpfInsn {
-  return insn(BPF_LDX | size | BPF_MEMSX, dst, src, off, 0);
+  return asmInsn(BPF_LDX | size | BPF_MEMSX, dst, src, off, 0);
 }
 /** `*(size *)(dst + off) = src` (BPF_STX_MEM). */
 export function BPF_STX_MEM(size: number, dst: number, src: number, off: number): BpfInsn {
-  return insn(BPF_STX | size | BPF_MEM, dst, src, off, 0);
+  return asmInsn(BPF_STX | size | BPF_MEM, dst, src, off, 0);
 }
 /** `*(size *)(dst + off) = imm` (BPF_ST_MEM). */
 export function BPF_ST_MEM(size: number, dst: number, off: number, imm: number): BpfInsn {
-  return insn(BPF_ST | size | BPF_MEM, dst, 0, off, imm);
+  return asmInsn(BPF_ST | size | BPF_MEM, dst, 0, off, imm);
 }
 /**
  * Atomic `op` on `*(size *)(dst + off)` with `src` (BPF_ATOMIC_OP). `op` is
@@ -179,40 +180,40 @@ export function BPF_ST_MEM(size: number, dst: number, off: number, imm: number):
  * BPF_CMPXCHG; `size` is BPF_W or BPF_DW.
  */
 export function BPF_ATOMIC_OP(size: number, op: number, dst: number, src: number, off: number): BpfInsn {
-  return insn(BPF_STX | size | BPF_ATOMIC, dst, src, off, op);
+  return asmInsn(BPF_STX | size | BPF_ATOMIC, dst, src, off, op);
 }
 
 /** `if (dst OP src) goto +off` (BPF_JMP_REG). */
 export function BPF_JMP_REG(op: number, dst: number, src: number, off: JumpTarget): BpfInsn {
-  return insn(BPF_JMP | op | BPF_X, dst, src, off, 0);
+  return asmInsn(BPF_JMP | op | BPF_X, dst, src, off, 0);
 }
 /** `if (dst OP imm) goto +off`, imm sign-extended to 64 bits (BPF_JMP_IMM). */
 export function BPF_JMP_IMM(op: number, dst: number, imm: number, off: JumpTarget): BpfInsn {
-  return insn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
+  return asmInsn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
 }
 /** `if (w_dst OP w_src) goto +off` (BPF_JMP32_REG). */
 export function BPF_JMP32_REG(op: number, dst: number, src: number, off: JumpTarget): BpfInsn {
-  return insn(BPF_JMP32 | op | BPF_X, dst, src, off, 0);
+  return asmInsn(BPF_JMP32 | op | BPF_X, dst, src, off, 0);
 }
 /** `if (w_dst OP imm) goto +off` (BPF_JMP32_IMM). */
 export function BPF_JMP32_IMM(op: number, dst: number, imm: number, off: JumpTarget): BpfInsn {
-  return insn(BPF_JMP32 | op | BPF_K, dst, 0, off, imm);
+  return asmInsn(BPF_JMP32 | op | BPF_K, dst, 0, off, imm);
 }
 /** `goto +off` (BPF_JMP_A). */
 export function BPF_JMP_A(off: JumpTarget): BpfInsn {
-  return insn(BPF_JMP | BPF_JA, 0, 0, off, 0);
+  return asmInsn(BPF_JMP | BPF_JA, 0, 0, off, 0);
 }
 /** `gotol +imm`, the 32-bit-range jump (BPF_JMP32_A; cpu v4). */
 export function BPF_JMP32_A(imm: JumpTarget): BpfInsn {
-  return insn(BPF_JMP32 | BPF_JA, 0, 0, 0, imm);
+  return asmInsn(BPF_JMP32 | BPF_JA, 0, 0, 0, imm);
 }
 /** Call helper `helperId` (BPF_EMIT_CALL; the kernel macro takes the function, the uapi encoding is its id). */
 export function BPF_EMIT_CALL(helperId: number): BpfInsn {
-  return insn(BPF_JMP | BPF_CALL, 0, 0, 0, helperId);
+  return asmInsn(BPF_JMP | BPF_CALL, 0, 0, 0, helperId);
 }
 /** bpf-to-bpf call of the subprogram at relative slot `imm` or a label (BPF_CALL_REL). */
 export function BPF_CALL_REL(imm: JumpTarget): BpfInsn {
-  return insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, imm);
+  return asmInsn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, imm);
 }
 /**
  * Call the kfunc with BTF id `btfId` (BPF_CALL_KFUNC). `off` is the kernel's
@@ -220,11 +221,11 @@ export function BPF_CALL_REL(imm: JumpTarget): BpfInsn {
  * order is (OFF, IMM); this one puts the id first because `off` is rare.
  */
 export function BPF_CALL_KFUNC(btfId: number, off = 0): BpfInsn {
-  return insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, off, btfId);
+  return asmInsn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, off, btfId);
 }
 /** `exit` (BPF_EXIT_INSN). */
 export function BPF_EXIT_INSN(): BpfInsn {
-  return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  return asmInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 /** A label for jumps written with a name; emits nothing. */
 export function BPF_LABEL(name: string): BpfLabel {

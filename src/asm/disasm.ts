@@ -11,7 +11,11 @@
  * can still be shown. Immediates print in decimal, as older LLVM does; the
  * 64-bit immediate of ld_imm64 in hex.
  */
-import { BPF_B, BPF_H, BPF_INSN_SIZE, BPF_W } from "../uapi/insn.js";
+import {
+  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_B, BPF_CLASS, BPF_H, BPF_INSN_SIZE, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP,
+  BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LD, BPF_LDX, BPF_MEMSX, BPF_MODE, BPF_NEG, BPF_OP, BPF_SIZE,
+  BPF_SRC, BPF_ST, BPF_W, BPF_X,
+} from "../uapi/insn.js";
 import { classifyInsn, readRawInsn, type RawInsn } from "./decode.js";
 import {
   ATOMIC_OPS, KEY_ATOMIC_DW, KEY_ATOMIC_W, KEY_BE16, KEY_BSWAP16, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX,
@@ -25,14 +29,14 @@ export type DisasmSyntax = "llvm" | "asm";
 const ALU_NAMES = ["add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "neg", "mod", "xor", "mov", "arsh"];
 const LLVM_ALU = ["+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "", "%=", "^=", "=", "s>>="];
 const JMP_NAMES: Record<number, [string, string]> = {
-  0x10: ["jeq", "=="], 0x20: ["jgt", ">"], 0x30: ["jge", ">="], 0x40: ["jset", "&"], 0x50: ["jne", "!="],
-  0x60: ["jsgt", "s>"], 0x70: ["jsge", "s>="], 0xa0: ["jlt", "<"], 0xb0: ["jle", "<="], 0xc0: ["jslt", "s<"],
-  0xd0: ["jsle", "s<="],
+  [BPF_JEQ]: ["jeq", "=="], [BPF_JGT]: ["jgt", ">"], [BPF_JGE]: ["jge", ">="], [BPF_JSET]: ["jset", "&"], [BPF_JNE]: ["jne", "!="],
+  [BPF_JSGT]: ["jsgt", "s>"], [BPF_JSGE]: ["jsge", "s>="], [BPF_JLT]: ["jlt", "<"], [BPF_JLE]: ["jle", "<="], [BPF_JSLT]: ["jslt", "s<"],
+  [BPF_JSLE]: ["jsle", "s<="],
 };
 const LDDW_PSEUDO = ["", "map_fd", "map_value", "btf_id", "func", "map_idx", "map_idx_value"];
 
 function sizeName(code: number): [string, string] {
-  const s = code & 0x18;
+  const s = BPF_SIZE(code);
   return s === BPF_W ? ["w", "32"] : s === BPF_H ? ["h", "16"] : s === BPF_B ? ["b", "8"] : ["dw", "64"];
 }
 const signed = (n: number): string => (n < 0 ? `-${-n}` : `+${n}`);
@@ -52,7 +56,7 @@ export function formatInsn(r: RawInsn, imm2: number, syntax: DisasmSyntax = "llv
 
 function formatAsm(key: number, r: RawInsn, imm2: number): string {
   const { code, dst, src, off, imm } = r;
-  const cls = code & 0x07;
+  const cls = BPF_CLASS(code);
   if (key === KEY_LDDW) {
     const pseudo = src === 0 ? "" : `, ${LDDW_PSEUDO[src]}`;
     return `lddw %r${dst}, ${hex64(imm, imm2)}${pseudo}`;
@@ -70,30 +74,30 @@ function formatAsm(key: number, r: RawInsn, imm2: number): string {
     const kind = key >= KEY_BSWAP16 ? "bswap" : key >= KEY_BE16 ? "be" : "le";
     return `${kind}${imm} %r${dst}`;
   }
-  if (cls === 0x04 || cls === 0x07) {
-    const sfx = cls === 0x04 ? "32" : "";
-    if (key >= KEY_MOVSX8_32 && key <= KEY_MOVSX32_64) return `movsx${off}${cls === 0x04 ? "32" : "64"} %r${dst}, %r${src}`;
-    let name = ALU_NAMES[(code >> 4) & 0x0f] as string;
+  if (cls === BPF_ALU || cls === BPF_ALU64) {
+    const sfx = cls === BPF_ALU ? "32" : "";
+    if (key >= KEY_MOVSX8_32 && key <= KEY_MOVSX32_64) return `movsx${off}${cls === BPF_ALU ? "32" : "64"} %r${dst}, %r${src}`;
+    let name = ALU_NAMES[BPF_OP(code) >> 4] as string;
     if (key >= KEY_SDIV32_K && key < KEY_SDIV32_K + 4) name = "sdiv";
     if (key >= KEY_SMOD32_K && key < KEY_SMOD32_K + 4) name = "smod";
     if (name === "neg") return `neg${sfx} %r${dst}`;
-    return `${name}${sfx} %r${dst}, ${code & 0x08 ? `%r${src}` : imm}`;
+    return `${name}${sfx} %r${dst}, ${BPF_SRC(code) === BPF_X ? `%r${src}` : imm}`;
   }
-  if (cls === 0x05 || cls === 0x06) {
-    if ((code & 0xf0) === 0) return cls === 0x06 ? `ja32 ${signed(imm)}` : `ja ${signed(off)}`;
-    const name = (JMP_NAMES[code & 0xf0] as [string, string])[0] + (cls === 0x06 ? "32" : "");
-    return `${name} %r${dst}, ${code & 0x08 ? `%r${src}` : imm}, ${signed(off)}`;
+  if (cls === BPF_JMP || cls === BPF_JMP32) {
+    if (BPF_OP(code) === BPF_JA) return cls === BPF_JMP32 ? `ja32 ${signed(imm)}` : `ja ${signed(off)}`;
+    const name = (JMP_NAMES[BPF_OP(code)] as [string, string])[0] + (cls === BPF_JMP32 ? "32" : "");
+    return `${name} %r${dst}, ${BPF_SRC(code) === BPF_X ? `%r${src}` : imm}, ${signed(off)}`;
   }
   const [sz] = sizeName(code);
-  if (cls === 0x00) return (code & 0xe0) === 0x20 ? `ldabs${sz} ${imm}` : `ldind${sz} %r${src}, ${imm}`;
-  if (cls === 0x01) return `ldx${(code & 0xe0) === 0x80 ? "s" : ""}${sz} %r${dst}, ${memAsm(src, off)}`;
-  if (cls === 0x02) return `st${sz} ${memAsm(dst, off)}, ${imm}`;
+  if (cls === BPF_LD) return BPF_MODE(code) === BPF_ABS ? `ldabs${sz} ${imm}` : `ldind${sz} %r${src}, ${imm}`;
+  if (cls === BPF_LDX) return `ldx${BPF_MODE(code) === BPF_MEMSX ? "s" : ""}${sz} %r${dst}, ${memAsm(src, off)}`;
+  if (cls === BPF_ST) return `st${sz} ${memAsm(dst, off)}, ${imm}`;
   return `stx${sz} ${memAsm(dst, off)}, %r${src}`;
 }
 
 function formatLlvm(key: number, r: RawInsn, imm2: number): string {
   const { code, dst, src, off, imm } = r;
-  const cls = code & 0x07;
+  const cls = BPF_CLASS(code);
   if (key === KEY_LDDW) {
     if (src === 0) return `r${dst} = ${hex64(imm, imm2)} ll`;
     if (src === 1 || src === 5) return `r${dst} = map[${src === 1 ? "fd" : "idx"}:${imm}] ll`;
@@ -121,27 +125,27 @@ function formatLlvm(key: number, r: RawInsn, imm2: number): string {
     const kind = key >= KEY_BSWAP16 ? "bswap" : key >= KEY_BE16 ? "be" : "le";
     return `r${dst} = ${kind}${imm} r${dst}`;
   }
-  if (cls === 0x04 || cls === 0x07) {
-    const rr = cls === 0x04 ? "w" : "r";
+  if (cls === BPF_ALU || cls === BPF_ALU64) {
+    const rr = cls === BPF_ALU ? "w" : "r";
     if (key === KEY_MOVSX8_32 || key === KEY_MOVSX16_32) return `w${dst} = (s${off})w${src}`;
     if (key === KEY_MOVSX8_64 || key === KEY_MOVSX16_64 || key === KEY_MOVSX32_64) return `r${dst} = (s${off})r${src}`;
-    const opIdx = (code >> 4) & 0x0f;
-    if (opIdx === 8) return `${rr}${dst} = -${rr}${dst}`;
+    const opIdx = BPF_OP(code) >> 4;
+    if (BPF_OP(code) === BPF_NEG) return `${rr}${dst} = -${rr}${dst}`;
     let sym = LLVM_ALU[opIdx] as string;
     if (key >= KEY_SDIV32_K && key < KEY_SDIV32_K + 4) sym = "s/=";
     if (key >= KEY_SMOD32_K && key < KEY_SMOD32_K + 4) sym = "s%=";
-    return `${rr}${dst} ${sym} ${code & 0x08 ? `${rr}${src}` : imm}`;
+    return `${rr}${dst} ${sym} ${BPF_SRC(code) === BPF_X ? `${rr}${src}` : imm}`;
   }
-  if (cls === 0x05 || cls === 0x06) {
-    if ((code & 0xf0) === 0) return cls === 0x06 ? `gotol ${signed(imm)}` : `goto ${signed(off)}`;
-    const rr = cls === 0x06 ? "w" : "r";
-    const sym = (JMP_NAMES[code & 0xf0] as [string, string])[1];
-    return `if ${rr}${dst} ${sym} ${code & 0x08 ? `${rr}${src}` : imm} goto ${signed(off)}`;
+  if (cls === BPF_JMP || cls === BPF_JMP32) {
+    if (BPF_OP(code) === BPF_JA) return cls === BPF_JMP32 ? `gotol ${signed(imm)}` : `goto ${signed(off)}`;
+    const rr = cls === BPF_JMP32 ? "w" : "r";
+    const sym = (JMP_NAMES[BPF_OP(code)] as [string, string])[1];
+    return `if ${rr}${dst} ${sym} ${BPF_SRC(code) === BPF_X ? `${rr}${src}` : imm} goto ${signed(off)}`;
   }
   const [, bits] = sizeName(code);
-  if (cls === 0x00) return (code & 0xe0) === 0x20 ? `r0 = *(u${bits} *)skb[${imm}]` : `r0 = *(u${bits} *)skb[r${src} + ${imm}]`;
-  if (cls === 0x01) return `r${dst} = *(${(code & 0xe0) === 0x80 ? "s" : "u"}${bits} *)(${memLlvm(src, off)})`;
-  if (cls === 0x02) return `*(u${bits} *)(${memLlvm(dst, off)}) = ${imm}`;
+  if (cls === BPF_LD) return BPF_MODE(code) === BPF_ABS ? `r0 = *(u${bits} *)skb[${imm}]` : `r0 = *(u${bits} *)skb[r${src} + ${imm}]`;
+  if (cls === BPF_LDX) return `r${dst} = *(${BPF_MODE(code) === BPF_MEMSX ? "s" : "u"}${bits} *)(${memLlvm(src, off)})`;
+  if (cls === BPF_ST) return `*(u${bits} *)(${memLlvm(dst, off)}) = ${imm}`;
   return `*(u${bits} *)(${memLlvm(dst, off)}) = r${src}`;
 }
 

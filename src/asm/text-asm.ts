@@ -18,11 +18,11 @@
  */
 import {
   BPF_ABS, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_END, BPF_EXIT, BPF_H, BPF_IMM, BPF_IND,
-  BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_ST, BPF_STX, BPF_TO_BE, BPF_TO_LE, BPF_W,
+  BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOV, BPF_ST, BPF_STX, BPF_TO_BE, BPF_TO_LE, BPF_W,
   BPF_X,
 } from "../uapi/insn.js";
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from "../uapi/bpf-flags.js";
-import { assemble, resolveInsns, type AsmItem, type BpfInsn } from "./builders.js";
+import { asmInsn, assemble, resolveInsns, type AsmItem, type BpfInsn } from "./builders.js";
 import { ATOMIC_OPS } from "./opcodes.js";
 
 /** A syntax error in assembler text, with its 1-based line. */
@@ -129,12 +129,6 @@ class LineParser {
   }
 }
 
-function mk(code: number, dst: number, src: number, off: number | string, imm: number | string): BpfInsn {
-  if (typeof off === "string") return { code, dst_reg: dst, src_reg: src, off: 0, imm: imm as number, target: off };
-  if (typeof imm === "string") return { code, dst_reg: dst, src_reg: src, off, imm: 0, target: imm };
-  return { code, dst_reg: dst, src_reg: src, off, imm };
-}
-
 function splitOperands(rest: string): string[] {
   const t = rest.trim();
   if (t === "") return [];
@@ -147,7 +141,7 @@ function parseLine(p: LineParser, mnemonic: string, rest: string): AsmItem {
 
   if (m === "exit") {
     p.count(ops, 0, m);
-    return mk(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    return asmInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
   }
   if (m === "call") {
     const words = rest.trim().split(/[\s,]+/).filter((w) => w !== "");
@@ -155,20 +149,20 @@ function parseLine(p: LineParser, mnemonic: string, rest: string): AsmItem {
     if (words.length !== 2) p.fail(`invalid number of operands for call: ${rest.trim()}`);
     const [mode, tgt] = words as [string, string];
     if (mode === "helper") {
-      if (p.isReg(tgt)) return mk(BPF_JMP | BPF_CALL | BPF_X, p.reg(tgt), 0, 0, 0);
-      return mk(BPF_JMP | BPF_CALL, 0, 0, 0, p.imm32(tgt));
+      if (p.isReg(tgt)) return asmInsn(BPF_JMP | BPF_CALL | BPF_X, p.reg(tgt), 0, 0, 0);
+      return asmInsn(BPF_JMP | BPF_CALL, 0, 0, 0, p.imm32(tgt));
     }
-    if (mode === "local") return mk(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, p.target32(tgt));
-    if (mode === "runtime") return mk(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, p.imm32(tgt));
+    if (mode === "local") return asmInsn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, p.target32(tgt));
+    if (mode === "runtime") return asmInsn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, p.imm32(tgt));
     return p.fail(`invalid call mode: ${mode}`);
   }
   if (m === "ja") {
     p.count(ops, 1, m);
-    return mk(BPF_JMP | BPF_JA, 0, 0, p.target(ops[0]), 0);
+    return asmInsn(BPF_JMP | BPF_JA, 0, 0, p.target(ops[0]), 0);
   }
   if (m === "ja32") {
     p.count(ops, 1, m);
-    return mk(BPF_JMP32 | BPF_JA, 0, 0, 0, p.target32(ops[0]));
+    return asmInsn(BPF_JMP32 | BPF_JA, 0, 0, 0, p.target32(ops[0]));
   }
   if (m === "lock") return parseLock(p, rest);
   if (m === "lddw") {
@@ -181,8 +175,8 @@ function parseLine(p: LineParser, mnemonic: string, rest: string): AsmItem {
     }
     const v = p.imm64(ops[1]);
     return [
-      mk(BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, Number(BigInt.asIntN(32, v))),
-      mk(0, 0, 0, 0, Number(BigInt.asIntN(32, v >> 32n))),
+      asmInsn(BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, Number(BigInt.asIntN(32, v))),
+      asmInsn(0, 0, 0, 0, Number(BigInt.asIntN(32, v >> 32n))),
     ];
   }
   let mm = /^ld(abs|ind)(b|h|w)$/.exec(m);
@@ -190,35 +184,35 @@ function parseLine(p: LineParser, mnemonic: string, rest: string): AsmItem {
     const size = SIZES[mm[2] as string] as number;
     if (mm[1] === "abs") {
       p.count(ops, 1, m);
-      return mk(BPF_LD | BPF_ABS | size, 0, 0, 0, p.imm32(ops[0]));
+      return asmInsn(BPF_LD | BPF_ABS | size, 0, 0, 0, p.imm32(ops[0]));
     }
     p.count(ops, 2, m);
-    return mk(BPF_LD | BPF_IND | size, 0, p.reg(ops[0]), 0, p.imm32(ops[1]));
+    return asmInsn(BPF_LD | BPF_IND | size, 0, p.reg(ops[0]), 0, p.imm32(ops[1]));
   }
   mm = /^ldx(s?)(b|h|w|dw)$/.exec(m);
   if (mm !== null && !(mm[1] === "s" && mm[2] === "dw")) {
     p.count(ops, 2, m);
     const [src, off] = p.mem(ops[1]);
-    return mk(BPF_LDX | (mm[1] === "s" ? BPF_MEMSX : BPF_MEM) | (SIZES[mm[2] as string] as number), p.reg(ops[0]), src, off, 0);
+    return asmInsn(BPF_LDX | (mm[1] === "s" ? BPF_MEMSX : BPF_MEM) | (SIZES[mm[2] as string] as number), p.reg(ops[0]), src, off, 0);
   }
   mm = /^st(x?)(b|h|w|dw)$/.exec(m);
   if (mm !== null) {
     p.count(ops, 2, m);
     const [dst, off] = p.mem(ops[0]);
     const size = SIZES[mm[2] as string] as number;
-    if (mm[1] === "x") return mk(BPF_STX | BPF_MEM | size, dst, p.reg(ops[1]), off, 0);
-    return mk(BPF_ST | BPF_MEM | size, dst, 0, off, p.imm32(ops[1]));
+    if (mm[1] === "x") return asmInsn(BPF_STX | BPF_MEM | size, dst, p.reg(ops[1]), off, 0);
+    return asmInsn(BPF_ST | BPF_MEM | size, dst, 0, off, p.imm32(ops[1]));
   }
   mm = /^(be|le|swap|bswap)(16|32|64)$/.exec(m);
   if (mm !== null) {
     p.count(ops, 1, m);
     const code = mm[1] === "be" ? BPF_ALU | BPF_END | BPF_TO_BE : mm[1] === "le" ? BPF_ALU | BPF_END | BPF_TO_LE : BPF_ALU64 | BPF_END | BPF_K;
-    return mk(code, p.reg(ops[0]), 0, 0, Number(mm[2]));
+    return asmInsn(code, p.reg(ops[0]), 0, 0, Number(mm[2]));
   }
   mm = /^movsx(8|16|32)(32|64)$/.exec(m);
   if (mm !== null) {
     p.count(ops, 2, m);
-    return mk((mm[2] === "32" ? BPF_ALU : BPF_ALU64) | 0xb0 | BPF_X, p.reg(ops[0]), p.reg(ops[1]), Number(mm[1]), 0);
+    return asmInsn((mm[2] === "32" ? BPF_ALU : BPF_ALU64) | BPF_MOV | BPF_X, p.reg(ops[0]), p.reg(ops[1]), Number(mm[1]), 0);
   }
   mm = /^([a-z]+?)(32|64)?$/.exec(m);
   if (mm !== null && ALU_OPS[mm[1] as string] !== undefined) {
@@ -228,12 +222,12 @@ function parseLine(p: LineParser, mnemonic: string, rest: string): AsmItem {
     const off = name === "sdiv" || name === "smod" ? 1 : 0;
     if (name === "neg") {
       p.count(ops, 1, m);
-      return mk(cls | op | BPF_K, p.reg(ops[0]), 0, 0, 0);
+      return asmInsn(cls | op | BPF_K, p.reg(ops[0]), 0, 0, 0);
     }
     p.count(ops, 2, m);
     const dst = p.reg(ops[0]);
-    if (p.isReg(ops[1] as string)) return mk(cls | op | BPF_X, dst, p.reg(ops[1]), off, 0);
-    return mk(cls | op | BPF_K, dst, 0, off, p.imm32(ops[1]));
+    if (p.isReg(ops[1] as string)) return asmInsn(cls | op | BPF_X, dst, p.reg(ops[1]), off, 0);
+    return asmInsn(cls | op | BPF_K, dst, 0, off, p.imm32(ops[1]));
   }
   mm = /^(j[a-z]+?)(32)?$/.exec(m);
   if (mm !== null && JMP_OPS[mm[1] as string] !== undefined) {
@@ -242,8 +236,8 @@ function parseLine(p: LineParser, mnemonic: string, rest: string): AsmItem {
     const op = JMP_OPS[mm[1] as string] as number;
     const dst = p.reg(ops[0]);
     const tgt = p.target(ops[2]);
-    if (p.isReg(ops[1] as string)) return mk(cls | op | BPF_X, dst, p.reg(ops[1]), tgt, 0);
-    return mk(cls | op | BPF_K, dst, 0, tgt, p.imm32(ops[1]));
+    if (p.isReg(ops[1] as string)) return asmInsn(cls | op | BPF_X, dst, p.reg(ops[1]), tgt, 0);
+    return asmInsn(cls | op | BPF_K, dst, 0, tgt, p.imm32(ops[1]));
   }
   return p.fail(`invalid mnemonic: ${mnemonic}`);
 }
@@ -259,7 +253,7 @@ function parseLock(p: LineParser, rest: string): BpfInsn {
   if (entry === undefined) return p.fail(`invalid atomic operation: ${fetch ? "fetch " : ""}${name}`);
   const [dst, off] = p.mem(m[4]);
   const size = m[3] === "32" ? BPF_W : BPF_DW;
-  return mk(BPF_STX | BPF_ATOMIC | size, dst, p.reg(m[5]), off, entry.imm);
+  return asmInsn(BPF_STX | BPF_ATOMIC | size, dst, p.reg(m[5]), off, entry.imm);
 }
 
 /**

@@ -18,11 +18,10 @@
  * {@link ProcessExitedError} instead of returning an errno, and nothing it
  * could create outlives the exit.
  */
-import { encodeAttr, decodeAttr } from "../uapi/attr-codec.js";
+import { encodeAttr } from "../uapi/attr-codec.js";
 import type { AttrCmd, AttrInputOf } from "../uapi/attr-codec.js";
 import { BPF_ATTR_SIZE } from "../uapi/attr-layout.js";
 import { EBADF, EINVAL, ENOTSOCK, EPERM } from "../uapi/errno.js";
-import { BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID, BPF_LINK_GET_NEXT_ID, BPF_BTF_GET_NEXT_ID, BPF_BTF_LOAD, BPF_PROG_LOAD } from "../uapi/bpf-enums.js";
 import { sysBpf } from "../kernel/syscall.js";
 import { KFile, O_RDWR } from "../kernel/file.js";
 import { pollFd, readProcFile, writeProcFile } from "../kernel/procfs.js";
@@ -32,7 +31,7 @@ import type { NetNs } from "../kernel/netns.js";
 import type { TcpCc } from "../net/tcp-cc/subsystem.js";
 import type { TcpSock } from "../net/tcp-cc/sock.js";
 import { acceptSock, bindSock, connectSock, listenSock } from "../net/tcp-cc/socket-calls.js";
-import { sysResult } from "./backend.js";
+import { sysResult, writeBackAttr } from "./backend.js";
 import type { Backend, SysResult } from "./backend.js";
 
 /** Thrown by every call on a {@link ModelProcess} after its `exit()`. */
@@ -78,7 +77,7 @@ export class ModelProcess implements Backend {
     try {
       const bytes = encodeAttr(cmd, attr, (b) => mm.map(b), size);
       const r = sysBpf(this.task, cmd, bytes);
-      writeBack(cmd, attr, bytes);
+      writeBackAttr(cmd, attr, bytes);
       return sysResult(r);
     } finally {
       mm.reset();
@@ -309,14 +308,4 @@ export class ModelProcess implements Backend {
     this.listeners.clear();
     this.task.exit();
   }
-}
-
-/** Copies the attr fields the kernel writes back (next_id, info_len, log sizes) into the caller's object. */
-function writeBack<C extends AttrCmd>(cmd: C, attr: AttrInputOf<C>, bytes: Uint8Array): void {
-  const o = attr as Record<string, unknown>;
-  if (cmd === BPF_OBJ_GET_INFO_BY_FD) o.info_len = decodeAttr(BPF_OBJ_GET_INFO_BY_FD, bytes).info_len;
-  else if (cmd === BPF_PROG_GET_NEXT_ID || cmd === BPF_MAP_GET_NEXT_ID || cmd === BPF_LINK_GET_NEXT_ID || cmd === BPF_BTF_GET_NEXT_ID) {
-    o.next_id = decodeAttr(BPF_MAP_GET_NEXT_ID, bytes).next_id;
-  } else if (cmd === BPF_PROG_LOAD && o.log_true_size !== undefined) o.log_true_size = decodeAttr(BPF_PROG_LOAD, bytes).log_true_size;
-  else if (cmd === BPF_BTF_LOAD && o.btf_log_true_size !== undefined) o.btf_log_true_size = decodeAttr(BPF_BTF_LOAD, bytes).btf_log_true_size;
 }

@@ -20,6 +20,7 @@ import {
   BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS, BPF_STRUCT_OPS,
 } from "../uapi/bpf-enums.js";
 import { BPF_F_LINK } from "../uapi/bpf-flags.js";
+import { EPOLLHUP } from "../uapi/eventpoll.js";
 import { formatErrno } from "../uapi/errno.js";
 import { LinuxBackend } from "./linux/linux-backend.js";
 import { parseKernelBtf } from "./linux/vmlinux-btf.js";
@@ -156,7 +157,7 @@ function probeStructOps(): StructOpsProbes {
     const up = b.bpf(BPF_LINK_UPDATE, { link_fd: lk.ret, new_map_fd: m2.ret });
     const update = up.errno === 0 ? { feature: F.update[0], minKernel: F.update[1], available: true, reason: "" } : missing(...F.update, `BPF_LINK_UPDATE failed with ${formatErrno(up.errno)}`);
     const det = b.bpf(BPF_LINK_DETACH, { link_fd: lk.ret });
-    const hup = det.errno === 0 ? b.poll(lk.ret).revents & 0x10 : 0;
+    const hup = det.errno === 0 ? b.poll(lk.ret).revents & EPOLLHUP : 0;
     const detach = det.errno === 0 && hup !== 0
       ? { feature: F.detach[0], minKernel: F.detach[1], available: true, reason: "" }
       : missing(...F.detach, det.errno !== 0 ? `BPF_LINK_DETACH failed with ${formatErrno(det.errno)}` : "poll reports no EPOLLHUP after BPF_LINK_DETACH");

@@ -19,7 +19,7 @@ import { jumpTarget } from "../asm/decode.js";
 import {
   KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_EXIT, KEY_FALLOFF, KEY_LDDW, KEY_LDDW_CONT,
 } from "../asm/opcodes.js";
-import { BPF_JA, BPF_JMP, BPF_JMP32 } from "../uapi/insn.js";
+import { BPF_ABS, BPF_B, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_W } from "../uapi/insn.js";
 import { MAX_FUNCS, MAX_GRAPH_CELLS, checkLimit } from "./limits.js";
 
 /** How a block ends. */
@@ -88,8 +88,13 @@ export function isJa(key: number): boolean {
 
 /** Whether the instruction always faults (packet loads, which need an skb). */
 export function isTrap(key: number): boolean {
-  return key === 0x20 || key === 0x28 || key === 0x30 || key === 0x40 || key === 0x48 || key === 0x50;
+  return PACKET_LOADS.has(key);
 }
+
+/** The legacy packet loads (BPF_LD | BPF_ABS or BPF_IND, sizes W, H, B). */
+const PACKET_LOADS: ReadonlySet<number> = new Set(
+  [BPF_ABS, BPF_IND].flatMap((mode) => [BPF_W, BPF_H, BPF_B].map((size) => BPF_LD | mode | size)),
+);
 
 function endsBlock(key: number): boolean {
   return isJump(key) || key === KEY_EXIT || key === KEY_CALL_HELPER || key === KEY_CALLX || key === KEY_CALL_KFUNC || key === KEY_CALL_LOCAL

@@ -17,7 +17,15 @@
  * (vm/stack.ts) and r10 is read only (asm/decode.ts).
  */
 import type { DecodedProg } from "../asm/decode.js";
-import { KEY_LDDW } from "../asm/opcodes.js";
+import {
+  KEY_ATOMIC_DW, KEY_ATOMIC_W, KEY_BE16, KEY_BE32, KEY_BSWAP16, KEY_BSWAP32, KEY_BSWAP64, KEY_LDDW, KEY_LE16, KEY_LE32, KEY_LE64,
+  KEY_MOVSX16_32, KEY_MOVSX16_64, KEY_MOVSX32_64, KEY_MOVSX8_32, KEY_MOVSX8_64, KEY_SDIV32_K, KEY_SMOD32_K, KEY_SMOD64_X,
+} from "../asm/opcodes.js";
+import {
+  BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CLASS, BPF_DIV, BPF_DW, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE,
+  BPF_JLT, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LDX, BPF_LSH, BPF_MEM, BPF_MEMSX,
+  BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OP, BPF_OR, BPF_RSH, BPF_SIZE, BPF_SRC, BPF_ST, BPF_STX, BPF_SUB, BPF_W, BPF_X, BPF_XOR,
+} from "../uapi/insn.js";
 import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
 import { PERM_READ, PERM_RW, PERM_WRITE } from "../kernel/mem/memory.js";
 import type { Code } from "./wasm/index.js";
@@ -56,10 +64,11 @@ export interface InsnEnv {
 }
 
 
-const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
+const SIZE_BYTES: Record<number, number> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 
 const ALU_NAMES: Record<number, string> = {
-  0x00: "add", 0x10: "sub", 0x20: "mul", 0x40: "or", 0x50: "and", 0x60: "shl", 0x70: "shr_u", 0xa0: "xor", 0xc0: "shr_s",
+  [BPF_ADD]: "add", [BPF_SUB]: "sub", [BPF_MUL]: "mul", [BPF_OR]: "or", [BPF_AND]: "and", [BPF_LSH]: "shl", [BPF_RSH]: "shr_u",
+  [BPF_XOR]: "xor", [BPF_ARSH]: "shr_s",
 };
 
 /** Pushes the 32-bit source operand (K or the low half of src). */
@@ -84,14 +93,14 @@ function alu32(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: 
     d32();
     src32(e, isX, s, imm);
     c.op(`i32.${name}`);
-  } else if (op === 0xb0) {
+  } else if (op === BPF_MOV) {
     src32(e, isX, s, imm);
-  } else if (op === 0x80) {
+  } else if (op === BPF_NEG) {
     c.i32(0);
     d32();
     c.op("i32.sub");
-  } else if (op === 0x30 || op === 0x90) {
-    const isDiv = op === 0x30;
+  } else if (op === BPF_DIV || op === BPF_MOD) {
+    const isDiv = op === BPF_DIV;
     if (!isX) {
       if (imm === 0) {
         if (isDiv) c.i32(0);
@@ -138,12 +147,12 @@ function alu64(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: 
     c.get(D);
     src64(e, isX, s, imm);
     c.op(`i64.${name}`);
-  } else if (op === 0xb0) {
+  } else if (op === BPF_MOV) {
     src64(e, isX, s, imm);
-  } else if (op === 0x80) {
+  } else if (op === BPF_NEG) {
     c.i64(0).get(D).op("i64.sub");
-  } else if (op === 0x30 || op === 0x90) {
-    const isDiv = op === 0x30;
+  } else if (op === BPF_DIV || op === BPF_MOD) {
+    const isDiv = op === BPF_DIV;
     if (!isX) {
       if (imm === 0) {
         if (isDiv) c.i64(0);
@@ -192,15 +201,15 @@ function byteSwap(e: InsnEnv, key: number, d: number): void {
   const c = e.code;
   const D = e.reg(d);
   switch (key) {
-    case 0x110: c.get(D).i64(0xffff).op("i64.and").set(D); break; // le16
-    case 0x111: c.get(D).i64(0xffffffff).op("i64.and").set(D); break; // le32
-    case 0x112: break; // le64
-    case 0x113: case 0x116: // be16, bswap16
+    case KEY_LE16: c.get(D).i64(0xffff).op("i64.and").set(D); break;
+    case KEY_LE32: c.get(D).i64(0xffffffff).op("i64.and").set(D); break;
+    case KEY_LE64: break;
+    case KEY_BE16: case KEY_BSWAP16:
       c.get(D).op("i32.wrap_i64").tee(e.t32).i32(8).op("i32.shl").i32(0xff00).op("i32.and");
       c.get(e.t32).i32(8).op("i32.shr_u").i32(0xff).op("i32.and").op("i32.or");
       c.op("i64.extend_i32_u").set(D);
       break;
-    case 0x114: case 0x117: // be32, bswap32
+    case KEY_BE32: case KEY_BSWAP32:
       c.get(D).op("i32.wrap_i64");
       bswap32(e);
       c.op("i64.extend_i32_u").set(D);
@@ -277,12 +286,16 @@ function pushAddr(e: InsnEnv, inA32: boolean, off: number): void {
   else e.code.get(e.fp).i32(off).op("i32.add");
 }
 
+const LDX = BPF_LDX | BPF_MEM;
+const LDSX = BPF_LDX | BPF_MEMSX;
 const LOADS: Record<number, string> = {
-  0x61: "i64.load32_u", 0x69: "i64.load16_u", 0x71: "i64.load8_u", 0x79: "i64.load",
-  0x81: "i64.load32_s", 0x89: "i64.load16_s", 0x91: "i64.load8_s",
+  [LDX | BPF_W]: "i64.load32_u", [LDX | BPF_H]: "i64.load16_u", [LDX | BPF_B]: "i64.load8_u", [LDX | BPF_DW]: "i64.load",
+  [LDSX | BPF_W]: "i64.load32_s", [LDSX | BPF_H]: "i64.load16_s", [LDSX | BPF_B]: "i64.load8_s",
 };
-const ST_IMM: Record<number, string> = { 0x62: "i32.store", 0x6a: "i32.store16", 0x72: "i32.store8", 0x7a: "i64.store" };
-const ST_REG: Record<number, string> = { 0x63: "i64.store32", 0x6b: "i64.store16", 0x73: "i64.store8", 0x7b: "i64.store" };
+const ST = BPF_ST | BPF_MEM;
+const STX = BPF_STX | BPF_MEM;
+const ST_IMM: Record<number, string> = { [ST | BPF_W]: "i32.store", [ST | BPF_H]: "i32.store16", [ST | BPF_B]: "i32.store8", [ST | BPF_DW]: "i64.store" };
+const ST_REG: Record<number, string> = { [STX | BPF_W]: "i64.store32", [STX | BPF_H]: "i64.store16", [STX | BPF_B]: "i64.store8", [STX | BPF_DW]: "i64.store" };
 
 function memInsn(e: InsnEnv, pc: number, key: number): void {
   const { prog, code: c } = e;
@@ -290,15 +303,15 @@ function memInsn(e: InsnEnv, pc: number, key: number): void {
   const s = prog.src[pc] as number;
   const off = prog.off[pc] as number;
   const imm = prog.imm[pc] as number;
-  if (key >= 0x120) {
-    const wide = key >= 0x130;
-    const idx = key - (wide ? 0x130 : 0x120);
+  if (key >= KEY_ATOMIC_W) {
+    const wide = key >= KEY_ATOMIC_DW;
+    const idx = key - (wide ? KEY_ATOMIC_DW : KEY_ATOMIC_W);
     const size = wide ? 8 : 4;
     const inA = emitCheck(e, pc, d, off, size, PERM_RW);
     atomic(e, wide, idx, inA, off, s);
     return;
   }
-  const size = SIZE_BYTES[key & 0x18] as number;
+  const size = SIZE_BYTES[BPF_SIZE(key)] as number;
   const load = LOADS[key];
   if (load !== undefined) {
     const inA = emitCheck(e, pc, s, off, size, PERM_READ);
@@ -310,7 +323,7 @@ function memInsn(e: InsnEnv, pc: number, key: number): void {
   pushAddr(e, inA, off);
   const stImm = ST_IMM[key];
   if (stImm !== undefined) {
-    if (key === 0x7a) c.i64(imm);
+    if (key === (ST | BPF_DW)) c.i64(imm);
     else c.i32(imm);
     c.op(stImm);
     return;
@@ -363,16 +376,18 @@ function atomic(e: InsnEnv, wide: boolean, idx: number, inA: boolean, off: numbe
   }
 }
 
+/** The dispatch key and operands of the instruction at slot `pc`. */
+function fieldsAt(prog: DecodedProg, pc: number): { key: number; d: number; s: number; imm: number } {
+  return { key: prog.key[pc] as number, d: prog.dst[pc] as number, s: prog.src[pc] as number, imm: prog.imm[pc] as number };
+}
+
 /**
  * Emits one non-control instruction at slot `pc`.
  * @throws {Error} for a key this function does not handle (a JIT bug).
  */
 export function emitInsn(e: InsnEnv, pc: number): void {
   const { prog, code: c } = e;
-  const key = prog.key[pc] as number;
-  const d = prog.dst[pc] as number;
-  const s = prog.src[pc] as number;
-  const imm = prog.imm[pc] as number;
+  const { key, d, s, imm } = fieldsAt(prog, pc);
   if (key === KEY_LDDW) {
     const v = (BigInt(prog.imm2[pc] as number) << 32n) | BigInt(imm >>> 0);
     c.i64(v).set(e.reg(d));
@@ -382,65 +397,63 @@ export function emitInsn(e: InsnEnv, pc: number): void {
     memInsn(e, pc, key);
     return;
   }
-  if (key >= 0x100) {
-    if (key <= 0x107) { // sdiv/smod 32/64, K/X
+  if (key >= KEY_SDIV32_K) {
+    if (key <= KEY_SMOD64_X) {
+      // KEY_SDIV32_K..KEY_SMOD64_X: bit 0 is X, bit 1 is 64-bit, bit 2 is mod.
       const isX = (key & 1) !== 0;
       const is64 = (key & 2) !== 0;
-      const op = key < 0x104 ? 0x30 : 0x90;
+      const op = key < KEY_SMOD32_K ? BPF_DIV : BPF_MOD;
       if (is64) alu64(e, op, isX, d, s, imm, true);
       else alu32(e, op, isX, d, s, imm, true);
       return;
     }
-    if (key <= 0x10c) { // movsx
+    if (key <= KEY_MOVSX32_64) {
       const D = e.reg(d);
       c.get(e.reg(s));
       switch (key) {
-        case 0x108: c.op("i32.wrap_i64").op("i32.extend8_s").op("i64.extend_i32_u"); break;
-        case 0x109: c.op("i32.wrap_i64").op("i32.extend16_s").op("i64.extend_i32_u"); break;
-        case 0x10a: c.op("i64.extend8_s"); break;
-        case 0x10b: c.op("i64.extend16_s"); break;
+        case KEY_MOVSX8_32: c.op("i32.wrap_i64").op("i32.extend8_s").op("i64.extend_i32_u"); break;
+        case KEY_MOVSX16_32: c.op("i32.wrap_i64").op("i32.extend16_s").op("i64.extend_i32_u"); break;
+        case KEY_MOVSX8_64: c.op("i64.extend8_s"); break;
+        case KEY_MOVSX16_64: c.op("i64.extend16_s"); break;
         default: c.op("i64.extend32_s"); break;
       }
       c.set(D);
       return;
     }
-    if (key >= 0x110 && key <= 0x118) {
+    if (key >= KEY_LE16 && key <= KEY_BSWAP64) {
       byteSwap(e, key, d);
       return;
     }
     throw new Error(`jit: cannot emit key 0x${key.toString(16)} at insn ${pc}`);
   }
-  const cls = key & 0x07;
-  const isX = (key & 0x08) !== 0;
-  if (cls === 4) alu32(e, key & 0xf0, isX, d, s, imm, false);
-  else if (cls === 7) alu64(e, key & 0xf0, isX, d, s, imm, false);
+  const cls = BPF_CLASS(key);
+  const isX = BPF_SRC(key) === BPF_X;
+  if (cls === BPF_ALU) alu32(e, BPF_OP(key), isX, d, s, imm, false);
+  else if (cls === BPF_ALU64) alu64(e, BPF_OP(key), isX, d, s, imm, false);
   else throw new Error(`jit: cannot emit key 0x${key.toString(16)} at insn ${pc}`);
 }
 
 const CMP: Record<number, string> = {
-  0x10: "eq", 0x20: "gt_u", 0x30: "ge_u", 0x50: "ne", 0x60: "gt_s", 0x70: "ge_s", 0xa0: "lt_u", 0xb0: "le_u",
-  0xc0: "lt_s", 0xd0: "le_s",
+  [BPF_JEQ]: "eq", [BPF_JGT]: "gt_u", [BPF_JGE]: "ge_u", [BPF_JNE]: "ne", [BPF_JSGT]: "gt_s", [BPF_JSGE]: "ge_s",
+  [BPF_JLT]: "lt_u", [BPF_JLE]: "le_u", [BPF_JSLT]: "lt_s", [BPF_JSLE]: "le_s",
 };
 
 /** Pushes the i32 condition of the conditional jump at `pc` (non-zero: taken). */
 export function emitCondition(e: InsnEnv, pc: number): void {
-  const { prog, code: c } = e;
-  const key = prog.key[pc] as number;
-  const d = prog.dst[pc] as number;
-  const s = prog.src[pc] as number;
-  const imm = prog.imm[pc] as number;
-  const isX = (key & 0x08) !== 0;
-  const is32 = (key & 0x07) === 6;
-  const op = key & 0xf0;
+  const { code: c } = e;
+  const { key, d, s, imm } = fieldsAt(e.prog, pc);
+  const isX = BPF_SRC(key) === BPF_X;
+  const is32 = BPF_CLASS(key) === BPF_JMP32;
+  const op = BPF_OP(key);
   c.get(e.reg(d));
   if (is32) {
     c.op("i32.wrap_i64");
     src32(e, isX, s, imm);
-    if (op === 0x40) c.op("i32.and");
+    if (op === BPF_JSET) c.op("i32.and");
     else c.op(`i32.${CMP[op] as string}`);
   } else {
     src64(e, isX, s, imm);
-    if (op === 0x40) c.op("i64.and").op("i64.eqz").op("i32.eqz");
+    if (op === BPF_JSET) c.op("i64.and").op("i64.eqz").op("i32.eqz");
     else c.op(`i64.${CMP[op] as string}`);
   }
 }
@@ -456,16 +469,16 @@ export function emitCondition(e: InsnEnv, pc: number): void {
 export function matchRotate(prog: DecodedProg, slots: readonly number[], k: number): ((e: InsnEnv) => void) | undefined {
   if (k + 3 >= slots.length) return undefined;
   const [p0, p1, p2, p3] = [slots[k], slots[k + 1], slots[k + 2], slots[k + 3]] as [number, number, number, number];
-  if (prog.key[p0] !== 0xbf || prog.key[p3] !== 0x4f) return undefined;
+  if (prog.key[p0] !== (BPF_ALU64 | BPF_MOV | BPF_X) || prog.key[p3] !== (BPF_ALU64 | BPF_OR | BPF_X)) return undefined;
   const t = prog.dst[p0] as number;
   const x = prog.src[p0] as number;
   if (t === x || prog.dst[p3] !== x || prog.src[p3] !== t) return undefined;
   const shiftOf = (p: number): { reg: number; left: boolean; n: number } | undefined => {
     const key = prog.key[p] as number;
-    if (key !== 0x67 && key !== 0x77) return undefined;
+    if (key !== (BPF_ALU64 | BPF_LSH | BPF_K) && key !== (BPF_ALU64 | BPF_RSH | BPF_K)) return undefined;
     const n = prog.imm[p] as number;
     if (n <= 0 || n >= 64) return undefined;
-    return { reg: prog.dst[p] as number, left: key === 0x67, n };
+    return { reg: prog.dst[p] as number, left: key === (BPF_ALU64 | BPF_LSH | BPF_K), n };
   };
   const s1 = shiftOf(p1);
   const s2 = shiftOf(p2);

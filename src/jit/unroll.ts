@@ -30,6 +30,10 @@
  * block).
  */
 import { KEY_LDDW } from "../asm/opcodes.js";
+import { jumpTaken } from "../asm/jump-cond.js";
+import {
+  BPF_ADD, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_JMP, BPF_JMP32, BPF_K, BPF_MOV, BPF_OP, BPF_SRC, BPF_SUB, BPF_X,
+} from "../uapi/insn.js";
 import type { Block, Cfg, Func } from "./cfg.js";
 import { buildFunc } from "./cfg.js";
 import { useDef } from "./liveness.js";
@@ -45,30 +49,10 @@ export const unrollTesting = { enabled: true, tripAdjust: 0 };
 const M64 = (1n << 64n) - 1n;
 const M32 = (1n << 32n) - 1n;
 
-const sext = (v: bigint, bits: number): bigint => BigInt.asIntN(bits, v);
-
-/** The jump condition of `op` (BPF_JEQ..BPF_JSLE, not JA) on a counter value and an immediate. */
-function jumpTaken(op: number, wide: boolean, v: bigint, imm: number): boolean | undefined {
-  const bits = wide ? 64 : 32;
-  const a = wide ? v : v & M32;
-  const b = wide ? BigInt(imm) & M64 : BigInt(imm) & M32; // imm is sign-extended to the compare's width
-  const sa = sext(a, bits);
-  const sb = sext(b, bits);
-  switch (op) {
-    case 0x10: return a === b;
-    case 0x20: return a > b;
-    case 0x30: return a >= b;
-    case 0x40: return (a & b) !== 0n;
-    case 0x50: return a !== b;
-    case 0x60: return sa > sb;
-    case 0x70: return sa >= sb;
-    case 0xa0: return a < b;
-    case 0xb0: return a <= b;
-    case 0xc0: return sa < sb;
-    case 0xd0: return sa <= sb;
-    default: return undefined;
-  }
-}
+/** The counter updates a loop may have: add or sub of an immediate, 32 or 64-bit. */
+const COUNTER_STEPS: ReadonlySet<number> = new Set([
+  BPF_ALU64 | BPF_ADD | BPF_K, BPF_ALU64 | BPF_SUB | BPF_K, BPF_ALU | BPF_ADD | BPF_K, BPF_ALU | BPF_SUB | BPF_K,
+]);
 
 const slotsOf = (cfg: Cfg, b: Block): number[] => {
   const out: number[] = [];
@@ -130,9 +114,9 @@ function countedLoop(cfg: Cfg, f: Func, h: number): Loop | undefined {
   const prog = cfg.prog;
   const jpc = slotsOf(cfg, lb).pop() as number;
   const jkey = prog.key[jpc] as number;
-  if ((jkey & 0x08) !== 0) return undefined; // BPF_X
-  const cls = jkey & 0x07;
-  if (cls !== 0x05 && cls !== 0x06) return undefined;
+  if (BPF_SRC(jkey) === BPF_X) return undefined;
+  const cls = BPF_CLASS(jkey);
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return undefined;
   const reg = prog.dst[jpc] as number;
   const bit = 1 << reg;
   // The counter's initial value: the preheader's last write.
@@ -141,8 +125,8 @@ function countedLoop(cfg: Cfg, f: Func, h: number): Loop | undefined {
     if ((defs(cfg, pc) & bit) === 0) continue;
     const key = prog.key[pc] as number;
     const imm = prog.imm[pc] as number;
-    if (key === 0xb7) init = BigInt(imm) & M64;
-    else if (key === 0xb4) init = BigInt(imm) & M32;
+    if (key === (BPF_ALU64 | BPF_MOV | BPF_K)) init = BigInt(imm) & M64;
+    else if (key === (BPF_ALU | BPF_MOV | BPF_K)) init = BigInt(imm) & M32;
     else init = undefined;
   }
   if (init === undefined) return undefined;
@@ -152,17 +136,18 @@ function countedLoop(cfg: Cfg, f: Func, h: number): Loop | undefined {
     for (const pc of slotsOf(cfg, cfg.blocks[id] as Block)) {
       if ((defs(cfg, pc) & bit) === 0) continue;
       const key = prog.key[pc] as number;
-      if (step !== undefined || (key !== 0x07 && key !== 0x17 && key !== 0x04 && key !== 0x14)) return undefined;
+      if (step !== undefined || !COUNTER_STEPS.has(key)) return undefined;
       if (!dominates(f, id, latch)) return undefined;
       const imm = BigInt(prog.imm[pc] as number);
-      step = { wide: (key & 0x07) === 0x07, add: (key & 0xf0) === 0x10 ? -imm : imm };
+      step = { wide: BPF_CLASS(key) === BPF_ALU64, add: BPF_OP(key) === BPF_SUB ? -imm : imm };
     }
   }
   if (step === undefined) return undefined;
   let v = init;
   for (let k = 1; k <= MAX_TRIP; k++) {
     v = step.wide ? (v + step.add) & M64 : (v + step.add) & M32;
-    const t = jumpTaken(jkey & 0xf0, cls === 0x05, v, prog.imm[jpc] as number);
+    // The immediate is sign-extended to the compare's width.
+    const t = jumpTaken(BPF_OP(jkey), cls === BPF_JMP ? 64 : 32, v, BigInt(prog.imm[jpc] as number));
     if (t === undefined) return undefined;
     if (t !== backTaken) {
       const trips = Math.max(1, k + unrollTesting.tripAdjust);

@@ -8,7 +8,7 @@
  * addresses come from deterministic allocators. Nothing here throws for
  * anything a caller can trigger; `KernelBug` marks broken invariants.
  */
-import { EAGAIN, EBADF, EINVAL, ENOENT, EPERM } from "../uapi/errno.js";
+import { EAGAIN, EBADF, EINVAL, ENOENT, ENOSPC, EPERM } from "../uapi/errno.js";
 import { ERR, isErr } from "./errptr.js";
 import type { ErrOr } from "./errptr.js";
 import { Dmesg, KernelBug } from "./bug.js";
@@ -324,11 +324,11 @@ export class Kernel {
    * bpf_link_prime: reserves an fd and an ID (enumerable, not resolvable) and
    * makes the file. Returns the primer or -errno.
    */
-  linkPrime(task: Task, link: BpfLink): LinkPrimer | number {
+  linkPrime(task: Task, link: BpfLink): ErrOr<LinkPrimer> {
     const fd = task.unusedFd();
-    if (fd < 0) return fd;
+    if (fd < 0) return ERR(fd);
     const id = this.linkIdr.allocCyclic(null);
-    if (id === 0) return -28; // ENOSPC
+    if (id === 0) return ERR(ENOSPC);
     link.id = id;
     this.liveLinks.add(link);
     // Reserve the fd slot so nothing else takes it before settle.
@@ -423,11 +423,11 @@ export class Kernel {
   // ---- lookups by ID (GET_FD_BY_ID) --------------------------------------------
 
   /** Resolves an ID for GET_FD_BY_ID: the object, -ENOENT or -EAGAIN (reserved, unsettled). */
-  static lookupId<T extends { incNotZero(...a: never[]): boolean }>(idr: Idr<T>, id: number): T | number {
-    if (id === 0) return -ENOENT;
+  static lookupId<T extends { incNotZero(...a: never[]): boolean }>(idr: Idr<T>, id: number): ErrOr<T> {
+    if (id === 0) return ERR(ENOENT);
     const o = idr.find(id);
-    if (o === undefined) return -ENOENT;
-    if (o === null) return -EAGAIN;
+    if (o === undefined) return ERR(ENOENT);
+    if (o === null) return ERR(EAGAIN);
     return o;
   }
 

@@ -11,13 +11,15 @@
  *
  * @see kernel/bpf/syscall.c bpf_link_show_fdinfo (v6.18)
  */
-import { EACCES, EBADF, EINVAL, ENOENT, EPERM } from "../uapi/errno.js";
+import { EACCES, EBADF, EINVAL, ENOENT } from "../uapi/errno.js";
 import { BPF_LINK_TYPE_NAMES, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_SK_STORAGE } from "../uapi/bpf-enums.js";
 import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 import type { BpfMap } from "./map/core.js";
 import { structOpsState } from "./map/struct-ops.js";
+import { hashElemCount } from "./map/hash.js";
 import { BPF_F_NO_PREALLOC } from "../uapi/bpf-flags.js";
+import { DEFAULT_POLLMASK } from "../uapi/eventpoll.js";
 
 /** The anon-inode mount's mnt_id in the model. */
 export const ANON_MNT_ID = 15;
@@ -80,7 +82,7 @@ function htabMemUsage(m: BpfMap): number {
   if ((m.attrs.map_flags & BPF_F_NO_PREALLOC) === 0) {
     usage += elemSize * (m.attrs.max_entries + cpus) + 8 * cpus;
   } else {
-    const live = (m.priv as { elems: Map<unknown, unknown> }).elems.size;
+    const live = hashElemCount(m);
     usage += (elemSize + 8) * live;
   }
   return usage;
@@ -152,25 +154,10 @@ export function writeProcFile(k: Kernel, task: Task, path: string, text: string)
   return f.write(task, text);
 }
 
-/** Binary files (/sys/kernel/btf/vmlinux): the bytes, or -errno. */
-export function readSysBinary(k: Kernel, path: string): Uint8Array | number {
-  if (path === "/sys/kernel/btf/vmlinux") return k.vmlinux.bytes;
-  return -ENOENT;
-}
-
 /** poll(2) on an fd: the revents mask, or -errno. Files without a poll op are always readable and writable. */
 export function pollFd(task: Task, fd: number): number {
   const f = task.file(fd);
   if (f === null) return -EBADF;
   if (f.target.kind === "link" && f.target.obj.ops.poll !== undefined) return f.target.obj.ops.poll(f.target.obj);
-  // DEFAULT_POLLMASK: EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM.
-  return 0x145;
-}
-
-/** epoll_ctl(EPOLL_CTL_ADD) on an fd: 0, or -EPERM for files without a poll op. */
-export function epollAdd(task: Task, fd: number): number {
-  const f = task.file(fd);
-  if (f === null) return -EBADF;
-  if (f.target.kind === "link") return f.target.obj.ops.poll !== undefined ? 0 : -EPERM;
-  return f.target.kind === "other" ? 0 : -EPERM;
+  return DEFAULT_POLLMASK;
 }

@@ -10,7 +10,8 @@ import { EACCES, EBUSY, EFAULT, EINVAL, ENOMEM, ENOTSUPP, EPERM } from "../uapi/
 import * as T from "../uapi/bpf-enums.js";
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_TOKEN_FD, BPF_F_WRONLY, BPF_F_NUMA_NODE } from "../uapi/bpf-flags.js";
 import type { MapCreateAttrDecoded, MapElemAttrDecoded } from "../uapi/attr-codec.js";
-import { isErr } from "./errptr.js";
+import { ERR, isErr } from "./errptr.js";
+import type { ErrOr } from "./errptr.js";
 import { BpfMap } from "./map/core.js";
 import type { MapAttrs, MapOps } from "./map/core.js";
 import { arrayAlloc, arrayAllocCheck, arrayMapOps } from "./map/array.js";
@@ -100,9 +101,9 @@ export function mapCreate(task: Task, a: MapCreateAttrDecoded): number {
   return fd;
 }
 
-function copyKey(task: Task, m: BpfMap, key: bigint): Uint8Array | number {
+function copyKey(task: Task, m: BpfMap, key: bigint): ErrOr<Uint8Array> {
   const b = task.mm.read(key, m.attrs.key_size);
-  return b === null ? -EFAULT : b;
+  return b === null ? ERR(EFAULT) : b;
 }
 
 /** BPF_MAP_LOOKUP_ELEM: 0 or -errno; the value is copied to user memory. */
@@ -115,7 +116,7 @@ export function mapLookupElem(task: Task, a: MapElemAttrDecoded): number {
   if (!(f.mode & FMODE_READ)) return -EPERM;
   if (a.flags & BigInt(BPF_F_LOCK)) return -EINVAL;
   const key = copyKey(task, m, a.key);
-  if (typeof key === "number") return key;
+  if (isErr(key)) return key;
   const value = new Uint8Array(m.attrs.value_size);
   const r = m.ops.sysLookup(m, key, value, Number(a.flags), task);
   if (r < 0) return r;
@@ -139,7 +140,7 @@ export function mapUpdateElem(task: Task, a: MapElemAttrDecoded): number {
   if (!canWrite(f.mode, m)) return -EPERM;
   if (a.flags & BigInt(BPF_F_LOCK)) return -EINVAL;
   const key = copyKey(task, m, a.key);
-  if (typeof key === "number") return key;
+  if (isErr(key)) return key;
   const value = task.mm.read(a.value, m.attrs.value_size);
   if (value === null) return -EFAULT;
   if (m.ops === structOpsMapOps) return structOpsUpdate(task, m, key, value, Number(a.flags));
@@ -154,7 +155,7 @@ export function mapDeleteElem(task: Task, a: MapElemAttrDecoded): number {
   const m = f.target.obj;
   if (!canWrite(f.mode, m)) return -EPERM;
   const key = copyKey(task, m, a.key);
-  if (typeof key === "number") return key;
+  if (isErr(key)) return key;
   return m.ops.sysDelete(m, key, task);
 }
 
@@ -168,7 +169,7 @@ export function mapGetNextKey(task: Task, a: MapElemAttrDecoded): number {
   let key: Uint8Array | null = null;
   if (a.key !== 0n) {
     const k = copyKey(task, m, a.key);
-    if (typeof k === "number") return k;
+    if (isErr(k)) return k;
     key = k;
   }
   const next = new Uint8Array(m.attrs.key_size);

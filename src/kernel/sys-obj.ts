@@ -4,7 +4,7 @@
  *
  * @see kernel/bpf/syscall.c bpf_obj_get_info_by_fd (v6.18)
  */
-import { E2BIG, EBADF, EBADFD, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM } from "../uapi/errno.js";
+import { E2BIG, EAGAIN, EBADF, EBADFD, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM } from "../uapi/errno.js";
 import { BPF_F_RDONLY, BPF_F_WRONLY, BPF_F_PATH_FD } from "../uapi/bpf-flags.js";
 import type { BtfLoadAttrDecoded, GetIdAttrDecoded, InfoAttrDecoded, ObjAttrDecoded } from "../uapi/attr-codec.js";
 import { MAP_INFO_LAYOUT, PROG_INFO_LAYOUT, BTF_INFO_LAYOUT, LINK_INFO_LAYOUT, encodeMapInfo, encodeProgInfo, encodeBtfInfo } from "../uapi/info.js";
@@ -14,6 +14,7 @@ import { BtfObject } from "./btf-object.js";
 import { BTF_MAX_SIZE, checkBtf } from "./btf/check.js";
 import { BtfVerifierLog } from "./btf/verifier-log.js";
 import { Kernel } from "./kernel.js";
+import { isErr } from "./errptr.js";
 import type { Idr } from "./idr.js";
 import { CAP_SYS_ADMIN } from "./task.js";
 import type { Task } from "./task.js";
@@ -76,7 +77,8 @@ export function getFdById(task: Task, kind: Pinnable["kind"], a: GetIdAttrDecode
     if (a.open_flags & ~(BPF_F_RDONLY | BPF_F_WRONLY)) return -EINVAL;
     if ((a.open_flags & BPF_F_RDONLY) && (a.open_flags & BPF_F_WRONLY)) return -EINVAL;
     const m = Kernel.lookupId(k.mapIdr, a.start_id);
-    if (typeof m === "number") return m === -11 ? -ENOENT : m;
+    // An ID reserved by a link primer is EAGAIN only for links; maps and the rest say ENOENT.
+    if (isErr(m)) return m === -EAGAIN ? -ENOENT : m;
     if (!m.incNotZero(true)) return -ENOENT;
     const mode = a.open_flags & BPF_F_RDONLY ? FMODE_READ : a.open_flags & BPF_F_WRONLY ? FMODE_WRITE : FMODE_READ | FMODE_WRITE;
     const fd = k.mapNewFd(task, m, mode);
@@ -86,7 +88,7 @@ export function getFdById(task: Task, kind: Pinnable["kind"], a: GetIdAttrDecode
   if (a.open_flags !== 0 && kind !== "btf") return -EINVAL;
   const idr = kind === "prog" ? k.progIdr : kind === "link" ? k.linkIdr : k.btfIdr;
   const o = Kernel.lookupId(idr as Idr<{ incNotZero(): boolean }>, a.start_id);
-  if (typeof o === "number") return kind === "link" ? o : o === -11 ? -ENOENT : o;
+  if (isErr(o)) return kind === "link" ? o : o === -EAGAIN ? -ENOENT : o;
   if (!o.incNotZero()) return -ENOENT;
   const fd =
     kind === "prog" ? k.progNewFd(task, o as never) : kind === "link" ? k.linkNewFd(task, o as never) : k.btfNewFd(task, o as never);

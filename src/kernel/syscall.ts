@@ -10,7 +10,7 @@
  *
  * @see kernel/bpf/syscall.c __sys_bpf (v6.18)
  */
-import { E2BIG, EBADF, EINVAL, EOPNOTSUPP } from "../uapi/errno.js";
+import { E2BIG, EINVAL, EOPNOTSUPP } from "../uapi/errno.js";
 import * as C from "../uapi/bpf-enums.js";
 import { BPF_F_REPLACE } from "../uapi/bpf-flags.js";
 import { BPF_ATTR_SIZE } from "../uapi/attr-layout.js";
@@ -160,9 +160,4 @@ function linkDetach(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LIN
   const r = link.ops.detach?.(link) ?? -EOPNOTSUPP;
   link.put();
   return r;
-}
-
-/** close(2) on a task's fd: 0 or -EBADF. */
-export function sysClose(task: Task, fd: number): number {
-  return task.file(fd) === null ? -EBADF : task.close(fd);
 }

@@ -8,6 +8,7 @@
  */
 import { BPF_MAP_DELETE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_PROG_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import { EINVAL } from "../uapi/errno.js";
+import { BTF_KIND_PTR } from "../uapi/btf.js";
 import { decodeMapInfo, MAP_INFO_LAYOUT } from "../uapi/info.js";
 import type { BpfMapInfo } from "../uapi/info.js";
 import { BTF_KIND_ARRAY } from "../uapi/btf.js";
@@ -86,7 +87,7 @@ export class BpfObjectMap {
     const size = btf.resolveSize(m.type);
     const t = btf.type(btf.skipModifiers(m.type));
     if (value === null || value instanceof BpfObjectProgram) {
-      if (t.kind !== 2) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a callback`);
+      if (t.kind !== BTF_KIND_PTR) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a callback`);
       // libbpf: a program the object declared in this member, replaced or nulled out, is not loaded.
       const before = so.funcs.get(member);
       if (before !== undefined && before !== value?.name) this.replacedPrograms.add(before);

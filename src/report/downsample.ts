@@ -30,14 +30,20 @@ export function bucketWidth(durationNs: number, sampleNs: number): number {
   return sampleNs * Math.max(1, Math.ceil(durationNs / MAX_BUCKETS / sampleNs));
 }
 
+/** The shared x axis: `n` buckets of `widthNs`, two points each (at a quarter and three quarters of the bucket), in seconds. */
+function bucketAxis(durationNs: number, widthNs: number): { n: number; x: number[] } {
+  const n = Math.max(1, Math.ceil(durationNs / widthNs));
+  const x: number[] = [];
+  for (let b = 0; b < n; b++) x.push(round6(((b + 0.25) * widthNs) / 1e9), round6(((b + 0.75) * widthNs) / 1e9));
+  return { n, x };
+}
+
 /**
  * Min/max decimation of several series onto one axis.
  * @param series per series: sample times (ns, ascending) and values
  */
 export function minMaxBuckets(series: readonly { t: readonly number[]; v: readonly number[] }[], durationNs: number, widthNs: number): AlignedSeries {
-  const n = Math.max(1, Math.ceil(durationNs / widthNs));
-  const x: number[] = [];
-  for (let b = 0; b < n; b++) x.push(round6(((b + 0.25) * widthNs) / 1e9), round6(((b + 0.75) * widthNs) / 1e9));
+  const { n, x } = bucketAxis(durationNs, widthNs);
   const ys = series.map(({ t, v }) => {
     const y: (number | null)[] = new Array<number | null>(2 * n).fill(null);
     let i = 0;
@@ -68,9 +74,7 @@ export function minMaxBuckets(series: readonly { t: readonly number[]; v: readon
  * @param scale multiplies the rate (8 for bytes → bits)
  */
 export function rateBuckets(series: readonly { t: readonly number[]; v: readonly number[] }[], durationNs: number, widthNs: number, windowNs: number, scale: number): AlignedSeries {
-  const n = Math.max(1, Math.ceil(durationNs / widthNs));
-  const x: number[] = [];
-  for (let b = 0; b < n; b++) x.push(round6(((b + 0.25) * widthNs) / 1e9), round6(((b + 0.75) * widthNs) / 1e9));
+  const { n, x } = bucketAxis(durationNs, widthNs);
   const ys = series.map(({ t, v }) => {
     const y: (number | null)[] = new Array<number | null>(2 * n).fill(null);
     if (t.length === 0) return y;

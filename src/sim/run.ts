@@ -10,6 +10,7 @@
 import type {
   FlowSpec, FlowSummary, LinkSummary, RunOptions, RunResult, SimAction, SimActionContext, SimSpec, TraceRecord,
 } from "./api.js";
+import { ENOENT } from "../uapi/errno.js";
 import { Network } from "./net/network.js";
 import { PacketPool } from "./net/packet.js";
 import { Topology } from "./net/topology.js";
@@ -152,7 +153,7 @@ export class Simulation implements EventHandler {
     nowNs: 0,
     setCongestion: (flowId, name) => {
       const f = this.byId.get(flowId);
-      return f === undefined ? -2 : f.setCongestion(name);
+      return f === undefined ? -ENOENT : f.setCongestion(name);
     },
     addFlow: (spec) => this.addFlow({ ...spec, startNs: Math.max(spec.startNs, this.sched.now) }),
     stopFlow: (flowId) => {

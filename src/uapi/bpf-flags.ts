@@ -62,6 +62,12 @@ export const BPF_STRUCT_OPS_STATE_INIT = 0;
 export const BPF_STRUCT_OPS_STATE_INUSE = 1;
 export const BPF_STRUCT_OPS_STATE_TOBEFREE = 2;
 export const BPF_STRUCT_OPS_STATE_READY = 3;
+/** enum bpf_struct_ops_state: one of the four values above. */
+export type BpfStructOpsState =
+  | typeof BPF_STRUCT_OPS_STATE_INIT
+  | typeof BPF_STRUCT_OPS_STATE_INUSE
+  | typeof BPF_STRUCT_OPS_STATE_TOBEFREE
+  | typeof BPF_STRUCT_OPS_STATE_READY;
 
 /** Pseudo source registers of BPF_LD_IMM64 and BPF_CALL (include/uapi/linux/bpf.h). */
 export const BPF_PSEUDO_MAP_FD = 1;

@@ -14,13 +14,14 @@
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
 import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_EXIT, KEY_FALLOFF, KEY_LDDW } from "../asm/opcodes.js";
+import { BPF_JA, BPF_JMP, BPF_JMP32 } from "../uapi/insn.js";
 
 /** A call to this callee may skip opening its frame. */
 export const CALL_FRAMELESS = 1;
 /** …and the callee never writes r6-r9: no save and restore. */
 export const CALL_KEEPS_R6_R9 = 2;
 
-const isJa = (key: number): boolean => key === 0x05 || key === 0x06;
+const isJa = (key: number): boolean => key === (BPF_JMP | BPF_JA) || key === (BPF_JMP32 | BPF_JA);
 
 /** The CALL_* flags of a call to the function starting at `entry` (0: an ordinary call). */
 export function calleeFlags(prog: DecodedProg, entry: number): number {

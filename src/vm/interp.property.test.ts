@@ -10,6 +10,7 @@ import { BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_K, BPF_X } from "../uapi/in
 import { BPF_EXIT_INSN, BPF_LD_IMM64, BPF_MOV64_IMM, BPF_RAW_INSN, assemble, type BpfInsn } from "../asm/builders.js";
 import { classifyInsn } from "../asm/decode.js";
 import { KEY_LDDW } from "../asm/opcodes.js";
+import { jumpTaken } from "../asm/jump-cond.js";
 import { KernelMemory } from "../kernel/mem/memory.js";
 import { BpfFault } from "../kernel/prog/runner.js";
 import { InterpRunner } from "./interp-runner.js";
@@ -49,25 +50,10 @@ function aluModel(op: number, off: number, bits: number, dst: bigint, src: bigin
   return unsigned(r, bits);
 }
 
-function jmpModel(op: number, bits: number, dst: bigint, src: bigint): boolean {
-  const a = unsigned(dst, bits);
-  const b = unsigned(src, bits);
-  const sa = signed(a, bits);
-  const sb = signed(b, bits);
-  switch (op) {
-    case 0x10: return a === b;
-    case 0x20: return a > b;
-    case 0x30: return a >= b;
-    case 0x40: return (a & b) !== 0n;
-    case 0x50: return a !== b;
-    case 0x60: return sa > sb;
-    case 0x70: return sa >= sb;
-    case 0xa0: return a < b;
-    case 0xb0: return a <= b;
-    case 0xc0: return sa < sb;
-    case 0xd0: return sa <= sb;
-    default: throw new Error(`op ${op}`);
-  }
+function jmpModel(op: number, bits: 32 | 64, dst: bigint, src: bigint): boolean {
+  const t = jumpTaken(op, bits, dst, src);
+  if (t === undefined) throw new Error(`op ${op}`);
+  return t;
 }
 
 const u64 = fc.oneof(

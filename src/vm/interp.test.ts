@@ -6,12 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BPF_ADD, BPF_B, BPF_DW, BPF_JEQ, BPF_REG_0, BPF_REG_1, BPF_REG_10, BPF_REG_2, BPF_REG_3, BPF_REG_6, BPF_W,
+  BPF_ADD, BPF_B, BPF_DW, BPF_REG_0, BPF_REG_1, BPF_REG_10, BPF_REG_2, BPF_REG_3, BPF_REG_6,
 } from "../uapi/insn.js";
 import { BPF_FUNC_map_lookup_elem } from "../uapi/bpf-helpers.js";
 import {
-  BPF_ALU64_IMM, BPF_ATOMIC_OP, BPF_CALL_KFUNC, BPF_CALL_REL, BPF_EMIT_CALL, BPF_EXIT_INSN, BPF_JMP_A, BPF_JMP_IMM,
-  BPF_LABEL, BPF_LDX_MEM, BPF_LD_MAP_FD, BPF_MOV64_IMM, BPF_MOV64_REG, BPF_STX_MEM, BPF_ST_MEM, assemble,
+  BPF_ALU64_IMM, BPF_CALL_KFUNC, BPF_CALL_REL, BPF_EXIT_INSN, BPF_JMP_A,
+  BPF_LABEL, BPF_LDX_MEM, BPF_MOV64_IMM, BPF_MOV64_REG, BPF_STX_MEM, assemble,
 } from "../asm/builders.js";
 import type { AsmItem } from "../asm/builders.js";
 import { assembleText } from "../asm/text-asm.js";
@@ -19,6 +19,7 @@ import { KernelMemory, PERM_READ, PERM_RW } from "../kernel/mem/memory.js";
 import { BpfFault, MAX_BPF_STACK } from "../kernel/prog/runner.js";
 import type { BpfCallFn, PreparedProg, RunnerOptions } from "../kernel/prog/runner.js";
 import { InterpRunner } from "./interp-runner.js";
+import { counterInitProgram } from "../../test/asm/counter-init.js";
 
 const newMem = (): KernelMemory => new KernelMemory({ maxBytes: 16 << 20, initialHeapBytes: 1 << 20 });
 
@@ -225,19 +226,7 @@ test("a struct_ops-style init program increments a map value atomically", () => 
     key.seen = mem.dv.getUint32(Number(keyPtr), true);
     return BigInt(value);
   }]]);
-  const init: AsmItem[] = [
-    BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
-    BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
-    BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
-    BPF_LD_MAP_FD(BPF_REG_1, 3),
-    BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
-    BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, "out"),
-    BPF_MOV64_IMM(BPF_REG_1, 1),
-    BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_0, BPF_REG_1, 0),
-    BPF_LABEL("out"),
-    BPF_MOV64_IMM(BPF_REG_0, 0),
-    BPF_EXIT_INSN(),
-  ];
+  const init = counterInitProgram(3);
   const { p } = prep(init, { mem, helpers });
   assert.equal(p.run(0n), 0n);
   assert.equal(p.run(0n), 0n);

@@ -15,64 +15,20 @@
 import fc from "fast-check";
 import { BPF_EXIT_INSN, BPF_LABEL, BPF_RAW_INSN, assemble } from "../../src/asm/builders.js";
 import type { AsmItem, BpfInsn } from "../../src/asm/builders.js";
-import { KernelMemory, PERM_READ, PERM_RW, PERM_WRITE } from "../../src/kernel/mem/memory.js";
-import { BpfFault } from "../../src/kernel/prog/runner.js";
-import type { BpfCallFn, ProgRunner } from "../../src/kernel/prog/runner.js";
+import type { ProgRunner } from "../../src/kernel/prog/runner.js";
 import { InterpRunner } from "../../src/vm/interp-runner.js";
 import { AutoRunner, JitRunner } from "../../src/jit/index.js";
 import { assembleSpecs, progSpec } from "../jit/gen.js";
 import type { ProgSpec } from "../jit/gen.js";
 import type { Fuzzer } from "./framework.js";
-import { errLine, fromJson } from "./framework.js";
+import { fromJson } from "./framework.js";
+import { runOnEngine } from "../jit/engine-run.js";
+import type { EngineOutcome } from "../jit/engine-run.js";
+import { mulberry32 } from "../prng.js";
 
-const MAX = 4 << 20;
-
-interface Outcome {
-  readonly results: string[];
-  readonly memory: Uint8Array;
-}
-
-/** Prepares and runs `insns` twice on `runner` in a fresh memory (as test/jit/differential.property.test.ts does). */
-export function runOn(runner: ProgRunner, insns: Uint8Array, budget: number): Outcome {
-  const mem = new KernelMemory({ maxBytes: MAX, initialHeapBytes: 1 << 16 });
-  const map = mem.alloc(64, PERM_RW);
-  const ro = mem.alloc(16, PERM_READ);
-  for (let i = 0; i < 64; i++) mem.u8[map + i] = (i * 37) & 0xff;
-  for (let i = 0; i < 16; i++) mem.u8[ro + i] = 0xf0 | i;
-  const helpers = new Map<number, BpfCallFn>([
-    [1, (a, b, c) => BigInt.asUintN(64, a * 3n + (b ^ c))],
-    [2, (p, v) => {
-      if (p >= BigInt(MAX) || !mem.canAccess(Number(p), 8, PERM_WRITE)) throw new RangeError(`cannot write at ${p}`);
-      mem.dv.setBigUint64(Number(p), v, true);
-      return 0n;
-    }],
-    [3, (a) => {
-      if ((a & 1n) === 1n) throw new Error("odd argument");
-      return a >> 1n;
-    }],
-    [4, (a) => a],
-  ]);
-  const kfuncs = new Map<number, BpfCallFn>([
-    [1000, (a, b) => BigInt.asUintN(64, a + b)],
-    [1001, (a) => (a < BigInt(MAX) && mem.canAccess(Number(a), 1, PERM_READ) ? BigInt(mem.u8[Number(a)] as number) : 7n)],
-  ]);
-  const results: string[] = [];
-  let prog;
-  try {
-    prog = runner.prepare({ insns, mem, helpers, kfuncs, name: "fuzz" }, { insnBudget: budget });
-  } catch (e) {
-    return { results: [e instanceof BpfFault ? `prepare fault ${e.kind} ${e.pc} ${e.message}` : `prepare threw ${errLine(e)}`], memory: new Uint8Array() };
-  }
-  for (let run = 0; run < 2; run++) {
-    try {
-      const r0 = prog.run(BigInt(map), BigInt(ro));
-      results.push(`r0=0x${r0.toString(16)} insns=${prog.lastInsnCount}`);
-    } catch (e) {
-      results.push(e instanceof BpfFault ? `fault ${e.kind} pc=${e.pc} insns=${prog.lastInsnCount}: ${e.message}` : `run threw ${errLine(e)}`);
-    }
-  }
-  prog.dispose();
-  return { results, memory: mem.u8.slice(0, mem.heapBase + (1 << 16)) };
+/** Prepares and runs `insns` twice on `runner` in a fresh memory (test/jit/engine-run.ts, as the differential test does). */
+export function runOn(runner: ProgRunner, insns: Uint8Array, budget: number): EngineOutcome {
+  return runOnEngine(runner, insns, budget, { otherErrors: "record" });
 }
 
 /** The difference between the engines on `insns`, or null. */
@@ -128,18 +84,6 @@ export interface LongInput {
   readonly budget: number;
 }
 
-/** mulberry32: a tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const r = BPF_RAW_INSN;
 /** ALU ops safe on any values (no division: the engines agree on it too, but keep r0 busy). */
 const ALU = [0x07, 0x0f, 0x17, 0x1f, 0x27, 0xa7, 0xaf, 0x47, 0x4f, 0x57, 0x5f, 0x67, 0x77, 0xc7, 0x04, 0x0c, 0xb7, 0xbf, 0x37, 0x97, 0x3f, 0x9f];
@@ -164,7 +108,7 @@ function jcond(rand: () => number, target: string): BpfInsn {
 
 /** The program of a long input. */
 export function buildLong(i: LongInput): Uint8Array {
-  const rand = prng(i.seed);
+  const rand = mulberry32(i.seed);
   const out: AsmItem[] = [];
   let u = 0;
   const lbl = (): string => `L${u++}`;

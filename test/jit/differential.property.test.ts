@@ -12,9 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { disassemble } from "../../src/asm/disasm.js";
-import { KernelMemory, PERM_READ, PERM_RW, PERM_WRITE } from "../../src/kernel/mem/memory.js";
-import { BpfFault } from "../../src/kernel/prog/runner.js";
-import type { BpfCallFn, PreparedProg, ProgRunner } from "../../src/kernel/prog/runner.js";
+import type { ProgRunner } from "../../src/kernel/prog/runner.js";
 import { InterpRunner } from "../../src/vm/interp-runner.js";
 import { AutoRunner, JitRunner } from "../../src/jit/index.js";
 import { decode } from "../../src/asm/decode.js";
@@ -22,71 +20,12 @@ import { buildCfg } from "../../src/jit/cfg.js";
 import { framelessFuncs, inlineLeaf } from "../../src/jit/frames.js";
 import { stackReach } from "../../src/vm/stack-reach.js";
 import { assembleSpecs, framelessProgSpec, progSpec } from "./gen.js";
+import { runOnEngine } from "./engine-run.js";
+import type { EngineOutcome } from "./engine-run.js";
 
-const MAX = 4 << 20;
-
-interface Outcome {
-  readonly results: string[];
-  readonly memory: Uint8Array;
-  /** With `between`: the memory after each run, before the next run's reset. */
-  readonly after: Uint8Array[];
-}
-
-/** A fresh memory with the map-like region (r1) and a read-only region (r2), and the call tables. */
-function runOn(runner: ProgRunner, insns: Uint8Array, budget: number, between = false): Outcome {
-  const mem = new KernelMemory({ maxBytes: MAX, initialHeapBytes: 1 << 16 });
-  const map = mem.alloc(64, PERM_RW);
-  const ro = mem.alloc(16, PERM_READ);
-  for (let i = 0; i < 64; i++) mem.u8[map + i] = (i * 37) & 0xff;
-  for (let i = 0; i < 16; i++) mem.u8[ro + i] = 0xf0 | i;
-  let prog: PreparedProg | undefined;
-  let nested = 0;
-  const helpers = new Map<number, BpfCallFn>([
-    [1, (a, b, c) => BigInt.asUintN(64, a * 3n + (b ^ c))],
-    [2, (p, v) => {
-      if (p >= BigInt(MAX) || !mem.canAccess(Number(p), 8, PERM_WRITE)) throw new RangeError(`cannot write at ${p}`);
-      mem.dv.setBigUint64(Number(p), v, true);
-      return 0n;
-    }],
-    [3, (a) => {
-      if ((a & 1n) === 1n) throw new Error("odd argument");
-      return a >> 1n;
-    }],
-    [4, (a) => {
-      // A nested run of the same program (a helper re-entering it), once.
-      if (nested > 0 || prog === undefined) return a;
-      nested++;
-      try {
-        return prog.run(BigInt(map), BigInt(ro));
-      } finally {
-        nested--;
-      }
-    }],
-  ]);
-  const kfuncs = new Map<number, BpfCallFn>([
-    [1000, (a, b) => BigInt.asUintN(64, a + b)],
-    [1001, (a) => (a < BigInt(MAX) && mem.canAccess(Number(a), 1, PERM_READ) ? BigInt(mem.u8[Number(a)] as number) : 7n)],
-  ]);
-  const results: string[] = [];
-  try {
-    prog = runner.prepare({ insns, mem, helpers, kfuncs, name: "diff" }, { insnBudget: budget });
-  } catch (e) {
-    return { results: [e instanceof BpfFault ? `prepare fault ${e.kind} ${e.pc} ${e.message}` : `prepare ${String(e)}`], memory: new Uint8Array(), after: [] };
-  }
-  const after: Uint8Array[] = [];
-  for (let run = 0; run < 2; run++) {
-    if (run > 0 && between) after.push(mem.u8.slice(0, mem.heapBase + (1 << 16)));
-    try {
-      const r0 = prog.run(BigInt(map), BigInt(ro));
-      results.push(`r0=0x${r0.toString(16)} insns=${prog.lastInsnCount}`);
-    } catch (e) {
-      if (!(e instanceof BpfFault)) throw e;
-      results.push(`fault ${e.kind} pc=${e.pc} insns=${prog.lastInsnCount}: ${e.message}`);
-    }
-  }
-  if (between) after.push(mem.u8.slice(0, mem.heapBase + (1 << 16)));
-  prog.dispose();
-  return { results, memory: mem.u8.slice(0, mem.heapBase + (1 << 16)), after };
+/** A run on one engine, as the properties below compare them. */
+function runOn(runner: ProgRunner, insns: Uint8Array, budget: number, between = false): EngineOutcome {
+  return runOnEngine(runner, insns, budget, { between, reentrant: true, otherErrors: "rethrow" });
 }
 
 function firstDiff(a: Uint8Array, b: Uint8Array): number {

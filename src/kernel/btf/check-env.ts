@@ -13,7 +13,7 @@
  */
 import {
   BTF_KIND_ARRAY, BTF_KIND_CONST, BTF_KIND_DATASEC, BTF_KIND_DECL_TAG, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FLOAT,
-  BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT,
+  BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_UNKN, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT,
   BTF_KIND_TYPEDEF, BTF_KIND_TYPE_TAG, BTF_KIND_UNION, BTF_KIND_VAR, BTF_KIND_VOLATILE, BTF_MAX_NAME_OFFSET,
 } from "../../uapi/btf.js";
 import { isalnum, isalpha, isprint } from "./ctype.js";
@@ -34,7 +34,7 @@ export const needsResolve = (k: number): boolean =>
 export const roundupBytes = (bits: number): number => Math.floor(bits / 8) + (bits % 8 !== 0 ? 1 : 0);
 /** btf_type_nosize_or_null. */
 export const nosizeOrNull = (t: Rec | null): boolean =>
-  t === null || t.kind === 0 || t.kind === BTF_KIND_FWD || t.kind === BTF_KIND_FUNC || t.kind === BTF_KIND_FUNC_PROTO;
+  t === null || t.kind === BTF_KIND_UNKN || t.kind === BTF_KIND_FWD || t.kind === BTF_KIND_FUNC || t.kind === BTF_KIND_FUNC_PROTO;
 
 /** One type record (`kind` 0 is the implicit `void`). */
 export interface Rec {

@@ -12,7 +12,7 @@
 import { E2BIG, EINVAL, ENOTSUPP } from "../../uapi/errno.js";
 import {
   BTF_KIND_ARRAY, BTF_KIND_CONST, BTF_KIND_DATASEC, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FLOAT, BTF_KIND_FUNC,
-  BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_INT, BTF_KIND_MAX, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT,
+  BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_UNKN, BTF_KIND_INT, BTF_KIND_MAX, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT,
   BTF_KIND_TYPEDEF, BTF_KIND_TYPE_TAG, BTF_KIND_UNION, BTF_KIND_VAR, BTF_KIND_VOLATILE, BTF_MAX_TYPE,
 } from "../../uapi/btf.js";
 import { roundupBytes } from "./check-env.js";
@@ -43,7 +43,7 @@ function checkMeta(env: BtfEnv, off: number, left: number): number {
   const info = env.u32(off + 4);
   if ((info & ~BTF_INFO_MASK) >>> 0) fail(env, -EINVAL, `[${id}] Invalid btf_info:${info.toString(16)}`);
   const kind = (info >>> 24) & 0x1f;
-  if (kind > BTF_KIND_MAX || kind === 0) fail(env, -EINVAL, `[${id}] Invalid kind:${kind}`);
+  if (kind > BTF_KIND_MAX || kind === BTF_KIND_UNKN) fail(env, -EINVAL, `[${id}] Invalid kind:${kind}`);
   const name_off = env.u32(off);
   if (!env.offsetValid(name_off)) fail(env, -EINVAL, `[${id}] Invalid name_offset:${name_off}`);
   const t: Rec = { id, off, name_off, info, kind, vlen: info & 0xffff, kflag: info >>> 31, st: env.u32(off + 8) };

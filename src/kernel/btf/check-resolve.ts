@@ -12,7 +12,7 @@
  */
 import { E2BIG, EEXIST, EINVAL, ELOOP } from "../../uapi/errno.js";
 import {
-  BTF_KIND_ARRAY, BTF_KIND_CONST, BTF_KIND_DATASEC, BTF_KIND_DECL_TAG, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD,
+  BTF_KIND_ARRAY, BTF_KIND_CONST, BTF_KIND_DATASEC, BTF_KIND_DECL_TAG, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_FWD, BTF_KIND_UNKN,
   BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT, BTF_KIND_TYPEDEF, BTF_KIND_TYPE_TAG, BTF_KIND_UNION,
   BTF_KIND_VAR, BTF_KIND_VOLATILE,
 } from "../../uapi/btf.js";
@@ -155,7 +155,7 @@ class Resolver {
         nextId = env.resolvedIds[nextId] ?? 0;
         next = env.byId(nextId);
       }
-      if (next === null || (next.kind !== 0 && next.kind !== BTF_KIND_FWD && next.kind !== BTF_KIND_FUNC_PROTO)) typeFail(env, t, "Invalid type_id");
+      if (next === null || (next.kind !== BTF_KIND_UNKN && next.kind !== BTF_KIND_FWD && next.kind !== BTF_KIND_FUNC_PROTO)) typeFail(env, t, "Invalid type_id");
     }
     return this.popResolved(nextId, 0);
   }

@@ -13,42 +13,46 @@
  * @see kernel/bpf/syscall.c bpf_link_prime (v6.18)
  */
 import { Refcount } from "../refcount.js";
+import { KernelBug } from "../bug.js";
 import type { BpfProg } from "../prog/core.js";
 import type { BpfMap } from "../map/core.js";
 import type { Kernel } from "../kernel.js";
 
-/** Per-link-type operations (struct bpf_link_ops), the subset the model serves. */
-export interface LinkOps {
+/**
+ * Per-link-type operations (struct bpf_link_ops), the subset the model serves.
+ * `P` is the type's private state ({@link BpfLink.priv}).
+ */
+export interface LinkOps<P = unknown> {
   /** Detach from the hook when the link has a program (not struct_ops). */
-  release?(link: BpfLink): void;
+  release?(link: BpfLink<P>): void;
   /** Free the link's type-specific state; runs when the last reference is gone. */
-  dealloc(link: BpfLink): void;
+  dealloc(link: BpfLink<P>): void;
   /** BPF_LINK_DETACH; 0 or -errno. Absent: EOPNOTSUPP. */
-  detach?(link: BpfLink): number;
+  detach?(link: BpfLink<P>): number;
   /** BPF_LINK_UPDATE with a new map; 0 or -errno. */
-  updateMap?(link: BpfLink, newMap: BpfMap, oldMap: BpfMap | null): number;
+  updateMap?(link: BpfLink<P>, newMap: BpfMap, oldMap: BpfMap | null): number;
   /** Extra lines of /proc/<pid>/fdinfo after link_type and link_id (each ends in "\n"). */
-  showFdinfo?(link: BpfLink): string;
+  showFdinfo?(link: BpfLink<P>): string;
   /** Writes type-specific bpf_link_info fields into `info` (little-endian, offset 16 on). */
-  fillLinkInfo?(link: BpfLink, info: DataView): void;
+  fillLinkInfo?(link: BpfLink<P>, info: DataView): void;
   /** poll(2) mask; absent means the link file is not pollable (VFS default). */
-  poll?(link: BpfLink): number;
+  poll?(link: BpfLink<P>): number;
 }
 
-/** A BPF link. */
-export class BpfLink {
+/** A BPF link. Per-type state is `priv` (of type `P`); behaviour is in `ops`. */
+export class BpfLink<P = unknown> {
   id = 0;
   readonly refcnt = new Refcount(1, "link");
   /** The program, or null (struct_ops links have none). */
   prog: BpfProg | null = null;
   freed = false;
-  /** Type-specific state, owned by `ops`. */
-  priv: unknown = undefined;
+  /** Type-specific state, owned by `ops`; the link type sets it before the link is primed. */
+  priv!: P;
 
   constructor(
     readonly kernel: Kernel,
     readonly type: number,
-    readonly ops: LinkOps,
+    readonly ops: LinkOps<P>,
     readonly attachType: number,
   ) {}
 
@@ -79,4 +83,10 @@ export class BpfLink {
     this.freed = true;
     this.kernel.liveLinks.delete(this);
   }
+}
+
+/** The private state of `link`, which must be of the type whose operations are `ops` (else a kernel bug). */
+export function linkPriv<P>(link: BpfLink, ops: LinkOps<P>): P {
+  if (link.ops !== ops) throw new KernelBug(`link ${link.id} (type ${link.type}) reached with another link type's operations`);
+  return (link as BpfLink<P>).priv;
 }

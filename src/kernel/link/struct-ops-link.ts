@@ -14,25 +14,22 @@
  */
 import { EINVAL, ENOLINK, ENOMEM, EOPNOTSUPP, EPERM } from "../../uapi/errno.js";
 import { BPF_LINK_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
+import { EPOLLHUP } from "../../uapi/eventpoll.js";
 import { isErr } from "../errptr.js";
-import { BpfLink } from "./core.js";
+import { BpfLink, linkPriv } from "./core.js";
 import { structOpsState, structOpsValidToReg } from "../map/struct-ops.js";
 import type { LinkOps } from "./core.js";
 import type { BpfMap } from "../map/core.js";
 import type { Task } from "../task.js";
 
-/** EPOLLHUP (include/uapi/linux/eventpoll.h). */
-export const EPOLLHUP = 0x10;
 
 /** struct bpf_struct_ops_link: the map, or null once detached. */
 interface StructOpsLinkState {
   map: BpfMap | null;
-  /** Number of EPOLLHUP wake-ups delivered (wake_up_interruptible_poll). */
-  hups: number;
 }
 
 function st(link: BpfLink): StructOpsLinkState {
-  return link.priv as StructOpsLinkState;
+  return linkPriv(link, structOpsLinkOps);
 }
 
 /** The map a struct_ops link currently holds, or null (detached or not a struct_ops link). */
@@ -40,12 +37,7 @@ export function structOpsLinkMap(link: BpfLink): BpfMap | null {
   return link.ops === structOpsLinkOps ? st(link).map : null;
 }
 
-/** How many times detach woke the link's pollers. */
-export function structOpsLinkHups(link: BpfLink): number {
-  return link.ops === structOpsLinkOps ? st(link).hups : 0;
-}
-
-const structOpsLinkOps: LinkOps = {
+const structOpsLinkOps: LinkOps<StructOpsLinkState> = {
   dealloc(link) {
     const s = st(link);
     if (s.map !== null) {
@@ -67,7 +59,6 @@ const structOpsLinkOps: LinkOps = {
     s.map = null;
     // Pairs with the map reference taken at link create or update.
     map.put();
-    s.hups++;
     return 0;
   },
   updateMap(link, newMap, expectedOld) {
@@ -124,9 +115,9 @@ export function structOpsLinkCreate(task: Task, mapFd: number, attachType: numbe
     return -ENOMEM;
   }
   const link = new BpfLink(k, BPF_LINK_TYPE_STRUCT_OPS, structOpsLinkOps, attachType);
-  link.priv = { map: null, hups: 0 } satisfies StructOpsLinkState;
+  link.priv = { map: null } satisfies StructOpsLinkState;
   const primer = k.linkPrime(task, link);
-  if (typeof primer === "number") {
+  if (isErr(primer)) {
     map.put();
     return primer;
   }
@@ -141,12 +132,4 @@ export function structOpsLinkCreate(task: Task, mapFd: number, attachType: numbe
   // The temporary map reference becomes the link's.
   st(link).map = map;
   return k.linkSettle(primer);
-}
-
-/** Subsystem-initiated detach (6.11+, KERNEL-SPEC.md §4.15): same effects as BPF_LINK_DETACH. */
-export function structOpsLinkSubsystemDetach(link: BpfLink): number {
-  if (!link.incNotZero()) return 0;
-  const r = link.ops.detach?.(link) ?? -EOPNOTSUPP;
-  link.put();
-  return r;
 }

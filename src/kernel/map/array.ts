@@ -18,6 +18,7 @@ import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from "../../uapi/errno.js";
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_MMAPABLE, BPF_F_NUMA_NODE, BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_INNER_MAP, BPF_NOEXIST } from "../../uapi/bpf-flags.js";
 import { PERM_READ, PERM_RW } from "../mem/memory.js";
 import { KMALLOC_MAX_SIZE } from "./core.js";
+import { mapPriv } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
 
 /** Flags array maps accept at creation. */
@@ -43,7 +44,7 @@ export function arrayAllocCheck(a: MapAttrs): number {
 }
 
 function state(map: BpfMap): ArrayState {
-  return map.priv as ArrayState;
+  return mapPriv(map, arrayMapOps);
 }
 
 /** Allocates the elements; returns 0 or -ENOMEM. */
@@ -68,7 +69,7 @@ function index(_map: BpfMap, key: Uint8Array): number {
 }
 
 /** The array map's operations. */
-export const arrayMapOps: MapOps = {
+export const arrayMapOps: MapOps<ArrayState> = {
   sysLookup(map, key, value, flags) {
     if (flags & ~BPF_F_LOCK) return -EINVAL;
     const i = index(map, key);

@@ -11,35 +11,39 @@
  * @see kernel/bpf/syscall.c bpf_map_put (v6.18)
  */
 import { Refcount } from "../refcount.js";
+import { KernelBug } from "../bug.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../task.js";
 
 /** KMALLOC_MAX_SIZE on x86_64 (SLUB): 1 << (MAX_PAGE_ORDER + PAGE_SHIFT), 4 MiB. */
 export const KMALLOC_MAX_SIZE = 1 << 22;
 
-/** Per-map-type operations (struct bpf_map_ops), the subset the model serves. */
-export interface MapOps {
+/**
+ * Per-map-type operations (struct bpf_map_ops), the subset the model serves.
+ * `P` is the type's private state ({@link BpfMap.priv}).
+ */
+export interface MapOps<P = unknown> {
   /**
    * Syscall lookup: copy the value for `key` into `value`; 0 or -errno.
    * `task` is the caller, whose fds a key may name (sk_storage keys are socket fds).
    */
-  sysLookup(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number;
+  sysLookup(map: BpfMap<P>, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number;
   /** Syscall update; 0 or -errno. */
-  sysUpdate(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number;
+  sysUpdate(map: BpfMap<P>, key: Uint8Array, value: Uint8Array, flags: number, task: Task): number;
   /** Syscall delete; 0 or -errno. */
-  sysDelete(map: BpfMap, key: Uint8Array, task: Task): number;
+  sysDelete(map: BpfMap<P>, key: Uint8Array, task: Task): number;
   /** GET_NEXT_KEY: writes the next key into `next`; 0 or -errno. `key` null = first. */
-  getNextKey(map: BpfMap, key: Uint8Array | null, next: Uint8Array): number;
+  getNextKey(map: BpfMap<P>, key: Uint8Array | null, next: Uint8Array): number;
   /** Program-side lookup: address of the value in kernel memory, or 0. */
-  progLookup?(map: BpfMap, keyAddr: number): number;
+  progLookup?(map: BpfMap<P>, keyAddr: number): number;
   /** Program-side update; 0 or -errno. */
-  progUpdate?(map: BpfMap, keyAddr: number, valueAddr: number, flags: number): number;
+  progUpdate?(map: BpfMap<P>, keyAddr: number, valueAddr: number, flags: number): number;
   /** Program-side delete; 0 or -errno. */
-  progDelete?(map: BpfMap, keyAddr: number): number;
+  progDelete?(map: BpfMap<P>, keyAddr: number): number;
   /** MAP_FREEZE allowed? 0 or -errno. */
-  freeze?(map: BpfMap): number;
+  freeze?(map: BpfMap<P>): number;
   /** Releases the map's memory. Runs from the workqueue after the last put. */
-  free(map: BpfMap): void;
+  free(map: BpfMap<P>): void;
   /** Grace periods the free waits for ("rcu" for struct_ops: RCU + RCU tasks). */
   readonly freeAfter?: "rcu";
 }
@@ -61,8 +65,8 @@ export interface MapAttrs {
   readonly btf_vmlinux_id: number;
 }
 
-/** A BPF map. Subclasses add per-type state; behaviour is in `ops`. */
-export class BpfMap {
+/** A BPF map. Per-type state is `priv` (of type `P`); behaviour is in `ops`. */
+export class BpfMap<P = unknown> {
   /** Map ID, 0 once released. */
   id = 0;
   readonly refcnt: Refcount;
@@ -72,12 +76,15 @@ export class BpfMap {
   addr = 0;
   /** True once freed (after the deferred free ran). */
   freed = false;
-  /** Per-type state, owned by the map type's {@link MapOps}. */
-  priv: unknown = undefined;
+  /**
+   * Per-type state, owned by the map type's {@link MapOps}; its alloc sets it
+   * before the map is published (sys-map.ts mapCreate), so no caller sees it unset.
+   */
+  priv!: P;
 
   constructor(
     readonly kernel: Kernel,
-    readonly ops: MapOps,
+    readonly ops: MapOps<P>,
     readonly attrs: MapAttrs,
   ) {
     this.refcnt = new Refcount(1, `map ${attrs.map_name || "(anon)"}`);
@@ -126,4 +133,14 @@ export class BpfMap {
     this.putUref();
     this.put();
   }
+}
+
+/**
+ * The private state of `map`, which must be of the type whose operations are
+ * `ops`: the one checked way from a map of any type to its type's state. A
+ * caller that reaches here with another type is a kernel bug.
+ */
+export function mapPriv<P>(map: BpfMap, ops: MapOps<P>): P {
+  if (map.ops !== ops) throw new KernelBug(`map ${map.id} (type ${map.type}) reached with another map type's operations`);
+  return (map as BpfMap<P>).priv;
 }

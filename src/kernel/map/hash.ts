@@ -15,6 +15,7 @@ import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from "../../uapi/errno.js";
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED, BPF_NOEXIST } from "../../uapi/bpf-flags.js";
 import { PERM_READ, PERM_RW } from "../mem/memory.js";
 import { KMALLOC_MAX_SIZE } from "./core.js";
+import { mapPriv } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
 
 /** sizeof(struct htab_elem) on x86_64 in Linux 6.18 (the real kernel's E2BIG bound shows 48). */
@@ -45,7 +46,12 @@ export function hashAlloc(map: BpfMap): number {
 }
 
 function st(map: BpfMap): HashState {
-  return map.priv as HashState;
+  return mapPriv(map, hashMapOps);
+}
+
+/** Elements in a hash map (what the memory accounting of a BPF_F_NO_PREALLOC map counts). */
+export function hashElemCount(map: BpfMap): number {
+  return st(map).elems.size;
 }
 
 function hex(b: Uint8Array): string {
@@ -88,7 +94,7 @@ function remove(map: BpfMap, key: Uint8Array): number {
 }
 
 /** The hash map's operations. */
-export const hashMapOps: MapOps = {
+export const hashMapOps: MapOps<HashState> = {
   sysLookup(map, key, value, flags) {
     if (flags & ~BPF_F_LOCK) return -EINVAL;
     const addr = st(map).elems.get(hex(key));

@@ -17,6 +17,7 @@ import { BPF_EXIST, BPF_F_CLONE, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_NOEXIST, BPF
 import type { Task } from "../task.js";
 import { PERM_RW } from "../mem/memory.js";
 import type { KernelSock } from "../kernel.js";
+import { mapPriv } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
 
 /** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE (about 64 KiB less the element header). */
@@ -46,7 +47,7 @@ export function skStorageAlloc(map: BpfMap): number {
 }
 
 function table(map: BpfMap): Map<KernelSock, number> {
-  return map.priv as Map<KernelSock, number>;
+  return mapPriv(map, skStorageMapOps);
 }
 
 /**
@@ -112,7 +113,7 @@ function sysUpdate(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: numbe
 }
 
 /** The sk_storage map's operations. */
-export const skStorageMapOps: MapOps = {
+export const skStorageMapOps: MapOps<Map<KernelSock, number>> = {
   sysLookup(map, key, value, _flags, task) {
     const sk = sockOfKey(task, key);
     if (typeof sk === "number") return sk;

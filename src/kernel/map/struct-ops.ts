@@ -21,10 +21,13 @@ import {
   BPF_STRUCT_OPS_STATE_READY,
   BPF_STRUCT_OPS_STATE_TOBEFREE,
 } from "../../uapi/bpf-flags.js";
+import type { BpfStructOpsState } from "../../uapi/bpf-flags.js";
+import { KernelBug } from "../bug.js";
 import { isErr } from "../errptr.js";
 import { StructOpsKdata } from "../struct-ops/kdata.js";
 import type { StructOpsDesc } from "../struct-ops/desc.js";
 import type { BpfProg } from "../prog/core.js";
+import { mapPriv } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
 import type { Task } from "../task.js";
 
@@ -32,7 +35,7 @@ import type { Task } from "../task.js";
 export interface StructOpsMapState {
   readonly desc: StructOpsDesc;
   /** kvalue.common.state. */
-  state: number;
+  state: BpfStructOpsState;
   /** The last applied user value, program fds rewritten to program IDs; zero while INIT. */
   readonly uvalue: Uint8Array;
   readonly kdata: StructOpsKdata;
@@ -40,7 +43,7 @@ export interface StructOpsMapState {
 
 /** The struct_ops state of `map`, or null if it is not a struct_ops map. */
 export function structOpsState(map: BpfMap): StructOpsMapState | null {
-  return map.ops === structOpsMapOps ? (map.priv as StructOpsMapState) : null;
+  return map.ops === structOpsMapOps ? mapPriv(map, structOpsMapOps) : null;
 }
 
 /** bpf_struct_ops_map_alloc_check: 0 or -EINVAL. */
@@ -82,7 +85,7 @@ export function structOpsValidToReg(map: BpfMap): boolean {
 }
 
 function st(map: BpfMap): StructOpsMapState {
-  return map.priv as StructOpsMapState;
+  return mapPriv(map, structOpsMapOps);
 }
 
 function u32(b: Uint8Array, off: number): number {
@@ -175,7 +178,7 @@ function structOpsProgFits(prog: BpfProg, desc: StructOpsDesc, index: number): b
 }
 
 /** The struct_ops map's operations. */
-export const structOpsMapOps: MapOps = {
+export const structOpsMapOps: MapOps<StructOpsMapState> = {
   freeAfter: "rcu",
   sysLookup(map, key, value) {
     if (u32(key, 0) !== 0) return -ENOENT;
@@ -208,9 +211,14 @@ export const structOpsMapOps: MapOps = {
         return -EINPROGRESS;
       case BPF_STRUCT_OPS_STATE_INIT:
         return -ENOENT;
-      default:
-        map.kernel.dmesg.log("warn", `WARNING: bpf_struct_ops_map_delete_elem: unexpected state ${s.state}`);
-        return -ENOENT;
+      case BPF_STRUCT_OPS_STATE_READY:
+        // Only BPF_F_LINK maps reach READY, and they returned EOPNOTSUPP above
+        // (Linux: WARN_ON_ONCE in bpf_struct_ops_map_delete_elem).
+        throw new KernelBug(`bpf_struct_ops_map_delete_elem: map ${map.id} without BPF_F_LINK is READY`);
+      default: {
+        const impossible: never = s.state;
+        throw new KernelBug(`bpf_struct_ops_map_delete_elem: unknown state ${String(impossible)}`);
+      }
     }
   },
   getNextKey(_map, key, next) {

@@ -17,8 +17,11 @@ import type { StructOpsLayout, StructOpsMemberLayout } from "../../btf/struct-op
 /** One member of the ops struct, from BTF (src/btf/struct-ops-layout.ts). */
 export type StructOpsMember = StructOpsMemberLayout;
 
-/** The struct_ops callbacks a subsystem registers (struct bpf_struct_ops). */
-export interface StructOpsType {
+/**
+ * The struct_ops callbacks a subsystem registers (struct bpf_struct_ops). `S`
+ * is the subsystem's adapter kept on each kdata ({@link StructOpsKdata.sub}).
+ */
+export interface StructOpsType<S = unknown> {
   /** The ops struct's name, e.g. "tcp_congestion_ops". */
   readonly name: string;
   /**
@@ -33,24 +36,24 @@ export interface StructOpsType {
    * init_member: <0 abort with that errno; >0 member handled (copied to kdata);
    * 0 generic handling (zero check, or program slot).
    */
-  initMember(member: StructOpsMember, udata: Uint8Array, kdata: StructOpsKdata): number;
+  initMember(member: StructOpsMember, udata: Uint8Array, kdata: StructOpsKdata<S>): number;
   /** reg: 0 or -errno. `link` is null for maps without BPF_F_LINK. */
-  reg(kdata: StructOpsKdata, link: BpfLink | null): number;
+  reg(kdata: StructOpsKdata<S>, link: BpfLink | null): number;
   /** unreg: cannot fail. */
-  unreg(kdata: StructOpsKdata, link: BpfLink | null): void;
+  unreg(kdata: StructOpsKdata<S>, link: BpfLink | null): void;
   /** update: optional; absent makes LINK_UPDATE fail with EOPNOTSUPP. */
-  update?(newData: StructOpsKdata, oldData: StructOpsKdata, link: BpfLink): number;
+  update?(newData: StructOpsKdata<S>, oldData: StructOpsKdata<S>, link: BpfLink): number;
   /** validate: optional; 0 or -errno at update_elem. */
-  validate?(kdata: StructOpsKdata): number;
+  validate?(kdata: StructOpsKdata<S>): number;
   /** get_func_proto: the helper implementation a program for `memberIndex` may call, or null. */
   getFuncProto(helperId: number, memberIndex: number): BpfCallFn | null;
   /** Kfuncs by BTF id that this type's programs may call. */
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
   /** Called when a kdata is created, so the subsystem can attach its adapter. */
-  initKdata?(kdata: StructOpsKdata): void;
+  initKdata?(kdata: StructOpsKdata<S>): void;
 }
 
 /** A registered struct_ops type with its BTF layout (struct bpf_struct_ops_desc). */
-export interface StructOpsDesc extends StructOpsLayout {
-  readonly type: StructOpsType;
+export interface StructOpsDesc<S = unknown> extends StructOpsLayout {
+  readonly type: StructOpsType<S>;
 }

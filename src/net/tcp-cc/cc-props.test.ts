@@ -20,7 +20,7 @@ import {
 import { createCubicTcp, cubictcp_recalc_ssthresh, inet_csk_ca } from "./cubic.js";
 import { createTcpReno } from "./reno.js";
 import { tcp_cong_avoid_ai, tcp_slow_start } from "./tcp-cong.js";
-import { TestSock } from "./test-sock.js";
+import { TestSock } from "../../../test/net/tcp-cc/test-sock.js";
 
 type Cmd =
   | { k: "ack"; dt: number; acked: number; rtt: number; limited: boolean; mpoPct: number }

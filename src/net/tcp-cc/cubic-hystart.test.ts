@@ -13,7 +13,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SK_PACING_FQ, TCP_CA_Loss, TCP_INFINITE_SSTHRESH } from "./ca-types.js";
 import { cubictcp_acked, cubictcp_init, cubictcp_state, inet_csk_ca } from "./cubic.js";
-import { TestSock, type TestSockInit } from "./test-sock.js";
+import { TestSock, type TestSockInit } from "../../../test/net/tcp-cc/test-sock.js";
 
 const T0 = 50_000_000;
 const MSS = 1000;

@@ -28,7 +28,7 @@ import {
 } from "./ca-types.js";
 import { createCubicTcp } from "./cubic.js";
 import { createTcpReno } from "./reno.js";
-import { TestSock } from "./test-sock.js";
+import { TestSock } from "../../../test/net/tcp-cc/test-sock.js";
 
 interface Scenario {
   name: string;

@@ -35,7 +35,7 @@ import {
   usecs_to_jiffies,
 } from "./cubic.js";
 import { tcp_reno_undo_cwnd } from "./tcp-cong.js";
-import { TestSock, type TestSockInit } from "./test-sock.js";
+import { TestSock, type TestSockInit } from "../../../test/net/tcp-cc/test-sock.js";
 
 const C_RFC = 0.4;
 const BETA_RFC = 0.7;

@@ -17,7 +17,7 @@ import {
   createDctcp, DCTCP_OFF, DCTCP_SIZE, dctcp_ca, dctcp_cwnd_event, dctcp_cwnd_undo, dctcp_get_info, dctcp_init, dctcp_ssthresh,
   dctcp_state, dctcp_update_alpha, INET_DIAG_DCTCPINFO,
 } from "./dctcp.js";
-import { TestSock } from "./test-sock.js";
+import { TestSock } from "../../../test/net/tcp-cc/test-sock.js";
 
 const TCP_ESTABLISHED = 1;
 

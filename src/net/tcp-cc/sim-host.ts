@@ -13,6 +13,7 @@
  */
 import type { SockCaller, TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
+import type { ErrOr } from "../../kernel/errptr.js";
 import type { NetNs } from "../../kernel/netns.js";
 
 const utf8 = new TextEncoder();
@@ -42,7 +43,7 @@ export class TcpCcSimHost {
   }
 
   /** socket(): a TcpSock on the namespace's default CA, or -errno. */
-  socket(): TcpSock | number {
+  socket(): ErrOr<TcpSock> {
     return this.tcp.socket(this.net);
   }
 

@@ -24,6 +24,7 @@ import type { BpfCallFn } from "../../kernel/prog/runner.js";
 import type { StructOpsMember, StructOpsType } from "../../kernel/struct-ops/desc.js";
 import type { StructOpsKdata } from "../../kernel/struct-ops/kdata.js";
 import type { BpfLink } from "../../kernel/link/core.js";
+import type { Dmesg } from "../../kernel/bug.js";
 import { TCP_CONG_MASK } from "./ca-types.js";
 import type { TcpCongestionOps } from "./ca-types.js";
 import { tcpValidateCongestionControl } from "./registry.js";
@@ -34,10 +35,13 @@ export const TCP_CA_IMPLEMENTABLE: ReadonlySet<string> = new Set([
   "min_tso_segs", "cong_control", "undo_cwnd", "sndbuf_expand", "init", "release",
 ]);
 
+/** The kdata of a tcp_congestion_ops map: its adapter is the TcpCongestionOps that runs its programs. */
+export type TcpCaKdata = StructOpsKdata<TcpCongestionOps>;
+
 /** What the struct_ops type needs from the TCP subsystem. */
 export interface TcpStructOpsHost {
   /** The TcpCongestionOps for a kdata (built on first use after init_member). */
-  opsOf(kdata: StructOpsKdata): TcpCongestionOps;
+  opsOf(kdata: TcpCaKdata): TcpCongestionOps;
   register(ca: TcpCongestionOps): number;
   unregister(ca: TcpCongestionOps): void;
   update(next: TcpCongestionOps, old: TcpCongestionOps): number;
@@ -48,7 +52,7 @@ export interface TcpStructOpsHost {
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
   /** Member index of `release` (programs there may not call set/getsockopt). */
   readonly releaseIndex: number;
-  readonly dmesg: { log(level: "err" | "warn" | "info", text: string): void };
+  readonly dmesg: Dmesg;
 }
 
 /** bpf_obj_name_cpy's rule: 1-15 chars of [A-Za-z0-9_.] then NUL within 16 bytes. */
@@ -64,11 +68,11 @@ function validCaName(b: Uint8Array): boolean {
 }
 
 /** Builds the struct_ops type of tcp_congestion_ops over a TCP subsystem. */
-export function tcpCongestionOpsType(host: TcpStructOpsHost): StructOpsType {
+export function tcpCongestionOpsType(host: TcpStructOpsHost): StructOpsType<TcpCongestionOps> {
   return {
     name: "tcp_congestion_ops",
     implementable: TCP_CA_IMPLEMENTABLE,
-    initMember(m: StructOpsMember, udata: Uint8Array, kdata: StructOpsKdata): number {
+    initMember(m: StructOpsMember, udata: Uint8Array, kdata: TcpCaKdata): number {
       if (m.name === "flags") {
         const flags = new DataView(udata.buffer, udata.byteOffset).getUint32(m.offset, true);
         if (flags & ~TCP_CONG_MASK) return -EINVAL;
@@ -83,17 +87,17 @@ export function tcpCongestionOpsType(host: TcpStructOpsHost): StructOpsType {
       }
       return 0;
     },
-    reg(kdata: StructOpsKdata, _link: BpfLink | null): number {
+    reg(kdata: TcpCaKdata, _link: BpfLink | null): number {
       return host.register(host.opsOf(kdata));
     },
-    unreg(kdata: StructOpsKdata, _link: BpfLink | null): void {
+    unreg(kdata: TcpCaKdata, _link: BpfLink | null): void {
       host.unregister(host.opsOf(kdata));
     },
-    update(next: StructOpsKdata, old: StructOpsKdata, _link: BpfLink): number {
+    update(next: TcpCaKdata, old: TcpCaKdata, _link: BpfLink): number {
       return host.update(host.opsOf(next), host.opsOf(old));
     },
-    validate(kdata: StructOpsKdata): number {
-      return tcpValidateCongestionControl(host.opsOf(kdata), host.dmesg as never);
+    validate(kdata: TcpCaKdata): number {
+      return tcpValidateCongestionControl(host.opsOf(kdata), host.dmesg);
     },
     getFuncProto(id: number, memberIndex: number): BpfCallFn | null {
       switch (id) {

@@ -14,11 +14,12 @@
  */
 import { EACCES, EBUSY, EINVAL, ENOENT, ENOMEM, EPERM } from "../../uapi/errno.js";
 import { decodeCString } from "../../uapi/cstring.js";
+import { ERR } from "../../kernel/errptr.js";
+import type { ErrOr } from "../../kernel/errptr.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { NetNs } from "../../kernel/netns.js";
 import type { Task } from "../../kernel/task.js";
 import { CAP_NET_ADMIN } from "../../kernel/task.js";
-import type { StructOpsKdata } from "../../kernel/struct-ops/kdata.js";
 import { makeTcpHelpers, makeTcpKfuncs } from "./helpers.js";
 import { TcpCaRegistry } from "./registry.js";
 import { TCP_CONG_NON_RESTRICTED, TCP_CA_NAME_MAX } from "./ca-types.js";
@@ -31,6 +32,7 @@ import type { TcpSockLayout } from "./sock-layout.js";
 import { bpfTcpOps, HookFrames } from "./bpf-ops.js";
 import type { TcpOpsLayout } from "./bpf-ops.js";
 import { tcpCongestionOpsType } from "./struct-ops-tcp.js";
+import type { TcpCaKdata } from "./struct-ops-tcp.js";
 import type { StructOpsType } from "../../kernel/struct-ops/desc.js";
 import { skStorageFreeSock } from "../../kernel/map/sk-storage.js";
 import { KernelBug } from "../../kernel/bug.js";
@@ -61,10 +63,14 @@ export class TcpCc {
   readonly sockets = new Set<TcpSock>();
   /** Pernet state (net_generic). */
   private readonly nets = new Map<NetNs, TcpNet>();
-  /** BPF-backed ops → the kdata they come from (for module get/put). */
-  private readonly bpfOwner = new WeakMap<TcpCongestionOps, StructOpsKdata>();
+  /**
+   * BPF-backed ops → the kdata they come from, for module get/put: the
+   * container_of that bpf_struct_ops_get does from the ops to its map. The
+   * other direction is the kdata's typed adapter slot ({@link opsOf}).
+   */
+  private readonly bpfOwner = new WeakMap<TcpCongestionOps, TcpCaKdata>();
   readonly frames: HookFrames;
-  readonly structOpsType: StructOpsType;
+  readonly structOpsType: StructOpsType<TcpCongestionOps>;
 
   constructor(
     readonly kernel: Kernel,
@@ -119,8 +125,8 @@ export class TcpCc {
   }
 
   /** The TcpCongestionOps of a struct_ops kdata (made once per applied value). */
-  opsOf(kdata: StructOpsKdata): TcpCongestionOps {
-    let ops = kdata.sub as TcpCongestionOps | undefined;
+  opsOf(kdata: TcpCaKdata): TcpCongestionOps {
+    let ops = kdata.sub;
     if (ops === undefined) {
       ops = bpfTcpOps(this.kernel, kdata, this.opsLayout, this.frames);
       kdata.sub = ops;
@@ -142,7 +148,7 @@ export class TcpCc {
   }
 
   /** The struct_ops kdata behind a BPF CA, or undefined for a built-in. */
-  kdataOf(ca: TcpCongestionOps): StructOpsKdata | undefined {
+  kdataOf(ca: TcpCongestionOps): TcpCaKdata | undefined {
     return this.bpfOwner.get(ca);
   }
 
@@ -183,13 +189,13 @@ export class TcpCc {
    * TcpSock is made: processes (through their fds) and the testbed both come
    * here. Returns the socket or -ENOMEM.
    */
-  socket(net: NetNs = this.kernel.netns.initNet): TcpSock | number {
+  socket(net: NetNs = this.kernel.netns.initNet): ErrOr<TcpSock> {
     let ca = this.pernet(net).defaultCa;
     if (!this.caGet(ca)) ca = this.reno;
     const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.clock, net);
     if (sk === null) {
       this.caPut(ca);
-      return -ENOMEM;
+      return ERR(ENOMEM);
     }
     sk.sendAckHook = (s, rcvNxt) => this.onSendAck?.(s, rcvNxt);
     this.sockets.add(sk);

@@ -18,7 +18,7 @@ import {
   tcp_slow_start,
   tcp_snd_cwnd_set,
 } from "./tcp-cong.js";
-import { TestSock } from "./test-sock.js";
+import { TestSock } from "../../../test/net/tcp-cc/test-sock.js";
 
 test('RFC 5681 §3.1 "During slow start, a TCP increments cwnd by at most SMSS bytes for each ACK received" (Linux: one packet per packet ACKed)', () => {
   const sk = new TestSock({ snd_cwnd: 10, snd_ssthresh: 100 });

@@ -12,7 +12,7 @@ import { ECN_ECT0, ECN_NOT_ECT, TH_CWR } from "../net/packet.js";
 import type { Packet, PacketSink } from "../net/packet.js";
 import type { CcHost, CcSocket } from "./cc-ops.js";
 import { ccRefusal, TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "./cc-ops.js";
-import { formatErrno } from "../../uapi/errno.js";
+import { ENOTCONN, formatErrno } from "../../uapi/errno.js";
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
 import { AckScratch, tcpAck } from "./ack.js";
@@ -364,7 +364,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   /** setsockopt(TCP_CONGESTION) on the running socket. */
   setCongestion(name: string): number {
     const sk = this.sk;
-    if (sk === null || this.state === "done" || this.state === "pending") return -107; // ENOTCONN
+    if (sk === null || this.state === "done" || this.state === "pending") return -ENOTCONN;
     const prev = sk.ca.name;
     this.env.host.setTime(this.nowNs);
     const r = this.env.host.setCongestion(sk, name);

@@ -84,12 +84,6 @@ export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: num
   return true;
 }
 
-/** The current RTO including backoff (inet_csk_rto_backoff), ns. */
-export function rtoWithBackoff(ctx: SenderCtx): number {
-  const tcb = ctx.tcb;
-  return Math.min(tcb.rtoNs * Math.pow(2, tcb.icsk_backoff), TCP_RTO_MAX_NS);
-}
-
 /** tcp_rearm_rto(): clear the timer when nothing is outstanding, else restart it for one RTO. */
 export function tcpRearmRto(ctx: SenderCtx): void {
   if (ctx.tcb.sk.packets_out === 0) ctx.setRtoTimer(-1);

@@ -8,7 +8,7 @@
  * `jiffies32` together, jiffies starting near the u32 wrap as Linux's
  * INITIAL_JIFFIES does, so tests cross the wrap without trying.
  */
-import { HZ, ICSK_CA_PRIV_SIZE, SK_PACING_NONE, TCP_CA_Open, TCP_INFINITE_SSTHRESH, type TcpCaSock } from "./ca-types.js";
+import { HZ, ICSK_CA_PRIV_SIZE, SK_PACING_NONE, TCP_CA_Open, TCP_INFINITE_SSTHRESH, type TcpCaSock } from "../../../src/net/tcp-cc/ca-types.js";
 
 /** jiffies at µs 0 of a {@link TestSock} clock: -300 s worth, as INITIAL_JIFFIES. */
 export const TEST_INITIAL_JIFFIES = (-300 * HZ) >>> 0;
