@@ -27,7 +27,8 @@ import type { SimAction } from "../../sim/api.js";
 import type { TestbedActionContext } from "../../testbed/api.js";
 import type { ModelProcess } from "../../lib/kernel.js";
 import { BpfError } from "../../lib/errors.js";
-import { BpfLink, BpfObject, ObjError, ObjFileError } from "../../lib/object.js";
+import { BpfObject, linkStructOps, ObjError, ObjFileError } from "../../lib/object.js";
+import type { BpfLink } from "../../lib/object.js";
 import type { BpfObjectMap } from "../../lib/object.js";
 import { InputFileError, readBoundedFile } from "../bounded-read.js";
 import { ScenarioError } from "../scenario/errors.js";
@@ -38,7 +39,7 @@ import { formatDuration } from "../scenario/units.js";
 import { snapshotKernel } from "../../lib/inspect/kernel-snapshot.js";
 import type { KernelSnapshot } from "../../lib/inspect/kernel-snapshot.js";
 import { emulatedTarget } from "../../lib/target.js";
-import { attachStructOps, loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
+import { loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
 
 /** What an action did, for the report's markers and the terminal. */
 export interface ActionOutcome {
@@ -282,9 +283,7 @@ export class ScenarioKernel {
   private attach(m: LoadedMap): BpfLink {
     const obj = m.elf?.obj;
     if (m.elf !== undefined && obj !== undefined) return obj.attachStructOps(m.elf);
-    const fd = attachStructOps(this.p, m.mapFd);
-    if (fd < 0) throw new BpfError("BPF_LINK_CREATE", -fd, `create link for map '${m.label}'`);
-    return new BpfLink(this.p, fd, undefined, false);
+    return linkStructOps(this.p, m.mapFd, `create link for map '${m.label}'`);
   }
 
   private run(a: ScenarioAction, ctx: TestbedActionContext): void {
