@@ -7,12 +7,13 @@
  */
 import { BPF_LINK_CREATE, BPF_LINK_DETACH, BPF_LINK_UPDATE, BPF_MAP_DELETE_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_REPLACE } from "../uapi/bpf-flags.js";
-import { EBUSY, EINVAL } from "../uapi/errno.js";
+import { EBADF, EBUSY, EINVAL } from "../uapi/errno.js";
 import { decodeLinkInfo, LINK_INFO_LAYOUT } from "../uapi/info.js";
 import type { BpfLinkInfo } from "../uapi/info.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
 import { fail, sys, unpin } from "./bpf-call.js";
+import { OwnedFd } from "./fd.js";
 import type { BpfObjectMap } from "./map.js";
 import { missingRequiredMembers } from "./struct-ops-required.js";
 
@@ -24,24 +25,41 @@ function whyRefused(map: BpfObjectMap, errno: number): string {
 }
 
 /**
- * A link (libbpf's bpf_link). For a struct_ops map without BPF_F_LINK it is
- * libbpf's "fake" link: no kernel object, its fd is the map's, and
- * destroying it deletes the map element (unregistering the ops).
+ * A link (libbpf's bpf_link). A kernel link owns its fd. For a struct_ops
+ * map without BPF_F_LINK it is libbpf's "fake" link: no kernel object, its
+ * fd is the map's, and destroying it deletes the map element (unregistering
+ * the ops).
  */
 export class BpfLink {
   private closed = false;
 
-  constructor(
+  private constructor(
     readonly backend: Backend,
-    private fdValue: number,
-    /** The map this link registers (struct_ops), if known. */
+    /** The kernel link's fd; undefined for a fake link. */
+    private readonly owned: OwnedFd | undefined,
+    /** The map this link registers (struct_ops), if known; always known for a fake link. */
     public map: BpfObjectMap | undefined,
-    /** True for the fake link of a non-BPF_F_LINK struct_ops map. */
-    readonly fake: boolean,
   ) {}
 
+  /** A kernel link whose fd `fd` the new BpfLink owns (closing the link closes it). */
+  static own(fd: OwnedFd, map?: BpfObjectMap): BpfLink {
+    return new BpfLink(fd.backend, fd, map);
+  }
+
+  /** libbpf's fake link of struct_ops map `map` (registered without BPF_F_LINK). */
+  static fake(backend: Backend, map: BpfObjectMap): BpfLink {
+    return new BpfLink(backend, undefined, map);
+  }
+
+  /** True for the fake link of a non-BPF_F_LINK struct_ops map. */
+  get fake(): boolean {
+    return this.owned === undefined;
+  }
+
+  /** The link fd (a fake link's is its map's), or -1 once closed (libbpf's bpf_link__fd). */
   get fd(): number {
-    return this.fdValue;
+    if (this.closed) return -1;
+    return this.owned !== undefined ? this.owned.raw : this.map?.fd ?? -1;
   }
 
   /**
@@ -62,7 +80,7 @@ export class BpfLink {
   /** BPF_LINK_UPDATE alone (no element update), optionally with BPF_F_REPLACE. */
   updateRaw(map: BpfObjectMap, replace?: BpfObjectMap): void {
     const ctx = `update link to map '${map.name}'`;
-    const attr = replace === undefined ? { link_fd: this.fdValue, new_map_fd: map.fd } : { link_fd: this.fdValue, new_map_fd: map.fd, flags: BPF_F_REPLACE, old_map_fd: replace.fd };
+    const attr = replace === undefined ? { link_fd: this.fd, new_map_fd: map.fd } : { link_fd: this.fd, new_map_fd: map.fd, flags: BPF_F_REPLACE, old_map_fd: replace.fd };
     sys(this.backend, BPF_LINK_UPDATE, attr, ctx);
     this.map = map;
   }
@@ -71,18 +89,20 @@ export class BpfLink {
   detach(): void {
     if (this.fake) fail("bpf_link__detach", EINVAL, "detach link: the link of a map without BPF_F_LINK has no kernel link");
     this.assertOpen("detach link");
-    sys(this.backend, BPF_LINK_DETACH, { link_fd: this.fdValue }, "detach link");
+    sys(this.backend, BPF_LINK_DETACH, { link_fd: this.fd }, "detach link");
   }
 
   /** bpf_link__destroy: closes the link fd, or for a fake link deletes the map element. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.fake) {
-      sys(this.backend, BPF_MAP_DELETE_ELEM, { map_fd: this.fdValue, key: new Uint8Array(4) }, `destroy link of map '${this.map?.name ?? this.fdValue}'`);
+    if (this.owned !== undefined) {
+      this.owned.close();
       return;
     }
-    this.backend.close(this.fdValue);
+    const map = this.map as BpfObjectMap;
+    if (map.fd < 0) fail("bpf_link__destroy", EBADF, `destroy link of map '${map.name}': the map is closed`);
+    sys(this.backend, BPF_MAP_DELETE_ELEM, { map_fd: map.fd, key: new Uint8Array(4) }, `destroy link of map '${map.name}'`);
   }
 
   /** BPF_OBJ_GET_INFO_BY_FD on the link. */
@@ -90,7 +110,7 @@ export class BpfLink {
     if (this.fake) fail("BPF_OBJ_GET_INFO_BY_FD", EINVAL, "link info: a fake link has no kernel link");
     this.assertOpen("link info");
     const info = new Uint8Array(LINK_INFO_LAYOUT.size);
-    sys(this.backend, BPF_OBJ_GET_INFO_BY_FD, { bpf_fd: this.fdValue, info_len: info.length, info }, "link info");
+    sys(this.backend, BPF_OBJ_GET_INFO_BY_FD, { bpf_fd: this.fd, info_len: info.length, info }, "link info");
     return decodeLinkInfo(info);
   }
 
@@ -98,7 +118,7 @@ export class BpfLink {
   pin(path: string): void {
     if (this.fake) fail("BPF_OBJ_PIN", EINVAL, `pin link at ${path}: a fake link cannot be pinned`);
     this.assertOpen(`pin link at ${path}`);
-    sys(this.backend, BPF_OBJ_PIN, { pathname: path, bpf_fd: this.fdValue }, `pin link at ${path}`);
+    sys(this.backend, BPF_OBJ_PIN, { pathname: path, bpf_fd: this.fd }, `pin link at ${path}`);
   }
 
   /** bpf_link__unpin: unlink(2) of the pin at `path`. */
@@ -109,7 +129,7 @@ export class BpfLink {
   /** bpf_link__open: a link from a bpffs pin. */
   static loadPinned(backend: Backend, path: string): BpfLink {
     const fd = sys(backend, BPF_OBJ_GET, { pathname: path }, `open pinned link ${path}`);
-    return new BpfLink(backend, fd, undefined, false);
+    return BpfLink.own(new OwnedFd(backend, fd));
   }
 
   private assertOpen(ctx: string): void {
@@ -130,7 +150,18 @@ export function attachStructOpsMap(backend: Backend, map: BpfObjectMap): BpfLink
   const link = (map.flags & BPF_F_LINK) !== 0;
   const r = backend.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: map.fd, key: new Uint8Array(4), value: map.kernValue, flags: 0n });
   if (r.errno !== 0 && !(link && r.errno === EBUSY)) throw BpfError.fromCmd(BPF_MAP_UPDATE_ELEM, r.errno, `${ctx}: update element`, whyRefused(map, r.errno));
-  if (!link) return new BpfLink(backend, map.fd, map, true);
-  const fd = sys(backend, BPF_LINK_CREATE, { map_fd: map.fd, attach_type: BPF_STRUCT_OPS }, `${ctx}: create link`);
-  return new BpfLink(backend, fd, map, false);
+  if (!link) return BpfLink.fake(backend, map);
+  return linkStructOps(backend, map.fd, `${ctx}: create link`, map);
+}
+
+/**
+ * BPF_LINK_CREATE (attach type BPF_STRUCT_OPS) on struct_ops map fd `mapFd`
+ * of a BPF_F_LINK map whose element is set: the library's one way of making
+ * a struct_ops link, also for maps built without an object (raw bytecode).
+ * @param context what the error names ("create link for map 'x'")
+ * @throws {BpfError} the kernel's errno
+ */
+export function linkStructOps(backend: Backend, mapFd: number, context: string, map?: BpfObjectMap): BpfLink {
+  const fd = sys(backend, BPF_LINK_CREATE, { map_fd: mapFd, attach_type: BPF_STRUCT_OPS }, context);
+  return BpfLink.own(new OwnedFd(backend, fd), map);
 }

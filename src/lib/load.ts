@@ -18,12 +18,13 @@ import { BTF_KIND_FUNC, BTF_KIND_VAR } from "../uapi/btf.js";
 import type { ProgramSpec } from "../obj/spec.js";
 import { applyCoreRelos, essentialName } from "../obj/core.js";
 import { applyRelocs } from "../obj/relocate.js";
-import { adjustStructOpsAutoload, prepareStructOps } from "../obj/struct-ops.js";
+import { prepareStructOps, structOpsAutoload } from "../obj/struct-ops.js";
 import type { Btf } from "../btf/btf.js";
 import { ModelProcess } from "../backend/model-process.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
 import { fail, sys } from "./bpf-call.js";
+import { OwnedFd } from "./fd.js";
 import { sanitizeObjectBtf } from "./btf-sanitize.js";
 import { kconfigValue } from "./kconfig-data.js";
 import { emulatedTarget, hostTarget } from "./target.js";
@@ -46,8 +47,8 @@ const LIBBPF_PIN_BY_NAME = 1;
 
 /** The kernel objects of a load that belong to no map or program (the object's BTF). */
 export interface ObjectFds {
-  /** The BTF fd of BPF_BTF_LOAD, or -1. */
-  btfFd: number;
+  /** The BTF of BPF_BTF_LOAD, when the kernel took it. */
+  btf: OwnedFd | undefined;
 }
 
 /** The target a load relocates against: `opts.target`, else the emulated kernel's for a ModelProcess, the host's otherwise. */
@@ -65,12 +66,10 @@ export function resolveTarget(backend: Backend, opts: LoadOptions, obj: string):
 export function loadObject(obj: BpfObject, backend: Backend, target: Target, opts: LoadOptions, fds: ObjectFds): void {
   const kconfig = new Map(target.kconfig);
   for (const [k, v] of Object.entries(opts.kconfig ?? {})) kconfig.set(k, v);
-  adjustStructOpsAutoload(obj.spec);
+  const uses = [...obj.maps.values()].map((m) => ({ autocreate: m.autocreate, funcs: m.structOpsFuncs }));
+  for (const [name, on] of structOpsAutoload([...obj.programs.values()].map((p) => p.spec), uses)) obj.program(name).decideAutoload(on);
   for (const m of obj.maps.values()) {
-    for (const name of m.replacedPrograms) {
-      const p = obj.programs.get(name);
-      if (p !== undefined) p.spec.autoload = false;
-    }
+    for (const name of m.replacedPrograms) obj.programs.get(name)?.decideAutoload(false);
   }
   loadBtf(obj, backend, fds);
   createMaps(obj, backend, fds, kconfig, opts.pinRoot ?? "/sys/fs/bpf");
@@ -85,31 +84,32 @@ function loadBtf(obj: BpfObject, backend: Backend, fds: ObjectFds): void {
   const raw = sanitizeObjectBtf(btf, obj.spec.externs, obj.maps.get(".kconfig")?.valueSize ?? 0);
   const r = backend.bpf(BPF_BTF_LOAD, { btf: raw, btf_size: raw.length });
   // libbpf goes on without BTF when the kernel refuses it; struct_ops maps then fail to create.
-  if (r.errno === 0) fds.btfFd = r.ret;
+  if (r.errno === 0) fds.btf = new OwnedFd(backend, r.ret);
 }
 
 function createMaps(obj: BpfObject, backend: Backend, fds: ObjectFds, kconfig: Map<string, KconfigValue>, pinRoot: string): void {
   for (const m of obj.maps.values()) {
     const s = m.spec;
-    if (!s.autocreate) continue;
+    if (!m.autocreate) continue;
     if (s.kind === "struct_ops") continue; // needs the target layout: prepareStructOpsMaps
     const ctx = `create map '${s.name}'`;
     if (s.pinning === LIBBPF_PIN_BY_NAME) {
       const r = backend.bpf(BPF_OBJ_GET, { pathname: `${pinRoot}/${s.name}` });
       if (r.errno === 0) {
-        m.setFd(r.ret);
+        m.adopt(new OwnedFd(backend, r.ret));
         continue;
       }
     }
-    const withBtf = fds.btfFd >= 0 && (s.btfKeyTypeId !== 0 || s.btfValueTypeId !== 0);
+    const btfFd = fds.btf?.raw;
+    const withBtf = btfFd !== undefined && (s.btfKeyTypeId !== 0 || s.btfValueTypeId !== 0);
     const fd = sys(backend, BPF_MAP_CREATE, {
-      map_type: s.type, key_size: s.keySize, value_size: s.valueSize, max_entries: s.maxEntries, map_flags: s.flags,
+      map_type: s.type, key_size: s.keySize, value_size: s.valueSize, max_entries: s.maxEntries, map_flags: m.flags,
       numa_node: s.numaNode, map_name: objName(s.kernelName), map_extra: s.mapExtra,
-      ...(withBtf ? { btf_fd: fds.btfFd, btf_key_type_id: s.btfKeyTypeId, btf_value_type_id: s.btfValueTypeId } : {}),
+      ...(withBtf ? { btf_fd: btfFd, btf_key_type_id: s.btfKeyTypeId, btf_value_type_id: s.btfValueTypeId } : {}),
     }, ctx);
-    m.setFd(fd);
+    m.adopt(new OwnedFd(backend, fd));
     if (s.kind === "data" || s.kind === "kconfig") {
-      const value = s.kind === "kconfig" ? kconfigValue(obj.name, obj.spec.externs, s, kconfig) : s.initial ?? new Uint8Array(s.valueSize);
+      const value = s.kind === "kconfig" ? kconfigValue(obj.name, obj.spec.externs, s, kconfig) : m.initial ?? new Uint8Array(s.valueSize);
       sys(backend, BPF_MAP_UPDATE_ELEM, { map_fd: fd, key: new Uint8Array(4), value, flags: 0n }, `populate map '${s.name}'`);
       if (s.readonly) sys(backend, BPF_MAP_FREEZE, { map_fd: fd }, `freeze map '${s.name}'`);
     }
@@ -121,14 +121,11 @@ function prepareStructOpsMaps(obj: BpfObject, backend: Backend, fds: ObjectFds, 
   const local = obj.spec.btf;
   for (const m of obj.maps.values()) {
     const s = m.spec;
-    if (s.kind !== "struct_ops" || !s.autocreate || s.structOps === undefined) continue;
+    if (s.kind !== "struct_ops" || !m.autocreate || s.structOps === undefined) continue;
     if (local === undefined) fail("bpf_object__load", EINVAL, `create map '${s.name}': no BTF`);
-    const kern = prepareStructOps(s, local, target);
+    const kern = prepareStructOps(m.asSet(), local, target);
     m.structOpsKern = kern;
-    for (const dropped of kern.dropped) {
-      const p = obj.programs.get(dropped);
-      if (p !== undefined) p.spec.autoload = false;
-    }
+    for (const dropped of kern.dropped) obj.programs.get(dropped)?.decideAutoload(false);
     for (const slot of kern.slots) {
       const p = obj.program(slot.program);
       const key = `${kern.typeName}.${slot.member}`;
@@ -137,20 +134,20 @@ function prepareStructOpsMaps(obj: BpfObject, backend: Backend, fds: ObjectFds, 
       }
       p.boundTo = key;
       p.attachBtfId = kern.typeId;
-      p.spec.expectedAttachType = slot.memberIndex;
+      p.expectedAttachType = slot.memberIndex;
     }
     const fd = sys(backend, BPF_MAP_CREATE, {
-      map_type: BPF_MAP_TYPE_STRUCT_OPS, key_size: 4, value_size: kern.valueSize, max_entries: 1, map_flags: s.flags,
-      map_name: objName(s.kernelName), btf_fd: fds.btfFd < 0 ? 0 : fds.btfFd, btf_vmlinux_value_type_id: kern.valueTypeId,
+      map_type: BPF_MAP_TYPE_STRUCT_OPS, key_size: 4, value_size: kern.valueSize, max_entries: 1, map_flags: m.flags,
+      map_name: objName(s.kernelName), btf_fd: fds.btf?.raw ?? 0, btf_vmlinux_value_type_id: kern.valueTypeId,
     }, `create map '${s.name}'`);
-    m.setFd(fd);
+    m.adopt(new OwnedFd(backend, fd));
   }
 }
 
 function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: Btf, logLevel: number): void {
   for (const p of obj.programs.values()) {
     const s = p.spec;
-    if (!s.autoload) continue;
+    if (!p.autoload) continue;
     const ctx = `load program '${s.name}'`;
     if (s.progType === BPF_PROG_TYPE_STRUCT_OPS && p.attachBtfId === 0) {
       fail("bpf_object__load", EINVAL, `${ctx}: struct_ops program isn't referenced anywhere, did you forget to set it?`);
@@ -171,13 +168,14 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
       },
     });
     p.finalInsns = insns;
-    const useBtf = fds.btfFd >= 0 && s.funcInfo.length > 0;
+    const btfFd = fds.btf?.raw;
+    const useBtf = btfFd !== undefined && s.funcInfo.length > 0;
     const attr = {
       prog_type: s.progType, insn_cnt: insns.length / 8, insns, license: obj.spec.license, kern_version: obj.spec.kernVersion,
-      prog_flags: s.sleepable ? BPF_F_SLEEPABLE : 0, prog_name: objName(s.name), expected_attach_type: s.expectedAttachType,
+      prog_flags: s.sleepable ? BPF_F_SLEEPABLE : 0, prog_name: objName(s.name), expected_attach_type: p.expectedAttachType,
       attach_btf_id: p.attachBtfId,
       ...(useBtf ? {
-        prog_btf_fd: fds.btfFd, func_info_rec_size: 8, func_info: encodeFuncInfo(s), func_info_cnt: s.funcInfo.length,
+        prog_btf_fd: btfFd, func_info_rec_size: 8, func_info: encodeFuncInfo(s), func_info_cnt: s.funcInfo.length,
         line_info_rec_size: 16, line_info: encodeLineInfo(s), line_info_cnt: s.lineInfo.length,
       } : {}),
     };
@@ -195,7 +193,7 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
       throw BpfError.fromCmd(BPF_PROG_LOAD, r.errno, ctx, p.log === "" ? "" : `verifier: ${p.log.trim().split("\n").slice(-2).join("; ")}`);
     }
     if (logLevel > 0) p.log = cstring(logBuf);
-    p.setFd(r.ret);
+    p.adopt(new OwnedFd(backend, r.ret));
   }
 }
 
@@ -214,22 +212,12 @@ function fillStructOpsValues(obj: BpfObject): void {
   }
 }
 
-/** Closes every program, map and BTF fd of `obj` on `backend` and forgets its load state (libbpf's unload). */
-export function releaseFds(obj: BpfObject, backend: Backend, fds: ObjectFds): void {
-  for (const p of obj.programs.values()) {
-    if (p.fd >= 0) backend.close(p.fd);
-    p.setFd(-1);
-    p.attachBtfId = 0;
-    p.boundTo = undefined;
-  }
-  for (const m of obj.maps.values()) {
-    if (m.fd >= 0) backend.close(m.fd);
-    m.setFd(-1);
-    m.kernValue = undefined;
-    m.structOpsKern = undefined;
-  }
-  if (fds.btfFd >= 0) backend.close(fds.btfFd);
-  fds.btfFd = -1;
+/** Closes every program, map and BTF fd of `obj` and forgets its load state (libbpf's unload). */
+export function releaseFds(obj: BpfObject, fds: ObjectFds): void {
+  for (const p of obj.programs.values()) p.release();
+  for (const m of obj.maps.values()) m.release();
+  fds.btf?.close();
+  fds.btf = undefined;
 }
 
 /** A name for BPF_OBJ_NAME_LEN: at most 15 bytes of its UTF-8 (libbpf truncates the same way). */

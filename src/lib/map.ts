@@ -4,7 +4,9 @@
  * member values (libbpf's shadow types) before load; after load its fd,
  * element lookup/update/delete, info and pinning through bpf(2). For a
  * struct_ops map it also holds the kernel layout and value the load sequence
- * (load.ts) prepared.
+ * (load.ts) prepared. What a user sets before load (autocreate, flags, the
+ * initial data of global variables, struct_ops members) lives here, on
+ * copies: the MapSpec it starts from is never written.
  */
 import { BPF_MAP_DELETE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_PROG_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import { EINVAL } from "../uapi/errno.js";
@@ -12,10 +14,11 @@ import { BTF_KIND_PTR } from "../uapi/btf.js";
 import { decodeMapInfo, MAP_INFO_LAYOUT } from "../uapi/info.js";
 import type { BpfMapInfo } from "../uapi/info.js";
 import { BTF_KIND_ARRAY } from "../uapi/btf.js";
-import type { MapSpec } from "../obj/spec.js";
+import type { MapSpec, StructOpsSpec } from "../obj/spec.js";
 import type { StructOpsKern } from "../obj/struct-ops.js";
 import { fail, sys, unpin } from "./bpf-call.js";
 import { BpfObjectProgram } from "./program.js";
+import type { OwnedFd } from "./fd.js";
 import type { BpfObject } from "./object.js";
 
 /** A struct_ops member value set before load: text for char arrays, numbers for scalars, a program or null for callbacks. */
@@ -23,7 +26,13 @@ export type StructOpsFieldValue = string | number | bigint | BpfObjectProgram | 
 
 /** A map of an object (libbpf's bpf_map). */
 export class BpfObjectMap {
-  private fdValue = -1;
+  private owned: OwnedFd | undefined;
+  private autocreateValue: boolean;
+  private flagsValue: number;
+  /** The initial data once a variable was set before load (a copy of the spec's). */
+  private initialCopy: Uint8Array | undefined;
+  /** The struct_ops struct as the user set it (copies of the spec's bytes and member -> program table). */
+  private readonly so: { readonly data: Uint8Array; readonly funcs: Map<string, string> } | undefined;
   /** The value bytes given to the kernel for a struct_ops map (program fds filled in at load). */
   kernValue: Uint8Array | undefined;
   /** The kernel layout of a struct_ops map, known after load. */
@@ -31,7 +40,12 @@ export class BpfObjectMap {
   /** Programs the object put in a callback the user then replaced or cleared (their autoload goes off at load). */
   readonly replacedPrograms = new Set<string>();
 
-  constructor(readonly obj: BpfObject, readonly spec: MapSpec) {}
+  constructor(readonly obj: BpfObject, readonly spec: MapSpec) {
+    this.autocreateValue = spec.autocreate;
+    this.flagsValue = spec.flags;
+    const so = spec.structOps;
+    this.so = so === undefined ? undefined : { data: so.data.slice(), funcs: new Map(so.funcs) };
+  }
 
   get name(): string {
     return this.spec.name;
@@ -40,33 +54,61 @@ export class BpfObjectMap {
     return this.spec.type;
   }
   get flags(): number {
-    return this.spec.flags;
+    return this.flagsValue;
   }
   get valueSize(): number {
     return this.spec.valueSize;
   }
   get autocreate(): boolean {
-    return this.spec.autocreate;
+    return this.autocreateValue;
   }
-  /** The map fd after load, or -1. */
+  /** The map fd after load, or -1 (libbpf's bpf_map__fd). */
   get fd(): number {
-    return this.fdValue;
+    return this.owned === undefined ? -1 : this.owned.raw;
   }
-  /** @internal */
-  setFd(fd: number): void {
-    this.fdValue = fd;
+  /** @internal The fd a load opened (created or reused from a pin); the map owns it until {@link release}. */
+  adopt(fd: OwnedFd): void {
+    this.owned = fd;
+  }
+  /** @internal Closes the fd (if any) and forgets what the load prepared. */
+  release(): void {
+    this.owned?.close();
+    this.owned = undefined;
+    this.kernValue = undefined;
+    this.structOpsKern = undefined;
+  }
+
+  /** The data a load puts in a global-data map: the object's initial bytes with the variables set before load. */
+  get initial(): Uint8Array | undefined {
+    return this.initialCopy ?? this.spec.initial;
+  }
+  /** @internal The initial data to write a variable into before load (copied from the spec the first time). */
+  writableInitial(): Uint8Array {
+    this.initialCopy ??= this.spec.initial?.slice() ?? new Uint8Array(this.spec.valueSize);
+    return this.initialCopy;
+  }
+
+  /** A struct_ops map's member -> program table as set before load (undefined for other maps). */
+  get structOpsFuncs(): ReadonlyMap<string, string> | undefined {
+    return this.so?.funcs;
+  }
+
+  /** @internal The spec with this map's choices applied, for the pure struct_ops preparation (obj/struct-ops.ts). */
+  asSet(): MapSpec {
+    const so: StructOpsSpec | undefined = this.spec.structOps === undefined || this.so === undefined ? undefined : { ...this.spec.structOps, ...this.so };
+    return { ...this.spec, flags: this.flagsValue, autocreate: this.autocreateValue, initial: this.initial, structOps: so };
   }
 
   /** bpf_map__set_autocreate: only before load. */
   setAutocreate(on: boolean): void {
     this.obj.assertNotLoaded("set autocreate", this.name);
-    this.spec.autocreate = on;
+    this.autocreateValue = on;
   }
 
   /** bpf_map__set_map_flags: only before load. */
   setFlags(flags: number): void {
     this.obj.assertNotLoaded("set map flags", this.name);
-    this.spec.flags = flags;
+    this.flagsValue = flags;
   }
 
   /**
@@ -77,12 +119,13 @@ export class BpfObjectMap {
    */
   setStructOpsField(member: string, value: StructOpsFieldValue): void {
     this.obj.assertNotLoaded("set struct_ops field", this.name);
-    const so = this.spec.structOps;
+    const local = this.spec.structOps;
+    const so = this.so;
     const btf = this.obj.spec.btf;
     const ctx = `set struct_ops field '${member}' of map '${this.name}'`;
-    if (so === undefined || btf === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a struct_ops map`);
-    const m = btf.type(so.localTypeId).members.find((x) => x.name === member);
-    if (m === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: struct ${so.typeName} has no such member`);
+    if (local === undefined || so === undefined || btf === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: not a struct_ops map`);
+    const m = btf.type(local.localTypeId).members.find((x) => x.name === member);
+    if (m === undefined) fail("bpf_map__set_struct_ops", EINVAL, `${ctx}: struct ${local.typeName} has no such member`);
     const off = m.bit_offset / 8;
     const size = btf.resolveSize(m.type);
     const t = btf.type(btf.skipModifiers(m.type));
@@ -116,8 +159,8 @@ export class BpfObjectMap {
   }
 
   private needFd(op: string): number {
-    if (this.fdValue < 0) fail(op, EINVAL, `${op.toLowerCase()} map '${this.name}': not loaded`);
-    return this.fdValue;
+    if (this.owned === undefined) fail(op, EINVAL, `${op.toLowerCase()} map '${this.name}': not loaded`);
+    return this.owned.raw;
   }
 
   private key(key: number | Uint8Array): Uint8Array {

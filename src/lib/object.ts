@@ -35,8 +35,9 @@ export { ObjError, ObjFileError } from "../obj/errors.js";
 export { BpfObjectMap } from "./map.js";
 export type { StructOpsFieldValue } from "./map.js";
 export { BpfObjectProgram } from "./program.js";
-export { BpfLink } from "./link.js";
+export { BpfLink, linkStructOps } from "./link.js";
 export { unpin } from "./bpf-call.js";
+export { OwnedFd } from "./fd.js";
 export type { GlobalVariable } from "./variable.js";
 export { isEmulated } from "./load.js";
 export type { LoadOptions } from "./load.js";
@@ -95,7 +96,9 @@ export class BpfObject {
   readonly maps = new Map<string, BpfObjectMap>();
   readonly programs = new Map<string, BpfObjectProgram>();
   private backend: Backend | undefined;
-  private readonly fds: ObjectFds = { btfFd: -1 };
+  private readonly fds: ObjectFds = { btf: undefined };
+  /** Links {@link attachStructOps} made: {@link close} destroys those still open. */
+  private readonly links = new Set<BpfLink>();
   private loaded = false;
   private target: Target | undefined;
 
@@ -194,7 +197,9 @@ export class BpfObject {
    */
   attachStructOps(mapOrName: BpfObjectMap | string): BpfLink {
     const map = typeof mapOrName === "string" ? this.structOpsMap(mapOrName) : mapOrName;
-    return attachStructOpsMap(this.backendOrThrow(), map);
+    const link = attachStructOpsMap(this.backendOrThrow(), map);
+    this.links.add(link);
+    return link;
   }
 
   /** The struct_ops map named `name`; an unknown name's error lists the object's struct_ops maps. */
@@ -206,14 +211,30 @@ export class BpfObject {
       `object '${this.name}' has no map '${name}'; ${available("struct_ops maps", so)}`);
   }
 
-  /** bpf_object__close: closes every program, map and BTF fd (links are closed by their owners). */
+  /**
+   * bpf_object__close: destroys the links {@link attachStructOps} made that
+   * are still open (a kernel link's fd is closed; a fake link deletes its
+   * map's element), then closes every program, map and BTF fd. Idempotent.
+   * A pinned link outlives it, as in Linux.
+   * @throws {BpfError} the first link that could not be destroyed, after everything else is closed
+   */
   close(): void {
+    let failed: unknown;
+    for (const l of this.links) {
+      try {
+        l.close();
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+    this.links.clear();
     this.releaseFds();
     this.backend = undefined;
+    if (failed !== undefined) throw failed;
   }
 
   private releaseFds(): void {
-    if (this.backend !== undefined) releaseFds(this, this.backend, this.fds);
+    releaseFds(this, this.fds);
   }
 
   /** The target the object was loaded for. */

@@ -46,7 +46,7 @@ export function findVariable(obj: BpfObject, name: string): GlobalVariable {
 }
 
 function makeVar(obj: BpfObject, name: string, map: BpfObjectMap, offset: number, size: number): GlobalVariable {
-  const read = (): Uint8Array => (map.fd < 0 ? (map.spec.initial ?? new Uint8Array(map.spec.valueSize)) : map.lookup(0));
+  const read = (): Uint8Array => (map.fd < 0 ? (map.initial ?? new Uint8Array(map.spec.valueSize)) : map.lookup(0));
   return {
     name, map, offset, size,
     get: () => read().slice(offset, offset + size),
@@ -67,8 +67,7 @@ function makeVar(obj: BpfObject, name: string, map: BpfObjectMap, offset: number
       if (bytes.length !== size) fail("bpf_object__set_variable", EINVAL, `set variable '${name}': ${bytes.length} bytes for a ${size}-byte variable`);
       if (map.fd < 0) {
         if (obj.isLoaded) fail("bpf_object__set_variable", EINVAL, `set variable '${name}': its map was not created`);
-        map.spec.initial ??= new Uint8Array(map.spec.valueSize);
-        map.spec.initial.set(bytes, offset);
+        map.writableInitial().set(bytes, offset);
         return;
       }
       const cur = map.lookup(0);

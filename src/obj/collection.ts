@@ -24,7 +24,7 @@ import {
 } from "./elf.js";
 import type { ElfFile, ElfRel, ElfSection, ElfSymbol } from "./elf.js";
 import { isDataSection, sectionDef, structOpsSection } from "./sections.js";
-import { adjustStructOpsAutoload } from "./struct-ops.js";
+import { structOpsAutoload } from "./struct-ops.js";
 import type {
   CollectionSpec, ExternSpec, InsnReloc, MapSpec, ProgCoreRelo, ProgFuncInfo, ProgLineInfo, ProgramSpec, StructOpsSpec,
 } from "./spec.js";
@@ -96,9 +96,10 @@ class Builder {
     this.collectDataMaps();
     const programs = this.collectPrograms();
     this.collectStructOps(programs);
-    const spec: CollectionSpec = { name: this.objName, license, kernVersion, btf: this.btf, programs, maps: this.maps, externs: [...this.externs.values()] };
-    adjustStructOpsAutoload(spec);
-    return spec;
+    // libbpf's struct_ops autoload rule gives the default: a program only maps of `?.struct_ops` use is off.
+    const maps = [...this.maps.values()].map((m) => ({ autocreate: m.autocreate, funcs: m.structOps?.funcs }));
+    for (const [name, on] of structOpsAutoload(programs.values(), maps)) programs.set(name, { ...(programs.get(name) as ProgramSpec), autoload: on });
+    return { name: this.objName, license, kernVersion, btf: this.btf, programs, maps: this.maps, externs: [...this.externs.values()] };
   }
 
   // ---- license / version --------------------------------------------------
@@ -256,7 +257,7 @@ class Builder {
       if (v.kind !== BTF_KIND_VAR) throw new ObjError(`entry of DATASEC .maps is not a VAR`, ".maps", s.offset + si.offset);
       const def = btf.type(btf.skipModifiers(v.type));
       if (def.kind !== BTF_KIND_STRUCT) throw new ObjError(`map '${v.name}' definition is not a struct`, ".maps", s.offset + si.offset);
-      const m: MapSpec = {
+      const m: MapDraft = {
         name: v.name, kernelName: v.name.slice(0, 15), kind: "btf", section: ".maps", type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0,
         mapExtra: 0n, pinning: 0, btfKeyTypeId: 0, btfValueTypeId: 0, initial: undefined, autocreate: true, readonly: false, structOps: undefined,
       };
@@ -534,6 +535,9 @@ class Builder {
     }
   }
 }
+
+/** A BTF-defined map while its attributes are read; the spec is immutable once built. */
+type MapDraft = { -readonly [K in keyof MapSpec]: MapSpec[K] };
 
 function dataMap(name: string, section: string, kind: "data" | "kconfig", size: number, readonly: boolean, initial: Uint8Array, dsId: number): MapSpec {
   return {

@@ -4,6 +4,8 @@
  * load): programs with their linked subprograms and pending relocations,
  * maps (BTF-defined, global data, kconfig, struct_ops), externs, BTF.
  * Nothing here refers to a kernel; src/lib turns a spec into kernel objects.
+ * A spec is immutable once built (`readonly` throughout): what a user
+ * changes before load, and what a load decides, lives on src/lib's objects.
  */
 import type { Btf } from "../btf/btf.js";
 
@@ -47,7 +49,8 @@ export interface ProgramSpec {
   readonly name: string;
   readonly section: string;
   readonly progType: number;
-  expectedAttachType: number;
+  /** expected_attach_type the object asks for (struct_ops programs get their member index at load, on the BpfObjectProgram). */
+  readonly expectedAttachType: number;
   readonly sleepable: boolean;
   /** The part of the section name after the prefix ("" for bare `struct_ops`). */
   readonly attachTo: string;
@@ -59,8 +62,12 @@ export interface ProgramSpec {
   readonly lineInfo: readonly ProgLineInfo[];
   /** File offset of the program's first instruction (errors). */
   readonly fileOffset: number;
-  /** Whether a load loads it (struct_ops programs: only when a created map references it). */
-  autoload: boolean;
+  /**
+   * Whether a load loads it by default: false for a struct_ops program only
+   * maps that are not auto-created reference (libbpf's rule at open). The
+   * choice a load acts on lives on the BpfObjectProgram.
+   */
+  readonly autoload: boolean;
 }
 
 /** What a struct_ops map holds in the object: the local struct and which programs fill its function members. */
@@ -71,7 +78,7 @@ export interface StructOpsSpec {
   /** The local struct's bytes as the object initialises them (function pointers zeroed). */
   readonly data: Uint8Array;
   /** member name -> program name. */
-  readonly funcs: Map<string, string>;
+  readonly funcs: ReadonlyMap<string, string>;
   /** `.struct_ops.link`: created with BPF_F_LINK. */
   readonly link: boolean;
 }
@@ -86,21 +93,21 @@ export interface MapSpec {
   readonly kernelName: string;
   readonly kind: MapKind;
   readonly section: string;
-  type: number;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-  flags: number;
-  numaNode: number;
-  mapExtra: bigint;
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly numaNode: number;
+  readonly mapExtra: bigint;
   /** LIBBPF_PIN_BY_NAME = 1. */
-  pinning: number;
-  btfKeyTypeId: number;
-  btfValueTypeId: number;
+  readonly pinning: number;
+  readonly btfKeyTypeId: number;
+  readonly btfValueTypeId: number;
   /** Initial contents (global data), key 0. */
-  initial: Uint8Array | undefined;
-  /** Whether load creates it. */
-  autocreate: boolean;
+  readonly initial: Uint8Array | undefined;
+  /** Whether a load creates it by default (not for `?.struct_ops`); the choice a load acts on lives on the BpfObjectMap. */
+  readonly autocreate: boolean;
   /** Global data the program may not write (.rodata, .kconfig): frozen after population. */
   readonly readonly: boolean;
   readonly structOps: StructOpsSpec | undefined;
@@ -129,7 +136,7 @@ export interface CollectionSpec {
   readonly license: string;
   readonly kernVersion: number;
   readonly btf: Btf | undefined;
-  readonly programs: Map<string, ProgramSpec>;
-  readonly maps: Map<string, MapSpec>;
+  readonly programs: ReadonlyMap<string, ProgramSpec>;
+  readonly maps: ReadonlyMap<string, MapSpec>;
   readonly externs: readonly ExternSpec[];
 }

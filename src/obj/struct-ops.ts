@@ -12,7 +12,7 @@ import type { Btf } from "../btf/btf.js";
 import { structOpsLayout } from "../btf/struct-ops-layout.js";
 import { essentialName } from "./core.js";
 import { ObjError } from "./errors.js";
-import type { CollectionSpec, MapSpec } from "./spec.js";
+import type { MapSpec, ProgramSpec } from "./spec.js";
 
 /** A function member to fill with a program fd. */
 export interface StructOpsSlot {
@@ -89,20 +89,34 @@ export function prepareStructOps(map: MapSpec, local: Btf, target: Btf): StructO
   return { typeId, typeName: tname, valueTypeId, valueSize, dataOffset, value, slots, dropped };
 }
 
+/** What the autoload rule reads of a map: whether a load creates it, and its struct_ops member -> program table. */
+export interface StructOpsAutoloadMap {
+  readonly autocreate: boolean;
+  readonly funcs: ReadonlyMap<string, string> | undefined;
+}
+
 /**
- * libbpf's autoload rule for struct_ops programs: a program some struct_ops
- * map references loads iff one of those maps is auto-created; unreferenced
- * programs keep their autoload (and then fail to load: nothing to attach to).
+ * libbpf's autoload rule for struct_ops programs
+ * (bpf_object_adjust_struct_ops_autoload): a program some struct_ops map
+ * references loads iff one of those maps is auto-created; unreferenced
+ * programs keep their autoload (and then fail to load: nothing to attach
+ * to). Pure: returns the decision for each referenced program.
  */
-export function adjustStructOpsAutoload(spec: CollectionSpec): void {
-  for (const p of spec.programs.values()) {
+export function structOpsAutoload(
+  programs: Iterable<Pick<ProgramSpec, "name" | "progType">>,
+  maps: Iterable<StructOpsAutoloadMap>,
+): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  const all = [...maps];
+  for (const p of programs) {
     if (p.progType !== BPF_PROG_TYPE_STRUCT_OPS) continue;
     let uses = 0, load = false;
-    for (const m of spec.maps.values()) {
-      if (m.structOps === undefined || ![...m.structOps.funcs.values()].includes(p.name)) continue;
+    for (const m of all) {
+      if (m.funcs === undefined || ![...m.funcs.values()].includes(p.name)) continue;
       uses++;
       if (m.autocreate) load = true;
     }
-    if (uses > 0) p.autoload = load;
+    if (uses > 0) out.set(p.name, load);
   }
+  return out;
 }

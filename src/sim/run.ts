@@ -1,6 +1,6 @@
 /**
  * @fileoverview A simulation run: validates the spec, builds the topology,
- * the flows and their sockets (through a {@link CcHost}, the emulated
+ * the flows and their sockets (through a {@link TcpCcHost}, the emulated
  * kernel's TCP), schedules timed actions and periodic samples, runs the
  * event loop to the end time and summarizes.
  *
@@ -19,7 +19,7 @@ import type { LinkDir } from "./net/link.js";
 import { Rng } from "./rng.js";
 import { Scheduler } from "./scheduler.js";
 import type { EventHandler } from "./scheduler.js";
-import type { CcHost, CcSocket } from "./tcp/cc-ops.js";
+import type { TcpCcHost, TcpCcSocket } from "../uapi/tcp-cc.js";
 import { Flow } from "./tcp/flow.js";
 import type { FlowEnv } from "./tcp/flow.js";
 import { HOOKS_ALL, HOOKS_EVENTS, HOOKS_NONE } from "./tcp/hooks.js";
@@ -54,7 +54,7 @@ export class Simulation implements EventHandler {
 
   constructor(
     readonly spec: SimSpec,
-    readonly host: CcHost,
+    readonly host: TcpCcHost,
     readonly opts: RunOptions,
   ) {
     if (!Number.isSafeInteger(spec.durationNs) || spec.durationNs <= 0) throw new SimSpecError(`'durationNs' must be a positive integer: current value is ${spec.durationNs}`);
@@ -163,7 +163,7 @@ export class Simulation implements EventHandler {
     },
     congestionOf: (flowId) => {
       const f = this.byId.get(flowId);
-      return f !== undefined && (f.state === "running" || f.state === "draining") ? (f.sk as CcSocket).ca.name : undefined;
+      return f !== undefined && (f.state === "running" || f.state === "draining") ? (f.sk as TcpCcSocket).ca.name : undefined;
     },
     runningFlows: () => this.flows.filter((f) => f.state === "running" || f.state === "draining").map((f) => f.id),
     mark: (label, detail) => this.emit(detail === undefined ? { type: "action", t: this.sched.now, label } : { type: "action", t: this.sched.now, label, detail }),
@@ -289,7 +289,7 @@ export class Simulation implements EventHandler {
  * Runs a simulation on `host` (the sockets' network stack).
  * @throws SimSpecError (a RangeError) naming the bad field; FlowError when a socket call fails at a flow's start
  */
-export function runSim(spec: SimSpec, host: CcHost, opts: RunOptions & { readonly actions?: readonly SimAction[] }): RunResult {
+export function runSim(spec: SimSpec, host: TcpCcHost, opts: RunOptions & { readonly actions?: readonly SimAction[] }): RunResult {
   const sim = new Simulation(spec, host, opts);
   for (const a of opts.actions ?? []) sim.addAction(a, sim.actionApi);
   return sim.run();

@@ -8,7 +8,6 @@ import { EmulatedKernel } from "../lib/kernel.js";
 import { TcpCcSimHost } from "../backend/model.js";
 import { Simulation } from "../sim/run.js";
 import type { RunResult } from "../sim/api.js";
-import type { CcHost } from "../sim/tcp/cc-ops.js";
 import type { TestbedActionContext, TestbedOptions, TestbedSpec } from "./api.js";
 
 /**
@@ -20,9 +19,7 @@ import type { TestbedActionContext, TestbedOptions, TestbedSpec } from "./api.js
 export function runTestbed(spec: TestbedSpec, opts: TestbedOptions): RunResult {
   const kernel = opts.kernel ?? new EmulatedKernel();
   const process = opts.process ?? kernel.process("testbed");
-  // Structural: the kernel socket satisfies the simulator's CcSocket without either importing the other.
-  const host: CcHost = new TcpCcSimHost(kernel.tcp);
-  const sim = new Simulation(spec, host, opts);
+  const sim = new Simulation(spec, new TcpCcSimHost(kernel.tcp), opts);
   const ctx: TestbedActionContext = { sim: sim.actionApi, kernel, process };
   for (const a of spec.actions ?? []) sim.addAction(a, ctx);
   return sim.run();

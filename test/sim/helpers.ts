@@ -8,7 +8,7 @@ import { TcpCcSimHost } from "../../src/backend/model.js";
 import { Simulation } from "../../src/sim/run.js";
 import { dumbbell, MS } from "../../src/sim/index.js";
 import type { FlowSpec, LinkDirSpec, TraceRecord } from "../../src/sim/api.js";
-import type { CcHost } from "../../src/sim/tcp/cc-ops.js";
+import type { TcpCcHost } from "../../src/uapi/tcp-cc.js";
 import type { TcpCongestionOps } from "../../src/net/tcp-cc/ca-types.js";
 import { tcp_reno_cong_avoid, tcp_reno_ssthresh, tcp_reno_undo_cwnd } from "../../src/net/tcp-cc/tcp-cong.js";
 
@@ -65,7 +65,7 @@ export function oneFlowSim(opts: {
   ek?: EmulatedKernel;
 }): { sim: Simulation; ek: EmulatedKernel; records: TraceRecord[] } {
   const ek = opts.ek ?? new EmulatedKernel();
-  const host: CcHost = new TcpCcSimHost(ek.tcp);
+  const host: TcpCcHost = new TcpCcSimHost(ek.tcp);
   const records: TraceRecord[] = [];
   const topology = dumbbell({ pairs: 1, bottleneck: { rateBps: 10e6, delayNs: 10 * MS, queue: { kind: "droptail", packets: 1000 }, ...opts.bottleneck } });
   const sim = new Simulation(

@@ -12,7 +12,7 @@ import { boot, counter, counters, createCaMap, finish, linkCreate, linkUpdate, l
 import { TcpCcSimHost } from "../../src/backend/model.js";
 import { Simulation } from "../../src/sim/run.js";
 import { dumbbell, MS, SEC } from "../../src/sim/index.js";
-import type { CcHost } from "../../src/sim/tcp/cc-ops.js";
+import type { TcpCcHost } from "../../src/uapi/tcp-cc.js";
 import type { TraceRecord } from "../../src/sim/api.js";
 
 test("BPF_LINK_UPDATE at 2 s: existing flows stay on version 1, a flow started at 3 s runs version 2", () => {
@@ -25,7 +25,7 @@ test("BPF_LINK_UPDATE at 2 s: existing flows stay on version 1, a flow started a
   const link = linkCreate(env, m1.ret);
   assert.equal(link.errno, 0);
 
-  const host: CcHost = new TcpCcSimHost(env.tcp);
+  const host: TcpCcHost = new TcpCcSimHost(env.tcp);
   const records: TraceRecord[] = [];
   const topology = dumbbell({ pairs: 3, bottleneck: { rateBps: 20e6, delayNs: 10 * MS, queue: { kind: "droptail", packets: 60 } } });
   const sim = new Simulation(

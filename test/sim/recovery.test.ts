@@ -12,7 +12,7 @@ import { MS, SEC } from "../../src/sim/index.js";
 import {
   CA_EVENT_COMPLETE_CWR, CA_EVENT_LOSS, CA_EVENT_TX_START, TCP_CA_CWR, TCP_CA_Disorder, TCP_CA_Loss, TCP_CA_Open, TCP_CA_Recovery,
   TCP_CONG_NEEDS_ECN,
-} from "../../src/sim/tcp/cc-ops.js";
+} from "../../src/uapi/tcp-cc.js";
 import { dropSegsOnce, oneFlowSim, recordingCa } from "./helpers.js";
 import type { HookCall } from "./helpers.js";
 

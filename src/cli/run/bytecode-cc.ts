@@ -2,7 +2,7 @@
  * @fileoverview Bundled bytecode congestion controls: struct_ops programs
  * built from raw eBPF instructions (no clang needed), loaded with
  * BPF_PROG_LOAD and put in a `tcp_congestion_ops` struct_ops map created with
- * BPF_F_LINK, ready for BPF_LINK_CREATE. The "reno" algorithm is Reno with a
+ * BPF_F_LINK, ready for BPF_LINK_CREATE (src/lib/link.ts linkStructOps). The "reno" algorithm is Reno with a
  * configurable multiplicative decrease: `ssthresh` returns
  * max(snd_cwnd × β, 2) computed in bytecode (β in 1/1024ths), `cong_avoid`
  * and `undo_cwnd` call the kernel's tcp_reno_cong_avoid / tcp_reno_undo_cwnd
@@ -11,8 +11,7 @@
  * whose reductions are visibly different on a cwnd plot.
  */
 import {
-  BPF_BTF_LOAD, BPF_LINK_CREATE, BPF_MAP_CREATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS,
-  BPF_STRUCT_OPS,
+  BPF_BTF_LOAD, BPF_MAP_CREATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS,
 } from "../../uapi/bpf-enums.js";
 import { BPF_F_LINK } from "../../uapi/bpf-flags.js";
 import { BPF_DW, BPF_JGE, BPF_MUL, BPF_RSH, BPF_W, BPF_REG_0, BPF_REG_1 } from "../../uapi/insn.js";
@@ -87,10 +86,4 @@ export function loadBytecodeReno(p: ModelProcess, btfFd: number, name: string, c
   });
   check(BPF_MAP_UPDATE_ELEM, p.bpf(BPF_MAP_UPDATE_ELEM, { map_fd: mapFd, key: new Uint8Array(4), value }), `${name}: update struct_ops map`);
   return { name, mapName: name, caName, mapFd, progFds };
-}
-
-/** Registers a loaded map through a new bpf_link; returns the link fd or the negative errno. */
-export function attachStructOps(p: ModelProcess, mapFd: number): number {
-  const r = p.bpf(BPF_LINK_CREATE, { map_fd: mapFd, attach_type: BPF_STRUCT_OPS });
-  return r.errno === 0 ? r.ret : -r.errno;
 }

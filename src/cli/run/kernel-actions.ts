@@ -11,23 +11,28 @@
  * objects are the bundled raw-bytecode algorithms (bytecode-cc.ts). Every
  * problem found while loading names the object's line in the scenario.
  *
- * It also keeps the registration timeline: which struct_ops map each CA name
- * meant at each moment. A socket takes a reference on the ops registered
- * under its name when it selects the algorithm (tcp_set_congestion_control /
+ * After load and after every attach, update and detach it asks the kernel
+ * which struct_ops map each CA name is registered to (the reads of
+ * `structops cc list`: struct_ops maps, links, tcp_available_congestion_control)
+ * and keeps the answers, so it can say which map a name meant at a past
+ * moment. A socket takes a reference on the ops registered under its name
+ * when it selects the algorithm (tcp_set_congestion_control /
  * tcp_assign_congestion_control) and keeps them until it changes algorithm or
  * closes, however the name is updated later (KERNEL-SPEC.md §7.4, §7.5); so the map
  * a flow runs is the one registered under its algorithm's name when it
  * started or was last moved. That is how flows are labelled with versions.
  */
 import { basename, resolve as resolvePath } from "node:path";
-import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS } from "../../uapi/bpf-enums.js";
+import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_OBJ_GET_INFO_BY_FD } from "../../uapi/bpf-enums.js";
+import { decodeMapInfo, MAP_INFO_LAYOUT } from "../../uapi/info.js";
 import { ENOENT, formatErrno } from "../../uapi/errno.js";
 import { ccRefusal, ccUnknown } from "../../sim/index.js";
 import type { SimAction } from "../../sim/api.js";
 import type { TestbedActionContext } from "../../testbed/api.js";
 import type { ModelProcess } from "../../lib/kernel.js";
-import { BpfError } from "../../lib/errors.js";
-import { BpfLink, BpfObject, ObjError, ObjFileError } from "../../lib/object.js";
+import { BpfError, check } from "../../lib/errors.js";
+import { BpfObject, linkStructOps, ObjError, ObjFileError } from "../../lib/object.js";
+import type { BpfLink } from "../../lib/object.js";
 import type { BpfObjectMap } from "../../lib/object.js";
 import { InputFileError, readBoundedFile } from "../bounded-read.js";
 import { ScenarioError } from "../scenario/errors.js";
@@ -35,10 +40,10 @@ import { MAX_OBJECT_BYTES } from "../scenario/limits.js";
 import type { ScenarioIssue } from "../scenario/errors.js";
 import type { MapRef, Scenario, ScenarioAction, ScenarioObject } from "../scenario/types.js";
 import { formatDuration } from "../scenario/units.js";
-import { snapshotKernel } from "../../lib/inspect/kernel-snapshot.js";
+import { listCc, listLinks, listStructOps, snapshotKernel } from "../../lib/inspect/kernel-snapshot.js";
 import type { KernelSnapshot } from "../../lib/inspect/kernel-snapshot.js";
 import { emulatedTarget } from "../../lib/target.js";
-import { attachStructOps, loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
+import { loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
 
 /** What an action did, for the report's markers and the terminal. */
 export interface ActionOutcome {
@@ -59,7 +64,7 @@ interface LoadedMap {
   readonly elf?: BpfObjectMap;
 }
 
-/** A period during which a CA name meant a map (`map` null: not registered by the scenario). */
+/** From `tNs` on, the kernel had a CA name registered to a scenario map (`map`: its label; null: none of the scenario's). */
 interface Registration {
   readonly tNs: number;
   readonly map: string | null;
@@ -102,7 +107,8 @@ export class ScenarioKernel {
   private readonly elfMaps = new Map<string, string[]>();
   private readonly elfObjects = new Map<string, BpfObject>();
   private readonly links = new Map<string, { link: BpfLink; map: LoadedMap }>();
-  private readonly timeline = new Map<string, Registration[]>();
+  /** The kernel's answers: per CA name, the scenario map registered to it from each time on. */
+  private readonly registrations = new Map<string, Registration[]>();
   readonly outcomes: ActionOutcome[] = [];
   /**
    * Successful setsockopt(TCP_CONGESTION) calls of the actions, in time order.
@@ -154,6 +160,7 @@ export class ScenarioKernel {
     });
     if (issues.length === 0) sk.labelMaps();
     if (issues.length === 0) sk.checkRefs(issues);
+    if (issues.length === 0) sk.observe(0);
     if (issues.length > 0) {
       for (const o of sk.elfObjects.values()) o.close();
       throw new ScenarioError(scenario.source.file, issues);
@@ -250,25 +257,50 @@ export class ScenarioKernel {
     return this.elfObjects.get(name);
   }
 
-  private register(ca: string, tNs: number, map: string | null): void {
-    let t = this.timeline.get(ca);
-    if (t === undefined) {
-      t = [];
-      this.timeline.set(ca, t);
+  /**
+   * Asks the kernel which struct_ops map each CA name is registered to now
+   * (as `structops cc list` does) and keeps the answers that changed, as of `tNs`.
+   */
+  private observe(tNs: number): void {
+    const structOps = listStructOps(this.p, () => emulatedTarget().btf, { dump: true });
+    const ops = listCc(this.p, structOps, listLinks(this.p)).ops;
+    const byId = new Map<number, string>();
+    for (const m of this.maps.values()) {
+      const info = new Uint8Array(MAP_INFO_LAYOUT.size);
+      check(BPF_OBJ_GET_INFO_BY_FD, this.p.bpf(BPF_OBJ_GET_INFO_BY_FD, { bpf_fd: m.mapFd, info_len: info.length, info }), `info of map '${m.label}'`);
+      byId.set(decodeMapInfo(info).id, m.label);
     }
-    t.push({ tNs, map });
+    const now = new Map<string, string | null>();
+    for (const o of ops) now.set(o.name, o.struct_ops_id === null ? null : byId.get(o.struct_ops_id) ?? null);
+    for (const ca of new Set([...this.registrations.keys(), ...now.keys()])) {
+      const map = now.get(ca) ?? null;
+      if (map === this.mapAt(ca, tNs)) continue;
+      let t = this.registrations.get(ca);
+      if (t === undefined) {
+        t = [];
+        this.registrations.set(ca, t);
+      }
+      t.push({ tNs, map });
+    }
   }
 
-  /** The struct_ops map registered under `ca` at `tNs` (actions at `tNs` included), or null. */
+  /** The scenario's struct_ops map the kernel had registered under `ca` at `tNs` (actions at `tNs` included), or null. */
   mapAt(ca: string, tNs: number): string | null {
     let m: string | null = null;
-    for (const r of this.timeline.get(ca) ?? []) if (r.tNs <= tNs) m = r.map;
+    for (const r of this.registrations.get(ca) ?? []) if (r.tNs <= tNs) m = r.map;
     return m;
   }
 
   /** The testbed actions of the scenario, in time order. */
   simActions(): SimAction<TestbedActionContext>[] {
-    return this.scenario.actions.map((a) => ({ atNs: a.atNs, label: labelOf(a), run: (ctx: TestbedActionContext) => this.run(a, ctx) }));
+    return this.scenario.actions.map((a) => ({
+      atNs: a.atNs, label: labelOf(a),
+      run: (ctx: TestbedActionContext) => {
+        this.run(a, ctx);
+        // Only these calls change what a name is registered to; the kernel says what they did.
+        if (a.kind === "attach" || a.kind === "update" || a.kind === "detach") this.observe(ctx.sim.nowNs);
+      },
+    }));
   }
 
   private done(a: ScenarioAction, ctx: TestbedActionContext, ok: boolean, detail: string): void {
@@ -282,9 +314,7 @@ export class ScenarioKernel {
   private attach(m: LoadedMap): BpfLink {
     const obj = m.elf?.obj;
     if (m.elf !== undefined && obj !== undefined) return obj.attachStructOps(m.elf);
-    const fd = attachStructOps(this.p, m.mapFd);
-    if (fd < 0) throw new BpfError("BPF_LINK_CREATE", -fd, `create link for map '${m.label}'`);
-    return new BpfLink(this.p, fd, undefined, false);
+    return linkStructOps(this.p, m.mapFd, `create link for map '${m.label}'`);
   }
 
   private run(a: ScenarioAction, ctx: TestbedActionContext): void {
@@ -301,7 +331,6 @@ export class ScenarioKernel {
             return this.done(a, ctx, false, `attaching ${m.label} failed: ${failure(e)}`);
           }
           this.links.set(a.link, { link, map: m });
-          this.register(m.caName, now, m.label);
           const how = link.fake ? `map without BPF_F_LINK: registered by BPF_MAP_UPDATE_ELEM, no kernel link` : `BPF_LINK_CREATE: link "${a.link}" (fd ${link.fd})`;
           return this.done(a, ctx, true, `${how} registers "${m.caName}" as ${m.label}`);
         }
@@ -321,7 +350,6 @@ export class ScenarioKernel {
           }
           const old = l.map;
           this.links.set(a.link, { link: l.link, map: m });
-          this.register(m.caName, now, m.label);
           return this.done(a, ctx, true,
             `BPF_LINK_UPDATE: "${m.caName}" now means ${m.label}; sockets that chose it before keep ${old.label}`);
         }
@@ -336,7 +364,6 @@ export class ScenarioKernel {
             return this.done(a, ctx, false, `BPF_LINK_DETACH of link "${a.link}" failed: ${failure(e)}`);
           }
           this.links.delete(a.link);
-          this.register(l.map.caName, now, null);
           return this.done(a, ctx, true, `${l.link.fake ? "BPF_MAP_DELETE_ELEM" : "BPF_LINK_DETACH"}: "${l.map.caName}" is unregistered; sockets on ${l.map.label} keep running it`);
         }
         case "setsockopt": {

@@ -1,7 +1,7 @@
 /**
  * @fileoverview The emulated kernel's TCP as the testbed's network stack:
- * adapts {@link TcpCc} to the simulator's `CcHost` interface
- * (src/sim/tcp/cc-ops.ts) structurally, without importing the simulator.
+ * implements {@link TcpCcHost}, the congestion-control interface of
+ * src/uapi/tcp-cc.ts that the simulator also imports, over {@link TcpCc}.
  * A simulated connection is a socket of this kernel, made and configured
  * through the same calls a process's socket fd goes through: TcpCc.socket
  * in the host's network namespace (init_net unless given), the
@@ -14,12 +14,13 @@
 import type { SockCaller, TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
 import type { ErrOr } from "../../kernel/errptr.js";
+import type { TcpCcHost } from "./ca-types.js";
 import type { NetNs } from "../../kernel/netns.js";
 
 const utf8 = new TextEncoder();
 
 /** A TcpCc seen by the simulator. */
-export class TcpCcSimHost {
+export class TcpCcSimHost implements TcpCcHost {
   /** Kernel time (ns) at simulated time 0. */
   private readonly base: bigint;
   private last = -1;

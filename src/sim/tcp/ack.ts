@@ -14,8 +14,8 @@
  *    snd_una over data (tcp_may_raise_cwnd), then tcp_update_pacing_rate;
  * 6. tcp_xmit_recovery (retransmissions), then new data.
  */
-import type { CcRateSample } from "./cc-ops.js";
-import { CA_ACK_ECE, CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, TCP_CA_Open } from "./cc-ops.js";
+import type { RateSample } from "../../uapi/tcp-cc.js";
+import { CA_ACK_ECE, CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, TCP_CA_Open } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import {
   FLAG_ACKED, FLAG_CA_ALERT, FLAG_DATA_ACKED, FLAG_DATA_SACKED, FLAG_DSACKING_ACK, FLAG_ECE, FLAG_NOT_DUP,
@@ -36,7 +36,7 @@ const RETRANS_ANY = SACKED_RETRANS | EVER_RETRANS;
 
 /** Per-ACK scratch, reused (no allocation per ACK). */
 export class AckScratch {
-  readonly rs: CcRateSample = newRateSample();
+  readonly rs: RateSample = newRateSample();
   readonly x: RateScratch = { priorMstampUs: 0, lastEndSeg: -1 };
   readonly flag = { v: 0 };
   readonly sample = { pkts_acked: 0, rtt_us: -1, in_flight: 0 };
@@ -216,7 +216,7 @@ function tcpUpdatePacingRate(ctx: SenderCtx): void {
 }
 
 /** tcp_cong_control(). */
-function tcpCongControl(ctx: SenderCtx, ack: number, ackedSacked: number, flag: number, rs: CcRateSample): void {
+function tcpCongControl(ctx: SenderCtx, ack: number, ackedSacked: number, flag: number, rs: RateSample): void {
   const sk = ctx.tcb.sk;
   if (sk.ca.cong_control !== undefined) {
     // cong_control: tcp_cong_control, once per ACK, after the rate sample.

@@ -10,8 +10,9 @@ import type { EventHandler, Scheduler } from "../scheduler.js";
 import type { Network } from "../net/network.js";
 import { ECN_ECT0, ECN_NOT_ECT, TH_CWR } from "../net/packet.js";
 import type { Packet, PacketSink } from "../net/packet.js";
-import type { CcHost, CcSocket } from "./cc-ops.js";
-import { ccRefusal, TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "./cc-ops.js";
+import type { TcpCcHost, TcpCcSocket } from "../../uapi/tcp-cc.js";
+import { TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "../../uapi/tcp-cc.js";
+import { ccRefusal } from "./cc-refusal.js";
 import { ENOTCONN, formatErrno } from "../../uapi/errno.js";
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
@@ -45,7 +46,7 @@ export class FlowError extends Error {
 export interface FlowEnv {
   readonly sched: Scheduler;
   readonly net: Network;
-  readonly host: CcHost;
+  readonly host: TcpCcHost;
   readonly hookLevel: number;
   readonly traceCaStates: boolean;
   emit(r: TraceRecord): void;
@@ -55,8 +56,8 @@ export interface FlowEnv {
 export class Flow implements SenderCtx, EventHandler, PacketSink {
   private t: Tcb | null = null;
   receiver: TcpReceiver | null = null;
-  sk: CcSocket | null = null;
-  rcvSk: CcSocket | null = null;
+  sk: TcpCcSocket | null = null;
+  rcvSk: TcpCcSocket | null = null;
   ccStart = "";
   state: "pending" | "running" | "draining" | "done" = "pending";
   endNs = -1;
@@ -141,7 +142,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.payload = tcb.segBytes(seg);
     p.size = p.payload + 52;
     p.retrans = retrans;
-    const needsEcn = ((this.sk as CcSocket).ca.flags & TCP_CONG_NEEDS_ECN) !== 0;
+    const needsEcn = ((this.sk as TcpCcSocket).ca.flags & TCP_CONG_NEEDS_ECN) !== 0;
     p.ecn = tcb.ecnOk && (!retrans || needsEcn) ? ECN_ECT0 : ECN_NOT_ECT;
     if (tcb.queueCwr && !retrans) p.tcpFlags |= TH_CWR;
     p.tsval = tsNow(this);
@@ -195,7 +196,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
 
   private clock(): void {
     this.env.host.setTime(this.nowNs);
-    (this.sk as CcSocket).tcp_mstamp = Math.floor(this.nowNs / 1000);
+    (this.sk as TcpCcSocket).tcp_mstamp = Math.floor(this.nowNs / 1000);
   }
 
   // ---- events -------------------------------------------------------------
@@ -333,7 +334,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     if (this.state !== "running") return;
     this.tcb.appStopped = true;
     this.state = "draining";
-    this.env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "stop", cc: (this.sk as CcSocket).ca.name });
+    this.env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "stop", cc: (this.sk as TcpCcSocket).ca.name });
     this.checkDone();
   }
 
@@ -350,7 +351,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     }
     this.state = "done";
     this.endNs = this.nowNs;
-    const sk = this.sk as CcSocket;
+    const sk = this.sk as TcpCcSocket;
     const name = sk.ca.name;
     this.env.host.setTime(this.nowNs);
     this.env.host.close(sk);

@@ -5,8 +5,11 @@
  * an optional trace of each call. The algorithm is read from the socket at
  * every call, so a setsockopt(TCP_CONGESTION) in the middle of a run takes
  * effect at the next hook, as in Linux.
+ *
+ * ssthresh() and undo_cwnd() are called unconditionally, as Linux does: the
+ * registry admits no algorithm without them (tcp_validate_congestion_control).
  */
-import type { CcAckSample, CcRateSample, CcSocket } from "./cc-ops.js";
+import type { AckSample, RateSample, TcpCcSocket, TcpCongestionOps } from "../../uapi/tcp-cc.js";
 import type { CcHookName } from "../api.js";
 
 /** Trace levels of hook calls. */
@@ -21,7 +24,7 @@ export interface HookSink {
 }
 
 /** tcp_set_ca_state(): set_state() then icsk_ca_state. */
-export function tcpSetCaState(sk: CcSocket, t: HookSink, state: number, onChange?: (from: number, to: number) => void): void {
+export function tcpSetCaState(sk: TcpCcSocket, t: HookSink, state: number, onChange?: (from: number, to: number) => void): void {
   const ca = sk.ca;
   if (ca.set_state !== undefined) {
     ca.set_state(sk, state);
@@ -33,7 +36,7 @@ export function tcpSetCaState(sk: CcSocket, t: HookSink, state: number, onChange
 }
 
 /** tcp_ca_event(): cwnd_event() if the CA has it. */
-export function tcpCaEvent(sk: CcSocket, t: HookSink, ev: number): void {
+export function tcpCaEvent(sk: TcpCcSocket, t: HookSink, ev: number): void {
   const ca = sk.ca;
   if (ca.cwnd_event !== undefined) {
     ca.cwnd_event(sk, ev);
@@ -41,24 +44,31 @@ export function tcpCaEvent(sk: CcSocket, t: HookSink, ev: number): void {
   }
 }
 
-/** icsk_ca_ops->ssthresh(sk); algorithms without it behave as Reno (max(cwnd/2, 2)). */
-export function caSsthresh(sk: CcSocket, t: HookSink): number {
+/** A registered algorithm lacks a hook tcp_validate_congestion_control requires: the stack the simulator runs on is broken. */
+function unvalidated(ca: TcpCongestionOps, hook: string): Error {
+  return new Error(`congestion control "${ca.name}" has no ${hook}(), which registration requires (tcp_validate_congestion_control)`);
+}
+
+/** icsk_ca_ops->ssthresh(sk). */
+export function caSsthresh(sk: TcpCcSocket, t: HookSink): number {
   const ca = sk.ca;
-  const r = ca.ssthresh !== undefined ? ca.ssthresh(sk) >>> 0 : Math.max(sk.snd_cwnd >>> 1, 2);
+  if (ca.ssthresh === undefined) throw unvalidated(ca, "ssthresh");
+  const r = ca.ssthresh(sk) >>> 0;
   if (t.hookLevel >= HOOKS_EVENTS) t.hook("ssthresh", ca.name, [], r, sk.snd_cwnd);
   return r;
 }
 
-/** icsk_ca_ops->undo_cwnd(sk); without it, Reno's max(cwnd, prior_cwnd). */
-export function caUndoCwnd(sk: CcSocket, t: HookSink): number {
+/** icsk_ca_ops->undo_cwnd(sk). */
+export function caUndoCwnd(sk: TcpCcSocket, t: HookSink): number {
   const ca = sk.ca;
-  const r = ca.undo_cwnd !== undefined ? ca.undo_cwnd(sk) >>> 0 : Math.max(sk.snd_cwnd, sk.prior_cwnd);
+  if (ca.undo_cwnd === undefined) throw unvalidated(ca, "undo_cwnd");
+  const r = ca.undo_cwnd(sk) >>> 0;
   if (t.hookLevel >= HOOKS_EVENTS) t.hook("undo_cwnd", ca.name, [], r, sk.snd_cwnd);
   return r;
 }
 
 /** tcp_cong_avoid(): cong_avoid(sk, ack, acked). */
-export function caCongAvoid(sk: CcSocket, t: HookSink, ack: number, acked: number): void {
+export function caCongAvoid(sk: TcpCcSocket, t: HookSink, ack: number, acked: number): void {
   const ca = sk.ca;
   if (ca.cong_avoid === undefined) return;
   ca.cong_avoid(sk, ack, acked);
@@ -66,7 +76,7 @@ export function caCongAvoid(sk: CcSocket, t: HookSink, ack: number, acked: numbe
 }
 
 /** cong_control(sk, ack, flag, rs). */
-export function caCongControl(sk: CcSocket, t: HookSink, ack: number, flag: number, rs: CcRateSample): void {
+export function caCongControl(sk: TcpCcSocket, t: HookSink, ack: number, flag: number, rs: RateSample): void {
   const ca = sk.ca;
   if (ca.cong_control === undefined) return;
   ca.cong_control(sk, ack, flag, rs);
@@ -74,7 +84,7 @@ export function caCongControl(sk: CcSocket, t: HookSink, ack: number, flag: numb
 }
 
 /** tcp_in_ack_event(): in_ack_event(sk, flags). */
-export function caInAckEvent(sk: CcSocket, t: HookSink, flags: number): void {
+export function caInAckEvent(sk: TcpCcSocket, t: HookSink, flags: number): void {
   const ca = sk.ca;
   if (ca.in_ack_event === undefined) return;
   ca.in_ack_event(sk, flags);
@@ -82,7 +92,7 @@ export function caInAckEvent(sk: CcSocket, t: HookSink, flags: number): void {
 }
 
 /** pkts_acked(sk, sample). */
-export function caPktsAcked(sk: CcSocket, t: HookSink, sample: CcAckSample): void {
+export function caPktsAcked(sk: TcpCcSocket, t: HookSink, sample: AckSample): void {
   const ca = sk.ca;
   if (ca.pkts_acked === undefined) return;
   ca.pkts_acked(sk, sample);

@@ -6,12 +6,12 @@
  * fixes the sample's starting point; tcp_rate_gen() then makes the sample
  * that cong_control() receives: delivered over max(send phase, ACK phase).
  */
-import type { CcRateSample } from "./cc-ops.js";
+import type { RateSample } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import { APP_LIMITED, RATE_DONE, SACKED_ACKED, SACKED_RETRANS, EVER_RETRANS } from "./tcb.js";
 
 /** A fresh, empty rate sample (rs = { .prior_delivered = 0 }). */
-export function newRateSample(): CcRateSample {
+export function newRateSample(): RateSample {
   return {
     prior_mstamp: 0n,
     prior_delivered: 0,
@@ -33,7 +33,7 @@ export function newRateSample(): CcRateSample {
 }
 
 /** Resets a reused sample. */
-export function resetRateSample(rs: CcRateSample): void {
+export function resetRateSample(rs: RateSample): void {
   rs.prior_mstamp = 0n;
   rs.prior_delivered = 0;
   rs.prior_delivered_ce = 0;
@@ -77,7 +77,7 @@ export function tcpRateSkbSent(ctx: SenderCtx, seg: number, nowUs: number): void
 }
 
 /** tcp_rate_skb_delivered(): segment `seg` was ACKed or SACKed. */
-export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: CcRateSample, x: RateScratch): void {
+export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: RateSample, x: RateScratch): void {
   const tcb = ctx.tcb;
   const i = seg & tcb.mask;
   const f = tcb.flags[i] as number;
@@ -99,7 +99,7 @@ export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: CcRateSampl
 }
 
 /** tcp_rate_gen(): completes the sample for this ACK. */
-export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: CcRateSample, x: RateScratch, nowUs: number): void {
+export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: RateSample, x: RateScratch, nowUs: number): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   if (tcb.app_limited !== 0 && sk.delivered > tcb.app_limited) tcb.app_limited = 0;

@@ -24,8 +24,8 @@
  *
  * Flow control is not modelled: the receive window never limits the sender.
  */
-import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, ICSK_ACK_NOW, ICSK_ACK_TIMER, TCP_CONG_NEEDS_ECN, TCP_ECN_DEMAND_CWR } from "./cc-ops.js";
-import type { CcSocket } from "./cc-ops.js";
+import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, ICSK_ACK_NOW, ICSK_ACK_TIMER, TCP_CONG_NEEDS_ECN, TCP_ECN_DEMAND_CWR } from "../../uapi/tcp-cc.js";
+import type { TcpCcSocket } from "../../uapi/tcp-cc.js";
 import { tcpCaEvent } from "./hooks.js";
 import type { HookSink } from "./hooks.js";
 import { ECN_CE, ECN_NOT_ECT, TH_CWR, TH_ECE } from "../net/packet.js";
@@ -73,7 +73,7 @@ export class TcpReceiver {
     private readonly host: ReceiverHost,
     readonly delayedAck: boolean,
     /** The receiving socket of the emulated kernel, when ECN events need one. */
-    readonly sk: CcSocket | null,
+    readonly sk: TcpCcSocket | null,
     private readonly trace: HookSink,
     /** Payload bytes of a full segment (the sender's MSS, the receiver's advmss). */
     private readonly mss: number,

@@ -20,7 +20,7 @@
 import {
   CA_EVENT_COMPLETE_CWR, CA_EVENT_LOSS, TCP_CA_CWR, TCP_CA_Disorder, TCP_CA_Loss, TCP_CA_Open, TCP_CA_Recovery,
   TCP_INFINITE_SSTHRESH,
-} from "./cc-ops.js";
+} from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import { FLAG_ECE, FLAG_LOST_RETRANS, FLAG_SND_UNA_ADVANCED } from "./flags.js";
 import { caSsthresh, caUndoCwnd, tcpCaEvent, tcpSetCaState } from "./hooks.js";

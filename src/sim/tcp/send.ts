@@ -9,7 +9,7 @@
  *
  * One packet per segment: no TSO/GSO bursts.
  */
-import { CA_EVENT_CWND_RESTART, CA_EVENT_TX_START, SK_PACING_NEEDED } from "./cc-ops.js";
+import { CA_EVENT_CWND_RESTART, CA_EVENT_TX_START, SK_PACING_NEEDED } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
 import { tcpCaEvent } from "./hooks.js";

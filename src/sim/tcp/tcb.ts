@@ -11,7 +11,7 @@
  * 2^32) CC code expects. The scoreboard is a ring indexed by segment number
  * modulo its power-of-two size, covering [una, nxt).
  */
-import type { CcSocket } from "./cc-ops.js";
+import type { TcpCcSocket } from "../../uapi/tcp-cc.js";
 
 /** Scoreboard bits of a segment (TCPCB_* in include/net/tcp.h). */
 export const SACKED_ACKED = 1;
@@ -137,7 +137,7 @@ export class Tcb {
 
   constructor(
     /** The kernel socket (tcp_sock fields + icsk_ca_ops). */
-    public sk: CcSocket,
+    public sk: TcpCcSocket,
     readonly mss: number,
     /** Initial sequence number (bytes). */
     readonly isn: number,
