@@ -107,6 +107,22 @@ export interface CcSock {
   rcv_nxt?: number;
   /** inet_connection_sock.icsk_ack.pending (ICSK_ACK_*): the receiver's delayed-ACK timer and ACK-now requests. */
   icsk_ack_pending?: number;
+  /** tcp_sock.app_limited (u32); when absent the sender keeps it in its own state. */
+  app_limited?: number;
+  /** tcp_sock.lost (u32). */
+  lost?: number;
+  /** tcp_sock.delivered_mstamp, µs. */
+  delivered_mstamp?: number;
+  /** tcp_sock.tcp_clock_cache, ns. */
+  tcp_clock_cache?: number;
+  /** tcp_sock.tcp_wstamp_ns, ns: the pacer's earliest departure time. */
+  tcp_wstamp_ns?: number;
+  /** sock.sk_pacing_shift (u8). */
+  sk_pacing_shift?: number;
+  /** sock.sk_max_pacing_rate, bytes/s. */
+  sk_max_pacing_rate?: number;
+  /** tcp_min_rtt() in µs. */
+  rtt_min?: number;
   readonly jiffies32: number;
   readonly caPriv: DataView;
 }
@@ -124,6 +140,7 @@ export interface CcOps {
   pkts_acked?(sk: CcSock, sample: CcAckSample): void;
   undo_cwnd?(sk: CcSock): number;
   min_tso_segs?(sk: CcSock): number;
+  sndbuf_expand?(sk: CcSock): number;
 }
 
 /** A socket: its fields plus the algorithm it runs now (icsk_ca_ops). */
