@@ -563,9 +563,21 @@ function bbr_reset_startup_mode(sk: TcpCaSock): void {
   inet_csk_ca(sk).mode = BBR_STARTUP;
 }
 
+/** A xorshift32 generator: the default random source of a BBR not given the kernel's. */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
 /** The per-kernel random source of get_random_u32_below (set by createBbrTcp). */
 type Rand = () => number;
-let currentRand: Rand = () => 0;
+let currentRand: Rand = xorshift32(1);
 
 /** bbr_reset_probe_bw_mode(): PROBE_BW from a random phase other than the 3/4 one, then advance. */
 function bbr_reset_probe_bw_mode(sk: TcpCaSock): void {
@@ -889,7 +901,7 @@ export function bbr_set_state(sk: TcpCaSock, new_state: number): void {
  * `rand` is the kernel's get_random_u32 (the model kernel's seeded PRNG, so
  * runs are reproducible); it picks the first PROBE_BW phase.
  */
-export function createBbrTcp(rand: () => number = () => 0): TcpCongestionOps {
+export function createBbrTcp(rand: () => number = xorshift32(1)): TcpCongestionOps {
   const withRand = <A extends unknown[], R>(fn: (sk: TcpCaSock, ...a: A) => R) => (sk: TcpCaSock, ...a: A): R => {
     const prev = currentRand;
     currentRand = rand;
