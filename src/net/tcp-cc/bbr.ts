@@ -218,11 +218,14 @@ export class Bbr {
     const w = this.dv.getUint32(f[0], true);
     this.dv.setUint32(f[0], ((w & ~mask) | ((v << f[1]) & mask)) >>> 0, true);
   }
+  /** A u64 below 2^53 (µs timestamps), read as two u32 halves without BigInt. */
   private g64(off: number): number {
-    return Number(this.dv.getBigUint64(off, true));
+    return this.dv.getUint32(off, true) + this.dv.getUint32(off + 4, true) * 4294967296;
   }
   private s64(off: number, v: number): void {
-    this.dv.setBigUint64(off, BigInt.asUintN(64, BigInt(Math.trunc(v))), true);
+    v = Math.trunc(v);
+    this.dv.setUint32(off, v % 4294967296 >>> 0, true);
+    this.dv.setUint32(off + 4, Math.floor(v / 4294967296) >>> 0, true);
   }
 
   get min_rtt_us(): number { return this.g(BBR_OFF.min_rtt_us); }
@@ -294,9 +297,18 @@ export class Bbr {
   set extra_acked_win_idx(v: number) { this.sb(F.extra_acked_win_idx, v); }
 }
 
+/** One view per icsk_ca_priv DataView (a socket's caPriv is a new DataView only when memory grows). */
+const views = new WeakMap<DataView, Bbr>();
+
 /** inet_csk_ca(): the socket's BBR state. */
 export function inet_csk_ca(sk: TcpCaSock): Bbr {
-  return new Bbr(sk.caPriv);
+  const dv = sk.caPriv;
+  let b = views.get(dv);
+  if (b === undefined) {
+    b = new Bbr(dv);
+    views.set(dv, b);
+  }
+  return b;
 }
 
 // ---- socket fields BBR reads, with the defaults of a socket that lacks them ----

@@ -151,11 +151,16 @@ export class TcpSock implements TcpCaSock {
     this.mem.dv.setBigUint64(this.addr + this.layout.sk_pacing_rate, BigInt(v), true);
   }
 
+  /** A u64 field as a number (exact below 2^53), from its two u32 halves. */
   private u64(off: number): number {
-    return Number(this.mem.dv.getBigUint64(this.addr + off, true));
+    const dv = this.mem.dv;
+    return dv.getUint32(this.addr + off, true) + dv.getUint32(this.addr + off + 4, true) * 4294967296;
   }
   private setU64(off: number, v: number): void {
-    this.mem.dv.setBigUint64(this.addr + off, BigInt.asUintN(64, BigInt(Math.trunc(v))), true);
+    const dv = this.mem.dv;
+    v = Math.trunc(v);
+    dv.setUint32(this.addr + off, v % 4294967296 >>> 0, true);
+    dv.setUint32(this.addr + off + 4, Math.floor(v / 4294967296) >>> 0, true);
   }
 
   get delivered_mstamp(): number { return this.u64(this.layout.delivered_mstamp); }
