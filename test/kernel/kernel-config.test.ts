@@ -87,8 +87,8 @@ function loadCalling(k: EmulatedKernel, name: string): { errno: number; log: str
 
 test("kfunc sets follow the built-ins: dctcp_* only when dctcp is built in, refused by name otherwise (check_kfunc_call)", () => {
   const plain = new EmulatedKernel();
-  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh"]) assert.equal(loadCalling(plain, fn).errno, 0, fn);
-  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_update_alpha", "bbr_main"]) {
+  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh", "bbr_main", "bbr_min_tso_segs"]) assert.equal(loadCalling(plain, fn).errno, 0, fn);
+  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_update_alpha"]) {
     const r = loadCalling(plain, fn);
     assert.equal(r.errno, EACCES, fn);
     assert.match(r.log, new RegExp(`^calling kernel function ${fn} is not allowed$`, "m"));
@@ -98,6 +98,7 @@ test("kfunc sets follow the built-ins: dctcp_* only when dctcp is built in, refu
   const r = loadCalling(dctcp, "cubictcp_init");
   assert.equal(r.errno, EACCES, "cubic not built in: its kfuncs are not registered");
   assert.match(r.log, /calling kernel function cubictcp_init is not allowed/);
+  assert.equal(loadCalling(dctcp, "bbr_main").errno, EACCES, "bbr not built in: its kfuncs are not registered");
 });
 
 test("a kfunc call whose BTF id is no function: EINVAL, 'kernel btf_id N is not a function'", () => {
