@@ -2,10 +2,12 @@
  * @fileoverview Simulator benchmarks: scheduler events per second (insert +
  * dispatch through the binary heap), and simulated seconds per wall second
  * for 10 flows over a 1 Gb/s, 50 ms dumbbell bottleneck with built-in cubic,
+ * with built-in bbr (paced by the TCP stack's internal pacing timer, issue #13),
  * and with BPF cubic (test/fixtures/cubic.linux.bpf.o, opened, loaded and
  * attached through the library as a user would) on the interpreter and on the
  * JIT, in the same run. Issue #5's target: the JIT case faster than real time.
- * `SIM_BENCH_SECONDS` sets the simulated duration (default 60; `--quick`, what CI runs, uses 1).
+ * `SIM_BENCH_SECONDS` sets the simulated duration (default 60; `--quick`, what CI runs, uses 1);
+ * `SIM_BENCH_CASES=built-in` runs only the cases whose label contains that text.
  *
  * Run: npx tsx bench/sim.bench.ts
  */
@@ -72,10 +74,13 @@ const evs = schedulerBench(QUICK ? 200_000 : 5_000_000);
 const rows: BenchRow[] = [{ case: "scheduler (hold model, ~1000 pending)", value: evs / 1e6, unit: "M events/s" }];
 const cases: readonly [string, CcCase][] = [
   ["built-in cubic", { builtin: "cubic" }],
+  ["built-in bbr", { builtin: "bbr" }],
   ["BPF cubic (fixture object), interpreter", { bpf: "interp" }],
   ["BPF cubic (fixture object), JIT", { bpf: "jit" }],
 ];
+const only = process.env["SIM_BENCH_CASES"];
 for (const [label, cc] of cases) {
+  if (only !== undefined && !label.includes(only)) continue;
   const c = dumbbellBench(seconds, cc);
   rows.push({
     case: `10 flows, 1 Gb/s, 50 ms RTT, ${seconds} s, ${label}`,

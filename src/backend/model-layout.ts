@@ -53,6 +53,12 @@ export function tcpSockLayout(btf: VmlinuxBtf): TcpSockLayout {
     sk_pacing_rate: f("sk_pacing_rate").offset,
     ecn_flags: f("ecn_flags").offset,
     icsk_ack_pending: f("icsk_ack.pending").offset,
+    delivered_mstamp: f("delivered_mstamp").offset,
+    tcp_clock_cache: f("tcp_clock_cache").offset,
+    tcp_wstamp_ns: f("tcp_wstamp_ns").offset,
+    sk_max_pacing_rate: f("sk_max_pacing_rate").offset,
+    sk_pacing_shift: f("sk_pacing_shift").offset,
+    rtt_min: f("rtt_min.s[0].v").offset,
     writable: btf.writableRanges("tcp_sock"),
   };
 }

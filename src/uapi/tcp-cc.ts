@@ -165,6 +165,26 @@ export interface TcpCaSock {
    * for the data before a CE change). Optional: absent, nothing is sent.
    */
   tcp_send_ack?(rcv_nxt: number): void;
+  /**
+   * tcp_sock.app_limited: the delivered count at which the current
+   * application-limited phase ends, 0 when not limited (u32). BBR writes it in
+   * PROBE_RTT. Optional: absent reads as 0.
+   */
+  app_limited?: number;
+  /** tcp_sock.lost: segments ever marked lost (u32). Optional: absent reads as 0. */
+  lost?: number;
+  /** tcp_sock.delivered_mstamp: µs time of the latest delivery (u64 as a number). Optional: absent reads as tcp_mstamp. */
+  delivered_mstamp?: number;
+  /** tcp_sock.tcp_clock_cache: ns clock of this ACK's processing (u64 as a number). Optional: absent reads as tcp_mstamp * 1000. */
+  tcp_clock_cache?: number;
+  /** tcp_sock.tcp_wstamp_ns: the pacer's earliest departure time, ns (u64 as a number). Optional: absent reads as tcp_clock_cache. */
+  tcp_wstamp_ns?: number;
+  /** sock.sk_pacing_shift (u8): the TSO budget is sk_pacing_rate >> shift bytes. Optional: absent reads as 10. */
+  sk_pacing_shift?: number;
+  /** sock.sk_max_pacing_rate, bytes/s (unsigned long as a number). Optional: absent reads as ~0UL. */
+  sk_max_pacing_rate?: number;
+  /** tcp_min_rtt(): tcp_sock.rtt_min.s[0].v in µs (u32). Optional: absent reads as ~0U (no sample). */
+  rtt_min?: number;
   /** tcp_jiffies32 of the emulated kernel (u32). */
   readonly jiffies32: number;
   /** The `icsk_ca_priv` bytes ({@link ICSK_CA_PRIV_SIZE} long): a CA's private state. */

@@ -166,10 +166,10 @@ test("kernel commands without --linux or --fresh say there is no live emulated k
   assert.equal((await run("cc", "list", "--linux", "--fresh")).code, 1);
 });
 
-test("--fresh: a newly booted emulated kernel has reno and cubic, cubic the default, no struct_ops maps and no links (net/ipv4/tcp_cong.c)", async () => {
+test("--fresh: a newly booted emulated kernel has reno, bbr and cubic in link order, cubic the default, no struct_ops maps and no links (net/ipv4/tcp_cong.c)", async () => {
   const cc = await json<{ available: string[]; default: string; ops: { struct_ops_id: number | null }[] }>("cc", "list", "--fresh");
   assertSchema("cc", cc);
-  assert.deepEqual(cc.available, ["reno", "cubic"]);
+  assert.deepEqual(cc.available, ["reno", "bbr", "cubic"]);
   assert.equal(cc.default, "cubic");
   assert.ok(cc.ops.every((o) => o.struct_ops_id === null));
   for (const sub of ["list", "show", "dump"]) {

@@ -161,7 +161,7 @@ test("`structops run` reports a bad scenario with file, line, column and field, 
     const cc = memoryIo();
     const unknownCc = scenarioFile(dir, TINY.replace("algorithm: cubic", "algorithm: nosuch"), "cc.yaml");
     assert.equal(await main(["run", unknownCc, "--out", join(dir, "c")], cc), 1);
-    assert.equal(cc.err(), `structops: ${unknownCc}:11:5: flow 'b': setsockopt(TCP_CONGESTION, "nosuch"): ENOENT (2): no congestion control "nosuch"; available: reno cubic tiny_cc\n`);
+    assert.equal(cc.err(), `structops: ${unknownCc}:11:5: flow 'b': setsockopt(TCP_CONGESTION, "nosuch"): ENOENT (2): no congestion control "nosuch"; available: reno bbr cubic tiny_cc\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -173,7 +173,7 @@ test("`structops run` reports a failing action in the output and on stderr and s
     const io = memoryIo();
     const text = TINY.replace("  - { at: 2.5s, do: detach, link: l }", "  - { at: 2.5s, do: default, algorithm: nosuch }");
     assert.equal(await main(["run", scenarioFile(dir, text), "--out", join(dir, "o")], io), 0);
-    assert.match(io.out(), /FAILED default nosuch: net\.ipv4\.tcp_congestion_control = nosuch: ENOENT \(2\): no congestion control "nosuch"; available: reno cubic tiny_cc\n/);
+    assert.match(io.out(), /FAILED default nosuch: net\.ipv4\.tcp_congestion_control = nosuch: ENOENT \(2\): no congestion control "nosuch"; available: reno bbr cubic tiny_cc\n/);
     assert.match(io.err(), /action at 2\.5 s failed: default nosuch/);
     assert.match(readFileSync(join(dir, "o", "report.html"), "utf8"), /<tr class="error"><td>2\.5<\/td><td>default nosuch<\/td>/);
   } finally {

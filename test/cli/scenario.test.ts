@@ -246,7 +246,7 @@ test("kernel: the built-ins (reno is implied) and CONFIG_DEFAULT_TCP_CONG; unkno
   assert.deepEqual(parseScenario(`kernel: { builtin: [cubic, dctcp] }\n${BASE}`, "t.yaml").kernel, { builtin: ["cubic", "dctcp"], default: "cubic" });
   assert.equal(parseScenario(BASE, "t.yaml").kernel, undefined);
   assert.deepEqual(issues(`kernel:\n  builtin: [cubic, bbr2]\n${BASE}`), [
-    '2:20 kernel.builtin[1]: must name a congestion control the model implements (reno cubic dctcp): current value is "bbr2"',
+    '2:20 kernel.builtin[1]: must name a congestion control the model implements (reno bbr cubic dctcp): current value is "bbr2"',
   ]);
   assert.deepEqual(issues(`kernel:\n  builtin: [cubic]\n  default: dctcp\n${BASE}`), [
     '3:12 kernel.default: must be reno or a built-in congestion control (reno cubic): current value is "dctcp"',

@@ -227,10 +227,12 @@ export interface TcpInfoRow {
   readonly bytesAcked: number;
   readonly deliveryRate: number;
   readonly minRttUs: number;
+  /** tcpi_pacing_rate: sk_pacing_rate in bytes/s. */
+  readonly pacingRate: number;
 }
 
 const CSV_HEADER =
-  "t_us,cwnd,ssthresh,rtt_us,rttvar_us,ca_state,unacked,sacked,lost,retrans,total_retrans,delivered,bytes_acked,delivery_rate,min_rtt_us";
+  "t_us,cwnd,ssthresh,rtt_us,rttvar_us,ca_state,unacked,sacked,lost,retrans,total_retrans,delivered,bytes_acked,delivery_rate,min_rtt_us,pacing_rate";
 
 /** Parses the CSV of c/flow.c; throws TestbedError naming the bad line. */
 export function parseTcpInfoCsv(text: string): TcpInfoRow[] {
@@ -238,11 +240,11 @@ export function parseTcpInfoCsv(text: string): TcpInfoRow[] {
   if (lines[0] !== CSV_HEADER) throw new TestbedError(`flow CSV line 1: unexpected header '${(lines[0] ?? "").slice(0, 80)}'`);
   return lines.slice(1).map((line, i) => {
     const f = line.split(",").map(Number);
-    if (f.length !== 15 || f.some((x) => !Number.isFinite(x))) throw new TestbedError(`flow CSV line ${i + 2}: malformed '${line}'`);
+    if (f.length !== 16 || f.some((x) => !Number.isFinite(x))) throw new TestbedError(`flow CSV line ${i + 2}: malformed '${line}'`);
     const g = (k: number): number => f[k] as number;
     return {
       tUs: g(0), cwnd: g(1), ssthresh: g(2), rttUs: g(3), caState: g(5), totalRetrans: g(10),
-      bytesAcked: g(12), deliveryRate: g(13), minRttUs: g(14),
+      bytesAcked: g(12), deliveryRate: g(13), minRttUs: g(14), pacingRate: g(15),
     };
   });
 }

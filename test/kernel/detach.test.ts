@@ -29,7 +29,7 @@ test("LINK_DETACH twice → 0,0; fdinfo drops map_id; info map_id 0; EPOLLHUP; L
   assert.equal(info.errno, 0);
   assert.equal(info.id, lid);
   assert.equal(info.mapId, 0);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 0]);
   assert.equal(linkUpdate(env, l.ret, m2).errno, ENOLINK);
   assert.deepEqual(stRef(env, m2), [BPF_STRUCT_OPS_STATE_READY, 0]);
@@ -39,7 +39,7 @@ test("LINK_DETACH twice → 0,0; fdinfo drops map_id; info map_id 0; EPOLLHUP; L
   assert.equal(l2.errno, 0);
   assert.equal(env.p.close(l.ret).errno, 0);
   env.kernel.settle();
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
   assert.deepEqual(stRef(env, m2), [BPF_STRUCT_OPS_STATE_READY, 1]);
   finish(env);
 });

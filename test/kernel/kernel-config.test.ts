@@ -28,9 +28,15 @@ function readCc(k: EmulatedKernel): { available: string; allowed: string; defaul
   return { available: r("tcp_available_congestion_control"), allowed: r("tcp_allowed_congestion_control"), default: r("tcp_congestion_control") };
 }
 
-test("default configuration: reno cubic, default cubic (the reference machine's kernel as far as the model implements it)", () => {
-  assert.deepEqual(DEFAULT_TCP_CONG_CONFIG, { builtin: ["cubic"], default: "cubic" });
-  assert.deepEqual(readCc(new EmulatedKernel()), { available: "reno cubic", allowed: "reno cubic", default: "cubic" });
+test("default configuration: reno bbr cubic as the reference machine's kernel, default cubic (bbr and cubic allowed)", () => {
+  assert.deepEqual(DEFAULT_TCP_CONG_CONFIG, { builtin: ["bbr", "cubic"], default: "cubic" });
+  // bbr is declared TCP_CONG_NON_RESTRICTED (tcp_bbr.c), cubic is allowed as the default.
+  assert.deepEqual(readCc(new EmulatedKernel()), { available: "reno bbr cubic", allowed: "reno bbr cubic", default: "cubic" });
+});
+
+test("configured as this machine's kernel (CONFIG_TCP_CONG_BBR, CUBIC, DEFAULT bbr): the three files read as on Linux 6.18.44", () => {
+  const k = new EmulatedKernel({ tcpCong: { builtin: ["cubic", "bbr"], default: "bbr" } });
+  assert.deepEqual(readCc(k), { available: "reno bbr cubic", allowed: "reno bbr", default: "bbr" });
 });
 
 test("built-ins register in link order (reno first, then tcp_cubic.o before tcp_dctcp.o), whatever order the configuration names them", () => {
@@ -47,7 +53,7 @@ test("a default that is not built in: ENOENT from the sysctl, and the default is
   const k = new EmulatedKernel();
   const p = k.process();
   assert.equal(p.writeFile(SYS + "tcp_congestion_control", "dctcp\n").errno, ENOENT);
-  assert.equal(p.writeFile(SYS + "tcp_congestion_control", "bbr").errno, ENOENT);
+  assert.equal(p.writeFile(SYS + "tcp_congestion_control", "vegas").errno, ENOENT);
   assert.equal(readCc(k).default, "cubic");
   const withDctcp = new EmulatedKernel({ tcpCong: { builtin: ["cubic", "dctcp"], default: "cubic" } });
   const q = withDctcp.process();
@@ -59,7 +65,7 @@ test("a bad configuration is refused at boot with the reason in words", () => {
   const boot = (c: TcpCongConfig): unknown => new EmulatedKernel({ tcpCong: c });
   assert.throws(() => boot({ builtin: ["cubic", "vegas"], default: "cubic" }), (e: unknown) => {
     assert.ok(e instanceof KernelConfigError);
-    assert.equal(e.message, 'unknown congestion control "vegas" to build in (the model implements: reno cubic dctcp)');
+    assert.equal(e.message, 'unknown congestion control "vegas" to build in (the model implements: reno bbr cubic dctcp)');
     return true;
   });
   assert.throws(() => boot({ builtin: ["cubic"], default: "dctcp" }), /default congestion control "dctcp" is not built in \(built in: reno cubic\)/);
@@ -81,8 +87,8 @@ function loadCalling(k: EmulatedKernel, name: string): { errno: number; log: str
 
 test("kfunc sets follow the built-ins: dctcp_* only when dctcp is built in, refused by name otherwise (check_kfunc_call)", () => {
   const plain = new EmulatedKernel();
-  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh"]) assert.equal(loadCalling(plain, fn).errno, 0, fn);
-  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_update_alpha", "bbr_main"]) {
+  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh", "bbr_main", "bbr_min_tso_segs"]) assert.equal(loadCalling(plain, fn).errno, 0, fn);
+  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_update_alpha"]) {
     const r = loadCalling(plain, fn);
     assert.equal(r.errno, EACCES, fn);
     assert.match(r.log, new RegExp(`^calling kernel function ${fn} is not allowed$`, "m"));
@@ -92,6 +98,7 @@ test("kfunc sets follow the built-ins: dctcp_* only when dctcp is built in, refu
   const r = loadCalling(dctcp, "cubictcp_init");
   assert.equal(r.errno, EACCES, "cubic not built in: its kfuncs are not registered");
   assert.match(r.log, /calling kernel function cubictcp_init is not allowed/);
+  assert.equal(loadCalling(dctcp, "bbr_main").errno, EACCES, "bbr not built in: its kfuncs are not registered");
 });
 
 test("a kfunc call whose BTF id is no function: EINVAL, 'kernel btf_id N is not a function'", () => {

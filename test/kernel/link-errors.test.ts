@@ -68,14 +68,14 @@ test("lifetime: last link fd close unregisters; map fd close alone changes nothi
   env.p.close(m1);
   env.kernel.settle();
   assert.equal(linkInfo(env, l).mapId, mapId);
-  assert.equal(available(env), "reno cubic tcp_ca_no_link tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_no_link tcp_ca_update");
   env.p.close(l);
   env.kernel.settle();
-  assert.equal(available(env), "reno cubic tcp_ca_no_link");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_no_link");
   const nlId = env.kernel.mapIdr.values().find((m) => m.attrs.map_name === "ca_no_link")!.id;
   env.p.close(nl);
   env.kernel.settle();
-  assert.equal(available(env), "reno cubic tcp_ca_no_link", "INUSE map stays registered");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_no_link", "INUSE map stays registered");
   assert.ok(env.kernel.mapIdr.values().some((m) => m.id === nlId));
   void BPF_STRUCT_OPS_STATE_INUSE;
   env.p.exit();

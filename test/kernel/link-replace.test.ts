@@ -18,7 +18,7 @@ test("LINK_UPDATE with BPF_F_REPLACE: wrong old_map_fd EPERM, right one succeeds
   assert.equal(l1.errno, 0);
   env.p.close(l1.ret);
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 0]);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
 
   assert.equal(updateCa(env, m2, "tcp_ca_update", loadCa(env, cnt, 1)).errno, 0);
   const l = linkCreate(env, m2);
@@ -38,8 +38,8 @@ test("LINK_UPDATE with BPF_F_REPLACE: wrong old_map_fd EPERM, right one succeeds
   assert.equal(fdinfoTail(env, l.ret), linkFdinfo(lid, id1));
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 1]);
   assert.deepEqual(stRef(env, m2), [BPF_STRUCT_OPS_STATE_READY, 0]);
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
   env.p.close(l.ret);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   finish(env);
 });

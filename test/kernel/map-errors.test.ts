@@ -69,7 +69,7 @@ test("owner quirk: non-zero owner → update returns ret 1 (no errno), value res
   assert.deepEqual([r.ret, r.errno], [1, 0]);
   assert.deepEqual(stRef(env, m), [BPF_STRUCT_OPS_STATE_INIT, 0]);
   assert.ok(lookupState(env, m).value.every((b) => b === 0));
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   assert.equal(updateCa(env, m, "tcp_ca_owner", progs).errno, 0, "retry allowed");
   assert.equal(deleteCa(env, m).errno, 0);
   finish(env);
@@ -91,7 +91,7 @@ test("LOOKUP_ELEM states/refcnt and DELETE_ELEM rules (§5, §9.18, §9.19)", ()
   assert.deepEqual(stRef(env, lm), [BPF_STRUCT_OPS_STATE_READY, 1]);
   assert.equal(env.p.bpf(BPF_MAP_LOOKUP_ELEM, { map_fd: lm, key: new Uint8Array(4), value: new Uint8Array(TCP_OPS.valueSize) }).errno, 0);
   assert.equal(deleteCa(env, lm).errno, EOPNOTSUPP, "link map READY with link");
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
 
   assert.equal(updateCa(env, nl, "tcp_ca_no_link", loadCa(env, cnt, null)).errno, 0);
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_INUSE, 1]);
@@ -100,7 +100,7 @@ test("LOOKUP_ELEM states/refcnt and DELETE_ELEM rules (§5, §9.18, §9.19)", ()
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_INUSE, 2]);
   assert.equal(deleteCa(env, nl).errno, 0);
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_TOBEFREE, 1], "one socket");
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
   assert.equal(deleteCa(env, nl).errno, EINPROGRESS);
   env.p.close(s.fd);
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_TOBEFREE, 0]);

@@ -16,12 +16,12 @@ test("non-link map INUSE + link map: LINK_UPDATE to the non-link map fails EINVA
   const noLinkProgs = loadCa(env, cnt, null);
   assert.equal(updateCa(env, nl, "tcp_ca_no_link", noLinkProgs).errno, 0);
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_INUSE, 1]);
-  assert.equal(available(env), "reno cubic tcp_ca_no_link");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_no_link");
 
   assert.equal(updateCa(env, m1, "tcp_ca_update", loadCa(env, cnt, 0)).errno, 0);
   const link = linkCreate(env, m1);
   assert.equal(link.errno, 0);
-  assert.equal(available(env), "reno cubic tcp_ca_no_link tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_no_link tcp_ca_update");
   const s = sockWithCa(env, "tcp_ca_update");
   assert.equal(s.errno, 0);
   assert.equal(counter(env, cnt, 0), 1n);
@@ -39,11 +39,11 @@ test("non-link map INUSE + link map: LINK_UPDATE to the non-link map fails EINVA
 
   // destroy the real link, then the fake one (delete_elem)
   env.p.close(link.ret);
-  assert.equal(available(env), "reno cubic tcp_ca_no_link");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_no_link");
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 0]);
   assert.equal(deleteCa(env, nl).errno, 0);
   assert.deepEqual(stRef(env, nl), [BPF_STRUCT_OPS_STATE_TOBEFREE, 0]);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   void linkDetach;
   finish(env);
 });

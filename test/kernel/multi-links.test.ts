@@ -18,10 +18,10 @@ test("attach, destroy, attach again on the same READY map: second LINK_CREATE su
   const l1 = linkCreate(env, m1);
   assert.equal(l1.errno, 0);
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 1]);
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
   env.p.close(l1.ret);
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 0]);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
 
   assert.equal(updateCa(env, m1, "tcp_ca_update", progs).errno, EBUSY, "libbpf ignores this EBUSY");
   const l2 = linkCreate(env, m1);
@@ -30,8 +30,8 @@ test("attach, destroy, attach again on the same READY map: second LINK_CREATE su
   assert.equal(info.mapId, id1);
   assert.equal(fdinfoTail(env, l2.ret), linkFdinfo(info.id, id1));
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 1]);
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
   env.p.close(l2.ret);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   finish(env);
 });

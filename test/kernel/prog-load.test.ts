@@ -19,10 +19,10 @@ test("incompl_cong_ops: non-link map lacking cong_avoid → update EINVAL, stays
   assert.equal(updateCa(env, m, "tcp_ca_incompl", incomplete).errno, EINVAL);
   assert.deepEqual(stRef(env, m), [BPF_STRUCT_OPS_STATE_INIT, 0]);
   assert.ok(lookupState(env, m).value.every((b) => b === 0), "lookup all zero");
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   assert.equal(updateCa(env, m, "tcp_ca_incompl", { ...incomplete, cong_avoid: cong_avoid! }).errno, 0, "retry allowed");
   assert.deepEqual(stRef(env, m), [BPF_STRUCT_OPS_STATE_INUSE, 1]);
-  assert.equal(available(env), "reno cubic tcp_ca_incompl");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_incompl");
   assert.equal(linkCreate(env, m).errno, EINVAL, "non-link map cannot be linked");
   // An INUSE non-link map survives fd closes (§3.1): delete it as libbpf's destroy does.
   assert.equal(deleteCa(env, m).errno, 0);

@@ -23,7 +23,7 @@ test("BPF_LINK_UPDATE swaps the CA under one name: old sockets keep the old prog
   const link = linkCreate(env, m1.ret);
   assert.equal(link.errno, 0);
   assert.equal(lookupState(env, m1.ret).refcnt, 1);
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
   const info1 = linkInfo(env, link.ret);
   assert.equal(info1.type, BPF_LINK_TYPE_STRUCT_OPS);
   const map1Id = env.kernel.mapIdr.values().find((m) => m.attrs.map_name === "ca_update_1")?.id;
@@ -51,7 +51,7 @@ test("BPF_LINK_UPDATE swaps the CA under one name: old sockets keep the old prog
   assert.equal(env.tcp.kdataOf(env.p.sock(fresh.fd)!.ca)?.map.id, map2Id);
 
   assert.equal(linkDetach(env, link.ret).errno, 0);
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   assert.equal(sockWithCa(env, "tcp_ca_update").errno, ENOENT);
   assert.equal(env.p.getCongestion(old.fd).name, "tcp_ca_update", "old socket keeps its CA after detach");
 });

@@ -32,7 +32,7 @@ test("LINK_UPDATE to ca_wrong (other name) fails EINVAL, link stays on ca_update
   assert.equal(fdinfoTail(env, link.ret), linkFdinfo(lid, id1));
   assert.deepEqual(stRef(env, m1), [BPF_STRUCT_OPS_STATE_READY, 1]);
   assert.deepEqual(stRef(env, mw), [BPF_STRUCT_OPS_STATE_READY, 0]);
-  assert.equal(available(env), "reno cubic tcp_ca_update");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update");
 
   const s2 = sockWithCa(env, "tcp_ca_update");
   assert.equal(s2.errno, 0);

@@ -22,7 +22,7 @@ for (const flavor of FLAVORS) {
     const env = loadFixture("incompl", flavor);
     assert.throws(() => env.obj.attachStructOps("fx_incompl"), (e: unknown) => e instanceof BpfError && e.errno === EINVAL && e.cmd === "BPF_MAP_UPDATE_ELEM");
     assert.equal(stateOf(env.obj.map("fx_incompl")).state, BPF_STRUCT_OPS_STATE_INIT);
-    assert.equal(available(env), "reno cubic");
+    assert.equal(available(env), "reno bbr cubic");
     teardown(env);
   });
 

@@ -30,7 +30,7 @@ for (const flavor of FLAVORS) {
     for (const n of ["ca_update_1", "ca_update_2", "ca_wrong", "ca_no_link"]) assert.equal(stateOf(obj.map(n)).state, BPF_STRUCT_OPS_STATE_INIT, n);
     const link = obj.attachStructOps("ca_update_1");
     assert.equal(stateOf(obj.map("ca_update_1")).state, BPF_STRUCT_OPS_STATE_READY);
-    assert.equal(available(env), "reno cubic tcp_ca_update");
+    assert.equal(available(env), "reno bbr cubic tcp_ca_update");
     const old = sockOn(env, "tcp_ca_update");
     assert.equal(old.errno, 0);
     const ca1 = obj.variable("ca1_cnt"), ca2 = obj.variable("ca2_cnt");
@@ -47,7 +47,7 @@ for (const flavor of FLAVORS) {
 
     link.close();
     env.k.settle();
-    assert.equal(available(env), "reno cubic");
+    assert.equal(available(env), "reno bbr cubic");
     assert.equal(sockOn(env, "tcp_ca_update").errno, ENOENT);
     teardown(env);
   });
@@ -83,7 +83,7 @@ for (const flavor of FLAVORS) {
     link.close();
     fake.close();
     assert.equal(stateOf(obj.map("ca_no_link")).state, BPF_STRUCT_OPS_STATE_TOBEFREE);
-    assert.equal(available(env), "reno cubic");
+    assert.equal(available(env), "reno bbr cubic");
     teardown(env);
   });
 
@@ -91,9 +91,9 @@ for (const flavor of FLAVORS) {
     const env = loadFixture("update", flavor);
     const first = env.obj.attachStructOps("ca_update_1");
     first.close();
-    assert.equal(available(env), "reno cubic");
+    assert.equal(available(env), "reno bbr cubic");
     const second = env.obj.attachStructOps("ca_update_1");
-    assert.equal(available(env), "reno cubic tcp_ca_update");
+    assert.equal(available(env), "reno bbr cubic tcp_ca_update");
     assert.notEqual(second.info().id, 0);
     second.close();
     teardown(env);
@@ -117,7 +117,7 @@ test("§9.22 detach through the library: detach, then poll reports EPOLLHUP and 
   const env = loadFixture("update", "model");
   const link = env.obj.attachStructOps("ca_update_1");
   link.detach();
-  assert.equal(available(env), "reno cubic");
+  assert.equal(available(env), "reno bbr cubic");
   assert.notEqual(env.p.poll(link.fd).revents & 0x10, 0, "EPOLLHUP");
   assert.throws(() => link.updateMap(env.obj.map("ca_update_2")), (e: unknown) => e instanceof BpfError && e.errnoName === "ENOLINK");
   link.close();
@@ -129,7 +129,7 @@ test("pinned links survive their fd, reopen with loadPinned and go with unpin (k
   const link = env.obj.attachStructOps("ca_update_1");
   link.pin("/sys/fs/bpf/ca_link");
   link.close();
-  assert.equal(available(env), "reno cubic tcp_ca_update", "the pin keeps the link");
+  assert.equal(available(env), "reno bbr cubic tcp_ca_update", "the pin keeps the link");
   const again = BpfLink.loadPinned(env.p, "/sys/fs/bpf/ca_link");
   assert.equal(again.info().struct_ops?.map_id, env.obj.map("ca_update_1").info().id);
   again.close();

@@ -106,7 +106,7 @@ test("an unknown congestion control: ENOENT from setsockopt and the sysctl, and 
   const model = unknownCc(new EmulatedKernel().process(), name);
   assert.equal(model.sock, ENOENT);
   assert.equal(model.sysctl, ENOENT);
-  assert.equal(model.message, `ENOENT (2): no congestion control "${name}"; available: reno cubic`);
+  assert.equal(model.message, `ENOENT (2): no congestion control "${name}"; available: reno bbr cubic`);
   const lb = linux(t);
   if (lb === undefined) return;
   try {

@@ -140,3 +140,30 @@ function writeRateSample(dv: DataView, at: number, rs: TcpOpsLayout["rateSample"
     else if (f.size === 2) dv.setUint16(at + f.offset, Number(n) & 0xffff, true);
   }
 }
+
+/** Signed members of struct rate_sample (s32 / long); the rest are unsigned or bool. */
+const RATE_SAMPLE_SIGNED = new Set(["delivered", "delivered_ce", "interval_us", "snd_interval_us", "rcv_interval_us", "rtt_us", "losses"]);
+
+/**
+ * Reads a `struct rate_sample` at `at` (a kfunc such as bbr_main receiving the
+ * one a BPF hook was given): the inverse of writeRateSample, signed where C is.
+ */
+export function readRateSample(dv: DataView, at: number, rs: TcpOpsLayout["rateSample"]): RateSample {
+  const out: Record<string, number | bigint | boolean> = {
+    prior_mstamp: 0n, prior_delivered: 0, prior_delivered_ce: 0, delivered: 0, delivered_ce: 0, interval_us: 0,
+    snd_interval_us: 0, rcv_interval_us: 0, rtt_us: 0, losses: 0, acked_sacked: 0, prior_in_flight: 0, last_end_seq: 0,
+    is_app_limited: false, is_retrans: false, is_ack_delayed: false,
+  };
+  for (const [k, f] of Object.entries(rs.fields)) {
+    const prev = out[k];
+    if (prev === undefined) continue;
+    const signed = RATE_SAMPLE_SIGNED.has(k);
+    let n: number | bigint;
+    if (f.size === 8) n = signed ? dv.getBigInt64(at + f.offset, true) : dv.getBigUint64(at + f.offset, true);
+    else if (f.size === 4) n = signed ? dv.getInt32(at + f.offset, true) : dv.getUint32(at + f.offset, true);
+    else if (f.size === 2) n = dv.getUint16(at + f.offset, true);
+    else n = dv.getUint8(at + f.offset);
+    out[k] = typeof prev === "boolean" ? Number(n) !== 0 : typeof prev === "bigint" ? BigInt(n) : Number(n);
+  }
+  return out as unknown as RateSample;
+}

@@ -26,6 +26,7 @@ import { TCP_CA_NAME_MAX } from "./ca-types.js";
 import { strncmp } from "../../uapi/cstring.js";
 import type { TcpCaSock, TcpCongestionOps } from "./ca-types.js";
 import type { TcpCaKfuncHook } from "./tcp-cong-config.js";
+import { readRateSample } from "./bpf-ops.js";
 import { tcp_cong_avoid_ai, tcp_reno_cong_avoid, tcp_reno_ssthresh, tcp_reno_undo_cwnd, tcp_slow_start } from "./tcp-cong.js";
 
 export const SOL_SOCKET = 1;
@@ -185,6 +186,18 @@ function builtinKfunc(
       return (s, ev) => (ops.cwnd_event?.(sk(s), u32(ev)), 0n);
     case "in_ack_event":
       return (s, flags) => (ops.in_ack_event?.(sk(s), u32(flags)), 0n);
+    case "cong_control":
+      return (s, ack, flag, rsp) => {
+        const a = Number(rsp);
+        const layout = tcc.opsLayout.rateSample;
+        if (!tcc.kernel.mem.canAccess(a, layout.size, PERM_READ)) return errU64(EFAULT);
+        ops.cong_control?.(sk(s), u32(ack), Number(BigInt.asIntN(32, flag)), readRateSample(tcc.kernel.mem.dv, a, layout));
+        return 0n;
+      };
+    case "sndbuf_expand":
+      return (s) => BigInt(ops.sndbuf_expand?.(sk(s)) ?? 0);
+    case "min_tso_segs":
+      return (s) => BigInt(ops.min_tso_segs?.(sk(s)) ?? 0);
     case "pkts_acked":
       return (s, sample) => {
         const a = Number(sample);

@@ -29,6 +29,9 @@ export const TCP_SOCK_U32_FIELDS = [
   "sk_gso_max_size",
   // The receiving side's next expected sequence (DCTCP's CE state machine reads it).
   "rcv_nxt",
+  // Read or written by built-in BBR and internal pacing (additive).
+  "app_limited",
+  "lost",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
@@ -51,6 +54,15 @@ export interface TcpSockLayout {
   readonly sk_pacing_rate: number;
   /** inet_connection_sock.icsk_ack.pending (u8, ICSK_ACK_*); absent in older layouts. */
   readonly icsk_ack_pending?: number;
+  /** tcp_sock.delivered_mstamp, tcp_clock_cache, tcp_wstamp_ns and sock.sk_max_pacing_rate (u64s). */
+  readonly delivered_mstamp: number;
+  readonly tcp_clock_cache: number;
+  readonly tcp_wstamp_ns: number;
+  readonly sk_max_pacing_rate: number;
+  /** sock.sk_pacing_shift (u8). */
+  readonly sk_pacing_shift: number;
+  /** tcp_sock.rtt_min.s[0].v (u32): tcp_min_rtt(). */
+  readonly rtt_min: number;
   /** tcp_sock.ecn_flags (u8); absent in older layouts. */
   readonly ecn_flags?: number;
   /** Byte ranges a BPF congestion control may write (granule aligned). */

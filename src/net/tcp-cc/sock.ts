@@ -28,6 +28,9 @@ export const TCP_LISTEN = 10;
 
 /** TCP_INIT_CWND (include/net/tcp.h). */
 export const TCP_INIT_CWND = 10;
+/** ~0UL as a number: sk_max_pacing_rate when nothing limits it (reads back as 2^64). */
+export const SK_MAX_PACING_RATE_UNLIMITED = 2 ** 64;
+
 /** TCP_MSS_DEFAULT. */
 export const TCP_MSS_DEFAULT = 536;
 
@@ -66,6 +69,8 @@ export class TcpSock implements TcpCaSock {
   declare sk_pacing_status: number;
   declare sk_gso_max_size: number;
   declare rcv_nxt: number;
+  declare app_limited: number;
+  declare lost: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
@@ -124,6 +129,10 @@ export class TcpSock implements TcpCaSock {
     // GSO_LEGACY_MAX_SIZE, and "sent just now" so a first TX_START sees no idle time.
     sk.sk_gso_max_size = 65536;
     sk.lsndtime = clock.jiffies32;
+    // sock_init_data / tcp_init_sock: ~0UL max pacing rate, shift 10, rtt_min reset to ~0U.
+    sk.sk_max_pacing_rate = SK_MAX_PACING_RATE_UNLIMITED;
+    sk.sk_pacing_shift = 10;
+    sk.rtt_min = 0xffffffff;
     return sk;
   }
 
@@ -153,6 +162,35 @@ export class TcpSock implements TcpCaSock {
   set sk_pacing_rate(v: number) {
     this.mem.dv.setBigUint64(this.addr + this.layout.sk_pacing_rate, BigInt(v), true);
   }
+
+  /** A u64 field as a number (exact below 2^53), from its two u32 halves. */
+  private u64(off: number): number {
+    const dv = this.mem.dv;
+    return dv.getUint32(this.addr + off, true) + dv.getUint32(this.addr + off + 4, true) * 4294967296;
+  }
+  private setU64(off: number, v: number): void {
+    const dv = this.mem.dv;
+    v = Math.trunc(v);
+    dv.setUint32(this.addr + off, v % 4294967296 >>> 0, true);
+    dv.setUint32(this.addr + off + 4, Math.floor(v / 4294967296) >>> 0, true);
+  }
+
+  get delivered_mstamp(): number { return this.u64(this.layout.delivered_mstamp); }
+  set delivered_mstamp(v: number) { this.setU64(this.layout.delivered_mstamp, v); }
+  get tcp_clock_cache(): number { return this.u64(this.layout.tcp_clock_cache); }
+  set tcp_clock_cache(v: number) { this.setU64(this.layout.tcp_clock_cache, v); }
+  get tcp_wstamp_ns(): number { return this.u64(this.layout.tcp_wstamp_ns); }
+  set tcp_wstamp_ns(v: number) { this.setU64(this.layout.tcp_wstamp_ns, v); }
+  get sk_max_pacing_rate(): number { return this.u64(this.layout.sk_max_pacing_rate); }
+  set sk_max_pacing_rate(v: number) {
+    if (v >= SK_MAX_PACING_RATE_UNLIMITED) this.mem.dv.setBigUint64(this.addr + this.layout.sk_max_pacing_rate, (1n << 64n) - 1n, true);
+    else this.setU64(this.layout.sk_max_pacing_rate, v);
+  }
+  get sk_pacing_shift(): number { return this.mem.u8[this.addr + this.layout.sk_pacing_shift] as number; }
+  set sk_pacing_shift(v: number) { this.mem.u8[this.addr + this.layout.sk_pacing_shift] = v & 0xff; }
+  /** tcp_min_rtt(): rtt_min.s[0].v. */
+  get rtt_min(): number { return this.mem.dv.getUint32(this.addr + this.layout.rtt_min, true); }
+  set rtt_min(v: number) { this.mem.dv.setUint32(this.addr + this.layout.rtt_min, v >>> 0, true); }
 
   private getBits(f: { byte: number; bit: number; bits: number }): number {
     const b = this.mem.u8[this.addr + f.byte] as number;
@@ -230,7 +268,7 @@ export class TcpSock implements TcpCaSock {
 for (const name of [
   "snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "snd_cwnd_clamp", "prior_cwnd", "prior_ssthresh", "snd_una", "snd_nxt",
   "srtt_us", "mss_cache", "packets_out", "sacked_out", "lost_out", "retrans_out", "delivered", "delivered_ce", "max_packets_out",
-  "lsndtime", "sk_pacing_status", "sk_gso_max_size", "rcv_nxt",
+  "lsndtime", "sk_pacing_status", "sk_gso_max_size", "rcv_nxt", "app_limited", "lost",
 ] as const) {
   defineU32(TcpSock.prototype, name);
 }

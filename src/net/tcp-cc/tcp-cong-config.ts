@@ -15,6 +15,7 @@
  * @see net/ipv4/Makefile, net/ipv4/Kconfig (DEFAULT_TCP_CONG), net/ipv4/tcp_cong.c (v6.18)
  */
 import type { TcpCongestionOps } from "./ca-types.js";
+import { createBbrTcp } from "./bbr.js";
 import { createCubicTcp } from "./cubic.js";
 import { createDctcp } from "./dctcp.js";
 import { TCP_RENO_NAME } from "./reno.js";
@@ -38,13 +39,25 @@ export interface TcpCongBuiltin {
 }
 
 /** The tcp_congestion_ops member a built-in's kfunc is. */
-export type TcpCaKfuncHook = "init" | "ssthresh" | "cong_avoid" | "set_state" | "cwnd_event" | "in_ack_event" | "pkts_acked" | "undo_cwnd";
+export type TcpCaKfuncHook =
+  | "init" | "ssthresh" | "cong_avoid" | "set_state" | "cwnd_event" | "in_ack_event" | "pkts_acked" | "undo_cwnd"
+  | "cong_control" | "sndbuf_expand" | "min_tso_segs";
 
 /**
  * The algorithms the model implements, in link order (net/ipv4/Makefile),
  * which is their registration order. Reno is not here: it is always built in.
  */
 export const TCP_CONG_BUILTINS: readonly TcpCongBuiltin[] = [
+  {
+    name: "bbr",
+    kconfig: "CONFIG_TCP_CONG_BBR",
+    file: "net/ipv4/tcp_bbr.c",
+    create: () => createBbrTcp(),
+    kfuncs: {
+      bbr_init: "init", bbr_main: "cong_control", bbr_sndbuf_expand: "sndbuf_expand", bbr_undo_cwnd: "undo_cwnd",
+      bbr_cwnd_event: "cwnd_event", bbr_ssthresh: "ssthresh", bbr_min_tso_segs: "min_tso_segs", bbr_set_state: "set_state",
+    },
+  },
   {
     name: "cubic",
     kconfig: "CONFIG_TCP_CONG_CUBIC",
@@ -86,14 +99,17 @@ export interface TcpCongConfig {
  * `tcp_allowed_congestion_control` = "reno bbr" and
  * `tcp_congestion_control` = "bbr" (CONFIG_TCP_CONG_CUBIC=y,
  * CONFIG_TCP_CONG_BBR=y, CONFIG_TCP_CONG_DCTCP not set,
- * CONFIG_DEFAULT_TCP_CONG="bbr"). The model has no bbr yet, so its default
- * lists what exists of that set: reno and cubic, with cubic the default.
+ * CONFIG_DEFAULT_TCP_CONG="bbr"). The model builds in the same set, so
+ * tcp_available_congestion_control reads "reno bbr cubic" as there; its
+ * default stays cubic (what the model booted with before bbr existed, so
+ * that scenarios and traces without a `kernel:` section keep their
+ * algorithm); `kernel: { default: bbr }` gives the machine's default.
  */
 export const MIRRORED_KERNEL =
-  "Linux 6.18.44 (reference machine: reno bbr cubic, default bbr); bbr is not modelled yet, so reno cubic with default cubic";
+  "Linux 6.18.44 (reference machine: reno bbr cubic, default bbr); the model builds in reno bbr cubic, with cubic the default";
 
 /** The model's default configuration (see {@link MIRRORED_KERNEL}). */
-export const DEFAULT_TCP_CONG_CONFIG: TcpCongConfig = Object.freeze({ builtin: Object.freeze(["cubic"]), default: "cubic" });
+export const DEFAULT_TCP_CONG_CONFIG: TcpCongConfig = Object.freeze({ builtin: Object.freeze(["bbr", "cubic"]), default: "cubic" });
 
 /** Names the model can build in, reno first. */
 export function knownTcpCong(): string[] {

@@ -25,6 +25,7 @@ import {
 import { caCongAvoid, caCongControl, caInAckEvent, caPktsAcked } from "./hooks.js";
 import type { Packet } from "../net/packet.js";
 import { TH_ECE } from "../net/packet.js";
+import { tcpUpdatePacingRate } from "./pacing.js";
 import { newRateSample, resetRateSample, tcpRateGen, tcpRateSkbDelivered } from "./rate.js";
 import type { RateScratch } from "./rate.js";
 import { REXMIT_NONE, tcpCwndReduction, tcpFastretransAlert, tcpInCwndReduction, tcpRackAdvance } from "./recovery.js";
@@ -201,20 +202,6 @@ function tcpInAckEvent(ctx: SenderCtx, flag: number): void {
   caInAckEvent(sk, ctx, ev);
 }
 
-/**
- * tcp_update_pacing_rate(): sk_pacing_rate = cwnd·mss/srtt scaled 200% in
- * slow start, 120% after (the rate fq or internal pacing would use).
- */
-function tcpUpdatePacingRate(ctx: SenderCtx): void {
-  const sk = ctx.tcb.sk;
-  const srtt = sk.srtt_us;
-  let rate = sk.mss_cache * 1e6 * 8; // (USEC_PER_SEC << 3)
-  rate *= sk.snd_cwnd < sk.snd_ssthresh / 2 ? 2 : 1.2;
-  rate *= Math.max(sk.snd_cwnd, sk.packets_out);
-  if (srtt > 0) rate = Math.floor(rate / srtt);
-  sk.sk_pacing_rate = rate;
-}
-
 /** tcp_cong_control(). */
 function tcpCongControl(ctx: SenderCtx, ack: number, ackedSacked: number, flag: number, rs: RateSample): void {
   const sk = ctx.tcb.sk;
@@ -230,7 +217,7 @@ function tcpCongControl(ctx: SenderCtx, ack: number, ackedSacked: number, flag: 
     caCongAvoid(sk, ctx, ack, ackedSacked);
     ctx.tcb.snd_cwnd_stamp = sk.jiffies32;
   }
-  tcpUpdatePacingRate(ctx);
+  tcpUpdatePacingRate(ctx.tcb.sk);
 }
 
 /** Processes one ACK segment (tcp_ack), then sends what the window allows. */

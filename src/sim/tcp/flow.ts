@@ -196,7 +196,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
 
   private clock(): void {
     this.env.host.setTime(this.nowNs);
-    (this.sk as TcpCcSocket).tcp_mstamp = Math.floor(this.nowNs / 1000);
+    const sk = this.sk as TcpCcSocket;
+    sk.tcp_mstamp = Math.floor(this.nowNs / 1000);
+    // tcp_mstamp_refresh: tcp_clock_cache is the ns clock tcp_mstamp derives from.
+    if (sk.tcp_clock_cache !== undefined) sk.tcp_clock_cache = this.nowNs;
   }
 
   // ---- events -------------------------------------------------------------

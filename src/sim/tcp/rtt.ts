@@ -78,6 +78,7 @@ export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: num
   const ca = caRttUs >= 0 ? caRttUs : rtt;
   // tcp_update_rtt_min (the model keeps the minimum of the whole run, not a 300 s window).
   if (tcb.minRttUs === 0 || ca < tcb.minRttUs) tcb.minRttUs = Math.max(1, ca);
+  if (tcb.sk.rtt_min !== undefined) tcb.sk.rtt_min = tcb.minRttUs;
   tcpRttEstimator(ctx, rtt);
   tcpSetRto(ctx);
   tcb.icsk_backoff = 0;

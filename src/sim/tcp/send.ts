@@ -9,7 +9,7 @@
  *
  * One packet per segment: no TSO/GSO bursts.
  */
-import { CA_EVENT_CWND_RESTART, CA_EVENT_TX_START, SK_PACING_NEEDED } from "../../uapi/tcp-cc.js";
+import { CA_EVENT_CWND_RESTART, CA_EVENT_TX_START } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
 import { tcpCaEvent } from "./hooks.js";
@@ -17,33 +17,7 @@ import { tcpInCwndReduction } from "./recovery.js";
 import { tcpRateSkbSent } from "./rate.js";
 import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
 import { JIFFY_NS } from "./rtt.js";
-
-/** Segments sent before pacing applies (tcp_update_skb_after_send: data_segs_out >= 10). */
-const PACING_AFTER_SEGS = 10;
-
-function pacingActive(ctx: SenderCtx): boolean {
-  const sk = ctx.tcb.sk;
-  return (sk.sk_pacing_status ?? 0) === SK_PACING_NEEDED && sk.sk_pacing_rate > 0;
-}
-
-/** tcp_pacing_check(): true (and the timer armed) when the pacer holds the next packet. */
-function tcpPacingCheck(ctx: SenderCtx): boolean {
-  const tcb = ctx.tcb;
-  if (!pacingActive(ctx) || tcb.paceNext <= ctx.nowNs) return false;
-  ctx.setPaceTimer(tcb.paceNext);
-  return true;
-}
-
-/** tcp_update_skb_after_send(): advance the pacing clock by this packet's time at sk_pacing_rate. */
-function tcpUpdateAfterSend(ctx: SenderCtx, wireBytes: number): void {
-  const tcb = ctx.tcb;
-  const sk = tcb.sk;
-  if ((sk.sk_pacing_status ?? 0) === 0) return;
-  const rate = sk.sk_pacing_rate;
-  const start = Math.max(tcb.paceNext, ctx.nowNs);
-  if (rate > 0 && tcb.stats.segsOut >= PACING_AFTER_SEGS) tcb.paceNext = start + Math.floor((wireBytes * 1e9) / rate);
-  else tcb.paceNext = start;
-}
+import { tcpPacingCheck, tcpUpdateAfterSend, tcpWstampBeforeSend } from "./pacing.js";
 
 /** tcp_event_data_sent(): TX_START when nothing was in flight; lsndtime. */
 function tcpEventDataSent(ctx: SenderCtx): void {
@@ -95,8 +69,9 @@ function transmitSeg(ctx: SenderCtx, seg: number, retrans: boolean): void {
   tcpRateSkbSent(ctx, seg, Math.floor(ctx.nowNs / 1000));
   tcb.txTime[seg & tcb.mask] = ctx.nowNs;
   tcb.stats.segsOut++;
+  const priorWstamp = tcpWstampBeforeSend(ctx);
   ctx.xmit(seg, retrans);
-  tcpUpdateAfterSend(ctx, tcb.segBytes(seg) + 52);
+  tcpUpdateAfterSend(ctx, tcb.segBytes(seg), priorWstamp);
 }
 
 /**

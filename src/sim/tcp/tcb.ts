@@ -70,8 +70,14 @@ export class Tcb {
   retrans_stamp = 0;
   prr_delivered = 0;
   prr_out = 0;
-  /** F-RTO is not modelled; kept for the state's shape. */
-  lost = 0;
+  /** tcp_sock.lost: segments ever marked lost (kept in the socket when it has the field). */
+  get lost(): number {
+    return this.sk.lost ?? this.own.lost;
+  }
+  set lost(v: number) {
+    if (this.sk.lost !== undefined) this.sk.lost = v >>> 0;
+    else this.own.lost = v;
+  }
   /** Highest SACKed segment + 1 ("fack"). */
   highSacked = 0;
   /** Scan hint for RACK over never-retransmitted segments. */
@@ -105,10 +111,26 @@ export class Tcb {
   minRttUs = 0;
 
   // ---- delivery rate (tcp_rate.c) ----
-  delivered_mstamp = 0;
+  /** tcp_sock.delivered_mstamp (µs), in the socket when it has the field (BBR reads it). */
+  get delivered_mstamp(): number {
+    return this.sk.delivered_mstamp ?? this.own.delivered_mstamp;
+  }
+  set delivered_mstamp(v: number) {
+    if (this.sk.delivered_mstamp !== undefined) this.sk.delivered_mstamp = v;
+    else this.own.delivered_mstamp = v;
+  }
   first_tx_mstamp = 0;
-  /** tcp_sock.app_limited: the delivered count at which app-limitation ends, 0 if not limited. */
-  app_limited = 0;
+  /**
+   * tcp_sock.app_limited: the delivered count at which app-limitation ends, 0
+   * if not limited; in the socket when it has the field (BBR's PROBE_RTT sets it).
+   */
+  get app_limited(): number {
+    return this.sk.app_limited ?? this.own.app_limited;
+  }
+  set app_limited(v: number) {
+    if (this.sk.app_limited !== undefined) this.sk.app_limited = v >>> 0;
+    else this.own.app_limited = v;
+  }
   rate_delivered = 0;
   rate_interval_us = 0;
 
@@ -129,11 +151,19 @@ export class Tcb {
   rtoDeadline = -1;
   /** Time of the pending RTO event in the scheduler, -1 if none. */
   rtoEventAt = -1;
-  /** Earliest time the pacer lets the next packet go (tcp_wstamp_ns). */
-  paceNext = 0;
+  /** tcp_sock.tcp_wstamp_ns: earliest departure time of the next packet (ns), in the socket when it has the field. */
+  get paceNext(): number {
+    return this.sk.tcp_wstamp_ns ?? this.own.paceNext;
+  }
+  set paceNext(v: number) {
+    if (this.sk.tcp_wstamp_ns !== undefined) this.sk.tcp_wstamp_ns = v;
+    else this.own.paceNext = v;
+  }
   paceEventAt = -1;
 
   readonly stats = new TcbStats();
+  /** Storage for the socket fields above when the socket does not have them. */
+  private readonly own = { lost: 0, delivered_mstamp: 0, app_limited: 0, paceNext: 0 };
 
   constructor(
     /** The kernel socket (tcp_sock fields + icsk_ca_ops). */

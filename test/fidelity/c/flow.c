@@ -177,14 +177,14 @@ static int send_mode(const char *dst, int port, const char *cc, double seconds, 
   pthread_join(th, NULL);
 
   printf("t_us,cwnd,ssthresh,rtt_us,rttvar_us,ca_state,unacked,sacked,lost,retrans,total_retrans,"
-         "delivered,bytes_acked,delivery_rate,min_rtt_us\n");
+         "delivered,bytes_acked,delivery_rate,min_rtt_us,pacing_rate\n");
   for (size_t i = 0; i < sa.n; i++) {
     const struct tcp_info *t = &sa.out[i].ti;
-    printf("%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%llu,%u\n", (unsigned long long)sa.out[i].t_us,
+    printf("%llu,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%llu,%llu,%u,%llu\n", (unsigned long long)sa.out[i].t_us,
            t->tcpi_snd_cwnd, t->tcpi_snd_ssthresh, t->tcpi_rtt, t->tcpi_rttvar, t->tcpi_ca_state,
            t->tcpi_unacked, t->tcpi_sacked, t->tcpi_lost, t->tcpi_retrans, t->tcpi_total_retrans,
            t->tcpi_delivered, (unsigned long long)t->tcpi_bytes_acked,
-           (unsigned long long)t->tcpi_delivery_rate, t->tcpi_min_rtt);
+           (unsigned long long)t->tcpi_delivery_rate, t->tcpi_min_rtt, (unsigned long long)t->tcpi_pacing_rate);
   }
   fprintf(stderr, "flow: wrote %llu bytes, %zu samples\n", (unsigned long long)written, sa.n);
   fflush(stdout);

@@ -43,6 +43,14 @@ export class TestSock implements TcpCaSock {
   sk_pacing_status = SK_PACING_NONE;
   sk_gso_max_size = 65536;
   lsndtime = 0;
+  app_limited = 0;
+  lost = 0;
+  delivered_mstamp = 0;
+  sk_pacing_shift = 10;
+  tcp_clock_cache?: number;
+  tcp_wstamp_ns?: number;
+  sk_max_pacing_rate?: number;
+  rtt_min?: number;
   jiffies32 = TEST_INITIAL_JIFFIES;
   readonly caPriv = new DataView(new ArrayBuffer(ICSK_CA_PRIV_SIZE));
 

@@ -1,0 +1,104 @@
+/**
+ * BBR fidelity (issue #13): the simulator's built-in bbr against Linux 6.18's
+ * tcp_bbr.c recorded over the Linux testbed (test/fidelity/reference/bbr-*.json,
+ * 5 runs each), on the metrics of bbr-metrics.ts; and, where this machine can
+ * build network namespaces and has bbr, a fresh Linux run against the same band.
+ * Tolerances: docs/fidelity.md, "BBR".
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BBR_CONFIGS, bbrMetrics, compareBbr, formatBbrChecks, probeRttEpisodes } from "./bbr-metrics.js";
+import type { BbrSample } from "./bbr-metrics.js";
+import { compareBbrWithReference, linuxBbrTrace, loadBbrReference } from "./bbr-fidelity.js";
+import { buildTools, probeLinux, runLinuxFlow } from "./linux-testbed.js";
+
+/**
+ * Simulated metrics outside Linux's band, by "config/metric", with what was
+ * measured; reported as TODO subtests. Every other metric must match.
+ */
+const KNOWN_GAPS: Readonly<Record<string, string>> = {
+  // 100 Mbit/s: the model's bandwidth estimate is ~0.8 % under Linux's (pacing 94.7 vs 95.4-95.8 Mbit/s),
+  // so 2 x BDP comes out 12 packets lower (356 vs 368-370). Not explained yet (docs/fidelity.md, "BBR").
+  "bbr-100mbit-20ms-0.5bdp/probeBwCwnd": "model 356, Linux 368-370",
+  "bbr-100mbit-20ms-0.5bdp/probeBwPacingMbps": "model 94.69, Linux 95.36-95.76",
+  // 0.1 BDP: the queue empties every cycle and the model's delays have no jitter, so RTT samples hit the
+  // min_rtt floor exactly and refresh it; Linux's delay line adds ~60 µs of jitter and its flows enter
+  // PROBE_RTT at 10.1 s, every ~10.4 s. The model never enters PROBE_RTT here.
+  "bbr-20mbit-40ms-0.1bdp/probeRttFirstS": "model none, Linux 10.125-10.129 s",
+  "bbr-20mbit-40ms-0.1bdp/probeRttPeriodS": "model none, Linux 10.29-10.61 s",
+  "bbr-20mbit-40ms-0.1bdp/probeRttDepth": "model none, Linux 4",
+  "bbr-20mbit-40ms-0.1bdp/probeRttMs": "model none, Linux 241-264 ms",
+};
+
+function diagnose(t: { diagnostic(msg: string): void }, title: string, table: string): void {
+  t.diagnostic(title);
+  for (const line of table.split("\n")) t.diagnostic(`  ${line}`);
+}
+
+test("bbr metrics: STARTUP exit at the first finite ssthresh; PROBE_RTT episodes of cwnd <= 4 for >= 50 ms", () => {
+  const tr: BbrSample[] = [];
+  for (let ms = 0; ms <= 12000; ms++) {
+    const tS = ms / 1000;
+    const probing = (tS >= 10 && tS < 10.2) || (tS >= 3 && tS < 3.01);
+    tr.push({ tS, cwnd: tS < 0.4 ? 10 + ms : probing ? 4 : 140, ssthresh: tS < 0.4 ? 0x7fffffff : 80, srttUs: 44000, pacingRate: 2_400_000, bytesAcked: ms * 2400 });
+  }
+  const eps = probeRttEpisodes(tr);
+  assert.equal(eps.length, 1, "a 10 ms dip is not a PROBE_RTT");
+  const m = bbrMetrics(tr, BBR_CONFIGS[0] as (typeof BBR_CONFIGS)[number], 12);
+  assert.equal(m.startupExitS, 0.4);
+  assert.equal(m.startupExitRounds, 10);
+  assert.equal(m.startupExitCwnd, 140);
+  assert.equal(m.probeBwCwnd, 140);
+  assert.equal(m.probeBwPacingMbps, 19.2);
+  assert.equal(m.probeRttFirstS, 10);
+  assert.equal(m.probeRttPeriodS, null);
+  assert.equal(m.probeRttDepth, 4);
+  assert.equal(m.queueDelayMs, 4);
+  assert.equal(m.goodputMbps, 19.2);
+  // A model value inside Linux's [min, max] widened by half the range or the floor passes; outside fails.
+  const lin = [m, { ...m, probeBwCwnd: 150 }];
+  assert.ok(compareBbr({ ...m, probeBwCwnd: 154 }, lin).every((c) => c.ok));
+  assert.equal(compareBbr({ ...m, probeBwCwnd: 160 }, lin).find((c) => c.metric === "probeBwCwnd")?.ok, false);
+});
+
+for (const cfg of BBR_CONFIGS) {
+  test(`simulated built-in bbr within Linux's run-to-run band (${cfg.name})`, async (t) => {
+    const { checks } = compareBbrWithReference(cfg);
+    diagnose(t, `${cfg.name} bbr (simulated, seed 1) against ${loadBbrReference(cfg.name).runs.length} Linux runs:`, formatBbrChecks(checks));
+    const failures: string[] = [];
+    for (const c of checks) {
+      const key = `${cfg.name}/${c.metric}`;
+      const gap = KNOWN_GAPS[key];
+      if (gap !== undefined) {
+        await t.test(`known gap ${key}`, { todo: gap }, () => {
+          assert.ok(c.ok, `${c.metric} = ${c.value}, Linux band [${c.low}, ${c.high}]`);
+        });
+        continue;
+      }
+      if (!c.ok) failures.push(`${key}: ${c.value}, Linux band [${c.low}, ${c.high}] from ${c.linux.join(" ")}`);
+    }
+    assert.equal(failures.length, 0, failures.join("\n"));
+  });
+}
+
+test("Linux's bbr on this machine still falls in the recorded band (20 Mbit/s, 40 ms, 1 BDP), where namespaces work", async (t) => {
+  const probe = probeLinux(["bbr"]);
+  if (!probe.ok) {
+    t.skip(probe.reason);
+    return;
+  }
+  const cfg = BBR_CONFIGS[0] as (typeof BBR_CONFIGS)[number];
+  const tools = buildTools();
+  try {
+    const run = await runLinuxFlow(tools, cfg, "bbr", { seed: 9 });
+    const m = bbrMetrics(linuxBbrTrace(run), cfg, run.seconds);
+    const checks = compareBbr(m, loadBbrReference(cfg.name).runs.map((r) => r.metrics));
+    diagnose(t, "fresh Linux run against the reference:", formatBbrChecks(checks));
+    // Timing-sensitive metrics depend on the delay line keeping time under load; the model's are checked above.
+    for (const c of checks.filter((x) => ["startupExitCwnd", "probeBwCwnd", "probeRttDepth", "goodputMbps"].includes(x.metric))) {
+      assert.ok(c.ok, `${c.metric}: ${c.value} outside [${c.low}, ${c.high}]`);
+    }
+  } finally {
+    tools.dispose();
+  }
+});
