@@ -14,7 +14,9 @@ import { buildTools, probeLinux, runLinuxFlow } from "./linux-testbed.js";
 
 /**
  * Simulated metrics outside Linux's band, by "config/metric", with what was
- * measured; reported as TODO subtests. Every other metric must match.
+ * measured (docs/fidelity.md lists them). The list is exact: every other metric
+ * must match, and each listed one must still miss, so a fix shows up as a
+ * failure asking to remove it from here and from the docs.
  */
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
   // 100 Mbit/s: the model's bandwidth estimate is ~0.8 % under Linux's (pacing 94.7 vs 95.4-95.8 Mbit/s),
@@ -70,9 +72,8 @@ for (const cfg of BBR_CONFIGS) {
       const key = `${cfg.name}/${c.metric}`;
       const gap = KNOWN_GAPS[key];
       if (gap !== undefined) {
-        await t.test(`known gap ${key}`, { todo: gap }, () => {
-          assert.ok(c.ok, `${c.metric} = ${c.value}, Linux band [${c.low}, ${c.high}]`);
-        });
+        t.diagnostic(`known gap ${key}: ${gap}`);
+        if (c.ok) failures.push(`${key} now matches Linux (${c.value} in [${c.low}, ${c.high}]): remove it from KNOWN_GAPS and docs/fidelity.md`);
         continue;
       }
       if (!c.ok) failures.push(`${key}: ${c.value}, Linux band [${c.low}, ${c.high}] from ${c.linux.join(" ")}`);
