@@ -33,6 +33,7 @@ import type { TcpSock } from "../net/tcp-cc/sock.js";
 import { acceptSock, bindSock, connectSock, listenSock } from "../net/tcp-cc/socket-calls.js";
 import { sysResult, writeBackAttr } from "./backend.js";
 import type { Backend, SysResult } from "./backend.js";
+import { ERR, type ErrOr } from "../kernel/errptr.js";
 
 /** Thrown by every call on a {@link ModelProcess} after its `exit()`. */
 export class ProcessExitedError extends Error {
@@ -119,10 +120,10 @@ export class ModelProcess implements Backend {
   }
 
   /** The socket behind `fd`, or -EBADF / -ENOTSOCK. */
-  private sockOf(fd: number): TcpSock | number {
+  private sockOf(fd: number): ErrOr<TcpSock> {
     const sk = this.sockets.get(fd);
     if (sk !== undefined) return sk;
-    return this.task.file(fd) === null ? -EBADF : -ENOTSOCK;
+    return ERR(this.task.file(fd) === null ? EBADF : ENOTSOCK);
   }
 
   /** socket(AF_INET, SOCK_STREAM, 0): an unconnected socket in the process's namespace. */

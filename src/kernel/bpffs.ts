@@ -24,6 +24,7 @@ import { EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPER
 import { putFileObject } from "./file.js";
 import type { FileObject } from "./file.js";
 import type { Rcu } from "./rcu.js";
+import { ERR, type ErrOr } from "./errptr.js";
 
 /** Mount point of the model's bpffs. */
 export const BPFFS_ROOT = "/sys/fs/bpf";
@@ -121,10 +122,10 @@ export class BpfFs {
   }
 
   /** The object pinned at `path`, or -errno (EACCES for a directory or a path outside bpffs). */
-  get(path: string): Pinnable | number {
+  get(path: string): ErrOr<Pinnable> {
     const p = this.resolve(path);
-    if (typeof p === "number") return p;
-    return this.pins.get(p) ?? -EACCES;
+    if (typeof p === "number") return ERR(-p);
+    return this.pins.get(p) ?? ERR(EACCES);
   }
 
   /** mkdir(2) under bpffs; 0 or -errno. */

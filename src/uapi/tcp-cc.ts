@@ -132,17 +132,17 @@ export interface TcpCaSock {
   sk_pacing_rate: number;
   /**
    * sock.sk_pacing_status (enum sk_pacing, u8); cubic's HyStart ACK-train
-   * threshold reads it. Optional for now: absent reads as SK_PACING_NONE.
+   * threshold reads it. Optional (test doubles leave it out): absent reads as SK_PACING_NONE.
    */
   sk_pacing_status?: number;
   /**
    * sock.sk_gso_max_size in bytes (u32); cubic's HyStart ACK-delay allowance
-   * reads it. Optional for now: absent reads as GSO_LEGACY_MAX_SIZE (65536).
+   * reads it. Optional (test doubles leave it out): absent reads as GSO_LEGACY_MAX_SIZE (65536).
    */
   sk_gso_max_size?: number;
   /**
    * tcp_sock.lsndtime: tcp_jiffies32 when data was last sent (u32); cubic's
-   * CA_EVENT_TX_START reads it. Optional for now: absent reads as the current
+   * CA_EVENT_TX_START reads it. Optional (test doubles leave it out): absent reads as the current
    * jiffies (no idle time, so cubic shifts nothing).
    */
   lsndtime?: number;

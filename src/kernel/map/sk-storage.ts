@@ -19,6 +19,7 @@ import { PERM_RW } from "../mem/memory.js";
 import type { KernelSock } from "../kernel.js";
 import { mapPriv } from "./core.js";
 import type { BpfMap, MapAttrs, MapOps } from "./core.js";
+import { ERR, type ErrOr } from "../errptr.js";
 
 /** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE (about 64 KiB less the element header). */
 const MAX_VALUE_SIZE = 65535 - 128;
@@ -86,11 +87,11 @@ export function skStorageFreeSock(sk: KernelSock): void {
 }
 
 /** sockfd_lookup of the int fd a syscall key holds: the socket, or -EBADF / -ENOTSOCK. */
-function sockOfKey(task: Task, key: Uint8Array): KernelSock | number {
+function sockOfKey(task: Task, key: Uint8Array): ErrOr<KernelSock> {
   const fd = new DataView(key.buffer, key.byteOffset, 4).getInt32(0, true);
   const f = task.file(fd);
-  if (f === null) return -EBADF;
-  return f.target.kind === "other" && f.target.sock !== undefined ? f.target.sock : -ENOTSOCK;
+  if (f === null) return ERR(EBADF);
+  return f.target.kind === "other" && f.target.sock !== undefined ? f.target.sock : ERR(ENOTSOCK);
 }
 
 /**

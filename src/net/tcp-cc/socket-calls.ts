@@ -33,6 +33,7 @@ import { CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, TCP_CA_Open } from "./ca-types.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_SENT } from "./sock.js";
 import type { TcpSock } from "./sock.js";
 import type { TcpCc, TcpNet } from "./subsystem.js";
+import { ERR, type ErrOr } from "../../kernel/errptr.js";
 
 /** ip_local_port_range's default: 32768..60999. */
 export const EPHEMERAL_PORT_MIN = 32768;
@@ -179,9 +180,9 @@ function establish(tcp: TcpCc, sk: TcpSock): void {
 }
 
 /** accept(2): the first established child, -EINVAL (not listening) or -EAGAIN (none queued; the model never blocks). */
-export function acceptSock(sk: TcpSock): TcpSock | number {
-  if (sk.state !== TCP_LISTEN) return -EINVAL;
-  return sk.acceptQueue.shift() ?? -EAGAIN;
+export function acceptSock(sk: TcpSock): ErrOr<TcpSock> {
+  if (sk.state !== TCP_LISTEN) return ERR(EINVAL);
+  return sk.acceptQueue.shift() ?? ERR(EAGAIN);
 }
 
 /**
