@@ -65,6 +65,8 @@ export interface TcpSockLayout {
   readonly rtt_min: number;
   /** tcp_sock.ecn_flags (u8); absent in older layouts. */
   readonly ecn_flags?: number;
+  /** The fields a BPF congestion control may write, exactly (bpf_tcp_ca_btf_struct_access's list, offsets in tcp_sock). */
+  readonly writeFields: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
   /** Byte ranges a BPF congestion control may write (granule aligned). */
   readonly writable: readonly { readonly offset: number; readonly size: number }[];
 }
