@@ -32,6 +32,12 @@ export const TCP_SOCK_U32_FIELDS = [
   // Read or written by built-in BBR and internal pacing (additive).
   "app_limited",
   "lost",
+  // Loss recovery and RTT state the testbed keeps current (docs/tcp-sock-fields.md).
+  "reordering",
+  "prr_out",
+  "high_seq",
+  "snd_cwnd_stamp",
+  "mdev_us",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
