@@ -8,7 +8,7 @@
  * Keeping this in one place is what makes the BTF the single source of truth
  * (ARCHITECTURE.md, "Memory model").
  */
-import { BTF_KIND_STRUCT } from "../uapi/btf.js";
+import { BTF_KIND_PTR, BTF_KIND_STRUCT } from "../uapi/btf.js";
 import { structOpsLayout } from "../btf/struct-ops-layout.js";
 import type { VmlinuxBtf } from "../kernel/btf/vmlinux.js";
 import type { StructOpsDesc, StructOpsType } from "../kernel/struct-ops/desc.js";
@@ -27,7 +27,20 @@ export function structOpsDesc(btf: VmlinuxBtf, name: string, type: StructOpsType
   const layout = structOpsLayout(btf, name);
   if (layout === "value type") throw new Error(`model BTF: struct bpf_struct_ops_${name} is missing`);
   if (layout === "data") throw new Error(`model BTF: bpf_struct_ops_${name} has no data member`);
-  return { ...layout, type };
+  const typeId = structId(btf, name);
+  return { ...layout, type, argStructs: btf.members(typeId).map((m) => argStructs(btf, m.type)) };
+}
+
+/** For a function-pointer member type: the struct each parameter points to (undefined for non-struct-pointer parameters). */
+function argStructs(btf: VmlinuxBtf, t: number): (string | undefined)[] {
+  const proto = btf.resolveFuncPtr(t);
+  if (proto === 0) return [];
+  return (btf.typeById(proto)?.params ?? []).map((p) => {
+    const ptr = btf.typeById(btf.skipModifiers(p.type));
+    if (ptr?.kind !== BTF_KIND_PTR) return undefined;
+    const target = btf.typeById(btf.skipModifiers(ptr.type));
+    return target?.kind === BTF_KIND_STRUCT ? target.name : undefined;
+  });
 }
 
 /** tcp_sock field offsets for the socket accessors. */
@@ -51,14 +64,15 @@ export function tcpSockLayout(btf: VmlinuxBtf): TcpSockLayout {
     icsk_ca_state: bits("icsk_ca_state"),
     icsk_ca_priv: f("icsk_ca_priv").offset,
     sk_pacing_rate: f("sk_pacing_rate").offset,
+    sk_max_pacing_rate: f("sk_max_pacing_rate").offset,
     ecn_flags: f("ecn_flags").offset,
     icsk_ack_pending: f("icsk_ack.pending").offset,
     delivered_mstamp: f("delivered_mstamp").offset,
     tcp_clock_cache: f("tcp_clock_cache").offset,
     tcp_wstamp_ns: f("tcp_wstamp_ns").offset,
-    sk_max_pacing_rate: f("sk_max_pacing_rate").offset,
     sk_pacing_shift: f("sk_pacing_shift").offset,
     rtt_min: f("rtt_min.s[0].v").offset,
+    writeFields: btf.writableFields("tcp_sock"),
     writable: btf.writableRanges("tcp_sock"),
   };
 }

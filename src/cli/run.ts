@@ -3,7 +3,7 @@
  * name the field and its line), runs it on the testbed, writes the traces,
  * the summary and the report, and prints what the actions did and the
  * summary table. Exit status 0 after a run, 1 for a bad scenario or a run
- * that could not start.
+ * that could not start, 3 for a run in which a program faulted.
  */
 import { join } from "node:path";
 import { formatSummary } from "../report/summary.js";
@@ -13,7 +13,7 @@ import { loadScenarioFile } from "./scenario/load.js";
 import { MAX_SCENARIO_BYTES } from "./scenario/limits.js";
 import type { Scenario, TraceFormat } from "./scenario/types.js";
 import { progressBar } from "./run/progress.js";
-import { runScenario } from "./run/run-scenario.js";
+import { faultLine, runScenario } from "./run/run-scenario.js";
 import type { EngineChoice, RunScenarioOptions, ScenarioRun, TestbedRunner } from "./run/run-scenario.js";
 import { loadTestbed } from "./run/testbed.js";
 
@@ -41,6 +41,10 @@ export function formatRun(run: ScenarioRun): string {
   if (run.outcomes.length > 0) {
     lines.push("", "actions:");
     for (const o of run.outcomes) lines.push(`  ${(o.tNs / 1e9).toFixed(3).padStart(8)} s  ${o.ok ? "" : "FAILED "}${o.label}: ${o.detail}`);
+  }
+  if (run.progFaults.length > 0) {
+    lines.push("", "program faults (each fault ended that run and the hook saw 0):");
+    for (const f of run.progFaults) lines.push(`  ${faultLine(f)}`);
   }
   lines.push("", formatSummary(run.summary).trimEnd());
   if (run.explanation !== undefined) lines.push("", run.explanation);
@@ -74,6 +78,9 @@ export async function runWithIo(
   }
 }
 
+/** Exit status of a run in which a BPF program faulted. */
+export const RUN_FAULTED_EXIT = 3;
+
 /** `structops run`: returns the exit status. */
 export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTestbed?: TestbedRunner): Promise<number> {
   let scenario: Scenario;
@@ -99,5 +106,6 @@ export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTest
   if (typeof run === "number") return run;
   io.stdout(formatRun(run));
   for (const f of run.outcomes.filter((x) => !x.ok)) io.stderr(`structops: action at ${f.tNs / 1e9} s failed: ${f.label}: ${f.detail}\n`);
-  return 0;
+  for (const f of run.progFaults) io.stderr(`structops: ${faultLine(f)}\n`);
+  return run.progFaults.length > 0 ? RUN_FAULTED_EXIT : 0;
 }

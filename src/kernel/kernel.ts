@@ -98,6 +98,8 @@ export class Kernel {
   unprivilegedBpfDisabled: number;
   readonly liveMaps = new Set<BpfMap>();
   readonly liveProgs = new Set<BpfProg>();
+  /** Programs that faulted at least once, in the order of their first fault (kept after they are freed, for run reports). */
+  readonly faultedProgs: BpfProg[] = [];
   readonly liveLinks = new Set<BpfLink>();
   readonly liveBtfs = new Set<BtfObject>();
   readonly socks = new Map<number, KernelSock>();

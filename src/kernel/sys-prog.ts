@@ -26,6 +26,7 @@ import { BpfDecodeError, decode, KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALLX, KEY
 import type { DecodedProg } from "../asm/index.js";
 import { isErr } from "./errptr.js";
 import { BpfProg } from "./prog/core.js";
+import { checkBtfStructWrites } from "./verifier-btf-access.js";
 import { arrayValueAddr } from "./map/array.js";
 import { objNameCpy } from "./names.js";
 import type { Task } from "./task.js";
@@ -122,6 +123,9 @@ export function progLoad(task: Task, a: ProgLoadAttrDecoded): number {
   if (fd < 0) prog.put();
   return fd;
 }
+
+/** BPF_COMPLEXITY_LIMIT_INSNS (include/linux/bpf.h): instructions the verifier may process, printed in its last log line. */
+const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 
 function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog): number {
   const k = task.kernel;
@@ -257,6 +261,13 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
   }
   const alu = checkAluImm(d, log);
   if (alu < 0) return alu;
+  // check_ptr_to_btf_access: stores through the hook's struct arguments, by the type's btf_struct_access.
+  const access = desc.type.btfStructAccess?.bind(desc.type) ?? ((): string => "only read is supported");
+  const walk = checkBtfStructWrites(d, desc.argStructs[member.index] ?? [], access);
+  if (walk.refused !== undefined) log.verbose(walk.refused.msg);
+  // do_check's last line, on success and failure alike (the model counts the instructions its pass visited; it keeps no states).
+  log.verbose(`processed ${walk.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0`);
+  if (walk.refused !== undefined) return -EACCES;
   prog.xlated = x;
   prog.orig = orig;
   prog.tag = createHash("sha256").update(orig).digest("hex").slice(0, 16);

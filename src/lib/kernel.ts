@@ -16,6 +16,19 @@ export { getVmlinuxBtf, BtfBuilder } from "../backend/model.js";
 export { DEFAULT_TCP_CONG_CONFIG, KernelConfigError, MIRRORED_KERNEL, checkTcpCongConfig, knownTcpCong } from "../backend/model.js";
 export type { TcpCongConfig } from "../backend/model.js";
 
+/** A program that faulted while running: how often and its first fault. */
+export interface ProgFaultCount {
+  readonly id: number;
+  /** The program's name (prog_name), or its id when it has none. */
+  readonly name: string;
+  /** Runs that ended in a fault (each returned 0 to its hook). */
+  readonly faults: number;
+  /** Completed runs. */
+  readonly runs: number;
+  /** The first fault: its kind, the index of the faulting instruction, and the message naming the instruction. */
+  readonly first: { readonly kind: string; readonly insn: number; readonly message: string };
+}
+
 /** Options for {@link EmulatedKernel}. */
 export type EmulatedKernelOptions = ModelKernelOptions;
 
@@ -55,6 +68,21 @@ export class EmulatedKernel {
   /** The kernel log, as `dmesg` prints it. */
   dmesg(): string {
     return this.kernel.dmesg.format();
+  }
+
+  /**
+   * Programs that faulted since boot, in the order of their first fault
+   * (freed ones included). A fault ends the run and the hook sees 0, like a
+   * kernel warning: a program that faults is a bug the user must hear about.
+   */
+  progFaults(): ProgFaultCount[] {
+    return this.kernel.faultedProgs.map((p) => {
+      const f = p.firstFault;
+      return {
+        id: p.id, name: p.attrs.prog_name || String(p.id), faults: p.faults, runs: p.runCnt,
+        first: { kind: f?.kind ?? "", insn: f?.pc ?? 0, message: f?.message ?? "" },
+      };
+    });
   }
 
   /** Objects, fds, sockets and callbacks still alive (empty once everything is closed and settled). */

@@ -43,6 +43,8 @@ export interface ReportInput {
   readonly markers: readonly ReportMarker[];
   /** A paragraph explaining the run (the demo's). */
   readonly explanation?: string;
+  /** Programs that faulted during the run, one line each (what `structops run` prints); none: no section. */
+  readonly progFaults?: readonly string[];
   /** Group label of each flow (for legends), default the flow id alone. */
   readonly flowLabel?: (flowId: string) => string;
 }
@@ -191,6 +193,12 @@ function tableHtml(head: readonly string[], rows: readonly (readonly string[])[]
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs}\n</tbody>\n</table>`;
 }
 
+/** The section on programs that faulted: each fault ended that run early with 0, so the run's figures are not the program's. */
+function faultsHtml(lines: readonly string[]): string {
+  if (lines.length === 0) return "";
+  return `<h2>Program faults</h2>\n<p class="note">These programs faulted while running: each fault ended that run and the hook saw 0, so the figures below are not what the program would do on Linux.</p>\n<ul class="faults error">\n${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("\n")}\n</ul>\n`;
+}
+
 const share = (x: number | null): string => (x === null ? "-" : (x * 100).toFixed(1));
 
 function summaryHtml(s: Summary): string {
@@ -276,7 +284,7 @@ export function renderReport(input: ReportInput): string {
 <body>
 <h1>${escapeHtml(input.title)}</h1>
 <p class="meta">scenario <b>${escapeHtml(sc.name)}</b> (${escapeHtml(sc.file)}) · seed ${input.seed} · ${secs(input.durationNs)} s simulated · ${input.summary.flows.length} flows · ${input.summary.events} events</p>
-${sc.description !== undefined ? `<p>${escapeHtml(sc.description)}</p>\n` : ""}${input.explanation !== undefined ? `<p class="explain">${escapeHtml(input.explanation)}</p>\n` : ""}<h2>Plots</h2>
+${sc.description !== undefined ? `<p>${escapeHtml(sc.description)}</p>\n` : ""}${input.explanation !== undefined ? `<p class="explain">${escapeHtml(input.explanation)}</p>\n` : ""}${faultsHtml(input.progFaults ?? [])}<h2>Plots</h2>
 <p class="note">Dashed vertical lines mark the scenario's actions, labelled above each plot. Flows with the same algorithm timeline differ by dash pattern. Without hovering, each legend shows a summary per series (the statistic in its time column); hovering shows the values under the cursor. The traces hold ${samples} flow samples (one every ${input.sampleNs / 1e6} ms); for the browser they are reduced to buckets of ${widthNs / 1e6} ms keeping each bucket's minimum and maximum, so peaks and troughs survive. The trace files next to this page have every sample.</p>
 ${plots.map((p) => `<div class="plot" id="plot-${p.id}"></div>`).join("\n")}
 <h2>Summary</h2>

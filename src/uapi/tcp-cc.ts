@@ -173,6 +173,12 @@ export interface TcpCaSock {
   app_limited?: number;
   /** tcp_sock.lost: segments ever marked lost (u32). Optional: absent reads as 0. */
   lost?: number;
+  /** tcp_sock fields the sender mirrors its recovery and RTT state into (docs/tcp-sock-fields.md). Optional: absent on sockets without them. */
+  high_seq?: number;
+  prr_out?: number;
+  reordering?: number;
+  mdev_us?: number;
+  snd_cwnd_stamp?: number;
   /** tcp_sock.delivered_mstamp: µs time of the latest delivery (u64 as a number). Optional: absent reads as tcp_mstamp. */
   delivered_mstamp?: number;
   /** tcp_sock.tcp_clock_cache: ns clock of this ACK's processing (u64 as a number). Optional: absent reads as tcp_mstamp * 1000. */

@@ -98,7 +98,7 @@ test("attach of a map lacking required ops: the kernel's bare EINVAL comes with 
   assert.equal(e.detail, "struct tcp_congestion_ops requires cong_avoid or cong_control; the map does not set it");
   assert.equal(e.message, "attach struct_ops map 'fx_incompl': update element: EINVAL (22): struct tcp_congestion_ops requires cong_avoid or cong_control; the map does not set it");
   // The model's own record of the refusal agrees (tcp_validate_congestion_control's pr_err).
-  assert.match(env.k.kernel.dmesg.format(), /fx_incompl does not implement required ops/);
+  assert.match(env.k.kernel.dmesg.format(), /TCP: fx_incompl does not implement required ops/, "tcp_validate_congestion_control logs with tcp_cong.c's \"TCP: \" prefix, as on Linux 6.18");
   teardown(env);
 });
 

@@ -14,6 +14,7 @@ import { basename, dirname } from "node:path";
 import type { RunResult, TraceRecord } from "../../sim/api.js";
 import type { TestbedOptions, TestbedSpec } from "../../testbed/api.js";
 import { EmulatedKernel } from "../../lib/kernel.js";
+import type { ProgFaultCount } from "../../lib/kernel.js";
 import type { EngineName } from "../../lib/engine.js";
 import { ENGINE_NAMES, isEngineName } from "../../lib/engine.js";
 import { RunCollector } from "../../report/collect.js";
@@ -93,6 +94,8 @@ export interface ScenarioRun {
   /** The scenario's objects in the kernel after the run (`object(name)` gives a loaded `path:` object, to read its globals). */
   readonly kernel: ScenarioKernel;
   readonly explanation?: string;
+  /** Programs that faulted during the run (each fault ended that run with 0): empty for a clean run. */
+  readonly progFaults: readonly ProgFaultCount[];
   /** Files written, in a fixed order. */
   readonly files: readonly string[];
 }
@@ -119,6 +122,12 @@ function labelAt(sk: ScenarioKernel): (cc: string, tNs: number) => string {
 function capacityOf(s: Scenario): number | null {
   const chain = [s.topology.bottleneck, ...s.topology.hops];
   return chain.some((l) => l.tracePath !== undefined) ? null : Math.min(...chain.map((l) => l.rateBps));
+}
+
+/** One faulted program as the terminal and the report show it: `prog "cc_ack" (id 7): 17868 faults in 20000 runs; first: ...`. */
+export function faultLine(f: ProgFaultCount): string {
+  const what = f.first.message.replace(/^prog "[^"]*": /, "");
+  return `prog "${f.name}" (id ${f.id}): ${f.faults} fault${f.faults === 1 ? "" : "s"} (${f.runs} runs completed); first at insn ${f.first.insn}: ${what}`;
 }
 
 /**
@@ -179,7 +188,8 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
     ...(capacityOf(scenario) !== null ? { capacityBps: capacityOf(scenario) as number } : {}),
   });
   const labels = new Map(summary.flows.map((f) => [f.id, f.group]));
-  const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk };
+  const progFaults = ek.progFaults();
+  const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk, progFaults };
   const explanation = opts.explain?.(partial) ?? explainRun(summary, sk.outcomes, scenario.durationNs);
   const files = [...traces.paths];
   files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
@@ -200,6 +210,7 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
         return `${id}: ${f === undefined ? "?" : timelineText(f)}`;
       },
       ...(explanation !== undefined ? { explanation } : {}),
+      progFaults: progFaults.map(faultLine),
     });
     files.push(writeOutput(opts.outDir, "report.html", html));
   }

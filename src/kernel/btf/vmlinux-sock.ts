@@ -324,9 +324,9 @@ export function defineSockTypes(b: BtfBuilder, t: VmlinuxBase, d: SockDecls, cc:
 
   layoutStruct(b, d.tcp_sock, [
     { name: "inet_conn", type: d.inet_connection_sock },
-    // Writable by BPF CC: snd_cwnd, snd_ssthresh, snd_cwnd_cnt, app_limited, ecn_flags.
+    // Writable by BPF CC: snd_cwnd, snd_ssthresh, snd_cwnd_cnt, app_limited, snd_cwnd_stamp (since 6.10), ecn_flags.
     GRANULE_BREAK,
-    ...u32s("snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "app_limited"),
+    ...u32s("snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "app_limited", "snd_cwnd_stamp"),
     { name: "ecn_flags", type: t.u8 },
     GRANULE_BREAK,
     ...u32s("max_window", "rcv_ssthresh", "reordering", "notsent_lowat"),
@@ -384,7 +384,7 @@ export function defineSockTypes(b: BtfBuilder, t: VmlinuxBase, d: SockDecls, cc:
     { name: "repair_queue", type: t.u8 },
     { name: "keepalive_probes", type: t.u8 },
     ...u32s("tcp_tx_delay", "mdev_max_us", "reord_seen"),
-    ...u32s("snd_cwnd_clamp", "snd_cwnd_used", "snd_cwnd_stamp", "prior_cwnd", "prr_delivered", "last_oow_ack_time"),
+    ...u32s("snd_cwnd_clamp", "snd_cwnd_used", "prior_cwnd", "prr_delivered", "last_oow_ack_time"),
     { name: "duplicate_sack", type: arr(tcp_sack_block, 1) },
     { name: "selective_acks", type: arr(tcp_sack_block, 4) },
     { name: "recv_sack_cache", type: arr(tcp_sack_block, 4) },

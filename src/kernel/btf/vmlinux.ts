@@ -49,6 +49,7 @@ export const BPF_TCP_CA_WRITABLE: readonly { readonly struct: string; readonly m
   { struct: "inet_connection_sock", member: "icsk_ack.pending" },
   { struct: "tcp_sock", member: "snd_cwnd" },
   { struct: "tcp_sock", member: "snd_cwnd_cnt" },
+  { struct: "tcp_sock", member: "snd_cwnd_stamp" },
   { struct: "tcp_sock", member: "snd_ssthresh" },
   { struct: "tcp_sock", member: "ecn_flags" },
   { struct: "tcp_sock", member: "app_limited" },

@@ -49,6 +49,8 @@ export class BpfProg {
   insnCnt = 0;
   /** Faulted runs. */
   faults = 0;
+  /** The first fault of this program (its kind, instruction index and message), kept so a run can report it. */
+  firstFault: BpfFault | null = null;
   /** Load time in simulated ns (bpf_prog_info.load_time). */
   loadTime = 0n;
   /** UID that loaded it. */
@@ -119,6 +121,10 @@ export class BpfProg {
     } catch (e) {
       if (!(e instanceof BpfFault)) throw e;
       this.faults++;
+      if (this.firstFault === null) {
+        this.firstFault = e;
+        this.kernel.faultedProgs.push(this);
+      }
       this.kernel.dmesg.log("warn", `bpf: prog ${this.attrs.prog_name || this.id} (id ${this.id}) faulted at insn ${e.pc}: ${e.message}`);
       return 0n;
     }

@@ -30,6 +30,13 @@ export interface StructOpsType<S = unknown> {
    * ("attach to unsupported member").
    */
   readonly implementable: ReadonlySet<string>;
+  /**
+   * btf_struct_access of the type's verifier ops: whether a program may store
+   * `size` bytes at offset `off` of a `struct` its hook received. null: allowed;
+   * else the verifier log line, and the load fails with EACCES. Absent: every
+   * such store is refused ("only read is supported").
+   */
+  btfStructAccess?(struct: string, off: number, size: number): string | null;
   /** check_member: 0 or -errno at program load. */
   checkMember?(member: StructOpsMember, prog: BpfProg): number;
   /**
@@ -56,4 +63,10 @@ export interface StructOpsType<S = unknown> {
 /** A registered struct_ops type with its BTF layout (struct bpf_struct_ops_desc). */
 export interface StructOpsDesc<S = unknown> extends StructOpsLayout {
   readonly type: StructOpsType<S>;
+  /**
+   * Per member index, for a function member: per u64 of its programs' context
+   * (one per argument), the struct a pointer argument points to (`sock` for
+   * `struct sock *sk`), undefined for other arguments.
+   */
+  readonly argStructs: readonly (readonly (string | undefined)[])[];
 }

@@ -9,6 +9,7 @@
  * the new one at the tail before removing the old, so the name never
  * disappears. Rejections are logged as Linux's pr_notice lines.
  *
+ * Its kernel log lines carry tcp_cong.c's "TCP: " prefix (pr_fmt), as Linux 6.18 prints them.
  * @see net/ipv4/tcp_cong.c tcp_update_congestion_control (v6.18)
  */
 import { EEXIST, EINVAL, ENOENT } from "../../uapi/errno.js";
@@ -23,7 +24,7 @@ export const TCP_CA_UNSPEC = 0;
 /** tcp_validate_congestion_control: ssthresh, undo_cwnd, and cong_avoid or cong_control. */
 export function tcpValidateCongestionControl(ca: TcpCongestionOps, dmesg?: Dmesg): number {
   if (!ca.ssthresh || !ca.undo_cwnd || !(ca.cong_avoid || ca.cong_control)) {
-    dmesg?.log("err", `${ca.name} does not implement required ops`);
+    dmesg?.log("err", `TCP: ${ca.name} does not implement required ops`);
     return -EINVAL;
   }
   return 0;
@@ -41,7 +42,7 @@ export class TcpCaRegistry {
     if (v < 0) return v;
     ca.key = tcpCaKey(ca.name);
     if (ca.key === TCP_CA_UNSPEC || this.findKey(ca.key) !== undefined) {
-      this.dmesg.log("info", `${ca.name} already registered or non-unique key`);
+      this.dmesg.log("info", `TCP: ${ca.name} already registered or non-unique key`);
       return -EEXIST;
     }
     this.list.push(ca);
@@ -63,11 +64,11 @@ export class TcpCaRegistry {
     next.key = tcpCaKey(next.name);
     const existing = this.findKey(old.key);
     if (next.key === TCP_CA_UNSPEC || existing === undefined || existing.name !== next.name) {
-      this.dmesg.log("info", `${next.name} not registered or non-unique key`);
+      this.dmesg.log("info", `TCP: ${next.name} not registered or non-unique key`);
       return -EINVAL;
     }
     if (existing !== old) {
-      this.dmesg.log("info", "invalid old congestion control algorithm to replace");
+      this.dmesg.log("info", "TCP: invalid old congestion control algorithm to replace");
       return -EINVAL;
     }
     // New one first, then the old one goes: the name is never missing.

@@ -32,6 +32,12 @@ export const TCP_SOCK_U32_FIELDS = [
   // Read or written by built-in BBR and internal pacing (additive).
   "app_limited",
   "lost",
+  // Loss recovery and RTT state the testbed keeps current (docs/tcp-sock-fields.md).
+  "reordering",
+  "prr_out",
+  "high_seq",
+  "snd_cwnd_stamp",
+  "mdev_us",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
@@ -65,6 +71,8 @@ export interface TcpSockLayout {
   readonly rtt_min: number;
   /** tcp_sock.ecn_flags (u8); absent in older layouts. */
   readonly ecn_flags?: number;
+  /** The fields a BPF congestion control may write, exactly (bpf_tcp_ca_btf_struct_access's list, offsets in tcp_sock). */
+  readonly writeFields: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
   /** Byte ranges a BPF congestion control may write (granule aligned). */
   readonly writable: readonly { readonly offset: number; readonly size: number }[];
 }

@@ -18,6 +18,7 @@ import type { BpfMap } from "../../kernel/map/core.js";
 import type { NetNs } from "../../kernel/netns.js";
 import { ICSK_CA_PRIV_SIZE, TCP_INFINITE_SSTHRESH } from "./ca-types.js";
 import type { TcpCaSock, TcpCongestionOps } from "./ca-types.js";
+import { TCP_SOCK_U32_FIELDS } from "./sock-layout.js";
 import type { TcpSockLayout, TcpSockU32Field } from "./sock-layout.js";
 
 /** TCP states the model distinguishes (include/net/tcp_states.h). */
@@ -31,6 +32,10 @@ export const TCP_INIT_CWND = 10;
 /** ~0UL as a number: sk_max_pacing_rate when nothing limits it (reads back as 2^64). */
 export const SK_MAX_PACING_RATE_UNLIMITED = 2 ** 64;
 
+/** net.ipv4.tcp_reordering's default (TCP_FASTRETRANS_THRESH). */
+export const TCP_REORDERING_DEFAULT = 3;
+/** jiffies_to_usecs(TCP_TIMEOUT_INIT): 1 s, tcp_init_sock's mdev_us. */
+export const TCP_TIMEOUT_INIT_US = 1_000_000;
 /** TCP_MSS_DEFAULT. */
 export const TCP_MSS_DEFAULT = 536;
 
@@ -71,6 +76,11 @@ export class TcpSock implements TcpCaSock {
   declare rcv_nxt: number;
   declare app_limited: number;
   declare lost: number;
+  declare reordering: number;
+  declare prr_out: number;
+  declare high_seq: number;
+  declare snd_cwnd_stamp: number;
+  declare mdev_us: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
@@ -133,6 +143,11 @@ export class TcpSock implements TcpCaSock {
     sk.sk_max_pacing_rate = SK_MAX_PACING_RATE_UNLIMITED;
     sk.sk_pacing_shift = 10;
     sk.rtt_min = 0xffffffff;
+    // tcp_init_sock: reordering from net.ipv4.tcp_reordering (default 3), mdev_us = jiffies_to_usecs(TCP_TIMEOUT_INIT).
+    // tcp_init_transfer stamps snd_cwnd_stamp with tcp_jiffies32.
+    sk.reordering = TCP_REORDERING_DEFAULT;
+    sk.mdev_us = TCP_TIMEOUT_INIT_US;
+    sk.snd_cwnd_stamp = clock.jiffies32;
     return sk;
   }
 
@@ -265,10 +280,4 @@ export class TcpSock implements TcpCaSock {
   }
 }
 
-for (const name of [
-  "snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "snd_cwnd_clamp", "prior_cwnd", "prior_ssthresh", "snd_una", "snd_nxt",
-  "srtt_us", "mss_cache", "packets_out", "sacked_out", "lost_out", "retrans_out", "delivered", "delivered_ce", "max_packets_out",
-  "lsndtime", "sk_pacing_status", "sk_gso_max_size", "rcv_nxt", "app_limited", "lost",
-] as const) {
-  defineU32(TcpSock.prototype, name);
-}
+for (const name of TCP_SOCK_U32_FIELDS) defineU32(TcpSock.prototype, name);

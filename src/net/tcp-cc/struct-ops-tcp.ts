@@ -8,6 +8,7 @@
  * lists the helpers these programs may call (no bpf_setsockopt or
  * bpf_getsockopt from `release`); the kfunc set is the TCP helpers CC code
  * calls. Members without a CFI stub (`get_info`) cannot be implemented.
+ * btf_struct_access is Linux's write list, checked at load.
  *
  * @see net/ipv4/bpf_tcp_ca.c bpf_tcp_ca_init_member (v6.18)
  */
@@ -50,6 +51,8 @@ export interface TcpStructOpsHost {
   /** The kernel's base helpers (map helpers, clocks). */
   readonly baseHelpers: ReadonlyMap<number, BpfCallFn>;
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
+  /** The fields a program may write (offset in tcp_sock, size): bpf_tcp_ca_btf_struct_access's list. */
+  readonly writeFields: readonly { readonly offset: number; readonly size: number }[];
   /** Member index of `release` (programs there may not call set/getsockopt). */
   readonly releaseIndex: number;
   readonly dmesg: Dmesg;
@@ -72,6 +75,16 @@ export function tcpCongestionOpsType(host: TcpStructOpsHost): StructOpsType<TcpC
   return {
     name: "tcp_congestion_ops",
     implementable: TCP_CA_IMPLEMENTABLE,
+    // bpf_tcp_ca_btf_struct_access: a `struct sock *` argument is promoted to
+    // tcp_sock (bpf_tcp_ca_is_valid_access); a store must start at a listed
+    // field and end within it. Every other struct is read-only.
+    btfStructAccess(struct: string, off: number, size: number): string | null {
+      if (struct !== "sock" && struct !== "tcp_sock") return "only read is supported";
+      const f = host.writeFields.find((w) => w.offset === off);
+      if (f === undefined) return `no write support to tcp_sock at off ${off}`;
+      const end = f.offset + f.size;
+      return off + size > end ? `write access at off ${off} with size ${size} beyond the member of tcp_sock ended at ${end}` : null;
+    },
     initMember(m: StructOpsMember, udata: Uint8Array, kdata: TcpCaKdata): number {
       if (m.name === "flags") {
         const flags = new DataView(udata.buffer, udata.byteOffset).getUint32(m.offset, true);

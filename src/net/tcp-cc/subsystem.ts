@@ -119,6 +119,7 @@ export class TcpCc {
       baseHelpers: kernel.baseHelpers,
       kfuncs: makeTcpKfuncs(this, opts.kfuncIds, builtins),
       releaseIndex: opts.releaseIndex,
+      writeFields: sockLayout.writeFields,
       dmesg: kernel.dmesg,
     });
     this.registerSysctls();

@@ -62,14 +62,30 @@ export class Tcb {
   appStopped = false;
 
   // ---- recovery state (tcp_sock fields, in segments) ----
-  high_seq = 0;
+  private highSeg = 0;
+  /** high_seq as a segment number; the socket's tcp_sock.high_seq holds its byte sequence. */
+  get high_seq(): number {
+    return this.highSeg;
+  }
+  set high_seq(seg: number) {
+    this.highSeg = seg;
+    if (this.sk.high_seq !== undefined) this.sk.high_seq = this.seqOf(seg);
+  }
   /** undo_marker as a segment number; -1 for Linux's 0 ("no undo possible"). */
   undo_marker = -1;
   undo_retrans = 0;
   /** ms timestamp of the first retransmission of this episode (0 = none). */
   retrans_stamp = 0;
   prr_delivered = 0;
-  prr_out = 0;
+  private prrOut = 0;
+  /** tcp_sock.prr_out (segments), mirrored into the socket. */
+  get prr_out(): number {
+    return this.prrOut;
+  }
+  set prr_out(v: number) {
+    this.prrOut = v;
+    if (this.sk.prr_out !== undefined) this.sk.prr_out = v;
+  }
   /** tcp_sock.lost: segments ever marked lost (kept in the socket when it has the field). */
   get lost(): number {
     return this.sk.lost ?? this.own.lost;
@@ -99,7 +115,15 @@ export class Tcb {
   reordering = 3;
 
   // ---- RTT / RTO (tcp_rtt_estimator) ----
-  mdev_us = 0;
+  private mdevUs = 0;
+  /** tcp_sock.mdev_us, mirrored into the socket once the first RTT sample sets it (until then the socket keeps tcp_init_sock's 1 s). */
+  get mdev_us(): number {
+    return this.mdevUs;
+  }
+  set mdev_us(v: number) {
+    this.mdevUs = v;
+    if (this.sk.mdev_us !== undefined) this.sk.mdev_us = v;
+  }
   mdev_max_us = 0;
   rttvar_us = 0;
   rtt_seq = 0;
@@ -137,7 +161,15 @@ export class Tcb {
   // ---- cwnd validation and idle (tcp_cwnd_validate) ----
   cwnd_usage_seq = 0;
   snd_cwnd_used = 0;
-  snd_cwnd_stamp = 0;
+  private cwndStamp = 0;
+  /** tcp_sock.snd_cwnd_stamp (jiffies): the socket's, when it has one, since a BPF congestion control may write it. */
+  get snd_cwnd_stamp(): number {
+    return this.sk.snd_cwnd_stamp ?? this.cwndStamp;
+  }
+  set snd_cwnd_stamp(v: number) {
+    this.cwndStamp = v;
+    if (this.sk.snd_cwnd_stamp !== undefined) this.sk.snd_cwnd_stamp = v;
+  }
 
   /** When data was last sent (ns), -1 before any; lsndtime in the socket is its jiffies. */
   lsndtimeNs = -1;
