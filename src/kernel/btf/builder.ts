@@ -339,6 +339,12 @@ export class BtfBuilder {
     return { types, constants };
   }
 
+  /** The id of the first type named `name` of one of `kinds`, or 0 when there is none. */
+  findNamed(name: string, kinds: readonly number[]): number {
+    const i = this.types.findIndex((r) => r.name === name && kinds.includes(r.kind));
+    return i < 0 ? 0 : i + 1;
+  }
+
   /** Name of `id` ("" for anonymous types and void). */
   nameOf(id: number): string {
     return id === 0 ? "" : this.rec(id).name;

@@ -22,7 +22,7 @@ import { BtfBuilder } from "./builder.js";
 import { addBaseTypes, addKernelVars } from "./vmlinux-base.js";
 import { declareSockTypes, defineSockTypes } from "./vmlinux-sock.js";
 import { addTcpCcKfuncs, addTcpCcTypes } from "./vmlinux-tcp-cc.js";
-import { UAPI_ENUMS } from "./vmlinux-uapi-enums.js";
+import { addUapiEnums, addUapiTypes } from "./vmlinux-uapi.js";
 
 /** A byte range relative to the start of a struct. */
 export interface ByteRange {
@@ -146,23 +146,6 @@ export class VmlinuxBtf extends Btf {
   }
 }
 
-/**
- * The uapi enums of Linux 6.18 (vmlinux-uapi-enums.ts) the model's own
- * definitions above do not already carry: an enum whose name the model
- * defines is skipped, and a constant the model defines is left out (C allows
- * each enumerator once), so vmlinux.h names each with Linux's value.
- */
-function addUapiEnums(b: BtfBuilder): void {
-  const have = b.enumNames();
-  for (const [name, size, signed, values] of UAPI_ENUMS) {
-    if (name !== "" && have.types.has(name)) continue;
-    const fresh = values.filter(([n]) => !have.constants.has(n)).map(([n, v]) => ({ name: n, val: BigInt(v) }));
-    if (fresh.length === 0) continue;
-    if (size === 8) b.enum64(name, fresh, size, signed);
-    else b.enum(name, fresh, size, signed);
-  }
-}
-
 /** Builds the model's vmlinux BTF blob (not memoised; see {@link getVmlinuxBtf}). */
 export function buildVmlinuxBtf(): Uint8Array {
   const b = new BtfBuilder();
@@ -173,6 +156,7 @@ export function buildVmlinuxBtf(): Uint8Array {
   addTcpCcKfuncs(b, t, cc);
   addKernelVars(b, t);
   addUapiEnums(b);
+  addUapiTypes(b);
   return b.encode();
 }
 
