@@ -302,3 +302,15 @@ test("the decoder rejects malformed blobs with a BtfError at the offending byte"
   noNul[noNul.length - 1] = 0x41;
   assert.equal(at(noNul, /string section is not NUL-terminated/), noNul.length - 1);
 });
+
+test("BtfBuilder.findNamed() finds the first type of a name among the given kinds, 0 when none", () => {
+  const b = new BtfBuilder();
+  const int = b.int("int", 4, BTF_INT_SIGNED);
+  const fwd = b.fwd("in6_addr");
+  const s = b.struct("in6_addr", 4, [{ name: "x", type: int, bit_offset: 0 }]);
+  assert.equal(b.findNamed("int", [BTF_KIND_INT]), int);
+  assert.equal(b.findNamed("in6_addr", [BTF_KIND_STRUCT]), s);
+  assert.equal(b.findNamed("in6_addr", [BTF_KIND_STRUCT, BTF_KIND_FWD]), fwd);
+  assert.equal(b.findNamed("in6_addr", [BTF_KIND_UNION]), 0);
+  assert.equal(b.findNamed("nope", [BTF_KIND_STRUCT]), 0);
+});

@@ -41,18 +41,9 @@ export function addUapiTypes(b: BtfBuilder): void {
   // The model indexes every array by `int` (vmlinux-base.ts).
   const index = b.findNamed("int", [BTF_KIND_INT]);
   const ids = new Map<UapiRef, number>();
-  const toDefine: number[] = [];
-  // Aggregates first, so pointers and typedefs can name them whatever the order.
-  UAPI_TYPES.forEach((row, i) => {
-    if (row[0] !== "struct" && row[0] !== "union") return;
-    const kind = row[0] === "struct" ? BTF_KIND_STRUCT : BTF_KIND_UNION;
-    const have = row[1] === "" ? 0 : b.findNamed(row[1], [kind]);
-    if (have !== 0) ids.set(i + 1, have);
-    else {
-      ids.set(i + 1, b.declare(kind, row[1]));
-      toDefine.push(i + 1);
-    }
-  });
+  // Aggregates to define: declared when first named, so pointers reach them
+  // whatever the order; only what a uapi aggregate the model lacks reaches is added.
+  const toDefine: UapiRef[] = [];
   const resolve = (ref: UapiRef): number => {
     if (ref === 0) return 0;
     const known = ids.get(ref);
@@ -73,12 +64,23 @@ export function addUapiTypes(b: BtfBuilder): void {
       case "volatile": id = b.volatile(resolve(row[1])); break;
       case "array": id = b.array(resolve(row[1]), index, row[2]); break;
       case "struct":
-      case "union": throw new RangeError(`vmlinux-uapi-types.ts: aggregate row ${ref} was not declared`);
+      case "union": {
+        const kind = row[0] === "struct" ? BTF_KIND_STRUCT : BTF_KIND_UNION;
+        id = row[1] === "" ? 0 : b.findNamed(row[1], [kind]);
+        if (id === 0) {
+          id = b.declare(kind, row[1]);
+          toDefine.push(ref);
+        }
+        break;
+      }
     }
     ids.set(ref, id);
     return id;
   };
-  for (const ref of toDefine) {
+  UAPI_TYPES.forEach((row, i) => {
+    if ((row[0] === "struct" || row[0] === "union") && row[1] !== "") resolve(i + 1);
+  });
+  for (let ref = toDefine.shift(); ref !== undefined; ref = toDefine.shift()) {
     const row = UAPI_TYPES[ref - 1];
     if (row === undefined || (row[0] !== "struct" && row[0] !== "union")) continue;
     b.define(ids.get(ref) ?? 0, row[2], row[3].map(([name, type, bit_offset, bitfield_size]) => ({ name, type: resolve(type), bit_offset, bitfield_size })));
