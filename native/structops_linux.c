@@ -11,7 +11,8 @@
  * kernel writes (next_id, info_len, log_true_size) reach the caller.
  *
  * The socket calls also come one at a time (socket, bind, listen, connect,
- * getsockname), and capget/capset change the calling thread's effective
+ * getsockname), pidfdGetfd copies another process's fd (pidfd_getfd(2)),
+ * and capget/capset change the calling thread's effective
  * capabilities, so a test can call as an unprivileged process.
  *
  * tcpSockets lists the TCP sockets of the current network namespace with
@@ -19,7 +20,7 @@
  * (SOCK_DIAG_BY_FAMILY, struct inet_diag_req_v2, idiag_ext with the
  * INET_DIAG_CONG bit) for AF_INET, then AF_INET6.
  *
- * Follows bpf(2), capget(2), socket(7), tcp(7), poll(2), unshare(2), setns(2),
+ * Follows bpf(2), pidfd_open(2), pidfd_getfd(2), capget(2), socket(7), tcp(7), poll(2), unshare(2), setns(2),
  * netdevice(7), netlink(7), sock_diag(7). Linux only.
  */
 #define _GNU_SOURCE
@@ -386,6 +387,23 @@ static napi_value js_set_netns(napi_env env, napi_callback_info info) {
   return result(env, r, errno, NULL);
 }
 
+/* pidfdGetfd(pid, fd) -> [fd, errno]: a copy of another process's fd (pidfd_open + pidfd_getfd, Linux 5.6). */
+static napi_value js_pidfd_getfd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t pid, fd;
+  if (get_args(env, info, 2, argv) || get_i32(env, argv[0], &pid) || get_i32(env, argv[1], &fd)) return NULL;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return result(env, -1, errno, NULL);
+  int r = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+  int err = errno;
+  close(pidfd);
+  return result(env, r, err, NULL);
+#else
+  return result(env, -1, ENOSYS, NULL);
+#endif
+}
+
 /* loUp() -> [ret, errno]: sets IFF_UP on "lo" in the current network namespace. */
 static napi_value js_lo_up(napi_env env, napi_callback_info info) {
   (void)info;
@@ -542,6 +560,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "unshareNet", NULL, js_unshare_net, NULL, NULL, NULL, napi_default, NULL },
     { "openNetns", NULL, js_open_netns, NULL, NULL, NULL, napi_default, NULL },
     { "setNetns", NULL, js_set_netns, NULL, NULL, NULL, napi_default, NULL },
+    { "pidfdGetfd", NULL, js_pidfd_getfd, NULL, NULL, NULL, napi_default, NULL },
     { "loUp", NULL, js_lo_up, NULL, NULL, NULL, napi_default, NULL },
     { "tcpSockets", NULL, js_tcp_sockets, NULL, NULL, NULL, napi_default, NULL },
     { "tcpSocket", NULL, js_tcp_socket, NULL, NULL, NULL, napi_default, NULL },

@@ -30,13 +30,17 @@ export interface RunCliOptions {
   readonly maxOutput?: number;
   /** Largest input file read (--max-input-size). */
   readonly maxInputSize?: number;
+  /** Run on this machine's kernel (--linux). */
+  readonly linux?: boolean;
 }
 
 /** Formats what happened for the terminal: the header, the actions, the summary, the files. */
 export function formatRun(run: ScenarioRun): string {
   const s = run.scenario;
   const lines = [
-    `structops run: ${s.name} (seed ${run.seed}, engine ${run.engine}, ${s.durationNs / 1e9} s simulated, ${run.summary.flows.length} flows, ${run.result.events} events)`,
+    run.engine === "linux"
+      ? `structops run --linux: ${s.name} (seed ${run.seed} for the delay line's losses, ${s.durationNs / 1e9} s on this machine's kernel, ${run.summary.flows.length} flows)`
+      : `structops run: ${s.name} (seed ${run.seed}, engine ${run.engine}, ${s.durationNs / 1e9} s simulated, ${run.summary.flows.length} flows, ${run.result.events} events)`,
   ];
   if (run.outcomes.length > 0) {
     lines.push("", "actions:");
@@ -81,6 +85,38 @@ export async function runWithIo(
 /** Exit status of a run in which a BPF program faulted. */
 export const RUN_FAULTED_EXIT = 3;
 
+/** `structops run --linux`: the scenario on this machine's kernel; returns the exit status. */
+async function runLinuxMain(scenario: Scenario, file: string, o: RunCliOptions, io: CliIo): Promise<number> {
+  const { runLinuxScenario } = await import("./run/linux-run.js");
+  let run;
+  try {
+    run = await runLinuxScenario(scenario, file, {
+      outDir: o.out ?? join("structops-out", `${scenario.name}-linux`),
+      progress: progressBar(io.progress, scenario.name, o.progress),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.format !== undefined ? { format: o.format } : {}),
+      ...(o.maxInputSize !== undefined ? { maxInputBytes: o.maxInputSize } : {}),
+    });
+  } catch (e) {
+    // A flow whose sender failed is the scenario's: name the flow's line.
+    const id = (e as Error & { flow?: unknown }).flow;
+    const f = scenario.flows.find((x) => x.id === id);
+    if (f !== undefined) {
+      io.stderr(`structops: ${scenario.source.file}:${f.pos.line}:${f.pos.col}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    if (e instanceof Error && (e.name === "ScenarioError" || e.name === "TestbedError")) {
+      io.stderr(`${e.message.replace(/^/gm, "structops: ")}\n`);
+      return 1;
+    }
+    io.stderr(`${describeFailure(e)}\n`);
+    return 1;
+  }
+  io.stdout(formatRun(run));
+  for (const f of run.outcomes.filter((x) => !x.ok)) io.stderr(`structops: action at ${f.tNs / 1e9} s failed: ${f.label}: ${f.detail}\n`);
+  return 0;
+}
+
 /** `structops run`: returns the exit status. */
 export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTestbed?: TestbedRunner): Promise<number> {
   let scenario: Scenario;
@@ -90,6 +126,7 @@ export async function runMain(file: string, o: RunCliOptions, io: CliIo, runTest
     io.stderr(`${(e as Error).message.replace(/^/gm, "structops: ")}\n`);
     return 1;
   }
+  if (o.linux === true) return runLinuxMain(scenario, file, o, io);
   const run = await runWithIo(scenario, file, {
     outDir: o.out ?? join("structops-out", scenario.name),
     engine: o.engine,

@@ -17,6 +17,10 @@
  * controls (tcp_available_congestion_control) is global in Linux: names
  * registered through struct_ops are visible machine-wide while registered.
  *
+ * fdOfProcess copies a socket of another process (pidfd_getfd), so the
+ * Linux testbed (src/testbed/linux) can move a running flow to another
+ * congestion control with setsockopt, as the scenario's actions ask.
+ *
  * The socket calls are also there one by one (tcpSocket, bind, listen,
  * connect, accept over 127.0.0.1; every socket closes with SO_LINGER 0), and
  * socket() is their composition with one listener per network namespace.
@@ -291,6 +295,18 @@ export class LinuxBackend implements Backend {
     if (typeof this.native.tcpSockets !== "function") return { ret: -1, errno: ENOSYS, sockets: [] };
     const [ret, errno, sockets] = this.native.tcpSockets();
     return ret < 0 ? { ret: -1, errno, sockets: [] } : { ret, errno: 0, sockets };
+  }
+
+  /**
+   * pidfd_open + pidfd_getfd: a copy of fd `fd` of process `pid` (a socket
+   * of a child, for setsockopt/getsockopt on it); tracked like every fd this
+   * backend creates. ENOSYS when the addon predates it.
+   */
+  fdOfProcess(pid: number, fd: number): SysResult {
+    if (typeof this.native.pidfdGetfd !== "function") return { ret: -1, errno: ENOSYS };
+    const [ret, errno] = this.native.pidfdGetfd(pid, fd);
+    if (ret >= 0) this.fds.add(ret);
+    return ret < 0 ? { ret: -1, errno } : { ret, errno: 0 };
   }
 
   readFile(path: string): { ret: number; errno: number; text: string } {

@@ -28,6 +28,8 @@ export interface NativeLinux {
   openNetns(): [number, number];
   setNetns(fd: number): [number, number];
   loUp(): [number, number];
+  /** pidfd_open + pidfd_getfd: a copy of process `pid`'s fd `fd` (Linux 5.6). */
+  pidfdGetfd?(pid: number, fd: number): [number, number];
   tcpSockets(): [number, number, NativeTcpSocket[]];
   tcpSocket(): [number, number];
   bindLoopback(fd: number, port: number): [number, number];

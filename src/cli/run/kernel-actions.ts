@@ -27,9 +27,9 @@ import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_OBJ_GET_INFO_BY_FD } from
 import { decodeMapInfo, MAP_INFO_LAYOUT } from "../../uapi/info.js";
 import { ENOENT, formatErrno } from "../../uapi/errno.js";
 import { ccRefusal, ccUnknown } from "../../sim/index.js";
-import type { SimAction } from "../../sim/api.js";
-import type { TestbedActionContext } from "../../testbed/api.js";
-import type { ModelProcess } from "../../lib/kernel.js";
+import type { SimAction, SimActionContext } from "../../sim/api.js";
+import type { Backend } from "../../lib/kernel.js";
+import { ModelProcess } from "../../lib/kernel.js";
 import { BpfError, check } from "../../lib/errors.js";
 import { BpfObject, linkStructOps, ObjError, ObjFileError } from "../../lib/object.js";
 import type { BpfLink } from "../../lib/object.js";
@@ -41,7 +41,7 @@ import type { ScenarioIssue } from "../scenario/errors.js";
 import type { MapRef, Scenario, ScenarioAction, ScenarioObject } from "../scenario/types.js";
 import { formatDuration } from "../scenario/units.js";
 import { listCc, listLinks, listStructOps, snapshotKernel } from "../../lib/inspect/kernel-snapshot.js";
-import type { KernelSnapshot } from "../../lib/inspect/kernel-snapshot.js";
+import type { BtfSource, KernelSnapshot } from "../../lib/inspect/kernel-snapshot.js";
 import { emulatedTarget } from "../../lib/target.js";
 import { loadBytecodeReno, loadUserBtf } from "./bytecode-cc.js";
 
@@ -52,6 +52,28 @@ export interface ActionOutcome {
   readonly detail: string;
   readonly ok: boolean;
 }
+
+/**
+ * What the scenario's actions need from a run, simulated (src/testbed's
+ * TestbedActionContext) or on Linux (src/testbed/linux's LinuxActionContext).
+ */
+export interface ScenarioActionContext {
+  readonly sim: Pick<SimActionContext, "nowNs" | "setCongestion" | "congestionOf" | "runningFlows" | "mark">;
+  /**
+   * Sets the default congestion control of new flows, 0 or a negative
+   * errno; absent: the `default` action writes net.ipv4.tcp_congestion_control
+   * through the kernel's procfs.
+   */
+  readonly setDefaultCongestion?: (name: string) => number;
+}
+
+/** The kernel a scenario runs on: the emulated one (with its BTF) or this machine's. */
+export interface ScenarioKernelHost {
+  readonly kind: KernelSnapshot["kernel"];
+  readonly btf: BtfSource;
+}
+
+const EMULATED_HOST: ScenarioKernelHost = { kind: "emulated", btf: () => emulatedTarget().btf };
 
 /** A loaded struct_ops map, ready to attach. */
 interface LoadedMap {
@@ -77,7 +99,7 @@ const failure = (e: unknown): string => {
 };
 
 /** The names in tcp_available_congestion_control of process `p`'s network namespace. */
-export function availableCongestion(p: ModelProcess): string[] {
+export function availableCongestion(p: Backend): string[] {
   const r = p.readFile("/proc/sys/net/ipv4/tcp_available_congestion_control");
   return r.errno !== 0 ? [] : r.text.trim().split(/\s+/).filter((x) => x !== "");
 }
@@ -123,8 +145,9 @@ export class ScenarioKernel {
 
   private constructor(
     private readonly scenario: Scenario,
-    private readonly p: ModelProcess,
+    private readonly p: Backend,
     private readonly maxObjectBytes: number,
+    private readonly host: ScenarioKernelHost,
   ) {}
 
   /**
@@ -132,10 +155,11 @@ export class ScenarioKernel {
    * action's map names a loaded struct_ops map.
    * @param baseDir where `path:` objects are relative to (the scenario file's folder)
    * @param maxObjectBytes the largest `path:` object file read
+   * @param host which kernel `p` calls (default: the emulated one)
    * @throws {ScenarioError} naming the object's (or action's) line when it cannot be loaded
    */
-  static load(scenario: Scenario, p: ModelProcess, baseDir = ".", maxObjectBytes = MAX_OBJECT_BYTES): ScenarioKernel {
-    const sk = new ScenarioKernel(scenario, p, maxObjectBytes);
+  static load(scenario: Scenario, p: Backend, baseDir = ".", maxObjectBytes = MAX_OBJECT_BYTES, host = EMULATED_HOST): ScenarioKernel {
+    const sk = new ScenarioKernel(scenario, p, maxObjectBytes, host);
     let btfFd = -1;
     const bytecode: { o: ScenarioObject & { kind: "bytecode" }; i: number }[] = [];
     const issues: ScenarioIssue[] = [];
@@ -145,6 +169,8 @@ export class ScenarioKernel {
       };
       try {
         if (o.kind === "bytecode") {
+          // Bundled bytecode is built against the emulated kernel's BTF ids.
+          if (!(p instanceof ModelProcess)) return issue("a bytecode: object runs only on the emulated kernel (its BTF ids are the model's)");
           if (btfFd < 0) btfFd = loadUserBtf(p);
           const m = loadBytecodeReno(p, btfFd, o.name, o.caName, o.beta);
           sk.maps.set(o.name, { label: o.name, caName: o.caName, mapFd: m.mapFd });
@@ -169,7 +195,7 @@ export class ScenarioKernel {
   }
 
   /** Opens and loads one `path:` object through the library; only the maps it lists (default all) are created. */
-  private loadElf(o: ScenarioObject & { kind: "elf" }, p: ModelProcess, baseDir: string, issue: (m: string, field?: string) => void): void {
+  private loadElf(o: ScenarioObject & { kind: "elf" }, p: Backend, baseDir: string, issue: (m: string, field?: string) => void): void {
     const file = resolvePath(baseDir, o.path);
     let obj: BpfObject;
     let bytes: Buffer;
@@ -252,6 +278,11 @@ export class ScenarioKernel {
     return m;
   }
 
+  /** The tcp_congestion_ops names the scenario's loaded struct_ops maps register, in load order. */
+  caNames(): string[] {
+    return [...new Set([...this.maps.values()].map((m) => m.caName))];
+  }
+
   /** A loaded `path:` object by its scenario name (to read its globals after a run). */
   object(name: string): BpfObject | undefined {
     return this.elfObjects.get(name);
@@ -262,7 +293,7 @@ export class ScenarioKernel {
    * (as `structops cc list` does) and keeps the answers that changed, as of `tNs`.
    */
   private observe(tNs: number): void {
-    const structOps = listStructOps(this.p, () => emulatedTarget().btf, { dump: true });
+    const structOps = listStructOps(this.p, this.host.btf, { dump: true });
     const ops = listCc(this.p, structOps, listLinks(this.p)).ops;
     const byId = new Map<number, string>();
     for (const m of this.maps.values()) {
@@ -292,10 +323,10 @@ export class ScenarioKernel {
   }
 
   /** The testbed actions of the scenario, in time order. */
-  simActions(): SimAction<TestbedActionContext>[] {
+  simActions(): SimAction<ScenarioActionContext>[] {
     return this.scenario.actions.map((a) => ({
       atNs: a.atNs, label: labelOf(a),
-      run: (ctx: TestbedActionContext) => {
+      run: (ctx: ScenarioActionContext) => {
         this.run(a, ctx);
         // Only these calls change what a name is registered to; the kernel says what they did.
         if (a.kind === "attach" || a.kind === "update" || a.kind === "detach") this.observe(ctx.sim.nowNs);
@@ -303,7 +334,7 @@ export class ScenarioKernel {
     }));
   }
 
-  private done(a: ScenarioAction, ctx: TestbedActionContext, ok: boolean, detail: string): void {
+  private done(a: ScenarioAction, ctx: ScenarioActionContext, ok: boolean, detail: string): void {
     const label = labelOf(a);
     this.outcomes.push({ tNs: ctx.sim.nowNs, label, detail, ok });
     // The simulator records that the action ran; this record says what it did.
@@ -317,7 +348,7 @@ export class ScenarioKernel {
     return linkStructOps(this.p, m.mapFd, `create link for map '${m.label}'`);
   }
 
-  private run(a: ScenarioAction, ctx: TestbedActionContext): void {
+  private run(a: ScenarioAction, ctx: ScenarioActionContext): void {
     const p = this.p;
     const now = ctx.sim.nowNs;
     try {
@@ -391,6 +422,11 @@ export class ScenarioKernel {
             + (unknown ? `; ${ccUnknown(a.algorithm, availableCongestion(p))}` : ""));
         }
         case "default": {
+          if (ctx.setDefaultCongestion !== undefined) {
+            const rc = ctx.setDefaultCongestion(a.algorithm);
+            if (rc < 0) return this.done(a, ctx, false, `default ${a.algorithm}: ${ccRefusal(-rc, a.algorithm, availableCongestion(p))}`);
+            return this.done(a, ctx, true, `default ${a.algorithm}: new flows without an algorithm select it with setsockopt(TCP_CONGESTION)`);
+          }
           const r = p.writeFile("/proc/sys/net/ipv4/tcp_congestion_control", `${a.algorithm}\n`);
           if (r.errno !== 0) return this.done(a, ctx, false, `net.ipv4.tcp_congestion_control = ${a.algorithm}: ${ccRefusal(r.errno, a.algorithm, availableCongestion(p))}`);
           return this.done(a, ctx, true, `net.ipv4.tcp_congestion_control = ${a.algorithm}: new flows without an algorithm get it`);
@@ -404,7 +440,7 @@ export class ScenarioKernel {
             for (const m of this.moves) if (m.flow === id && m.tNs <= now) picked = Math.max(picked, m.tNs);
             return { socket: id, cc, struct_ops_map: this.mapAt(cc, picked) };
           });
-          const snapshot = snapshotKernel(p, "emulated", () => emulatedTarget().btf, sockets);
+          const snapshot = snapshotKernel(p, this.host.kind, this.host.btf, sockets);
           this.snapshots.push({ tNs: now, snapshot });
           return this.done(a, ctx, true, `${snapshot.struct_ops.length} struct_ops maps, ${snapshot.links.length} links, ${sockets.length} sockets`);
         }

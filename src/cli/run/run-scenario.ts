@@ -84,7 +84,8 @@ export interface RunScenarioOptions {
 export interface ScenarioRun {
   readonly scenario: Scenario;
   readonly seed: number;
-  readonly engine: EngineName;
+  /** The engine of the emulated kernel's programs, or "linux" for a run on this machine's kernel (`run --linux`). */
+  readonly engine: EngineName | "linux";
   readonly result: RunResult;
   readonly summary: Summary;
   readonly collector: RunCollector;
@@ -182,23 +183,51 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
     traces.close();
     opts.progress?.done();
   }
+  return finishRun({ scenario, seed, engine, result, collector, sk, progFaults: ek.progFaults(), traces: traces.paths, outDir: opts.outDir,
+    title: opts.title ?? `structops run: ${scenario.name}`, ...(opts.explain !== undefined ? { explain: opts.explain } : {}) });
+}
+
+/** A finished run's parts, for {@link finishRun}. */
+export interface FinishedRun {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly engine: ScenarioRun["engine"];
+  readonly result: RunResult;
+  readonly collector: RunCollector;
+  readonly sk: ScenarioKernel;
+  readonly progFaults: readonly ProgFaultCount[];
+  /** Trace files already written. */
+  readonly traces: readonly string[];
+  readonly outDir: string;
+  readonly title: string;
+  readonly explain?: RunScenarioOptions["explain"];
+  /** Lines for the report's explanation after the generated paragraph (the Linux run's notes). */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * Summarises a finished run (simulated or on Linux) and writes its summary,
+ * snapshot and report files next to its traces.
+ */
+export function finishRun(r: FinishedRun): ScenarioRun {
+  const { scenario, seed, engine, result, collector, sk, progFaults } = r;
   // A flow runs the map registered under its algorithm's name when it started or was last moved by a setsockopt action.
   const summary = summarize(result, collector, {
     labelAt: labelAt(sk), moves: sk.moves, actionTimes: sk.outcomes.map((o) => o.tNs),
     ...(capacityOf(scenario) !== null ? { capacityBps: capacityOf(scenario) as number } : {}),
   });
   const labels = new Map(summary.flows.map((f) => [f.id, f.group]));
-  const progFaults = ek.progFaults();
   const partial = { scenario, seed, engine, result, summary, collector, outcomes: sk.outcomes, flowLabels: labels, kernel: sk, progFaults };
-  const explanation = opts.explain?.(partial) ?? explainRun(summary, sk.outcomes, scenario.durationNs);
-  const files = [...traces.paths];
-  files.push(writeOutput(opts.outDir, "summary.txt", formatSummary(summary)));
-  files.push(writeOutput(opts.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
+  const generated = r.explain?.(partial) ?? explainRun(summary, sk.outcomes, scenario.durationNs);
+  const explanation = [generated, ...(r.notes ?? [])].join("\n\n");
+  const files = [...r.traces];
+  files.push(writeOutput(r.outDir, "summary.txt", formatSummary(summary)));
+  files.push(writeOutput(r.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
   const snapNames = snapshotFiles(sk.snapshots.map((s) => s.tNs));
-  sk.snapshots.forEach((s, i) => files.push(writeOutput(opts.outDir, snapNames[i] as string, `${JSON.stringify(s.snapshot, null, 2)}\n`)));
+  sk.snapshots.forEach((s, i) => files.push(writeOutput(r.outDir, snapNames[i] as string, `${JSON.stringify(s.snapshot, null, 2)}\n`)));
   if (scenario.outputs.report) {
     const html = renderReport({
-      title: opts.title ?? `structops run: ${scenario.name}`,
+      title: r.title,
       scenario: {
         name: scenario.name, file: basename(scenario.source.file), text: scenario.source.text,
         ...(scenario.description !== undefined ? { description: scenario.description } : {}),
@@ -209,10 +238,10 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
         const f = summary.flows.find((x) => x.id === id);
         return `${id}: ${f === undefined ? "?" : timelineText(f)}`;
       },
-      ...(explanation !== undefined ? { explanation } : {}),
+      explanation,
       progFaults: progFaults.map(faultLine),
     });
-    files.push(writeOutput(opts.outDir, "report.html", html));
+    files.push(writeOutput(r.outDir, "report.html", html));
   }
-  return { ...partial, files, ...(explanation !== undefined ? { explanation } : {}) };
+  return { ...partial, files, explanation };
 }

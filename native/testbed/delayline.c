@@ -1,7 +1,8 @@
 /**
  * @fileoverview A fixed-delay line with optional random loss on a TUN device,
- * for the fidelity testbed (this kernel has no sch_netem and no sch_fq, so the
- * propagation delay of the emulated path cannot come from a qdisc).
+ * for the Linux testbed (src/testbed/linux; this kernel has no sch_netem and
+ * no sch_fq, so the propagation delay of the emulated path cannot come from
+ * a qdisc).
  *
  * The program joins a network namespace (setns on the given path), creates a
  * TUN device (IFF_TUN | IFF_NO_PI, see Documentation/networking/tuntap.rst),
@@ -10,12 +11,16 @@
  * the test flow into this device with policy routing (`ip rule iif <veth>`),
  * and packets written back arrive as if received on the device and leave
  * through the main table's connected routes. The delay is constant per
- * direction, so a FIFO per direction keeps packet order.
+ * direction and flow, so a FIFO per direction and delay keeps packet order.
  *
  * Direction: a packet whose IPv4 destination lies in --rev-net takes the
- * reverse delay (ACKs towards the sender); every other packet takes the
- * forward delay and, with probability --loss, is dropped (seeded xorshift64*,
- * so a given seed drops the same packet numbers).
+ * reverse delay (ACKs towards the sender) and is dropped with probability
+ * --rev-loss; every other packet takes the forward delay and is dropped with
+ * probability --loss (one seeded xorshift64* stream, so a given seed drops
+ * the same packet numbers). `--extra PORT:US` (repeatable) adds US
+ * microseconds each way to the TCP flow whose receiver port is PORT (the
+ * destination port forward, the source port in reverse): flows with
+ * different round-trip times on one path.
  *
  * It asks for SCHED_FIFO priority 20 so that a busy machine does not make the
  * delay late (it sleeps in ppoll between packets, so it cannot hog a CPU).
@@ -46,7 +51,8 @@
 #include <unistd.h>
 
 #define SLOT_BYTES 2048
-#define SLOTS 16384 /* per direction; 16384 x 1500 B is 196 Mbit, 0.2 s at 1 Gbit/s */
+#define SLOTS 16384 /* per direction and delay; 16384 x 1500 B is 196 Mbit, 0.2 s at 1 Gbit/s */
+#define MAX_EXTRA 64
 
 struct pkt {
   uint64_t due_ns;
@@ -85,14 +91,19 @@ static void die(const char *what) {
 static void usage(void) {
   fprintf(stderr,
           "usage: delayline --netns PATH --dev NAME --fwd-delay-us N --rev-delay-us N\n"
-          "                 --rev-net A.B.C.D/LEN [--loss P] [--seed S] [--mtu N]\n");
+          "                 --rev-net A.B.C.D/LEN [--loss P] [--rev-loss P] [--seed S] [--extra PORT:US]...\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   const char *netns = NULL, *dev = NULL, *rev_net = NULL;
   uint64_t fwd_ns = 0, rev_ns = 0, seed = 1;
-  double loss = 0;
+  double loss = 0, rev_loss = 0;
+  /* Delay class per port: class 0 is no extra delay; --extra adds one class per distinct value. */
+  uint16_t extra_port[MAX_EXTRA];
+  uint64_t extra_ns[MAX_EXTRA + 1] = {0};
+  int n_extra = 0, n_class = 1;
+  int port_class[MAX_EXTRA];
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--netns")) netns = v;
@@ -101,10 +112,26 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--rev-delay-us")) rev_ns = strtoull(v, NULL, 10) * 1000ull;
     else if (!strcmp(k, "--rev-net")) rev_net = v;
     else if (!strcmp(k, "--loss")) loss = strtod(v, NULL);
+    else if (!strcmp(k, "--rev-loss")) rev_loss = strtod(v, NULL);
     else if (!strcmp(k, "--seed")) seed = strtoull(v, NULL, 10);
-    else usage();
+    else if (!strcmp(k, "--extra")) {
+      char *colon = strchr(v, ':');
+      if (!colon || n_extra == MAX_EXTRA) usage();
+      int port = atoi(v);
+      uint64_t ns = strtoull(colon + 1, NULL, 10) * 1000ull;
+      if (port <= 0 || port > 65535) usage();
+      int c = 0;
+      for (int j = 1; j < n_class; j++)
+        if (extra_ns[j] == ns) c = j;
+      if (c == 0 && ns > 0) {
+        c = n_class++;
+        extra_ns[c] = ns;
+      }
+      extra_port[n_extra] = (uint16_t)port;
+      port_class[n_extra++] = c;
+    } else usage();
   }
-  if (!netns || !dev || !rev_net || loss < 0 || loss >= 1 || strlen(dev) >= IFNAMSIZ) usage();
+  if (!netns || !dev || !rev_net || loss < 0 || loss >= 1 || rev_loss < 0 || rev_loss >= 1 || strlen(dev) >= IFNAMSIZ) usage();
 
   char netbuf[32];
   snprintf(netbuf, sizeof netbuf, "%s", rev_net);
@@ -147,13 +174,16 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  struct fifo q[2]; /* 0 forward, 1 reverse */
-  for (int d = 0; d < 2; d++) {
+  /* Queue 2*c is class c forward, 2*c+1 class c reverse; calloc'd pages are only touched when used. */
+  int nq = 2 * n_class;
+  struct fifo q[2 * (MAX_EXTRA + 1)];
+  uint64_t delay[2 * (MAX_EXTRA + 1)];
+  for (int d = 0; d < nq; d++) {
     q[d].slots = calloc(SLOTS, sizeof(struct pkt));
     if (!q[d].slots) die("calloc");
     q[d].head = q[d].count = 0;
+    delay[d] = ((d & 1) ? rev_ns : fwd_ns) + extra_ns[d >> 1];
   }
-  uint64_t delay[2] = {fwd_ns, rev_ns};
   uint64_t rx[2] = {0, 0}, tx[2] = {0, 0}, overflow[2] = {0, 0}, lost = 0, werr = 0, nonip = 0;
   uint64_t late_max_ns = 0, late_sum_ns = 0;
 
@@ -164,21 +194,21 @@ int main(int argc, char **argv) {
   while (!stop_flag) {
     uint64_t t = now_ns();
     /* Release everything that is due. */
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < nq; d++) {
       while (q[d].count > 0) {
         struct pkt *p = &q[d].slots[q[d].head];
         if (p->due_ns > t) break;
         if (t - p->due_ns > late_max_ns) late_max_ns = t - p->due_ns;
         late_sum_ns += t - p->due_ns;
         if (write(fd, p->data, p->len) < 0) werr++;
-        else tx[d]++;
+        else tx[d & 1]++;
         q[d].head = (q[d].head + 1) % SLOTS;
         q[d].count--;
       }
     }
     /* Sleep until the next packet is due or one arrives. */
     uint64_t next = UINT64_MAX;
-    for (int d = 0; d < 2; d++)
+    for (int d = 0; d < nq; d++)
       if (q[d].count > 0 && q[d].slots[q[d].head].due_ns < next) next = q[d].slots[q[d].head].due_ns;
     struct timespec to, *top = NULL;
     if (next != UINT64_MAX) {
@@ -204,10 +234,19 @@ int main(int argc, char **argv) {
       if (n < 20 || (buf[0] >> 4) != 4) { nonip++; continue; }
       uint32_t dst;
       memcpy(&dst, buf + 16, 4);
-      int d = (dst & mask) == rev_prefix ? 1 : 0;
-      rx[d]++;
-      if (d == 0 && loss > 0 && rng_unit() < loss) { lost++; continue; }
-      if (q[d].count == SLOTS) { overflow[d]++; continue; }
+      int rev = (dst & mask) == rev_prefix ? 1 : 0;
+      rx[rev]++;
+      double p_loss = rev ? rev_loss : loss;
+      if (p_loss > 0 && rng_unit() < p_loss) { lost++; continue; }
+      int cls = 0;
+      size_t ihl = (size_t)(buf[0] & 0xf) * 4;
+      if (n_extra > 0 && buf[9] == 6 && (size_t)n >= ihl + 4) {
+        uint16_t port = (uint16_t)((buf[ihl + (rev ? 0 : 2)] << 8) | buf[ihl + (rev ? 1 : 3)]);
+        for (int j = 0; j < n_extra; j++)
+          if (extra_port[j] == port) cls = port_class[j];
+      }
+      int d = 2 * cls + rev;
+      if (q[d].count == SLOTS) { overflow[rev]++; continue; }
       struct pkt *p = &q[d].slots[(q[d].head + q[d].count) % SLOTS];
       p->due_ns = arrive + delay[d];
       p->len = (uint16_t)n;
