@@ -97,6 +97,18 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
       setCode(await runMain(file, o, io));
     });
 
+  p.command("compare")
+    .description("overlay two run folders (structops run, run --linux, two engines or versions) in one HTML page, with a table of fidelity metrics and their differences (docs/compare.md)")
+    .argument("<runA>", "a run's output folder")
+    .argument("<runB>", "another run's output folder")
+    .option("--out <file>", "the HTML page (default: structops-out/compare-<A>-vs-<B>.html)")
+    .option("-j, --json", "the metrics table as JSON on stdout")
+    .option("--tolerance <metric=value[%]>", "largest difference allowed (absolute, or relative to A with %); repeatable; 'all' for every metric; exit 4 past it", (v: string, prev: string[] = []) => [...prev, v])
+    .action(async (runA: string, runB: string, o: { out?: string; json?: boolean; tolerance?: string[] }) => {
+      const { compareMain } = await import("./compare.js");
+      setCode(compareMain(runA, runB, o, io));
+    });
+
   p.command("demo")
     .description("the main job: swap a BPF congestion control live under running flows, then write a report")
     .option("--out <dir>", "output folder", "structops-demo")

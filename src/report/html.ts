@@ -47,10 +47,12 @@ export interface ReportInput {
   readonly progFaults?: readonly string[];
   /** Group label of each flow (for legends), default the flow id alone. */
   readonly flowLabel?: (flowId: string) => string;
+  /** For a run on a real kernel (`run --linux`): its name, shown instead of "simulated" and the event count. */
+  readonly realKernel?: string;
 }
 
 /** One plot's embedded data. */
-interface PlotData {
+export interface PlotData {
   readonly id: string;
   readonly title: string;
   readonly yLabel: string;
@@ -98,7 +100,8 @@ export function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-interface PlotSpec {
+/** A plot's title, axis and legend: one label, dash and summary value per series. */
+export interface PlotSpec {
   readonly id: string;
   readonly title: string;
   readonly yLabel: string;
@@ -109,7 +112,8 @@ interface PlotSpec {
   readonly summaries: readonly (number | null)[];
 }
 
-function plot(p: PlotSpec, a: AlignedSeries): PlotData {
+/** A plot of aligned series. */
+export function plot(p: PlotSpec, a: AlignedSeries): PlotData {
   return {
     id: p.id, title: p.title, yLabel: p.yLabel, statistic: p.statistic, digits: p.digits, x: a.x,
     series: a.ys.map((values, i) => ({ label: p.labels[i] as string, dash: p.dashes[i] ?? 0, summary: round4OrNull(p.summaries[i]), values })),
@@ -187,7 +191,8 @@ const pct = (p: Percentiles | null, k: keyof Percentiles): string => (p === null
 const fmt = (v: number | null, d: number): string => (v === null ? "-" : v.toFixed(d));
 const secs = (ns: number): string => (ns / 1e9).toFixed(3).replace(/\.?0+$/, "") || "0";
 
-function tableHtml(head: readonly string[], rows: readonly (readonly string[])[], errorRow?: (i: number) => boolean): string {
+/** A table with a header row; `errorRow` flags rows drawn as errors. */
+export function tableHtml(head: readonly string[], rows: readonly (readonly string[])[], errorRow?: (i: number) => boolean): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const trs = rows.map((r, i) => `<tr${errorRow?.(i) === true ? ' class="error"' : ""}>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs}\n</tbody>\n</table>`;
@@ -261,7 +266,6 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:10px;overflow:auto;font-
 /** Renders the report page. */
 export function renderReport(input: ReportInput): string {
   const { plots, widthNs } = buildPlots(input);
-  const { js, css } = uplotAssets();
   const markers = input.markers.map((m) => ({ t: m.tNs / 1e9, label: m.label, color: m.status === "error" ? "#888" : "#c0392b" }));
   const data = { durationS: input.durationNs / 1e9, markers, plots };
   const actions = tableHtml(
@@ -271,19 +275,9 @@ export function renderReport(input: ReportInput): string {
   );
   const samples = [...input.collector.flows.values()].reduce((a, s) => a + s.t.length, 0);
   const sc = input.scenario;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="structops">
-<title>${escapeHtml(input.title)}</title>
-<style>${css}</style>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${escapeHtml(input.title)}</h1>
-<p class="meta">scenario <b>${escapeHtml(sc.name)}</b> (${escapeHtml(sc.file)}) · seed ${input.seed} · ${secs(input.durationNs)} s simulated · ${input.summary.flows.length} flows · ${input.summary.events} events</p>
+  const how = input.realKernel !== undefined ? `on ${escapeHtml(input.realKernel)}` : "simulated";
+  const events = input.realKernel !== undefined ? "" : ` · ${input.summary.events} events`;
+  return pageHtml(input.title, data, `<p class="meta">scenario <b>${escapeHtml(sc.name)}</b> (${escapeHtml(sc.file)}) · seed ${input.seed} · ${secs(input.durationNs)} s ${how} · ${input.summary.flows.length} flows${events}</p>
 ${sc.description !== undefined ? `<p>${escapeHtml(sc.description)}</p>\n` : ""}${input.explanation !== undefined ? `<p class="explain">${escapeHtml(input.explanation)}</p>\n` : ""}${faultsHtml(input.progFaults ?? [])}<h2>Plots</h2>
 <p class="note">Dashed vertical lines mark the scenario's actions, labelled above each plot. Flows with the same algorithm timeline differ by dash pattern. Without hovering, each legend shows a summary per series (the statistic in its time column); hovering shows the values under the cursor. The traces hold ${samples} flow samples (one every ${input.sampleNs / 1e6} ms); for the browser they are reduced to buckets of ${widthNs / 1e6} ms keeping each bucket's minimum and maximum, so peaks and troughs survive. The trace files next to this page have every sample.</p>
 ${plots.map((p) => `<div class="plot" id="plot-${p.id}"></div>`).join("\n")}
@@ -295,7 +289,25 @@ ${summaryHtml(input.summary)}
 ${actions}
 </div>
 <h2>Scenario</h2>
-<pre>${escapeHtml(sc.text)}</pre>
+<pre>${escapeHtml(sc.text)}</pre>`);
+}
+
+/** A self-contained page: uPlot and the page script inlined, `data` ({ durationS, markers, plots }) embedded, a `<div class="plot" id="plot-<id>">` per plot in `body`. */
+export function pageHtml(title: string, data: unknown, body: string): string {
+  const { js, css } = uplotAssets();
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="structops">
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
 <script>${js}</script>
 <script type="application/json" id="structops-data">${scriptJson(data)}</script>
 <script>${PAGE_SCRIPT}</script>

@@ -11,6 +11,7 @@
  * algorithm this kernel does not have is refused before the network is
  * built, and none is ever loaded as a module.
  */
+import { release } from "node:os";
 import { dirname } from "node:path";
 import { RunCollector } from "../../report/collect.js";
 import type { TraceRecord } from "../../sim/api.js";
@@ -196,7 +197,7 @@ export async function runLinuxScenario(scenario: Scenario, scenarioPath: string,
     const notes = linuxNotes(scenario);
     const done = finishRun({
       scenario, seed, engine: "linux", result: run.result, collector, sk, progFaults: [], traces: traces.paths, outDir: opts.outDir,
-      title: `structops run --linux: ${scenario.name}`, notes,
+      title: `structops run --linux: ${scenario.name}`, notes, realKernel: `Linux ${release()}`,
     });
     return { ...done, notes };
   } finally {

@@ -203,6 +203,8 @@ export interface FinishedRun {
   readonly explain?: RunScenarioOptions["explain"];
   /** Lines for the report's explanation after the generated paragraph (the Linux run's notes). */
   readonly notes?: readonly string[];
+  /** The kernel a `run --linux` ran on ("Linux 6.18.44"), for the report. */
+  readonly realKernel?: string;
 }
 
 /**
@@ -240,6 +242,7 @@ export function finishRun(r: FinishedRun): ScenarioRun {
       },
       explanation,
       progFaults: progFaults.map(faultLine),
+      ...(r.realKernel !== undefined ? { realKernel: r.realKernel } : {}),
     });
     files.push(writeOutput(r.outDir, "report.html", html));
   }
