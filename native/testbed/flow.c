@@ -11,7 +11,9 @@
  *             [--cc NAME | --cc-file PATH] [--t0-ns T] [--start-us S]
  *             [--stop-us P] [--bytes B] [--interval-us U]
  *     Times are microseconds after T, an absolute CLOCK_MONOTONIC time in
- *     nanoseconds (default: when the program starts). It waits until S,
+ *     nanoseconds (default: when the connection is established; `--t0-ns
+ *     stdin`: it prints "ready\n" and reads T from its first stdin line, so
+ *     a driver can start every flow first and then give them one time 0). It waits until S,
  *     sets TCP_CONGESTION to NAME before connect when one is given (else the
  *     namespace's default applies), connects, and prints
  *     "established FD T_US CC\n" (FD: the socket's descriptor, so the driver
@@ -173,6 +175,18 @@ static const char *cc_from_file(const char *path) {
   return name[0] ? name : NULL;
 }
 
+/* T from the first line of stdin, after saying "ready". */
+static uint64_t t0_from_stdin(void) {
+  printf("ready\n");
+  fflush(stdout);
+  char line[64];
+  if (!fgets(line, sizeof line, stdin)) {
+    fprintf(stderr, "flow: no time 0 on stdin\n");
+    exit(2);
+  }
+  return strtoull(line, NULL, 10);
+}
+
 static int send_mode(const char *dst, int port, const char *cc, const char *cc_file, uint64_t t0_ns, uint64_t start_us, uint64_t stop_us, uint64_t end_us,
                      uint64_t bytes, uint64_t interval_us) {
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -264,7 +278,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--port")) port = atoi(v);
     else if (!strcmp(k, "--cc")) cc = v;
     else if (!strcmp(k, "--cc-file")) cc_file = v;
-    else if (!strcmp(k, "--t0-ns")) t0_ns = strtoull(v, NULL, 10);
+    else if (!strcmp(k, "--t0-ns")) t0_ns = !strcmp(v, "stdin") ? UINT64_MAX : strtoull(v, NULL, 10);
     else if (!strcmp(k, "--start-us")) start_us = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--stop-us")) stop_us = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--end-us")) end_us = strtoull(v, NULL, 10);
@@ -275,6 +289,7 @@ int main(int argc, char **argv) {
   if (!netns || port <= 0 || port > 65535) goto usage;
   join_netns(netns);
   if (!strcmp(mode, "recv")) return recv_mode(port);
+  if (t0_ns == UINT64_MAX) t0_ns = t0_from_stdin();
   if (!strcmp(mode, "send") && dst && end_us > start_us && end_us <= 86400000000ull && interval_us >= 100)
     return send_mode(dst, port, cc, cc_file, t0_ns, start_us, stop_us, end_us, bytes, interval_us);
 usage:

@@ -137,8 +137,8 @@ export interface LinuxTestbedRun {
 
 const BASE_PORT = 5001;
 const MIN_QUEUE_POLL_NS = 5_000_000;
-/** Time from the start of the processes to the run's time 0: every sender is waiting by then. */
-const LEAD_NS = 300_000_000n;
+/** Time from handing the senders their time 0 to that time: each has read it by then. */
+const LEAD_NS = 100_000_000n;
 
 interface Proc {
   readonly child: ChildProcess;
@@ -304,20 +304,22 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
     for (const argv of delayRouteCommands(names)) runCommand(argv);
     senderNs = openSync(`/run/netns/${names.sender}`, "r");
 
-    const t0 = process.hrtime.bigint() + LEAD_NS;
+    // Every receiver listens and every sender waits before time 0 is chosen and handed to the senders.
+    const receivers = spec.flows.map((_, i) => start([opts.tools.flow, "recv", "--netns", `/run/netns/${names.receiver}`, "--port", String(BASE_PORT + i)]));
+    procs.push(...receivers);
+    for (const [i, r] of receivers.entries()) await waitFor(r, /^ready$/m, `receiver of flow ${(spec.flows[i] as LinuxFlowSpec).id}`);
+    let t0 = 0n;
     const nowNs = (): number => Number(process.hrtime.bigint() - t0);
     for (const [i, f] of spec.flows.entries()) {
       const port = String(BASE_PORT + i);
-      const receiver = start([opts.tools.flow, "recv", "--netns", `/run/netns/${names.receiver}`, "--port", port]);
-      procs.push(receiver);
-      await waitFor(receiver, /^ready$/m, `receiver of flow ${f.id}`);
+      const receiver = receivers[i] as Proc;
       const sender = start([
         opts.tools.flow, "send", "--netns", `/run/netns/${names.sender}`, "--dst", RECEIVER_IP, "--port", port,
-        "--t0-ns", String(t0), "--start-us", us(f.startNs), "--end-us", us(spec.durationNs), "--interval-us", us(spec.sampleNs),
+        "--t0-ns", "stdin", "--start-us", us(f.startNs), "--end-us", us(spec.durationNs), "--interval-us", us(spec.sampleNs),
         ...(f.cc !== undefined ? ["--cc", f.cc] : ["--cc-file", defaultFile]),
         ...(f.stopNs !== undefined ? ["--stop-us", us(f.stopNs)] : []),
         ...(f.bytes !== undefined ? ["--bytes", String(f.bytes)] : []),
-      ]);
+      ], "pipe");
       procs.push(sender);
       const st: FlowState = { spec: f, index: i, sender, receiver, fd: -1 };
       flows.push(st);
@@ -339,7 +341,9 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
         }
       };
     }
-    if (process.hrtime.bigint() > t0) throw new TestbedError(`starting ${spec.flows.length} flows took longer than ${Number(LEAD_NS) / 1e6} ms`);
+    for (const f of flows) await waitFor(f.sender, /^ready$/m, `sender of flow ${f.spec.id}`);
+    t0 = process.hrtime.bigint() + LEAD_NS;
+    for (const f of flows) f.sender.child.stdin?.end(`${t0}\n`);
 
     // setsockopt on the copy of a running flow's socket; an algorithm the kernel lacks is ENOENT without a call (no module is loaded).
     const running = (): string[] => flows.filter((f) => f.fd >= 0 && f.endedNs === undefined && f.sender.child.exitCode === null).map((f) => f.spec.id);

@@ -1,0 +1,201 @@
+/**
+ * @fileoverview `structops run --linux` (docs/linux-run.md): the scenario on
+ * this machine's kernel through the Linux testbed (src/testbed/linux).
+ *
+ * - Without root: every feature the real path cannot reproduce is refused
+ *   by name, at its line, before anything is created.
+ * - With root and network namespaces: a short scenario with a BPF struct_ops
+ *   algorithm (attached, then BPF_LINK_UPDATE), a built-in one moved by
+ *   setsockopt and one on the scenario's default writes the same trace files
+ *   and report as a simulated run, each flow runs the scenario's algorithm
+ *   (getsockopt(TCP_CONGESTION) in every TCP_INFO sample), and the machine's
+ *   congestion-control sysctls and namespaces are exactly as before; a run
+ *   interrupted by SIGINT cleans up before it exits, and the namespaces of a
+ *   run killed with SIGKILL are removed at the next start.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { memoryIo } from "../../src/cli/io.js";
+import { runMain } from "../../src/cli/run.js";
+import { listNetns, NS_PREFIX, probeLinux, removeStaleNamespaces } from "../../src/testbed/linux/netns.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DEMO_OBJECT = join(ROOT, "test", "fixtures", "demo.linux.bpf.o");
+const RUN_OPTS = { engine: "auto", progress: false, linux: true } as const;
+
+const SMALL = `name: linux-small
+seed: 3
+duration: 3s
+default_cc: reno
+topology:
+  bottleneck: { rate: 20mbit, delay: 10ms, queue: { kind: droptail, packets: 40 } }
+objects:
+  - name: demo
+    path: ${DEMO_OBJECT}
+    maps: [demo_v1, demo_v2]
+flows:
+  - { id: bpf, start: 200ms, algorithm: demo_cc }
+  - { id: builtin, algorithm: cubic }
+  - { id: plain, start: 1s }
+actions:
+  - { at: 0s, do: attach, map: demo/demo_v1, link: cc }
+  - { at: 1500ms, do: update, link: cc, map: demo/demo_v2 }
+  - { at: 2s, do: setsockopt, algorithm: reno, flows: [builtin] }
+outputs: { sample: 10ms }
+`;
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "structops-linux-run-"));
+}
+
+/** Testbed namespaces of other processes (other tests on a shared machine come and go): not part of what this test compares. */
+const OTHER_TESTBED = /^(?:sofid|structops-tb)-(\d+)-/;
+
+/** The machine's state the run must leave as it found it. */
+function machineState(): Record<string, string> {
+  const read = (k: string): string => readFileSync(`/proc/sys/net/ipv4/${k}`, "utf8");
+  const mine = (n: string): boolean => {
+    const m = OTHER_TESTBED.exec(n);
+    return m === null || Number(m[1]) === process.pid;
+  };
+  return {
+    default: read("tcp_congestion_control"), available: read("tcp_available_congestion_control"), allowed: read("tcp_allowed_congestion_control"),
+    netns: listNetns().filter(mine).sort().join(" "),
+  };
+}
+
+/** Our own namespaces (another process's testbed may run at the same time). */
+const ours = (pid: number): string[] => listNetns().filter((n) => n.startsWith(`${NS_PREFIX}${pid}-`));
+
+test("run --linux refuses what the real path cannot reproduce, by name and line, before anything starts", async () => {
+  const dir = tmp();
+  try {
+    const f = join(dir, "refused.yaml");
+    writeFileSync(f, `name: refused
+duration: 2s
+topology:
+  bottleneck:
+    rate: 10mbit
+    delay: 5ms
+    queue: { kind: red, limit: 100KB, min: 20KB, max: 60KB }
+    reverse: { rate: 1mbit }
+  hops:
+    - { rate: 5mbit, delay: 1ms }
+objects:
+  - { name: v1, bytecode: reno, ca_name: tiny_cc, beta: 0.5 }
+flows:
+  - { id: a, ecn: true }
+`);
+    const before = ours(process.pid);
+    const io = memoryIo();
+    const code = await runMain(f, { ...RUN_OPTS, out: join(dir, "out") }, io);
+    assert.equal(code, 1);
+    const err = io.err();
+    for (const [where, what] of [
+      ["topology.hops", "hops"], ["topology.bottleneck.queue", "'red'"], ["topology.bottleneck.reverse.rate", "reverse.rate"],
+      ["objects[0].bytecode", "bytecode"], ["flows[0].ecn", "ECN"],
+    ] as const) {
+      assert.match(err, new RegExp(`refused\\.yaml:\\d+:\\d+: ${where.replace(/[.[\]]/g, "\\$&")}: .*${what}`), `no refusal of ${where} in:\n${err}`);
+    }
+    assert.doesNotMatch(err, /internal error|\n\s+at /);
+    assert.equal(existsSync(join(dir, "out")), false, "the output folder was created for a refused run");
+    assert.deepEqual(ours(process.pid), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const probe = probeLinux();
+
+test("run --linux: the scenario's algorithms, BPF link update and setsockopt on real flows; traces and report; the machine as before", async (t) => {
+  if (!probe.ok) return t.skip(`no Linux testbed here: ${probe.reason}`);
+  const dir = tmp();
+  try {
+    const f = join(dir, "small.yaml");
+    writeFileSync(f, SMALL);
+    const before = machineState();
+    const io = memoryIo();
+    const code = await runMain(f, { ...RUN_OPTS, out: join(dir, "out") }, io);
+    assert.equal(code, 0, io.err());
+    assert.deepEqual(machineState(), before, "congestion-control sysctls or namespaces changed");
+    for (const file of ["flows.csv", "queues.csv", "events.csv", "summary.txt", "summary.json", "report.html"]) assert.ok(existsSync(join(dir, "out", file)), file);
+    assert.match(io.out(), /update cc → demo\/demo_v2: BPF_LINK_UPDATE/);
+    assert.match(io.out(), /setsockopt\(TCP_CONGESTION, "reno"\): builtin ok/);
+    // Every sample's algorithm, as getsockopt(TCP_CONGESTION) saw it, per flow.
+    const rows = readFileSync(join(dir, "out", "flows.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+    const ccs = (flow: string, from = 0, to = Infinity): Set<string> =>
+      new Set(rows.filter((r) => r[1] === flow && Number(r[0]) >= from && Number(r[0]) < to).map((r) => r[2] as string));
+    assert.deepEqual(ccs("bpf"), new Set(["demo_cc"]));
+    assert.deepEqual(ccs("plain"), new Set(["reno"]), "the scenario's default_cc");
+    assert.deepEqual(ccs("builtin", 0, 1.9e9), new Set(["cubic"]));
+    assert.deepEqual(ccs("builtin", 2.2e9), new Set(["reno"]), "moved by the setsockopt action");
+    const queues = readFileSync(join(dir, "out", "queues.csv"), "utf8").trim().split("\n").slice(1);
+    assert.ok(queues.length > 50 && queues.every((l) => l.split(",")[1] === "bottleneck"));
+    const html = readFileSync(join(dir, "out", "report.html"), "utf8");
+    assert.match(html, /structops run --linux: linux-small/);
+    assert.match(html, /s on Linux \d+\.\d+/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const LONG = `name: linux-long
+duration: 30s
+topology:
+  bottleneck: { rate: 10mbit, delay: 5ms, queue: { kind: droptail, packets: 30 } }
+flows:
+  - { id: a, algorithm: reno }
+`;
+
+/** Starts `structops run --linux` on LONG in a child process and waits until its namespaces exist. */
+async function startChild(dir: string): Promise<{ pid: number; exited: Promise<number | null> }> {
+  const f = join(dir, "long.yaml");
+  writeFileSync(f, LONG);
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "main.ts"), "run", "--linux", "--no-progress", "--out", join(dir, "out"), f], {
+    stdio: ["ignore", "ignore", "pipe"], cwd: ROOT,
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on("close", (c, sig) => r(c ?? (sig === null ? null : 128))));
+  const pid = child.pid as number;
+  for (let i = 0; i < 600 && ours(pid).length < 3; i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(ours(pid).length, 3, `the child made no namespaces: ${stderr}`);
+  return { pid, exited };
+}
+
+test("run --linux cleans up on SIGINT, and the namespaces of a run killed outright go at the next start", async (t) => {
+  if (!probe.ok) return t.skip(`no Linux testbed here: ${probe.reason}`);
+  const dir = tmp();
+  try {
+    const before = machineState();
+    const a = await startChild(dir);
+    process.kill(a.pid, "SIGINT");
+    assert.equal(await a.exited, 130);
+    assert.deepEqual(ours(a.pid), [], "SIGINT left namespaces behind");
+
+    const b = await startChild(dir);
+    process.kill(b.pid, "SIGKILL");
+    await b.exited;
+    assert.equal(ours(b.pid).length, 3, "a killed run cannot clean up: its namespaces stay until the next start");
+    const removed = removeStaleNamespaces();
+    assert.deepEqual(removed.filter((n) => n.startsWith(`${NS_PREFIX}${b.pid}-`)).length, 3);
+    assert.deepEqual(ours(b.pid), []);
+    // No process of the killed run is left either (its programs die with their parent, PR_SET_PDEATHSIG).
+    let left = 0;
+    for (let i = 0; i < 40 && (left = spawnSync("pgrep", ["-f", `structops-tb-${b.pid}-`]).status === 0 ? 1 : 0) === 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(left, 0, "a program of the killed run is still running");
+    assert.deepEqual(machineState(), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
