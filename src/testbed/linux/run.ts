@@ -188,7 +188,6 @@ async function stop(p: Proc | undefined, timeoutMs = 3000): Promise<void> {
   clearTimeout(timer);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** The state of one flow during the run. */
 interface FlowState {
