@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareMain, COMPARE_PAST_TOLERANCE_EXIT } from "../../src/cli/compare.js";
@@ -18,6 +18,7 @@ import { runMain } from "../../src/cli/run.js";
 import { parseTolerance } from "../../src/report/compare.js";
 import { timeWeightedMedian, timeWeightedQuantile } from "../../src/report/fidelity-metrics.js";
 import { csvField, splitCsvLine } from "../../src/report/trace-files.js";
+import { CHROMIUM, launchChromium, renderedPlots } from "../report/chromium.js";
 
 const SCENARIO = `name: cmp
 seed: 1
@@ -39,7 +40,7 @@ async function runInto(dir: string, name: string, extra: Record<string, unknown>
   return out;
 }
 
-test("compare: the same run twice is within a zero tolerance; two seeds are not, and exit 4 says so", async () => {
+test("compare: the same run twice is within a zero tolerance; two seeds are not, and exit 4 says so; the page draws both runs", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "structops-compare-"));
   try {
     const s1 = await runInto(dir, "seed1");
@@ -74,6 +75,22 @@ test("compare: the same run twice is within a zero tolerance; two seeds are not,
     assert.match(html, /structops compare: seed1 vs seed2/);
     for (const id of ["cwnd", "throughput", "rtt", "queue"]) assert.match(html, new RegExp(`id="plot-${id}"`));
     assert.match(html, /period between reductions/);
+    if (!existsSync(CHROMIUM)) {
+      t.skip(`${CHROMIUM} is not installed (apt-get install chromium): the page was not opened in a browser`);
+      return;
+    }
+    const browser = await launchChromium();
+    try {
+      const r = await renderedPlots(browser, join(dir, "seeds.html"));
+      assert.deepEqual(r.errors, []);
+      // Both flows of both runs, A's and B's series one after the other.
+      assert.deepEqual(r.plots.slice(0, 3).map((p) => [p.id, p.series.length]), [["cwnd", 4], ["throughput", 4], ["rtt", 4]]);
+      for (const p of r.plots.slice(0, 3)) for (const n of p.series) assert.ok(n > 50, `${p.id} has data`);
+      assert.equal(r.plots[3]?.id, "queue");
+      assert.ok((r.plots[3]?.series.length ?? 0) >= 2, "the bottleneck queue of each run");
+    } finally {
+      await browser.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
