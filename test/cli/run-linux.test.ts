@@ -22,6 +22,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryIo } from "../../src/cli/io.js";
 import { runMain } from "../../src/cli/run.js";
+import { missingAlgorithms } from "../../src/cli/run/linux-run.js";
+import { parseScenario } from "../../src/cli/scenario/load.js";
 import { listNetns, NS_PREFIX, probeLinux, removeStaleNamespaces } from "../../src/testbed/linux/netns.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -108,6 +110,25 @@ flows:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("run --linux refuses an algorithm this kernel lacks at its line, since it loads no module", () => {
+  const s = parseScenario(`name: algos
+duration: 2s
+default_cc: westwood
+topology:
+  bottleneck: { rate: 10mbit, delay: 5ms }
+flows:
+  - { id: a, algorithm: vegas, count: 2 }
+  - { id: b, algorithm: demo_cc }
+  - { id: c }
+actions:
+  - { at: 1s, do: setsockopt, algorithm: cubic, flows: all }
+  - { at: 1s, do: default, algorithm: htcp }
+`, "algos.yaml");
+  const issues = missingAlgorithms(s, ["reno", "cubic"], ["demo_cc"]);
+  assert.deepEqual(issues.map((i) => [i.path, i.line]), [["flows[0].algorithm", 7], ["actions[1].algorithm", 12], ["default_cc", 3]]);
+  assert.match(issues[0]?.message ?? "", /no congestion control "vegas" \(available: reno cubic; the scenario registers: demo_cc\); run --linux loads no module/);
 });
 
 const probe = probeLinux();
