@@ -51,7 +51,7 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("the tarball holds dist/ with declarations, the bin, the demo's object, docs, JSON schemas and native sources, and no tests", () => {
-  for (const f of ["package.json", "README.md", "bin/structops.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "assets/demo.linux.bpf.o", "docs/architecture.md", "schemas/object-show.json", "native/build.mjs", "native/structops_linux.c", "binding.gyp"]) {
+  for (const f of ["package.json", "README.md", "bin/structops.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "assets/demo.linux.bpf.o", "docs/architecture.md", "schemas/object-show.json", "native/build.mjs", "native/structops_linux.c", "native/testbed/flow.c", "native/testbed/delayline.c", "binding.gyp"]) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   for (const [sub, target] of Object.entries(pkg.exports)) {
