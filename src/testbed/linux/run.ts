@@ -28,7 +28,7 @@ import type {
 import { ENOENT, ENOTCONN } from "../../uapi/errno.js";
 import type { BottleneckQdisc, NsNames } from "./netns.js";
 import {
-  delayRouteCommands, deleteNamespaces, freshNames, RECEIVER_IP, removeStaleNamespaces, runCommand, SENDER_NET, TestbedError, topologyCommands,
+  delayRouteCommands, deleteNamespaces, freshNames, RECEIVER_IP, removeStaleNamespaces, runCommand, runCommands, SENDER_NET, TestbedError, topologyCommands,
 } from "./netns.js";
 import { flowRecordOf, parseTcpInfoCsv } from "./tcp-info.js";
 import type { TcpInfoRow } from "./tcp-info.js";
@@ -282,7 +282,7 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
   let senderNs = -1;
   let homeNs = -1;
   try {
-    for (const argv of topologyCommands(names, spec.path)) runCommand(argv);
+    runCommands(topologyCommands(names, spec.path));
     mkdirSync(scratch, { recursive: true, mode: 0o700 });
     const defaultFile = join(scratch, "default-cc");
     // Written whole and renamed: a flow connecting at that moment reads the old name or the new one.
@@ -300,7 +300,7 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
     ]);
     procs.push(dl);
     await waitFor(dl, /^ready /m, "delay line");
-    for (const argv of delayRouteCommands(names)) runCommand(argv);
+    runCommands(delayRouteCommands(names));
     senderNs = openSync(`/run/netns/${names.sender}`, "r");
 
     // Every receiver listens and every sender waits before time 0 is chosen and handed to the senders.
