@@ -81,6 +81,15 @@ export class TcpSock implements TcpCaSock {
   declare high_seq: number;
   declare snd_cwnd_stamp: number;
   declare mdev_us: number;
+  declare mdev_max_us: number;
+  declare rttvar_us: number;
+  declare rtt_seq: number;
+  declare undo_marker: number;
+  declare undo_retrans: number;
+  declare retrans_stamp: number;
+  declare total_retrans: number;
+  declare rate_delivered: number;
+  declare rate_interval_us: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
