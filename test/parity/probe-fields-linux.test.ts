@@ -18,7 +18,10 @@
  * - the windows' bounds: packets_out within max_packets_out and twice the
  *   largest cwnd; sacked_out, lost_out, retrans_out within packets_out;
  *   every lost segment retransmitted (total_retrans ≈ lost);
- * - snd_cwnd, prr_out, delivered, ssthresh of the same order on both.
+ * - snd_cwnd, prr_out, delivered, ssthresh of the same order on both;
+ * - pkts_acked on the same ACKs as cong_control (tcp_clean_rtx_queue calls
+ *   it on every ACK with data outstanding, one that only SACKs too, with
+ *   an RTT sample from the SACKed segments).
  *
  * Known differences are listed with their reason, and each must still
  * differ (so the list shrinks when the model is fixed).
@@ -69,6 +72,9 @@ function checkRelations(who: string, r: ProbeRun): void {
   assert.ok(lost > 0 && Math.abs(Number(f("total_retrans").max) - lost) <= 0.1 * lost + 2, `${who}: each lost segment retransmitted once`);
   assert.equal(f("icsk_ca_state").max, 3n, `${who}: Recovery is the deepest state (no RTO)`);
   assert.ok(r.hooks.init === 1n && r.hooks.ssthresh >= 1n && r.hooks.cong_control > 1000n, `${who}: hook counts`);
+  // tcp_ack: tcp_clean_rtx_queue calls pkts_acked on every ACK with data outstanding (SACK-only ones too), then tcp_cong_control.
+  const [pa, cc] = [Number(r.hooks.pkts_acked), Number(r.hooks.cong_control)];
+  assert.ok(Math.abs(pa - cc) <= 0.01 * cc + 2, `${who}: pkts_acked ${pa} and cong_control ${cc} run on the same ACKs`);
 }
 
 /** The relations between the two runs: the same orders of magnitude. */
