@@ -8,10 +8,11 @@ import { BTF_KIND_FUNC, BTF_KIND_VAR } from "../uapi/btf.js";
 import { Kernel } from "../kernel/kernel.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import { installBaseHelpers } from "../kernel/helpers/base.js";
-import { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
+import { getVmlinuxBtf as vmlinuxBtfOfFiles } from "../kernel/btf/vmlinux.js";
+import type { VmlinuxBtf } from "../kernel/btf/vmlinux.js";
 import type { ProgRunner } from "../kernel/prog/runner.js";
 import { TcpCc } from "../net/tcp-cc/subsystem.js";
-import { DEFAULT_TCP_CONG_CONFIG } from "../net/tcp-cc/tcp-cong-config.js";
+import { checkTcpCongConfig, DEFAULT_TCP_CONG_CONFIG, KernelConfigError, selectTcpCongBuiltins } from "../net/tcp-cc/tcp-cong-config.js";
 import type { TcpCongConfig } from "../net/tcp-cc/tcp-cong-config.js";
 import { structOpsDesc, tcpOpsLayout, tcpSockLayout } from "./model-layout.js";
 import { createRunner } from "./engines.js";
@@ -56,9 +57,23 @@ export interface ModelKernel {
   readonly tcp: TcpCc;
 }
 
+/**
+ * The vmlinux BTF of a model kernel built with `cfg` (default
+ * DEFAULT_TCP_CONG_CONFIG): the kfuncs of the built-in algorithms only, as
+ * a Linux vmlinux describes only the code built into it. Memoised per
+ * configuration. A configuration naming an algorithm the model lacks throws
+ * KernelConfigError.
+ */
+export function getVmlinuxBtf(cfg: TcpCongConfig = DEFAULT_TCP_CONG_CONFIG): VmlinuxBtf {
+  const bad = checkTcpCongConfig(cfg);
+  if (bad !== undefined) throw new KernelConfigError(bad);
+  return vmlinuxBtfOfFiles(selectTcpCongBuiltins(cfg).map((b) => b.file));
+}
+
 /** Boots an emulated kernel: BTF, helpers, reno and the configured built-ins, the tcp_congestion_ops struct_ops type. */
 export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
-  const btf = getVmlinuxBtf();
+  const tcpCong = opts.tcpCong ?? DEFAULT_TCP_CONG_CONFIG;
+  const btf = getVmlinuxBtf(tcpCong);
   const runner = opts.runner ?? createRunner(opts.engine ?? "interp");
   const kernel = new Kernel({
     runner,
@@ -76,7 +91,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
   installBaseHelpers(kernel);
   const ops = tcpOpsLayout(btf);
   const releaseIndex = btf.memberIndex(btf.findByNameKind("tcp_congestion_ops", 4), "release");
-  const tcp = new TcpCc(kernel, tcpSockLayout(btf), ops, opts.tcpCong ?? DEFAULT_TCP_CONG_CONFIG, {
+  const tcp = new TcpCc(kernel, tcpSockLayout(btf), ops, tcpCong, {
     ...(opts.defaultCongestionControl !== undefined ? { defaultCa: opts.defaultCongestionControl } : {}),
     kfuncIds: (name) => {
       const id = btf.kfuncId(name);
@@ -96,8 +111,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
 export { ROOT_CAPS } from "../kernel/kernel.js";
 export type { Kernel } from "../kernel/kernel.js";
 export type { TcpCc } from "../net/tcp-cc/subsystem.js";
-export { DEFAULT_TCP_CONG_CONFIG, KernelConfigError, MIRRORED_KERNEL, checkTcpCongConfig, knownTcpCong } from "../net/tcp-cc/tcp-cong-config.js";
+export { DEFAULT_TCP_CONG_CONFIG, KernelConfigError, MIRRORED_KERNEL, checkTcpCongConfig, knownTcpCong, tcpCongKconfig } from "../net/tcp-cc/tcp-cong-config.js";
 export type { TcpCongConfig } from "../net/tcp-cc/tcp-cong-config.js";
-export { getVmlinuxBtf } from "../kernel/btf/vmlinux.js";
 export { BtfBuilder } from "../kernel/btf/builder.js";
 export { TcpCcSimHost } from "../net/tcp-cc/sim-host.js";

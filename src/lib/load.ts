@@ -51,9 +51,9 @@ export interface ObjectFds {
   btf: OwnedFd | undefined;
 }
 
-/** The target a load relocates against: `opts.target`, else the emulated kernel's for a ModelProcess, the host's otherwise. */
+/** The target a load relocates against: `opts.target`, else for a ModelProcess its kernel's (BTF and kconfig of its configuration), the host's otherwise. */
 export function resolveTarget(backend: Backend, opts: LoadOptions, obj: string): Target {
-  return opts.target ?? (isEmulated(backend) ? emulatedTarget() : hostTargetOrFail(obj));
+  return opts.target ?? (backend instanceof ModelProcess ? emulatedTarget(backend.tcp.config) : hostTargetOrFail(obj));
 }
 
 /**

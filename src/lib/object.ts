@@ -17,7 +17,7 @@ import { EBUSY, EFBIG, EINVAL, EIO, EISDIR, ENOENT, errnoValue, formatErrno } fr
 import { BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
 import { loadCollectionSpec } from "../obj/collection.js";
 import type { CollectionSpec } from "../obj/spec.js";
-import { ObjError, ObjFileError } from "../obj/errors.js";
+import { ObjError, ObjFileError, ObjKsymError } from "../obj/errors.js";
 import type { Backend } from "../backend/backend.js";
 import { BpfError } from "./errors.js";
 import { fail } from "./bpf-call.js";
@@ -31,7 +31,7 @@ import { loadObject, releaseFds, resolveTarget } from "./load.js";
 import type { LoadOptions, ObjectFds } from "./load.js";
 import type { Target } from "./target.js";
 
-export { ObjError, ObjFileError } from "../obj/errors.js";
+export { ObjError, ObjFileError, ObjKsymError } from "../obj/errors.js";
 export { BpfObjectMap } from "./map.js";
 export type { StructOpsFieldValue } from "./map.js";
 export { BpfObjectProgram } from "./program.js";
@@ -183,7 +183,7 @@ export class BpfObject {
       if (e instanceof BpfError) throw e;
       if (e instanceof ObjError) {
         if (this.file !== "") e.inFile(this.file);
-        throw new BpfError("bpf_object__load", EINVAL, `load object '${this.name}'`, { cause: e, detail: e.message });
+        throw new BpfError("bpf_object__load", e instanceof ObjKsymError ? e.errno : EINVAL, `load object '${this.name}'`, { cause: e, detail: e.message });
       }
       throw e;
     }

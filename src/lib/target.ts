@@ -9,7 +9,8 @@ import { release } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { parseBtf } from "../obj/btf/btf.js";
 import type { Btf } from "../btf/btf.js";
-import { CONFIG_BPF_UNPRIV_DEFAULT_OFF, getVmlinuxBtf } from "../backend/model.js";
+import { CONFIG_BPF_UNPRIV_DEFAULT_OFF, DEFAULT_TCP_CONG_CONFIG, getVmlinuxBtf, tcpCongKconfig } from "../backend/model.js";
+import type { TcpCongConfig } from "../backend/model.js";
 
 /** A kconfig value: a number, a bigint, a boolean, "y"/"m"/"n" for tristates, or a string. */
 export type KconfigValue = number | bigint | boolean | string;
@@ -25,29 +26,42 @@ export function kernelVersion(a: number, b: number, c: number): number {
   return (a << 16) + (b << 8) + Math.min(c, 255);
 }
 
-/**
- * The emulated kernel's kconfig: CONFIG_HZ is the model's HZ (250,
- * net/tcp-cc/ca-types.ts), and the release is 6.18.
- */
-export const EMULATED_KCONFIG: ReadonlyMap<string, KconfigValue> = new Map<string, KconfigValue>([
+/** The emulated kernel's kconfig apart from its congestion controls: CONFIG_HZ is the model's HZ (250, net/tcp-cc/ca-types.ts), and the release is 6.18. */
+const EMULATED_KCONFIG_BASE: readonly (readonly [string, KconfigValue])[] = [
   ["CONFIG_HZ", 250],
   ["LINUX_KERNEL_VERSION", kernelVersion(6, 18, 0)],
   ["CONFIG_BPF_SYSCALL", "y"],
   ["CONFIG_BPF_JIT", "y"],
-  ["CONFIG_TCP_CONG_CUBIC", "y"],
   ["CONFIG_NET", "y"],
   ["CONFIG_NET_NS", "y"],
   ["CONFIG_BPF_UNPRIV_DEFAULT_OFF", CONFIG_BPF_UNPRIV_DEFAULT_OFF ? "y" : "n"],
   ["LINUX_HAS_BPF_COOKIE", true],
   ["LINUX_HAS_SYSCALL_WRAPPER", true],
-]);
+];
 
-let emulated: Target | undefined;
+/** The kconfig of an emulated kernel built with `cfg`: the base values and its CONFIG_TCP_CONG_* (tcpCongKconfig). */
+export function emulatedKconfig(cfg: TcpCongConfig = DEFAULT_TCP_CONG_CONFIG): ReadonlyMap<string, KconfigValue> {
+  return new Map<string, KconfigValue>([...EMULATED_KCONFIG_BASE, ...tcpCongKconfig(cfg)]);
+}
 
-/** The emulated kernel as a target (its BTF parsed once). */
-export function emulatedTarget(): Target {
-  if (emulated === undefined) emulated = { btf: parseBtf(getVmlinuxBtf().bytes, "target BTF"), kconfig: EMULATED_KCONFIG };
-  return emulated;
+/** The kconfig of the emulated kernel in its default configuration. */
+export const EMULATED_KCONFIG: ReadonlyMap<string, KconfigValue> = emulatedKconfig();
+
+const emulated = new Map<string, Target>();
+
+/**
+ * The emulated kernel built with `cfg` (default DEFAULT_TCP_CONG_CONFIG) as a
+ * target: its BTF (with the kfuncs of its built-ins only) parsed once per
+ * configuration, and its kconfig.
+ */
+export function emulatedTarget(cfg: TcpCongConfig = DEFAULT_TCP_CONG_CONFIG): Target {
+  const key = `${[...cfg.builtin].sort().join(",")}/${cfg.default}`;
+  let t = emulated.get(key);
+  if (t === undefined) {
+    t = { btf: parseBtf(getVmlinuxBtf(cfg).bytes, "target BTF"), kconfig: emulatedKconfig(cfg) };
+    emulated.set(key, t);
+  }
+  return t;
 }
 
 /** A target from raw vmlinux BTF bytes (e.g. /sys/kernel/btf/vmlinux) and kconfig values. */

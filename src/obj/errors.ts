@@ -4,6 +4,7 @@
  * the file (ARCHITECTURE.md "Errors": bad input gets a typed error naming
  * what and where); a file that cannot be read at all names the path and errno.
  */
+import { ESRCH } from "../uapi/errno.js";
 
 /**
  * Why an object could not be read or prepared. The message is
@@ -71,4 +72,17 @@ export class CoreError extends ObjError {
   ) {
     super(`CO-RE relocation #${relocation} of program '${program}' at insn ${insnIndex}: ${message}`, section, offset);
   }
+}
+
+/**
+ * A `__ksym` extern (a kfunc or a kernel variable, not `__weak`) that the
+ * target kernel's BTF does not have: libbpf's bpf_object__resolve_ksyms
+ * fails the load with -ESRCH and "extern (func ksym) 'NAME': not found in
+ * kernel or module BTFs" (a variable: "extern (var ksym) 'NAME': not found
+ * in kernel BTF"). A kernel lacks a kfunc when the code that defines it is
+ * not built in (an algorithm's kfuncs with CONFIG_TCP_CONG_<NAME>=n).
+ */
+export class ObjKsymError extends ObjError {
+  /** libbpf's errno for the failed load. */
+  readonly errno = ESRCH;
 }

@@ -5,7 +5,7 @@
  * resolve_pseudo_ldimm64 and kfunc call checks expect them.
  */
 import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from "../uapi/bpf-flags.js";
-import { ObjError } from "./errors.js";
+import { ObjError, ObjKsymError } from "./errors.js";
 import type { ProgramSpec } from "./spec.js";
 import { CORE_POISON_HELPER } from "./core.js";
 
@@ -49,7 +49,7 @@ export function applyRelocs(prog: ProgramSpec, insns: Uint8Array, r: RelocResolv
       case "kfunc": {
         const id = r.kfuncId(rel.name);
         if (id === undefined) {
-          if (!rel.weak) throw err(`kernel function '${rel.name}' is not in the target kernel's BTF`);
+          if (!rel.weak) throw new ObjKsymError(`extern (func ksym) '${rel.name}': not found in kernel or module BTFs`, prog.section, prog.fileOffset + at);
           setSrc(at, 0);
           dv.setInt32(at + 4, KFUNC_POISON, true);
           break;
@@ -62,7 +62,7 @@ export function applyRelocs(prog: ProgramSpec, insns: Uint8Array, r: RelocResolv
       case "ksym": {
         const id = r.ksymId(rel.name);
         if (id === undefined) {
-          if (!rel.weak) throw err(`kernel variable '${rel.name}' is not in the target kernel's BTF`);
+          if (!rel.weak) throw new ObjKsymError(`extern (var ksym) '${rel.name}': not found in kernel BTF`, prog.section, prog.fileOffset + at);
           setSrc(at, 0);
           dv.setInt32(at + 4, 0, true);
           dv.setInt32(at + 12, 0, true);

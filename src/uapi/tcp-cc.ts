@@ -179,6 +179,16 @@ export interface TcpCaSock {
   reordering?: number;
   mdev_us?: number;
   snd_cwnd_stamp?: number;
+  mdev_max_us?: number;
+  rttvar_us?: number;
+  rtt_seq?: number;
+  undo_marker?: number;
+  /** tcp_sock.undo_retrans: an int; -1 (no retransmission to undo) reads as 0xffffffff through this u32 view. */
+  undo_retrans?: number;
+  retrans_stamp?: number;
+  total_retrans?: number;
+  rate_delivered?: number;
+  rate_interval_us?: number;
   /** tcp_sock.delivered_mstamp: µs time of the latest delivery (u64 as a number). Optional: absent reads as tcp_mstamp. */
   delivered_mstamp?: number;
   /** tcp_sock.tcp_clock_cache: ns clock of this ACK's processing (u64 as a number). Optional: absent reads as tcp_mstamp * 1000. */

@@ -7,7 +7,8 @@
  * tcp_congestion_default), the errno of setting an unavailable default
  * (tcp_set_default_congestion_control), and the kfunc sets the built-ins
  * register (register_btf_kfunc_id_set; the verifier's check_kfunc_call
- * message "calling kernel function %s is not allowed").
+ * message "calling kernel function %s is not allowed"), present in a
+ * kernel's BTF only when their algorithm is built in.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS } from "../../src/uapi/bpf-enum
 import { EACCES, EINVAL, ENOENT } from "../../src/uapi/errno.js";
 import { assemble, BPF_CALL_KFUNC, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../src/asm/index.js";
 import { BPF_REG_0 } from "../../src/uapi/insn.js";
+import { BTF_KIND_FUNC } from "../../src/uapi/btf.js";
 import { DEFAULT_TCP_CONG_CONFIG, EmulatedKernel, getVmlinuxBtf, KernelConfigError, structOpsValueLayout } from "../../src/lib/kernel.js";
 import type { TcpCongConfig } from "../../src/lib/kernel.js";
 import { TCP_CONG_BUILTINS } from "../../src/net/tcp-cc/tcp-cong-config.js";
@@ -71,11 +73,13 @@ test("a bad configuration is refused at boot with the reason in words", () => {
   assert.throws(() => boot({ builtin: ["cubic"], default: "dctcp" }), /default congestion control "dctcp" is not built in \(built in: reno cubic\)/);
 });
 
-/** BPF_PROG_LOAD of a struct_ops `ssthresh` program that calls kfunc `name` (by its vmlinux BTF id) and returns 2. */
-function loadCalling(k: EmulatedKernel, name: string): { errno: number; log: string } {
-  const btf = getVmlinuxBtf();
+/** BPF_PROG_LOAD into `k` (built with `cfg`) of a struct_ops `ssthresh` program that calls FUNC `name` of its BTF and returns 2. */
+function loadCalling(k: EmulatedKernel, cfg: TcpCongConfig, name: string): { errno: number; log: string } {
+  const btf = getVmlinuxBtf(cfg);
+  const id = btf.findByNameKind(name, BTF_KIND_FUNC);
+  assert.ok(id > 0, `${name} is a function of the kernel's BTF`);
   const ops = structOpsValueLayout(btf, "tcp_congestion_ops");
-  const insns = assemble([BPF_CALL_KFUNC(btf.kfuncId(name)), BPF_MOV64_IMM(BPF_REG_0, 2), BPF_EXIT_INSN()]);
+  const insns = assemble([BPF_CALL_KFUNC(id), BPF_MOV64_IMM(BPF_REG_0, 2), BPF_EXIT_INSN()]);
   const log = new Uint8Array(4096);
   const r = k.process().bpf(BPF_PROG_LOAD, {
     prog_type: BPF_PROG_TYPE_STRUCT_OPS, insns, insn_cnt: insns.length / 8, license: "GPL",
@@ -85,20 +89,39 @@ function loadCalling(k: EmulatedKernel, name: string): { errno: number; log: str
   return { errno: r.errno, log: new TextDecoder().decode(log.subarray(0, log.indexOf(0))) };
 }
 
-test("kfunc sets follow the built-ins: dctcp_* only when dctcp is built in, refused by name otherwise (check_kfunc_call)", () => {
-  const plain = new EmulatedKernel();
-  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh", "bbr_main", "bbr_min_tso_segs"]) assert.equal(loadCalling(plain, fn).errno, 0, fn);
-  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_update_alpha"]) {
-    const r = loadCalling(plain, fn);
-    assert.equal(r.errno, EACCES, fn);
-    assert.match(r.log, new RegExp(`^calling kernel function ${fn} is not allowed$`, "m"));
+const DCTCP_ONLY: TcpCongConfig = { builtin: ["dctcp"], default: "reno" };
+
+test("a kernel's BTF has the kfuncs of its built-ins only (register_btf_kfunc_id_set in each tcp_*.c initcall; vmlinux describes built-in code)", () => {
+  const names = (cfg: TcpCongConfig): string[] => [...getVmlinuxBtf(cfg).kfuncNames].sort();
+  const reno = TCP_CA_KFUNC_SETS["net/ipv4/bpf_tcp_ca.c"] ?? [];
+  const setOf = (file: string): readonly string[] => TCP_CA_KFUNC_SETS[file] ?? [];
+  assert.deepEqual(names(DEFAULT_TCP_CONG_CONFIG), [...reno, ...setOf("net/ipv4/tcp_bbr.c"), ...setOf("net/ipv4/tcp_cubic.c")].sort());
+  assert.deepEqual(names(DCTCP_ONLY), [...reno, ...setOf("net/ipv4/tcp_dctcp.c")].sort());
+  assert.deepEqual(names({ builtin: [], default: "reno" }), [...reno].sort());
+  for (const cfg of [DEFAULT_TCP_CONG_CONFIG, DCTCP_ONLY]) {
+    const btf = getVmlinuxBtf(cfg);
+    for (const absent of TCP_CONG_BUILTINS.filter((b) => !cfg.builtin.includes(b.name)).flatMap((b) => Object.keys(b.kfuncs))) {
+      assert.equal(btf.findByNameKind(absent, BTF_KIND_FUNC), -ENOENT, `${absent} is not in the BTF of ${cfg.builtin.join("+")}`);
+    }
+    assert.ok(btf.findByNameKind("tcp_init_sock", BTF_KIND_FUNC) > 0, "tcp_init_sock: a function of every kernel");
+    assert.equal(btf.kfuncId("tcp_init_sock"), -ENOENT, "tcp_init_sock is no kfunc");
   }
-  const dctcp = new EmulatedKernel({ tcpCong: { builtin: ["dctcp"], default: "reno" } });
-  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_cwnd_undo", "tcp_reno_cong_avoid"]) assert.equal(loadCalling(dctcp, fn).errno, 0, fn);
-  const r = loadCalling(dctcp, "cubictcp_init");
-  assert.equal(r.errno, EACCES, "cubic not built in: its kfuncs are not registered");
-  assert.match(r.log, /calling kernel function cubictcp_init is not allowed/);
-  assert.equal(loadCalling(dctcp, "bbr_main").errno, EACCES, "bbr not built in: its kfuncs are not registered");
+  assert.equal(getVmlinuxBtf(DEFAULT_TCP_CONG_CONFIG), getVmlinuxBtf({ builtin: ["cubic", "bbr"], default: "bbr" }), "one BTF per set of built-ins");
+  assert.throws(() => getVmlinuxBtf({ builtin: ["vegas"], default: "reno" }), KernelConfigError);
+});
+
+test("kfunc sets follow the built-ins: each registered kfunc loads; a function outside the set is refused by name (check_kfunc_call)", () => {
+  const plain = new EmulatedKernel();
+  for (const fn of ["tcp_reno_ssthresh", "tcp_slow_start", "cubictcp_recalc_ssthresh", "bbr_main", "bbr_min_tso_segs"]) {
+    assert.equal(loadCalling(plain, DEFAULT_TCP_CONG_CONFIG, fn).errno, 0, fn);
+  }
+  const dctcp = new EmulatedKernel({ tcpCong: DCTCP_ONLY });
+  for (const fn of ["dctcp_init", "dctcp_ssthresh", "dctcp_cwnd_undo", "tcp_reno_cong_avoid"]) assert.equal(loadCalling(dctcp, DCTCP_ONLY, fn).errno, 0, fn);
+  for (const [k, cfg] of [[plain, DEFAULT_TCP_CONG_CONFIG], [dctcp, DCTCP_ONLY]] as const) {
+    const r = loadCalling(k, cfg, "tcp_init_sock");
+    assert.equal(r.errno, EACCES);
+    assert.match(r.log, /^calling kernel function tcp_init_sock is not allowed$/m);
+  }
 });
 
 test("a kfunc call whose BTF id is no function: EINVAL, 'kernel btf_id N is not a function'", () => {
@@ -116,9 +139,9 @@ test("a kfunc call whose BTF id is no function: EINVAL, 'kernel btf_id N is not 
   assert.match(new TextDecoder().decode(log), new RegExp(`kernel btf_id ${ops.typeId} is not a function`));
 });
 
-test("each built-in's kfunc set is the one its kernel file registers, every name declared as a kfunc in the model's BTF", () => {
+test("each built-in's kfunc set is the one its kernel file registers, every name declared as a kfunc in the BTF of a kernel that builds it in", () => {
   for (const b of TCP_CONG_BUILTINS) {
     assert.deepEqual(Object.keys(b.kfuncs), TCP_CA_KFUNC_SETS[b.file], b.name);
-    for (const n of Object.keys(b.kfuncs)) assert.ok(getVmlinuxBtf().kfuncId(n) > 0, n);
+    for (const n of Object.keys(b.kfuncs)) assert.ok(getVmlinuxBtf({ builtin: [b.name], default: "reno" }).kfuncId(n) > 0, n);
   }
 });

@@ -16,11 +16,16 @@
  * - tcp_set_default_congestion_control with a name that is not built in:
  *   ENOENT on both, nothing changes.
  * - check_kfunc_call (kernel/bpf/verifier.c): a call to a FUNC outside the
- *   tcp_congestion_ops kfunc set is refused with EACCES and "calling kernel
- *   function <name> is not allowed" (Linux: tcp_init_sock; the model:
- *   dctcp_init, in its BTF but not registered since dctcp is not built in);
- *   a call to a BTF id that is no FUNC: EINVAL, "kernel btf_id N is not a
- *   function".
+ *   tcp_congestion_ops kfunc set (tcp_init_sock, on both) is refused with
+ *   EACCES and "calling kernel function <name> is not allowed"; a call to a
+ *   BTF id that is no FUNC: EINVAL, "kernel btf_id N is not a function".
+ * - An algorithm's kfuncs exist only where it is built in (each tcp_*.c
+ *   registers its set with register_btf_kfunc_id_set from its initcall, and
+ *   vmlinux BTF describes only built-in code): the clang-built
+ *   test/fixtures/kfset.bpf.c's bbr_* congestion control loads on both
+ *   (bbr is built in here), its dctcp_* one fails in the loader with ESRCH
+ *   and libbpf's "extern (func ksym) 'NAME': not found in kernel or module
+ *   BTFs" on both (dctcp is not).
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
@@ -36,6 +41,11 @@ import { BTF_KIND_FUNC } from "../../src/uapi/btf.js";
 import { BPF_REG_0 } from "../../src/uapi/insn.js";
 import { assemble, BPF_CALL_KFUNC, BPF_EXIT_INSN, BPF_MOV64_IMM } from "../../src/asm/index.js";
 import { EmulatedKernel, getVmlinuxBtf, KernelConfigError, knownTcpCong } from "../../src/lib/kernel.js";
+import { BpfObject } from "../../src/lib/object.js";
+import { BpfError } from "../../src/lib/errors.js";
+import { hostTarget } from "../../src/lib/target.js";
+import type { Target } from "../../src/lib/target.js";
+import { fixture } from "../obj/helpers.js";
 import { lockedLinuxGate, readCc } from "./linux-checks.js";
 
 const { gate, release } = lockedLinuxGate();
@@ -150,7 +160,8 @@ test("a kfunc outside the tcp_congestion_ops set is refused by name (EACCES), a 
   const mbtf = getVmlinuxBtf();
   const model = new EmulatedKernel().process();
   const mOps = structOpsValueLayout(mbtf, "tcp_congestion_ops");
-  assert.deepEqual(callKfunc(model, mbtf, mbtf.kfuncId("dctcp_init")), { errno: EACCES, why: "calling kernel function dctcp_init is not allowed" });
+  assert.equal(mbtf.kfuncId("tcp_init_sock"), -ENOENT, "tcp_init_sock is a function of the model's BTF but no kfunc");
+  assert.deepEqual(callKfunc(model, mbtf, mbtf.findByNameKind("tcp_init_sock", BTF_KIND_FUNC)), { errno: EACCES, why: "calling kernel function tcp_init_sock is not allowed" });
   assert.deepEqual(callKfunc(model, mbtf, mOps.typeId), { errno: EINVAL, why: `kernel btf_id ${mOps.typeId} is not a function` });
   const lb = linux(t);
   if (lb === undefined) return;
@@ -158,9 +169,47 @@ test("a kfunc outside the tcp_congestion_ops set is refused by name (EACCES), a 
     const lbtf = parseKernelBtf(readFileSync("/sys/kernel/btf/vmlinux"));
     const kfuncId = (name: string): number => lbtf.findByNameKind(name, BTF_KIND_FUNC);
     const lOps = structOpsValueLayout(lbtf, "tcp_congestion_ops");
-    assert.equal(kfuncId("dctcp_init"), -ENOENT, "no dctcp_init in this kernel's BTF: dctcp is not built in");
     assert.deepEqual(callKfunc(lb, lbtf, kfuncId("tcp_init_sock")), { errno: EACCES, why: "calling kernel function tcp_init_sock is not allowed" });
     assert.deepEqual(callKfunc(lb, lbtf, lOps.typeId), { errno: EINVAL, why: `kernel btf_id ${lOps.typeId} is not a function` });
+  } finally {
+    lb.dispose();
+  }
+});
+
+/** Loads test/fixtures/kfset (its `build`) into `be`, with fx_kf_dctcp created or not: "ok" or "<ERRNO>: <detail>". */
+function loadKfset(be: Backend, build: "linux" | "model", dctcp: boolean, target?: Target): string {
+  const obj = BpfObject.open(fixture("kfset", build), { name: "kfset" });
+  try {
+    obj.map("fx_kf_dctcp").setAutocreate(dctcp);
+    obj.load(be, target === undefined ? {} : { target });
+    return "ok";
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw e;
+    return `${e.errnoName}: ${e.detail}`;
+  } finally {
+    obj.close();
+  }
+}
+
+const DCTCP_ABSENT = /^ESRCH: .*extern \(func ksym\) 'dctcp_\w+': not found in kernel or module BTFs$/;
+
+test("an algorithm's kfuncs exist only where it is built in: bbr_* load, dctcp_* are not found (ESRCH), on both; the model with dctcp built in loads them", (t) => {
+  const model = new EmulatedKernel().process();
+  for (const build of ["model", "linux"] as const) {
+    assert.equal(loadKfset(model, build, false), "ok", `${build} build, bbr kfuncs`);
+    assert.match(loadKfset(model, build, true), DCTCP_ABSENT, `${build} build, dctcp kfuncs`);
+  }
+  const withDctcp = new EmulatedKernel({ tcpCong: { builtin: ["bbr", "cubic", "dctcp"], default: "cubic" } }).process();
+  assert.equal(loadKfset(withDctcp, "linux", true), "ok", "dctcp built in: its kfuncs are there");
+  const lb = linux(t);
+  if (lb === undefined) return;
+  try {
+    const lbtf = parseKernelBtf(readFileSync("/sys/kernel/btf/vmlinux"));
+    assert.equal(lbtf.findByNameKind("dctcp_init", BTF_KIND_FUNC), -ENOENT, "no dctcp_init in this kernel's BTF: dctcp is not built in");
+    assert.ok(lbtf.findByNameKind("bbr_main", BTF_KIND_FUNC) > 0, "bbr is built in");
+    const host = hostTarget();
+    assert.equal(loadKfset(lb, "linux", false, host), "ok", "Linux: bbr kfuncs");
+    assert.match(loadKfset(lb, "linux", true, host), DCTCP_ABSENT, "Linux: dctcp kfuncs");
   } finally {
     lb.dispose();
   }

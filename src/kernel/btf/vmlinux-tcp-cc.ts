@@ -15,7 +15,11 @@
  * `expected_attach_type`.
  *
  * Kfuncs are encoded as the kernel's BTF has them: FUNC with static linkage,
- * a FUNC_PROTO with the C parameter names, and a `bpf_kfunc` DECL_TAG.
+ * a FUNC_PROTO with the C parameter names, and a `bpf_kfunc` DECL_TAG. A
+ * kernel's vmlinux BTF describes only the code built into it, so an
+ * algorithm's kfuncs are there only when it is built in (a
+ * `CONFIG_TCP_CONG_<NAME>=n` kernel has no `dctcp_*` FUNC at all, and libbpf
+ * finds no such symbol); the reno helpers of bpf_tcp_ca.c always are.
  */
 import { BTF_FUNC_STATIC, BTF_KIND_STRUCT } from "../../uapi/btf.js";
 import type { BtfBuilder } from "./builder.js";
@@ -189,8 +193,18 @@ export const TCP_CA_KFUNC_SETS: Readonly<Record<string, readonly string[]>> = {
   "net/ipv4/tcp_bbr.c": ["bbr_init", "bbr_main", "bbr_sndbuf_expand", "bbr_undo_cwnd", "bbr_cwnd_event", "bbr_ssthresh", "bbr_min_tso_segs", "bbr_set_state"],
 };
 
-/** Adds every kfunc of {@link TCP_CA_KFUNC_SETS}; returns name → FUNC id. */
-export function addTcpCcKfuncs(b: BtfBuilder, t: VmlinuxBase, cc: VmlinuxTcpCc): Map<string, number> {
+/** The kfunc set every kernel has (the reno helpers, registered by bpf_tcp_ca.c's initcall). */
+export const TCP_CA_BASE_KFUNC_SET = "net/ipv4/bpf_tcp_ca.c";
+
+/**
+ * Adds the kfuncs of {@link TCP_CA_BASE_KFUNC_SET} and of each file of
+ * `builtinFiles` (keys of {@link TCP_CA_KFUNC_SETS}: the built-in
+ * algorithms' kernel files), and `tcp_init_sock`, a function of every
+ * kernel that is in no kfunc set (what a program calling a non-kfunc
+ * refers to). Returns name → FUNC id.
+ */
+export function addTcpCcKfuncs(b: BtfBuilder, t: VmlinuxBase, cc: VmlinuxTcpCc, builtinFiles: readonly string[]): Map<string, number> {
+  const wanted = new Set([TCP_CA_BASE_KFUNC_SET, ...builtinFiles].flatMap((f) => TCP_CA_KFUNC_SETS[f] ?? []));
   const sk = { name: "sk", type: cc.sk };
   const tp = { name: "tp", type: b.ptr(cc.tcp_sock) };
   const u32 = (name: string) => ({ name, type: t.u32 });
@@ -226,7 +240,9 @@ export function addTcpCcKfuncs(b: BtfBuilder, t: VmlinuxBase, cc: VmlinuxTcpCc):
     { name: "bbr_set_state", ret: 0, params: [sk, newState] },
   ];
   const ids = new Map<string, number>();
+  b.func("tcp_init_sock", b.funcProto(0, [sk]), BTF_FUNC_STATIC);
   for (const d of decls) {
+    if (!wanted.has(d.name)) continue;
     const id = b.func(d.name, b.funcProto(d.ret, d.params), BTF_FUNC_STATIC);
     b.declTag("bpf_kfunc", id, -1);
     ids.set(d.name, id);

@@ -21,7 +21,7 @@ import { Btf } from "../../btf/btf.js";
 import { BtfBuilder } from "./builder.js";
 import { addBaseTypes, addKernelVars } from "./vmlinux-base.js";
 import { declareSockTypes, defineSockTypes } from "./vmlinux-sock.js";
-import { addTcpCcKfuncs, addTcpCcTypes } from "./vmlinux-tcp-cc.js";
+import { addTcpCcKfuncs, addTcpCcTypes, TCP_CA_BASE_KFUNC_SET, TCP_CA_KFUNC_SETS } from "./vmlinux-tcp-cc.js";
 import { addUapiEnums, addUapiTypes } from "./vmlinux-uapi.js";
 
 /** A byte range relative to the start of a struct. */
@@ -146,27 +146,46 @@ export class VmlinuxBtf extends Btf {
   }
 }
 
-/** Builds the model's vmlinux BTF blob (not memoised; see {@link getVmlinuxBtf}). */
-export function buildVmlinuxBtf(): Uint8Array {
+/** Every algorithm file the model has a kfunc set for (a kernel with all of them built in). */
+export const ALL_TCP_CA_KFUNC_FILES: readonly string[] = Object.keys(TCP_CA_KFUNC_SETS).filter((f) => f !== TCP_CA_BASE_KFUNC_SET);
+
+/**
+ * Builds the model's vmlinux BTF blob for a kernel whose built-in
+ * congestion controls are the kernel files `builtinFiles` (keys of
+ * TCP_CA_KFUNC_SETS): only their kfuncs are in it (not memoised; see
+ * {@link getVmlinuxBtf}).
+ */
+export function buildVmlinuxBtf(builtinFiles: readonly string[] = ALL_TCP_CA_KFUNC_FILES): Uint8Array {
   const b = new BtfBuilder();
   const t = addBaseTypes(b);
   const socks = declareSockTypes(b);
   const cc = addTcpCcTypes(b, t, socks.sock, socks.tcp_sock);
   defineSockTypes(b, t, socks, cc);
-  addTcpCcKfuncs(b, t, cc);
+  addTcpCcKfuncs(b, t, cc, builtinFiles);
   addKernelVars(b, t);
   addUapiEnums(b);
   addUapiTypes(b);
   return b.encode();
 }
 
-let vmlinux: VmlinuxBtf | undefined;
+const vmlinux = new Map<string, VmlinuxBtf>();
 
 /**
- * The model kernel's BTF, built on first use and shared afterwards (it is
- * immutable). Throws only if the model's own type description is broken.
+ * The model kernel's BTF for the built-in algorithm files `builtinFiles`
+ * (default: all the model implements), built on first use and shared
+ * afterwards (it is immutable). The BTF of a booted kernel follows its
+ * configuration: backend/model.ts maps a TcpCongConfig to its files. Throws
+ * only if the model's own type description is broken.
  */
-export function getVmlinuxBtf(): VmlinuxBtf {
-  vmlinux ??= new VmlinuxBtf(buildVmlinuxBtf());
-  return vmlinux;
+export function getVmlinuxBtf(builtinFiles: readonly string[] = ALL_TCP_CA_KFUNC_FILES): VmlinuxBtf {
+  const unknown = builtinFiles.filter((f) => !ALL_TCP_CA_KFUNC_FILES.includes(f));
+  if (unknown.length > 0) throw new Error(`vmlinux BTF: no kfunc set for ${unknown.join(", ")} (known: ${ALL_TCP_CA_KFUNC_FILES.join(", ")})`);
+  const files = ALL_TCP_CA_KFUNC_FILES.filter((f) => builtinFiles.includes(f));
+  const key = files.join(" ");
+  let btf = vmlinux.get(key);
+  if (btf === undefined) {
+    btf = new VmlinuxBtf(buildVmlinuxBtf(files));
+    vmlinux.set(key, btf);
+  }
+  return btf;
 }

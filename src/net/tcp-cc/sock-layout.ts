@@ -38,6 +38,16 @@ export const TCP_SOCK_U32_FIELDS = [
   "high_seq",
   "snd_cwnd_stamp",
   "mdev_us",
+  // RTT estimator, undo, retransmission and rate-sample state (docs/tcp-sock-fields.md).
+  "mdev_max_us",
+  "rttvar_us",
+  "rtt_seq",
+  "undo_marker",
+  "undo_retrans",
+  "retrans_stamp",
+  "total_retrans",
+  "rate_delivered",
+  "rate_interval_us",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */

@@ -81,6 +81,15 @@ export class TcpSock implements TcpCaSock {
   declare high_seq: number;
   declare snd_cwnd_stamp: number;
   declare mdev_us: number;
+  declare mdev_max_us: number;
+  declare rttvar_us: number;
+  declare rtt_seq: number;
+  declare undo_marker: number;
+  declare undo_retrans: number;
+  declare retrans_stamp: number;
+  declare total_retrans: number;
+  declare rate_delivered: number;
+  declare rate_interval_us: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
@@ -139,13 +148,16 @@ export class TcpSock implements TcpCaSock {
     // GSO_LEGACY_MAX_SIZE, and "sent just now" so a first TX_START sees no idle time.
     sk.sk_gso_max_size = 65536;
     sk.lsndtime = clock.jiffies32;
-    // sock_init_data / tcp_init_sock: ~0UL max pacing rate, shift 10, rtt_min reset to ~0U.
+    // sock_init_data / tcp_init_sock: ~0UL pacing rate and max pacing rate, shift 10, rtt_min reset to ~0U.
+    mem.dv.setBigUint64(addr + layout.sk_pacing_rate, (1n << 64n) - 1n, true);
     sk.sk_max_pacing_rate = SK_MAX_PACING_RATE_UNLIMITED;
     sk.sk_pacing_shift = 10;
     sk.rtt_min = 0xffffffff;
     // tcp_init_sock: reordering from net.ipv4.tcp_reordering (default 3), mdev_us = jiffies_to_usecs(TCP_TIMEOUT_INIT).
     // tcp_init_transfer stamps snd_cwnd_stamp with tcp_jiffies32.
     sk.reordering = TCP_REORDERING_DEFAULT;
+    // tcp_init_sock: app-limited until the first ACK's rate sample (tcp_rate_gen clears it once delivered is after ~0U).
+    sk.app_limited = 0xffffffff;
     sk.mdev_us = TCP_TIMEOUT_INIT_US;
     sk.snd_cwnd_stamp = clock.jiffies32;
     return sk;

@@ -146,3 +146,16 @@ export function selectTcpCongBuiltins(cfg: TcpCongConfig): TcpCongBuiltin[] {
 export class KernelConfigError extends Error {
   override readonly name = "KernelConfigError";
 }
+
+/**
+ * The kconfig values `cfg` stands for, as /proc/config.gz would give them to
+ * libbpf's `__kconfig` externs: `CONFIG_TCP_CONG_<NAME>` "y" for each
+ * built-in and "n" ("is not set") for the others the model implements, and
+ * CONFIG_DEFAULT_TCP_CONG.
+ */
+export function tcpCongKconfig(cfg: TcpCongConfig): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const b of TCP_CONG_BUILTINS) out.set(b.kconfig, cfg.builtin.includes(b.name) ? "y" : "n");
+  out.set("CONFIG_DEFAULT_TCP_CONG", cfg.default);
+  return out;
+}

@@ -148,20 +148,22 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     pktsAcked++;
     tcpRateSkbDelivered(ctx, s, a.rs, a.x);
   }
-  if (pktsAcked === 0) return 0;
-  sk.sacked_out = sacked;
-  sk.lost_out = lost;
-  sk.retrans_out = retrans;
-  sk.packets_out = sk.packets_out - pktsAcked;
-  // tcp_count_delivered for the cumulatively ACKed, not previously SACKed, segments.
-  sk.delivered = sk.delivered + newlyDelivered;
-  if (eceAck) sk.delivered_ce = sk.delivered_ce + newlyDelivered;
-  const bytes = Math.min(ack, tcb.endSeg) * tcb.mss - (ack >= tcb.endSeg && tcb.lastSegBytes > 0 ? tcb.mss - tcb.lastSegBytes : 0);
-  tcb.stats.bytesAcked = bytes;
-  tcb.una = ack;
-  sk.snd_una = tcb.seqOf(ack);
-  if (tcb.highSacked < ack) tcb.highSacked = ack;
-  flag |= FLAG_DATA_ACKED;
+  if (pktsAcked > 0) {
+    sk.sacked_out = sacked;
+    sk.lost_out = lost;
+    sk.retrans_out = retrans;
+    sk.packets_out = sk.packets_out - pktsAcked;
+    // tcp_count_delivered for the cumulatively ACKed, not previously SACKed, segments.
+    sk.delivered = sk.delivered + newlyDelivered;
+    if (eceAck) sk.delivered_ce = sk.delivered_ce + newlyDelivered;
+    const bytes = Math.min(ack, tcb.endSeg) * tcb.mss - (ack >= tcb.endSeg && tcb.lastSegBytes > 0 ? tcb.mss - tcb.lastSegBytes : 0);
+    tcb.stats.bytesAcked = bytes;
+    tcb.una = ack;
+    sk.snd_una = tcb.seqOf(ack);
+    if (tcb.highSacked < ack) tcb.highSacked = ack;
+    flag |= FLAG_DATA_ACKED;
+  }
+  // An ACK that only SACKs still gives an RTT sample from the SACKed segments and calls pkts_acked (with 0).
 
   let seqRtt = -1;
   let caRtt = -1;

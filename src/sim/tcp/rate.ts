@@ -102,7 +102,8 @@ export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: RateSample,
 export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: RateSample, x: RateScratch, nowUs: number): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
-  if (tcb.app_limited !== 0 && sk.delivered > tcb.app_limited) tcb.app_limited = 0;
+  // after(delivered, app_limited) in u32 sequence space: tcp_init_sock's ~0U is passed by the first sample.
+  if (tcb.app_limited !== 0 && ((sk.delivered - tcb.app_limited) | 0) > 0) tcb.app_limited = 0;
   if (delivered !== 0) tcb.delivered_mstamp = nowUs;
   rs.acked_sacked = delivered;
   rs.losses = lost;

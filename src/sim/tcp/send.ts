@@ -92,15 +92,7 @@ export function tcpXmitRetransmitQueue(ctx: SenderCtx): number {
     }
     if (tcb.inFlight() >= sk.snd_cwnd) break;
     if (tcpPacingCheck(ctx)) break;
-    tcb.flags[i] = f | SACKED_RETRANS | EVER_RETRANS;
-    sk.retrans_out = sk.retrans_out + 1;
-    tcb.stats.retrans++;
-    if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
-    if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
-    tcb.undo_retrans++;
-    transmitSeg(ctx, s, true);
-    tcb.rtxFifo.push(s);
-    tcb.rtxFifoTimes.push(ctx.nowNs);
+    tcpRetransmitSkb(ctx, s, f);
     if (s === tcb.una) ctx.setRtoTimer(ctx.nowNs + tcb.rtoNs);
     if (tcpInCwndReduction(ctx)) tcb.prr_out++;
     sent++;
@@ -108,24 +100,34 @@ export function tcpXmitRetransmitQueue(ctx: SenderCtx): number {
   return sent;
 }
 
-/** Retransmits the head unconditionally (tcp_retransmit_skb of the RTO handler). */
-export function tcpRetransmitHead(ctx: SenderCtx): void {
+/**
+ * Retransmits segment `s` (scoreboard flags `f`) and does tcp_retransmit_skb's
+ * bookkeeping: TCPCB_RETRANS, retrans_out, total_retrans, retrans_stamp of
+ * the episode's first retransmission, undo_retrans (from -1 to 1); and
+ * queues it for lost-retransmit detection.
+ */
+function tcpRetransmitSkb(ctx: SenderCtx, s: number, f: number): void {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
-  const s = tcb.una;
-  if (s >= tcb.nxt) return;
-  const i = s & tcb.mask;
-  const f = tcb.flags[i] as number;
-  if (f & SACKED_RETRANS) return;
-  tcb.flags[i] = f | SACKED_RETRANS | EVER_RETRANS;
-  sk.retrans_out = sk.retrans_out + 1;
+  tcb.flags[s & tcb.mask] = f | SACKED_RETRANS | EVER_RETRANS;
+  tcb.sk.retrans_out = tcb.sk.retrans_out + 1;
   tcb.stats.retrans++;
+  tcb.total_retrans++;
   if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
   if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
   tcb.undo_retrans++;
   transmitSeg(ctx, s, true);
   tcb.rtxFifo.push(s);
   tcb.rtxFifoTimes.push(ctx.nowNs);
+}
+
+/** Retransmits the head unconditionally (tcp_retransmit_skb of the RTO handler). */
+export function tcpRetransmitHead(ctx: SenderCtx): void {
+  const tcb = ctx.tcb;
+  const s = tcb.una;
+  if (s >= tcb.nxt) return;
+  const f = tcb.flags[s & tcb.mask] as number;
+  if (f & SACKED_RETRANS) return;
+  tcpRetransmitSkb(ctx, s, f);
   if (tcb.rtxHint === s) tcb.rtxHint = s + 1;
 }
 

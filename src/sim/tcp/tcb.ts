@@ -71,11 +71,14 @@ export class Tcb {
     this.highSeg = seg;
     if (this.sk.high_seq !== undefined) this.sk.high_seq = this.seqOf(seg);
   }
-  /** undo_marker as a segment number; -1 for Linux's 0 ("no undo possible"). */
-  undo_marker = -1;
-  undo_retrans = 0;
-  /** ms timestamp of the first retransmission of this episode (0 = none). */
-  retrans_stamp = 0;
+  /** undo_marker as a segment number; -1 for Linux's 0 ("no undo possible"). Mirrored ({@link TCB_MIRRORED}). */
+  declare undo_marker: number;
+  /** Retransmissions an undo still waits for; -1: none to wait for. Mirrored. */
+  declare undo_retrans: number;
+  /** ms timestamp of the first retransmission of this episode (0 = none). Mirrored. */
+  declare retrans_stamp: number;
+  /** Segments retransmitted over the connection's life. Mirrored. */
+  declare total_retrans: number;
   prr_delivered = 0;
   private prrOut = 0;
   /** tcp_sock.prr_out (segments), mirrored into the socket. */
@@ -124,9 +127,10 @@ export class Tcb {
     this.mdevUs = v;
     if (this.sk.mdev_us !== undefined) this.sk.mdev_us = v;
   }
-  mdev_max_us = 0;
-  rttvar_us = 0;
-  rtt_seq = 0;
+  /** tcp_rtt_estimator's state (mirrored): rtt_seq is a segment number, the socket holds its byte sequence. */
+  declare mdev_max_us: number;
+  declare rttvar_us: number;
+  declare rtt_seq: number;
   /** icsk_rto in ns (a whole number of jiffies). */
   rtoNs = 1_000_000_000;
   icsk_backoff = 0;
@@ -155,8 +159,9 @@ export class Tcb {
     if (this.sk.app_limited !== undefined) this.sk.app_limited = v >>> 0;
     else this.own.app_limited = v;
   }
-  rate_delivered = 0;
-  rate_interval_us = 0;
+  /** The last rate sample kept for the app-limited check (tcp_rate_gen; mirrored). */
+  declare rate_delivered: number;
+  declare rate_interval_us: number;
 
   // ---- cwnd validation and idle (tcp_cwnd_validate) ----
   cwnd_usage_seq = 0;
@@ -196,6 +201,10 @@ export class Tcb {
   readonly stats = new TcbStats();
   /** Storage for the socket fields above when the socket does not have them. */
   private readonly own = { lost: 0, delivered_mstamp: 0, app_limited: 0, paceNext: 0 };
+  /** The sender's values of the {@link TCB_MIRRORED} fields (the socket holds them as Linux spells them). */
+  readonly mirrored: Record<TcbMirroredField, number> = {
+    undo_marker: -1, undo_retrans: 0, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
+  };
 
   constructor(
     /** The kernel socket (tcp_sock fields + icsk_ca_ops). */
@@ -240,4 +249,47 @@ export class Tcb {
   segBytes(seg: number): number {
     return seg === this.endSeg - 1 && this.lastSegBytes > 0 ? this.lastSegBytes : this.mss;
   }
+}
+
+/** How a mirrored Tcb value is stored in the socket's tcp_sock. */
+type TcbMirror = (tcb: Tcb, v: number) => number;
+const asU32: TcbMirror = (_tcb, v) => v >>> 0;
+/** A segment number as its byte sequence; -1 ("none") as Linux's 0. */
+const asSeq: TcbMirror = (tcb, seg) => (seg < 0 ? 0 : tcb.seqOf(seg));
+
+/**
+ * Sender state Linux keeps in tcp_sock, written through to the socket's
+ * bytes (when the socket has the field) each time the sender sets it, so a
+ * congestion control reads it live; each is set where the kernel function
+ * the sender follows sets it: tcp_rtt_estimator (mdev_max_us, rttvar_us,
+ * rtt_seq), tcp_init_undo / tcp_try_undo_* / tcp_retransmit_skb
+ * (undo_marker, undo_retrans, retrans_stamp, total_retrans), tcp_rate_gen
+ * (rate_delivered, rate_interval_us). docs/tcp-sock-fields.md.
+ */
+export const TCB_MIRRORED = {
+  undo_marker: asSeq,
+  undo_retrans: asU32,
+  retrans_stamp: asU32,
+  total_retrans: asU32,
+  mdev_max_us: asU32,
+  rttvar_us: asU32,
+  rtt_seq: asSeq,
+  rate_delivered: asU32,
+  rate_interval_us: asU32,
+} as const satisfies Record<string, TcbMirror>;
+
+/** A field of {@link TCB_MIRRORED}. */
+export type TcbMirroredField = keyof typeof TCB_MIRRORED;
+
+for (const name of Object.keys(TCB_MIRRORED) as TcbMirroredField[]) {
+  const mirror = TCB_MIRRORED[name];
+  Object.defineProperty(Tcb.prototype, name, {
+    get(this: Tcb): number {
+      return this.mirrored[name];
+    },
+    set(this: Tcb, v: number) {
+      this.mirrored[name] = v;
+      if (this.sk[name] !== undefined) this.sk[name] = mirror(this, v);
+    },
+  });
 }

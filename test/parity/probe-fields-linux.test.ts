@@ -1,0 +1,150 @@
+/**
+ * @fileoverview The per-field probe on both kernels (issue #19): the
+ * project's own congestion control test/fixtures/probe.bpf.c ("fx_probe")
+ * records, at every hook, each socket field a congestion control reads
+ * (docs/tcp-sock-fields.md). It runs in the model's testbed and on this
+ * machine's Linux 6.18 (registered through the Linux backend, one real
+ * 5-second transfer over veth + tbf + delay line, test/fidelity's Linux
+ * testbed), on the 20 Mbit/s / 40 ms / 1 BDP path. Compared per field: its
+ * class (zero, constant, live) and the relations a congestion control
+ * relies on, never exact values (sequence numbers, clocks and timing
+ * differ between the kernels):
+ *
+ * - initial values set by sock_init_data / tcp_init_sock / tcp_init_transfer:
+ *   snd_ssthresh TCP_INFINITE_SSTHRESH, sk_max_pacing_rate ~0UL, reordering
+ *   3 (net.ipv4.tcp_reordering), mss_cache the path's MSS;
+ * - tcp_rtt_estimator: mdev_max_us and rttvar_us never below tcp_rto_min;
+ *   srtt_us (×8) of the path's RTT plus queueing;
+ * - the windows' bounds: packets_out within max_packets_out and twice the
+ *   largest cwnd; sacked_out, lost_out, retrans_out within packets_out;
+ *   every lost segment retransmitted (total_retrans ≈ lost);
+ * - snd_cwnd, prr_out, delivered, ssthresh of the same order on both;
+ * - pkts_acked on the same ACKs as cong_control (tcp_clean_rtx_queue calls
+ *   it on every ACK with data outstanding, one that only SACKs too, with
+ *   an RTT sample from the SACKed segments).
+ *
+ * Known differences are listed with their reason, and each must still
+ * differ (so the list shrinks when the model is fixed).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { configByName } from "../fidelity/configs.js";
+import { buildTools, probeLinux } from "../fidelity/linux-testbed.js";
+import type { Tools } from "../fidelity/linux-testbed.js";
+import { lockedLinuxGate, readCc } from "./linux-checks.js";
+import { fieldClass, PROBE_FIELDS, runProbeLinux, runProbeModel } from "./probe-fields.js";
+import type { FieldStat, ProbeField, ProbeRun } from "./probe-fields.js";
+
+const CFG = configByName("20mbit-40ms-1bdp");
+const SECONDS = 5;
+const TCP_RTO_MIN_US = 200_000n;
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Fields whose class differs between the kernels, and why. Each entry must
+ * still differ: remove it once the model matches.
+ */
+const KNOWN_CLASS_DIFFERENCES: Readonly<Partial<Record<ProbeField, string>>> = {
+  rcv_nxt:
+    "Linux runs pkts_acked and cong_control on the SYN-ACK (tcp_ack before tcp_finish_connect's tcp_init_transfer), before rcv_nxt " +
+    "is set, then holds the peer's ISN + 1; the model's sender socket never receives data and its hooks start with init",
+};
+
+function rel(a: bigint, b: bigint): number {
+  return Number(a) / Math.max(1, Number(b));
+}
+
+/** The relations each kernel's run must satisfy on its own. */
+function checkRelations(who: string, r: ProbeRun): void {
+  const f = (n: ProbeField): FieldStat => r.fields[n];
+  assert.equal(f("snd_ssthresh").first, 0x7fffffffn, `${who}: snd_ssthresh starts at TCP_INFINITE_SSTHRESH`);
+  assert.equal(f("sk_max_pacing_rate").max, U64_MAX, `${who}: sk_max_pacing_rate ~0UL (sock_init_data)`);
+  assert.equal(f("reordering").max, 3n, `${who}: reordering = net.ipv4.tcp_reordering`);
+  assert.equal(f("mss_cache").max, 1448n, `${who}: mss_cache = 1500 - 40 - 12 (timestamps)`);
+  assert.ok(f("mdev_max_us").min >= TCP_RTO_MIN_US && f("rttvar_us").min >= TCP_RTO_MIN_US, `${who}: tcp_rtt_estimator keeps mdev_max_us, rttvar_us >= tcp_rto_min`);
+  const srttMs = Number(f("srtt_us").max >> 3n) / 1000;
+  assert.ok(srttMs >= CFG.rttMs && srttMs < 4 * CFG.rttMs, `${who}: srtt ${srttMs} ms on a ${CFG.rttMs} ms path with a 1 BDP queue`);
+  assert.ok(f("packets_out").max <= f("max_packets_out").max, `${who}: packets_out <= max_packets_out`);
+  assert.ok(f("packets_out").max <= 2n * f("snd_cwnd").max, `${who}: packets_out within twice the largest cwnd`);
+  for (const n of ["sacked_out", "lost_out", "retrans_out"] as const) assert.ok(f(n).max <= f("packets_out").max, `${who}: ${n} <= packets_out`);
+  // Counters at their largest: Linux's tcp_disconnect zeroes them before its last set_state(Open) at close.
+  const lost = Number(f("lost").max);
+  assert.ok(lost > 0 && Math.abs(Number(f("total_retrans").max) - lost) <= 0.1 * lost + 2, `${who}: each lost segment retransmitted once`);
+  assert.equal(f("icsk_ca_state").max, 3n, `${who}: Recovery is the deepest state (no RTO)`);
+  assert.ok(r.hooks.init === 1n && r.hooks.ssthresh >= 1n && r.hooks.cong_control > 1000n, `${who}: hook counts`);
+  // tcp_ack: tcp_clean_rtx_queue calls pkts_acked on every ACK with data outstanding (SACK-only ones too), then tcp_cong_control.
+  const [pa, cc] = [Number(r.hooks.pkts_acked), Number(r.hooks.cong_control)];
+  assert.ok(Math.abs(pa - cc) <= 0.01 * cc + 2, `${who}: pkts_acked ${pa} and cong_control ${cc} run on the same ACKs`);
+}
+
+/** The relations between the two runs: the same orders of magnitude. */
+function checkAcross(m: ProbeRun, l: ProbeRun): void {
+  const near = (n: ProbeField, pick: keyof FieldStat, lo: number, hi: number): void => {
+    const x = rel(m.fields[n][pick], l.fields[n][pick]);
+    assert.ok(x >= lo && x <= hi, `${n}.${pick}: model ${m.fields[n][pick]}, Linux ${l.fields[n][pick]} (ratio ${x.toFixed(2)})`);
+  };
+  near("snd_cwnd", "max", 0.8, 1.25);
+  near("snd_ssthresh", "min", 0.8, 1.25);
+  near("prr_out", "max", 0.5, 2);
+  near("delivered", "max", 0.9, 1.1);
+  near("srtt_us", "max", 0.8, 1.25);
+  near("packets_out", "max", 0.8, 1.25);
+  const reductions = (r: ProbeRun): number => Number(r.hooks.ssthresh);
+  assert.ok(Math.abs(reductions(m) - reductions(l)) <= 1, `ssthresh calls: model ${m.hooks.ssthresh}, Linux ${l.hooks.ssthresh}`);
+}
+
+let tools: Tools | undefined;
+let skip: string | undefined;
+const { gate, release } = lockedLinuxGate();
+const machineBefore = gate === null ? readCc() : undefined;
+before(() => {
+  if (gate !== null) {
+    skip = gate.reason;
+    if (!gate.skip) assert.fail(`Linux side cannot run on a kernel that should support it: ${gate.reason}`);
+    return;
+  }
+  const p = probeLinux(["reno"]);
+  if (!p.ok) skip = p.reason;
+  else tools = buildTools();
+});
+after(() => {
+  tools?.dispose();
+  try {
+    if (machineBefore !== undefined) assert.deepEqual(readCc(), machineBefore, "the machine's congestion-control state is unchanged");
+  } finally {
+    release();
+  }
+});
+
+test("fx_probe in the model's testbed: no fault, every hook recorded, the relations Linux's tcp_sock keeps", () => {
+  const m = runProbeModel(CFG, SECONDS);
+  assert.deepEqual(m.faults, [], "the program never faults");
+  checkRelations("model", m);
+  for (const name of PROBE_FIELDS) assert.ok(m.fields[name].n > 1000n, `${name} sampled`);
+});
+
+test("fx_probe per field on both kernels: the same class (zero, constant, live) for each field, the same relations", async (t) => {
+  if (tools === undefined) {
+    t.skip(`Linux side skipped: ${skip ?? "no tools"}`);
+    return;
+  }
+  const m = runProbeModel(CFG, SECONDS);
+  const l = await runProbeLinux(tools, CFG, SECONDS);
+  for (const name of PROBE_FIELDS) {
+    const [a, b] = [m.fields[name], l.fields[name]];
+    t.diagnostic(`${name.padEnd(18)} model ${fieldClass(a).padEnd(8)} [${a.min}..${a.max}]  Linux ${fieldClass(b).padEnd(8)} [${b.min}..${b.max}]`);
+  }
+  checkRelations("Linux", l);
+  checkAcross(m, l);
+  const differ: string[] = [];
+  for (const name of PROBE_FIELDS) {
+    const [cm, cl] = [fieldClass(m.fields[name]), fieldClass(l.fields[name])];
+    const known = KNOWN_CLASS_DIFFERENCES[name];
+    if (known !== undefined) {
+      assert.notEqual(cm, cl, `${name} now matches Linux (${cm}): remove it from KNOWN_CLASS_DIFFERENCES`);
+      continue;
+    }
+    if (cm !== cl) differ.push(`${name}: model ${cm} [${m.fields[name].min}..${m.fields[name].max}], Linux ${cl} [${l.fields[name].min}..${l.fields[name].max}]`);
+  }
+  assert.deepEqual(differ, [], "fields whose class differs");
+});
