@@ -14,7 +14,7 @@
  * - propagation: RTT/2 each way (the delay line), access links without delay;
  * - queue: drop-tail of the same number of packets; random loss on the
  *   forward path only, like the delay line;
- * - time 0: the connection is established (flow `startNs`), as in c/flow.c;
+ * - time 0: the connection is established (flow `startNs`), as in native/testbed/flow.c;
  * - samples every 1 ms, like the TCP_INFO poll.
  */
 import type { FlowSampleRecord, SimSpec, TraceRecord } from "../../src/sim/api.js";

@@ -22,7 +22,7 @@
  *   clock, EWMA 1/8, stored x8 as `rcv_rtt_est.rtt_us`).
  *
  * The application is assumed to read every byte as soon as it arrives (the
- * fidelity receiver, c/flow.c, loops on read()), so the receive queue holds
+ * fidelity receiver, native/testbed/flow.c, loops on read()), so the receive queue holds
  * only the segment being processed and the out-of-order queue. The
  * advertised window itself is not modelled (flow control never limits the
  * sender). Defaults: tcp_rmem = 4096 131072 33554432, tcp_app_win 31,
