@@ -110,6 +110,21 @@ export interface LinkDirSpec {
    * bucket is dropped, as tbf does. Not with `trace`.
    */
   readonly tokenBucketBytes?: number;
+  /**
+   * Bytes this direction counts per packet on top of the simulator's packet
+   * size (IP + TCP headers + payload): 14 for the Ethernet header sch_tbf
+   * and bfifo see on a veth or Ethernet device. It lengthens the time per
+   * packet at `rateBps` and counts against a queue's byte limit. Default 0.
+   */
+  readonly overheadBytes?: number;
+  /**
+   * Delay jitter: each packet's propagation delay is `delayNs` plus a draw
+   * uniform in [0, jitterNs) from this direction's own seeded stream, then
+   * raised if needed to the previous packet's arrival, so the direction
+   * stays FIFO (no reordering, as a delay line or a host's softirq backlog).
+   * 0 (the default) draws nothing: runs without jitter are exact.
+   */
+  readonly jitterNs?: Ns;
 }
 
 /**
@@ -172,6 +187,27 @@ export interface FlowSpec {
   readonly mss?: number;
   /** Receiver: delayed ACKs (Linux quick-ack then 40 ms). Default true. */
   readonly delayedAck?: boolean;
+  /** Data segments to lose on their way out of the sender (a replayed drop pattern); see {@link DropListSpec}. */
+  readonly dropList?: DropListSpec;
+}
+
+/**
+ * A replayable drop pattern for one flow's data segments, applied as they
+ * leave the sender (before any queue, like a delay line's loss on the data
+ * path). Either or both lists may be given.
+ */
+export interface DropListSpec {
+  /**
+   * 1-based indices among the data segments the flow transmits, counting
+   * retransmissions (1: the first data segment sent).
+   */
+  readonly segments?: readonly number[];
+  /**
+   * Sequence numbers relative to the first data byte (0 = the first byte):
+   * the first transmission of the segment holding that byte is lost, its
+   * retransmissions are not.
+   */
+  readonly seqs?: readonly number[];
 }
 
 // ---------------------------------------------------------------------------

@@ -111,6 +111,17 @@ export class Simulation implements EventHandler {
     if (f.stopNs !== undefined && (!Number.isSafeInteger(f.stopNs) || f.stopNs < f.startNs)) throw new SimSpecError(`${where}: 'stopNs' must be an integer ≥ startNs: current value is ${f.stopNs}`);
     if (f.bytes !== undefined && (!Number.isSafeInteger(f.bytes) || f.bytes <= 0)) throw new SimSpecError(`${where}: 'bytes' must be a positive integer: current value is ${f.bytes}`);
     if (f.mss !== undefined && (!Number.isInteger(f.mss) || f.mss < 64 || f.mss > 65000)) throw new SimSpecError(`${where}: 'mss' must be an integer in [64, 65000]: current value is ${f.mss}`);
+    if (f.dropList !== undefined) {
+      for (const k of ["segments", "seqs"] as const) {
+        const list = f.dropList[k];
+        if (list === undefined) continue;
+        const min = k === "segments" ? 1 : 0;
+        if (!Array.isArray(list)) throw new SimSpecError(`${where}: 'dropList.${k}' must be an array`);
+        list.forEach((v, j) => {
+          if (!Number.isSafeInteger(v) || v < min) throw new SimSpecError(`${where}: 'dropList.${k}[${j}]' must be an integer ≥ ${min}: current value is ${String(v)}`);
+        });
+      }
+    }
     let fwd: number[];
     let rev: number[];
     try {

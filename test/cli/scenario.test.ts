@@ -253,3 +253,40 @@ test("kernel: the built-ins (reno is implied) and CONFIG_DEFAULT_TCP_CONG; unkno
   ]);
   assert.match(issues(`kernel: { default: reno }\n${BASE}`)[0] ?? "", /kernel\.builtin: is required/);
 });
+
+test("shaper, jitter, noise and drops: parsed into the simulator's terms, bad values named at their line", async () => {
+  const { simTopology } = await import("../../src/cli/run/topology.js");
+  const text = BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: tbf\n    jitter: 50us\n    queue: { kind: droptail, bytes: 30280 }")
+    .replace("topology:", "topology:\n  access: { noise: 20us }")
+    .concat("    drops: { segments: [3, 9], seqs: [0] }\n");
+  const s = parseScenario(text, "t.yaml");
+  const { topology, flows } = simTopology(s, ".");
+  const bn = topology.links.find((l) => l.id === "bottleneck");
+  // tc-tbf's defaults here: a two-frame bucket (2 x 1514 bytes), frames counted with their Ethernet header.
+  assert.equal(bn?.tokenBucketBytes, 3028);
+  assert.equal(bn?.overheadBytes, 14);
+  assert.equal(bn?.jitterNs, 50_000);
+  assert.ok(topology.links.filter((l) => l.id !== "bottleneck").every((l) => l.jitterNs === 20_000));
+  assert.deepEqual(flows[0]?.dropList, { segments: [3, 9], seqs: [0] });
+  // Without the new fields nothing changes: a serializing link, no jitter, no drop list.
+  const plain = simTopology(parseScenario(BASE, "t.yaml"), ".");
+  assert.ok(plain.topology.links.every((l) => l.tokenBucketBytes === undefined && l.jitterNs === undefined && l.overheadBytes === undefined));
+  assert.equal(plain.flows[0]?.dropList, undefined);
+  const custom = parseScenario(BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: { kind: tbf, burst: 10KB, overhead: 0 }"), "t.yaml");
+  assert.deepEqual(custom.topology.bottleneck.shaper, { kind: "tbf", burstBytes: 10_000, overheadBytes: 0 });
+
+  assert.deepEqual(issues(BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: htb")), [
+    '6:13 topology.bottleneck.shaper: must be how the link enforces its rate: wire (serialization) or tbf (a token bucket with a fifo child, as tc-tbf): current value is "htb"',
+  ]);
+  assert.deepEqual(issues(BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: { kind: tbf, burst: 1000 }")), [
+    "6:33 topology.bottleneck.shaper.burst: must hold at least one full frame (1514 bytes with overhead 14): a smaller bucket drops every full-sized segment, as sch_tbf does: current value is 1000 bytes",
+  ]);
+  assert.deepEqual(issues(BASE.replace("delay: 10ms", "delay: 10ms\n    jitter: lots")), [
+    '6:13 topology.bottleneck.jitter: must be a duration such as "200ms", "1.5s" or a number of seconds: current value is "lots"',
+  ]);
+  assert.deepEqual(issues(`${BASE}    drops: { segments: [0, x] }\n`), [
+    "9:25 flows[0].drops.segments[0]: must be a 1-based index among the data segments the flow sends, retransmissions included (an integer ≥ 1): current value is 0",
+    '9:28 flows[0].drops.segments[1]: must be a 1-based index among the data segments the flow sends, retransmissions included (an integer ≥ 1): current value is "x"',
+  ]);
+  assert.deepEqual(issues(`${BASE}    drops: {}\n`), ["9:12 flows[0].drops: must give 'segments' or 'seqs' (or both): the data segments to lose"]);
+});

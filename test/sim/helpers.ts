@@ -63,13 +63,15 @@ export function oneFlowSim(opts: {
   durationNs: number;
   seed?: number;
   ek?: EmulatedKernel;
+  /** A `drop` record per dropped packet. */
+  drops?: boolean;
 }): { sim: Simulation; ek: EmulatedKernel; records: TraceRecord[] } {
   const ek = opts.ek ?? new EmulatedKernel();
   const host: TcpCcHost = new TcpCcSimHost(ek.tcp);
   const records: TraceRecord[] = [];
   const topology = dumbbell({ pairs: 1, bottleneck: { rateBps: 10e6, delayNs: 10 * MS, queue: { kind: "droptail", packets: 1000 }, ...opts.bottleneck } });
   const sim = new Simulation(
-    { topology, flows: [{ id: "f", from: "s0", to: "r0", startNs: 0, ...opts.flow }], durationNs: opts.durationNs, trace: { sampleIntervalNs: 0, hooks: "events" } },
+    { topology, flows: [{ id: "f", from: "s0", to: "r0", startNs: 0, ...opts.flow }], durationNs: opts.durationNs, trace: { sampleIntervalNs: 0, hooks: "events", drops: opts.drops ?? false } },
     host,
     { seed: opts.seed ?? 1, onRecord: (r) => records.push(r) },
   );

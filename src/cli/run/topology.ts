@@ -25,13 +25,22 @@ function queueSpec(q: ScenarioQueue): QueueSpec {
   return q;
 }
 
+/**
+ * One direction of a router link. A tbf shaper becomes the simulator's token
+ * bucket: the bucket is tc's `burst` (bytes of frames) and every packet
+ * counts `overhead` L2 bytes, so a full segment costs 1514 bytes of tokens
+ * and of a byte-limited queue, as sch_tbf and bfifo count on a veth.
+ */
 function dirSpec(l: ScenarioLink, trace: LinkDirSpec["trace"] | undefined): LinkDirSpec {
+  const sh = l.shaper;
   return {
     rateBps: l.rateBps,
     delayNs: l.delayNs,
     ...(l.queue !== undefined ? { queue: queueSpec(l.queue) } : {}),
     ...(l.lossRate !== undefined ? { lossRate: l.lossRate } : {}),
     ...(trace !== undefined ? { trace } : {}),
+    ...(sh?.kind === "tbf" ? { tokenBucketBytes: sh.burstBytes, overheadBytes: sh.overheadBytes } : {}),
+    ...(l.jitterNs !== undefined ? { jitterNs: l.jitterNs } : {}),
   };
 }
 
@@ -83,19 +92,21 @@ export function simTopology(s: Scenario, baseDir: string, maxTraceBytes = MAX_TR
   const fastest = Math.max(...chain.map((l) => (l.tracePath !== undefined ? TRACED_RATE_GUESS : l.rateBps)));
   const accessRate = t.access.rateBps ?? fastest * ACCESS_RATE_FACTOR;
   const accessDelay = t.access.delayNs ?? 0;
+  const noise = t.access.noiseNs !== undefined ? { jitterNs: t.access.noiseNs } : {};
   const nodes = [...routers];
   const flows: FlowSpec[] = [];
   s.flows.forEach((f, i) => {
     const snd = `s${i}`;
     const rcv = `r${i}`;
     nodes.push(snd, rcv);
-    links.push({ id: snd, a: snd, b: "left", rateBps: accessRate, delayNs: accessDelay + f.extraDelayNs, reverse: { delayNs: accessDelay + f.extraDelayNs } });
-    links.push({ id: rcv, a: "right", b: rcv, rateBps: accessRate, delayNs: accessDelay });
+    links.push({ id: snd, a: snd, b: "left", rateBps: accessRate, delayNs: accessDelay + f.extraDelayNs, ...noise, reverse: { delayNs: accessDelay + f.extraDelayNs } });
+    links.push({ id: rcv, a: "right", b: rcv, rateBps: accessRate, delayNs: accessDelay, ...noise });
     flows.push({
       id: f.id, from: snd, to: rcv, startNs: f.startNs, ecn: f.ecn,
       ...(f.stopNs !== undefined ? { stopNs: f.stopNs } : {}),
       ...(f.bytes !== undefined ? { bytes: f.bytes } : {}),
       ...(f.cc !== undefined ? { cc: f.cc } : {}),
+      ...(f.drops !== undefined ? { dropList: f.drops } : {}),
     });
   });
   return { topology: { nodes, links }, flows };

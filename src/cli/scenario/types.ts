@@ -26,18 +26,40 @@ export type ScenarioQueue =
     }
   | { readonly kind: "step"; readonly markPackets?: number; readonly markBytes?: number; readonly packets?: number; readonly bytes?: number };
 
+/**
+ * How a link enforces its rate. `wire`: a serializing transmitter (a packet
+ * occupies the link for its size at the rate; the one being sent is not in
+ * the queue). `tbf`: Linux's sch_tbf with a fifo child, `tc qdisc add dev D
+ * root tbf rate R burst B limit L`: a packet waits in the queue, counted
+ * against its limit, until the bucket of `burstBytes` holds its frame, then
+ * leaves at once; frames are counted with `overheadBytes` of L2 header.
+ */
+export type ScenarioShaper =
+  | { readonly kind: "wire" }
+  | { readonly kind: "tbf"; readonly burstBytes: number; readonly overheadBytes: number };
+
 /** One direction's parameters of a router-to-router link. */
 export interface ScenarioLink {
   readonly rateBps: number;
   readonly delayNs: number;
   readonly queue?: ScenarioQueue;
   readonly lossRate?: number;
+  /** Rate enforcement; absent: `wire`. */
+  readonly shaper?: ScenarioShaper;
+  /** Per-packet delay jitter bound (uniform, order-preserving, from the seed); absent or 0: exact delays. */
+  readonly jitterNs?: number;
   /** A mahimahi trace, resolved against the scenario file's folder. */
   readonly tracePath?: string;
   /** Where `trace` is in the file, for messages about the trace file. */
   readonly tracePos?: SourcePos;
   /** Overrides for the reverse (ACK) direction. */
-  readonly reverse?: { readonly rateBps?: number; readonly delayNs?: number; readonly queue?: ScenarioQueue; readonly lossRate?: number };
+  readonly reverse?: {
+    readonly rateBps?: number;
+    readonly delayNs?: number;
+    readonly queue?: ScenarioQueue;
+    readonly lossRate?: number;
+    readonly jitterNs?: number;
+  };
 }
 
 /** Senders → bottleneck → hops... → receivers; every flow has its own pair of hosts. */
@@ -46,7 +68,12 @@ export interface ScenarioTopology {
   /** Further router-to-router links in series after the bottleneck. */
   readonly hops: readonly ScenarioLink[];
   /** Host access links; defaults are the simulator's. */
-  readonly access: { readonly rateBps?: number; readonly delayNs?: number };
+  readonly access: {
+    readonly rateBps?: number;
+    readonly delayNs?: number;
+    /** Per-packet processing noise at every host (jitter on its access link, both ways); absent or 0: none. */
+    readonly noiseNs?: number;
+  };
 }
 
 /** One flow after `count` expansion. */
@@ -63,6 +90,8 @@ export interface ScenarioFlow {
   readonly ecn: boolean;
   /** Extra one-way delay on the sender's access link (RTT diversity). */
   readonly extraDelayNs: number;
+  /** Data segments to lose (a replayed drop pattern): 1-based transmission indices and/or relative sequence numbers. */
+  readonly drops?: { readonly segments?: readonly number[]; readonly seqs?: readonly number[] };
   readonly pos: SourcePos;
 }
 

@@ -14,7 +14,8 @@ import { MAX_FLOWS } from "./limits.js";
 import { formatDuration } from "./units.js";
 import { checkTcpCongConfig, DEFAULT_TCP_CONG_CONFIG, knownTcpCong } from "../../lib/kernel.js";
 import type {
-  MapRef, Scenario, ScenarioAction, ScenarioKernelConfig, ScenarioFlow, ScenarioLink, ScenarioObject, ScenarioOutputs, ScenarioQueue, ScenarioTopology,
+  MapRef, Scenario, ScenarioAction, ScenarioKernelConfig, ScenarioFlow, ScenarioLink, ScenarioObject, ScenarioOutputs, ScenarioQueue, ScenarioShaper,
+  ScenarioTopology,
 } from "./types.js";
 
 /** Flow, link and group ids: a letter, then letters, digits, `_` or `-`. */
@@ -32,7 +33,18 @@ const MAP_REF_RE = /^[A-Za-z_][A-Za-z0-9_]{0,14}(\/[A-Za-z_.][A-Za-z0-9_.]{0,14}
 const DEFAULT_DROPTAIL_PACKETS = 1000;
 
 const TOP_KEYS = ["name", "description", "seed", "duration", "default_cc", "kernel", "topology", "flows", "objects", "actions", "outputs"];
-const LINK_KEYS = ["rate", "delay", "queue", "loss", "trace", "reverse"];
+const LINK_KEYS = ["rate", "delay", "queue", "loss", "trace", "reverse", "shaper", "jitter"];
+
+/** Bytes of a full-sized frame as sch_tbf counts it: 1500-byte IP packet + 14-byte Ethernet header. */
+const FULL_FRAME_BYTES = 1514;
+/**
+ * tbf's defaults: the bucket holds two full frames (`burst 3028`, the smallest
+ * that keeps tbf at its rate packet by packet, and what the Linux testbed
+ * uses), and frames count the 14-byte Ethernet header, as sch_tbf sees them
+ * on a veth or Ethernet device.
+ */
+const TBF_DEFAULT_BURST = 2 * FULL_FRAME_BYTES;
+const TBF_DEFAULT_OVERHEAD = 14;
 
 /** The validator's result: a scenario, or every issue found. */
 export type ValidationResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly issues: readonly ScenarioIssue[] };
@@ -169,18 +181,23 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
   const queue = o["queue"] === undefined ? undefined : readQueue(r, o["queue"], [...path, "queue"]);
   const lossRate = r.probability(o, "loss", path);
   if (lossRate === 1) r.error([...path, "loss"], "must be below 1 (every packet lost)");
+  const shaper = o["shaper"] === undefined ? undefined : readShaper(r, o["shaper"], [...path, "shaper"]);
+  if (shaper?.kind === "tbf" && tracePath !== undefined) r.error([...path, "shaper"], "cannot be tbf on a link whose capacity follows a 'trace'");
+  const jitterNs = r.duration(o, "jitter", path);
   let reverse: ScenarioLink["reverse"];
   if (o["reverse"] !== undefined) {
     const rp = [...path, "reverse"];
-    const ro = r.obj(o["reverse"], rp, ["rate", "delay", "queue", "loss"]);
+    const ro = r.obj(o["reverse"], rp, ["rate", "delay", "queue", "loss", "jitter"]);
     if (ro !== undefined) {
       const rr = r.rate(ro, "rate", rp);
       const rd = r.duration(ro, "delay", rp);
       const rq = ro["queue"] === undefined ? undefined : readQueue(r, ro["queue"], [...rp, "queue"]);
       const rl = r.probability(ro, "loss", rp);
+      const rj = r.duration(ro, "jitter", rp);
       reverse = {
         ...(rr !== undefined ? { rateBps: rr } : {}), ...(rd !== undefined ? { delayNs: rd } : {}),
         ...(rq !== undefined ? { queue: rq } : {}), ...(rl !== undefined ? { lossRate: rl } : {}),
+        ...(rj !== undefined ? { jitterNs: rj } : {}),
       };
     }
   }
@@ -188,8 +205,56 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
   return {
     rateBps: rateBps ?? 0, delayNs,
     ...(queue !== undefined ? { queue } : {}), ...(lossRate !== undefined ? { lossRate } : {}),
+    ...(shaper !== undefined ? { shaper } : {}), ...(jitterNs !== undefined && jitterNs > 0 ? { jitterNs } : {}),
     ...(tracePath !== undefined ? { tracePath, tracePos: r.pos([...path, "trace"]) } : {}), ...(reverse !== undefined ? { reverse } : {}),
   };
+}
+
+/** `shaper: wire | tbf`, or `{ kind: tbf, burst, overhead }` (tc-tbf's burst in bytes of frames; L2 bytes per packet). */
+function readShaper(r: Reader, v: unknown, path: Path): ScenarioShaper | undefined {
+  const WHAT = "how the link enforces its rate: wire (serialization) or tbf (a token bucket with a fifo child, as tc-tbf)";
+  if (typeof v === "string") {
+    if (v === "wire") return { kind: "wire" };
+    if (v === "tbf") return { kind: "tbf", burstBytes: TBF_DEFAULT_BURST, overheadBytes: TBF_DEFAULT_OVERHEAD };
+    r.error(path, `must be ${WHAT}: current value is ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  const o = r.obj(v, path, ["kind", "burst", "overhead"]);
+  if (o === undefined) return undefined;
+  const kind = r.oneOf(o, "kind", path, ["wire", "tbf"], WHAT);
+  if (kind === "wire") {
+    for (const k of ["burst", "overhead"]) if (o[k] !== undefined) r.error([...path, k], "belongs to a tbf shaper", "key");
+    return { kind };
+  }
+  const burstBytes = r.size(o, "burst", path) ?? TBF_DEFAULT_BURST;
+  const overheadBytes = r.int(o, "overhead", path, 0, 256) ?? TBF_DEFAULT_OVERHEAD;
+  const frame = 1500 + overheadBytes;
+  if (burstBytes < frame) {
+    r.error([...path, "burst"], `must hold at least one full frame (${frame} bytes with overhead ${overheadBytes}): a smaller bucket drops every full-sized segment, as sch_tbf does: current value is ${burstBytes} bytes`);
+  }
+  return kind === undefined ? undefined : { kind, burstBytes, overheadBytes };
+}
+
+/** A flow's `drops: { segments: [...], seqs: [...] }`: the data segments to lose, replayed exactly. */
+function readDrops(r: Reader, v: unknown, path: Path): ScenarioFlow["drops"] {
+  const o = r.obj(v, path, ["segments", "seqs"]);
+  if (o === undefined) return undefined;
+  const out: { segments?: number[]; seqs?: number[] } = {};
+  for (const [key, min, what] of [
+    ["segments", 1, "a 1-based index among the data segments the flow sends, retransmissions included"],
+    ["seqs", 0, "a sequence number relative to the first data byte (0 = the first byte)"],
+  ] as const) {
+    if (o[key] === undefined) continue;
+    const list = r.list(o[key], [...path, key]);
+    const got: number[] = [];
+    list?.forEach((x, i) => {
+      if (typeof x === "number" && Number.isSafeInteger(x) && x >= min) got.push(x);
+      else r.error([...path, key, i], `must be ${what} (an integer ≥ ${min}): current value is ${JSON.stringify(x) ?? String(x)}`);
+    });
+    out[key] = got;
+  }
+  if (o["segments"] === undefined && o["seqs"] === undefined) r.error(path, "must give 'segments' or 'seqs' (or both): the data segments to lose");
+  return out;
 }
 
 function readTopology(r: Reader, top: Obj): ScenarioTopology | undefined {
@@ -210,11 +275,15 @@ function readTopology(r: Reader, top: Obj): ScenarioTopology | undefined {
   }
   let access: ScenarioTopology["access"] = {};
   if (o["access"] !== undefined) {
-    const ao = r.obj(o["access"], ["topology", "access"], ["rate", "delay"]);
+    const ao = r.obj(o["access"], ["topology", "access"], ["rate", "delay", "noise"]);
     if (ao !== undefined) {
       const rate = r.rate(ao, "rate", ["topology", "access"]);
       const delay = r.duration(ao, "delay", ["topology", "access"]);
-      access = { ...(rate !== undefined ? { rateBps: rate } : {}), ...(delay !== undefined ? { delayNs: delay } : {}) };
+      const noise = r.duration(ao, "noise", ["topology", "access"]);
+      access = {
+        ...(rate !== undefined ? { rateBps: rate } : {}), ...(delay !== undefined ? { delayNs: delay } : {}),
+        ...(noise !== undefined && noise > 0 ? { noiseNs: noise } : {}),
+      };
     }
   }
   return bottleneck === undefined ? undefined : { bottleneck, hops, access };
@@ -269,7 +338,7 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
   const ids = new Set<string>();
   list?.forEach((fv, i) => {
     const path = ["flows", i];
-    const o = r.obj(fv, path, ["id", "count", "start", "stop", "duration", "size", "algorithm", "ecn", "stagger", "extra_delay"]);
+    const o = r.obj(fv, path, ["id", "count", "start", "stop", "duration", "size", "algorithm", "ecn", "stagger", "extra_delay", "drops"]);
     if (o === undefined) return;
     const group = r.string(o, "id", path, ID_RE, ID_WHAT) ?? `f${i + 1}`;
     const count = r.int(o, "count", path, 1, MAX_FLOWS) ?? 1;
@@ -281,6 +350,7 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
     const ecn = r.bool(o, "ecn", path) ?? false;
     const stagger = r.duration(o, "stagger", path) ?? 0;
     const extraDelayNs = r.duration(o, "extra_delay", path) ?? 0;
+    const drops = o["drops"] === undefined ? undefined : readDrops(r, o["drops"], [...path, "drops"]);
     if (stop !== undefined && duration !== undefined) r.error([...path, "duration"], "cannot be given with 'stop': give one of them", "key");
     if (stop !== undefined && stop <= startNs) r.error([...path, "stop"], `must be after start (${formatDuration(startNs)}): current value is ${formatDuration(stop)}`);
     if (duration === 0) r.error([...path, "duration"], "must be > 0");
@@ -308,6 +378,7 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
       out.push({
         id, group, startNs: s, ecn, extraDelayNs, pos,
         ...(stopNs !== undefined ? { stopNs } : {}), ...(bytes !== undefined ? { bytes } : {}), ...(cc !== undefined ? { cc } : {}),
+        ...(drops !== undefined ? { drops } : {}),
       });
     }
     if (count > 1) ids.add(group);

@@ -10,6 +10,10 @@
  * t, dropped lazily from the front of a ring. Arrivals must be presented in
  * non-decreasing time, which the event order (and, for links a single flow
  * uses, that flow's FIFO path) guarantees.
+ *
+ * Optional per-packet delay jitter (`jitterNs`) is drawn from the
+ * direction's own stream after the loss draw and kept FIFO: a packet never
+ * arrives before the one sent ahead of it on this direction.
  */
 import type { LinkDirSpec } from "../api.js";
 import type { Rng } from "../rng.js";
@@ -47,6 +51,12 @@ export class LinkDir {
   /** Tokens (ns) in the bucket at `tokensAt`. */
   private tokensNs = 0;
   private tokensAt = 0;
+  /** Bytes counted per packet beyond its size (an L2 header). */
+  private readonly overhead: number;
+  /** Upper bound of the uniform extra delay per packet (0: none, nothing drawn). */
+  private readonly jitterNs: number;
+  /** Arrival time at the far end of the last packet (keeps jittered arrivals in order). */
+  private lastArrival = 0;
   /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
   users = 0;
   /** Last drop's reason (after transmit returned LINK_DROPPED). */
@@ -83,12 +93,19 @@ export class LinkDir {
     if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) throw new RangeError(`${where}: 'lossRate' must be in [0, 1): current value is ${loss}`);
     this.lossRate = loss;
     this.queue = createQueue(spec.queue ?? DEFAULT_QUEUE, where, rng, this.nsPerByte * 1500);
+    const oh = spec.overheadBytes ?? 0;
+    if (!Number.isInteger(oh) || oh < 0 || oh > 1000) throw new RangeError(`${where}: 'overheadBytes' must be an integer in [0, 1000]: current value is ${oh}`);
+    this.overhead = oh;
+    const jit = spec.jitterNs ?? 0;
+    if (!Number.isSafeInteger(jit) || jit < 0) throw new RangeError(`${where}: 'jitterNs' must be an integer ≥ 0: current value is ${jit}`);
+    this.jitterNs = jit;
     const tb = spec.tokenBucketBytes;
     if (tb === undefined) this.bucketNs = -1;
     else {
       if (typeof tb !== "number" || !(tb > 0) || !Number.isFinite(tb)) throw new RangeError(`${where}: 'tokenBucketBytes' must be > 0: current value is ${tb}`);
       if (this.server !== null) throw new RangeError(`${where}: 'tokenBucketBytes' cannot be combined with a capacity 'trace'`);
-      this.bucketNs = Math.floor(tb * this.nsPerByte);
+      // Rounded up, like the cost of a packet: a bucket of B bytes holds a packet of B bytes.
+      this.bucketNs = Math.ceil(tb * this.nsPerByte);
       this.tokensNs = this.bucketNs;
     }
   }
@@ -118,7 +135,8 @@ export class LinkDir {
    * it arrives at the far end, or LINK_DROPPED (see `lastDrop`). With
    * `ect`, an AQM may mark it instead (`lastMarked`).
    */
-  transmit(now: number, size: number, ect: boolean): number {
+  transmit(now: number, pktSize: number, ect: boolean): number {
+    const size = pktSize + this.overhead;
     this.drain(now);
     this.lastMarked = false;
     const idleSince = this.count === 0 && this.busyUntil <= now ? this.busyUntil : -1;
@@ -155,13 +173,16 @@ export class LinkDir {
       this.lastMarked = true;
     }
     this.packetsOut++;
-    this.bytesOut += size;
+    this.bytesOut += pktSize;
     if (this.lossRate > 0 && this.rng.next() < this.lossRate) {
       this.drops++;
       this.lastDrop = DROP_LOSS;
       return LINK_DROPPED;
     }
-    return end + this.delayNs;
+    if (this.jitterNs === 0) return end + this.delayNs;
+    const at = Math.max(end + this.delayNs + Math.floor(this.rng.next() * this.jitterNs), this.lastArrival);
+    this.lastArrival = at;
+    return at;
   }
 
   private push(start: number, size: number): void {

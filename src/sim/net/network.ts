@@ -6,7 +6,7 @@
  * order. The last hop schedules delivery to the endpoint.
  */
 import type { EventHandler, Scheduler } from "../scheduler.js";
-import { LINK_DROPPED } from "./link.js";
+import { DROP_LOSS, LINK_DROPPED } from "./link.js";
 import type { LinkDir } from "./link.js";
 import { ECN_CE, ECN_NOT_ECT } from "./packet.js";
 import type { Packet, PacketPool } from "./packet.js";
@@ -33,6 +33,15 @@ export class Network implements EventHandler {
   send(p: Packet): void {
     p.hop = 0;
     this.forward(p, this.sched.now);
+  }
+
+  /** A packet of a replayed drop list: lost as it enters its first link (counted and traced as wire loss there). */
+  dropListed(p: Packet): void {
+    const link = this.dirs[p.path[0] as number] as LinkDir;
+    link.drops++;
+    link.lastDrop = DROP_LOSS;
+    this.onDrop?.(link, p, this.sched.now);
+    this.pool.put(p);
   }
 
   private forward(p: Packet, t: number): void {

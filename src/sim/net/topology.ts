@@ -83,6 +83,8 @@ function pickDir(l: LinkDirSpec): LinkDirSpec {
   if (l.lossRate !== undefined) d.lossRate = l.lossRate;
   if (l.trace !== undefined) d.trace = l.trace;
   if (l.tokenBucketBytes !== undefined) d.tokenBucketBytes = l.tokenBucketBytes;
+  if (l.overheadBytes !== undefined) d.overheadBytes = l.overheadBytes;
+  if (l.jitterNs !== undefined) d.jitterNs = l.jitterNs;
   return d;
 }
 

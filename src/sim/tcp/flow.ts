@@ -68,6 +68,11 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   private tsRecentAck = 0;
   readonly mss: number;
   readonly bytes: number;
+  /** Replayed drop pattern (FlowSpec.dropList): 1-based transmission indices, and segments lost on their first transmission. */
+  private readonly dropIdx: ReadonlySet<number> | null;
+  private readonly dropFirst: ReadonlySet<number> | null;
+  /** Data segments transmitted so far (retransmissions included). */
+  private dataSent = 0;
 
   constructor(
     readonly index: number,
@@ -81,6 +86,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   ) {
     this.mss = spec.mss ?? 1448;
     this.bytes = spec.bytes ?? Infinity;
+    const dl = spec.dropList;
+    this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
+    this.dropFirst = dl?.seqs !== undefined && dl.seqs.length > 0 ? new Set(dl.seqs.map((b) => Math.floor(b / this.mss))) : null;
   }
 
   /** The sender state (valid once started). */
@@ -149,6 +157,11 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.tsecr = this.tsRecentAck;
     p.path = this.fwdPath;
     p.sink = this.receiver;
+    this.dataSent++;
+    if ((this.dropIdx !== null && this.dropIdx.has(this.dataSent)) || (!retrans && this.dropFirst !== null && this.dropFirst.has(seg))) {
+      net.dropListed(p);
+      return;
+    }
     net.send(p);
   }
 
