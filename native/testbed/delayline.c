@@ -186,6 +186,15 @@ int main(int argc, char **argv) {
   }
   uint64_t rx[2] = {0, 0}, tx[2] = {0, 0}, overflow[2] = {0, 0}, lost = 0, werr = 0, nonip = 0;
   uint64_t late_max_ns = 0, late_sum_ns = 0;
+  /* Dropped data segments: TCP sequence number relative to the first data byte (ISN + 1), and whether it was
+   * a retransmission (below the highest sequence seen), so a run's drop pattern can be replayed by sequence. */
+  enum { MAX_DROPS = 8192 };
+  static uint32_t drop_seq[MAX_DROPS];
+  static uint8_t drop_rtx[MAX_DROPS];
+  unsigned ndrops = 0;
+  uint32_t isn = 0, high = 0;
+  uint16_t isn_port = 0;
+  int have_isn = 0;
 
   printf("ready %s\n", ifr.ifr_name);
   fflush(stdout);
@@ -236,10 +245,32 @@ int main(int argc, char **argv) {
       memcpy(&dst, buf + 16, 4);
       int rev = (dst & mask) == rev_prefix ? 1 : 0;
       rx[rev]++;
-      double p_loss = rev ? rev_loss : loss;
-      if (p_loss > 0 && rng_unit() < p_loss) { lost++; continue; }
-      int cls = 0;
       size_t ihl = (size_t)(buf[0] & 0xf) * 4;
+      /* The first connection's data segments: sequence number relative to its first data byte. */
+      uint32_t seq = 0, plen = 0;
+      int mine = 0;
+      if (!rev && buf[9] == 6 && (size_t)n >= ihl + 20) {
+        uint16_t sport = (uint16_t)((buf[ihl] << 8) | buf[ihl + 1]);
+        unsigned tot = ((unsigned)buf[2] << 8) | buf[3];
+        unsigned doff = (unsigned)(buf[ihl + 12] >> 4) * 4u;
+        memcpy(&seq, buf + ihl + 4, 4);
+        seq = ntohl(seq);
+        plen = tot > ihl + doff ? tot - (unsigned)ihl - doff : 0;
+        if ((buf[ihl + 13] & 0x02) && !have_isn) { isn = seq; isn_port = sport; have_isn = 1; }
+        mine = have_isn && sport == isn_port && plen > 0;
+      }
+      double p_loss = rev ? rev_loss : loss;
+      if (p_loss > 0 && rng_unit() < p_loss) {
+        lost++;
+        if (mine && ndrops < MAX_DROPS) {
+          drop_seq[ndrops] = seq - isn - 1;
+          drop_rtx[ndrops] = (uint32_t)(seq - isn) < high;
+          ndrops++;
+        }
+        continue;
+      }
+      if (mine && (uint32_t)(seq - isn + plen) > high) high = seq - isn + plen;
+      int cls = 0;
       if (n_extra > 0 && buf[9] == 6 && (size_t)n >= ihl + 4) {
         uint16_t port = (uint16_t)((buf[ihl + (rev ? 0 : 2)] << 8) | buf[ihl + (rev ? 1 : 3)]);
         for (int j = 0; j < n_extra; j++)
@@ -261,6 +292,9 @@ int main(int argc, char **argv) {
          (unsigned long long)overflow[1], (unsigned long long)werr, (unsigned long long)nonip,
          (unsigned long long)(late_max_ns / 1000),
          tx[0] + tx[1] > 0 ? (double)late_sum_ns / 1000.0 / (double)(tx[0] + tx[1]) : 0.0, rt ? "true" : "false");
+  printf("{\"dropSeqs\":[");
+  for (unsigned i = 0; i < ndrops; i++) printf("%s[%u,%u]", i ? "," : "", drop_seq[i], (unsigned)drop_rtx[i]);
+  printf("]}\n");
   fflush(stdout);
   return 0;
 }

@@ -205,7 +205,8 @@ export interface DropListSpec {
   /**
    * Sequence numbers relative to the first data byte (0 = the first byte):
    * the first transmission of the segment holding that byte is lost, its
-   * retransmissions are not.
+   * retransmissions are not; a number listed n times loses the segment's
+   * first n transmissions.
    */
   readonly seqs?: readonly number[];
 }

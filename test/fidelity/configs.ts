@@ -61,6 +61,15 @@ export const CONFIGS: readonly FidelityConfig[] = [
     seconds: 10,
     description: "as 10mbit-20ms-1bdp with 0.5 % random loss on the data path: loss-driven, irregular cycles",
   },
+  {
+    name: "20mbit-40ms-1bdp-loss1",
+    rateBps: 20e6,
+    rttMs: 40,
+    queuePackets: Math.round(bdpPackets(20e6, 40)),
+    lossRate: 0.01,
+    seconds: 20,
+    description: "as 20mbit-40ms-1bdp with 1 % random loss on the data path: the loss regime (delayed ACKs, tail losses, recovery)",
+  },
 ];
 
 export const ALGORITHMS = ["reno", "cubic"] as const;

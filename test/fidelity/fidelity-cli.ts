@@ -34,8 +34,15 @@ export function recordRun(run: LinuxRun, seed: number): RecordedRun {
     bottleneckDrops: run.bottleneck.drops,
     delayLineLateMeanUs: run.delayLine.lateMeanUs,
     delayLineLateMaxUs: run.delayLine.lateMaxUs,
+    ...(run.delayLine.dropSeqs !== undefined ? { dropSeqs: run.delayLine.dropSeqs } : {}),
+    srttMedianUs: medianOf(run.rows.filter((r) => r.tUs >= 1e6).map((r) => r.rttUs)),
     trace: encodeTrace(run.trace),
   };
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)] as number);
 }
 
 function fmtMetrics(m: MetricValues): string {

@@ -31,6 +31,10 @@ export interface RecordedRun {
   readonly bottleneckDrops: number;
   readonly delayLineLateMeanUs: number;
   readonly delayLineLateMaxUs: number;
+  /** Median of tcpi_rtt (srtt, µs) over the samples after the first second (absent in older recordings). */
+  readonly srttMedianUs?: number;
+  /** The delay line's dropped data segments: [sequence number relative to the first data byte, 1 if a retransmission]. */
+  readonly dropSeqs?: readonly (readonly [number, number])[];
   readonly trace: readonly number[];
 }
 

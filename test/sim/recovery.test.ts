@@ -66,8 +66,16 @@ test("a tail loss of the whole window: RTO → ssthresh, CA_EVENT_LOSS, set_stat
   const log = recordingCa(ek, () => box.sim?.sched.now ?? 0);
   const o = oneFlowSim({ ek, flow: { cc: "rec", bytes: 20 * 1448 }, durationNs: 5 * SEC });
   box.sim = o.sim;
-  // Segments 10..19 (the second flight) all lost: no SACK can arrive, only the timer recovers.
-  dropSegsOnce(o.sim, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  // Segments 10..19 (the second flight) all lost, and the tail loss probe (segment 19 again) too:
+  // no SACK can arrive, only the retransmission timer recovers.
+  const pending = new Map([10, 11, 12, 13, 14, 15, 16, 17, 18].map((s) => [s, 1]));
+  pending.set(19, 2);
+  o.sim.net.dropFilter = (link, p) => {
+    const n = pending.get(p.seg) ?? 0;
+    if (link.id !== "bottleneck" || !p.isData || n === 0) return false;
+    pending.set(p.seg, n - 1);
+    return true;
+  };
   const r = o.sim.run();
   const f = r.flows[0];
   assert.ok(f !== undefined && f.completed);
@@ -83,6 +91,44 @@ test("a tail loss of the whole window: RTO → ssthresh, CA_EVENT_LOSS, set_stat
   assert.ok(loss.t >= 200 * MS);
   const open = idx(log, (c) => c.hook === "set_state" && c.args[0] === TCP_CA_Open, ss);
   assert.ok(open > ss, "Loss ends in Open once high_seq is ACKed");
+});
+
+test("a tail loss of the whole window: the loss probe (tcp_send_loss_probe) retransmits the last segment, its SACK starts recovery, no RTO", () => {
+  const ek = new EmulatedKernel();
+  const box: { sim?: ReturnType<typeof oneFlowSim>["sim"] } = {};
+  const log = recordingCa(ek, () => box.sim?.sched.now ?? 0);
+  const o = oneFlowSim({ ek, flow: { cc: "rec", bytes: 20 * 1448 }, durationNs: 5 * SEC });
+  box.sim = o.sim;
+  dropSegsOnce(o.sim, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  const r = o.sim.run();
+  const f = r.flows[0];
+  assert.ok(f !== undefined && f.completed);
+  assert.equal(f.rtos, 0);
+  assert.equal(f.recoveries, 1);
+  // 10 lost segments, the probe of segment 19 and the nine RACK then marks lost: 10 retransmissions.
+  assert.equal(f.retrans, 10);
+  const rec = log.find((c) => c.hook === "set_state" && c.args[0] === TCP_CA_Recovery) as HookCall;
+  // The probe fired 2 srtt + 2 jiffies after the last send (~20 ms RTT: well before an RTO of >= 200 ms).
+  assert.ok(rec.t > 60 * MS && rec.t < 150 * MS, `recovery at ${rec.t}`);
+  assert.equal(log.some((c) => c.hook === "set_state" && c.args[0] === TCP_CA_Loss), false);
+});
+
+test("RACK's reordering timer (tcp_rack_reo_timeout): a loss followed by one SACK is recovered when the window passes, before a probe or an RTO", () => {
+  const ek = new EmulatedKernel();
+  const box: { sim?: ReturnType<typeof oneFlowSim>["sim"] } = {};
+  const log = recordingCa(ek, () => box.sim?.sched.now ?? 0);
+  const o = oneFlowSim({ ek, flow: { cc: "rec", bytes: 12 * 1448 }, durationNs: 5 * SEC });
+  box.sim = o.sim;
+  // Segment 10 is lost; 11, sent just after it, is SACKed: RACK waits min_rtt/4 (fewer than 3 SACKs) with no ACK to come.
+  dropSegsOnce(o.sim, [10]);
+  const r = o.sim.run();
+  const f = r.flows[0];
+  assert.ok(f !== undefined && f.completed);
+  assert.deepEqual([f.rtos, f.recoveries, f.retrans], [0, 1, 1]);
+  const rec = log.find((c) => c.hook === "set_state" && c.args[0] === TCP_CA_Recovery) as HookCall;
+  // The SACK arrives ~41 ms in; the timer fires within the window (~5 ms) rounded up to jiffies plus 2 jiffies;
+  // the loss probe would have fired 2 srtt + 8 ms after the last send (~21 ms), at ~70 ms.
+  assert.ok(rec.t > 45 * MS && rec.t < 62 * MS, `recovery at ${rec.t}`);
 });
 
 test("a spurious RTO (a capacity gap delays everything): timestamps prove it and undo_cwnd restores the window", () => {

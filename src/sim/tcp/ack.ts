@@ -29,7 +29,8 @@ import { tcpUpdatePacingRate } from "./pacing.js";
 import { newRateSample, resetRateSample, tcpRateGen, tcpRateSkbDelivered } from "./rate.js";
 import type { RateScratch } from "./rate.js";
 import { REXMIT_NONE, tcpCwndReduction, tcpFastretransAlert, tcpInCwndReduction, tcpRackAdvance } from "./recovery.js";
-import { tcpAckUpdateRtt, tcpRearmRto } from "./rtt.js";
+import { tcpAckUpdateRtt } from "./rtt.js";
+import { tcpProcessTlpAck, tcpSetXmitTimer } from "./loss-probe.js";
 import { tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.js";
 import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
 
@@ -278,13 +279,14 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
   flag |= tcpCleanRtxQueue(ctx, ack, ece, a);
   // in_ack_event: tcp_ack, after tcp_clean_rtx_queue.
   tcpInAckEvent(ctx, flag);
+  if (tcb.tlpHighSeq >= 0) tcpProcessTlpAck(ctx, ack, flag, p.dsackStart >= 0 && p.dsackEnd === tcb.tlpHighSeq);
   if (!(flag & FLAG_NOT_DUP) || flag & FLAG_CA_ALERT || sk.icsk_ca_state !== TCP_CA_Open) {
     const numDupack = !(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK)) ? 1 : 0;
     flagRef.v = flag;
     rexmit = tcpFastretransAlert(ctx, priorUna, numDupack, flagRef, p.tsecr);
     flag = flagRef.v;
   }
-  if (flag & FLAG_SET_XMIT_TIMER) tcpRearmRto(ctx);
+  if (flag & FLAG_SET_XMIT_TIMER) tcpSetXmitTimer(ctx);
   const delivered = sk.delivered - delivered0;
   const lost = tcb.lost - lost0;
   tcpRateGen(ctx, delivered, lost, a.rs, a.x, nowUs);

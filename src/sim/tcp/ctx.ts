@@ -14,8 +14,10 @@ export interface SenderCtx extends HookSink {
   readonly nowNs: number;
   /** Puts segment `seg` on the wire (new data when seg === tcb.nxt, else a retransmission). */
   xmit(seg: number, retrans: boolean): void;
-  /** Arms (or clears, with -1) the retransmission timer for an absolute time. */
+  /** Arms (or clears, with -1) the retransmission timer for an absolute time, as an RTO (ICSK_TIME_RETRANS). */
   setRtoTimer(at: number): void;
+  /** Arms the retransmission timer for `kind` (ICSK_TIME_*: RTO, loss probe, RACK reordering timeout), or clears it (-1). */
+  setXmitTimer(kind: number, at: number): void;
   /** Arms the pacing timer: call write again at `at`. */
   setPaceTimer(at: number): void;
   /** A CA state change happened (trace). */

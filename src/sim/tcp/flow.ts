@@ -20,7 +20,8 @@ import { AckScratch, tcpAck } from "./ack.js";
 import { tcpEnterLoss } from "./recovery.js";
 import { tcpAckUpdateRtt, TCP_RTO_MAX_NS } from "./rtt.js";
 import { tcpRetransmitHead, tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.js";
-import { Tcb } from "./tcb.js";
+import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_RETRANS, Tcb } from "./tcb.js";
+import { tcpRackReoTimeout, tcpSendLossProbe } from "./loss-probe.js";
 import { TcpReceiver } from "./receiver.js";
 import { RttStats } from "./rtt-stats.js";
 
@@ -29,6 +30,7 @@ const EV_PACE = 1;
 const EV_DELACK = 2;
 const EV_START = 3;
 const EV_STOP = 4;
+const EV_COMP_SACK = 5;
 
 /** Errors a flow reports with its name. */
 export class FlowError extends Error {
@@ -64,13 +66,14 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   readonly rtt = new RttStats();
   private readonly ackScratch = new AckScratch();
   private delackAt = -1;
+  private compSackAt = -1;
   /** ts_recent from the receiver's ACKs (ms), echoed in data segments' TSecr (the SYN-ACK's before the first ACK). */
   private tsRecentAck = 0;
   readonly mss: number;
   readonly bytes: number;
   /** Replayed drop pattern (FlowSpec.dropList): 1-based transmission indices, and segments lost on their first transmission. */
   private readonly dropIdx: ReadonlySet<number> | null;
-  private readonly dropFirst: ReadonlySet<number> | null;
+  private readonly dropFirst: Map<number, number> | null;
   /** Data segments transmitted so far (retransmissions included). */
   private dataSent = 0;
 
@@ -88,7 +91,13 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.bytes = spec.bytes ?? Infinity;
     const dl = spec.dropList;
     this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
-    this.dropFirst = dl?.seqs !== undefined && dl.seqs.length > 0 ? new Set(dl.seqs.map((b) => Math.floor(b / this.mss))) : null;
+    // Segment -> how many of its transmissions (from the first) are still to lose.
+    this.dropFirst = null;
+    for (const b of dl?.seqs ?? []) {
+      const seg = Math.floor(b / this.mss);
+      this.dropFirst ??= new Map();
+      this.dropFirst.set(seg, (this.dropFirst.get(seg) ?? 0) + 1);
+    }
   }
 
   /** The sender state (valid once started). */
@@ -158,7 +167,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.path = this.fwdPath;
     p.sink = this.receiver;
     this.dataSent++;
-    if ((this.dropIdx !== null && this.dropIdx.has(this.dataSent)) || (!retrans && this.dropFirst !== null && this.dropFirst.has(seg))) {
+    const left = this.dropFirst?.get(seg) ?? 0;
+    if (left > 0) (this.dropFirst as Map<number, number>).set(seg, left - 1);
+    if (left > 0 || (this.dropIdx !== null && this.dropIdx.has(this.dataSent))) {
       net.dropListed(p);
       return;
     }
@@ -166,7 +177,12 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   }
 
   setRtoTimer(at: number): void {
+    this.setXmitTimer(ICSK_TIME_RETRANS, at);
+  }
+
+  setXmitTimer(kind: number, at: number): void {
     const tcb = this.tcb as Tcb;
+    tcb.xmitKind = at < 0 ? 0 : kind;
     tcb.rtoDeadline = at;
     if (at < 0) return;
     if (tcb.rtoEventAt < 0 || at < tcb.rtoEventAt) {
@@ -234,6 +250,14 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
           this.receiver.onDelack();
         }
         return;
+      case EV_COMP_SACK:
+        if (this.compSackAt !== now) return;
+        this.compSackAt = -1;
+        if (this.receiver !== null && this.state !== "done") {
+          this.clock();
+          this.receiver.onCompSack();
+        }
+        return;
       case EV_PACE: {
         const tcb = this.t;
         if (tcb === null || tcb.paceEventAt !== now || this.state === "done") return;
@@ -255,7 +279,13 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         }
         tcb.rtoDeadline = -1;
         this.clock();
-        this.retransmitTimer();
+        // tcp_write_timer_handler: what the timer was armed for.
+        if (tcb.xmitKind === ICSK_TIME_LOSS_PROBE) tcpSendLossProbe(this);
+        else if (tcb.xmitKind === ICSK_TIME_REO_TIMEOUT) tcpRackReoTimeout(this);
+        else {
+          tcb.xmitKind = 0;
+          this.retransmitTimer();
+        }
         return;
       }
     }
@@ -266,6 +296,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     const tcb = this.tcb as Tcb;
     const sk = tcb.sk;
     if (sk.packets_out === 0) return;
+    tcb.tlpHighSeq = -1;
     this.count("rto");
     tcpEnterLoss(this);
     tcpRetransmitHead(this);
@@ -333,12 +364,17 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
           this.delackAt = at;
           if (at >= 0) env.sched.at(at, this, EV_DELACK);
         },
+        setCompSackTimer: (at) => {
+          this.compSackAt = at;
+          if (at >= 0) env.sched.at(at, this, EV_COMP_SACK);
+        },
       },
       this.spec.delayedAck ?? true,
       this.rcvSk,
       this,
       this.mss,
       this.nowNs + halfRttNs,
+      this.baseRttNs,
     );
     this.state = "running";
     env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "start", cc: sk.ca.name });

@@ -22,6 +22,16 @@
  * window grows (tcp_grow_window sets quick |= 1; see rcv-space.ts): a
  * Linux receiver ACKs every segment through most of slow start.
  *
+ * The delayed-ACK engine is Linux's: the ACK timeout `ato` is estimated from
+ * the gaps between in-order segments (tcp_event_data_recv), bounded when the
+ * timer is armed by the receiver's srtt and icsk_delack_max and rounded to
+ * jiffies (tcp_send_delayed_ack: the timer fires on a jiffy tick, `ato`
+ * jiffies after the current one), doubled when the timer fires
+ * (tcp_delack_timer_handler); quick-ACK mode restarts after a gap longer
+ * than the receiver's RTO. Out-of-order segments are ACKed at once up to
+ * three times per rcv_nxt, then SACKs are compressed (__tcp_ack_snd_check,
+ * tcp_compressed_ack_kick): one ACK per min(1 ms, rtt / 20), or at the 44th.
+ *
  * Flow control is not modelled: the receive window never limits the sender.
  */
 import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, ICSK_ACK_NOW, ICSK_ACK_TIMER, TCP_CONG_NEEDS_ECN, TCP_ECN_DEMAND_CWR } from "../../uapi/tcp-cc.js";
@@ -33,6 +43,21 @@ import type { Packet } from "../net/packet.js";
 import { RcvSpace, rxTruesize, TCP_MAX_QUICKACKS } from "./rcv-space.js";
 /** TCP_DELACK_MIN / TCP_ATO_MIN at HZ=250: 40 ms. */
 export const DELACK_NS = 40_000_000;
+/** HZ = 250: one jiffy, and the delayed-ACK bounds in jiffies (include/net/tcp.h). */
+const JIFFY = 4_000_000;
+const TCP_ATO_MIN_J = 10;
+const TCP_DELACK_MIN_J = 10;
+/** TCP_DELACK_MAX (HZ / 5): icsk_delack_max's default. */
+const TCP_DELACK_MAX_J = 50;
+/** HZ / 2: tcp_send_delayed_ack's bound outside interactive (ping-pong) mode. */
+const MAX_ATO_BULK_J = 125;
+/** TCP_RTO_MIN in µs: the floor of rttvar in the receiver's RTO. */
+const TCP_RTO_MIN_US = 200_000;
+/** tcp_comp_sack_delay_ns (1 ms) and tcp_comp_sack_nr (44) defaults. */
+const COMP_SACK_DELAY_NS = 1_000_000;
+const COMP_SACK_NR = 44;
+/** TCP_FASTRETRANS_THRESH: out-of-order segments ACKed at once before SACKs are compressed. */
+const TCP_FASTRETRANS_THRESH = 3;
 
 /** What the receiver needs from its flow. */
 export interface ReceiverHost {
@@ -41,6 +66,8 @@ export interface ReceiverHost {
   sendAck(fill: (p: Packet) => void): void;
   /** Arms the delayed-ACK timer (absolute time) or clears it (-1). */
   setDelackTimer(at: number): void;
+  /** Arms the compressed-SACK timer (absolute time) or clears it (-1). */
+  setCompSackTimer(at: number): void;
   /** The u32 sequence number of segment `seg` (what tcp_sock.rcv_nxt holds when `seg` is next). */
   seqOf(seg: number): number;
 }
@@ -56,11 +83,23 @@ export class TcpReceiver {
   /** SACK blocks, most recent first (start, end). */
   private blocks: number[] = [];
   private quick = 0;
-  private started = false;
   private tsRecent = 0;
   private dsackS = -1;
   private dsackE = -1;
   private delackArmed = false;
+  /** icsk_ack.timeout: when the armed delayed-ACK timer fires (ns, on a jiffy tick). */
+  private delackTimeout = 0;
+  /** icsk_ack.ato and icsk_ack.lrcvtime, in jiffies (ato 0: no data yet). */
+  private ato = 0;
+  private lrcvtime = 0;
+  /** The receiver's srtt (µs) and icsk_rto (jiffies), from the handshake's RTT sample (tcp_synack_rtt_meas). */
+  private readonly srttUs: number;
+  private readonly rtoJ: number;
+  /** tp->compressed_ack, compressed_ack_rcv_nxt, dup_ack_counter and whether the hrtimer is queued. */
+  private compressedAck = 0;
+  private compressedAckRcvNxt = -1;
+  private dupAckCounter = 0;
+  private compTimerArmed = false;
   private demandCwr = false;
   /** ACKs sent (statistics). */
   acksSent = 0;
@@ -79,8 +118,13 @@ export class TcpReceiver {
     private readonly mss: number,
     /** When the connection became established at the receiver (ns). */
     establishedNs: number,
+    /** The handshake's RTT (ns): the passive side's only RTT sample (it sends no data). */
+    handshakeRttNs: number,
   ) {
     this.space = new RcvSpace(mss, establishedNs);
+    // tcp_rtt_estimator's first sample: srtt = m, rttvar = max(2m, TCP_RTO_MIN); __tcp_set_rto: srtt + rttvar.
+    this.srttUs = Math.max(1, Math.floor(handshakeRttNs / 1000));
+    this.rtoJ = Math.ceil(((this.srttUs + Math.max(2 * this.srttUs, TCP_RTO_MIN_US)) * 1000) / JIFFY);
   }
 
   private get ecnDemand(): boolean {
@@ -134,7 +178,9 @@ export class TcpReceiver {
       // A duplicate: D-SACK it and ACK at once in quick-ACK mode (tcp_data_queue, out_of_window).
       this.dsackS = seg;
       this.dsackE = seg + 1;
+      // tcp_enter_quickack_mode: quick ACKs and ato back to TCP_ATO_MIN.
       this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
+      this.ato = TCP_ATO_MIN_J;
       this.ackNow();
       return;
     }
@@ -150,22 +196,16 @@ export class TcpReceiver {
       this.pruneBlocks();
       this.publishRcvNxt();
       this.rcvBytes += p.payload + (this.rcvNxt - seg - 1) * this.mss;
-      // tcp_event_data_recv: rcv_mss and scaling_ratio, the first quick ACKs, the window's growth.
+      // tcp_event_data_recv: rcv_mss and scaling_ratio, the ato estimate (with the first quick ACKs), the window's growth.
       this.space.measureRcvMss(p.payload);
-      if (!this.started) {
-        this.started = true;
-        this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
-      }
+      this.eventDataRecv(Math.floor(now / JIFFY));
       // tcp_event_data_recv: the ECN check sees rcv_nxt past this packet.
       this.ecnCheck(p);
       if (this.space.growWindow(p.payload, rxTruesize(p.payload) * (1 + this.oooCount))) this.quick |= 1;
       const ackNowAsked = (this.ackPending & ICSK_ACK_NOW) !== 0;
+      // __tcp_ack_snd_check: more than one full frame unACKed, quick-ACK mode, or ICSK_ACK_NOW (a hole was filled).
       if (hadHole || !this.delayedAck || this.quick > 0 || this.rcvNxt - this.rcvWup > 1 || ackNowAsked) this.ackNow();
-      else if (!this.delackArmed) {
-        this.delackArmed = true;
-        this.ackPending = this.ackPending | ICSK_ACK_TIMER;
-        this.host.setDelackTimer(now + DELACK_NS);
-      }
+      else this.sendDelayedAck(now);
       // The application reads everything at once (tcp_recvmsg -> tcp_rcv_space_adjust).
       this.space.spaceAdjust(this.rcvBytes, Math.floor(now / 1000));
       return;
@@ -180,7 +220,96 @@ export class TcpReceiver {
     // tcp_data_queue_ofo: SACK flows grow the window for out-of-order data too, and the buffer covers the hole.
     if (this.space.growWindow(p.payload, rxTruesize(p.payload) * (1 + this.oooCount))) this.quick |= 1;
     this.space.rcvbufGrowOoo((this.maxOooEnd() - this.rcvNxt) * this.mss);
-    this.ackNow();
+    this.ackSndCheckOfo(now);
+  }
+
+  /**
+   * tcp_event_data_recv(): `ato` from the gap since the last in-order segment
+   * (in jiffies): the first segment starts it at TCP_ATO_MIN with quick ACKs;
+   * short gaps pull it towards TCP_ATO_MIN / 2 + ato / 2, longer ones below
+   * ato set it to ato / 2 + gap (at most the RTO), and a gap longer than the
+   * RTO (the sender was idle) restarts quick-ACK mode.
+   */
+  private eventDataRecv(nowJ: number): void {
+    if (this.ato === 0) {
+      this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
+      this.ato = TCP_ATO_MIN_J;
+    } else {
+      const m = nowJ - this.lrcvtime;
+      if (m <= TCP_ATO_MIN_J / 2) this.ato = (this.ato >> 1) + TCP_ATO_MIN_J / 2;
+      else if (m < this.ato) this.ato = Math.min((this.ato >> 1) + m, this.rtoJ);
+      else if (m > this.rtoJ) this.quick = Math.max(this.quick, this.space.quickacks(TCP_MAX_QUICKACKS));
+    }
+    this.lrcvtime = nowJ;
+  }
+
+  /**
+   * tcp_send_delayed_ack(): the timeout is `ato` jiffies after the current
+   * jiffy, `ato` bounded above TCP_DELACK_MIN by HZ/2 and the receiver's srtt
+   * (at least TCP_DELACK_MIN), then by icsk_delack_max; an armed timer keeps
+   * an earlier deadline, and one about to fire (within ato / 4) is replaced
+   * by an ACK now.
+   */
+  private sendDelayedAck(now: number): void {
+    let ato = this.ato;
+    if (ato > TCP_DELACK_MIN_J) {
+      const rttJ = Math.max(Math.ceil((this.srttUs * 1000) / JIFFY), TCP_DELACK_MIN_J);
+      ato = Math.min(ato, Math.min(MAX_ATO_BULK_J, rttJ));
+    }
+    ato = Math.min(ato, TCP_DELACK_MAX_J);
+    const nowJ = Math.floor(now / JIFFY);
+    let timeout = (nowJ + ato) * JIFFY;
+    if (this.delackArmed) {
+      if (this.delackTimeout <= (nowJ + (ato >> 2)) * JIFFY) {
+        this.ackNow();
+        return;
+      }
+      if (timeout >= this.delackTimeout) timeout = this.delackTimeout;
+    }
+    this.delackArmed = true;
+    this.delackTimeout = timeout;
+    this.ackPending = this.ackPending | ICSK_ACK_TIMER;
+    this.host.setDelackTimer(timeout);
+  }
+
+  /**
+   * __tcp_ack_snd_check(sk, ofo_possible = 1) for an out-of-order segment:
+   * at once in quick-ACK mode, with more than a frame unACKed or when asked;
+   * else the first TCP_FASTRETRANS_THRESH duplicate ACKs per rcv_nxt go out
+   * at once and later ones are compressed behind an hrtimer of
+   * min(tcp_comp_sack_delay_ns, rtt / 20) (rtt: the receiver's estimate, or
+   * srtt when lower), or sent at the tcp_comp_sack_nr-th.
+   */
+  private ackSndCheckOfo(now: number): void {
+    if (this.quick > 0 || this.rcvNxt - this.rcvWup > 1 || (this.ackPending & ICSK_ACK_NOW) !== 0 || this.compressedAck >= COMP_SACK_NR) {
+      this.ackNow();
+      return;
+    }
+    if (this.compressedAckRcvNxt !== this.rcvNxt) {
+      this.compressedAckRcvNxt = this.rcvNxt;
+      this.dupAckCounter = 0;
+    }
+    if (this.dupAckCounter < TCP_FASTRETRANS_THRESH) {
+      this.dupAckCounter++;
+      this.ackNow();
+      return;
+    }
+    this.compressedAck++;
+    if (this.compTimerArmed) return;
+    let rttUs = this.space.rttUs8 >> 3;
+    if (this.srttUs < rttUs || rttUs === 0) rttUs = this.srttUs;
+    this.compTimerArmed = true;
+    this.host.setCompSackTimer(now + Math.min(COMP_SACK_DELAY_NS, Math.floor((rttUs * 1000) / 20)));
+  }
+
+  /** tcp_compressed_ack_kick(): the compressed-SACK timer fired; the ACK it held goes out. */
+  onCompSack(): void {
+    if (!this.compTimerArmed) return;
+    this.compTimerArmed = false;
+    if (this.compressedAck > 0) {
+      this.compressedAck--;
+      this.ackNow();
+    }
   }
 
   /** End (exclusive) of the highest out-of-order data held, in segments. */
@@ -234,7 +363,11 @@ export class TcpReceiver {
     if (!this.delackArmed) return;
     this.delackArmed = false;
     this.ackPending = this.ackPending & ~ICSK_ACK_TIMER;
-    if (this.rcvNxt > this.rcvWup) this.ackNow();
+    if (this.rcvNxt > this.rcvWup) {
+      // tcp_delack_timer_handler: a delayed ACK was missed (not ping-pong): inflate ato, at most the RTO.
+      this.ato = Math.min(this.ato << 1, this.rtoJ);
+      this.ackNow();
+    }
   }
 
   /**
@@ -262,6 +395,12 @@ export class TcpReceiver {
     if (this.delackArmed) {
       this.delackArmed = false;
       this.host.setDelackTimer(-1);
+    }
+    // tcp_event_ack_sent: the ACK carries whatever was compressed; the compressed-SACK timer is cancelled.
+    this.compressedAck = 0;
+    if (this.compTimerArmed) {
+      this.compTimerArmed = false;
+      this.host.setCompSackTimer(-1);
     }
     this.ackPending = 0;
     // tcp_event_ack_sent -> tcp_dec_quickack_mode: one quick ACK used per ACK of new or out-of-order data.

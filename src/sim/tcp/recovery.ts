@@ -22,15 +22,17 @@ import {
   TCP_INFINITE_SSTHRESH,
 } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
-import { FLAG_ECE, FLAG_LOST_RETRANS, FLAG_SND_UNA_ADVANCED } from "./flags.js";
+import { FLAG_ECE, FLAG_LOST_RETRANS, FLAG_SET_XMIT_TIMER, FLAG_SND_UNA_ADVANCED } from "./flags.js";
 import { caSsthresh, caUndoCwnd, tcpCaEvent, tcpSetCaState } from "./hooks.js";
 import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
+import { tcpRackArmReoTimer } from "./xmit-timer.js";
 
 /** rexmit decisions of tcp_ack (REXMIT_*). */
 export const REXMIT_NONE = 0;
 export const REXMIT_LOST = 1;
 
-function setState(ctx: SenderCtx, s: number): void {
+/** tcp_set_ca_state() for the sender, with the trace record. */
+export function setState(ctx: SenderCtx, s: number): void {
   tcpSetCaState(ctx.tcb.sk, ctx, s, (a, b) => ctx.caStateChanged(a, b));
 }
 
@@ -53,6 +55,7 @@ export function tcpInitCwndReduction(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   tcb.high_seq = tcb.nxt;
+  tcb.tlpHighSeq = -1;
   sk.snd_cwnd_cnt = 0;
   sk.prior_cwnd = sk.snd_cwnd;
   tcb.prr_delivered = 0;
@@ -121,7 +124,7 @@ function tcpAnyRetransDone(ctx: SenderCtx): boolean {
 }
 
 /** tcp_try_keep_open(): Open, or Disorder while SACKed/lost/retransmitted segments are out. */
-function tcpTryKeepOpen(ctx: SenderCtx): void {
+export function tcpTryKeepOpen(ctx: SenderCtx): void {
   const sk = ctx.tcb.sk;
   let state = TCP_CA_Open;
   if (sk.sacked_out + sk.lost_out !== 0 || sk.retrans_out !== 0) state = TCP_CA_Disorder;
@@ -209,6 +212,7 @@ export function tcpRackAdvance(ctx: SenderCtx, seg: number, txNs: number, retran
  */
 export function tcpRackMarkLost(ctx: SenderCtx): boolean {
   const tcb = ctx.tcb;
+  rackReoRemainingNs = 0;
   if (tcb.rackXmitNs < 0) return false;
   const limit = tcb.rackRttUs * 1000 + rackReoWndNs(ctx);
   const now = ctx.nowNs;
@@ -221,7 +225,17 @@ export function tcpRackMarkLost(ctx: SenderCtx): boolean {
     if (f & (SACKED_ACKED | EVER_RETRANS | LOST)) continue;
     const t = tcb.txTime[i] as number;
     if (!(t < tcb.rackXmitNs || (t === tcb.rackXmitNs && s < tcb.rackSeg))) break;
-    if (now - t < limit) break;
+    if (now - t < limit) {
+      // Not yet: the longest wait among the segments sent before RACK's (the last of them) arms the reordering timer.
+      for (let w = s; w < tcb.nxt; w++) {
+        const fw = tcb.flags[w & tcb.mask] as number;
+        if (fw & (SACKED_ACKED | EVER_RETRANS | LOST)) continue;
+        const tw = tcb.txTime[w & tcb.mask] as number;
+        if (!(tw < tcb.rackXmitNs || (tw === tcb.rackXmitNs && w < tcb.rackSeg))) break;
+        rackReoRemainingNs = Math.max(rackReoRemainingNs, tw + limit - now);
+      }
+      break;
+    }
     tcpMarkSkbLost(ctx, s);
     marked = true;
   }
@@ -239,7 +253,10 @@ export function tcpRackMarkLost(ctx: SenderCtx): boolean {
       continue;
     }
     if (!(t < tcb.rackXmitNs || (t === tcb.rackXmitNs && seg < tcb.rackSeg))) break;
-    if (now - t < limit) break;
+    if (now - t < limit) {
+      rackReoRemainingNs = Math.max(rackReoRemainingNs, t + limit - now);
+      break;
+    }
     tcpMarkSkbLost(ctx, seg);
     marked = true;
     tcb.rtxFifoHead++;
@@ -252,12 +269,23 @@ export function tcpRackMarkLost(ctx: SenderCtx): boolean {
   return marked;
 }
 
-/** tcp_identify_packet_loss(): RACK; flags a lost retransmission. */
+/** How long the last tcpRackMarkLost() found a segment still within RACK's window (ns), 0 when none. */
+let rackReoRemainingNs = 0;
+
+/**
+ * tcp_identify_packet_loss(): RACK; flags a lost retransmission. A segment
+ * RACK must still wait for arms the reordering timer (tcp_rack_mark_lost),
+ * which this ACK's timer update then leaves alone.
+ */
 function tcpIdentifyPacketLoss(ctx: SenderCtx, flag: { v: number }): void {
   const tcb = ctx.tcb;
   if (tcb.una >= tcb.nxt) return;
   const priorRetrans = tcb.sk.retrans_out;
   tcpRackMarkLost(ctx);
+  if (rackReoRemainingNs > 0) {
+    tcpRackArmReoTimer(ctx, rackReoRemainingNs);
+    flag.v &= ~FLAG_SET_XMIT_TIMER;
+  }
   if (priorRetrans > tcb.sk.retrans_out) flag.v |= FLAG_LOST_RETRANS;
 }
 

@@ -7,6 +7,7 @@
  * capped at 120 s; exponential backoff on each timeout.
  */
 import type { SenderCtx } from "./ctx.js";
+import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT } from "./tcb.js";
 
 /** TCP_RTO_MIN (200 ms) in µs. */
 export const TCP_RTO_MIN_US = 200_000;
@@ -18,7 +19,7 @@ export const TCP_TIMEOUT_INIT_NS = 1_000_000_000;
 export const JIFFY_NS = 4_000_000;
 
 /** usecs_to_jiffies() rounded up, back in ns. */
-function usToJiffyNs(us: number): number {
+export function usToJiffyNs(us: number): number {
   return Math.ceil((us * 1000) / JIFFY_NS) * JIFFY_NS;
 }
 
@@ -85,8 +86,24 @@ export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: num
   return true;
 }
 
-/** tcp_rearm_rto(): clear the timer when nothing is outstanding, else restart it for one RTO. */
+/**
+ * tcp_rearm_rto(): clear the timer when nothing is outstanding, else an RTO;
+ * when the timer was a loss probe or a RACK reordering timeout, the RTO
+ * counts from the head segment's transmission (tcp_rto_delta_us), not now.
+ */
 export function tcpRearmRto(ctx: SenderCtx): void {
-  if (ctx.tcb.sk.packets_out === 0) ctx.setRtoTimer(-1);
-  else ctx.setRtoTimer(ctx.nowNs + ctx.tcb.rtoNs);
+  const tcb = ctx.tcb;
+  if (tcb.sk.packets_out === 0) {
+    ctx.setRtoTimer(-1);
+    return;
+  }
+  let rto = tcb.rtoNs;
+  if (tcb.xmitKind === ICSK_TIME_REO_TIMEOUT || tcb.xmitKind === ICSK_TIME_LOSS_PROBE) rto = usToJiffyNs(Math.max(Math.floor(tcpRtoDeltaNs(ctx) / 1000), 1));
+  ctx.setRtoTimer(ctx.nowNs + rto);
+}
+
+/** tcp_rto_delta_us() in ns: how far in the future the head segment's RTO is. */
+export function tcpRtoDeltaNs(ctx: SenderCtx): number {
+  const tcb = ctx.tcb;
+  return (tcb.txTime[tcb.una & tcb.mask] as number) + tcb.rtoNs - ctx.nowNs;
 }

@@ -15,8 +15,9 @@ import { tsNow } from "./ctx.js";
 import { tcpCaEvent } from "./hooks.js";
 import { tcpInCwndReduction } from "./recovery.js";
 import { tcpRateSkbSent } from "./rate.js";
-import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
-import { JIFFY_NS } from "./rtt.js";
+import { EVER_RETRANS, ICSK_TIME_LOSS_PROBE, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
+import { JIFFY_NS, tcpRearmRto } from "./rtt.js";
+import { tcpScheduleLossProbe } from "./xmit-timer.js";
 import { tcpPacingCheck, tcpUpdateAfterSend, tcpWstampBeforeSend } from "./pacing.js";
 
 /** tcp_event_data_sent(): TX_START when nothing was in flight; lsndtime. */
@@ -132,17 +133,36 @@ export function tcpRetransmitHead(ctx: SenderCtx): void {
 }
 
 /**
- * tcp_write_xmit(): new segments while the window allows (and the pacer),
- * then cwnd validation and PRR accounting. Returns segments sent.
+ * __tcp_retransmit_skb() of the loss probe (tcp_send_loss_probe): segment
+ * `seg` goes out again without being counted in retrans_out (it is not
+ * marked lost), as Linux's probe of the last segment.
  */
-export function tcpWriteXmit(ctx: SenderCtx): number {
+export function tcpProbeRetransmit(ctx: SenderCtx, seg: number): void {
+  const tcb = ctx.tcb;
+  const i = seg & tcb.mask;
+  tcb.flags[i] = (tcb.flags[i] as number) | EVER_RETRANS;
+  tcb.stats.retrans++;
+  if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
+  if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
+  tcb.undo_retrans++;
+  transmitSeg(ctx, seg, true);
+}
+
+/**
+ * tcp_write_xmit(): new segments while the window allows (and the pacer),
+ * then cwnd validation and PRR accounting, and a loss probe armed for the
+ * tail (tcp_schedule_loss_probe). `pushOne` 2 is the loss probe's call:
+ * one segment even when cwnd is full, and no probe scheduled. Returns
+ * segments sent.
+ */
+export function tcpWriteXmit(ctx: SenderCtx, pushOne = 0): number {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   let sent = 0;
   let cwndLimited = false;
   if (tcb.nxt < tcb.endSeg && !tcb.appStopped) tcpSlowStartAfterIdleCheck(ctx);
   while (tcb.nxt < tcb.endSeg && !tcb.appStopped) {
-    if (tcb.inFlight() >= sk.snd_cwnd) {
+    if (tcb.inFlight() >= sk.snd_cwnd && !(pushOne === 2 && sent === 0)) {
       cwndLimited = true;
       break;
     }
@@ -157,8 +177,10 @@ export function tcpWriteXmit(ctx: SenderCtx): number {
     tcb.nxt = seg + 1;
     sk.snd_nxt = tcb.seqOf(tcb.nxt);
     sk.packets_out = priorPackets + 1;
-    if (priorPackets === 0) ctx.setRtoTimer(ctx.nowNs + tcb.rtoNs);
+    // tcp_event_new_data_sent: the RTO starts with the first segment out, or replaces a pending loss probe.
+    if (priorPackets === 0 || tcb.xmitKind === ICSK_TIME_LOSS_PROBE) tcpRearmRto(ctx);
     sent++;
+    if (pushOne !== 0) break;
   }
   // tcp_rate_check_app_limited: the application has nothing more to send.
   if ((tcb.nxt >= tcb.endSeg || tcb.appStopped) && tcb.inFlight() < sk.snd_cwnd && sk.lost_out <= sk.retrans_out) {
@@ -167,5 +189,7 @@ export function tcpWriteXmit(ctx: SenderCtx): number {
   cwndLimited ||= tcb.inFlight() >= sk.snd_cwnd;
   if (sent > 0 || cwndLimited) tcpCwndValidate(ctx, cwndLimited);
   if (sent > 0 && tcpInCwndReduction(ctx)) tcb.prr_out += sent;
+  // One loss probe per tail loss episode.
+  if (sent > 0 && pushOne !== 2) tcpScheduleLossProbe(ctx, false);
   return sent;
 }

@@ -24,6 +24,11 @@ export const APP_LIMITED = 16;
 export const RATE_DONE = 32;
 
 /** Counts of what the sender did (for summaries). */
+/** icsk_pending values (include/net/inet_connection_sock.h): the retransmission timer's purpose. */
+export const ICSK_TIME_RETRANS = 1;
+export const ICSK_TIME_LOSS_PROBE = 5;
+export const ICSK_TIME_REO_TIMEOUT = 6;
+
 export class TcbStats {
   segsOut = 0;
   retrans = 0;
@@ -185,6 +190,12 @@ export class Tcb {
   queueCwr = false;
 
   // ---- timers (ns; -1 = not armed) ----
+  /** icsk_pending: what the retransmission timer is armed for (ICSK_TIME_*), 0 when it is not armed. */
+  xmitKind = 0;
+  /** tp->tlp_high_seq as a segment number (snd_nxt when the probe went out), -1 when no probe is outstanding. */
+  tlpHighSeq = -1;
+  /** tp->tlp_retrans: the outstanding probe retransmitted the last segment (else it sent new data). */
+  tlpRetrans = false;
   rtoDeadline = -1;
   /** Time of the pending RTO event in the scheduler, -1 if none. */
   rtoEventAt = -1;

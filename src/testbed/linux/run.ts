@@ -100,6 +100,12 @@ export interface LinuxTestbedOptions {
   readonly onProgress?: (nowNs: number, durationNs: number) => void;
 }
 
+/** The delay line's second line: the dropped data segments of the first connection (c/delayline.c), when it printed one. */
+function dropSeqsOf(stdout: string): Pick<DelayLineStats, "dropSeqs"> {
+  const line = stdout.split("\n").find((l) => l.startsWith('{"dropSeqs"'));
+  return line === undefined ? {} : (JSON.parse(line) as Pick<DelayLineStats, "dropSeqs">);
+}
+
 /** The delay line's counters (delayline.c). */
 export interface DelayLineStats {
   readonly rxFwd: number;
@@ -115,6 +121,8 @@ export interface DelayLineStats {
   readonly lateMeanUs: number;
   /** Whether the delay line got SCHED_FIFO. */
   readonly realtime: boolean;
+  /** The first connection's data segments it dropped: [sequence number relative to the first data byte, 1 if a retransmission]. */
+  readonly dropSeqs?: readonly (readonly [number, number])[];
 }
 
 /** The bottleneck qdisc's counters at the end. */
@@ -485,7 +493,7 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
       seed: opts.seed, durationNs: spec.durationNs, events: 0,
       flows: flows.map((f) => flowSummary(f, rows.get(f.spec.id) ?? [], spec.durationNs)), links: [link],
     };
-    return { result, records, rows, delayLine: JSON.parse(dlLine) as DelayLineStats, bottleneck };
+    return { result, records, rows, delayLine: { ...(JSON.parse(dlLine) as DelayLineStats), ...dropSeqsOf(dl.stdout) }, bottleneck };
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const f of flows) if (f.fd >= 0) be.close(f.fd);

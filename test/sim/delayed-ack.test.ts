@@ -1,0 +1,114 @@
+/**
+ * @fileoverview The receiver's ACK timing as Linux 6.18 (net/ipv4/
+ * tcp_input.c __tcp_ack_snd_check, tcp_event_data_recv; tcp_output.c
+ * tcp_send_delayed_ack; tcp_timer.c tcp_delack_timer_handler): the
+ * delayed-ACK timer fires on a jiffy tick `ato` jiffies after the current
+ * one, `ato` doubles when it fires, and out-of-order segments beyond the
+ * third duplicate ACK per rcv_nxt are compressed behind a timer of
+ * min(1 ms, rtt / 20) (tcp_comp_sack_delay_ns).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { TcpReceiver } from "../../src/sim/tcp/receiver.js";
+import { Packet } from "../../src/sim/net/packet.js";
+import { MS } from "../../src/sim/index.js";
+
+const MSS = 1448;
+const JIFFY = 4 * MS;
+
+/** A receiver on a 40 ms path with a fake host recording ACKs and timers. */
+function rig(): { rx: TcpReceiver; acks: { t: number; ack: number }[]; delack: number[]; comp: number[]; at: (t: number) => void; seg: (n: number) => void } {
+  let now = 0;
+  const acks: { t: number; ack: number }[] = [];
+  const delack: number[] = [];
+  const comp: number[] = [];
+  const rx = new TcpReceiver(
+    {
+      get nowNs() {
+        return now;
+      },
+      sendAck: (fill) => {
+        const p = new Packet();
+        fill(p);
+        acks.push({ t: now, ack: p.seg });
+      },
+      setDelackTimer: (a) => delack.push(a),
+      setCompSackTimer: (a) => comp.push(a),
+      seqOf: (s) => s * MSS,
+    },
+    true, null, { hookLevel: 0, hook: () => {} }, MSS, 0, 40 * MS,
+  );
+  const seg = (n: number): void => {
+    const p = new Packet();
+    p.seg = n;
+    p.payload = MSS;
+    p.size = MSS + 52;
+    // Echoes a timestamp one 40 ms RTT old: the receiver's own RTT estimate (tcp_rcv_rtt_measure_ts) is 40 ms.
+    p.tsecr = Math.max(1, Math.floor(now / MS) - 40);
+    rx.receive(p);
+  };
+  return { rx, acks, delack, comp, at: (t) => (now = t), seg };
+}
+
+test("delayed ACK: a lone segment arms the timer on a jiffy tick 10 jiffies (40 ms) after the current one, bounded by srtt; quick ACKs after an idle RTO", () => {
+  const r = rig();
+  // 200 segments 2 ms apart: quick ACKs run out once the window stops growing; then one segment alone.
+  let t = 0;
+  for (let s = 0; s < 200; s++) {
+    r.at((t += 2 * MS));
+    r.seg(s);
+  }
+  const t0 = t + 2 * MS + 1_234_567;
+  r.at(t0);
+  r.seg(200);
+  if (r.acks.at(-1)?.ack === 201) {
+    // Still in quick-ACK mode (the window grew): nothing to check here, which would make the test vacuous.
+    assert.fail("the receiver was still in quick-ACK mode after 200 segments");
+  }
+  const armed = r.delack.at(-1) as number;
+  assert.equal(armed % JIFFY, 0, "on a jiffy tick");
+  assert.equal(armed, (Math.floor(t0 / JIFFY) + 10) * JIFFY);
+  r.at(armed);
+  r.rx.onDelack();
+  assert.deepEqual(r.acks.at(-1), { t: armed, ack: 201 });
+  // The next lone segment 12 ms later: ato (doubled to 20 jiffies) becomes 20/2 + 5 = 15, and
+  // tcp_send_delayed_ack bounds it by the receiver's srtt (40 ms = 10 jiffies): 40 ms again.
+  const t1 = armed + 12 * MS;
+  r.at(t1);
+  r.seg(201);
+  assert.equal(r.delack.at(-1), (Math.floor(t1 / JIFFY) + 10) * JIFFY);
+  r.at(r.delack.at(-1) as number);
+  r.rx.onDelack();
+  // A segment after an idle gap longer than the receiver's RTO (40 + 200 ms): quick-ACK mode again, an ACK at once.
+  const t2 = (r.delack.at(-1) as number) + 300 * MS;
+  r.at(t2);
+  r.seg(202);
+  assert.deepEqual(r.acks.at(-1), { t: t2, ack: 203 });
+});
+
+test("out-of-order data: three duplicate ACKs at once per rcv_nxt, then SACKs compressed behind min(1 ms, rtt/20)", () => {
+  const r = rig();
+  let t = 0;
+  for (let s = 0; s < 200; s++) {
+    r.at((t += 2 * MS));
+    r.seg(s);
+  }
+  const before = r.acks.length;
+  // Segment 200 is lost; 201..210 arrive 100 us apart.
+  for (let s = 201; s <= 210; s++) {
+    r.at((t += 100_000));
+    r.seg(s);
+  }
+  const dup = r.acks.slice(before);
+  assert.deepEqual(dup.map((a) => a.ack), [200, 200, 200], "three immediate duplicate ACKs, the rest compressed");
+  const armed = r.comp.find((c) => c > 0) as number;
+  // rtt = 40 ms (the receiver's estimate and the handshake's srtt): 5 % is 2 ms, above the 1 ms cap.
+  assert.equal(armed, t - 6 * 100_000 + 1 * MS);
+  r.at(armed);
+  r.rx.onCompSack();
+  assert.equal(r.acks.length, before + 4);
+  // The hole is filled: an ACK at once (ICSK_ACK_NOW), of everything.
+  r.at((t += 100_000));
+  r.seg(200);
+  assert.deepEqual(r.acks.at(-1), { t, ack: 211 });
+});
