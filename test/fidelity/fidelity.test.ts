@@ -8,20 +8,17 @@
  *   configuration over a real veth/tbf/delay-line path; the testbed itself is
  *   checked (rate, delay, queue drops) and the cwnd shape must lie within
  *   the recorded Linux spread plus the stated tolerance (self-consistency).
- * - When the simulated testbed has a runnable entry (src/testbed runTestbed),
- *   the same configuration with the built-in reno and cubic is compared with
- *   the Linux reference.
+ * The simulated testbed against these references, through the YAML scenarios
+ * a user runs with `structops run`, is in yaml-fidelity.test.ts.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { ALGORITHMS, CONFIGS, configByName } from "./configs.js";
 import { buildTools, delayRouteCommands, probeLinux, runLinuxFlow, topologyCommands } from "./linux-testbed.js";
 import type { Tools } from "./linux-testbed.js";
 import { compareMetrics, cycleShape, formatComparison, metricValues } from "./metrics.js";
 import { compareWithReference, decodeTrace, loadReference, referencePath, referenceSpread, TOLERANCES } from "./reference.js";
-import { simSpecFor, simTrace } from "./sim-adapter.js";
-import type { TraceRecord } from "../../src/sim/api.js";
 
 const CI_CONFIG = "10mbit-20ms-1bdp";
 
@@ -120,63 +117,8 @@ for (const cc of ALGORITHMS) {
   });
 }
 
-// ---------------------------------------------------------------------------
-// The simulated testbed against the Linux reference, once it can run.
-
-type RunTestbed = (spec: unknown, opts: { seed: number; onRecord?: (r: TraceRecord) => void }) => unknown;
-
-async function findRunTestbed(): Promise<RunTestbed | string> {
-  const dir = new URL("../../src/testbed/", import.meta.url);
-  if (!existsSync(dir)) return "src/testbed does not exist yet";
-  const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith(".d.ts"));
-  // index.ts first, then the rest in name order.
-  files.sort((a, b) => (a === "index.ts" ? -1 : b === "index.ts" ? 1 : a.localeCompare(b)));
-  for (const f of files) {
-    const mod = (await import(new URL(f.replace(/\.ts$/, ".js"), dir).href)) as Record<string, unknown>;
-    if (typeof mod.runTestbed === "function") return mod.runTestbed as RunTestbed;
-  }
-  return "src/testbed exports no runTestbed yet";
-}
-
-/**
- * Differences between the simulator and Linux found by this comparison and not fixed yet, by
- * "config/algorithm/metric", with what was measured. They are reported as TODO subtests (visible in
- * the output, not failing the run); every other metric must match. Remove an entry once it passes.
- */
-const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  // Empty: HyStart's late exit on 10mbit-20ms-1bdp (cwnd 56 vs 30) was the receiver's ACK pattern
-  // (docs/fidelity.md, "The simulator side").
-};
-
 /** One diagnostic line per row (the TAP reporter would escape embedded newlines). */
 function diagnose(t: { diagnostic(msg: string): void }, title: string, table: string): void {
   t.diagnostic(title);
   for (const line of table.split("\n")) t.diagnostic(`  ${line}`);
-}
-
-for (const cfg of CONFIGS) {
-  test(`simulated built-in reno and cubic match Linux's cycle shape (${cfg.name})`, async (t) => {
-    const runTestbed = await findRunTestbed();
-    if (typeof runTestbed === "string") {
-      t.skip(runTestbed);
-      return;
-    }
-    const failures: string[] = [];
-    for (const cc of ALGORITHMS) {
-      const records: TraceRecord[] = [];
-      runTestbed(simSpecFor(cfg, cc), { seed: 1, onRecord: (r) => records.push(r) });
-      const r = compareWithReference(simTrace(records), cfg.name, cc);
-      diagnose(t, `${r.config} ${r.algorithm} (simulated, seed 1):`, formatComparison(r));
-      for (const c of r.checks) {
-        const key = `${cfg.name}/${cc}/${c.metric}`;
-        const gap = KNOWN_GAPS[key];
-        if (gap !== undefined) {
-          await t.test(`known gap ${key}`, { todo: gap }, () => {
-            assert.ok(c.ok, `${c.metric} = ${c.value}, Linux band [${c.low}, ${c.high}]`);
-          });
-        } else if (!c.ok) failures.push(`${key}: ${c.value}, Linux band [${c.low}, ${c.high}]`);
-      }
-    }
-    assert.equal(failures.length, 0, failures.join("\n"));
-  });
 }

@@ -1,6 +1,6 @@
 /**
  * @fileoverview The loss regime against Linux (issue #14): the scenario
- * `scenarios/reno-20mbit-40ms-loss1.yaml` run through the CLI path, once with
+ * `scenarios/20mbit-40ms-1bdp-loss1.yaml` run through the CLI path, once with
  * Linux's own drop pattern replayed (each recorded run's delay-line seed ->
  * `drops: { segments }`) and once with the testbed's own draws, compared
  * with the recorded Linux runs of `20mbit-40ms-1bdp-loss1`.
@@ -81,7 +81,7 @@ export function replayRun(run: RecordedRun, algorithm: Algorithm): LossFigures {
   const segs = Math.ceil(((run.goodputMbps * 1e6 * cfg.seconds) / 8 / MSS_BYTES) * 1.5) + 1000;
   // By sequence number when the recording has the delay line's dropped sequence numbers (robust to a
   // different retransmission count shifting indices), else by transmission index from its seed.
-  const base = scenarioText("reno-20mbit-40ms-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`).replace("loss: 1%", "loss: 0");
+  const base = scenarioText("20mbit-40ms-1bdp-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`).replace("loss: 1%", "loss: 0");
   const text = run.dropSeqs !== undefined
     ? withDrops(base, FLOW, "seqs", run.dropSeqs.map(([seq]) => seq))
     : withDrops(base, FLOW, "segments", delayLineDropList(run.seed, cfg.lossRate, segs).segments);
@@ -92,8 +92,8 @@ export function replayRun(run: RecordedRun, algorithm: Algorithm): LossFigures {
 /** Runs the loss scenario with the testbed's own draws, seed `seed`. */
 export function ownDrawsRun(seed: number, algorithm: Algorithm): LossFigures {
   const cfg = configByName(LOSS_CONFIG);
-  const text = scenarioText("reno-20mbit-40ms-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`);
-  const { records } = runYaml(text, "reno-20mbit-40ms-loss1.yaml", seed);
+  const text = scenarioText("20mbit-40ms-1bdp-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`);
+  const { records } = runYaml(text, "20mbit-40ms-1bdp-loss1.yaml", seed);
   return figuresOf(flowSamples(records, FLOW), cfg.seconds);
 }
 

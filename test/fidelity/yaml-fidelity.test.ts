@@ -1,0 +1,159 @@
+/**
+ * @fileoverview The testbed against Linux through the path a user takes
+ * (issue #14, docs/fidelity.md "Through structops run"): each fidelity
+ * configuration is a YAML scenario in scenarios/ (tbf bottleneck, delay,
+ * loss), run by the same parse/validate/run code as `structops run`, and
+ * its cwnd trajectory compared with the recorded Linux runs.
+ *
+ * - Loss-free configurations: within Linux's run-to-run range widened by 1
+ *   packet (cwnd at each reduction, slow-start exit 2) or 2 % (median cwnd,
+ *   period): STRICT below, justified in docs/fidelity.md.
+ * - Random loss: within the recorded spread with the wider TOLERANCES.
+ * - 1 % loss with Linux's own drops replayed (by sequence number): srtt
+ *   within 3 % and goodput within 2 % of each Linux run; the cwnd trajectory closer to
+ *   that run than Linux's runs are to one another.
+ * - 1 % loss with the testbed's own draws: median cwnd and goodput over
+ *   seeds inside Linux's range over its runs.
+ * - Two cubic flows with jitter and noise: different seeds give different
+ *   shares (a spread), zero jitter gives one outcome for every seed.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ALGORITHMS, CONFIGS, configByName } from "./configs.js";
+import { formatComparison } from "./metrics.js";
+import type { MetricName, Tolerance } from "./metrics.js";
+import { compareWithReference, decodeTrace, loadReference, TOLERANCES } from "./reference.js";
+import { simTrace } from "./sim-adapter.js";
+import { flowSamples, runYaml, scenarioText } from "./yaml-run.js";
+import { linuxFigures, LOSS_CONFIG, meanAbsCwndDiff, ownDrawsRun, replayRun } from "./loss-replay.js";
+import type { FlowSampleRecord } from "../../src/sim/api.js";
+
+/**
+ * On a quiet machine Linux's range over runs is at most one segment on the cwnd metrics and under 1 % on
+ * the period (docs/fidelity.md): the band is that range plus one packet (the integer cwnd, the 1 ms
+ * TCP_INFO poll), two at the slow-start exit (one ACK's growth in slow start), 2 % on the median cwnd and
+ * the period (issue #14's "Done when"), 5 ms on the slow-start exit time (a quarter of the shortest RTT).
+ */
+export const STRICT: Readonly<Record<MetricName, Tolerance>> = {
+  slowStartEndS: { rel: 0, abs: 0.005 },
+  slowStartEndCwnd: { rel: 0, abs: 2 },
+  medianCwnd: { rel: 0.02, abs: 1 },
+  medianPeakCwnd: { rel: 0, abs: 1 },
+  medianTroughCwnd: { rel: 0, abs: 1 },
+  medianPeriodS: { rel: 0.02, abs: 0 },
+};
+
+/**
+ * With random loss, where slow start ends is decided by the first loss draw (Linux's five runs end it
+ * anywhere from cwnd 20 to 92 at 1 %; a run of the testbed whose first draws spare 180 segments ends it
+ * by queue overflow): reported, not asserted.
+ */
+const RANDOM_SLOW_START: readonly MetricName[] = ["slowStartEndS", "slowStartEndCwnd"];
+
+/** One diagnostic line per row. */
+function diagnose(t: { diagnostic(msg: string): void }, title: string, table: string): void {
+  t.diagnostic(title);
+  for (const line of table.split("\n")) t.diagnostic(`  ${line}`);
+}
+
+function yamlFor(config: string, cc: string): string {
+  return scenarioText(`${config}.yaml`).replace("algorithm: reno", `algorithm: ${cc}`);
+}
+
+for (const cfg of CONFIGS) {
+  const loss = cfg.lossRate > 0;
+  test(`structops run ${cfg.name}.yaml (reno, cubic) matches Linux's cycle shape ${loss ? "within its spread" : "to the packet"}`, (t) => {
+    const failures: string[] = [];
+    for (const cc of ALGORITHMS) {
+      const { records } = runYaml(yamlFor(cfg.name, cc), `${cfg.name}.yaml`);
+      const r = compareWithReference(simTrace(records), cfg.name, cc, loss ? TOLERANCES : STRICT);
+      diagnose(t, `${cfg.name} ${cc}:`, formatComparison(r));
+      for (const c of r.checks) if (!c.ok && !(loss && RANDOM_SLOW_START.includes(c.metric))) failures.push(`${cfg.name}/${cc}/${c.metric}: ${c.value}, Linux band [${c.low}, ${c.high}]`);
+    }
+    assert.equal(failures.length, 0, failures.join("\n"));
+  });
+}
+
+test("the strict band rejects a queue one packet long and a period 3 % long (what the serializing link gave)", () => {
+  const run = loadReference("10mbit-20ms-1bdp").algorithms.reno?.runs[0];
+  assert.ok(run !== undefined);
+  // Linux's own trajectory, every cwnd one packet higher: the serializing link's extra packet in flight.
+  const shifted = decodeTrace(run.trace).map((s) => ({ ...s, cwnd: s.cwnd + 2 }));
+  const r = compareWithReference(shifted, "10mbit-20ms-1bdp", "reno", STRICT);
+  assert.equal(r.checks.find((c) => c.metric === "medianPeakCwnd")?.ok, false);
+  // Time stretched by 3 %.
+  const slow = decodeTrace(run.trace).map((s) => ({ ...s, tS: s.tS * 1.03 }));
+  assert.equal(compareWithReference(slow, "10mbit-20ms-1bdp", "reno", STRICT).checks.find((c) => c.metric === "medianPeriodS")?.ok, false);
+});
+
+test("reno, 1 % loss, Linux's drops replayed by sequence number: srtt within 3 %, goodput within 2 %, cwnd closer to that run than Linux's runs are to each other", (t) => {
+  const cfg = configByName(LOSS_CONFIG);
+  const runs = loadReference(LOSS_CONFIG).algorithms.reno?.runs ?? [];
+  assert.ok(runs.length >= 5 && runs.every((r) => r.dropSeqs !== undefined && r.srttMedianUs !== undefined), "the recording has drop sequence numbers and srtt");
+  const linux = runs.map((r) => linuxFigures(r, cfg.seconds));
+  // How far apart two Linux runs with different drops are: the distance of unrelated trajectories.
+  const cross: number[] = [];
+  for (let i = 0; i < linux.length; i++) for (let j = i + 1; j < linux.length; j++) cross.push(meanAbsCwndDiff((linux[i] as typeof linux[0]).trace, (linux[j] as typeof linux[0]).trace, cfg.seconds));
+  const crossMean = cross.reduce((a, b) => a + b, 0) / cross.length;
+  const diffs: number[] = [];
+  // Three of the five runs keep the test to a few seconds.
+  runs.slice(0, 3).forEach((run, i) => {
+    const lx = linux[i] as typeof linux[0];
+    const sim = replayRun(run, "reno");
+    const d = meanAbsCwndDiff(sim.trace, lx.trace, cfg.seconds);
+    diffs.push(d);
+    t.diagnostic(`seed ${run.seed}: mean |dcwnd| ${d.toFixed(2)}; srtt ${(sim.srttMedianUs / 1000).toFixed(2)} / ${(lx.srttMedianUs / 1000).toFixed(2)} ms; goodput ${sim.goodputMbps.toFixed(3)} / ${lx.goodputMbps.toFixed(3)} Mbit/s`);
+    // 3 %: the model's srtt is 0.3-2.2 % above Linux's on these runs (docs/fidelity.md); Linux's own medians span 0.9 %.
+    assert.ok(Math.abs(sim.srttMedianUs / lx.srttMedianUs - 1) <= 0.03, `seed ${run.seed}: srtt ${sim.srttMedianUs} vs ${lx.srttMedianUs}`);
+    assert.ok(Math.abs(sim.goodputMbps / lx.goodputMbps - 1) <= 0.02, `seed ${run.seed}: goodput ${sim.goodputMbps} vs ${lx.goodputMbps}`);
+  });
+  const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+  t.diagnostic(`mean |dcwnd| replayed ${mean.toFixed(2)}, between Linux runs ${crossMean.toFixed(2)} packets`);
+  assert.ok(mean < 0.75 * crossMean, `replayed trajectories (${mean.toFixed(2)}) are not much closer to Linux than unrelated runs (${crossMean.toFixed(2)})`);
+});
+
+test("reno, 1 % loss, the testbed's own draws: median cwnd and goodput over seeds inside Linux's range", (t) => {
+  const cfg = configByName(LOSS_CONFIG);
+  const linux = (loadReference(LOSS_CONFIG).algorithms.reno?.runs ?? []).map((r) => linuxFigures(r, cfg.seconds));
+  const sims = [1, 2, 3, 4, 5].map((seed) => ownDrawsRun(seed, "reno"));
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+  for (const k of ["medianCwnd", "goodputMbps"] as const) {
+    const lo = Math.min(...linux.map((x) => x[k]));
+    const hi = Math.max(...linux.map((x) => x[k]));
+    const m = med(sims.map((x) => x[k]));
+    t.diagnostic(`${k}: testbed seeds 1-5 ${sims.map((x) => x[k].toFixed(2)).join(" ")} (median ${m.toFixed(2)}); Linux ${lo.toFixed(2)}-${hi.toFixed(2)}`);
+    assert.ok(m >= lo && m <= hi, `${k}: ${m} outside Linux's [${lo}, ${hi}]`);
+  }
+});
+
+/** The late flow's share of the two flows' goodput once both run, and Jain's index over the two. */
+function twoFlowShares(text: string, seed: number): { share: number; jain: number } {
+  const { records } = runYaml(text, "cubic-2flows-20mbit-40ms.yaml", seed);
+  // From the late flow's start to the end of the run.
+  const from = 5e9;
+  const got = (flow: string): number => {
+    const s = flowSamples(records, flow);
+    const at = (t: number): number => (s.filter((x: FlowSampleRecord) => x.t <= t).at(-1)?.bytesAcked ?? 0);
+    return at(Infinity) - at(from);
+  };
+  const early = got("early");
+  const late = got("late");
+  return { share: late / (early + late), jain: (early + late) ** 2 / (2 * (early * early + late * late)) };
+}
+
+test("two cubic flows: jitter and host noise give each seed its own outcome; without them every seed gives the same", (t) => {
+  const text = scenarioText("cubic-2flows-20mbit-40ms.yaml");
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const out = seeds.map((s) => twoFlowShares(text, s));
+  const shares = out.map((o) => o.share);
+  const jains = out.map((o) => o.jain);
+  t.diagnostic(`late flow's share over seeds 1-10: ${shares.map((x) => x.toFixed(3)).join(" ")}`);
+  t.diagnostic(`Jain's index: ${jains.map((x) => x.toFixed(3)).join(" ")}`);
+  // Linux's repeats of such a run differ by 20-30 % in the late flow's share (issue #14): ask for at least 10 %.
+  assert.ok(Math.max(...shares) / Math.min(...shares) >= 1.1, "the seeds give (almost) the same share");
+  const exact = text.replace("jitter: 60us", "jitter: 0").replace("noise: 200us", "noise: 0");
+  const a = twoFlowShares(exact, 1);
+  const b = twoFlowShares(exact, 2);
+  assert.deepEqual(a, b, "without jitter or noise (and no random loss) the seed must not matter");
+});
+
