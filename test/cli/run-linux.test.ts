@@ -85,6 +85,7 @@ topology:
     rate: 10mbit
     delay: 5ms
     queue: { kind: red, limit: 100KB, min: 20KB, max: 60KB }
+    shaper: { kind: tbf, burst: 10KB }
     reverse: { rate: 1mbit }
   hops:
     - { rate: 5mbit, delay: 1ms }
@@ -92,6 +93,7 @@ objects:
   - { name: v1, bytecode: reno, ca_name: tiny_cc, beta: 0.5 }
 flows:
   - { id: a, ecn: true }
+  - { id: b, drops: { segments: [5] } }
 `);
     const before = ours(process.pid);
     const io = memoryIo();
@@ -100,7 +102,7 @@ flows:
     const err = io.err();
     for (const [where, what] of [
       ["topology.hops", "hops"], ["topology.bottleneck.queue", "'red'"], ["topology.bottleneck.reverse.rate", "reverse.rate"],
-      ["objects[0].bytecode", "bytecode"], ["flows[0].ecn", "ECN"],
+      ["objects[0].bytecode", "bytecode"], ["flows[0].ecn", "ECN"], ["topology.bottleneck.shaper", "burst"], ["flows[1].drops", "drop list"],
     ] as const) {
       assert.match(err, new RegExp(`refused\\.yaml:\\d+:\\d+: ${where.replace(/[.[\]]/g, "\\$&")}: .*${what}`), `no refusal of ${where} in:\n${err}`);
     }

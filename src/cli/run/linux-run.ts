@@ -70,6 +70,10 @@ export function linuxRefusals(s: Scenario): ScenarioIssue[] {
   if (q !== undefined && q.kind === "droptail" && q.packets !== undefined && q.bytes !== undefined) {
     refuse(["topology", "bottleneck", "queue"], "--linux's fifo has one limit: give packets or bytes, not both");
   }
+  const sh = bn.shaper;
+  if (sh?.kind === "tbf" && (sh.burstBytes !== 2 * 1514 || sh.overheadBytes !== 14)) {
+    refuse(["topology", "bottleneck", "shaper"], "--linux's tbf has a two-frame bucket (burst 3028) and counts Ethernet frames: another burst or overhead is not reproduced");
+  }
   const rev = bn.reverse;
   if (rev?.rateBps !== undefined) refuse(["topology", "bottleneck", "reverse", "rate"], "--linux does not shape the ACK direction: reverse.rate is not reproduced");
   if (rev?.queue !== undefined) refuse(["topology", "bottleneck", "reverse", "queue"], "--linux has no queue on the ACK direction: reverse.queue is not reproduced");
@@ -80,6 +84,7 @@ export function linuxRefusals(s: Scenario): ScenarioIssue[] {
   if (s.durationNs > MAX_LINUX_DURATION_NS) refuse(["duration"], `--linux runs in real time: at most ${MAX_LINUX_DURATION_NS / 3600e9} h`);
   for (const [g, i] of groupIndex(s)) {
     if (s.flows.some((f) => f.group === g && f.ecn)) refuse(["flows", i, "ecn"], "--linux's fifo marks no packets: ECN flows are not reproduced");
+    if (s.flows.some((f) => f.group === g && f.drops !== undefined)) refuse(["flows", i, "drops"], "--linux's delay line drops at random (loss): a drop list is not replayed");
   }
   s.objects.forEach((o, i) => {
     if (o.kind === "bytecode") refuse(["objects", i, "bytecode"], "a bytecode: object is built against the emulated kernel's BTF: --linux loads clang-built objects (path:) only");
@@ -94,6 +99,11 @@ export function linuxNotes(s: Scenario): string[] {
   ];
   if (s.outputs.hooks !== "none") notes.push(`outputs.hooks: ${s.outputs.hooks}: the real kernel's congestion-control hooks are not traced (no hook records, no β).`);
   if (s.outputs.drops) notes.push("outputs.drops: no per-packet drop records on Linux; the queue samples count the bottleneck's drops.");
+  const bn = s.topology.bottleneck;
+  if (bn.shaper === undefined || bn.shaper.kind === "wire") notes.push("shaper: wire: the Linux bottleneck is tbf + fifo (the fifo's limit counts the packet waiting for tokens); shaper: tbf is the simulated equivalent.");
+  if (bn.jitterNs !== undefined || bn.reverse?.jitterNs !== undefined || s.topology.access.noiseNs !== undefined) {
+    notes.push("jitter and noise are not applied: the real path has its own timing noise (the delay line's lateness, softirq scheduling).");
+  }
   if (s.kernel !== undefined) notes.push(`kernel.builtin describes the emulated kernel's build; this kernel has its own algorithms.`);
   return notes;
 }
