@@ -156,6 +156,8 @@ export class TcpSock implements TcpCaSock {
     // tcp_init_sock: reordering from net.ipv4.tcp_reordering (default 3), mdev_us = jiffies_to_usecs(TCP_TIMEOUT_INIT).
     // tcp_init_transfer stamps snd_cwnd_stamp with tcp_jiffies32.
     sk.reordering = TCP_REORDERING_DEFAULT;
+    // tcp_clear_retrans (tcp_connect_init): no retransmission an undo waits for, undo_retrans -1.
+    sk.undo_retrans = 0xffffffff;
     // tcp_init_sock: app-limited until the first ACK's rate sample (tcp_rate_gen clears it once delivered is after ~0U).
     sk.app_limited = 0xffffffff;
     sk.mdev_us = TCP_TIMEOUT_INIT_US;

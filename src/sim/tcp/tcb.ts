@@ -214,7 +214,7 @@ export class Tcb {
   private readonly own = { lost: 0, delivered_mstamp: 0, app_limited: 0, paceNext: 0 };
   /** The sender's values of the {@link TCB_MIRRORED} fields (the socket holds them as Linux spells them). */
   readonly mirrored: Record<TcbMirroredField, number> = {
-    undo_marker: -1, undo_retrans: 0, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
+    undo_marker: -1, undo_retrans: -1, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
   };
 
   constructor(
