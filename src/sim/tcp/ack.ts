@@ -168,13 +168,15 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   let seqRtt = -1;
   let caRtt = -1;
   let sackRtt = -1;
+  // tcp_stamp_us_delta(tp->tcp_mstamp, tcp_skb_timestamp_us(skb)): both stamps are truncated to µs first.
+  const nowUs = Math.floor(now / 1000);
   if (firstAckt >= 0) {
-    seqRtt = Math.floor((now - firstAckt) / 1000);
-    caRtt = Math.floor((now - lastAckt) / 1000);
+    seqRtt = nowUs - Math.floor(firstAckt / 1000);
+    caRtt = nowUs - Math.floor(lastAckt / 1000);
   }
   if (a.firstSackt >= 0) {
-    sackRtt = Math.floor((now - a.firstSackt) / 1000);
-    caRtt = Math.floor((now - a.lastSackt) / 1000);
+    sackRtt = nowUs - Math.floor(a.firstSackt / 1000);
+    caRtt = nowUs - Math.floor(a.lastSackt / 1000);
   }
   if (tcpAckUpdateRtt(ctx, seqRtt, sackRtt, caRtt)) {
     a.rs.rtt_us = caRtt >= 0 ? caRtt : seqRtt >= 0 ? seqRtt : sackRtt;
