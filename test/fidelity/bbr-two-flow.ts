@@ -1,8 +1,8 @@
 /**
  * @fileoverview Two flows side by side against Linux (issue #13): bbr vs bbr
  * and bbr vs cubic through one bottleneck of the Linux testbed
- * (linux-testbed.ts runLinuxFlows: two senders in the sender namespace, one
- * delay line, one tbf + pfifo), recorded into
+ * (linux-testbed.ts runLinuxFlows on src/testbed/linux: two senders in the
+ * sender namespace, one delay line, one tbf + pfifo), recorded into
  * test/fidelity/reference/two-<config>.json, and the simulator's built-ins on
  * the same path, compared on each flow's share and the metrics of
  * TWO_FLOW_METRICS within Linux's run-to-run band (bbr-metrics.ts
@@ -11,10 +11,10 @@
  *   npx tsx test/fidelity/bbr-two-flow.ts record --runs 5 [--config NAME]   # needs root
  *   npx tsx test/fidelity/bbr-two-flow.ts compare [--config NAME]          # no root
  *
- * Time: each sender's trace starts at its own ESTABLISHED; the reference
- * keeps each flow's CLOCK_MONOTONIC t0, so the second flow's start offset
- * (process start-up, 5-30 ms) is known; the simulator starts the second flow
- * at the median offset of the recorded runs. Metrics are taken on the
+ * Time: the testbed starts both senders at one time 0 and each trace
+ * starts at its own ESTABLISHED; the reference keeps the second flow's
+ * offset (its handshake ending a little later), and the simulator starts its
+ * second flow at the median offset of the recorded runs. Metrics are taken on the
  * 10 ms-resolution traces the reference keeps, from the simulator's samples
  * thinned the same way.
  */
@@ -166,14 +166,16 @@ export function medianStartOffsetNs(ref: TwoFlowReference): number {
   return Math.round((median(ref.runs.map((r) => r.flows[1]?.startOffsetUs ?? 0)) ?? 0) * 1000);
 }
 
-/** Runs the simulator's two flows of `cfg` (flow B starting `offsetNs` later) and returns their metrics. */
+/** Runs the simulator's two flows of `cfg` (flow B starting `offsetNs` after flow A; before it if negative) and returns their metrics. */
 export function simTwoFlowMetrics(cfg: TwoFlowConfig, offsetNs: number, seed = 1): TwoFlowMetrics {
   const records: TraceRecord[] = [];
-  const spec = simSpecForFlows(cfg.path, [{ cc: cfg.ccs[0], startNs: 0 }, { cc: cfg.ccs[1], startNs: offsetNs }]);
+  const startA = Math.max(0, -offsetNs);
+  const startB = Math.max(0, offsetNs);
+  const spec = simSpecForFlows(cfg.path, [{ cc: cfg.ccs[0], startNs: startA }, { cc: cfg.ccs[1], startNs: startB }]);
   runTestbed(spec, { seed, onRecord: (r) => records.push(r) });
   // Thinned to the reference's 10 ms rows, so both sides are measured on the same grid.
-  const a = { startS: 0, trace: decode(encode(simBbrTrace(records, flowId(0)))) };
-  const b = { startS: offsetNs / 1e9, trace: decode(encode(simBbrTrace(records, flowId(1)))) };
+  const a = { startS: startA / 1e9, trace: decode(encode(simBbrTrace(records, flowId(0)))) };
+  const b = { startS: startB / 1e9, trace: decode(encode(simBbrTrace(records, flowId(1)))) };
   return twoFlowMetrics(a, b, cfg.path, cfg.path.seconds);
 }
 
