@@ -61,13 +61,13 @@ export function linuxBbrTrace(run: LinuxRun): BbrSample[] {
   return run.rows.map((r) => ({ tS: r.tUs / 1e6, cwnd: r.cwnd, ssthresh: r.ssthresh, srttUs: r.rttUs, pacingRate: r.pacingRate, bytesAcked: r.bytesAcked }));
 }
 
-/** The simulator's samples of the fidelity flow as BBR samples, time from its start. */
-export function simBbrTrace(records: Iterable<TraceRecord>): BbrSample[] {
+/** The simulator's samples of one fidelity flow as BBR samples, time from its start. */
+export function simBbrTrace(records: Iterable<TraceRecord>, flow = FLOW_ID): BbrSample[] {
   const out: BbrSample[] = [];
   let t0: number | undefined;
   for (const r of records) {
-    if (r.type === "flow_event" && r.flow === FLOW_ID && r.event === "start") t0 ??= r.t;
-    if (r.type !== "flow" || r.flow !== FLOW_ID) continue;
+    if (r.type === "flow_event" && r.flow === flow && r.event === "start") t0 ??= r.t;
+    if (r.type !== "flow" || r.flow !== flow) continue;
     const f = r as FlowSampleRecord;
     t0 ??= f.t;
     out.push({ tS: (f.t - t0) / 1e9, cwnd: f.cwnd, ssthresh: f.ssthresh, srttUs: f.srttUs, pacingRate: f.pacingRate, bytesAcked: f.bytesAcked });
@@ -75,7 +75,8 @@ export function simBbrTrace(records: Iterable<TraceRecord>): BbrSample[] {
   return out;
 }
 
-function encode(trace: readonly BbrSample[]): number[] {
+/** A trace kept every 10 ms as flattened [tMs, cwnd, ssthresh, srttUs, pacingKBps, ackedKB] rows. */
+export function encode(trace: readonly BbrSample[]): number[] {
   const out: number[] = [];
   let next = 0;
   for (const s of trace) {

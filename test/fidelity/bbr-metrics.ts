@@ -154,7 +154,7 @@ export const BBR_FLOORS: Readonly<Record<BbrMetric, number>> = {
 };
 
 export interface BbrCheck {
-  readonly metric: BbrMetric;
+  readonly metric: string;
   readonly value: number | null;
   readonly low: number | null;
   readonly high: number | null;
@@ -162,22 +162,36 @@ export interface BbrCheck {
   readonly ok: boolean;
 }
 
-/** Compares one simulated run's metrics with Linux's runs. A metric Linux never produced must be absent in the model too. */
-export function compareBbr(sim: BbrMetrics, linux: readonly BbrMetrics[]): BbrCheck[] {
-  return BBR_METRICS.map((metric) => {
+/**
+ * Checks each of `metrics` of one simulated run against Linux's runs: inside
+ * Linux's [min, max] widened on each side by the larger of half the range and
+ * the metric's floor. A metric Linux never produced must be absent in the
+ * model too; one some runs lack (e.g. a second PROBE_RTT) may be absent.
+ */
+export function compareInBand<K extends string>(
+  metrics: readonly K[],
+  floors: Readonly<Record<K, number>>,
+  sim: Readonly<Record<K, number | null>>,
+  linux: readonly Readonly<Record<K, number | null>>[],
+): BbrCheck[] {
+  return metrics.map((metric) => {
     const vals = linux.map((m) => m[metric]);
     const nums = vals.filter((v): v is number => v !== null);
     const value = sim[metric];
     if (nums.length === 0) return { metric, value, low: null, high: null, linux: vals, ok: value === null };
     const lo = Math.min(...nums);
     const hi = Math.max(...nums);
-    const pad = Math.max((hi - lo) / 2, BBR_FLOORS[metric]);
+    const pad = Math.max((hi - lo) / 2, floors[metric]);
     const low = Math.round((lo - pad) * 1000) / 1000;
     const high = Math.round((hi + pad) * 1000) / 1000;
-    // A metric some Linux runs lack (e.g. a second PROBE_RTT) may be absent in the model.
     const ok = value === null ? nums.length < vals.length : value >= low && value <= high;
     return { metric, value, low, high, linux: vals, ok };
   });
+}
+
+/** Compares one simulated run's metrics with Linux's runs (compareInBand over BBR_METRICS with BBR_FLOORS). */
+export function compareBbr(sim: BbrMetrics, linux: readonly BbrMetrics[]): BbrCheck[] {
+  return compareInBand(BBR_METRICS, BBR_FLOORS, sim, linux);
 }
 
 /** A table of checks, one line each. */

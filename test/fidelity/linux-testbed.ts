@@ -63,6 +63,8 @@ export interface LinuxRun {
   readonly cc: string;
   readonly config: string;
   readonly seconds: number;
+  /** When the connection was established, ns on the run's clock: lines up flows run side by side. */
+  readonly t0Ns: number;
   /** Rows with time 0 at the connection's establishment, up to `seconds`. */
   readonly rows: readonly TcpInfoRow[];
   readonly trace: readonly CwndSample[];
@@ -81,21 +83,34 @@ export interface RunOptions {
 
 /** Runs one `cc` flow of `cfg` for the configured time on the Linux testbed. */
 export async function runLinuxFlow(tools: Tools, cfg: FidelityConfig, cc: string, opts: RunOptions = {}): Promise<LinuxRun> {
+  return (await runLinuxFlows(tools, cfg, [cc], opts))[0] as LinuxRun;
+}
+
+/**
+ * Runs one flow per entry of `ccs`, all started at time 0, side by side on
+ * the same path of `cfg`; each flow's rows have time 0 at its own
+ * establishment (t0Ns says when that was). Delay-line and bottleneck
+ * counters are the shared ones.
+ */
+export async function runLinuxFlows(tools: Tools, cfg: FidelityConfig, ccs: readonly string[], opts: RunOptions = {}): Promise<LinuxRun[]> {
   const seconds = opts.seconds ?? cfg.seconds;
   const host = openHostKernel();
   if (!host.ok) throw new TestbedError(host.reason);
   const oneWayNs = Math.round((cfg.rttMs * 1e6) / 2);
+  const id = (i: number): string => (i === 0 ? "fid" : `fid${i + 1}`);
   try {
     const run = await runLinuxTestbed({
       path: { rateBps: cfg.rateBps, queue: { packets: cfg.queuePackets }, delayNs: oneWayNs, reverseDelayNs: oneWayNs, lossRate: cfg.lossRate, reverseLossRate: 0 },
-      flows: [{ id: "fid", startNs: 0, cc, extraDelayNs: 0 }],
+      flows: ccs.map((cc, i) => ({ id: id(i), startNs: 0, cc, extraDelayNs: 0 })),
       // The handshake takes one RTT: the run is that much (and a margin) longer, so the trace covers `seconds` after it.
       durationNs: Math.round(seconds * 1e9 + 4 * cfg.rttMs * 1e6), sampleNs: (opts.intervalUs ?? 1000) * 1000, queueSamples: false,
     }, { tools, backend: host.kernel.backend, seed: opts.seed ?? 1 });
-    const start = run.records.find((r) => r.type === "flow_event" && r.event === "start");
-    const t0Us = start === undefined ? 0 : start.t / 1000;
-    const rows = (run.rows.get("fid") ?? []).map((r) => ({ ...r, tUs: r.tUs - t0Us })).filter((r) => r.tUs >= 0 && r.tUs <= seconds * 1e6);
-    return { cc, config: cfg.name, seconds, rows, trace: rowsToTrace(rows), delayLine: run.delayLine, bottleneck: run.bottleneck };
+    return ccs.map((cc, i) => {
+      const start = run.records.find((r) => r.type === "flow_event" && r.event === "start" && r.flow === id(i));
+      const t0Us = start === undefined ? 0 : start.t / 1000;
+      const rows = (run.rows.get(id(i)) ?? []).map((r) => ({ ...r, tUs: r.tUs - t0Us })).filter((r) => r.tUs >= 0 && r.tUs <= seconds * 1e6);
+      return { cc, config: cfg.name, seconds, t0Ns: t0Us * 1000, rows, trace: rowsToTrace(rows), delayLine: run.delayLine, bottleneck: run.bottleneck };
+    });
   } finally {
     host.kernel.backend.dispose();
   }

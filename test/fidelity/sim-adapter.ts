@@ -32,6 +32,16 @@ export const TBF_BURST_FRAMES = 2;
 
 /** The simulator scenario equivalent to `cfg` with one `cc` flow. */
 export function simSpecFor(cfg: FidelityConfig, cc: string, seconds = cfg.seconds): SimSpec {
+  return simSpecForFlows(cfg, [{ cc, startNs: 0 }], seconds);
+}
+
+/** The flow id of the i-th flow of simSpecForFlows: FLOW_ID, then FLOW_ID2, FLOW_ID3, ... */
+export function flowId(i: number): string {
+  return i === 0 ? FLOW_ID : `${FLOW_ID}${i + 1}`;
+}
+
+/** The scenario equivalent to `cfg` with several flows side by side (same sender and receiver, each starting at its startNs). */
+export function simSpecForFlows(cfg: FidelityConfig, flows: readonly { cc: string; startNs: number }[], seconds = cfg.seconds): SimSpec {
   const oneWayNs = Math.round((cfg.rttMs * MS) / 2);
   const fast = { rateBps: 10e9, delayNs: 0, queue: { kind: "droptail" as const, packets: 10_000 } };
   return {
@@ -52,8 +62,8 @@ export function simSpecFor(cfg: FidelityConfig, cc: string, seconds = cfg.second
         },
       ],
     },
-    flows: [{ id: FLOW_ID, from: "snd", to: "rcv", startNs: 0, cc }],
-    durationNs: Math.round(seconds * SEC),
+    flows: flows.map((f, i) => ({ id: flowId(i), from: "snd", to: "rcv", startNs: f.startNs, cc: f.cc })),
+    durationNs: Math.round(seconds * SEC + Math.max(...flows.map((f) => f.startNs))),
     trace: { sampleIntervalNs: MS, caStates: true },
   };
 }

@@ -18,9 +18,9 @@ import type { RateSample } from "../../uapi/tcp-cc.js";
 import { CA_ACK_ECE, CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, TCP_CA_Open } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import {
-  FLAG_ACKED, FLAG_CA_ALERT, FLAG_DATA_ACKED, FLAG_DATA_SACKED, FLAG_DSACKING_ACK, FLAG_ECE, FLAG_NOT_DUP,
+  FLAG_ACK_MAYBE_DELAYED, FLAG_ACKED, FLAG_CA_ALERT, FLAG_DATA_ACKED, FLAG_DATA_SACKED, FLAG_DSACKING_ACK, FLAG_ECE, FLAG_NOT_DUP,
   FLAG_ORIG_SACK_ACKED, FLAG_RETRANS_DATA_ACKED, FLAG_SET_XMIT_TIMER, FLAG_SLOWPATH, FLAG_SND_UNA_ADVANCED,
-  FLAG_WIN_UPDATE,
+  FLAG_SYN_ACKED, FLAG_WIN_UPDATE,
 } from "./flags.js";
 import { caCongAvoid, caCongControl, caInAckEvent, caPktsAcked } from "./hooks.js";
 import type { Packet } from "../net/packet.js";
@@ -116,7 +116,7 @@ function tcpSacktag(ctx: SenderCtx, p: Packet, priorUna: number, a: AckScratch):
  * tcp_clean_rtx_queue(): drop segments below `ack`, take RTT samples, and
  * call pkts_acked. Returns FLAG_* bits.
  */
-function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckScratch): number {
+function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckScratch, tsecr: number): number {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   const now = ctx.nowNs;
@@ -124,7 +124,9 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   let firstAckt = -1;
   let lastAckt = -1;
   let pktsAcked = 0;
-  let sacked = sk.sacked_out;
+  const priorSacked = sk.sacked_out;
+  const priorBytes = tcb.stats.bytesAcked;
+  let sacked = priorSacked;
   let lost = sk.lost_out;
   let retrans = sk.retrans_out;
   let newlyDelivered = 0;
@@ -165,22 +167,31 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     flag |= FLAG_DATA_ACKED;
   }
   // An ACK that only SACKs still gives an RTT sample from the SACKed segments and calls pkts_acked (with 0).
-
   let seqRtt = -1;
   let caRtt = -1;
   let sackRtt = -1;
-  if (firstAckt >= 0) {
-    seqRtt = Math.floor((now - firstAckt) / 1000);
-    caRtt = Math.floor((now - lastAckt) / 1000);
+  // tcp_stamp_us_delta(tp->tcp_mstamp, tcp_skb_timestamp_us(skb)): both stamps are truncated to µs first.
+  // Karn: no sample from the ACKed segments when this ACK also covers a retransmitted one.
+  const nowUs = Math.floor(now / 1000);
+  if (firstAckt >= 0 && !(flag & FLAG_RETRANS_DATA_ACKED)) {
+    seqRtt = nowUs - Math.floor(firstAckt / 1000);
+    caRtt = nowUs - Math.floor(lastAckt / 1000);
+    // A lone runt segment ACKed on its own: possibly a delayed ACK (whole segments are always "fully acked" here).
+    const runt = tcb.stats.bytesAcked - priorBytes < sk.mss_cache;
+    if (pktsAcked === 1 && priorSacked === 0 && runt && a.rs.prior_delivered + 1 === sk.delivered && !(flag & (FLAG_CA_ALERT | FLAG_SYN_ACKED))) {
+      flag |= FLAG_ACK_MAYBE_DELAYED;
+    }
   }
   if (a.firstSackt >= 0) {
-    sackRtt = Math.floor((now - a.firstSackt) / 1000);
-    caRtt = Math.floor((now - a.lastSackt) / 1000);
+    sackRtt = nowUs - Math.floor(a.firstSackt / 1000);
+    caRtt = nowUs - Math.floor(a.lastSackt / 1000);
   }
-  if (tcpAckUpdateRtt(ctx, seqRtt, sackRtt, caRtt)) {
-    a.rs.rtt_us = caRtt >= 0 ? caRtt : seqRtt >= 0 ? seqRtt : sackRtt;
-    tcb.stats.lastRttUs = a.rs.rtt_us;
-    ctx.rttSample(a.rs.rtt_us);
+  const r = tcpAckUpdateRtt(ctx, seqRtt, sackRtt, caRtt, { tsecr, acked: (flag & FLAG_ACKED) !== 0, maybeDelayed: (flag & FLAG_ACK_MAYBE_DELAYED) !== 0 });
+  // rs->rtt_us = ca_rtt_us: the RTT of the last (S)ACKed segment, or -1.
+  a.rs.rtt_us = r.caRttUs;
+  if (r.taken) {
+    tcb.stats.lastRttUs = r.caRttUs;
+    ctx.rttSample(r.caRttUs);
   }
   if (flag & FLAG_ACKED) flag |= FLAG_SET_XMIT_TIMER;
   // pkts_acked: tcp_clean_rtx_queue, after the RTT update.
@@ -276,7 +287,7 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
     tcpWriteXmit(ctx);
     return;
   }
-  flag |= tcpCleanRtxQueue(ctx, ack, ece, a);
+  flag |= tcpCleanRtxQueue(ctx, ack, ece, a, p.tsecr);
   // in_ack_event: tcp_ack, after tcp_clean_rtx_queue.
   tcpInAckEvent(ctx, flag);
   if (tcb.tlpHighSeq >= 0) tcpProcessTlpAck(ctx, ack, flag, p.dsackStart >= 0 && p.dsackEnd === tcb.tlpHighSeq);
@@ -289,6 +300,7 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
   if (flag & FLAG_SET_XMIT_TIMER) tcpSetXmitTimer(ctx);
   const delivered = sk.delivered - delivered0;
   const lost = tcb.lost - lost0;
+  a.rs.is_ack_delayed = (flag & FLAG_ACK_MAYBE_DELAYED) !== 0;
   tcpRateGen(ctx, delivered, lost, a.rs, a.x, nowUs);
   tcpCongControl(ctx, sk.snd_una, delivered, flag, a.rs);
   // tcp_xmit_recovery, then tcp_data_snd_check.

@@ -7,6 +7,7 @@
  * capped at 120 s; exponential backoff on each timeout.
  */
 import type { SenderCtx } from "./ctx.js";
+import { tsNow } from "./ctx.js";
 import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT } from "./tcb.js";
 
 /** TCP_RTO_MIN (200 ms) in µs. */
@@ -69,21 +70,37 @@ export function tcpSetRto(ctx: SenderCtx): void {
 
 /**
  * tcp_ack_update_rtt(): an RTT sample from cumulatively ACKed segments
- * (seq_rtt) or else from SACKed ones; updates min_rtt, srtt and the RTO and
- * clears the backoff. Returns whether a sample was taken.
+ * (seq_rtt) or else from SACKed ones, or else, when the ACK ACKed something,
+ * from its echoed timestamp (`tsecr` in ms, 0 for none; tcp_rtt_tsopt_us:
+ * whole ms, at least 1); updates min_rtt (tcp_update_rtt_min, which skips a
+ * possibly delayed ACK's sample above the minimum), srtt and the RTO and
+ * clears the backoff. Returns ca_rtt_us, what the rate sample's rtt_us gets
+ * (-1 if none), and whether a sample was taken.
  */
-export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: number, caRttUs: number): boolean {
+export function tcpAckUpdateRtt(
+  ctx: SenderCtx,
+  seqRttUs: number,
+  sackRttUs: number,
+  caRttUs: number,
+  opts: { readonly tsecr?: number; readonly acked?: boolean; readonly maybeDelayed?: boolean } = {},
+): { caRttUs: number; taken: boolean } {
   const tcb = ctx.tcb;
-  const rtt = seqRttUs >= 0 ? seqRttUs : sackRttUs;
-  if (rtt < 0) return false;
-  const ca = caRttUs >= 0 ? caRttUs : rtt;
+  let rtt = seqRttUs >= 0 ? seqRttUs : sackRttUs;
+  let ca = caRttUs;
+  if (rtt < 0 && opts.acked === true && opts.tsecr !== undefined && opts.tsecr !== 0) {
+    rtt = ca = Math.max(1, tsNow(ctx) - opts.tsecr) * 1000;
+  }
+  if (rtt < 0) return { caRttUs: ca, taken: false };
+  if (ca < 0) ca = rtt;
   // tcp_update_rtt_min (the model keeps the minimum of the whole run, not a 300 s window).
-  if (tcb.minRttUs === 0 || ca < tcb.minRttUs) tcb.minRttUs = Math.max(1, ca);
-  if (tcb.sk.rtt_min !== undefined) tcb.sk.rtt_min = tcb.minRttUs;
+  if (!(opts.maybeDelayed === true && tcb.minRttUs !== 0 && ca > tcb.minRttUs)) {
+    if (tcb.minRttUs === 0 || ca < tcb.minRttUs) tcb.minRttUs = Math.max(1, ca);
+    if (tcb.sk.rtt_min !== undefined) tcb.sk.rtt_min = tcb.minRttUs;
+  }
   tcpRttEstimator(ctx, rtt);
   tcpSetRto(ctx);
   tcb.icsk_backoff = 0;
-  return true;
+  return { caRttUs: ca, taken: true };
 }
 
 /**
