@@ -117,6 +117,8 @@ export class Kernel {
   readonly baseHelpers = new Map<number, BpfCallFn>();
   private readonly structOps: StructOpsDesc[] = [];
   private nsNow = 0n;
+  /** jiffies32 at nsNow, -1 until read after the clock moved. */
+  private jiffies32Now = -1;
   private nextPid = 100;
   private ino = 1000;
   /** All BPF anon-inode files share one inode, as anon_inode_getfile's do. */
@@ -173,6 +175,7 @@ export class Kernel {
   advance(ns: bigint): void {
     if (ns < 0n) throw new RangeError(`Cannot advance the clock as 'ns' must be ≥ 0: current value is ${ns}`);
     this.nsNow += ns;
+    this.jiffies32Now = -1;
     this.refreshKsymVars();
   }
 
@@ -180,6 +183,7 @@ export class Kernel {
   setTime(ns: bigint): void {
     if (ns < this.nsNow) throw new RangeError(`Cannot set the clock backwards: current value is ${this.nsNow}, requested ${ns}`);
     this.nsNow = ns;
+    this.jiffies32Now = -1;
     this.refreshKsymVars();
   }
 
@@ -211,6 +215,12 @@ export class Kernel {
   get jiffies64(): bigint {
     // INITIAL_JIFFIES is (u32)(-300 * HZ): jiffies wrap five minutes after boot, as in Linux.
     return this.nsNow / 4_000_000n + 4294892296n;
+  }
+
+  /** (u32)jiffies, computed once per clock move (congestion control reads it on every hook). */
+  get jiffies32(): number {
+    if (this.jiffies32Now < 0) this.jiffies32Now = Number(BigInt.asUintN(32, this.jiffies64));
+    return this.jiffies32Now;
   }
 
   /** A deterministic pseudo-random u32 (xorshift32), for bpf_get_prandom_u32. */
