@@ -77,8 +77,8 @@ export class TcpReceiver {
   rcvNxt = 0;
   /** rcv_wup: rcv_nxt when the last ACK was sent. */
   private rcvWup = 0;
-  private ooo = new Uint8Array(1024);
-  private oooMask = 1023;
+  private ooo = new Uint8Array(64);
+  private oooMask = 63;
   private oooCount = 0;
   /** SACK blocks, most recent first (start, end). */
   private blocks: number[] = [];
