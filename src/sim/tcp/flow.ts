@@ -212,17 +212,19 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.checkDone();
   }
 
-  private sendAck(fill: (p: Packet) => void): void {
-    const net = this.env.net;
-    const p = net.pool.get();
+  private newAck(): Packet {
+    const p = this.env.net.pool.get();
     p.flow = this.index;
     p.isData = false;
     p.size = 52;
     p.tsval = tsNow(this);
-    fill(p);
+    return p;
+  }
+
+  private sendAck(p: Packet): void {
     p.path = this.revPath;
     p.sink = this;
-    net.send(p);
+    this.env.net.send(p);
   }
 
   private clock(): void {
@@ -361,7 +363,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         get nowNs() {
           return env.sched.now;
         },
-        sendAck: (fill) => this.sendAck(fill),
+        newAck: () => this.newAck(),
+        sendAck: (p) => this.sendAck(p),
         seqOf: (seg) => tcb.seqOf(seg),
         setDelackTimer: (at) => {
           this.delackAt = at;
