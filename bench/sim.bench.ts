@@ -7,7 +7,10 @@
  * attached through the library as a user would) on the interpreter and on the
  * JIT, in the same run. Issue #5's target: the JIT case faster than real time.
  * `SIM_BENCH_SECONDS` sets the simulated duration (default 60; `--quick`, what CI runs, uses 1);
- * `SIM_BENCH_CASES=built-in` runs only the cases whose label contains that text.
+ * `SIM_BENCH_CASES=built-in` runs only the cases whose label contains that text
+ * (`scale`: only the scale cases: 10, 1000 and 10,000 flows, events per CPU
+ * second, and the set-up of such dumbbells; `SIM_BENCH_SCALE_SECONDS` sets
+ * their simulated duration, default 5).
  *
  * Run: npx tsx bench/sim.bench.ts
  */
@@ -78,7 +81,49 @@ const cases: readonly [string, CcCase][] = [
   ["BPF cubic (fixture object), interpreter", { bpf: "interp" }],
   ["BPF cubic (fixture object), JIT", { bpf: "jit" }],
 ];
+/**
+ * Issue #18's scale cases: N flows (all built-in cubic, started within the
+ * first 100 ms) on the same 1 Gb/s, 50 ms dumbbell, events per second of CPU
+ * time; and the set-up alone (topology, routes, flows, sockets not yet
+ * opened: every flow starts after the end) of an N-flow dumbbell.
+ */
+function scaleBench(n: number, seconds: number): { evPerS: number; events: number; cpuS: number } {
+  const topo = dumbbell({ pairs: n, bottleneck: { rateBps: 1e9, delayNs: 25 * MS, queue: { kind: "droptail", packets: 4000 } } });
+  const flows = Array.from({ length: n }, (_, i) => ({ id: `f${i}`, from: `s${i}`, to: `r${i}`, startNs: Math.floor((i * 100 * MS) / n), cc: "cubic" }));
+  const c0 = process.cpuUsage();
+  const r = runTestbed({ topology: topo, flows, durationNs: seconds * SEC, trace: { sampleIntervalNs: 100 * MS } }, { seed: 1, onRecord: () => {} });
+  const c = process.cpuUsage(c0);
+  const cpuS = (c.user + c.system) / 1e6;
+  return { evPerS: r.events / cpuS, events: r.events, cpuS };
+}
+
+/** CPU milliseconds of a run whose flows all start after its end: kernel boot, topology, routes, flows. */
+function setupMs(n: number): number {
+  const c0 = process.cpuUsage();
+  const topo = dumbbell({ pairs: n, bottleneck: { rateBps: 1e9, delayNs: 25 * MS, queue: { kind: "droptail", packets: 4000 } } });
+  const flows = Array.from({ length: n }, (_, i) => ({ id: `f${i}`, from: `s${i}`, to: `r${i}`, startNs: SEC, cc: "cubic" }));
+  runTestbed({ topology: topo, flows, durationNs: 1, trace: { sampleIntervalNs: 100 * MS } }, { seed: 1, onRecord: () => {} });
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
 const only = process.env["SIM_BENCH_CASES"];
+if (only === undefined || "scale".includes(only)) {
+  const sizes = QUICK ? [10, 100] : [10, 1000, 10_000];
+  const scaleSeconds = QUICK ? 0.2 : Number(process.env["SIM_BENCH_SCALE_SECONDS"] ?? 5);
+  scaleBench(10, QUICK ? 0.1 : 1); // warm-up: JIT and kernel boot out of the first figure
+  const base = scaleBench(sizes[0] as number, scaleSeconds);
+  rows.push({ case: `${sizes[0]} flows (scale baseline), 1 Gb/s, ${scaleSeconds} s, built-in cubic`, value: base.evPerS / 1e6, unit: "M events/s (CPU)", note: `${(base.events / 1e6).toFixed(2)} M events in ${base.cpuS.toFixed(1)} s CPU` });
+  for (const n of sizes.slice(1)) {
+    const c = scaleBench(n, scaleSeconds);
+    rows.push({ case: `${n} flows, same link and duration`, value: c.evPerS / 1e6, unit: "M events/s (CPU)", note: `${(c.evPerS / base.evPerS).toFixed(2)}x the ${sizes[0]}-flow rate (target >= 0.75); ${(c.events / 1e6).toFixed(2)} M events` });
+  }
+  const s10 = setupMs(10);
+  for (const n of sizes.slice(1)) {
+    const ms = setupMs(n);
+    rows.push({ case: `set-up of a ${n}-flow dumbbell (kernel boot, topology, routes, flows), CPU`, value: ms, unit: "ms", note: `${(ms / s10).toFixed(1)}x a 10-flow set-up (${s10.toFixed(0)} ms, mostly the kernel's boot); target < 1000 ms at 10,000` });
+  }
+}
 for (const [label, cc] of cases) {
   if (only !== undefined && !label.includes(only)) continue;
   const c = dumbbellBench(seconds, cc);

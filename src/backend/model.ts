@@ -102,7 +102,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
   kernel.registerStructOps(structOpsDesc(btf, "tcp_congestion_ops", tcp.structOpsType));
   // Typed ksyms: jiffies_64 (whose low 32 bits are tcp_jiffies32).
   const jiffiesVar = btf.findByNameKind("jiffies_64", BTF_KIND_VAR);
-  if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64);
+  if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64, () => kernel.jiffies32);
   kernel.markBooted();
   return { kernel, tcp };
 }

@@ -29,6 +29,7 @@ import type { Translation } from "./compile.js";
 import { toWat } from "./wasm/index.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { MAX_JIT_INSNS, V8_MAX_FUNCTION_BYTES, checkLimit, refusalReason } from "./limits.js";
+import { cachedModule } from "./module-cache.js";
 
 /**
  * An i64 from Wasm (signed, in [-2^63, 2^63)) as the seam's u64. The test
@@ -53,6 +54,16 @@ interface RunSteps {
 
 let runFunctions = 0;
 
+type RunFactory = (prog: RunSteps, main: MainFn) => (r1: bigint, r2?: bigint) => bigint;
+/**
+ * The run-function factory made for a compiled module, reused when the
+ * module comes from the compile cache (module-cache.ts): compiling the
+ * source again cost more than instantiating. Instances of one module then
+ * share a call site, which sees the `main` of each of them (in a sweep's
+ * worker, one point's kernel after another: one live at a time).
+ */
+const runFactories = new WeakMap<WebAssembly.Module, RunFactory>();
+
 /**
  * A run function of its own for one program. V8 inlines the JS -> Wasm
  * call (and its BigInt <-> i64 conversions) only where a call site has seen
@@ -65,7 +76,9 @@ let runFunctions = 0;
  * Wasm table and call_indirect was tried: no faster in the bench or the
  * testbed, and the table would keep undisposed programs alive.)
  */
-function runFunction(prog: RunSteps, main: MainFn): (r1: bigint, r2?: bigint) => bigint {
+function runFunction(prog: RunSteps, main: MainFn, module: WebAssembly.Module): (r1: bigint, r2?: bigint) => bigint {
+  const made = runFactories.get(module);
+  if (made !== undefined) return made(prog, main);
   const id = ++runFunctions;
   const source = `return function jit_run_${id}(r1, r2 = 0n) {
   const fp = prog.enter();
@@ -79,7 +92,9 @@ function runFunction(prog: RunSteps, main: MainFn): (r1: bigint, r2?: bigint) =>
   return prog.leave(fp, ret);
 };`;
   try {
-    return new Function("prog", "main", source)(prog, main) as (r1: bigint, r2?: bigint) => bigint;
+    const factory = new Function("prog", "main", source) as RunFactory;
+    runFactories.set(module, factory);
+    return factory(prog, main);
   } catch (e) {
     // A host that forbids code from strings (node --disallow-code-generation-from-strings, a CSP):
     // the same steps through one shared closure, correct and a few ns slower per run.
@@ -153,7 +168,13 @@ export class JitProg implements PreparedProg {
     this.budget = budget;
     this.decoded = decoded;
     const mem = image.mem;
-    this.translation = translate(decoded, { maxBytes: mem.maxBytes, minPages: mem.memory.buffer.byteLength / 65536 });
+    const minPages = mem.memory.buffer.byteLength / 65536;
+    const compiled = cachedModule(image.insns, mem.maxBytes, minPages, () => {
+      const translation = translate(decoded, { maxBytes: mem.maxBytes, minPages });
+      const bytes = translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
+      return { translation, module: new WebAssembly.Module(bytes) };
+    });
+    this.translation = compiled.translation;
     this.cfg = this.translation.cfg;
     this.tracksDepth = this.translation.tracksDepth;
     this.stackReach = this.translation.stackReach;
@@ -186,10 +207,8 @@ export class JitProg implements PreparedProg {
       imports["callx"] = (id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, pc: number, rem: number): bigint =>
         (this.callOut(image.helpers, "helper", Number(u64(id))) as (...args: unknown[]) => bigint)(a, b, c, d, e, pc, rem);
     }
-    const bytes = this.translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, { [IMPORT_MODULE]: imports });
-    this.run = runFunction(this, instance.exports["main"] as MainFn);
+    const instance = new WebAssembly.Instance(compiled.module, { [IMPORT_MODULE]: imports });
+    this.run = runFunction(this, instance.exports["main"] as MainFn, compiled.module);
     this.maxDepth = instance.exports["max_depth"] as WebAssembly.Global;
     this.stacks.push(...stacks);
     this.compileMs = performance.now() - t0;

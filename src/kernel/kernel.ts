@@ -82,6 +82,25 @@ export interface KernelOptions {
 export const ROOT_CAPS: readonly number[] = [CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF];
 
 /** The emulated kernel. */
+/** ns per jiffy at the model's HZ (250). */
+const NS_PER_JIFFY = 4_000_000;
+const NS_PER_JIFFY_N = 4_000_000n;
+/** INITIAL_JIFFIES, (u32)(-300 * HZ). */
+const INITIAL_JIFFIES = 4294892296;
+const INITIAL_JIFFIES_N = 4294892296n;
+
+/** A kernel variable programs reach as a typed ksym. */
+export interface KsymVar {
+  readonly name: string;
+  readonly addr: number;
+  readonly size: 4 | 8;
+  readonly value: () => bigint;
+  /** A number that changes whenever `value` may (skips rewriting the bytes otherwise). */
+  readonly stamp?: () => number;
+  /** The stamp the bytes were last written at. */
+  written: number;
+}
+
 export class Kernel {
   readonly mem: KernelMemory;
   readonly rcu = new Rcu();
@@ -116,7 +135,15 @@ export class Kernel {
   /** Helpers every program type may call (map helpers, clocks), by id. */
   readonly baseHelpers = new Map<number, BpfCallFn>();
   private readonly structOps: StructOpsDesc[] = [];
-  private nsNow = 0n;
+  /**
+   * The clock, ns since boot: `nsNum` always; `nsBig` its bigint, made only
+   * when read (the testbed moves the clock on every event through
+   * {@link setTimeNs} and should not allocate a BigInt each time).
+   */
+  private nsNum = 0;
+  private nsBig: bigint | null = 0n;
+  /** jiffies32 at the current time, -1 until read after the clock moved. */
+  private jiffies32Now = -1;
   private nextPid = 100;
   private ino = 1000;
   /** All BPF anon-inode files share one inode, as anon_inode_getfile's do. */
@@ -129,7 +156,7 @@ export class Kernel {
   constructor(opts: KernelOptions) {
     this.runner = opts.runner;
     this.mem = new KernelMemory(opts.memory);
-    this.dmesg = new Dmesg(() => this.nsNow);
+    this.dmesg = new Dmesg(() => this.now);
     this.insnBudget = opts.insnBudget ?? DEFAULT_INSN_BUDGET;
     this.release = opts.release ?? "6.18.0-structops";
     this.vmlinuxFuncName = opts.vmlinuxFuncName ?? (() => undefined);
@@ -166,42 +193,79 @@ export class Kernel {
 
   /** ktime_get_ns: simulated monotonic ns since boot. */
   get now(): bigint {
-    return this.nsNow;
+    if (this.nsBig === null) this.nsBig = BigInt(this.nsNum);
+    return this.nsBig;
+  }
+
+  /** The clock as a number of ns (exact below 2^53 ns, about 104 days). */
+  get nowNs(): number {
+    return this.nsNum;
   }
 
   /** Advances the clock by `ns` (never backwards). */
   advance(ns: bigint): void {
     if (ns < 0n) throw new RangeError(`Cannot advance the clock as 'ns' must be ≥ 0: current value is ${ns}`);
-    this.nsNow += ns;
-    this.refreshKsymVars();
+    this.moveTo(this.now + ns);
   }
 
   /** Sets the clock to an absolute time ≥ now. */
   setTime(ns: bigint): void {
-    if (ns < this.nsNow) throw new RangeError(`Cannot set the clock backwards: current value is ${this.nsNow}, requested ${ns}`);
-    this.nsNow = ns;
+    const now = this.now;
+    if (ns < now) throw new RangeError(`Cannot set the clock backwards: current value is ${now}, requested ${ns}`);
+    this.moveTo(ns);
+  }
+
+  /**
+   * Sets the clock to `ns` (a safe integer ≥ now) without a BigInt: the
+   * testbed's path, once per event. Falls back to {@link setTime} beyond 2^53.
+   */
+  setTimeNs(ns: number): void {
+    if (!Number.isSafeInteger(ns) || !Number.isSafeInteger(this.nsNum)) {
+      this.setTime(BigInt(ns));
+      return;
+    }
+    if (ns < this.nsNum) throw new RangeError(`Cannot set the clock backwards: current value is ${this.nsNum}, requested ${ns}`);
+    if (ns === this.nsNum) return;
+    this.nsNum = ns;
+    this.nsBig = null;
+    this.jiffies32Now = -1;
+    this.refreshKsymVars();
+  }
+
+  private moveTo(ns: bigint): void {
+    this.nsBig = ns;
+    this.nsNum = Number(ns);
+    this.jiffies32Now = -1;
     this.refreshKsymVars();
   }
 
   // ---- kernel variables programs reach as typed ksyms (BPF_PSEUDO_BTF_ID) --
 
   /** vmlinux BTF id of a VAR -> where the variable lives and how to compute it. */
-  readonly ksymVars = new Map<number, { readonly name: string; readonly addr: number; readonly size: 4 | 8; readonly value: () => bigint }>();
+  readonly ksymVars = new Map<number, KsymVar>();
 
   /**
    * Places kernel variable `name` (VAR `btfId` of vmlinux BTF) in read-only
-   * kernel memory; its bytes are rewritten whenever the clock moves, so a
-   * program loading through the address sees the current value.
+   * kernel memory; its bytes are rewritten whenever the clock moves (and,
+   * with `stamp`, only when that number changed: jiffies_64 changes every
+   * 4 ms, not at every event), so a program loading through the address sees
+   * the current value.
    */
-  registerKsymVar(name: string, btfId: number, size: 4 | 8, value: () => bigint): void {
+  registerKsymVar(name: string, btfId: number, size: 4 | 8, value: () => bigint, stamp?: () => number): void {
     const addr = this.mem.alloc(8, PERM_READ);
     if (addr === 0) throw new RangeError(`Cannot place kernel variable '${name}': kernel memory is full`);
-    this.ksymVars.set(btfId, { name, addr, size, value });
+    this.ksymVars.set(btfId, { name, addr, size, value, ...(stamp !== undefined ? { stamp } : {}), written: NaN });
     this.refreshKsymVars();
   }
 
   private refreshKsymVars(): void {
+    if (this.ksymVars.size === 0) return;
     for (const v of this.ksymVars.values()) {
+      if (v.stamp !== undefined) {
+        const s = v.stamp();
+        if (s === v.written) continue;
+        v.written = s;
+      }
       if (v.size === 8) this.mem.dv.setBigUint64(v.addr, BigInt.asUintN(64, v.value()), true);
       else this.mem.dv.setUint32(v.addr, Number(BigInt.asUintN(32, v.value())), true);
     }
@@ -210,7 +274,20 @@ export class Kernel {
   /** jiffies64 at the model's HZ (250). */
   get jiffies64(): bigint {
     // INITIAL_JIFFIES is (u32)(-300 * HZ): jiffies wrap five minutes after boot, as in Linux.
-    return this.nsNow / 4_000_000n + 4294892296n;
+    return this.now / NS_PER_JIFFY_N + INITIAL_JIFFIES_N;
+  }
+
+  /** (u32)jiffies, computed once per clock move (congestion control reads it on every hook), in numbers below 2^53 ns. */
+  get jiffies32(): number {
+    if (this.jiffies32Now < 0) {
+      const ns = this.nsNum;
+      if (Number.isSafeInteger(ns)) {
+        let q = Math.floor(ns / NS_PER_JIFFY);
+        if (q * NS_PER_JIFFY > ns) q--; // the division rounded up to the next integer
+        this.jiffies32Now = (q + INITIAL_JIFFIES) % 4294967296;
+      } else this.jiffies32Now = Number(BigInt.asUintN(32, this.jiffies64));
+    }
+    return this.jiffies32Now;
   }
 
   /** A deterministic pseudo-random u32 (xorshift32), for bpf_get_prandom_u32. */

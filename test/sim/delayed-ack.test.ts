@@ -27,9 +27,8 @@ function rig(): { rx: TcpReceiver; acks: { t: number; ack: number }[]; delack: n
       get nowNs() {
         return now;
       },
-      sendAck: (fill) => {
-        const p = new Packet();
-        fill(p);
+      newAck: () => new Packet(),
+      sendAck: (p) => {
         acks.push({ t: now, ack: p.seg });
       },
       setDelackTimer: (a) => delack.push(a),

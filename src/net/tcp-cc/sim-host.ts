@@ -23,6 +23,8 @@ const utf8 = new TextEncoder();
 export class TcpCcSimHost implements TcpCcHost {
   /** Kernel time (ns) at simulated time 0. */
   private readonly base: bigint;
+  /** The same as a number when it is a safe integer (the clock then moves without a BigInt), else NaN. */
+  private readonly baseNum: number;
   private last = -1;
 
   constructor(
@@ -33,14 +35,21 @@ export class TcpCcSimHost implements TcpCcHost {
     private readonly net: NetNs = tcp.kernel.netns.initNet,
   ) {
     this.base = tcp.kernel.now;
+    this.baseNum = this.base <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.base) : NaN;
   }
 
   /** Moves the kernel clock to simulated time `ns` (never backwards). */
   setTime(ns: number): void {
     if (ns === this.last) return;
     this.last = ns;
-    const t = this.base + BigInt(ns);
-    if (t > this.tcp.kernel.now) this.tcp.kernel.setTime(t);
+    const k = this.tcp.kernel;
+    const t = this.baseNum + ns;
+    if (Number.isSafeInteger(t)) {
+      if (t > k.nowNs) k.setTimeNs(t);
+      return;
+    }
+    const tb = this.base + BigInt(ns);
+    if (tb > k.now) k.setTime(tb);
   }
 
   /** socket(): a TcpSock on the namespace's default CA, or -errno. */

@@ -178,25 +178,20 @@ export class TcpSock implements TcpCaSock {
     this.mem.u8.fill(0, this.addr + this.layout.icsk_ca_priv, this.addr + this.layout.icsk_ca_priv + ICSK_CA_PRIV_SIZE);
   }
 
-  get tcp_mstamp(): number {
-    return Number(this.mem.dv.getBigUint64(this.addr + this.layout.tcp_mstamp, true));
-  }
-  set tcp_mstamp(v: number) {
-    this.mem.dv.setBigUint64(this.addr + this.layout.tcp_mstamp, BigInt(v), true);
-  }
+  get tcp_mstamp(): number { return this.u64(this.layout.tcp_mstamp); }
+  set tcp_mstamp(v: number) { this.setU64(this.layout.tcp_mstamp, v); }
+  get sk_pacing_rate(): number { return this.u64(this.layout.sk_pacing_rate); }
+  set sk_pacing_rate(v: number) { this.setU64(this.layout.sk_pacing_rate, v); }
 
-  get sk_pacing_rate(): number {
-    return Number(this.mem.dv.getBigUint64(this.addr + this.layout.sk_pacing_rate, true));
-  }
-  set sk_pacing_rate(v: number) {
-    this.mem.dv.setBigUint64(this.addr + this.layout.sk_pacing_rate, BigInt(v), true);
-  }
-
-  /** A u64 field as a number (exact below 2^53), from its two u32 halves. */
+  /**
+   * A u64 field as a number, from its two u32 halves: exact below 2^53, above
+   * it rounded to nearest as Number(bigint) rounds (one rounding, in the add).
+   */
   private u64(off: number): number {
     const dv = this.mem.dv;
     return dv.getUint32(this.addr + off, true) + dv.getUint32(this.addr + off + 4, true) * 4294967296;
   }
+  /** Stores trunc(v) modulo 2^64, as setBigUint64(BigInt(v)) would, without a BigInt. */
   private setU64(off: number, v: number): void {
     const dv = this.mem.dv;
     v = Math.trunc(v);

@@ -205,7 +205,7 @@ export class TcpCc {
   }
 
   private readonly clock = {
-    get: (): number => Number(BigInt.asUintN(32, this.kernel.jiffies64)),
+    get: (): number => this.kernel.jiffies32,
     get jiffies32(): number {
       return this.get();
     },

@@ -30,6 +30,9 @@ export const DROP_REASONS = ["queue", "aqm", "loss"] as const;
 /** Result of {@link LinkDir.transmit} when admitted: the time the last bit arrives at the far end. */
 export const LINK_DROPPED = -1;
 
+/** The empty ring every direction starts with: the ring is allocated at its first packet, not at set-up. */
+const NO_SLOTS = new Float64Array(0);
+
 /** One direction of a link. */
 export class LinkDir {
   readonly delayNs: number;
@@ -39,8 +42,8 @@ export class LinkDir {
   private readonly queue: QueueDiscipline;
   private readonly lossRate: number;
   /** Ring of waiting packets: start-of-transmission times and sizes. */
-  private starts = new Float64Array(256);
-  private sizes = new Float64Array(256);
+  private starts = NO_SLOTS;
+  private sizes = NO_SLOTS;
   private head = 0;
   private count = 0;
   private backlogBytes = 0;
@@ -187,7 +190,7 @@ export class LinkDir {
 
   private push(start: number, size: number): void {
     if (this.count === this.starts.length) {
-      const n = this.starts.length * 2;
+      const n = Math.max(16, this.starts.length * 2);
       const s = new Float64Array(n);
       const z = new Float64Array(n);
       for (let i = 0; i < this.count; i++) {

@@ -13,6 +13,8 @@ export class Topology {
   private readonly nodes = new Set<string>();
   /** node -> [neighbour, dir index] in link order. */
   private readonly adj = new Map<string, [string, number][]>();
+  /** Breadth-first trees already computed, by root (see {@link route}). */
+  private readonly trees = new Map<string, Map<string, [string, number]>>();
 
   constructor(spec: TopologySpec, rng: Rng) {
     if (typeof spec !== "object" || spec === null || !Array.isArray(spec.nodes) || !Array.isArray(spec.links)) {
@@ -50,30 +52,53 @@ export class Topology {
 
   /**
    * Link-direction indices from `from` to `to` (shortest in hops).
+   *
+   * Each breadth-first tree is computed once per root and kept, so routing
+   * every flow of a topology costs one search per distinct root plus the
+   * length of each path. A node with a single link (a dumbbell's host) is
+   * routed through its neighbour's tree: every path from it starts with that
+   * link, and the neighbour's search visits the other nodes in the very order
+   * a search from the leaf does (the leaf discovers nothing), so ties break
+   * the same way.
    * @throws RangeError when no route exists
    */
   route(from: string, to: string): number[] {
-    const prev = new Map<string, [string, number]>();
-    const seen = new Set([from]);
-    const q = [from];
-    while (q.length > 0) {
-      const n = q.shift() as string;
-      if (n === to) break;
-      for (const [m, d] of this.adj.get(n) ?? []) {
-        if (seen.has(m)) continue;
-        seen.add(m);
-        prev.set(m, [n, d]);
-        q.push(m);
-      }
-    }
-    if (!seen.has(to)) throw new RangeError(`topology: no route from '${from}' to '${to}'`);
+    if (from === to) return [];
     const path: number[] = [];
-    for (let n = to; n !== from; ) {
-      const [p, d] = prev.get(n) as [string, number];
+    let root = from;
+    const out = this.adj.get(from);
+    if (out !== undefined && out.length === 1) {
+      const [n, d] = out[0] as [string, number];
+      if (n === to) return [d];
+      root = n;
+    }
+    const tree = this.treeOf(root);
+    if (!tree.has(to)) throw new RangeError(`topology: no route from '${from}' to '${to}'`);
+    for (let n = to; n !== root; ) {
+      const [p, d] = tree.get(n) as [string, number];
       path.push(d);
       n = p;
     }
+    if (root !== from) path.push((out as [string, number][])[0]?.[1] as number);
     return path.reverse();
+  }
+
+  /** Breadth-first tree from `root` (links in listed order): node -> [parent, link direction]; the root maps to itself. */
+  private treeOf(root: string): Map<string, [string, number]> {
+    let tree = this.trees.get(root);
+    if (tree !== undefined) return tree;
+    tree = new Map([[root, [root, -1]]]);
+    const q = [root];
+    for (let h = 0; h < q.length; h++) {
+      const n = q[h] as string;
+      for (const [m, d] of this.adj.get(n) ?? []) {
+        if (tree.has(m)) continue;
+        tree.set(m, [n, d]);
+        q.push(m);
+      }
+    }
+    this.trees.set(root, tree);
+    return tree;
   }
 }
 

@@ -60,6 +60,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   receiver: TcpReceiver | null = null;
   sk: TcpCcSocket | null = null;
   rcvSk: TcpCcSocket | null = null;
+  /** The socket has tcp_sock.tcp_clock_cache (found once at start, not per event). */
+  private hasClockCache = false;
   ccStart = "";
   state: "pending" | "running" | "draining" | "done" = "pending";
   endNs = -1;
@@ -210,17 +212,19 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.checkDone();
   }
 
-  private sendAck(fill: (p: Packet) => void): void {
-    const net = this.env.net;
-    const p = net.pool.get();
+  private newAck(): Packet {
+    const p = this.env.net.pool.get();
     p.flow = this.index;
     p.isData = false;
     p.size = 52;
     p.tsval = tsNow(this);
-    fill(p);
+    return p;
+  }
+
+  private sendAck(p: Packet): void {
     p.path = this.revPath;
     p.sink = this;
-    net.send(p);
+    this.env.net.send(p);
   }
 
   private clock(): void {
@@ -228,7 +232,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     const sk = this.sk as TcpCcSocket;
     sk.tcp_mstamp = Math.floor(this.nowNs / 1000);
     // tcp_mstamp_refresh: tcp_clock_cache is the ns clock tcp_mstamp derives from.
-    if (sk.tcp_clock_cache !== undefined) sk.tcp_clock_cache = this.nowNs;
+    if (this.hasClockCache) sk.tcp_clock_cache = this.nowNs;
   }
 
   // ---- events -------------------------------------------------------------
@@ -321,6 +325,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
       }
     }
     this.sk = sk;
+    this.hasClockCache = sk.tcp_clock_cache !== undefined;
     const isn = (this.index * 0x9e3779b1) >>> 0;
     const tcb = new Tcb(sk, this.mss, isn);
     this.t = tcb;
@@ -358,7 +363,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         get nowNs() {
           return env.sched.now;
         },
-        sendAck: (fill) => this.sendAck(fill),
+        newAck: () => this.newAck(),
+        sendAck: (p) => this.sendAck(p),
         seqOf: (seg) => tcb.seqOf(seg),
         setDelackTimer: (at) => {
           this.delackAt = at;

@@ -62,8 +62,10 @@ const TCP_FASTRETRANS_THRESH = 3;
 /** What the receiver needs from its flow. */
 export interface ReceiverHost {
   readonly nowNs: number;
-  /** Sends an ACK packet the receiver filled in. */
-  sendAck(fill: (p: Packet) => void): void;
+  /** A pure ACK from the pool with the connection's fields set (flow, size, TSval), for the receiver to fill. */
+  newAck(): Packet;
+  /** Sends an ACK made by newAck() back along the reverse path. */
+  sendAck(p: Packet): void;
   /** Arms the delayed-ACK timer (absolute time) or clears it (-1). */
   setDelackTimer(at: number): void;
   /** Arms the compressed-SACK timer (absolute time) or clears it (-1). */
@@ -77,8 +79,8 @@ export class TcpReceiver {
   rcvNxt = 0;
   /** rcv_wup: rcv_nxt when the last ACK was sent. */
   private rcvWup = 0;
-  private ooo = new Uint8Array(1024);
-  private oooMask = 1023;
+  private ooo = new Uint8Array(64);
+  private oooMask = 63;
   private oooCount = 0;
   /** SACK blocks, most recent first (start, end). */
   private blocks: number[] = [];
@@ -413,22 +415,22 @@ export class TcpReceiver {
   /** Fills and sends an ACK of segment `ackSeg` with the current ECE state, SACK and D-SACK blocks. */
   private transmitAck(ackSeg: number): void {
     const ece = this.ecnDemand;
-    this.host.sendAck((p) => {
-      p.seg = ackSeg;
-      p.tsecr = this.tsRecent;
-      if (ece) p.tcpFlags |= TH_ECE;
-      let slots = 3;
-      if (this.dsackS >= 0) {
-        p.dsackStart = this.dsackS;
-        p.dsackEnd = this.dsackE;
-        this.dsackS = -1;
-        slots = 2;
-      }
-      const bl = this.blocks;
-      const n = Math.min(slots, bl.length >> 1);
-      for (let i = 0; i < 2 * n; i++) p.sack[i] = bl[i] as number;
-      p.nsack = n;
-      p.size = 52 + (n > 0 || p.dsackStart >= 0 ? 4 + 8 * (n + (p.dsackStart >= 0 ? 1 : 0)) : 0);
-    });
+    const p = this.host.newAck();
+    p.seg = ackSeg;
+    p.tsecr = this.tsRecent;
+    if (ece) p.tcpFlags |= TH_ECE;
+    let slots = 3;
+    if (this.dsackS >= 0) {
+      p.dsackStart = this.dsackS;
+      p.dsackEnd = this.dsackE;
+      this.dsackS = -1;
+      slots = 2;
+    }
+    const bl = this.blocks;
+    const n = Math.min(slots, bl.length >> 1);
+    for (let i = 0; i < 2 * n; i++) p.sack[i] = bl[i] as number;
+    p.nsack = n;
+    p.size = 52 + (n > 0 || p.dsackStart >= 0 ? 4 + 8 * (n + (p.dsackStart >= 0 ? 1 : 0)) : 0);
+    this.host.sendAck(p);
   }
 }

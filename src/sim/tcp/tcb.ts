@@ -40,21 +40,30 @@ export class TcbStats {
   lastRateBps = 0;
 }
 
+/** Initial scoreboard ring size in segments (a power of two). */
+const RING_INITIAL = 64;
+
+/** The optional tcp_sock fields the sender keeps in step with the socket. */
+const MIRRORED_FIELDS = [
+  "high_seq", "prr_out", "lost", "mdev_us", "delivered_mstamp", "app_limited", "snd_cwnd_stamp", "tcp_wstamp_ns",
+] as const;
+type MirroredField = (typeof MIRRORED_FIELDS)[number];
+
 /** The sender state. */
 export class Tcb {
-  // ---- scoreboard ring ----
-  cap = 1024;
-  mask = 1023;
+  // ---- scoreboard ring (small at first: grown by ensure() as the window opens, so 10,000 idle flows stay cheap) ----
+  cap = RING_INITIAL;
+  mask = RING_INITIAL - 1;
   /** Time of the latest (re)transmission, ns. */
-  txTime = new Float64Array(1024);
+  txTime = new Float64Array(RING_INITIAL);
   /** tcp_sock.delivered when sent (tx.delivered). */
-  txDelivered = new Float64Array(1024);
-  txDeliveredCe = new Float64Array(1024);
+  txDelivered = new Float64Array(RING_INITIAL);
+  txDeliveredCe = new Float64Array(RING_INITIAL);
   /** tx.delivered_mstamp (µs). */
-  txDelMstamp = new Float64Array(1024);
+  txDelMstamp = new Float64Array(RING_INITIAL);
   /** tx.first_tx_mstamp (µs). */
-  txFirstTx = new Float64Array(1024);
-  flags = new Uint8Array(1024);
+  txFirstTx = new Float64Array(RING_INITIAL);
+  flags = new Uint8Array(RING_INITIAL);
 
   /** First unacknowledged and next new segment numbers. */
   una = 0;
@@ -74,7 +83,7 @@ export class Tcb {
   }
   set high_seq(seg: number) {
     this.highSeg = seg;
-    if (this.sk.high_seq !== undefined) this.sk.high_seq = this.seqOf(seg);
+    if (this.has.high_seq) this.sk.high_seq = this.seqOf(seg);
   }
   /** undo_marker as a segment number; -1 for Linux's 0 ("no undo possible"). Mirrored ({@link TCB_MIRRORED}). */
   declare undo_marker: number;
@@ -92,15 +101,17 @@ export class Tcb {
   }
   set prr_out(v: number) {
     this.prrOut = v;
-    if (this.sk.prr_out !== undefined) this.sk.prr_out = v;
+    if (this.has.prr_out) this.sk.prr_out = v;
   }
-  /** tcp_sock.lost: segments ever marked lost (kept in the socket when it has the field). */
+  /** tcp_sock.lost: segments ever marked lost (mirrored into the socket when it has the field; no CA writes it). */
   get lost(): number {
-    return this.sk.lost ?? this.own.lost;
+    return this.own.lost;
   }
   set lost(v: number) {
-    if (this.sk.lost !== undefined) this.sk.lost = v >>> 0;
-    else this.own.lost = v;
+    if (this.has.lost) {
+      this.own.lost = v >>> 0;
+      this.sk.lost = v;
+    } else this.own.lost = v;
   }
   /** Highest SACKed segment + 1 ("fack"). */
   highSacked = 0;
@@ -130,7 +141,7 @@ export class Tcb {
   }
   set mdev_us(v: number) {
     this.mdevUs = v;
-    if (this.sk.mdev_us !== undefined) this.sk.mdev_us = v;
+    if (this.has.mdev_us) this.sk.mdev_us = v;
   }
   /** tcp_rtt_estimator's state (mirrored): rtt_seq is a segment number, the socket holds its byte sequence. */
   declare mdev_max_us: number;
@@ -144,13 +155,13 @@ export class Tcb {
   minRttUs = 0;
 
   // ---- delivery rate (tcp_rate.c) ----
-  /** tcp_sock.delivered_mstamp (µs), in the socket when it has the field (BBR reads it). */
+  /** tcp_sock.delivered_mstamp (µs), mirrored into the socket when it has the field (BBR reads it; no CA writes it). */
   get delivered_mstamp(): number {
-    return this.sk.delivered_mstamp ?? this.own.delivered_mstamp;
+    return this.own.delivered_mstamp;
   }
   set delivered_mstamp(v: number) {
-    if (this.sk.delivered_mstamp !== undefined) this.sk.delivered_mstamp = v;
-    else this.own.delivered_mstamp = v;
+    this.own.delivered_mstamp = v;
+    if (this.has.delivered_mstamp) this.sk.delivered_mstamp = v;
   }
   first_tx_mstamp = 0;
   /**
@@ -158,10 +169,10 @@ export class Tcb {
    * if not limited; in the socket when it has the field (BBR's PROBE_RTT sets it).
    */
   get app_limited(): number {
-    return this.sk.app_limited ?? this.own.app_limited;
+    return this.has.app_limited ? (this.sk.app_limited as number) : this.own.app_limited;
   }
   set app_limited(v: number) {
-    if (this.sk.app_limited !== undefined) this.sk.app_limited = v >>> 0;
+    if (this.has.app_limited) this.sk.app_limited = v >>> 0;
     else this.own.app_limited = v;
   }
   /** The last rate sample kept for the app-limited check (tcp_rate_gen; mirrored). */
@@ -174,11 +185,11 @@ export class Tcb {
   private cwndStamp = 0;
   /** tcp_sock.snd_cwnd_stamp (jiffies): the socket's, when it has one, since a BPF congestion control may write it. */
   get snd_cwnd_stamp(): number {
-    return this.sk.snd_cwnd_stamp ?? this.cwndStamp;
+    return this.has.snd_cwnd_stamp ? (this.sk.snd_cwnd_stamp as number) : this.cwndStamp;
   }
   set snd_cwnd_stamp(v: number) {
     this.cwndStamp = v;
-    if (this.sk.snd_cwnd_stamp !== undefined) this.sk.snd_cwnd_stamp = v;
+    if (this.has.snd_cwnd_stamp) this.sk.snd_cwnd_stamp = v;
   }
 
   /** When data was last sent (ns), -1 before any; lsndtime in the socket is its jiffies. */
@@ -199,31 +210,42 @@ export class Tcb {
   rtoDeadline = -1;
   /** Time of the pending RTO event in the scheduler, -1 if none. */
   rtoEventAt = -1;
-  /** tcp_sock.tcp_wstamp_ns: earliest departure time of the next packet (ns), in the socket when it has the field. */
+  /** tcp_sock.tcp_wstamp_ns: earliest departure time of the next packet (ns), mirrored into the socket when it has the field (no CA writes it). */
   get paceNext(): number {
-    return this.sk.tcp_wstamp_ns ?? this.own.paceNext;
+    return this.own.paceNext;
   }
   set paceNext(v: number) {
-    if (this.sk.tcp_wstamp_ns !== undefined) this.sk.tcp_wstamp_ns = v;
-    else this.own.paceNext = v;
+    this.own.paceNext = v;
+    if (this.has.tcp_wstamp_ns) this.sk.tcp_wstamp_ns = v;
   }
   paceEventAt = -1;
 
   readonly stats = new TcbStats();
-  /** Storage for the socket fields above when the socket does not have them. */
+  /**
+   * The sender's own copy of the socket fields above: the truth for those no
+   * congestion control may write (bpf_tcp_ca_btf_struct_access), so the hot
+   * path reads a property, not kernel memory; app_limited's is used only when
+   * the socket lacks the field.
+   */
   private readonly own = { lost: 0, delivered_mstamp: 0, app_limited: 0, paceNext: 0 };
   /** The sender's values of the {@link TCB_MIRRORED} fields (the socket holds them as Linux spells them). */
   readonly mirrored: Record<TcbMirroredField, number> = {
     undo_marker: -1, undo_retrans: -1, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
   };
+  /** Which optional tcp_sock fields the socket has, found once (a plain test socket may lack them), not on every write. */
+  readonly has: Readonly<Record<MirroredField | TcbMirroredField, boolean>>;
 
   constructor(
     /** The kernel socket (tcp_sock fields + icsk_ca_ops). */
-    public sk: TcpCcSocket,
+    readonly sk: TcpCcSocket,
     readonly mss: number,
     /** Initial sequence number (bytes). */
     readonly isn: number,
-  ) {}
+  ) {
+    const has = {} as Record<MirroredField | TcbMirroredField, boolean>;
+    for (const f of [...MIRRORED_FIELDS, ...(Object.keys(TCB_MIRRORED) as TcbMirroredField[])]) has[f] = sk[f] !== undefined;
+    this.has = has;
+  }
 
   /** tcp_packets_in_flight(). */
   inFlight(): number {
@@ -300,7 +322,7 @@ for (const name of Object.keys(TCB_MIRRORED) as TcbMirroredField[]) {
     },
     set(this: Tcb, v: number) {
       this.mirrored[name] = v;
-      if (this.sk[name] !== undefined) this.sk[name] = mirror(this, v);
+      if (this.has[name]) this.sk[name] = mirror(this, v);
     },
   });
 }

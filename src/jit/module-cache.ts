@@ -1,0 +1,81 @@
+/**
+ * @fileoverview The JIT's compile cache: a translated and compiled
+ * WebAssembly.Module by program content, so a program loaded again (the
+ * same object in every point of a sweep, every socket's kernel in a test, a
+ * program reloaded after a swap) is instantiated, not translated and
+ * compiled again. Linux has no such cache (each BPF_PROG_LOAD runs the
+ * verifier and JIT); the model may keep one because a module is a pure
+ * function of its key, and what differs between loads is in the imports.
+ *
+ * The key is everything the generated code depends on: the instruction
+ * bytes as loaded (relocations applied: map addresses, helper and kfunc ids,
+ * ksym addresses are in the immediates) and the translation options (the
+ * memory's maximum and its current size, which the module's memory import
+ * declares). A hit compares the bytes in full, so a hash collision can never
+ * hand back another program's code. The cache is per thread (a Module can
+ * be posted to a worker, not shared), holds at most {@link MAX_ENTRIES}
+ * modules, and drops the least recently used.
+ */
+import type { Translation } from "./compile.js";
+
+/** What one cache entry holds. */
+export interface CachedModule {
+  readonly translation: Translation;
+  readonly module: WebAssembly.Module;
+}
+
+interface Entry extends CachedModule {
+  readonly insns: Uint8Array;
+  readonly maxBytes: number;
+  readonly minPages: number;
+}
+
+const MAX_ENTRIES = 64;
+const cache = new Map<string, Entry>();
+let hits = 0;
+let misses = 0;
+
+/** FNV-1a over the bytes, with the options: the lookup key (equal bytes are checked on a hit). */
+function keyOf(insns: Uint8Array, maxBytes: number, minPages: number): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < insns.length; i++) h = Math.imul(h ^ (insns[i] as number), 0x01000193);
+  return `${insns.length}:${h >>> 0}:${maxBytes}:${minPages}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The module for these instruction bytes and options: from the cache, or
+ * made by `build` (translate, then compile) and kept.
+ */
+export function cachedModule(insns: Uint8Array, maxBytes: number, minPages: number, build: () => CachedModule): CachedModule {
+  const key = keyOf(insns, maxBytes, minPages);
+  const e = cache.get(key);
+  if (e !== undefined && e.maxBytes === maxBytes && e.minPages === minPages && sameBytes(e.insns, insns)) {
+    hits++;
+    cache.delete(key);
+    cache.set(key, e);
+    return e;
+  }
+  misses++;
+  const made = build();
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, { ...made, insns: insns.slice(), maxBytes, minPages });
+  return made;
+}
+
+/** Hits and misses so far in this thread, and the entries held (for tests and the bench). */
+export function moduleCacheStats(): { hits: number; misses: number; entries: number } {
+  return { hits, misses, entries: cache.size };
+}
+
+/** Empties the cache and zeroes its counts (the bench's cold compiles; tests). */
+export function clearModuleCache(): void {
+  cache.clear();
+  hits = 0;
+  misses = 0;
+}
