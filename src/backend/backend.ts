@@ -73,6 +73,11 @@ export interface Backend {
   readFile(path: string): { ret: number; errno: number; text: string };
   /** Writes a /proc/sys file. */
   writeFile(path: string, text: string): SysResult;
+  /**
+   * read(2) of at most `size` bytes from `fd` (a BPF iterator's fd gives the
+   * iterator's output): `ret` bytes in `bytes`, 0 at the end.
+   */
+  read(fd: number, size: number): { ret: number; errno: number; bytes: Uint8Array };
   /** poll(2) with a zero timeout: the revents of one fd. */
   poll(fd: number): { ret: number; errno: number; revents: number };
   /** mkdir(2) (mode 0700): on bpffs, a directory for pins. */

@@ -24,7 +24,7 @@ import { BPF_ATTR_SIZE } from "../uapi/attr-layout.js";
 import { EBADF, EINVAL, ENOTSOCK, EPERM } from "../uapi/errno.js";
 import { sysBpf } from "../kernel/syscall.js";
 import { KFile, O_RDWR } from "../kernel/file.js";
-import { pollFd, readProcFile, writeProcFile } from "../kernel/procfs.js";
+import { pollFd, readFd, readProcFile, writeProcFile } from "../kernel/procfs.js";
 import { CAP_NET_ADMIN, CAP_SYS_ADMIN } from "../kernel/task.js";
 import type { Task } from "../kernel/task.js";
 import type { NetNs } from "../kernel/netns.js";
@@ -278,6 +278,12 @@ export class ModelProcess implements Backend {
   writeFile(path: string, text: string): SysResult {
     this.live("write");
     return sysResult(writeProcFile(this.task.kernel, this.task, path, text));
+  }
+
+  read(fd: number, size: number): { ret: number; errno: number; bytes: Uint8Array } {
+    this.live("read");
+    const r = readFd(this.task, fd, size);
+    return typeof r === "number" ? { ...sysResult(r), bytes: new Uint8Array(0) } : { ret: r.length, errno: 0, bytes: r };
   }
 
   poll(fd: number): { ret: number; errno: number; revents: number } {

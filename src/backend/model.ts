@@ -10,6 +10,8 @@ import type { KernelOptions } from "../kernel/kernel.js";
 import { installBaseHelpers } from "../kernel/helpers/base.js";
 import { getVmlinuxBtf as vmlinuxBtfOfFiles } from "../kernel/btf/vmlinux.js";
 import type { VmlinuxBtf } from "../kernel/btf/vmlinux.js";
+import { installIterHelpers } from "../kernel/iter/helpers.js";
+import { tcpIterTarget } from "../net/tcp-cc/iter-tcp.js";
 import type { ProgRunner } from "../kernel/prog/runner.js";
 import { TcpCc } from "../net/tcp-cc/subsystem.js";
 import { checkTcpCongConfig, DEFAULT_TCP_CONG_CONFIG, KernelConfigError, selectTcpCongBuiltins } from "../net/tcp-cc/tcp-cong-config.js";
@@ -89,6 +91,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
     ...(opts.unprivilegedBpfDisabled === undefined ? {} : { unprivilegedBpfDisabled: opts.unprivilegedBpfDisabled }),
   });
   installBaseHelpers(kernel);
+  installIterHelpers(kernel);
   const ops = tcpOpsLayout(btf);
   const releaseIndex = btf.memberIndex(btf.findByNameKind("tcp_congestion_ops", 4), "release");
   const tcp = new TcpCc(kernel, tcpSockLayout(btf), ops, tcpCong, {
@@ -100,6 +103,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
     releaseIndex,
   });
   kernel.registerStructOps(structOpsDesc(btf, "tcp_congestion_ops", tcp.structOpsType));
+  kernel.iter.register(tcpIterTarget(tcp, btf, tcp.helpers));
   // Typed ksyms: jiffies_64 (whose low 32 bits are tcp_jiffies32).
   const jiffiesVar = btf.findByNameKind("jiffies_64", BTF_KIND_VAR);
   if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64, () => kernel.jiffies32);

@@ -29,7 +29,7 @@ import { ERR, type ErrOr } from "./errptr.js";
 /** Mount point of the model's bpffs. */
 export const BPFFS_ROOT = "/sys/fs/bpf";
 
-type Pinnable = Exclude<FileObject, { kind: "other" }>;
+type Pinnable = Exclude<FileObject, { kind: "other" } | { kind: "iter" }>;
 
 /** A path split for a create/remove: the resolved parent, the last component and how it ended. */
 interface Resolved {

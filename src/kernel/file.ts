@@ -1,6 +1,6 @@
 /**
  * @fileoverview Anonymous-inode files for BPF objects ("bpf-map", "bpf-prog",
- * "bpf-link", "btf"), as kernel/bpf/syscall.c creates them with
+ * "bpf-link", "btf", "bpf_iter"), as kernel/bpf/syscall.c creates them with
  * anon_inode_getfile, and the release that runs on the last close.
  *
  * A file holds one reference on its object: a map file one refcnt and one
@@ -15,6 +15,7 @@ import type { BpfLink } from "./link/core.js";
 import type { BtfObject } from "./btf-object.js";
 import type { KernelSock } from "./kernel.js";
 import type { NetNs } from "./netns.js";
+import type { BpfIterSession } from "./iter/session.js";
 
 /** f_mode bits the model uses. */
 export const FMODE_READ = 0x1;
@@ -32,6 +33,8 @@ export type FileObject =
   | { readonly kind: "prog"; readonly obj: BpfProg }
   | { readonly kind: "link"; readonly obj: BpfLink }
   | { readonly kind: "btf"; readonly obj: BtfObject }
+  /** An open BPF iterator (BPF_ITER_CREATE): reads run its program. */
+  | { readonly kind: "iter"; readonly obj: BpfIterSession }
   /** Anything else (a terminal, a socket, a namespace): `netns` when it is /proc/<pid>/ns/net, holding a reference; `sock` when it is a socket. */
   | { readonly kind: "other"; readonly obj: string; readonly netns?: NetNs; readonly sock?: KernelSock };
 
@@ -70,6 +73,9 @@ export function putFileObject(t: FileObject): void {
         break;
       case "btf":
         t.obj.put();
+        break;
+      case "iter":
+        t.obj.release();
         break;
       case "other":
         t.netns?.put();

@@ -29,6 +29,8 @@ import type { ProgImage, ProgRunner } from "./prog/runner.js";
 import { DEFAULT_INSN_BUDGET } from "./prog/runner.js";
 import type { StructOpsDesc } from "./struct-ops/desc.js";
 import type { BpfCallFn } from "./prog/runner.js";
+import { IterRegistry } from "./iter/registry.js";
+import { progIterTarget } from "./iter/link.js";
 
 /** A file the model serves under /proc or /sys (read, and optionally write). */
 export interface ProcFile {
@@ -134,6 +136,10 @@ export class Kernel {
   readonly nrCpus: number;
   /** Helpers every program type may call (map helpers, clocks), by id. */
   readonly baseHelpers = new Map<number, BpfCallFn>();
+  /** Helpers of tracing programs beyond the base ones (bpf_seq_printf, bpf_seq_write), by id. */
+  readonly tracingHelpers = new Map<number, BpfCallFn>();
+  /** BPF iterator targets and open iterators. */
+  readonly iter = new IterRegistry();
   private readonly structOps: StructOpsDesc[] = [];
   /**
    * The clock, ns since boot: `nsNum` always; `nsBig` its bigint, made only
@@ -495,6 +501,15 @@ export class Kernel {
         if (fn !== null) helpers.set(id, fn);
       }
       kfuncs = desc.type.kfuncs;
+    }
+    const target = progIterTarget(this, prog.attrs);
+    if (target !== undefined) {
+      // tracing_prog_func_proto, then the target's get_func_proto (bpf_iter_get_func_proto).
+      for (const [id, fn] of this.tracingHelpers) helpers.set(id, fn);
+      for (let id = 0; id < 256; id++) {
+        const fn = target.funcProto(id);
+        if (fn !== null) helpers.set(id, fn);
+      }
     }
     return { insns: prog.xlated, mem: this.mem, helpers, kfuncs, name: prog.attrs.prog_name || `prog_${prog.id}` };
   }

@@ -120,6 +120,7 @@ export function fdinfo(task: Task, fd: number): string | number {
     case "btf":
       s += `btf_id:\t${t.obj.id}\n`;
       break;
+    case "iter":
     case "other":
       s = `pos:\t0\nflags:\t${octalFlags(f.flags)}\nmnt_id:\t${ANON_MNT_ID + 9}\nino:\t${f.ino}\n`;
       break;
@@ -160,4 +161,16 @@ export function pollFd(task: Task, fd: number): number {
   if (f === null) return -EBADF;
   if (f.target.kind === "link" && f.target.obj.ops.poll !== undefined) return f.target.obj.ops.poll(f.target.obj);
   return DEFAULT_POLLMASK;
+}
+
+/**
+ * read(2) on an fd: the bytes or -errno. An iterator fd runs its program
+ * (kernel/bpf/bpf_iter.c bpf_seq_read); the other BPF files have no read
+ * (EINVAL, as anon-inode files without one give).
+ */
+export function readFd(task: Task, fd: number, size: number): Uint8Array | number {
+  const f = task.file(fd);
+  if (f === null) return -EBADF;
+  if (f.target.kind === "iter") return f.target.obj.read(size);
+  return -EINVAL;
 }

@@ -19,7 +19,7 @@ import type { Idr } from "./idr.js";
 import { CAP_SYS_ADMIN } from "./task.js";
 import type { Task } from "./task.js";
 
-type Pinnable = Exclude<FileObject, { kind: "other" }>;
+type Pinnable = Exclude<FileObject, { kind: "other" } | { kind: "iter" }>;
 
 function takeRef(o: Pinnable): void {
   if (o.kind === "map") o.obj.incWithUref();
@@ -32,8 +32,8 @@ export function objPin(task: Task, a: ObjAttrDecoded): number {
   if (a.file_flags & BPF_F_PATH_FD) return -EINVAL; // dirfd-relative paths are not modelled
   const f = task.file(a.bpf_fd);
   if (f === null) return -EBADF;
-  // bpf_fd_probe_obj: a map, a program or a link; a BTF fd is none of them.
-  if (f.target.kind === "other" || f.target.kind === "btf") return -EINVAL;
+  // bpf_fd_probe_obj: a map, a program or a link; a BTF or iterator fd is none of them.
+  if (f.target.kind === "other" || f.target.kind === "btf" || f.target.kind === "iter") return -EINVAL;
   const path = task.mm.readString(a.pathname, 4096);
   if (path === null) return -EFAULT;
   takeRef(f.target);

@@ -1,9 +1,10 @@
 /**
  * @fileoverview BPF_PROG_LOAD (kernel/bpf/syscall.c bpf_prog_load) and the
  * part of the verifier the model reproduces (kernel/bpf/verifier.c): bytecode
- * validity, struct_ops attach checks (check_struct_ops_btf_id), map fd
- * resolution (resolve_pseudo_ldimm64), and which helpers and kfuncs a program
- * may call. The verifier log gets Linux's messages for these rejections.
+ * validity, struct_ops attach checks (check_struct_ops_btf_id), iterator
+ * attach and context checks (BPF_PROG_TYPE_TRACING with BPF_TRACE_ITER:
+ * ./iter/verifier.ts), map fd resolution (resolve_pseudo_ldimm64), and which
+ * helpers and kfuncs a program may call. The verifier log gets Linux's messages for these rejections.
  *
  * What the model does not prove (termination, register types, bounds) is
  * enforced at run time instead: every memory access is checked and every run
@@ -14,7 +15,10 @@
 import { createHash } from "node:crypto";
 import { progTypePermission } from "./capability.js";
 import { E2BIG, EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC, ENOTSUPP, EPERM } from "../uapi/errno.js";
-import { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_STRUCT_OPS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
+import {
+  BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_STRUCT_OPS, BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_STRUCT_OPS,
+} from "../uapi/bpf-enums.js";
 import {
   BPF_F_ANY_ALIGNMENT, BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ,
   BPF_F_XDP_HAS_FRAGS, BPF_F_XDP_DEV_BOUND_ONLY, BPF_F_TEST_REG_INVARIANTS,
@@ -27,6 +31,9 @@ import type { DecodedProg } from "../asm/index.js";
 import { isErr } from "./errptr.js";
 import { BpfProg } from "./prog/core.js";
 import { checkBtfStructWrites } from "./verifier-btf-access.js";
+import type { CtxPolicy } from "./verifier-btf-access.js";
+import { checkIterAttach, iterCtxPolicy } from "./iter/verifier.js";
+import { ITER_GPL_ONLY_HELPERS } from "./iter/helpers.js";
 import { arrayValueAddr } from "./map/array.js";
 import { objNameCpy } from "./names.js";
 import type { Task } from "./task.js";
@@ -69,12 +76,14 @@ export function progLoad(task: Task, a: ProgLoadAttrDecoded): number {
   if (typePerm < 0) return typePerm;
   if (a.insn_cnt === 0 || a.insn_cnt > (bpfCap ? MAX_INSNS_PRIV : MAX_INSNS_UNPRIV)) return -E2BIG;
   if (a.prog_type !== BPF_PROG_TYPE_SOCKET_FILTER && a.prog_type !== BPF_PROG_TYPE_CGROUP_SKB && !bpfCap) return -EPERM;
+  const iter = a.prog_type === BPF_PROG_TYPE_TRACING && a.expected_attach_type === BPF_TRACE_ITER;
   // bpf_prog_load_check_attach: an attach_btf_id needs a BTF to live in and a type that uses one.
   if (a.attach_btf_id !== 0) {
     if (a.attach_btf_id > 0xfffff) return -EINVAL;
-    if (a.prog_type !== BPF_PROG_TYPE_STRUCT_OPS) return -EINVAL;
+    if (a.prog_type !== BPF_PROG_TYPE_STRUCT_OPS && !iter) return -EINVAL;
   }
-  if (a.prog_type !== BPF_PROG_TYPE_STRUCT_OPS) return -EINVAL; // only struct_ops programs are modelled
+  // Only struct_ops programs and, of the tracing ones, iterators are modelled.
+  if (a.prog_type !== BPF_PROG_TYPE_STRUCT_OPS && !iter) return -EINVAL;
   if (a.attach_btf_obj_fd !== 0) return -EINVAL; // module BTF: not modelled
   const license = task.mm.readString(a.license, 128);
   if (license === null) return -EFAULT;
@@ -148,35 +157,8 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
       }
     }
   }
-  // check_struct_ops_btf_id
-  if (!a.gpl_compatible) {
-    log.verbose("struct ops programs must have a GPL compatible license");
-    return -EINVAL;
-  }
-  if (a.attach_btf_id === 0) return -ENOTSUPP;
-  const desc = k.structOpsByTypeId(a.attach_btf_id);
-  if (desc === undefined) {
-    log.verbose(`attach_btf_id ${a.attach_btf_id} is not a supported struct`);
-    return -ENOTSUPP;
-  }
-  const member = desc.members[a.expected_attach_type];
-  if (member === undefined) {
-    log.verbose(`attach to invalid member idx ${a.expected_attach_type} of struct ${desc.type.name}`);
-    return -EINVAL;
-  }
-  if (!member.isFuncPtr) {
-    log.verbose(`attach to invalid member ${member.name}(@idx ${member.index}) of struct ${desc.type.name}`);
-    return -EINVAL;
-  }
-  if (!desc.type.implementable.has(member.name)) {
-    log.verbose(`attach to unsupported member ${member.name} of struct ${desc.type.name}`);
-    return -ENOTSUPP;
-  }
-  const cm = desc.type.checkMember?.(member, prog) ?? 0;
-  if (cm < 0) {
-    log.verbose(`attach to unsupported member ${member.name} of struct ${desc.type.name}`);
-    return cm;
-  }
+  const attach = a.prog_type === BPF_PROG_TYPE_TRACING ? iterAttach(k, a.attach_btf_id, log) : structOpsAttach(k, prog, log);
+  if (typeof attach === "number") return attach;
   // resolve_pseudo_ldimm64 and the call checks, on a copy the engines will run.
   const x = insns.slice();
   const orig = insns.slice();
@@ -236,6 +218,10 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
       }
     } else if (key === KEY_CALL_HELPER) {
       const id = d.imm[pc] as number;
+      if (!a.gpl_compatible && ITER_GPL_ONLY_HELPERS.has(id) && image.helpers.has(id)) {
+        log.verbose("cannot call GPL-restricted function from non-GPL compatible program");
+        return -EINVAL;
+      }
       if (!image.helpers.has(id)) {
         const fname = BPF_FUNC_NAMES.get(id);
         log.verbose(fname === undefined ? `invalid func unknown#${id}` : `program of this type cannot use helper bpf_${fname}#${id}`);
@@ -261,9 +247,9 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
   }
   const alu = checkAluImm(d, log);
   if (alu < 0) return alu;
-  // check_ptr_to_btf_access: stores through the hook's struct arguments, by the type's btf_struct_access.
-  const access = desc.type.btfStructAccess?.bind(desc.type) ?? ((): string => "only read is supported");
-  const walk = checkBtfStructWrites(d, desc.argStructs[member.index] ?? [], access);
+  // check_ptr_to_btf_access: stores through the hook's struct arguments, by the type's btf_struct_access
+  // (a tracing program has none: "only read is supported"); an iterator's context and NULL checks by its target.
+  const walk = checkBtfStructWrites(d, attach.argStructs, attach.access, attach.policy);
   if (walk.refused !== undefined) log.verbose(walk.refused.msg);
   // do_check's last line, on success and failure alike (the model counts the instructions its pass visited; it keeps no states).
   log.verbose(`processed ${walk.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0`);
@@ -299,4 +285,55 @@ function checkAluImm(d: DecodedProg, log: VerifierLog): number {
     }
   }
   return 0;
+}
+
+/** What the access pass needs from the attach checks. */
+interface AttachChecked {
+  readonly argStructs: readonly (string | undefined)[];
+  readonly access: (struct: string, off: number, size: number) => string | null;
+  readonly policy?: CtxPolicy;
+}
+
+const READ_ONLY = (): string => "only read is supported";
+
+/** check_attach_btf_id of an iterator program: its target's context rules, or -errno. */
+function iterAttach(k: Task["kernel"], attachBtfId: number, log: VerifierLog): AttachChecked | number {
+  const target = checkIterAttach(k, attachBtfId, (l) => log.verbose(l));
+  if (typeof target === "number") return target;
+  return { argStructs: [], access: READ_ONLY, policy: iterCtxPolicy(target) };
+}
+
+/** check_struct_ops_btf_id: the hook's struct arguments and the type's write rule, or -errno. */
+function structOpsAttach(k: Task["kernel"], prog: BpfProg, log: VerifierLog): AttachChecked | number {
+  const a = prog.attrs;
+  if (!a.gpl_compatible) {
+    log.verbose("struct ops programs must have a GPL compatible license");
+    return -EINVAL;
+  }
+  if (a.attach_btf_id === 0) return -ENOTSUPP;
+  const desc = k.structOpsByTypeId(a.attach_btf_id);
+  if (desc === undefined) {
+    log.verbose(`attach_btf_id ${a.attach_btf_id} is not a supported struct`);
+    return -ENOTSUPP;
+  }
+  const member = desc.members[a.expected_attach_type];
+  if (member === undefined) {
+    log.verbose(`attach to invalid member idx ${a.expected_attach_type} of struct ${desc.type.name}`);
+    return -EINVAL;
+  }
+  if (!member.isFuncPtr) {
+    log.verbose(`attach to invalid member ${member.name}(@idx ${member.index}) of struct ${desc.type.name}`);
+    return -EINVAL;
+  }
+  if (!desc.type.implementable.has(member.name)) {
+    log.verbose(`attach to unsupported member ${member.name} of struct ${desc.type.name}`);
+    return -ENOTSUPP;
+  }
+  const cm = desc.type.checkMember?.(member, prog) ?? 0;
+  if (cm < 0) {
+    log.verbose(`attach to unsupported member ${member.name} of struct ${desc.type.name}`);
+    return cm;
+  }
+  const access = desc.type.btfStructAccess?.bind(desc.type) ?? READ_ONLY;
+  return { argStructs: desc.argStructs[member.index] ?? [], access };
 }

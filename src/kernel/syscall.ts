@@ -22,6 +22,7 @@ import { progLoad } from "./sys-prog.js";
 import { btfLoad, getFdById, getNextId, objGet, objGetInfoByFd, objPin } from "./sys-obj.js";
 import { unmodelledCommand } from "./sys-unmodelled.js";
 import { structOpsLinkCreate } from "./link/struct-ops-link.js";
+import { iterCreate, iterLinkAttach } from "./iter/link.js";
 import type { BpfMap } from "./map/core.js";
 import type { Task } from "./task.js";
 
@@ -33,6 +34,7 @@ const SERVED = new Set<number>([
   C.BPF_PROG_LOAD, C.BPF_OBJ_PIN, C.BPF_OBJ_GET, C.BPF_PROG_GET_NEXT_ID, C.BPF_MAP_GET_NEXT_ID, C.BPF_PROG_GET_FD_BY_ID,
   C.BPF_MAP_GET_FD_BY_ID, C.BPF_OBJ_GET_INFO_BY_FD, C.BPF_BTF_LOAD, C.BPF_BTF_GET_FD_BY_ID, C.BPF_MAP_FREEZE,
   C.BPF_BTF_GET_NEXT_ID, C.BPF_LINK_CREATE, C.BPF_LINK_UPDATE, C.BPF_LINK_GET_FD_BY_ID, C.BPF_LINK_GET_NEXT_ID, C.BPF_LINK_DETACH,
+  C.BPF_ITER_CREATE,
 ]);
 
 /**
@@ -103,16 +105,25 @@ function dispatch(task: Task, cmd: number, attr: Uint8Array): number {
       return linkUpdate(task, decodeAttr(C.BPF_LINK_UPDATE, attr));
     case C.BPF_LINK_DETACH:
       return linkDetach(task, decodeAttr(C.BPF_LINK_DETACH, attr));
+    case C.BPF_ITER_CREATE: {
+      const a = decodeAttr(C.BPF_ITER_CREATE, attr);
+      return iterCreate(task, a.link_fd, a.flags);
+    }
     default:
       return -EINVAL;
   }
 }
 
-/** BPF_LINK_CREATE: only the struct_ops path is modelled. */
+/** BPF_LINK_CREATE: the struct_ops and iterator paths are modelled. */
 function linkCreate(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LINK_CREATE>>): number {
   if (a.attach_type === C.BPF_STRUCT_OPS) return structOpsLinkCreate(task, a.prog_fd, a.attach_type);
   const prog = task.kernel.progGetFd(task, a.prog_fd);
   if (isErr(prog)) return prog;
+  // link_create: attach_type_to_prog_type must give the program's type; a tracing
+  // program with BPF_TRACE_ITER becomes an iterator link (bpf_iter_link_attach).
+  if (a.attach_type === C.BPF_TRACE_ITER && prog.type === C.BPF_PROG_TYPE_TRACING && prog.attrs.expected_attach_type === C.BPF_TRACE_ITER) {
+    return iterLinkAttach(task, prog, a.target_fd, a.flags);
+  }
   // No other link type is modelled; Linux rejects a program/attach-type mismatch with EINVAL.
   prog.put();
   return -EINVAL;

@@ -1,11 +1,16 @@
 /**
  * @fileoverview Links (libbpf's bpf_link, KERNEL-SPEC.md §8): the kernel
  * link of a BPF_F_LINK struct_ops map (BPF_LINK_UPDATE with optional
- * BPF_F_REPLACE, BPF_LINK_DETACH, info, pinning, opening a pinned link) and
+ * BPF_F_REPLACE, BPF_LINK_DETACH, info, pinning, opening a pinned link),
  * libbpf's "fake" link of a plain struct_ops map, whose destruction deletes
- * the map element.
+ * the map element, and the link of a BPF iterator program
+ * (bpf_program__attach_iter), which {@link BpfLink.iterate} reads through
+ * BPF_ITER_CREATE.
  */
-import { BPF_LINK_CREATE, BPF_LINK_DETACH, BPF_LINK_UPDATE, BPF_MAP_DELETE_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_STRUCT_OPS } from "../uapi/bpf-enums.js";
+import {
+  BPF_ITER_CREATE, BPF_LINK_CREATE, BPF_LINK_DETACH, BPF_LINK_UPDATE, BPF_MAP_DELETE_ELEM, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET,
+  BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_PIN, BPF_STRUCT_OPS, BPF_TRACE_ITER,
+} from "../uapi/bpf-enums.js";
 import { BPF_F_LINK, BPF_F_REPLACE } from "../uapi/bpf-flags.js";
 import { EBADF, EBUSY, EINVAL } from "../uapi/errno.js";
 import { decodeLinkInfo, LINK_INFO_LAYOUT } from "../uapi/info.js";
@@ -105,6 +110,36 @@ export class BpfLink {
     sys(this.backend, BPF_MAP_DELETE_ELEM, { map_fd: map.fd, key: new Uint8Array(4) }, `destroy link of map '${map.name}'`);
   }
 
+  /**
+   * Runs an iterator link once (libbpf's bpf_iter_create + read): a new
+   * iterator fd from BPF_ITER_CREATE, read(2) in `chunk`-byte reads until
+   * it returns 0, then closed. Each call is a new walk.
+   * @example
+   * const link = obj.attachIter("fx_move_cc");
+   * const text = link.iterate();
+   * @throws {BpfError} EINVAL for a link that is no iterator; the errno of a failed read
+   */
+  iterate(opts: { readonly chunk?: number } = {}): string {
+    const ctx = "iterate link";
+    if (this.fake) fail("bpf_iter_create", EINVAL, `${ctx}: a fake link has no kernel link`);
+    this.assertOpen(ctx);
+    const chunk = opts.chunk ?? 4096;
+    if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`Cannot iterate as 'chunk' must be an integer ≥ 1: current value is ${chunk}`);
+    const fd = new OwnedFd(this.backend, sys(this.backend, BPF_ITER_CREATE, { link_fd: this.fd, flags: 0 }, `${ctx}: create iterator`));
+    try {
+      const parts: Uint8Array[] = [];
+      for (;;) {
+        const r = this.backend.read(fd.raw, chunk);
+        if (r.errno !== 0) throw new BpfError("read", r.errno, `${ctx}: read iterator`);
+        if (r.ret === 0) break;
+        parts.push(r.bytes);
+      }
+      return new TextDecoder().decode(Buffer.concat(parts));
+    } finally {
+      fd.close();
+    }
+  }
+
   /** BPF_OBJ_GET_INFO_BY_FD on the link. */
   info(): BpfLinkInfo {
     if (this.fake) fail("BPF_OBJ_GET_INFO_BY_FD", EINVAL, "link info: a fake link has no kernel link");
@@ -164,4 +199,15 @@ export function attachStructOpsMap(backend: Backend, map: BpfObjectMap): BpfLink
 export function linkStructOps(backend: Backend, mapFd: number, context: string, map?: BpfObjectMap): BpfLink {
   const fd = sys(backend, BPF_LINK_CREATE, { map_fd: mapFd, attach_type: BPF_STRUCT_OPS }, context);
   return BpfLink.own(new OwnedFd(backend, fd), map);
+}
+
+/**
+ * bpf_program__attach_iter: BPF_LINK_CREATE (attach type BPF_TRACE_ITER)
+ * for a loaded iterator program's fd.
+ * @param context what the error names ("attach iterator program 'x'")
+ * @throws {BpfError} the kernel's errno
+ */
+export function attachIterProgram(backend: Backend, progFd: number, context: string): BpfLink {
+  const fd = sys(backend, BPF_LINK_CREATE, { prog_fd: progFd, attach_type: BPF_TRACE_ITER }, context);
+  return BpfLink.own(new OwnedFd(backend, fd));
 }

@@ -10,10 +10,10 @@
  */
 import {
   BPF_BTF_LOAD, BPF_MAP_CREATE, BPF_MAP_FREEZE, BPF_MAP_TYPE_STRUCT_OPS, BPF_MAP_UPDATE_ELEM, BPF_OBJ_GET, BPF_OBJ_PIN,
-  BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS,
+  BPF_PROG_LOAD, BPF_PROG_TYPE_STRUCT_OPS, BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER,
 } from "../uapi/bpf-enums.js";
 import { BPF_F_SLEEPABLE } from "../uapi/bpf-flags.js";
-import { EINVAL, ENOENT } from "../uapi/errno.js";
+import { EINVAL, ENOENT, ESRCH } from "../uapi/errno.js";
 import { BTF_KIND_FUNC, BTF_KIND_VAR } from "../uapi/btf.js";
 import type { ProgramSpec } from "../obj/spec.js";
 import { applyCoreRelos, essentialName } from "../obj/core.js";
@@ -152,6 +152,7 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
     if (s.progType === BPF_PROG_TYPE_STRUCT_OPS && p.attachBtfId === 0) {
       fail("bpf_object__load", EINVAL, `${ctx}: struct_ops program isn't referenced anywhere, did you forget to set it?`);
     }
+    if (s.progType === BPF_PROG_TYPE_TRACING && s.expectedAttachType === BPF_TRACE_ITER) p.attachBtfId = iterTargetBtfId(s, target, ctx);
     const core = applyCoreRelos(s, obj.spec.btf, target);
     const insns = applyRelocs(s, core.insns, {
       mapFd: (name) => {
@@ -196,6 +197,22 @@ function loadPrograms(obj: BpfObject, backend: Backend, fds: ObjectFds, target: 
     p.adopt(new OwnedFd(backend, r.ret));
   }
 }
+
+/**
+ * libbpf's find_attach_btf_id for an `iter/<target>` section: the FUNC
+ * `bpf_iter_<target>` of the target kernel's BTF (the kernel registers each
+ * iterator target with such a function, whose arguments are the context).
+ * @throws {BpfError} ESRCH when the kernel has no such iterator target
+ */
+function iterTargetBtfId(s: ProgramSpec, target: Btf, ctx: string): number {
+  const fn = `${BTF_ITER_PREFIX}${s.attachTo}`;
+  const id = target.findByNameKind(fn, BTF_KIND_FUNC);
+  if (id < 0) fail("bpf_object__load", ESRCH, `${ctx}: failed to find kernel BTF type ID of '${fn}' (iterator target '${s.attachTo}')`);
+  return id;
+}
+
+/** libbpf's BTF_ITER_PREFIX. */
+const BTF_ITER_PREFIX = "bpf_iter_";
 
 function fillStructOpsValues(obj: BpfObject): void {
   for (const m of obj.maps.values()) {

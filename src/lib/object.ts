@@ -14,7 +14,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { EBUSY, EFBIG, EINVAL, EIO, EISDIR, ENOENT, errnoValue, formatErrno } from "../uapi/errno.js";
-import { BPF_MAP_TYPE_STRUCT_OPS } from "../uapi/bpf-enums.js";
+import { BPF_MAP_TYPE_STRUCT_OPS, BPF_TRACE_ITER } from "../uapi/bpf-enums.js";
 import { loadCollectionSpec } from "../obj/collection.js";
 import type { CollectionSpec } from "../obj/spec.js";
 import { ObjError, ObjFileError, ObjKsymError } from "../obj/errors.js";
@@ -23,7 +23,7 @@ import { BpfError } from "./errors.js";
 import { fail } from "./bpf-call.js";
 import { BpfObjectMap } from "./map.js";
 import { BpfObjectProgram } from "./program.js";
-import { attachStructOpsMap } from "./link.js";
+import { attachIterProgram, attachStructOpsMap } from "./link.js";
 import type { BpfLink } from "./link.js";
 import { findVariable } from "./variable.js";
 import type { GlobalVariable } from "./variable.js";
@@ -97,7 +97,7 @@ export class BpfObject {
   readonly programs = new Map<string, BpfObjectProgram>();
   private backend: Backend | undefined;
   private readonly fds: ObjectFds = { btf: undefined };
-  /** Links {@link attachStructOps} made: {@link close} destroys those still open. */
+  /** Links {@link attachStructOps} and {@link attachIter} made: {@link close} destroys those still open. */
   private readonly links = new Set<BpfLink>();
   private loaded = false;
   private target: Target | undefined;
@@ -198,6 +198,25 @@ export class BpfObject {
   attachStructOps(mapOrName: BpfObjectMap | string): BpfLink {
     const map = typeof mapOrName === "string" ? this.structOpsMap(mapOrName) : mapOrName;
     const link = attachStructOpsMap(this.backendOrThrow(), map);
+    this.links.add(link);
+    return link;
+  }
+
+  /**
+   * bpf_program__attach_iter: an iterator link for the loaded `iter/<target>`
+   * program `name`; {@link BpfLink.iterate} runs it. {@link close} destroys it.
+   * @example
+   * const obj = BpfObject.open("iter_tcp.bpf.o");
+   * obj.load(kernel.process());
+   * const moved = obj.attachIter("fx_move_cc").iterate();
+   * @throws {BpfError} EINVAL for a program that is not a loaded iterator; the kernel's errno otherwise
+   */
+  attachIter(name: string): BpfLink {
+    const p = this.program(name);
+    const ctx = `attach iterator program '${name}'`;
+    if (p.spec.expectedAttachType !== BPF_TRACE_ITER) fail("bpf_program__attach_iter", EINVAL, `${ctx}: section '${p.spec.section}' is not an iterator (iter/<target>)`);
+    if (p.fd < 0) fail("bpf_program__attach_iter", EINVAL, `${ctx}: not loaded`);
+    const link = attachIterProgram(this.backendOrThrow(), p.fd, ctx);
     this.links.add(link);
     return link;
   }

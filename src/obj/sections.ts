@@ -2,8 +2,9 @@
  * @fileoverview Program section names, libbpf's conventions (the
  * `section_defs` table of tools/lib/bpf/libbpf.c and Documentation/bpf/libbpf/
  * program_types.rst): which prefix gives which program type, expected attach
- * type and flags. `struct_ops/<name>` and `struct_ops.s/<name>` are the ones
- * the emulated kernel loads; the others are recognised so specs are complete.
+ * type and flags. `struct_ops/<name>`, `struct_ops.s/<name>` and `iter/<target>`
+ * (BPF_TRACE_ITER) are the ones the emulated kernel loads; the others are
+ * recognised so specs are complete.
  */
 import * as E from "../uapi/bpf-enums.js";
 
@@ -53,7 +54,8 @@ const DEFS: readonly Def[] = [
   { prefix: "fexit", type: E.BPF_PROG_TYPE_TRACING, plus: true },
   { prefix: "fmod_ret", type: E.BPF_PROG_TYPE_TRACING, plus: true },
   { prefix: "lsm", type: E.BPF_PROG_TYPE_LSM, plus: true },
-  { prefix: "iter", type: E.BPF_PROG_TYPE_TRACING, plus: true },
+  { prefix: "iter.s", type: E.BPF_PROG_TYPE_TRACING, attach: E.BPF_TRACE_ITER, sleepable: true, plus: true },
+  { prefix: "iter", type: E.BPF_PROG_TYPE_TRACING, attach: E.BPF_TRACE_ITER, plus: true },
   { prefix: "syscall", type: E.BPF_PROG_TYPE_SYSCALL },
 ];
 

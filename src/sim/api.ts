@@ -28,6 +28,7 @@
  * }, { seed: 1, onRecord: (r) => lines.push(formatRecord(r)) });
  * console.log(result.flows.map((f) => f.throughputBps));
  */
+import type { TcpCongestionOps } from "../uapi/tcp-cc.js";
 
 /** Simulated time or duration in integer nanoseconds. */
 export type Ns = number;
@@ -231,6 +232,12 @@ export interface SimActionContext {
   stopFlow(flowId: string): void;
   /** getsockopt(TCP_CONGESTION) of a flow's socket, or undefined when not running. */
   congestionOf(flowId: string): string | undefined;
+  /**
+   * The ops a flow's socket holds (icsk_ca_ops), or undefined when not
+   * running. After a BPF_LINK_UPDATE one name stands for other ops, so
+   * comparing these, not names, tells whether something moved the flow.
+   */
+  congestionOpsOf(flowId: string): TcpCongestionOps | undefined;
   /** Ids of flows currently running. */
   runningFlows(): string[];
   /** Adds an `action` record (a marker for plots). */

@@ -176,6 +176,10 @@ export class Simulation implements EventHandler {
       const f = this.byId.get(flowId);
       return f !== undefined && (f.state === "running" || f.state === "draining") ? (f.sk as TcpCcSocket).ca.name : undefined;
     },
+    congestionOpsOf: (flowId) => {
+      const f = this.byId.get(flowId);
+      return f !== undefined && (f.state === "running" || f.state === "draining") ? (f.sk as TcpCcSocket).ca : undefined;
+    },
     runningFlows: () => this.flows.filter((f) => f.state === "running" || f.state === "draining").map((f) => f.id),
     mark: (label, detail) => this.emit(detail === undefined ? { type: "action", t: this.sched.now, label } : { type: "action", t: this.sched.now, label, detail }),
   };

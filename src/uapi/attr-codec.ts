@@ -23,6 +23,7 @@ import {
   INFO_ATTR,
   LINK_CREATE_ATTR,
   LINK_DETACH_ATTR,
+  ITER_CREATE_ATTR,
   LINK_UPDATE_ATTR,
   MAP_CREATE_ATTR,
   MAP_ELEM_ATTR,
@@ -37,6 +38,7 @@ import {
   BPF_CMD_NAMES,
   BPF_LINK_CREATE,
   BPF_LINK_DETACH,
+  BPF_ITER_CREATE,
   BPF_LINK_GET_FD_BY_ID,
   BPF_LINK_GET_NEXT_ID,
   BPF_LINK_UPDATE,
@@ -86,6 +88,7 @@ export const ATTR_LAYOUT_BY_CMD = {
   [BPF_LINK_CREATE]: LINK_CREATE_ATTR,
   [BPF_LINK_UPDATE]: LINK_UPDATE_ATTR,
   [BPF_LINK_DETACH]: LINK_DETACH_ATTR,
+  [BPF_ITER_CREATE]: ITER_CREATE_ATTR,
 } as const;
 
 type LayoutByCmd = typeof ATTR_LAYOUT_BY_CMD;
@@ -137,6 +140,8 @@ export type LinkUpdateAttr = StructInput<typeof LINK_UPDATE_ATTR>;
 export type LinkUpdateAttrDecoded = StructOutput<typeof LINK_UPDATE_ATTR>;
 /** BPF_LINK_DETACH attr object (member `link_detach`). */
 export type LinkDetachAttr = StructInput<typeof LINK_DETACH_ATTR>;
+/** BPF_ITER_CREATE attr object (member `iter_create`). */
+export type IterCreateAttr = StructInput<typeof ITER_CREATE_ATTR>;
 /** BPF_LINK_DETACH attr as decoded. */
 export type LinkDetachAttrDecoded = StructOutput<typeof LINK_DETACH_ATTR>;
 /** BPF_PROG_TEST_RUN attr object (member `test`). */

@@ -13,6 +13,7 @@ import {
   LINK_CREATE_ATTR,
   LINK_CREATE_UNION_MEMBERS,
   LINK_DETACH_ATTR,
+  ITER_CREATE_ATTR,
   LINK_UPDATE_ATTR,
   MAP_CREATE_ATTR,
   MAP_ELEM_ATTR,
@@ -61,6 +62,8 @@ const BTF_6_18: Record<string, readonly [number, number]> = {
 
   "link_detach.link_fd": [0, 4],
 
+  "iter_create.link_fd": [0, 4], "iter_create.flags": [4, 4],
+
   "test.prog_fd": [0, 4], "test.retval": [4, 4], "test.data_size_in": [8, 4], "test.data_size_out": [12, 4],
   "test.data_in": [16, 8], "test.data_out": [24, 8], "test.repeat": [32, 4], "test.duration": [36, 4],
   "test.ctx_size_in": [40, 4], "test.ctx_size_out": [44, 4], "test.ctx_in": [48, 8], "test.ctx_out": [56, 8],
@@ -79,6 +82,7 @@ const MEMBER_SIZES_6_18: ReadonlyArray<readonly [StructLayout, number]> = [
   [LINK_CREATE_ATTR, 64],
   [LINK_UPDATE_ATTR, 16],
   [LINK_DETACH_ATTR, 4],
+  [ITER_CREATE_ATTR, 8],
   [PROG_TEST_RUN_ATTR, 80],
 ];
 

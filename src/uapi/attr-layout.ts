@@ -248,6 +248,15 @@ export const LINK_DETACH_ATTR = {
   fields: [u32Field(0, "link_fd")],
 } as const satisfies StructLayout;
 
+/** BPF_ITER_CREATE: member `iter_create` (an iterator link fd; flags must be 0). */
+export const ITER_CREATE_ATTR = {
+  name: "BPF_ITER_CREATE attr",
+  btfRoot: "bpf_attr",
+  prefix: "iter_create.",
+  size: 8,
+  fields: [u32Field(0, "link_fd"), u32Field(4, "flags")],
+} as const satisfies StructLayout;
+
 /**
  * BPF_PROG_TEST_RUN (alias BPF_PROG_RUN): member `test`. The kernel writes
  * `retval`, `duration`, `data_size_out` and `ctx_size_out` back. `flags` is a `__u32` here.
@@ -288,5 +297,6 @@ export const ATTR_LAYOUTS: readonly StructLayout[] = [
   LINK_CREATE_ATTR,
   LINK_UPDATE_ATTR,
   LINK_DETACH_ATTR,
+  ITER_CREATE_ATTR,
   PROG_TEST_RUN_ATTR,
 ];

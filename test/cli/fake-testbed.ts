@@ -76,6 +76,7 @@ export function fakeTestbed(spec: TestbedSpec, opts: TestbedOptions): RunResult 
       if (f !== undefined) f.running = false;
     },
     congestionOf: (id) => (byId.get(id)?.running === true ? byId.get(id)?.cc : undefined),
+    congestionOpsOf: () => undefined,
     runningFlows: () => flows.filter((f) => f.running).map((f) => f.id),
     mark: (label, detail) => emit({ type: "action", t: now, label, ...(detail !== undefined ? { detail } : {}) }),
   };

@@ -184,5 +184,31 @@ test("every scenario in scenarios/ finds and loads its objects, and every attach
     assert.equal(sk.simActions().length, scenario.actions.length, f);
     if (scenario.objects.some((o) => o.kind === "elf")) withObjects.push(f);
   }
-  assert.deepEqual(withObjects, ["bpf-cubic.yaml", "swap.yaml"]);
+  assert.deepEqual(withObjects, ["bpf-cubic.yaml", "swap.yaml", "transit.yaml"]);
+});
+
+test("iterate: a short transit moves the flows still on v1 after BPF_LINK_UPDATE, marks them in the report, writes iterate-<t>.txt; a program that is no iterator is an error at its line (net/ipv4/tcp_ipv4.c bpf_iter_tcp_seq_show)", async () => {
+  const dir = tmp();
+  try {
+    const obj = join(FIXTURES, "iter_tcp.model.bpf.o");
+    const head = `duration: 1.2s\ntopology:\n  bottleneck: { rate: 10mbit, delay: 5ms }\nobjects:\n  - { name: t, path: ${obj} }\n`;
+    const flows = "flows:\n  - { id: old, start: 0.1s, algorithm: fx_iter_cc }\n  - { id: new, start: 0.6s, algorithm: fx_iter_cc }\n";
+    const file = join(dir, "transit.yaml");
+    writeFileSync(file, `${head}${flows}actions:\n  - { at: 0s, do: attach, map: t/fx_iter_v1, link: cc }\n  - { at: 0.5s, do: update, link: cc, map: t/fx_iter_v2 }\n  - { at: 0.9s, do: iterate, program: t/fx_move_cc }\n`);
+    const io = memoryIo();
+    assert.equal(await main(["run", file, "--out", join(dir, "o")], io), 0, io.err());
+    assert.match(io.out(), /iterate t\/fx_move_cc: iterator t\/fx_move_cc over TCP sockets: moved old → fx_iter_cc \(fx_iter_v2\); of 2 running flows/);
+    assert.match(io.out(), /old +fx_iter_cc \(fx_iter_v1\) → fx_iter_cc \(fx_iter_v2\) at 0\.9 s/);
+    const written = readdirSync(join(dir, "o")).filter((f) => f.startsWith("iterate-"));
+    assert.deepEqual(written, ["iterate-900ms.txt"]);
+    const text = readFileSync(join(dir, "o", "iterate-900ms.txt"), "utf8");
+    assert.match(text, /^end 1 visited 2 moved 2 failed 0$/m);
+    assert.equal(text.split("\n").filter((l) => / 1$/.test(l)).length, 1, "one socket (old) ran an init when it moved");
+    writeFileSync(file, `${head}${flows}actions:\n  - { at: 0.9s, do: iterate, program: t/fx_iter_v1_init }\n`);
+    const bad = memoryIo();
+    assert.equal(await main(["run", file, "--out", join(dir, "o2")], bad), 1);
+    assert.equal(bad.err(), "structops: " + file + ":10:5: actions[0].program: object 't' has no iterator program 'fx_iter_v1_init' (its iterators: fx_move_cc)\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -147,7 +147,14 @@ actions:
     "16:35 actions[4].link: 'main' was detached at 4s, before this detach at 4.5s",
     "17:58 actions[5].flows[1]: must be a flow id or group id from flows: current value is \"zz\"",
     "18:11 actions[6].at: is after the end of the run (5s): current value is 9s",
-    '19:19 actions[7].do: must be one of attach, update, detach, setsockopt, default, snapshot: current value is "explode"',
+    '19:19 actions[7].do: must be one of attach, update, detach, setsockopt, default, snapshot, iterate: current value is "explode"',
+  ]);
+  const iter = `${BASE}objects:\n  - { name: v1, bytecode: reno, ca_name: cc1 }\nactions:\n  - { at: 1s, do: iterate, program: v1/walk }\n  - { at: 2s, do: iterate, program: nothing }\n  - { at: 3s, do: iterate, program: v1/walk, link: x }\n`;
+  assert.deepEqual(issues(iter), [
+    "12:37 actions[0].program: names no ELF object: 'v1' is not a path: object in objects (none are declared)",
+    '13:37 actions[1].program: must be object/program: an iter/ program of an ELF object: current value is "nothing"',
+    "14:37 actions[2].program: names no ELF object: 'v1' is not a path: object in objects (none are declared)",
+    "14:46 actions[2].link: is not a field of a 'iterate' action (its fields: program)",
   ]);
 });
 

@@ -68,6 +68,11 @@ export class LibRun {
     return obj;
   }
 
+  /** The kernel BTF loads on this run's target relocate against. */
+  loadTargetOf(): LoadTarget {
+    return loadTargetOf(this.t);
+  }
+
   /** Loads `obj` into the target; records the outcome and, on a failed program load, the verifier's first line. */
   load(label: string, obj: BpfObject): boolean {
     const { ok } = this.attempt(`${label}: load`, () => obj.load(this.t.be, { target: loadTargetOf(this.t) }));

@@ -10,6 +10,7 @@
  * ca_update_2 in ca2_cnt.
  */
 import type { LibScenario } from "./lib-harness.js";
+import { ITER_SCENARIOS } from "./iter-scenarios.js";
 
 const UPDATE_MAPS = ["ca_update_1", "ca_update_2", "ca_wrong", "ca_no_link"] as const;
 
@@ -270,4 +271,5 @@ export const LIB_SCENARIOS: readonly LibScenario[] = [
       x.lists("closed");
     },
   },
+  ...ITER_SCENARIOS,
 ];

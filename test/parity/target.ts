@@ -101,6 +101,7 @@ class Recording implements Backend {
   getCongestion(fd: number): { ret: number; errno: number; name: string } { return this.inner.getCongestion(fd); }
   readFile(path: string): { ret: number; errno: number; text: string } { return this.inner.readFile(path); }
   writeFile(path: string, text: string): SysResult { return this.inner.writeFile(path, text); }
+  read(fd: number, size: number): { ret: number; errno: number; bytes: Uint8Array } { return this.inner.read(fd, size); }
   poll(fd: number): { ret: number; errno: number; revents: number } { return this.inner.poll(fd); }
   mkdir(path: string): SysResult { return this.inner.mkdir(path); }
   rmdir(path: string): SysResult { return this.inner.rmdir(path); }

@@ -35,7 +35,7 @@
  * struct_ops links (and with them registered congestion controls) behind; it
  * also restores the thread's capabilities and its original namespace.
  */
-import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { encodeAttr } from "../../uapi/attr-codec.js";
 import type { AttrCmd, AttrInputOf } from "../../uapi/attr-codec.js";
 import { BPF_ATTR_SIZE } from "../../uapi/attr-layout.js";
@@ -337,6 +337,16 @@ export class LinuxBackend implements Backend {
 
   unlink(path: string): SysResult {
     return fsCall(() => unlinkSync(path));
+  }
+
+  read(fd: number, size: number): { ret: number; errno: number; bytes: Uint8Array } {
+    const buf = new Uint8Array(size);
+    try {
+      const n = readSync(fd, buf, 0, size, null);
+      return { ret: n, errno: 0, bytes: buf.subarray(0, n) };
+    } catch (e) {
+      return { ret: -1, errno: errnoOf(e), bytes: new Uint8Array(0) };
+    }
   }
 
   poll(fd: number): { ret: number; errno: number; revents: number } {

@@ -3,7 +3,8 @@
  * the emulated kernel before the run, and turning its timed actions into
  * testbed actions that make the bpf(2) and setsockopt calls a user would
  * make (BPF_LINK_CREATE, BPF_LINK_UPDATE, BPF_LINK_DETACH,
- * setsockopt(TCP_CONGESTION), a write to net.ipv4.tcp_congestion_control).
+ * setsockopt(TCP_CONGESTION), a write to net.ipv4.tcp_congestion_control,
+ * a BPF iterator run: BPF_LINK_CREATE of an iter/ program, BPF_ITER_CREATE, read).
  *
  * `path:` objects are clang-built `.bpf.o` files opened and loaded through
  * the library (src/lib/object.ts: BpfObject.open/load, attachStructOps,
@@ -23,7 +24,7 @@
  * started or was last moved. That is how flows are labelled with versions.
  */
 import { basename, resolve as resolvePath } from "node:path";
-import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_OBJ_GET_INFO_BY_FD } from "../../uapi/bpf-enums.js";
+import { BPF_LINK_UPDATE, BPF_MAP_TYPE_STRUCT_OPS, BPF_OBJ_GET_INFO_BY_FD, BPF_TRACE_ITER } from "../../uapi/bpf-enums.js";
 import { decodeMapInfo, MAP_INFO_LAYOUT } from "../../uapi/info.js";
 import { ENOENT, formatErrno } from "../../uapi/errno.js";
 import { ccRefusal, ccUnknown } from "../../sim/index.js";
@@ -58,7 +59,7 @@ export interface ActionOutcome {
  * TestbedActionContext) or on Linux (src/testbed/linux's LinuxActionContext).
  */
 export interface ScenarioActionContext {
-  readonly sim: Pick<SimActionContext, "nowNs" | "setCongestion" | "congestionOf" | "runningFlows" | "mark">;
+  readonly sim: Pick<SimActionContext, "nowNs" | "setCongestion" | "congestionOf" | "runningFlows" | "mark"> & Partial<Pick<SimActionContext, "congestionOpsOf">>;
   /**
    * Sets the default congestion control of new flows, 0 or a negative
    * errno; absent: the `default` action writes net.ipv4.tcp_congestion_control
@@ -140,6 +141,8 @@ export class ScenarioKernel {
    * flow moved.
    */
   readonly moves: { readonly tNs: number; readonly flow: string; readonly cc: string }[] = [];
+  /** What each `iterate` action's program printed (written to iterate-<t>.txt by the runner). */
+  readonly iterations: { readonly tNs: number; readonly program: string; readonly text: string }[] = [];
   /** What each `snapshot` action saw (written to snapshot-<t>.json by the runner). */
   readonly snapshots: { readonly tNs: number; readonly snapshot: KernelSnapshot }[] = [];
 
@@ -215,8 +218,9 @@ export class ScenarioKernel {
       return;
     }
     const structOps = [...obj.maps.values()].filter((m) => m.type === BPF_MAP_TYPE_STRUCT_OPS);
-    if (structOps.length === 0) {
-      issue(`${o.path} has no struct_ops map: a congestion control is a SEC(".struct_ops.link") struct tcp_congestion_ops`);
+    const iterators = [...obj.programs.values()].filter((p) => p.spec.expectedAttachType === BPF_TRACE_ITER);
+    if (structOps.length === 0 && iterators.length === 0) {
+      issue(`${o.path} has no struct_ops map and no iterator program: a congestion control is a SEC(".struct_ops.link") struct tcp_congestion_ops, an iterator a SEC("iter/tcp") program`);
       return;
     }
     const names = structOps.map((m) => m.name);
@@ -251,6 +255,14 @@ export class ScenarioKernel {
   private checkRefs(issues: ScenarioIssue[]): void {
     const inFileOrder = [...this.scenario.actions].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
     inFileOrder.forEach((a, i) => {
+      if (a.kind === "iterate") {
+        const obj = this.elfObjects.get(a.object);
+        const iters = [...(obj?.programs.values() ?? [])].filter((p) => p.spec.expectedAttachType === BPF_TRACE_ITER).map((p) => p.name);
+        if (!iters.includes(a.program)) {
+          issues.push({ path: `actions[${i}].program`, ...a.pos, message: `object '${a.object}' has no iterator program '${a.program}' (${iters.length > 0 ? `its iterators: ${iters.join(", ")}` : "it has no iter/ program"})` });
+        }
+        return;
+      }
       if (a.kind !== "attach" && a.kind !== "update") return;
       try {
         this.resolve(a.map);
@@ -348,6 +360,41 @@ export class ScenarioKernel {
     return linkStructOps(this.p, m.mapFd, `create link for map '${m.label}'`);
   }
 
+  /**
+   * Runs an iterator program once (bpf_program__attach_iter, BPF_ITER_CREATE,
+   * read to the end, close), as a process moving every running flow after a
+   * BPF_LINK_UPDATE would. Which flows moved is what the kernel says: the
+   * flows whose sockets hold other ops after the walk.
+   */
+  private iterate(a: ScenarioAction & { kind: "iterate" }, ctx: ScenarioActionContext): void {
+    const obj = this.elfObjects.get(a.object) as BpfObject;
+    const now = ctx.sim.nowNs;
+    const running = ctx.sim.runningFlows();
+    // The ops a flow holds tell a move under the same name; a host that cannot say (Linux) compares names.
+    const opsOf = (id: string): unknown => ctx.sim.congestionOpsOf?.(id) ?? ctx.sim.congestionOf(id);
+    const before = new Map(running.map((id) => [id, opsOf(id)]));
+    let text: string;
+    const link = obj.attachIter(a.program);
+    try {
+      text = link.iterate();
+    } finally {
+      link.close();
+    }
+    this.iterations.push({ tNs: now, program: a.program, text });
+    const moved: string[] = [];
+    for (const id of running) {
+      if (opsOf(id) === before.get(id)) continue;
+      const cc = ctx.sim.congestionOf(id) ?? "";
+      moved.push(`${id} → ${cc}${this.mapAt(cc, now) !== null ? ` (${this.mapAt(cc, now) as string})` : ""}`);
+      this.moves.push({ tNs: now, flow: id, cc });
+    }
+    const lines = text.trimEnd().split("\n").filter((l) => l !== "");
+    const last = lines[lines.length - 1] ?? "";
+    return this.done(a, ctx, true,
+      `iterator ${a.object}/${a.program} over TCP sockets: ${moved.length > 0 ? `moved ${moved.join(", ")}` : "moved no flow"}` +
+      `; of ${running.length} running flow${running.length === 1 ? "" : "s"}; its output: ${lines.length} line${lines.length === 1 ? "" : "s"}, the last "${last}"`);
+  }
+
   private run(a: ScenarioAction, ctx: ScenarioActionContext): void {
     const p = this.p;
     const now = ctx.sim.nowNs;
@@ -431,6 +478,8 @@ export class ScenarioKernel {
           if (r.errno !== 0) return this.done(a, ctx, false, `net.ipv4.tcp_congestion_control = ${a.algorithm}: ${ccRefusal(r.errno, a.algorithm, availableCongestion(p))}`);
           return this.done(a, ctx, true, `net.ipv4.tcp_congestion_control = ${a.algorithm}: new flows without an algorithm get it`);
         }
+        case "iterate":
+          return this.iterate(a, ctx);
         case "snapshot": {
           // The same reads `structops struct_ops dump|link list|cc list --linux -j` makes, on this kernel; each running flow is a socket.
           // A flow holds the ops registered under its algorithm when it started or was last moved (KERNEL-SPEC.md §7.4, §7.5).
@@ -469,5 +518,7 @@ export function labelOf(a: ScenarioAction): string {
       return `default ${a.algorithm}`;
     case "snapshot":
       return "snapshot";
+    case "iterate":
+      return `iterate ${a.object}/${a.program}`;
   }
 }

@@ -174,7 +174,8 @@ export async function runLinuxScenario(scenario: Scenario, scenarioPath: string,
   const seed = opts.seed ?? scenario.seed;
   const format = opts.format ?? scenario.outputs.format;
   const snapshotTimes = scenario.actions.filter((a) => a.kind === "snapshot").map((a) => a.atNs);
-  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes));
+  const iterateTimes = scenario.actions.filter((a) => a.kind === "iterate").map((a) => a.atNs);
+  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes, iterateTimes));
   const opened = tb.openHostKernel();
   if (!opened.ok) throw new CliUserError(`run --linux: ${opened.reason}`);
   const be = opened.kernel.backend;

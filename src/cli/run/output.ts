@@ -77,19 +77,31 @@ export class TraceFiles {
 
 /** The files of `snapshot` actions at these times (ns, in run order): `snapshot-10s.json`, then `-2`, `-3` for more at one time. */
 export function snapshotFiles(timesNs: readonly number[]): string[] {
+  return timedFiles("snapshot", "json", timesNs);
+}
+
+/** The files of `iterate` actions at these times (ns, in run order): `iterate-20s.txt`, then `-2`, `-3` for more at one time. */
+export function iterateFiles(timesNs: readonly number[]): string[] {
+  return timedFiles("iterate", "txt", timesNs);
+}
+
+function timedFiles(kind: string, ext: string, timesNs: readonly number[]): string[] {
   const seen = new Set<string>();
   return timesNs.map((t) => {
-    let name = `snapshot-${formatDuration(t)}`;
-    for (let i = 2; seen.has(name); i++) name = `snapshot-${formatDuration(t)}-${i}`;
+    let name = `${kind}-${formatDuration(t)}`;
+    for (let i = 2; seen.has(name); i++) name = `${kind}-${formatDuration(t)}-${i}`;
     seen.add(name);
-    return `${name}.json`;
+    return `${name}.${ext}`;
   });
 }
 
 /** The names of the files a run writes in its output folder, in the order it writes them. */
-export function runOutputFiles(format: TraceFileFormat, report: boolean, snapshotTimesNs: readonly number[] = []): string[] {
+export function runOutputFiles(format: TraceFileFormat, report: boolean, snapshotTimesNs: readonly number[] = [], iterateTimesNs: readonly number[] = []): string[] {
   const traces: TraceFileKind[] = ["flows", "queues", "events"];
-  return [...traces.map((k) => `${k}.${format}`), "summary.txt", "summary.json", ...snapshotFiles(snapshotTimesNs), ...(report ? ["report.html"] : [])];
+  return [
+    ...traces.map((k) => `${k}.${format}`), "summary.txt", "summary.json", ...snapshotFiles(snapshotTimesNs), ...iterateFiles(iterateTimesNs),
+    ...(report ? ["report.html"] : []),
+  ];
 }
 
 /** Writes a whole file (creating its folder). */

@@ -27,7 +27,7 @@ import { ccRefusal } from "../../sim/index.js";
 import { availableCongestion, ScenarioKernel } from "./kernel-actions.js";
 import type { ActionOutcome } from "./kernel-actions.js";
 import type { Progress } from "./progress.js";
-import { runOutputFiles, snapshotFiles, TraceFiles, writeOutput } from "./output.js";
+import { iterateFiles, runOutputFiles, snapshotFiles, TraceFiles, writeOutput } from "./output.js";
 import { prepareOutputDir } from "../out-dir.js";
 import { CliUserError } from "../errors.js";
 import { simTopology } from "./topology.js";
@@ -151,7 +151,8 @@ export function runScenario(scenario: Scenario, scenarioPath: string, opts: RunS
   if (over.length > 0) throw new RunBudgetError(scenario.source.file, over, estimate);
   // The output folder is checked (and created) before anything runs: a bad --out costs nothing.
   const snapshotTimes = scenario.actions.filter((a) => a.kind === "snapshot").map((a) => a.atNs);
-  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes));
+  const iterateTimes = scenario.actions.filter((a) => a.kind === "iterate").map((a) => a.atNs);
+  prepareOutputDir(opts.outDir, runOutputFiles(format, scenario.outputs.report, snapshotTimes, iterateTimes));
   const ek = new EmulatedKernel({ engine, seed, ...(scenario.kernel !== undefined ? { tcpCong: scenario.kernel } : {}) });
   const p = ek.process("structops-run");
   const sk = ScenarioKernel.load(scenario, p, dirname(scenarioPath), limits.maxInputBytes ?? MAX_OBJECT_BYTES);
@@ -227,6 +228,8 @@ export function finishRun(r: FinishedRun): ScenarioRun {
   files.push(writeOutput(r.outDir, "summary.json", `${JSON.stringify(summary, null, 2)}\n`));
   const snapNames = snapshotFiles(sk.snapshots.map((s) => s.tNs));
   sk.snapshots.forEach((s, i) => files.push(writeOutput(r.outDir, snapNames[i] as string, `${JSON.stringify(s.snapshot, null, 2)}\n`)));
+  const iterNames = iterateFiles(sk.iterations.map((s) => s.tNs));
+  sk.iterations.forEach((s, i) => files.push(writeOutput(r.outDir, iterNames[i] as string, s.text)));
   if (scenario.outputs.report) {
     const html = renderReport({
       title: r.title,

@@ -128,6 +128,13 @@ export type ScenarioAction =
   | (ActionBase & { readonly kind: "detach"; readonly link: string })
   | (ActionBase & { readonly kind: "setsockopt"; readonly algorithm: string; readonly flows: readonly string[] | "all" })
   | (ActionBase & { readonly kind: "default"; readonly algorithm: string })
+  /**
+   * Runs a BPF iterator program of an ELF object once (`iter/tcp`:
+   * bpf_program__attach_iter, BPF_ITER_CREATE, read to the end, close): the
+   * way Linux moves running flows to another algorithm after a
+   * BPF_LINK_UPDATE. The output goes to iterate-<t>.txt.
+   */
+  | (ActionBase & { readonly kind: "iterate"; readonly object: string; readonly program: string })
   /** Writes what the kernel has registered (struct_ops maps, links, CC, each flow's CC) to snapshot-<t>.json, as `structops struct_ops dump/link list/cc list -j` would. */
   | (ActionBase & { readonly kind: "snapshot" });
 

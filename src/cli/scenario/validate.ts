@@ -402,6 +402,9 @@ function readOutputs(r: Reader, top: Obj): ScenarioOutputs {
   };
 }
 
+/** `object/program`: an object name and a C function name. */
+const PROGRAM_REF_RE = /^[A-Za-z_][A-Za-z0-9_]{0,14}\/[A-Za-z_][A-Za-z0-9_]*$/;
+
 function parseMapRef(r: Reader, o: Obj, key: string, path: Path, objects: readonly ScenarioObject[]): MapRef | undefined {
   const s = r.string(o, key, path, MAP_REF_RE, "an object name, or object/map for one struct_ops map of an ELF object", "the struct_ops map: object or object/map");
   if (s === undefined) return undefined;
@@ -423,17 +426,18 @@ function readActions(r: Reader, top: Obj, end: number, objects: readonly Scenari
   const list = r.list(top["actions"], ["actions"]);
   const KEYS: Record<string, readonly string[]> = {
     attach: ["map", "link"], update: ["link", "map"], detach: ["link"], setsockopt: ["algorithm", "flows"], default: ["algorithm"], snapshot: [],
+    iterate: ["program"],
   };
   list?.forEach((v, i) => {
     const path = ["actions", i];
-    const o = r.obj(v, path, ["at", "do", "map", "link", "algorithm", "flows"]);
+    const o = r.obj(v, path, ["at", "do", "map", "link", "algorithm", "flows", "program"]);
     if (o === undefined) return;
     const atNs = r.duration(o, "at", path, "when the action runs, e.g. 10s");
-    const kind = r.oneOf(o, "do", path, ["attach", "update", "detach", "setsockopt", "default", "snapshot"], "what to do: attach, update, detach, setsockopt, default or snapshot");
+    const kind = r.oneOf(o, "do", path, ["attach", "update", "detach", "setsockopt", "default", "snapshot", "iterate"], "what to do: attach, update, detach, setsockopt, default, snapshot or iterate");
     if (atNs !== undefined && atNs > end) r.error([...path, "at"], `is after the end of the run (${formatDuration(end)}): current value is ${formatDuration(atNs)}`);
     if (kind === undefined || atNs === undefined) return;
     for (const k of Object.keys(o)) {
-      if (k !== "at" && k !== "do" && ["map", "link", "algorithm", "flows"].includes(k) && !(KEYS[kind] as readonly string[]).includes(k)) {
+      if (k !== "at" && k !== "do" && ["map", "link", "algorithm", "flows", "program"].includes(k) && !(KEYS[kind] as readonly string[]).includes(k)) {
         const fields = KEYS[kind] as readonly string[];
         r.error([...path, k], `is not a field of a '${kind}' action (${fields.length > 0 ? `its fields: ${fields.join(", ")}` : "it has none besides at and do"})`, "key");
       }
@@ -480,6 +484,19 @@ function readActions(r: Reader, top: Obj, end: number, objects: readonly Scenari
       case "snapshot":
         out.push({ a: { kind, atNs, pos }, path });
         return;
+      case "iterate": {
+        const s = r.string(o, "program", path, PROGRAM_REF_RE, "object/program: an iter/ program of an ELF object", "the iterator program to run: object/program");
+        if (s === undefined) return;
+        const [object, program] = s.split("/") as [string, string];
+        const obj = objects.find((x) => x.name === object);
+        if (obj === undefined || obj.kind !== "elf") {
+          const elf = objects.filter((x) => x.kind === "elf").map((x) => x.name);
+          r.error([...path, "program"], `names no ELF object: '${object}' is not a path: object in objects (${elf.length > 0 ? elf.join(", ") : "none are declared"})`);
+          return;
+        }
+        out.push({ a: { kind, atNs, pos, object, program }, path });
+        return;
+      }
     }
   });
   // Replay link operations in time order, as the kernel will see them.

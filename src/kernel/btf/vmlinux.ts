@@ -23,6 +23,7 @@ import { addBaseTypes, addKernelVars } from "./vmlinux-base.js";
 import { declareSockTypes, defineSockTypes } from "./vmlinux-sock.js";
 import { addTcpCcKfuncs, addTcpCcTypes, TCP_CA_BASE_KFUNC_SET, TCP_CA_KFUNC_SETS } from "./vmlinux-tcp-cc.js";
 import { addUapiEnums, addUapiTypes } from "./vmlinux-uapi.js";
+import { addIterTypes } from "./vmlinux-iter.js";
 
 /** A byte range relative to the start of a struct. */
 export interface ByteRange {
@@ -163,6 +164,7 @@ export function buildVmlinuxBtf(builtinFiles: readonly string[] = ALL_TCP_CA_KFU
   defineSockTypes(b, t, socks, cc);
   addTcpCcKfuncs(b, t, cc, builtinFiles);
   addKernelVars(b, t);
+  addIterTypes(b, t, socks.sock_common);
   addUapiEnums(b);
   addUapiTypes(b);
   return b.encode();

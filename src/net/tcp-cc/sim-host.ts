@@ -16,6 +16,7 @@ import type { TcpSock } from "./sock.js";
 import type { ErrOr } from "../../kernel/errptr.js";
 import type { TcpCcHost } from "./ca-types.js";
 import type { NetNs } from "../../kernel/netns.js";
+import { bindSock } from "./socket-calls.js";
 
 const utf8 = new TextEncoder();
 
@@ -68,8 +69,13 @@ export class TcpCcSimHost implements TcpCcHost {
     return a === "" ? [] : a.split(" ");
   }
 
-  /** The connection is established: init() of its CA. */
+  /**
+   * The connection is established: it gets an ephemeral local port of its
+   * namespace (so it is in the established hash BPF iterators walk), then
+   * init() of its CA.
+   */
   establish(sk: TcpSock): void {
+    bindSock(this.tcp, sk, 0);
     this.tcp.establish(sk);
   }
 

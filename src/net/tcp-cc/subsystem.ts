@@ -34,6 +34,7 @@ import type { TcpOpsLayout } from "./bpf-ops.js";
 import { tcpCongestionOpsType } from "./struct-ops-tcp.js";
 import type { TcpCaKdata } from "./struct-ops-tcp.js";
 import type { StructOpsType } from "../../kernel/struct-ops/desc.js";
+import type { BpfCallFn } from "../../kernel/prog/runner.js";
 import { skStorageFreeSock } from "../../kernel/map/sk-storage.js";
 import { KernelBug } from "../../kernel/bug.js";
 import { closeSock, EPHEMERAL_PORT_MIN } from "./socket-calls.js";
@@ -70,6 +71,8 @@ export class TcpCc {
    */
   private readonly bpfOwner = new WeakMap<TcpCongestionOps, TcpCaKdata>();
   readonly frames: HookFrames;
+  /** The socket helpers BPF programs call (bpf_setsockopt, bpf_getsockopt, ...), by helper id. */
+  readonly helpers: ReadonlyMap<number, BpfCallFn>;
   readonly structOpsType: StructOpsType<TcpCongestionOps>;
 
   constructor(
@@ -110,12 +113,13 @@ export class TcpCc {
       },
     });
     this.frames = new HookFrames(kernel, opsLayout.rateSample.size);
+    this.helpers = makeTcpHelpers(this);
     this.structOpsType = tcpCongestionOpsType({
       opsOf: (k) => this.opsOf(k),
       register: (ca) => this.registry.register(ca),
       unregister: (ca) => this.registry.unregister(ca),
       update: (n, o) => this.registry.update(n, o),
-      helpers: makeTcpHelpers(this),
+      helpers: this.helpers,
       baseHelpers: kernel.baseHelpers,
       kfuncs: makeTcpKfuncs(this, opts.kfuncIds, builtins),
       releaseIndex: opts.releaseIndex,
