@@ -143,6 +143,27 @@ test("`structops run` gives byte-identical outputs for the same scenario and see
   }
 });
 
+test("`structops run`: a bottleneck without `shaper` runs the tbf model (as `shaper: tbf`, byte for byte); `shaper: wire` is the serializing link", async () => {
+  const dir = tmp();
+  try {
+    const plain = "seed: 1\nduration: 1s\ntopology:\n  bottleneck: { rate: 10mbit, delay: 10ms, queue: { kind: droptail, packets: 20 } }\nflows:\n  - { id: a, algorithm: reno }\n";
+    const outs = new Map<string, Map<string, Buffer>>();
+    for (const [name, shaper] of [["default", ""], ["tbf", ", shaper: tbf"], ["wire", ", shaper: wire"]] as const) {
+      const file = scenarioFile(dir, plain.replace("packets: 20 }", `packets: 20 }${shaper}`), "s.yaml");
+      const io = memoryIo();
+      assert.equal(await main(["run", file, "--out", join(dir, name), "--format", "jsonl"], io), 0, io.err());
+      outs.set(name, readAll(join(dir, name)));
+    }
+    const [def, tbf, wire] = ["default", "tbf", "wire"].map((n) => outs.get(n) as Map<string, Buffer>) as [Map<string, Buffer>, Map<string, Buffer>, Map<string, Buffer>];
+    // report.html quotes the scenario's text, which differs by the shaper line.
+    assert.deepEqual([...def.keys()], [...tbf.keys()]);
+    for (const [f, bytes] of def) if (f !== "report.html") assert.ok(bytes.equals(tbf.get(f) as Buffer), `${f}: the default differs from shaper: tbf`);
+    assert.ok(!(def.get("flows.jsonl") as Buffer).equals(wire.get("flows.jsonl") as Buffer), "shaper: wire is another model");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("`structops run` reports a bad scenario with file, line, column and field, exit status 1", async () => {
   const dir = tmp();
   try {

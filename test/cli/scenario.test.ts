@@ -275,10 +275,22 @@ test("shaper, jitter, noise and drops: parsed into the simulator's terms, bad va
   assert.equal(bn?.jitterNs, 50_000);
   assert.ok(topology.links.filter((l) => l.id !== "bottleneck").every((l) => l.jitterNs === 20_000));
   assert.deepEqual(flows[0]?.dropList, { segments: [3, 9], seqs: [0] });
-  // Without the new fields nothing changes: a serializing link, no jitter, no drop list.
+  // Without them: the bottleneck is tc-tbf with the same defaults (the default shaper), no jitter, no drop list.
   const plain = simTopology(parseScenario(BASE, "t.yaml"), ".");
-  assert.ok(plain.topology.links.every((l) => l.tokenBucketBytes === undefined && l.jitterNs === undefined && l.overheadBytes === undefined));
+  const plainBn = plain.topology.links.find((l) => l.id === "bottleneck");
+  assert.deepEqual([plainBn?.tokenBucketBytes, plainBn?.overheadBytes], [3028, 14]);
+  assert.ok(plain.topology.links.every((l) => l.jitterNs === undefined));
+  assert.ok(plain.topology.links.filter((l) => l.id !== "bottleneck").every((l) => l.tokenBucketBytes === undefined), "access links are not shaped");
   assert.equal(plain.flows[0]?.dropList, undefined);
+  // shaper: wire is the serializing link: no token bucket, no L2 overhead.
+  const wire = simTopology(parseScenario(BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: wire"), "t.yaml"), ".");
+  assert.ok(wire.topology.links.every((l) => l.tokenBucketBytes === undefined && l.overheadBytes === undefined));
+  // A link whose capacity follows a trace has no default shaper; asking for tbf there is an error.
+  const traced = BASE.replace("rate: 10mbit", "trace: up.trace");
+  assert.equal(parseScenario(traced, "t.yaml").topology.bottleneck.shaper, undefined);
+  assert.deepEqual(issues(traced.replace("delay: 10ms", "delay: 10ms\n    shaper: tbf")), [
+    "6:13 topology.bottleneck.shaper: cannot be tbf on a link whose capacity follows a 'trace'",
+  ]);
   const custom = parseScenario(BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: { kind: tbf, burst: 10KB, overhead: 0 }"), "t.yaml");
   assert.deepEqual(custom.topology.bottleneck.shaper, { kind: "tbf", burstBytes: 10_000, overheadBytes: 0 });
 

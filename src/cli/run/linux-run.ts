@@ -100,7 +100,7 @@ export function linuxNotes(s: Scenario): string[] {
   if (s.outputs.hooks !== "none") notes.push(`outputs.hooks: ${s.outputs.hooks}: the real kernel's congestion-control hooks are not traced (no hook records, no β).`);
   if (s.outputs.drops) notes.push("outputs.drops: no per-packet drop records on Linux; the queue samples count the bottleneck's drops.");
   const bn = s.topology.bottleneck;
-  if (bn.shaper === undefined || bn.shaper.kind === "wire") notes.push("shaper: wire: the Linux bottleneck is tbf + fifo (the fifo's limit counts the packet waiting for tokens); shaper: tbf is the simulated equivalent.");
+  if (bn.shaper?.kind === "wire") notes.push("shaper: wire: the Linux bottleneck is tbf + fifo (the fifo's limit counts the packet waiting for tokens), not a serializing link; the default shaper (tbf) is the simulated equivalent.");
   if (bn.jitterNs !== undefined || bn.reverse?.jitterNs !== undefined || s.topology.access.noiseNs !== undefined) {
     notes.push("jitter and noise are not applied: the real path has its own timing noise (the delay line's lateness, softirq scheduling).");
   }

@@ -44,7 +44,7 @@ export interface ScenarioLink {
   readonly delayNs: number;
   readonly queue?: ScenarioQueue;
   readonly lossRate?: number;
-  /** Rate enforcement; absent: `wire`. */
+  /** Rate enforcement; `tbf` (tc's defaults) unless the scenario says otherwise; absent only on a link that follows a trace. */
   readonly shaper?: ScenarioShaper;
   /** Per-packet delay jitter bound (uniform, order-preserving, from the seed); absent or 0: exact delays. */
   readonly jitterNs?: number;

@@ -45,6 +45,8 @@ const FULL_FRAME_BYTES = 1514;
  */
 const TBF_DEFAULT_BURST = 2 * FULL_FRAME_BYTES;
 const TBF_DEFAULT_OVERHEAD = 14;
+/** A router link's shaper when `shaper` is absent: tc-tbf with tc's defaults as the Linux testbed uses them. */
+const DEFAULT_SHAPER: ScenarioShaper = { kind: "tbf", burstBytes: TBF_DEFAULT_BURST, overheadBytes: TBF_DEFAULT_OVERHEAD };
 
 /** The validator's result: a scenario, or every issue found. */
 export type ValidationResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly issues: readonly ScenarioIssue[] };
@@ -181,8 +183,10 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
   const queue = o["queue"] === undefined ? undefined : readQueue(r, o["queue"], [...path, "queue"]);
   const lossRate = r.probability(o, "loss", path);
   if (lossRate === 1) r.error([...path, "loss"], "must be below 1 (every packet lost)");
-  const shaper = o["shaper"] === undefined ? undefined : readShaper(r, o["shaper"], [...path, "shaper"]);
-  if (shaper?.kind === "tbf" && tracePath !== undefined) r.error([...path, "shaper"], "cannot be tbf on a link whose capacity follows a 'trace'");
+  const given = o["shaper"] === undefined ? undefined : readShaper(r, o["shaper"], [...path, "shaper"]);
+  if (given?.kind === "tbf" && tracePath !== undefined) r.error([...path, "shaper"], "cannot be tbf on a link whose capacity follows a 'trace'");
+  // tbf is the default (how links are shaped on Linux); a traced link's capacity is the trace's, so it has none.
+  const shaper = given ?? (tracePath === undefined ? DEFAULT_SHAPER : undefined);
   const jitterNs = r.duration(o, "jitter", path);
   let reverse: ScenarioLink["reverse"];
   if (o["reverse"] !== undefined) {
@@ -215,7 +219,7 @@ function readShaper(r: Reader, v: unknown, path: Path): ScenarioShaper | undefin
   const WHAT = "how the link enforces its rate: wire (serialization) or tbf (a token bucket with a fifo child, as tc-tbf)";
   if (typeof v === "string") {
     if (v === "wire") return { kind: "wire" };
-    if (v === "tbf") return { kind: "tbf", burstBytes: TBF_DEFAULT_BURST, overheadBytes: TBF_DEFAULT_OVERHEAD };
+    if (v === "tbf") return DEFAULT_SHAPER;
     r.error(path, `must be ${WHAT}: current value is ${JSON.stringify(v)}`);
     return undefined;
   }
