@@ -22,7 +22,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryIo } from "../../src/cli/io.js";
 import { runMain } from "../../src/cli/run.js";
-import { missingAlgorithms } from "../../src/cli/run/linux-run.js";
+import { linuxNotes, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
+import { ScenarioKernel } from "../../src/cli/run/kernel-actions.js";
+import { EmulatedKernel } from "../../src/lib/kernel.js";
 import { parseScenario } from "../../src/cli/scenario/load.js";
 import { listNetns, NS_PREFIX, probeLinux, removeStaleNamespaces } from "../../src/testbed/linux/netns.js";
 
@@ -131,6 +133,22 @@ actions:
   const issues = missingAlgorithms(s, ["reno", "cubic"], ["demo_cc"]);
   assert.deepEqual(issues.map((i) => [i.path, i.line]), [["flows[0].algorithm", 7], ["actions[1].algorithm", 12], ["default_cc", 3]]);
   assert.match(issues[0]?.message ?? "", /no congestion control "vegas" \(available: reno cubic; the scenario registers: demo_cc\); run --linux loads no module/);
+});
+
+test("run --linux maps the default shaper to tc's tbf as it is, and scales shaper: wire's rate and byte limit to 1514-byte frames", () => {
+  const text = (shaper: string): string => `duration: 2s\ntopology:\n  bottleneck: { rate: 10mbit, delay: 5ms, queue: { kind: droptail, bytes: 30280 }${shaper} }\nflows:\n  - { id: a, algorithm: reno }\n`;
+  const spec = (shaper: string): { rateBps: number; queue: unknown; note: boolean } => {
+    const s = parseScenario(text(shaper), "s.yaml");
+    const path = linuxSpec(s, ScenarioKernel.load(s, new EmulatedKernel().process())).path;
+    return { rateBps: path.rateBps, queue: path.queue, note: linuxNotes(s).some((n) => n.startsWith("shaper: wire")) };
+  };
+  // The default and shaper: tbf are sch_tbf's own units (frames): nothing to convert, nothing to note.
+  assert.deepEqual(spec(""), { rateBps: 10e6, queue: { bytes: 30280 }, note: false });
+  assert.deepEqual(spec(", shaper: tbf"), spec(""));
+  // wire counts 1500-byte packets: a full segment keeps its time on the wire and in the queue.
+  const wire = spec(", shaper: wire");
+  assert.ok(Math.abs(wire.rateBps - (10e6 * 1514) / 1500) < 1e-6);
+  assert.deepEqual([wire.queue, wire.note], [{ bytes: Math.round((30280 * 1514) / 1500) }, true]);
 });
 
 const probe = probeLinux();

@@ -127,12 +127,18 @@ export function missingAlgorithms(s: Scenario, available: readonly string[], reg
   return out;
 }
 
-/** The Linux testbed's spec of a scenario: rates and limits scaled so a full segment takes the time it takes in the simulator. */
+/**
+ * The Linux testbed's spec of a scenario. A tbf shaper (the default) is tc's
+ * tbf as it is: its rate and a bfifo limit count 1514-byte frames on both
+ * sides. For `shaper: wire`, whose rate counts 1500-byte packets, the rate
+ * and a byte limit are scaled by 1514/1500 so a full segment takes the time
+ * it takes in the simulator.
+ */
 export function linuxSpec(s: Scenario, sk: ScenarioKernel): LinuxTestbedSpec {
   const t = s.topology;
   const bn = t.bottleneck;
   const access = t.access.delayNs ?? 0;
-  const frame = 1514 / SIM_SEGMENT_BYTES;
+  const frame = bn.shaper?.kind === "tbf" ? 1 : 1514 / SIM_SEGMENT_BYTES;
   const q = bn.queue ?? { kind: "droptail" as const, packets: 1000 };
   const queue = q.kind === "droptail" && q.bytes !== undefined ? { bytes: Math.round(q.bytes * frame) } : { packets: q.kind === "droptail" ? q.packets ?? 1000 : 1000 };
   const delayNs = bn.delayNs + 2 * access;
