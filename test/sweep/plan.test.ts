@@ -73,12 +73,20 @@ exclude: [{ rate: 100mbit, buf: 2 }]
   assert.deepEqual(plan.axes.map((a) => a.labels.length), [2, 2, 2, algs.length + 1]);
   const p = plan.points.find((x) => x.labels.join() === "100mbit,50ms,1,demo_cc");
   assert.ok(p !== undefined);
-  // 100 Mbit/s × 100 ms = 1.25 MB = 833 packets of 1500 bytes.
-  assert.match(p.text, /queue:\n\s+kind: droptail\n\s+packets: 833\n/);
+  // 100 Mbit/s × 100 ms = 1.25 MB = 826 frames of 1514 bytes (the default tbf shaper's rate counts frames).
+  assert.match(p.text, /queue:\n\s+kind: droptail\n\s+packets: 826\n/);
   assert.match(p.text, /- name: sweep_cc\n\s+path: \.\.\/\.\.\/inputs\/[0-9a-f]{12}-demo\.linux\.bpf\.o\n\s+maps:\n\s+- demo_v2/);
   assert.match(p.text, /algorithm: demo_cc/);
   assert.ok(!plan.points.some((x) => x.labels[0] === "100mbit" && x.labels[2] === "2"));
   assert.ok(!plan.points.some((x) => x.labels[0] === "10mbit" && x.labels[1] === "50ms"), "zipped axes advance together");
+  // The BDP follows the point's shaper: shaper: wire's rate counts 1500-byte packets, 833 of them.
+  const sh = loadSweepFile(write("sh.yaml", `${BASE}axes:
+  - { name: rate, field: topology.bottleneck.rate, values: [100mbit] }
+  - { name: rtt, field: topology.bottleneck.delay, values: [50ms] }
+  - { name: shaper, field: topology.bottleneck.shaper, values: [tbf, wire] }
+  - { name: buf, field: topology.bottleneck.queue, bdp: [1] }
+`), { version: "t" });
+  assert.deepEqual(sh.points.map((x) => [x.labels[2], /packets: (\d+)\n/.exec(x.text)?.[1]]), [["tbf", "826"], ["wire", "833"]]);
   // Ids depend on content and version only.
   assert.deepEqual(loadSweepFile(file, { version: "t" }).points.map((x) => x.id), plan.points.map((x) => x.id));
   assert.notDeepEqual(loadSweepFile(file, { version: "u" }).points.map((x) => x.id), plan.points.map((x) => x.id));

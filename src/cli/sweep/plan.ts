@@ -34,8 +34,10 @@ import { pointId, sha256, sweepId } from "../../sweep/id.js";
 import { bpfAlgorithm, builtinAlgorithms } from "./algorithms.js";
 import { DEFAULT_MAX_POINTS, HARD_MAX_POINTS, MAX_AXES, MAX_AXIS_VALUES } from "./limits.js";
 
-/** Wire size of a full segment: MSS 1448 + 52 bytes of headers (src/sim/net/packet.ts). */
+/** Wire size of a full segment: MSS 1448 + 52 bytes of headers (src/sim/net/packet.ts): what `shaper: wire`'s rate counts. */
 const PACKET_BYTES = 1500;
+/** The frame the default tbf shaper's rate counts: the packet and a 14-byte Ethernet header (docs/scenarios.md "Shapers"). */
+const FRAME_BYTES = 1514;
 /** The object name and link a `bpf:` algorithm value adds to a point's scenario. */
 const SWEEP_OBJECT = "sweep_cc";
 
@@ -328,9 +330,11 @@ function mapInputPaths(doc: unknown, add: (path: string, what: string, maxBytes:
 }
 
 /** Round-trip time of the base path of a point's document: 2 × (router links' delays + 2 × access delay), ns; undefined if unreadable. */
-function baseRttNs(doc: unknown): { rttNs: number; rateBps: number } | undefined {
+function baseRttNs(doc: unknown): { rttNs: number; rateBps: number; packetBytes: number } | undefined {
   const t = (doc as Obj)["topology"] as Obj | undefined;
   const b = t?.["bottleneck"] as Obj | undefined;
+  const sh = b?.["shaper"];
+  const wire = sh === "wire" || (typeof sh === "object" && sh !== null && (sh as Obj)["kind"] === "wire");
   const rate = parseRate(b?.["rate"]);
   const delay = parseDuration(b?.["delay"]);
   if (typeof rate !== "number" || typeof delay !== "number") return undefined;
@@ -341,7 +345,7 @@ function baseRttNs(doc: unknown): { rttNs: number; rateBps: number } | undefined
   }
   const access = parseDuration(((t?.["access"] as Obj | undefined)?.["delay"]) ?? 0);
   if (typeof access === "number") oneWay += 2 * access;
-  return { rttNs: 2 * oneWay, rateBps: rate };
+  return { rttNs: 2 * oneWay, rateBps: rate, packetBytes: wire ? PACKET_BYTES : FRAME_BYTES };
 }
 
 /** Builds one point's document and checks it with the scenario validator; problems go to `issue` at the sweep file's lines. */
@@ -391,7 +395,7 @@ function resolvePoint(
     if (e.kind !== "bdp") return;
     const path = baseRttNs(d);
     if (path === undefined) return; // the validator reports the bad rate or delay
-    const packets = Math.max(1, Math.round((e.factor * path.rateBps * path.rttNs) / 8e9 / PACKET_BYTES));
+    const packets = Math.max(1, Math.round((e.factor * path.rateBps * path.rttNs) / 8e9 / path.packetBytes));
     const last = a.steps?.[a.steps.length - 1];
     apply(a, k, last !== undefined && "key" in last && last.key === "packets" ? packets : { kind: "droptail", packets });
   });
