@@ -63,7 +63,7 @@ const { runScenario } = (await import(dist("cli/run/run-scenario.js"))) as typeo
 const { loadTestbed } = (await import(dist("cli/run/testbed.js"))) as typeof TestbedModule;
 const { runPoint } = (await import(dist("cli/sweep/point-run.js"))) as typeof PointRunModule;
 
-const SCALE_DURATION = QUICK ? "1s" : "10s";
+const SCALE_DURATION = QUICK ? "1s" : "60s";
 const DURATION = QUICK ? "1s" : "30s";
 const SCALE_POINTS = QUICK ? 2 : 8;
 const OVERHEAD_POINTS = QUICK ? 2 : 5;
