@@ -24,6 +24,8 @@ import { unmodelledCommand } from "./sys-unmodelled.js";
 import { structOpsLinkCreate } from "./link/struct-ops-link.js";
 import { iterCreate, iterLinkAttach } from "./iter/link.js";
 import type { BpfMap } from "./map/core.js";
+import type { BpfProg } from "./prog/core.js";
+import type { BpfLink } from "./link/core.js";
 import type { Task } from "./task.js";
 
 const PAGE_SIZE = 4096;
@@ -136,13 +138,7 @@ function linkUpdate(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LIN
   const link = k.linkGetFd(task, a.link_fd);
   if (isErr(link)) return link;
   try {
-    if (link.ops.updateMap === undefined) {
-      // Program links: the model has none, but resolve the program as Linux does.
-      const p = k.progGetFd(task, a.new_prog_fd);
-      if (isErr(p)) return p;
-      p.put();
-      return -EINVAL;
-    }
+    if (link.ops.updateMap === undefined) return linkUpdateProg(task, link, a);
     const newMap = k.mapGetFd(task, a.new_prog_fd);
     if (isErr(newMap)) return newMap;
     let oldMap: BpfMap | null = null;
@@ -162,6 +158,34 @@ function linkUpdate(task: Task, a: ReturnType<typeof decodeAttr<typeof C.BPF_LIN
   } finally {
     link.put();
   }
+}
+
+/**
+ * link_update's program path: the new program (and with BPF_F_REPLACE the
+ * expected old one) resolved, then the link type's update_prog; a link type
+ * without one is EINVAL. The new program's reference moves to the link on
+ * success.
+ */
+function linkUpdateProg(task: Task, link: BpfLink, a: ReturnType<typeof decodeAttr<typeof C.BPF_LINK_UPDATE>>): number {
+  const k = task.kernel;
+  const newProg = k.progGetFd(task, a.new_prog_fd);
+  if (isErr(newProg)) return newProg;
+  let oldProg: BpfProg | null = null;
+  if (a.flags & BPF_F_REPLACE) {
+    const o = k.progGetFd(task, a.old_prog_fd);
+    if (isErr(o)) {
+      newProg.put();
+      return o;
+    }
+    oldProg = o;
+  } else if (a.old_prog_fd !== 0) {
+    newProg.put();
+    return -EINVAL;
+  }
+  const r = link.ops.updateProg?.(link, newProg, oldProg) ?? -EINVAL;
+  oldProg?.put();
+  if (r !== 0) newProg.put();
+  return r;
 }
 
 /** BPF_LINK_DETACH. */

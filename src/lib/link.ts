@@ -20,6 +20,7 @@ import { BpfError } from "./errors.js";
 import { fail, sys, unpin } from "./bpf-call.js";
 import { OwnedFd } from "./fd.js";
 import type { BpfObjectMap } from "./map.js";
+import type { BpfObjectProgram } from "./program.js";
 import { missingRequiredMembers } from "./struct-ops-required.js";
 
 /** For a refused struct_ops registration (EINVAL, which the kernel does not explain): the required members `map` lacks, or "". */
@@ -88,6 +89,22 @@ export class BpfLink {
     const attr = replace === undefined ? { link_fd: this.fd, new_map_fd: map.fd } : { link_fd: this.fd, new_map_fd: map.fd, flags: BPF_F_REPLACE, old_map_fd: replace.fd };
     sys(this.backend, BPF_LINK_UPDATE, attr, ctx);
     this.map = map;
+  }
+
+  /**
+   * bpf_link__update_program: BPF_LINK_UPDATE of a program link (an
+   * iterator's) to `prog`, which must be loaded and of the same target.
+   * @example
+   * const link = obj.attachIter("fx_move_cc");
+   * link.updateProgram(other.program("fx_opts"));
+   * @throws {BpfError} EINVAL for a fake link, a program not loaded, or (from the kernel) a struct_ops link or a program of another target; EPERM never (no BPF_F_REPLACE)
+   */
+  updateProgram(prog: BpfObjectProgram): void {
+    const ctx = `update link to program '${prog.name}'`;
+    if (this.fake) fail("bpf_link__update_program", EINVAL, `${ctx}: the link of a map without BPF_F_LINK has no kernel link`);
+    if (prog.fd < 0) fail("bpf_link__update_program", EINVAL, `${ctx}: the program is not loaded`);
+    this.assertOpen(ctx);
+    sys(this.backend, BPF_LINK_UPDATE, { link_fd: this.fd, new_prog_fd: prog.fd }, ctx);
   }
 
   /** bpf_link__detach: BPF_LINK_DETACH (the link fd stays open). */

@@ -17,9 +17,12 @@
  * - programs the verifier refuses (a NULL sk_common dereferenced or passed
  *   to bpf_setsockopt, a context store, a read past the context): errno and
  *   the log's error lines;
- * - options bpf_setsockopt refuses in an iterator: each errno.
+ * - options bpf_setsockopt refuses in an iterator: each errno;
+ * - BPF_LINK_UPDATE of an iterator link to another program of the same
+ *   target, with and without BPF_F_REPLACE, and what it refuses.
  */
-import { BPF_ITER_CREATE, BPF_LINK_CREATE, BPF_TRACE_ITER } from "../../src/uapi/bpf-enums.js";
+import { BPF_ITER_CREATE, BPF_LINK_CREATE, BPF_LINK_DETACH, BPF_LINK_UPDATE, BPF_TRACE_ITER } from "../../src/uapi/bpf-enums.js";
+import { BPF_F_REPLACE } from "../../src/uapi/bpf-flags.js";
 import type { LibRun, LibScenario } from "./lib-harness.js";
 
 const SYSCTL_CC = "/proc/sys/net/ipv4/tcp_congestion_control";
@@ -147,6 +150,44 @@ export const ITER_SCENARIOS: readonly LibScenario[] = [
       if (iter !== undefined) x.run.see("per socket: state, cdg, fx_none, SO_LINGER, 1 byte", iter.iterate().trimEnd().split("\n").sort());
       for (const fd of [c.listener, ...c.clients, ...c.accepted]) x.t.be.close(fd);
       obj.close();
+    },
+  },
+  {
+    name: "iter/tcp: BPF_LINK_UPDATE swaps an iterator link's program for another of its target; a wrong BPF_F_REPLACE, another program type or a map is refused",
+    spec: "kernel/bpf/syscall.c link_update; kernel/bpf/bpf_iter.c bpf_iter_link_replace",
+    run(x) {
+      const be = x.t.be;
+      const moving = x.loaded("iter_tcp");
+      const opts = loadOnly(x, "fx_opts");
+      if (opts === undefined) return;
+      const c = connections(x, 1);
+      const iter = x.attempt("attachIter(fx_move_cc)", () => moving.attachIter("fx_move_cc")).value;
+      if (iter === undefined) return;
+      const move = moving.program("fx_move_cc");
+      const print = opts.program("fx_opts");
+      const update = (label: string, attr: Record<string, number>): void => {
+        x.run.see(label, be.bpf(BPF_LINK_UPDATE, { link_fd: iter.fd, ...attr }).errno);
+      };
+      const progId = (): string => {
+        const id = Number(/prog_id:\t(\d+)/.exec(be.readFile(`/proc/self/fdinfo/${iter.fd}`).text)?.[1] ?? -1);
+        return id === move.info().id ? "fx_move_cc" : id === print.info().id ? "fx_opts" : `other (${id})`;
+      };
+      x.attempt("updateProgram(fx_opts)", () => iter.updateProgram(print));
+      x.run.see("link's program after the update", progId());
+      x.run.see("a walk runs fx_opts", iter.iterate().trimEnd().split("\n").sort());
+      update("BPF_F_REPLACE naming fx_move_cc, which the link no longer holds", { new_prog_fd: move.fd, flags: BPF_F_REPLACE, old_prog_fd: move.fd });
+      update("old_prog_fd without BPF_F_REPLACE", { new_prog_fd: move.fd, old_prog_fd: print.fd });
+      update("flags other than BPF_F_REPLACE", { new_prog_fd: move.fd, flags: 2 });
+      update("a struct_ops program", { new_prog_fd: moving.program("fx_iter_v1_init").fd });
+      update("a map fd as the program", { new_prog_fd: moving.map("fx_iter_v1").fd });
+      update("a closed fd as the program", { new_prog_fd: 9999 });
+      x.run.see("link's program after the refusals", progId());
+      update("back to fx_move_cc, BPF_F_REPLACE naming fx_opts", { new_prog_fd: move.fd, flags: BPF_F_REPLACE, old_prog_fd: print.fd });
+      x.run.see("link's program at the end", progId());
+      x.run.see("LINK_DETACH of an iterator link", be.bpf(BPF_LINK_DETACH, { link_fd: iter.fd }).errno);
+      x.attempt("close iterator link", () => iter.close());
+      for (const fd of [c.listener, ...c.clients, ...c.accepted]) be.close(fd);
+      opts.close();
     },
   },
 ];

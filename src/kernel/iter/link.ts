@@ -8,11 +8,12 @@
  *
  * Errnos as Linux 6.18 gives them (probed through the Linux backend):
  * LINK_CREATE with a target_fd or flags is EINVAL; ITER_CREATE with flags,
- * or on an fd that is no iterator link, is EINVAL.
+ * or on an fd that is no iterator link, is EINVAL. BPF_LINK_UPDATE swaps the
+ * link's program for another of the same target (bpf_iter_link_replace).
  *
- * @see kernel/bpf/bpf_iter.c bpf_iter_link_attach, bpf_iter_new_fd (v6.18)
+ * @see kernel/bpf/bpf_iter.c bpf_iter_link_attach, bpf_iter_link_replace, bpf_iter_new_fd (v6.18)
  */
-import { EINVAL, ENOMEM } from "../../uapi/errno.js";
+import { EINVAL, ENOMEM, EPERM } from "../../uapi/errno.js";
 import { BPF_LINK_TYPE_ITER, BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER } from "../../uapi/bpf-enums.js";
 import { isErr } from "../errptr.js";
 import { KFile, O_CLOEXEC, FMODE_READ } from "../file.js";
@@ -31,6 +32,21 @@ interface IterLinkState {
 
 const iterLinkOps: LinkOps<IterLinkState> = {
   dealloc() {},
+  /**
+   * bpf_iter_link_replace: EPERM when BPF_F_REPLACE names a program the link
+   * does not hold; EINVAL unless the new program has the same type, expected
+   * attach type and attach BTF id (so the same target). Iterators already
+   * open keep the program they hold.
+   */
+  updateProg(link, newProg, oldProg) {
+    const cur = link.prog;
+    if (cur === null) return -EINVAL;
+    if (oldProg !== null && oldProg !== cur) return -EPERM;
+    if (newProg.type !== cur.type || newProg.attrs.expected_attach_type !== cur.attrs.expected_attach_type || newProg.attrs.attach_btf_id !== cur.attrs.attach_btf_id) return -EINVAL;
+    link.prog = newProg;
+    cur.put();
+    return 0;
+  },
   showFdinfo(link) {
     return `target_name:\t${linkPriv(link, iterLinkOps).target.target}\n`;
   },

@@ -31,6 +31,12 @@ export interface LinkOps<P = unknown> {
   detach?(link: BpfLink<P>): number;
   /** BPF_LINK_UPDATE with a new map; 0 or -errno. */
   updateMap?(link: BpfLink<P>, newMap: BpfMap, oldMap: BpfMap | null): number;
+  /**
+   * BPF_LINK_UPDATE with a new program (program links); 0 or -errno. On
+   * success the link keeps `newProg`'s reference; on failure the caller puts it.
+   * Absent (and no updateMap): EINVAL.
+   */
+  updateProg?(link: BpfLink<P>, newProg: BpfProg, oldProg: BpfProg | null): number;
   /** Extra lines of /proc/<pid>/fdinfo after link_type and link_id (each ends in "\n"). */
   showFdinfo?(link: BpfLink<P>): string;
   /** Writes type-specific bpf_link_info fields into `info` (little-endian, offset 16 on). */
