@@ -6,8 +6,12 @@
 # was given (--jobs $SLURM_CPUS_PER_TASK). Submit, then merge after it:
 #
 #   jid=$(sbatch --parsable examples/recipes/slurm-sweep.sh)
-#   sbatch --dependency=afterok:$jid --wrap 'structops sweep merge results/shard-* --out results/merged'
+#   sbatch --dependency=afterany:$jid --wrap 'structops sweep merge results/shard-* --out results/merged'
 #
+# A task exits 3 when some of its points failed (each has its error in its
+# result.json; the merge lists them and exits 3 too), so the merge waits for
+# any end, not only success; it refuses (exit 1) if a task left points
+# without a result.
 # A failed or preempted task resubmitted with `sbatch --array=<i>` reruns
 # only the points it had not finished. docs/sweep.md, "Slurm".
 #SBATCH --job-name=structops-sweep

@@ -121,7 +121,7 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     });
 
   const sweep = p.command("sweep")
-    .description("run a sweep file (docs/sweep.md): a scenario over a grid of networks and algorithms, on every core, or one shard of it")
+    .description("run a sweep file (docs/sweep.md): a scenario over a grid of networks and algorithms, on every core, or one shard of it; exit 3 when points failed (the others still run)")
     .argument("<file>", "sweep file (.yaml, .yml or .json)")
     .option("--out <dir>", "output folder (default: structops-sweep/<sweep name>); a rerun skips the points already there")
     .option("--jobs <n>", "worker threads (default: the cores available)", countArg)
@@ -137,7 +137,7 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
       setCode(await sweepMain(file, o, io, packageVersion()));
     });
   sweep.command("merge")
-    .description("merge the output folders of a sweep's shards into one, as a one-machine run writes it")
+    .description("merge the output folders of a sweep's shards into one, as a one-machine run writes it; exit 3 when it holds failed points")
     .argument("<dirs...>", "the shards' output folders")
     .requiredOption("--out <dir>", "the merged folder")
     .action(async (dirs: string[], o: { out: string }) => {

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { main } from "../../src/cli/main.js";
 import { memoryIo } from "../../src/cli/io.js";
+import { EXIT_POINTS_FAILED } from "../../src/cli/sweep/sweep.js";
 import { ROOT, TSX, TINY_SWEEP, sweepDir, treeHashes } from "./tiny.js";
 
 const SMALL = TINY_SWEEP.replace("range: { from: 1, to: 2 }", "values: [1]");
@@ -44,9 +45,12 @@ test.before(async () => {
 
 test("Kubernetes Indexed Job: each index's container command, then the merge, equals a one-machine run", () => {
   const job = parse(recipe("kubernetes-indexed-job.yaml")) as {
-    spec: { completionMode: string; completions: number; template: { spec: { containers: { command: string[]; env: { name: string; value: string }[] }[] } } };
+    spec: { completionMode: string; completions: number; podFailurePolicy?: { rules: { action: string; onExitCodes: { values: number[] } }[] }; template: { spec: { containers: { command: string[]; env: { name: string; value: string }[] }[] } } };
   };
   assert.equal(job.spec.completionMode, "Indexed");
+  // A shard whose points failed exits 3; the Job does not retry that index.
+  const rule = job.spec.podFailurePolicy?.rules.find((r) => r.action === "FailIndex");
+  assert.deepEqual(rule?.onExitCodes.values, [EXIT_POINTS_FAILED]);
   const c = job.spec.template.spec.containers[0];
   assert.ok(c !== undefined && c.command[0] === "sh" && c.command[1] === "-c");
   const out = join(dir, "k8s");

@@ -6,8 +6,10 @@
  * of worker threads, and, when the folder holds every point, writes the
  * table and the comparison report. `merge` gathers shard folders of one
  * sweep into one folder and writes the same files a one-machine run would.
- * Exit status: 0 when the sweep ran (failed points are recorded, counted
- * and listed, not fatal), 1 for a refused file or folder, 2 for usage.
+ * Exit status: 0 when every point of the run's shard (of the merged
+ * folder, for merge) succeeded; 3 when one or more failed (each is recorded
+ * with its error, counted and listed, the others still run and the table
+ * and report are still written); 1 for a refused file or folder; 2 for usage.
  */
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,6 +40,9 @@ export interface SweepCliOptions {
   readonly maxOutput?: number;
   readonly maxInputSize?: number;
 }
+
+/** Exit status of a sweep or merge in which one or more points failed (as `structops run`'s 3 for a faulting program). */
+export const EXIT_POINTS_FAILED = 3;
 
 /** Most worker threads: each holds a kernel and a simulator (tens of MB). */
 export const MAX_JOBS = 256;
@@ -86,7 +91,12 @@ export async function sweepMain(file: string, o: SweepCliOptions, io: CliIo, ver
     bar.done();
     const shardText = shard === null ? "" : ` (shard ${shard.index}/${shard.count})`;
     io.stdout(`structops sweep: ${plan.name}${shardText}: ${mine.size} points, ${todo.length} run, ${skipped} already done, ${failed} failed now, ${jobs} jobs\n`);
-    return finish(out, manifest, io);
+    const done = finish(out, manifest, io);
+    if (done !== 0) return done;
+    // The shard's own points decide (a shard does not answer for the others' failures).
+    const failedMine = [...mine].filter((id) => readResult(join(out, "points", id), id)?.status === "failed").length;
+    if (failedMine > 0 && shard !== null) io.stderr(`structops: ${failedMine} of this shard's ${mine.size} points failed\n`);
+    return failedMine > 0 ? EXIT_POINTS_FAILED : 0;
   } catch (e) {
     // A user error of several lines (every problem of a sweep file) gets the prefix on each; a bug's stack is printed as is.
     io.stderr(`${userMessage(e) !== undefined ? (userMessage(e) as string).replace(/^/gm, "structops: ") : describeFailure(e)}\n`);
@@ -94,7 +104,11 @@ export async function sweepMain(file: string, o: SweepCliOptions, io: CliIo, ver
   }
 }
 
-/** Writes the results when the folder holds every point; prints what was written or what is missing. */
+/**
+ * Writes the results when the folder holds every point; prints what was
+ * written or what is missing. 0, or EXIT_POINTS_FAILED when the folder
+ * holds failed points.
+ */
 function finish(out: string, m: SweepManifest, io: CliIo): number {
   const all = outcomes(out, m);
   const missing = all.filter((x) => x === undefined).length;
@@ -107,7 +121,7 @@ function finish(out: string, m: SweepManifest, io: CliIo): number {
   for (const f of failed.slice(0, 10)) io.stderr(`structops: point ${f.id} (${f.labels.join(", ")}) failed: ${f.error ?? ""}\n`);
   if (failed.length > 10) io.stderr(`structops: ... and ${failed.length - 10} more failed points (results.csv lists them)\n`);
   io.stdout(`wrote ${writeResults(out, m, points).join(", ")}${failed.length > 0 ? ` (${failed.length} points failed)` : ""}\n`);
-  return 0;
+  return failed.length > 0 ? EXIT_POINTS_FAILED : 0;
 }
 
 /** `structops sweep merge DIR... --out OUT`: returns the exit status. */
