@@ -164,6 +164,8 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
   const orig = insns.slice();
   const dv = new DataView(x.buffer);
   const image = k.progImage({ attrs: a, xlated: x, id: 0 });
+  // check_kfunc_call refuses a kfunc outside the program type's sets when do_check reaches the call.
+  const kfuncRefusals = new Map<number, string>();
   for (let pc = 0; pc < d.length; pc++) {
     const key = d.key[pc] as number;
     if (key === KEY_CALLX) {
@@ -240,8 +242,7 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
           log.verbose(`kernel btf_id ${id} is not a function`);
           return -EINVAL;
         }
-        log.verbose(`calling kernel function ${name} is not allowed`);
-        return -EACCES;
+        kfuncRefusals.set(pc, `calling kernel function ${name} is not allowed`);
       }
     }
   }
@@ -249,7 +250,7 @@ function verify(task: Task, prog: BpfProg, insns: Uint8Array, log: VerifierLog):
   if (alu < 0) return alu;
   // check_ptr_to_btf_access: stores through the hook's struct arguments, by the type's btf_struct_access
   // (a tracing program has none: "only read is supported"); an iterator's context and NULL checks by its target.
-  const walk = checkBtfStructWrites(d, attach.argStructs, attach.access, attach.policy);
+  const walk = checkBtfStructWrites(d, attach.argStructs, attach.access, attach.policy, kfuncRefusals);
   if (walk.refused !== undefined) log.verbose(walk.refused.msg);
   // do_check's last line, on success and failure alike (the model counts the instructions its pass visited; it keeps no states).
   log.verbose(`processed ${walk.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0`);

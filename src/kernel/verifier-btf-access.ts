@@ -113,6 +113,7 @@ const BYTES = [4, 2, 1, 8]; // BPF_W, BPF_H, BPF_B, BPF_DW by (size >> 3)
  * @param argStructs for each u64 of the hook's context, the struct its pointer argument points to (undefined: not a struct pointer)
  * @param access the type's rule: null when a write of `size` bytes at `off` of `struct` is allowed, else the log line
  * @param policy a tracing program's context and helper rules (absent for struct_ops)
+ * @param refuseAt instructions do_check refuses when it reaches them, with the log line (check_kfunc_call's "calling kernel function NAME is not allowed")
  * @returns the instructions the pass processed (visits, counting an instruction again when a path with new facts reaches it) and, when an access is refused, its instruction and the verifier log line(s)
  */
 export function checkBtfStructWrites(
@@ -120,6 +121,7 @@ export function checkBtfStructWrites(
   argStructs: readonly (string | undefined)[],
   access: (struct: string, off: number, size: number) => string | null,
   policy?: CtxPolicy,
+  refuseAt?: ReadonlyMap<number, string>,
 ): { readonly processed: number; readonly refused?: { readonly pc: number; readonly msg: string } } {
   const states = new Array<State | undefined>(d.length);
   const entry: State = { regs: Array<Val>(11).fill(null), stack: new Map() };
@@ -138,6 +140,8 @@ export function checkBtfStructWrites(
   while (work.length > 0) {
     const pc = work.pop() as number;
     processed++;
+    const refusal = refuseAt?.get(pc);
+    if (refusal !== undefined) return { processed, refused: { pc, msg: refusal } };
     const s = copy(states[pc] as State);
     const key = d.key[pc] as number;
     const code = d.code[pc] as number;
