@@ -35,18 +35,23 @@ export interface ByteRange {
 export interface WritableField extends ByteRange {
   /** `struct.member` as the kernel names it (`inet_connection_sock.icsk_ack.pending`). */
   readonly name: string;
+  /** A store may start anywhere inside the member (the kernel's `case bpf_ctx_range(...)`), not only at its first byte. */
+  readonly range?: boolean;
 }
 
 /**
  * The write list of `bpf_tcp_ca_btf_struct_access` (net/ipv4/bpf_tcp_ca.c,
  * Linux 6.18): each entry is `offsetof(struct, member)` .. `offsetofend`,
- * applied to a `tcp_sock` pointer. Everything else of `tcp_sock` is
- * read-only, and every other struct is read-only ("only read is supported").
+ * applied to a `tcp_sock` pointer. A store must start at the member's first
+ * byte, except in icsk_ca_priv (`case bpf_ctx_range(...)`: anywhere inside,
+ * probed on Linux 6.18 by test/parity/fields-suite-linux.test.ts). Everything
+ * else of `tcp_sock` is read-only, and every other struct is read-only
+ * ("only read is supported").
  */
-export const BPF_TCP_CA_WRITABLE: readonly { readonly struct: string; readonly member: string }[] = [
+export const BPF_TCP_CA_WRITABLE: readonly { readonly struct: string; readonly member: string; readonly range?: boolean }[] = [
   { struct: "sock", member: "sk_pacing_rate" },
   { struct: "sock", member: "sk_pacing_status" },
-  { struct: "inet_connection_sock", member: "icsk_ca_priv" },
+  { struct: "inet_connection_sock", member: "icsk_ca_priv", range: true },
   { struct: "inet_connection_sock", member: "icsk_ack.pending" },
   { struct: "tcp_sock", member: "snd_cwnd" },
   { struct: "tcp_sock", member: "snd_cwnd_cnt" },
@@ -136,13 +141,14 @@ export class VmlinuxBtf extends Btf {
   }
 
   private locateWritable(): WritableField[] {
-    return BPF_TCP_CA_WRITABLE.map(({ struct, member }) => {
+    return BPF_TCP_CA_WRITABLE.map(({ struct, member, range }) => {
       // The kernel compares offsetof(struct X, m) with offsets into tcp_sock:
       // valid only because X is embedded at offset 0 of tcp_sock.
       const inOwn = this.offsetOf(struct, member);
       const inTcpSock = this.offsetOf("tcp_sock", member);
       if (inOwn !== inTcpSock) throw new Error(`vmlinux BTF: ${struct}.${member} is at ${inOwn} but at ${inTcpSock} in tcp_sock`);
-      return { name: `${struct}.${member}`, offset: inTcpSock, size: this.offsetofend(struct, member) - inOwn };
+      const f = { name: `${struct}.${member}`, offset: inTcpSock, size: this.offsetofend(struct, member) - inOwn };
+      return range === true ? { ...f, range } : f;
     });
   }
 }

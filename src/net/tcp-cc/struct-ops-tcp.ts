@@ -52,7 +52,7 @@ export interface TcpStructOpsHost {
   readonly baseHelpers: ReadonlyMap<number, BpfCallFn>;
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
   /** The fields a program may write (offset in tcp_sock, size): bpf_tcp_ca_btf_struct_access's list. */
-  readonly writeFields: readonly { readonly offset: number; readonly size: number }[];
+  readonly writeFields: readonly { readonly offset: number; readonly size: number; readonly range?: boolean }[];
   /** Member index of `release` (programs there may not call set/getsockopt). */
   readonly releaseIndex: number;
   readonly dmesg: Dmesg;
@@ -77,10 +77,11 @@ export function tcpCongestionOpsType(host: TcpStructOpsHost): StructOpsType<TcpC
     implementable: TCP_CA_IMPLEMENTABLE,
     // bpf_tcp_ca_btf_struct_access: a `struct sock *` argument is promoted to
     // tcp_sock (bpf_tcp_ca_is_valid_access); a store must start at a listed
-    // field and end within it. Every other struct is read-only.
+    // field (anywhere inside a range one: icsk_ca_priv) and end within it.
+    // Every other struct is read-only.
     btfStructAccess(struct: string, off: number, size: number): string | null {
       if (struct !== "sock" && struct !== "tcp_sock") return "only read is supported";
-      const f = host.writeFields.find((w) => w.offset === off);
+      const f = host.writeFields.find((w) => w.offset === off || (w.range === true && off > w.offset && off < w.offset + w.size));
       if (f === undefined) return `no write support to tcp_sock at off ${off}`;
       const end = f.offset + f.size;
       return off + size > end ? `write access at off ${off} with size ${size} beyond the member of tcp_sock ended at ${end}` : null;
