@@ -72,6 +72,13 @@ export function tcpSockLayout(btf: VmlinuxBtf): TcpSockLayout {
     tcp_wstamp_ns: f("tcp_wstamp_ns").offset,
     sk_pacing_shift: f("sk_pacing_shift").offset,
     rtt_min: f("rtt_min.s[0].v").offset,
+    skc: {
+      state: f("skc_state").offset,
+      family: f("skc_family").offset,
+      num: f("skc_num").offset,
+      dport: f("skc_dport").offset,
+      inet_sport: f("inet_sport").offset,
+    },
     writeFields: btf.writableFields("tcp_sock"),
     writable: btf.writableRanges("tcp_sock"),
   };

@@ -48,6 +48,8 @@ export const TCP_SOCK_U32_FIELDS = [
   "total_retrans",
   "rate_delivered",
   "rate_interval_us",
+  // The largest window the peer offered (tcp_ack_update_window); bounds mss_cache to half of it (tcp_bound_to_half_wnd).
+  "max_window",
 ] as const;
 
 /** A u32 field name of {@link TCP_SOCK_U32_FIELDS}. */
@@ -79,10 +81,15 @@ export interface TcpSockLayout {
   readonly sk_pacing_shift: number;
   /** tcp_sock.rtt_min.s[0].v (u32): tcp_min_rtt(). */
   readonly rtt_min: number;
+  /**
+   * sock_common / inet_sock: skc_state (u8), skc_family (u16), skc_num (the
+   * local port, host order), skc_dport and inet_sport (ports, network order).
+   */
+  readonly skc: { readonly state: number; readonly family: number; readonly num: number; readonly dport: number; readonly inet_sport: number };
   /** tcp_sock.ecn_flags (u8); absent in older layouts. */
   readonly ecn_flags?: number;
   /** The fields a BPF congestion control may write, exactly (bpf_tcp_ca_btf_struct_access's list, offsets in tcp_sock). */
-  readonly writeFields: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
+  readonly writeFields: readonly { readonly name: string; readonly offset: number; readonly size: number; readonly range?: boolean }[];
   /** Byte ranges a BPF congestion control may write (granule aligned). */
   readonly writable: readonly { readonly offset: number; readonly size: number }[];
 }

@@ -27,6 +27,9 @@ export const TCP_SYN_SENT = 2;
 export const TCP_CLOSE = 7;
 export const TCP_LISTEN = 10;
 
+/** AF_INET: every socket of the model is IPv4. */
+const AF_INET = 2;
+
 /** TCP_INIT_CWND (include/net/tcp.h). */
 export const TCP_INIT_CWND = 10;
 /** ~0UL as a number: sk_max_pacing_rate when nothing limits it (reads back as 2^64). */
@@ -36,6 +39,13 @@ export const SK_MAX_PACING_RATE_UNLIMITED = 2 ** 64;
 export const TCP_REORDERING_DEFAULT = 3;
 /** jiffies_to_usecs(TCP_TIMEOUT_INIT): 1 s, tcp_init_sock's mdev_us. */
 export const TCP_TIMEOUT_INIT_US = 1_000_000;
+/**
+ * snd_cwnd_clamp of a fresh socket: what this machine's Linux 6.18 reads at a
+ * connection's first congestion-control hook (1048576, whatever
+ * net.ipv4.tcp_wmem and tcp_rmem; test/parity/fields-suite-linux.test.ts).
+ * Kernels before it set ~0U in tcp_init_sock.
+ */
+export const TCP_SND_CWND_CLAMP = 1 << 20;
 /** TCP_MSS_DEFAULT. */
 export const TCP_MSS_DEFAULT = 536;
 
@@ -90,6 +100,7 @@ export class TcpSock implements TcpCaSock {
   declare total_retrans: number;
   declare rate_delivered: number;
   declare rate_interval_us: number;
+  declare max_window: number;
 
   /** The algorithm this socket runs (icsk_ca_ops); holds a reference. */
   ca: TcpCongestionOps;
@@ -101,16 +112,31 @@ export class TcpSock implements TcpCaSock {
   caDstLocked = false;
   /** tcp_sock.bpf_chg_cc_inprogress: guards bpf_setsockopt(TCP_CONGESTION) re-entry. */
   bpfChgCcInprogress = false;
-  /** sk_state. */
-  state = TCP_CLOSE;
+  /** sk_state, mirrored into sock_common.skc_state where programs read it. */
+  get state(): number {
+    return this.mem.u8[this.addr + this.layout.skc.state] as number;
+  }
+  set state(v: number) {
+    this.mem.u8[this.addr + this.layout.skc.state] = v & 0xff;
+  }
   /** bpf_sk_storage of this socket: map → value address. */
   readonly bpfStorage = new Map<BpfMap, number>();
   /** Set when the socket is closed. */
   closed = false;
   /** Where __tcp_send_ack goes (the subsystem's send-ACK hook); unset: nowhere. */
   sendAckHook: ((sk: TcpSock, rcvNxt: number) => void) | undefined = undefined;
-  /** inet_sport: the bound local port (0: unbound). */
-  port = 0;
+  /** The bound local port (0: unbound): skc_num in host order, inet_sport in network order. */
+  get port(): number {
+    return this.mem.dv.getUint16(this.addr + this.layout.skc.num, true);
+  }
+  set port(v: number) {
+    this.mem.dv.setUint16(this.addr + this.layout.skc.num, v, true);
+    this.mem.dv.setUint16(this.addr + this.layout.skc.inet_sport, v, false);
+  }
+  /** skc_dport: the peer's port, in network order as the kernel keeps it. */
+  set dport(v: number) {
+    this.mem.dv.setUint16(this.addr + this.layout.skc.dport, v, false);
+  }
   /** SOCK_BINDPORT_LOCK: the port came from bind(2), not an autobind; a disconnect keeps it. */
   portLocked = false;
   /** The other end of an established connection (null once either end reset it). */
@@ -141,9 +167,11 @@ export class TcpSock implements TcpCaSock {
     if (addr === 0) return null;
     for (const r of layout.writable) mem.protect(addr + r.offset, r.size, PERM_RW);
     const sk = new TcpSock(mem, layout, addr, ca, clock, net.get());
+    sk.state = TCP_CLOSE;
+    mem.dv.setUint16(addr + layout.skc.family, AF_INET, true);
     sk.snd_cwnd = TCP_INIT_CWND;
     sk.snd_ssthresh = TCP_INFINITE_SSTHRESH;
-    sk.snd_cwnd_clamp = 0xffffffff;
+    sk.snd_cwnd_clamp = TCP_SND_CWND_CLAMP;
     sk.mss_cache = TCP_MSS_DEFAULT;
     // GSO_LEGACY_MAX_SIZE, and "sent just now" so a first TX_START sees no idle time.
     sk.sk_gso_max_size = 65536;

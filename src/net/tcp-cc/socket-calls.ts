@@ -34,6 +34,7 @@ import { TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_SENT } from "./sock.js"
 import type { TcpSock } from "./sock.js";
 import type { TcpCc, TcpNet } from "./subsystem.js";
 import { ERR, type ErrOr } from "../../kernel/errptr.js";
+import { LOOPBACK_RTT_US, loopbackIsn, synAckAcked, synAckDone, synSent } from "./handshake.js";
 
 /** ip_local_port_range's default: 32768..60999. */
 export const EPHEMERAL_PORT_MIN = 32768;
@@ -120,9 +121,15 @@ export function connectSock(tcp: TcpCc, sk: TcpSock, port: number): number {
   // The client takes the SYN-ACK (tcp_rcv_synsent_state_process): tcp_ack
   // cleans the SYN from the retransmit queue, then tcp_finish_connect. A
   // model bug thrown from a hook takes the unborn child with it.
+  const nowUs = Math.floor(tcp.kernel.nowNs / 1000);
+  synSent(sk, loopbackIsn(sk.port, port), nowUs);
+  sk.dport = port;
+  child.dport = sk.port;
   try {
-    sk.ca.pkts_acked?.(sk, { pkts_acked: 1, rtt_us: 0, in_flight: sk.mss_cache });
+    synAckAcked(sk, nowUs);
+    sk.ca.pkts_acked?.(sk, { pkts_acked: 1, rtt_us: LOOPBACK_RTT_US, in_flight: sk.mss_cache });
     sk.ca.in_ack_event?.(sk, CA_ACK_SLOWPATH | CA_ACK_WIN_UPDATE);
+    synAckDone(sk, loopbackIsn(port, sk.port));
     establish(tcp, sk);
   } catch (e) {
     tcp.destroy(child);

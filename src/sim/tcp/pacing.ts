@@ -14,40 +14,15 @@
  *   tcp_wstamp_ns (tcp_pacing_check). Under an fq qdisc (SK_PACING_FQ) TCP
  *   does not hold packets; the qdisc releases each at its EDT stamp.
  */
-import type { TcpCaSock } from "../../uapi/tcp-cc.js";
 import { SK_PACING_NEEDED } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 
-/** net.ipv4.tcp_pacing_ss_ratio default (percent). */
-export const TCP_PACING_SS_RATIO = 200;
-/** net.ipv4.tcp_pacing_ca_ratio default (percent). */
-export const TCP_PACING_CA_RATIO = 120;
+import { PACING_RATE_UNLIMITED } from "../../uapi/tcp-pacing.js";
 
-/**
- * tcp_update_pacing_rate(): sk_pacing_rate = mss × (USEC_PER_SEC / 100 << 3)
- * × ratio × max(cwnd, packets_out) / srtt_us (srtt_us holds 8 × srtt), u64
- * integer arithmetic, capped by sk_max_pacing_rate.
- */
-export function tcpUpdatePacingRate(sk: TcpCaSock): void {
-  const ratio = sk.snd_cwnd < sk.snd_ssthresh >>> 1 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
-  const pkts = Math.max(sk.snd_cwnd, sk.packets_out);
-  let rate: number;
-  const a = sk.mss_cache * ((1_000_000 / 100) * 8) * ratio;
-  if (a * pkts <= Number.MAX_SAFE_INTEGER) {
-    rate = a * pkts;
-    if (sk.srtt_us !== 0) rate = Math.floor(rate / sk.srtt_us);
-  } else {
-    let r = BigInt.asUintN(64, BigInt(a) * BigInt(pkts));
-    if (sk.srtt_us !== 0) r /= BigInt(sk.srtt_us);
-    rate = Number(r);
-  }
-  sk.sk_pacing_rate = Math.min(rate, sk.sk_max_pacing_rate ?? PACING_RATE_UNLIMITED);
-}
+export { PACING_RATE_UNLIMITED, TCP_PACING_CA_RATIO, TCP_PACING_SS_RATIO, tcpUpdatePacingRate } from "../../uapi/tcp-pacing.js";
 
 /** Data segments sent before pacing applies (tcp_update_skb_after_send: data_segs_out >= 10, as sch_fq's initial quantum). */
 const PACING_AFTER_SEGS = 10;
-/** ~0UL: a pacing rate that means "unlimited" (sk_max_pacing_rate's default). */
-export const PACING_RATE_UNLIMITED = 2 ** 64;
 
 /** tcp_needs_internal_pacing(): the CA asked for pacing and no qdisc (fq) took it over. */
 export function tcpNeedsInternalPacing(ctx: SenderCtx): boolean {
