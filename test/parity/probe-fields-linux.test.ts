@@ -47,7 +47,8 @@ const U64_MAX = (1n << 64n) - 1n;
 const KNOWN_CLASS_DIFFERENCES: Readonly<Partial<Record<ProbeField, string>>> = {
   rcv_nxt:
     "Linux runs pkts_acked and cong_control on the SYN-ACK (tcp_ack before tcp_finish_connect's tcp_init_transfer), before rcv_nxt " +
-    "is set, then holds the peer's ISN + 1; the model's sender socket never receives data and its hooks start with init",
+    "is set (0), then holds the peer's ISN + 1 (live: one change); the testbed's hooks start with init, its sender's rcv_nxt already " +
+    "the receiver's ISN + 1 (constant)",
 };
 
 function rel(a: bigint, b: bigint): number {
@@ -98,13 +99,13 @@ function checkAcross(m: ProbeRun, l: ProbeRun): void {
  * tcp_connect_init (tcp_clear_retrans) leave on a fresh connected socket.
  * Left out: clocks and sequence numbers (the kernels' differ), srtt_us and
  * mdev_us (the handshake's RTT sample, the path's), delivered (Linux's first
- * hooks run on the SYN-ACK and count the SYN), snd_cwnd_clamp, rcv_nxt (above).
+ * hooks run on the SYN-ACK and count the SYN), rcv_nxt (above).
  */
 const SAME_FIRST: readonly ProbeField[] = [
   "snd_cwnd", "snd_ssthresh", "snd_cwnd_cnt", "prior_cwnd", "prior_ssthresh", "sk_pacing_rate", "sk_max_pacing_rate", "sk_pacing_status",
   "ecn_flags", "app_limited", "reordering", "prr_out", "high_seq", "lost_out", "sacked_out", "retrans_out", "packets_out", "delivered_ce",
   "mss_cache", "is_cwnd_limited", "icsk_ca_state", "icsk_ack.pending", "max_packets_out", "undo_marker", "undo_retrans", "retrans_stamp",
-  "total_retrans", "mdev_max_us", "rttvar_us", "rate_delivered", "rate_interval_us", "lost",
+  "total_retrans", "mdev_max_us", "rttvar_us", "rate_delivered", "rate_interval_us", "lost", "snd_cwnd_clamp",
 ];
 
 let tools: Tools | undefined;

@@ -336,6 +336,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     sk.mss_cache = this.mss;
     sk.snd_una = tcb.seqOf(0);
     sk.snd_nxt = tcb.seqOf(0);
+    // tcp_rcv_synsent_state_process: rcv_nxt is the receiver's ISN + 1 (its SYN-ACK); it sends no data, so it stays there.
+    if (sk.rcv_nxt !== undefined) sk.rcv_nxt = (Math.imul(this.index + 1, 0x85ebca6b) + 1) >>> 0;
     sk.tcp_mstamp = Math.floor(this.nowNs / 1000);
     tcb.ecnOk = this.spec.ecn === true || (sk.ca.flags & TCP_CONG_NEEDS_ECN) !== 0;
     if (tcb.ecnOk && sk.ecn_flags !== undefined) sk.ecn_flags = TCP_ECN_OK;
