@@ -112,13 +112,15 @@ export class TcpSock implements TcpCaSock {
   caDstLocked = false;
   /** tcp_sock.bpf_chg_cc_inprogress: guards bpf_setsockopt(TCP_CONGESTION) re-entry. */
   bpfChgCcInprogress = false;
-  /** sk_state, mirrored into sock_common.skc_state where programs read it. */
+  /** sk_state, mirrored into sock_common.skc_state where programs read it (not once the socket is freed). */
   get state(): number {
-    return this.mem.u8[this.addr + this.layout.skc.state] as number;
+    return this.stateValue;
   }
   set state(v: number) {
-    this.mem.u8[this.addr + this.layout.skc.state] = v & 0xff;
+    this.stateValue = v;
+    if (!this.closed) this.mem.u8[this.addr + this.layout.skc.state] = v & 0xff;
   }
+  private stateValue = TCP_CLOSE;
   /** bpf_sk_storage of this socket: map → value address. */
   readonly bpfStorage = new Map<BpfMap, number>();
   /** Set when the socket is closed. */
@@ -127,15 +129,18 @@ export class TcpSock implements TcpCaSock {
   sendAckHook: ((sk: TcpSock, rcvNxt: number) => void) | undefined = undefined;
   /** The bound local port (0: unbound): skc_num in host order, inet_sport in network order. */
   get port(): number {
-    return this.mem.dv.getUint16(this.addr + this.layout.skc.num, true);
+    return this.portValue;
   }
   set port(v: number) {
+    this.portValue = v;
+    if (this.closed) return;
     this.mem.dv.setUint16(this.addr + this.layout.skc.num, v, true);
     this.mem.dv.setUint16(this.addr + this.layout.skc.inet_sport, v, false);
   }
+  private portValue = 0;
   /** skc_dport: the peer's port, in network order as the kernel keeps it. */
   set dport(v: number) {
-    this.mem.dv.setUint16(this.addr + this.layout.skc.dport, v, false);
+    if (!this.closed) this.mem.dv.setUint16(this.addr + this.layout.skc.dport, v, false);
   }
   /** SOCK_BINDPORT_LOCK: the port came from bind(2), not an autobind; a disconnect keeps it. */
   portLocked = false;
