@@ -126,6 +126,14 @@ export interface LinkDirSpec {
    * 0 (the default) draws nothing: runs without jitter are exact.
    */
   readonly jitterNs?: Ns;
+  /**
+   * How the jitter is drawn: `uniform` (the default) in [0, jitterNs), or
+   * `exponential` with mean jitterNs (floor(-jitterNs × ln(1 - u)), one draw
+   * per packet from the same stream): the lateness of a single-threaded
+   * delay line or softirq backlog, mostly a few µs and now and then much
+   * more, as the Linux testbed's delay line measures it.
+   */
+  readonly jitterKind?: "uniform" | "exponential";
 }
 
 /**
