@@ -198,6 +198,14 @@ export interface FlowSpec {
   readonly delayedAck?: boolean;
   /** Data segments to lose on their way out of the sender (a replayed drop pattern); see {@link DropListSpec}. */
   readonly dropList?: DropListSpec;
+  /**
+   * The sender's egress qdisc. `none` (the default): TCP paces with its
+   * internal pacing timer, and only a CA that asks for pacing (bbr) is
+   * paced. `fq`: sch_fq, which switches the socket to SK_PACING_FQ (every
+   * CA is paced, by EDT stamps released by the qdisc) and brings TCP Small
+   * Queues into play (src/sim/tcp/fq.ts).
+   */
+  readonly qdisc?: "none" | "fq";
 }
 
 /**
