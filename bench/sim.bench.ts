@@ -124,14 +124,18 @@ if (only === undefined || "scale".includes(only)) {
     rows.push({ case: `set-up of a ${n}-flow dumbbell (kernel boot, topology, routes, flows), CPU`, value: ms, unit: "ms", note: `${(ms / s10).toFixed(1)}x a 10-flow set-up (${s10.toFixed(0)} ms, mostly the kernel's boot); target < 1000 ms at 10,000` });
   }
 }
+/** Simulated s per wall s of built-in cubic in this run: the baseline the other cases are given against. */
+let cubicSimPerWall: number | undefined;
 for (const [label, cc] of cases) {
   if (only !== undefined && !label.includes(only)) continue;
   const c = dumbbellBench(seconds, cc);
+  if (label === "built-in cubic") cubicSimPerWall = c.simPerWall;
+  const vsCubic = cubicSimPerWall !== undefined && label !== "built-in cubic" ? `${(c.simPerWall / cubicSimPerWall).toFixed(2)}x built-in cubic in this run; ` : "";
   rows.push({
     case: `10 flows, 1 Gb/s, 50 ms RTT, ${seconds} s, ${label}`,
     value: c.simPerWall,
     unit: "simulated s per wall s",
-    note: `${c.wallS.toFixed(1)} s wall, ${(c.events / 1e6).toFixed(1)} M events, ${(c.events / c.wallS / 1e6).toFixed(2)} M events/s, bottleneck utilization ${(c.util * 100).toFixed(1)} %`,
+    note: `${vsCubic}${c.wallS.toFixed(1)} s wall, ${(c.events / 1e6).toFixed(1)} M events, ${(c.events / c.wallS / 1e6).toFixed(2)} M events/s, bottleneck utilization ${(c.util * 100).toFixed(1)} %`,
   });
 }
 report("sim", "Simulator", rows);

@@ -126,6 +126,14 @@ export interface LinkDirSpec {
    * 0 (the default) draws nothing: runs without jitter are exact.
    */
   readonly jitterNs?: Ns;
+  /**
+   * How the jitter is drawn: `uniform` (the default) in [0, jitterNs), or
+   * `exponential` with mean jitterNs (floor(-jitterNs × ln(1 - u)), one draw
+   * per packet from the same stream): the lateness of a single-threaded
+   * delay line or softirq backlog, mostly a few µs and now and then much
+   * more, as the Linux testbed's delay line measures it.
+   */
+  readonly jitterKind?: "uniform" | "exponential";
 }
 
 /**
@@ -190,6 +198,14 @@ export interface FlowSpec {
   readonly delayedAck?: boolean;
   /** Data segments to lose on their way out of the sender (a replayed drop pattern); see {@link DropListSpec}. */
   readonly dropList?: DropListSpec;
+  /**
+   * The sender's egress qdisc. `none` (the default): TCP paces with its
+   * internal pacing timer, and only a CA that asks for pacing (bbr) is
+   * paced. `fq`: sch_fq, which switches the socket to SK_PACING_FQ (every
+   * CA is paced, by EDT stamps released by the qdisc) and brings TCP Small
+   * Queues into play (src/sim/tcp/fq.ts).
+   */
+  readonly qdisc?: "none" | "fq";
 }
 
 /**

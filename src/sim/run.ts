@@ -111,6 +111,7 @@ export class Simulation implements EventHandler {
     if (f.stopNs !== undefined && (!Number.isSafeInteger(f.stopNs) || f.stopNs < f.startNs)) throw new SimSpecError(`${where}: 'stopNs' must be an integer ≥ startNs: current value is ${f.stopNs}`);
     if (f.bytes !== undefined && (!Number.isSafeInteger(f.bytes) || f.bytes <= 0)) throw new SimSpecError(`${where}: 'bytes' must be a positive integer: current value is ${f.bytes}`);
     if (f.mss !== undefined && (!Number.isInteger(f.mss) || f.mss < 64 || f.mss > 65000)) throw new SimSpecError(`${where}: 'mss' must be an integer in [64, 65000]: current value is ${f.mss}`);
+    if (f.qdisc !== undefined && f.qdisc !== "none" && f.qdisc !== "fq") throw new SimSpecError(`${where}: 'qdisc' must be 'none' or 'fq': current value is ${String(f.qdisc)}`);
     if (f.dropList !== undefined) {
       for (const k of ["segments", "seqs"] as const) {
         const list = f.dropList[k];

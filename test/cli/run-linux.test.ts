@@ -23,11 +23,11 @@ import { fileURLToPath } from "node:url";
 import { memoryIo } from "../../src/cli/io.js";
 import { runMain } from "../../src/cli/run.js";
 import { main } from "../../src/cli/main.js";
-import { linuxNotes, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
+import { fqRefusal, linuxNotes, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
 import { ScenarioKernel } from "../../src/cli/run/kernel-actions.js";
 import { EmulatedKernel } from "../../src/lib/kernel.js";
 import { parseScenario } from "../../src/cli/scenario/load.js";
-import { listNetns, NS_PREFIX, probeLinux, removeStaleNamespaces } from "../../src/testbed/linux/netns.js";
+import { listNetns, NS_PREFIX, probeLinux, probeQdisc, removeStaleNamespaces, topologyCommands } from "../../src/testbed/linux/netns.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DEMO_OBJECT = join(ROOT, "test", "fixtures", "demo.linux.bpf.o");
@@ -123,6 +123,57 @@ flows:
     }
     assert.doesNotMatch(err, /internal error|\n\s+at /);
     assert.equal(existsSync(join(dir, "out")), false, "the output folder was created for a refused run");
+    assert.deepEqual(ours(process.pid), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const FQ_SCENARIO = `name: fq
+duration: 2s
+topology:
+  bottleneck: { rate: 10mbit, delay: 5ms }
+  access: { qdisc: fq }
+flows:
+  - { id: a, algorithm: cubic }
+`;
+
+test("run --linux: qdisc: fq is refused at its line when this kernel has no sch_fq, and becomes tc's fq on the sender's veth otherwise", () => {
+  const s = parseScenario(FQ_SCENARIO, "fq.yaml");
+  const issues = fqRefusal(s, { ok: false, reason: "this kernel has no sch_fq (tc qdisc add ... fq: Error: Specified qdisc kind is unknown.)" });
+  assert.equal(issues.length, 1);
+  assert.match(issues[0]?.path ?? "", /^topology\.access\.qdisc$/);
+  assert.match(issues[0]?.message ?? "", /--linux cannot pace with fq: this kernel has no sch_fq .*use qdisc: none/);
+  assert.deepEqual(fqRefusal(s, { ok: true }), []);
+  const spec = linuxSpec(s, ScenarioKernel.load(s, new EmulatedKernel().process()));
+  assert.equal(spec.path.senderQdisc, "fq");
+  const cmds = topologyCommands({ sender: "S", router: "M", receiver: "R" }, spec.path).map((c) => c.join(" "));
+  assert.ok(cmds.includes("tc -n S qdisc add dev s0 root fq"), cmds.join("\n"));
+});
+
+test("run --linux with qdisc: fq, on this machine: refused before anything starts if tc cannot add fq, else it runs", async (t) => {
+  const probe = probeLinux();
+  if (!probe.ok) {
+    t.skip(probe.reason);
+    return;
+  }
+  const fq = probeQdisc("fq");
+  t.diagnostic(`sch_fq here: ${fq.ok ? "yes" : fq.reason}`);
+  const dir = tmp();
+  try {
+    const f = join(dir, "fq.yaml");
+    writeFileSync(f, FQ_SCENARIO);
+    const before = ours(process.pid);
+    const io = memoryIo();
+    const code = await runMain(f, { ...RUN_OPTS, out: join(dir, "out") }, io);
+    if (fq.ok) {
+      assert.equal(code, 0, io.err());
+    } else {
+      assert.equal(code, 1);
+      assert.match(io.err(), /fq\.yaml:\d+:\d+: topology\.access\.qdisc: --linux cannot pace with fq: this kernel has no sch_fq \(tc qdisc add \.\.\. fq: /);
+      assert.doesNotMatch(io.err(), /\n\s+at /);
+      assert.equal(existsSync(join(dir, "out")), false, "the output folder was created for a refused run");
+    }
     assert.deepEqual(ours(process.pid), before);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -261,6 +261,18 @@ test("kernel: the built-ins (reno is implied) and CONFIG_DEFAULT_TCP_CONG; unkno
   assert.match(issues(`kernel: { default: reno }\n${BASE}`)[0] ?? "", /kernel\.builtin: is required/);
 });
 
+test("topology.access.qdisc: fq puts every sender on sch_fq (FlowSpec.qdisc); none or absent is TCP's internal pacing; other values named", async () => {
+  const { simTopology } = await import("../../src/cli/run/topology.js");
+  const fq = simTopology(parseScenario(BASE.replace("topology:", "topology:\n  access: { qdisc: fq }"), "t.yaml"), ".");
+  assert.ok(fq.flows.length > 0 && fq.flows.every((f) => f.qdisc === "fq"));
+  for (const text of [BASE, BASE.replace("topology:", "topology:\n  access: { qdisc: none }")]) {
+    assert.ok(simTopology(parseScenario(text, "t.yaml"), ".").flows.every((f) => f.qdisc === undefined));
+  }
+  assert.deepEqual(issues(BASE.replace("topology:", "topology:\n  access: { qdisc: cake }")), [
+    '3:20 topology.access.qdisc: must be one of none, fq: current value is "cake"',
+  ]);
+});
+
 test("shaper, jitter, noise and drops: parsed into the simulator's terms, bad values named at their line", async () => {
   const { simTopology } = await import("../../src/cli/run/topology.js");
   const text = BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: tbf\n    jitter: 50us\n    queue: { kind: droptail, bytes: 30280 }")

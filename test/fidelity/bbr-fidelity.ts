@@ -21,7 +21,9 @@ import type { LinuxRun, Tools } from "./linux-testbed.js";
 import { REFERENCE_DIR } from "./reference.js";
 import type { MachineInfo } from "./reference.js";
 import { machineInfo } from "./fidelity-cli.js";
-import { simSpecFor, FLOW_ID } from "./sim-adapter.js";
+import { median } from "./metrics.js";
+import { EXACT_PATH, simSpecFor, FLOW_ID } from "./sim-adapter.js";
+import type { PathNoise } from "./sim-adapter.js";
 import type { FlowSampleRecord, TraceRecord } from "../../src/sim/api.js";
 import { runTestbed } from "../../src/testbed/run.js";
 
@@ -88,17 +90,26 @@ export function encode(trace: readonly BbrSample[]): number[] {
 }
 
 /** Runs the simulator's bbr on `cfg` (seed 1) and returns its metrics. */
-export function simBbrMetrics(cfg: FidelityConfig, seed = 1): BbrMetrics {
+export function simBbrMetrics(cfg: FidelityConfig, seed = 1, noise: PathNoise = EXACT_PATH): BbrMetrics {
   const records: TraceRecord[] = [];
-  runTestbed(simSpecFor(cfg, "bbr"), { seed, onRecord: (r) => records.push(r) });
+  runTestbed(simSpecFor(cfg, "bbr", cfg.seconds, noise), { seed, onRecord: (r) => records.push(r) });
   return bbrMetrics(simBbrTrace(records), cfg, cfg.seconds);
 }
 
-/** Compares the simulator with the committed reference of `cfg`. */
-export function compareBbrWithReference(cfg: FidelityConfig, seed = 1): { checks: BbrCheck[]; sim: BbrMetrics } {
+/**
+ * The path noise of a reference's testbed: ACKs late on the delay line by the
+ * median of the runs' own mean lateness (sim-adapter.ts, PathNoise).
+ */
+export function referenceNoise(runs: readonly { readonly delayLineLateMeanUs: number }[]): PathNoise {
+  return { ackLateNs: Math.round((median(runs.map((r) => r.delayLineLateMeanUs)) ?? 0) * 1000) };
+}
+
+/** Compares the simulator, on the reference's noisy path, with the committed reference of `cfg`. */
+export function compareBbrWithReference(cfg: FidelityConfig, seed = 1): { checks: BbrCheck[]; sim: BbrMetrics; noise: PathNoise } {
   const ref = loadBbrReference(cfg.name);
-  const sim = simBbrMetrics(cfg, seed);
-  return { checks: compareBbr(sim, ref.runs.map((r) => r.metrics)), sim };
+  const noise = referenceNoise(ref.runs);
+  const sim = simBbrMetrics(cfg, seed, noise);
+  return { checks: compareBbr(sim, ref.runs.map((r) => r.metrics)), sim, noise };
 }
 
 function fmt(m: BbrMetrics): string {
@@ -131,8 +142,8 @@ async function main(): Promise<void> {
   const cfgs = values.config !== undefined ? [bbrConfigByName(values.config)] : BBR_CONFIGS;
   if (positionals[0] === "compare") {
     for (const cfg of cfgs) {
-      const { checks, sim } = compareBbrWithReference(cfg);
-      console.log(`${cfg.name}: model ${fmt(sim)}\n${formatBbrChecks(checks)}`);
+      const { checks, sim, noise } = compareBbrWithReference(cfg);
+      console.log(`${cfg.name}: model (ACKs late by ${noise.ackLateNs / 1000} µs on average) ${fmt(sim)}\n${formatBbrChecks(checks)}`);
     }
     return;
   }

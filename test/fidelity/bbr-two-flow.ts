@@ -24,14 +24,15 @@ import { parseArgs } from "node:util";
 import type { FidelityConfig } from "./configs.js";
 import { BBR_CONFIGS, compareInBand, formatBbrChecks, probeRttEpisodes } from "./bbr-metrics.js";
 import type { BbrCheck, BbrSample } from "./bbr-metrics.js";
-import { encode, linuxBbrTrace, simBbrTrace } from "./bbr-fidelity.js";
+import { encode, linuxBbrTrace, referenceNoise, simBbrTrace } from "./bbr-fidelity.js";
 import { buildTools, probeLinux, runLinuxFlows } from "./linux-testbed.js";
 import type { Tools } from "./linux-testbed.js";
 import { median } from "./metrics.js";
 import { REFERENCE_DIR } from "./reference.js";
 import type { MachineInfo } from "./reference.js";
 import { machineInfo } from "./fidelity-cli.js";
-import { flowId, simSpecForFlows } from "./sim-adapter.js";
+import { EXACT_PATH, flowId, simSpecForFlows } from "./sim-adapter.js";
+import type { PathNoise } from "./sim-adapter.js";
 import type { TraceRecord } from "../../src/sim/api.js";
 import { runTestbed } from "../../src/testbed/run.js";
 
@@ -167,11 +168,11 @@ export function medianStartOffsetNs(ref: TwoFlowReference): number {
 }
 
 /** Runs the simulator's two flows of `cfg` (flow B starting `offsetNs` after flow A; before it if negative) and returns their metrics. */
-export function simTwoFlowMetrics(cfg: TwoFlowConfig, offsetNs: number, seed = 1): TwoFlowMetrics {
+export function simTwoFlowMetrics(cfg: TwoFlowConfig, offsetNs: number, seed = 1, noise: PathNoise = EXACT_PATH): TwoFlowMetrics {
   const records: TraceRecord[] = [];
   const startA = Math.max(0, -offsetNs);
   const startB = Math.max(0, offsetNs);
-  const spec = simSpecForFlows(cfg.path, [{ cc: cfg.ccs[0], startNs: startA }, { cc: cfg.ccs[1], startNs: startB }]);
+  const spec = simSpecForFlows(cfg.path, [{ cc: cfg.ccs[0], startNs: startA }, { cc: cfg.ccs[1], startNs: startB }], cfg.path.seconds, noise);
   runTestbed(spec, { seed, onRecord: (r) => records.push(r) });
   // Thinned to the reference's 10 ms rows, so both sides are measured on the same grid.
   const a = { startS: startA / 1e9, trace: decode(encode(simBbrTrace(records, flowId(0)))) };
@@ -183,7 +184,7 @@ export function simTwoFlowMetrics(cfg: TwoFlowConfig, offsetNs: number, seed = 1
 export function compareTwoFlowWithReference(cfg: TwoFlowConfig, seed = 1): { checks: BbrCheck[]; sim: TwoFlowMetrics; linux: TwoFlowMetrics[] } {
   const ref = loadTwoFlowReference(cfg.name);
   const linux = ref.runs.map((r) => recordedTwoFlowMetrics(r, cfg));
-  const sim = simTwoFlowMetrics(cfg, medianStartOffsetNs(ref), seed);
+  const sim = simTwoFlowMetrics(cfg, medianStartOffsetNs(ref), seed, referenceNoise(ref.runs));
   return { checks: compareInBand(TWO_FLOW_METRICS, TWO_FLOW_FLOORS, sim, linux), sim, linux };
 }
 

@@ -1,7 +1,7 @@
 /**
  * @fileoverview What a real testbed adds to a path, in the simulator: delay
- * jitter drawn from the seed (`jitterNs`, order-preserving like a delay line
- * or a host's backlog), per-packet L2 overhead (`overheadBytes`: sch_tbf and
+ * jitter drawn from the seed (`jitterNs`, uniform or exponential, order-preserving
+ * like a delay line or a host's backlog), per-packet L2 overhead (`overheadBytes`: sch_tbf and
  * bfifo count the Ethernet header, net/sched/sch_tbf.c qdisc_pkt_len), and a
  * replayed drop list per flow (`dropList`: by transmission index or by
  * sequence number).
@@ -44,6 +44,28 @@ test("jitter: arrivals stay in order, within [delay, delay + jitter) of an unjit
   assert.deepEqual(seq(3), seq(3));
   assert.notDeepEqual(seq(3), seq(4));
   assert.throws(() => dir({ jitterNs: -1 }), /'jitterNs' must be an integer ≥ 0/);
+});
+
+test("exponential jitter: mean jitterNs (the delay line's lateness), a long tail, order kept, refused kinds named", () => {
+  // Packets 10 ms apart never wait for one another: each extra delay is its own draw.
+  const l = dir({ jitterNs: 60 * US, jitterKind: "exponential" }, 7);
+  const exact = dir({});
+  const extra: number[] = [];
+  for (let i = 0; i < 4000; i++) extra.push(l.transmit(i * 10_000 * US, 1500, false) - exact.transmit(i * 10_000 * US, 1500, false));
+  const mean = extra.reduce((a, b) => a + b, 0) / extra.length;
+  assert.ok(Math.abs(mean - 60 * US) < 4 * US, `mean ${mean}`);
+  // P(X > 3 mean) = e^-3 = 5 %: a tail a uniform draw of the same mean never has.
+  const tail = extra.filter((x) => x > 180 * US).length / extra.length;
+  assert.ok(tail > 0.03 && tail < 0.07, `tail ${tail}`);
+  assert.ok(extra.every((x) => x >= 0));
+  const burst = dir({ jitterNs: 60 * US, jitterKind: "exponential" }, 9);
+  let prev = -1;
+  for (let i = 0; i < 200; i++) {
+    const a = burst.transmit(i * 50 * US, 100, false);
+    assert.ok(a >= prev, "reordered");
+    prev = a;
+  }
+  assert.throws(() => dir({ jitterNs: 1, jitterKind: "normal" as never }), /'jitterKind' must be 'uniform' or 'exponential'/);
 });
 
 test("jitter 0 is exact: the same records as a link without the field, whatever the seed's other draws", () => {

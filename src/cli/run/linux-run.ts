@@ -92,6 +92,19 @@ export function linuxRefusals(s: Scenario): ScenarioIssue[] {
   return out;
 }
 
+/**
+ * `topology.access.qdisc: fq` on a kernel without sch_fq (`probe`, from
+ * probeQdisc), refused at its line before anything starts: the run would
+ * otherwise pace with TCP's internal timer and silently be another run.
+ */
+export function fqRefusal(s: Scenario, probe: { readonly ok: true } | { readonly ok: false; readonly reason: string }): ScenarioIssue[] {
+  const { out, add } = issuesAt(s);
+  if (s.topology.access.qdisc === "fq" && !probe.ok) {
+    add(["topology", "access", "qdisc"], `--linux cannot pace with fq: ${probe.reason}; use qdisc: none (TCP's internal pacing, what this kernel runs)`);
+  }
+  return out;
+}
+
 /** What a Linux run writes differently from a simulated one, for the terminal and the report. */
 export function linuxNotes(s: Scenario): string[] {
   const notes: string[] = [
@@ -147,6 +160,7 @@ export function linuxSpec(s: Scenario, sk: ScenarioKernel): LinuxTestbedSpec {
     path: {
       rateBps: bn.rateBps * frame, queue, delayNs, reverseDelayNs: (bn.reverse?.delayNs ?? bn.delayNs) + 2 * access,
       lossRate: bn.lossRate ?? 0, reverseLossRate: bn.reverse?.lossRate ?? bn.lossRate ?? 0,
+      ...(t.access.qdisc !== undefined ? { senderQdisc: t.access.qdisc } : {}),
     },
     flows: s.flows.map((f) => ({
       id: f.id, startNs: f.startNs, extraDelayNs: f.extraDelayNs,
@@ -177,6 +191,10 @@ export async function runLinuxScenario(scenario: Scenario, scenarioPath: string,
   const tb = await import("../../testbed/linux/index.js");
   const probe = tb.probeLinux();
   if (!probe.ok) throw new CliUserError(`run --linux: this machine cannot run it: ${probe.reason}`);
+  if (scenario.topology.access.qdisc === "fq") {
+    const noFq = fqRefusal(scenario, tb.probeQdisc("fq"));
+    if (noFq.length > 0) throw new ScenarioError(scenario.source.file, noFq);
+  }
   const seed = opts.seed ?? scenario.seed;
   const format = opts.format ?? scenario.outputs.format;
   const snapshotTimes = scenario.actions.filter((a) => a.kind === "snapshot").map((a) => a.atNs);

@@ -107,6 +107,7 @@ export function simTopology(s: Scenario, baseDir: string, maxTraceBytes = MAX_TR
       ...(f.bytes !== undefined ? { bytes: f.bytes } : {}),
       ...(f.cc !== undefined ? { cc: f.cc } : {}),
       ...(f.drops !== undefined ? { dropList: f.drops } : {}),
+      ...(t.access.qdisc !== undefined ? { qdisc: t.access.qdisc } : {}),
     });
   });
   return { topology: { nodes, links }, flows };

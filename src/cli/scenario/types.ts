@@ -73,6 +73,8 @@ export interface ScenarioTopology {
     readonly delayNs?: number;
     /** Per-packet processing noise at every host (jitter on its access link, both ways); absent or 0: none. */
     readonly noiseNs?: number;
+    /** The senders' egress qdisc: absent (`none`), TCP's internal pacing; `fq`, sch_fq pacing every socket (FlowSpec.qdisc). */
+    readonly qdisc?: "fq";
   };
 }
 

@@ -279,14 +279,16 @@ function readTopology(r: Reader, top: Obj): ScenarioTopology | undefined {
   }
   let access: ScenarioTopology["access"] = {};
   if (o["access"] !== undefined) {
-    const ao = r.obj(o["access"], ["topology", "access"], ["rate", "delay", "noise"]);
+    const ao = r.obj(o["access"], ["topology", "access"], ["rate", "delay", "noise", "qdisc"]);
     if (ao !== undefined) {
       const rate = r.rate(ao, "rate", ["topology", "access"]);
       const delay = r.duration(ao, "delay", ["topology", "access"]);
       const noise = r.duration(ao, "noise", ["topology", "access"]);
+      const qdisc = r.oneOf(ao, "qdisc", ["topology", "access"], ["none", "fq"]);
       access = {
         ...(rate !== undefined ? { rateBps: rate } : {}), ...(delay !== undefined ? { delayNs: delay } : {}),
         ...(noise !== undefined && noise > 0 ? { noiseNs: noise } : {}),
+        ...(qdisc === "fq" ? { qdisc } : {}),
       };
     }
   }

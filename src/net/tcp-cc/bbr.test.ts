@@ -277,6 +277,22 @@ test("bbr_update_min_rtt: after 10 s without a lower RTT, PROBE_RTT caps cwnd at
   assert.equal(bbr.min_rtt_stamp, sk.jiffies32);
 });
 
+test("bbr_update_min_rtt: a sample equal to min_rtt does not postpone PROBE_RTT, only a lower one does (tcp_bbr.c since 5.10: '<')", () => {
+  // Linux commit "tcp: only postpone PROBE_RTT if RTT is < current min_rtt estimate": whole-ms timestamp
+  // samples of retransmissions (tcp_rtt_tsopt_us) equal a whole-ms min_rtt again and again.
+  const sk = bbrSock();
+  const bbr = inet_csk_ca(sk);
+  bbr.min_rtt_us = 40000;
+  bbr.min_rtt_stamp = sk.jiffies32;
+  const stamp = bbr.min_rtt_stamp;
+  sk.setTimeUs(sk.tcp_mstamp + 1_000_000);
+  bbr_update_min_rtt(sk, rs({ delivered: 1, rtt_us: 40000 }));
+  assert.equal(bbr.min_rtt_stamp, stamp, "an equal sample leaves the stamp");
+  bbr_update_min_rtt(sk, rs({ delivered: 1, rtt_us: 39999 }));
+  assert.equal(bbr.min_rtt_us, 39999);
+  assert.equal(bbr.min_rtt_stamp, sk.jiffies32, "a lower sample refreshes it");
+});
+
 test("bbr_lt_bw_interval_done: a second interval within 1/8 of the first means a policer: use their average at gain 1", () => {
   const sk = bbrSock();
   const bbr = inet_csk_ca(sk);

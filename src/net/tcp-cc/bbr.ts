@@ -764,11 +764,11 @@ function bbr_check_probe_rtt_done(sk: TcpCaSock): void {
   bbr_reset_mode(sk);
 }
 
-/** bbr_update_min_rtt(): the 10 s min_rtt filter; its expiry starts PROBE_RTT, held 200 ms and one round at ≤ 4 packets. */
+/** bbr_update_min_rtt(): the 10 s min_rtt filter (only a strictly lower sample refreshes it, as since Linux 5.10); its expiry starts PROBE_RTT, held 200 ms and one round at ≤ 4 packets. */
 export function bbr_update_min_rtt(sk: TcpCaSock, rs: RateSample): void {
   const bbr = inet_csk_ca(sk);
   const filter_expired = after(sk.jiffies32, u32(bbr.min_rtt_stamp + bbr_min_rtt_win_sec * HZ));
-  if (rs.rtt_us >= 0 && (rs.rtt_us <= bbr.min_rtt_us || (filter_expired && !rs.is_ack_delayed))) {
+  if (rs.rtt_us >= 0 && (rs.rtt_us < bbr.min_rtt_us || (filter_expired && !rs.is_ack_delayed))) {
     bbr.min_rtt_us = rs.rtt_us;
     bbr.min_rtt_stamp = sk.jiffies32;
   }

@@ -11,9 +11,10 @@
  * non-decreasing time, which the event order (and, for links a single flow
  * uses, that flow's FIFO path) guarantees.
  *
- * Optional per-packet delay jitter (`jitterNs`) is drawn from the
- * direction's own stream after the loss draw and kept FIFO: a packet never
- * arrives before the one sent ahead of it on this direction.
+ * Optional per-packet delay jitter (`jitterNs`, uniform or exponential:
+ * `jitterKind`) is drawn from the direction's own stream after the loss draw
+ * and kept FIFO: a packet never arrives before the one sent ahead of it on
+ * this direction.
  */
 import type { LinkDirSpec } from "../api.js";
 import type { Rng } from "../rng.js";
@@ -56,8 +57,10 @@ export class LinkDir {
   private tokensAt = 0;
   /** Bytes counted per packet beyond its size (an L2 header). */
   private readonly overhead: number;
-  /** Upper bound of the uniform extra delay per packet (0: none, nothing drawn). */
+  /** Upper bound of the uniform extra delay per packet, or the exponential one's mean (0: none, nothing drawn). */
   private readonly jitterNs: number;
+  /** The jitter is exponential (mean jitterNs) rather than uniform. */
+  private readonly jitterExp: boolean;
   /** Arrival time at the far end of the last packet (keeps jittered arrivals in order). */
   private lastArrival = 0;
   /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
@@ -102,6 +105,9 @@ export class LinkDir {
     const jit = spec.jitterNs ?? 0;
     if (!Number.isSafeInteger(jit) || jit < 0) throw new RangeError(`${where}: 'jitterNs' must be an integer ≥ 0: current value is ${jit}`);
     this.jitterNs = jit;
+    const kind = spec.jitterKind ?? "uniform";
+    if (kind !== "uniform" && kind !== "exponential") throw new RangeError(`${where}: 'jitterKind' must be 'uniform' or 'exponential': current value is ${String(kind)}`);
+    this.jitterExp = kind === "exponential";
     const tb = spec.tokenBucketBytes;
     if (tb === undefined) this.bucketNs = -1;
     else {
@@ -183,7 +189,9 @@ export class LinkDir {
       return LINK_DROPPED;
     }
     if (this.jitterNs === 0) return end + this.delayNs;
-    const at = Math.max(end + this.delayNs + Math.floor(this.rng.next() * this.jitterNs), this.lastArrival);
+    const u = this.rng.next();
+    const extra = this.jitterExp ? Math.floor(-this.jitterNs * Math.log(1 - u)) : Math.floor(u * this.jitterNs);
+    const at = Math.max(end + this.delayNs + extra, this.lastArrival);
     this.lastArrival = at;
     return at;
   }

@@ -110,6 +110,7 @@ function pickDir(l: LinkDirSpec): LinkDirSpec {
   if (l.tokenBucketBytes !== undefined) d.tokenBucketBytes = l.tokenBucketBytes;
   if (l.overheadBytes !== undefined) d.overheadBytes = l.overheadBytes;
   if (l.jitterNs !== undefined) d.jitterNs = l.jitterNs;
+  if (l.jitterKind !== undefined) d.jitterKind = l.jitterKind;
   return d;
 }
 

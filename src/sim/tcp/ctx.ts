@@ -4,6 +4,7 @@
  * touch the network and the timers. Keeps send/ack/recovery free of the
  * simulator's plumbing.
  */
+import type { FqSocketQueue } from "./fq.js";
 import type { HookSink } from "./hooks.js";
 import type { Tcb } from "./tcb.js";
 
@@ -12,6 +13,8 @@ export interface SenderCtx extends HookSink {
   readonly tcb: Tcb;
   /** Simulated time (ns) of the event being processed. */
   readonly nowNs: number;
+  /** The socket's queue in the sender's fq qdisc (FlowSpec.qdisc "fq"), or null without fq (TCP's internal pacing). */
+  readonly fq: FqSocketQueue | null;
   /** Puts segment `seg` on the wire (new data when seg === tcb.nxt, else a retransmission). */
   xmit(seg: number, retrans: boolean): void;
   /** Arms (or clears, with -1) the retransmission timer for an absolute time, as an RTO (ICSK_TIME_RETRANS). */

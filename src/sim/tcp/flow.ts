@@ -11,7 +11,7 @@ import type { Network } from "../net/network.js";
 import { ECN_ECT0, ECN_NOT_ECT, TH_CWR } from "../net/packet.js";
 import type { Packet, PacketSink } from "../net/packet.js";
 import type { TcpCcHost, TcpCcSocket } from "../../uapi/tcp-cc.js";
-import { TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "../../uapi/tcp-cc.js";
+import { SK_PACING_FQ, TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "../../uapi/tcp-cc.js";
 import { ccRefusal } from "./cc-refusal.js";
 import { ENOTCONN, formatErrno } from "../../uapi/errno.js";
 import type { SenderCtx } from "./ctx.js";
@@ -23,6 +23,7 @@ import { tcpRetransmitHead, tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.
 import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_RETRANS, Tcb } from "./tcb.js";
 import { tcpRackReoTimeout, tcpSendLossProbe } from "./loss-probe.js";
 import { TcpReceiver } from "./receiver.js";
+import { FqSocketQueue, SKB_TRUESIZE_OVERHEAD } from "./fq.js";
 import { RttStats } from "./rtt-stats.js";
 
 const EV_RTO = 0;
@@ -31,6 +32,7 @@ const EV_DELACK = 2;
 const EV_START = 3;
 const EV_STOP = 4;
 const EV_COMP_SACK = 5;
+const EV_FQ = 6;
 
 /** Errors a flow reports with its name. */
 export class FlowError extends Error {
@@ -78,6 +80,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   private readonly dropFirst: Map<number, number> | null;
   /** Data segments transmitted so far (retransmissions included). */
   private dataSent = 0;
+  /** The socket's queue in the sender's fq qdisc (spec.qdisc "fq"), else null. */
+  readonly fq: FqSocketQueue | null;
+  /** When the pending fq release event fires (-1: none). */
+  private fqEventAt = -1;
 
   constructor(
     readonly index: number,
@@ -91,6 +97,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   ) {
     this.mss = spec.mss ?? 1448;
     this.bytes = spec.bytes ?? Infinity;
+    this.fq = spec.qdisc === "fq" ? new FqSocketQueue() : null;
     const dl = spec.dropList;
     this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
     // Segment -> how many of its transmissions (from the first) are still to lose.
@@ -175,7 +182,46 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
       net.dropListed(p);
       return;
     }
+    const fq = this.fq;
+    if (fq !== null) {
+      // fq_enqueue: the socket is fq-paced from its first packet on (rate_enable).
+      const sk = tcb.sk;
+      if (sk.sk_pacing_status !== SK_PACING_FQ) sk.sk_pacing_status = SK_PACING_FQ;
+      // skb->tstamp is tcp_wstamp_ns; a packet due now with nothing queued takes fq's fast path.
+      const due = tcb.paceNext;
+      if (due > this.nowNs || fq.length > 0) {
+        fq.enqueue(p, Math.max(due, this.nowNs), p.payload + SKB_TRUESIZE_OVERHEAD);
+        this.armFq();
+        return;
+      }
+    }
     net.send(p);
+  }
+
+  /** Arms the fq release event for the head packet. */
+  private armFq(): void {
+    const at = (this.fq as FqSocketQueue).nextDue();
+    if (at >= 0 && (this.fqEventAt < 0 || at < this.fqEventAt)) {
+      this.fqEventAt = at;
+      this.env.sched.at(at, this, EV_FQ);
+    }
+  }
+
+  /**
+   * fq_dequeue of the due packets; their departure frees their truesize
+   * (tcp_wfree) and, when TSQ had stopped the writer, runs tcp_tsq_write.
+   */
+  private fqRelease(): void {
+    const fq = this.fq as FqSocketQueue;
+    this.fqEventAt = -1;
+    for (let p = fq.dequeueDue(this.nowNs); p !== null; p = fq.dequeueDue(this.nowNs)) this.env.net.send(p);
+    this.armFq();
+    if (!fq.throttled || this.t === null || this.state === "done") return;
+    fq.throttled = false;
+    this.clock();
+    const sk = this.t.sk;
+    if (sk.lost_out > sk.retrans_out && sk.snd_cwnd > this.t.inFlight()) tcpXmitRetransmitQueue(this);
+    tcpWriteXmit(this);
   }
 
   setRtoTimer(at: number): void {
@@ -261,6 +307,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
           this.clock();
           this.receiver.onCompSack();
         }
+        return;
+      case EV_FQ:
+        if (this.fqEventAt === now) this.fqRelease();
         return;
       case EV_PACE: {
         const tcb = this.t;

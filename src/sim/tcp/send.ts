@@ -7,6 +7,9 @@
  * CA_EVENT_CWND_RESTART) and cwnd validation (is_cwnd_limited,
  * max_packets_out).
  *
+ * Under an fq qdisc (fq.ts) packets are stamped with their departure time
+ * and TCP Small Queues bounds how far ahead the writer runs.
+ *
  * One packet per segment: no TSO/GSO bursts.
  */
 import { CA_EVENT_CWND_RESTART, CA_EVENT_TX_START } from "../../uapi/tcp-cc.js";
@@ -19,6 +22,19 @@ import { EVER_RETRANS, ICSK_TIME_LOSS_PROBE, LOST, SACKED_ACKED, SACKED_RETRANS 
 import { JIFFY_NS, tcpRearmRto } from "./rtt.js";
 import { tcpScheduleLossProbe } from "./xmit-timer.js";
 import { tcpPacingCheck, tcpUpdateAfterSend, tcpWstampBeforeSend } from "./pacing.js";
+import { SK_PACING_SHIFT, SKB_TRUESIZE_OVERHEAD } from "./fq.js";
+
+/**
+ * tcp_small_queue_check() under fq (fq.ts): whether TSQ stops the writer
+ * before segment `seg` (factor 1 for a retransmission). Without fq nothing
+ * waits in a qdisc and it never stops.
+ */
+function tcpSmallQueueCheck(ctx: SenderCtx, seg: number, factor: 0 | 1): boolean {
+  const fq = ctx.fq;
+  if (fq === null) return false;
+  const sk = ctx.tcb.sk;
+  return fq.smallQueueCheck(sk.sk_pacing_rate, sk.sk_pacing_shift ?? SK_PACING_SHIFT, ctx.tcb.segBytes(seg) + SKB_TRUESIZE_OVERHEAD, sk.packets_out, factor);
+}
 
 /** tcp_event_data_sent(): TX_START when nothing was in flight; lsndtime. */
 function tcpEventDataSent(ctx: SenderCtx): void {
@@ -67,8 +83,10 @@ function tcpCwndValidate(ctx: SenderCtx, isCwndLimited: boolean): void {
 function transmitSeg(ctx: SenderCtx, seg: number, retrans: boolean): void {
   const tcb = ctx.tcb;
   tcpEventDataSent(ctx);
-  tcpRateSkbSent(ctx, seg, Math.floor(ctx.nowNs / 1000));
-  tcb.txTime[seg & tcb.mask] = ctx.nowNs;
+  // skb_mstamp_ns: under fq the packet's EDT stamp (it leaves the qdisc then); otherwise now.
+  const stampNs = ctx.fq === null ? ctx.nowNs : Math.max(tcb.paceNext, ctx.nowNs);
+  tcpRateSkbSent(ctx, seg, Math.floor(stampNs / 1000));
+  tcb.txTime[seg & tcb.mask] = stampNs;
   tcb.stats.segsOut++;
   const priorWstamp = tcpWstampBeforeSend(ctx);
   ctx.xmit(seg, retrans);
@@ -93,6 +111,7 @@ export function tcpXmitRetransmitQueue(ctx: SenderCtx): number {
     }
     if (tcb.inFlight() >= sk.snd_cwnd) break;
     if (tcpPacingCheck(ctx)) break;
+    if (tcpSmallQueueCheck(ctx, s, 1)) break;
     tcpRetransmitSkb(ctx, s, f);
     if (s === tcb.una) ctx.setRtoTimer(ctx.nowNs + tcb.rtoNs);
     if (tcpInCwndReduction(ctx)) tcb.prr_out++;
@@ -167,6 +186,7 @@ export function tcpWriteXmit(ctx: SenderCtx, pushOne = 0): number {
       break;
     }
     if (tcpPacingCheck(ctx)) break;
+    if (tcpSmallQueueCheck(ctx, tcb.nxt, 0)) break;
     const seg = tcb.nxt;
     if (seg - tcb.una >= tcb.cap) tcb.ensure(seg - tcb.una + 1);
     tcb.flags[seg & tcb.mask] = 0;

@@ -64,6 +64,8 @@ export function freshNames(): NsNames {
 export interface BottleneckQdisc {
   readonly rateBps: number;
   readonly queue: { readonly packets: number } | { readonly bytes: number };
+  /** The sender's egress qdisc on s0: absent, none (veth's noqueue: TCP paces internally); `fq`, sch_fq with its defaults. */
+  readonly senderQdisc?: "fq";
 }
 
 /** tbf parameters: the bucket holds two full frames (the queue is the fifo child, not the bucket). */
@@ -114,6 +116,7 @@ export function topologyCommands(n: NsNames, q: BottleneckQdisc): string[][] {
     sysctl(R, "net.ipv4.tcp_no_metrics_save=1"),
     ["tc", "-n", M, "qdisc", "add", "dev", "rr", "root", "handle", "1:", "tbf", ...tbfArgs(q)],
     ["tc", "-n", M, "qdisc", "add", "dev", "rr", "parent", "1:1", "handle", "10:", ...fifoArgs(q)],
+    ...(q.senderQdisc === "fq" ? [["tc", "-n", S, "qdisc", "add", "dev", "s0", "root", "fq"]] : []),
   ];
 }
 
@@ -190,6 +193,30 @@ export function removeStaleNamespaces(): string[] {
     if (m !== null && !pidAlive(Number(m[1]))) rmSync(join(tmpdir(), d), { recursive: true, force: true });
   }
   return removed;
+}
+
+/**
+ * Whether this kernel has the qdisc `kind` (sch_fq for `fq`): `tc qdisc add
+ * dev a0 root <kind>` on a veth in a scratch namespace, which the kernel
+ * may satisfy by loading a module (request_module); on failure the reason
+ * holds tc's own words ("Specified qdisc kind is unknown." without
+ * CONFIG_NET_SCH_FQ). Needs root; changes nothing outside the scratch
+ * namespace, which it deletes.
+ */
+export function probeQdisc(kind: string): Probe {
+  const ns = `${NS_PREFIX}${process.pid}-qdisc-s`;
+  try {
+    runCommand(["ip", "netns", "add", ns]);
+    runCommand(["ip", "-n", ns, "link", "add", "a0", "type", "veth", "peer", "name", "a1"]);
+  } catch (e) {
+    deleteNamespaces([ns]);
+    return { ok: false, reason: `cannot build a scratch namespace to look for sch_${kind}: ${(e as Error).message}` };
+  }
+  const r = spawnSync("tc", ["-n", ns, "qdisc", "add", "dev", "a0", "root", kind], { encoding: "utf8", timeout: 10_000 });
+  deleteNamespaces([ns]);
+  if (r.status === 0) return { ok: true };
+  const said = (r.stderr ?? "").trim().split("\n")[0] ?? "";
+  return { ok: false, reason: `this kernel has no sch_${kind} (tc qdisc add ... ${kind}: ${said || `exit ${String(r.status)}`})` };
 }
 
 /** Deletes namespaces by name (missing ones are ignored). */
