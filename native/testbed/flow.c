@@ -31,7 +31,7 @@
  *
  * Both modes join the namespace themselves (setns) and die with their parent
  * (PR_SET_PDEATHSIG). The receiver and the sampling thread ask for SCHED_FIFO
- * (best effort) and the send buffer is forced to 8 MB, so that a busy machine
+ * (best effort), the sender's connect() and first write too, and the send buffer is forced to 8 MB, so that a busy machine
  * delays neither the ACKs nor the samples and never leaves the flow
  * application-limited. Written for structops; no kernel code is copied.
  */
@@ -204,6 +204,13 @@ static int send_mode(const char *dst, int port, const char *cc, const char *cc_f
   /* 8 MB (seconds of data at these rates): a writer delayed by a busy machine never leaves the flow app-limited. */
   int sndbuf = 8 << 20;
   if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0) setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  static char buf[1 << 16];
+  memset(buf, 'x', sizeof buf);
+  /* An ordinary thread on a busy machine woke 1-14 ms after connect() returned, so the first data left
+   * that late after time 0 (a simulated sender sends at once): connect() and the first write run at
+   * real-time priority, then the thread returns to normal scheduling (a writer that keeps 8 MB queued
+   * need not be punctual, and a real-time one would hold a CPU while it fills the buffer). */
+  try_realtime(10);
   if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) die("connect");
   char got[CC_MAX] = {0};
   socklen_t gl = sizeof got - 1;
@@ -218,6 +225,10 @@ static int send_mode(const char *dst, int port, const char *cc, const char *cc_f
   uint64_t est = now_ns();
   if (from_connect) t0_ns = est;
   struct flow f = {.sock = s, .t0_ns = t0_ns, .interval_ns = interval_us * 1000ull, .bytes = bytes};
+  ssize_t first = write(s, buf, bytes > 0 && bytes < sizeof buf ? (size_t)bytes : sizeof buf);
+  if (first > 0) f.written = (uint64_t)first;
+  struct sched_param normal = {.sched_priority = 0};
+  pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
   f.end_ns = t0_ns + end_us * 1000ull;
   f.stop_ns = stop_us > 0 ? t0_ns + stop_us * 1000ull : f.end_ns;
   f.cap = (size_t)((double)(end_us > start_us ? end_us - start_us : 0) / (double)interval_us) + 16;
@@ -228,8 +239,6 @@ static int send_mode(const char *dst, int port, const char *cc, const char *cc_f
   pthread_t th;
   if (pthread_create(&th, NULL, sampler, &f) != 0) die("pthread_create");
 
-  static char buf[1 << 16];
-  memset(buf, 'x', sizeof buf);
   while (now_ns() < f.stop_ns && (bytes == 0 || f.written < bytes)) {
     size_t want = sizeof buf;
     if (bytes > 0 && bytes - f.written < want) want = (size_t)(bytes - f.written);

@@ -40,6 +40,11 @@ export interface RecordedRun {
 
 export interface AlgorithmReference {
   readonly runs: readonly RecordedRun[];
+  /**
+   * An earlier recording of the same seeds (so the same delay-line drops), kept to measure how far
+   * Linux is from itself when only timing differs (20mbit-40ms-1bdp-loss1, reno).
+   */
+  readonly repeats?: readonly RecordedRun[];
 }
 
 /**

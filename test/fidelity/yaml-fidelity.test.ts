@@ -10,8 +10,8 @@
  *   period): STRICT below, justified in docs/fidelity.md.
  * - Random loss: within the recorded spread with the wider TOLERANCES.
  * - 1 % loss with Linux's own drops replayed (by sequence number): srtt
- *   within 3 % and goodput within 2 % of each Linux run; the cwnd trajectory closer to
- *   that run than Linux's runs are to one another.
+ *   and goodput within 2 % of each of the five Linux runs; the mean |dcwnd|
+ *   at most 2 x Linux's distance from its own repeat of the same seeds.
  * - 1 % loss with the testbed's own draws: median cwnd and goodput over
  *   seeds inside Linux's range over its runs.
  * - Two cubic flows with jitter and noise: different seeds give different
@@ -86,30 +86,34 @@ test("the strict band rejects a queue one packet long and a period 3 % long (wha
   assert.equal(compareWithReference(slow, "10mbit-20ms-1bdp", "reno", STRICT).checks.find((c) => c.metric === "medianPeriodS")?.ok, false);
 });
 
-test("reno, 1 % loss, Linux's drops replayed by sequence number: srtt within 3 %, goodput within 2 %, cwnd closer to that run than Linux's runs are to each other", (t) => {
+test("reno, 1 % loss, Linux's drops replayed by sequence number: srtt and goodput within 2 %, cwnd within 2 x the distance of Linux's repeat with the same drops", (t) => {
   const cfg = configByName(LOSS_CONFIG);
-  const runs = loadReference(LOSS_CONFIG).algorithms.reno?.runs ?? [];
+  const ref = loadReference(LOSS_CONFIG).algorithms.reno;
+  const runs = ref?.runs ?? [];
+  const repeats = ref?.repeats ?? [];
   assert.ok(runs.length >= 5 && runs.every((r) => r.dropSeqs !== undefined && r.srttMedianUs !== undefined), "the recording has drop sequence numbers and srtt");
-  const linux = runs.map((r) => linuxFigures(r, cfg.seconds));
-  // How far apart two Linux runs with different drops are: the distance of unrelated trajectories.
-  const cross: number[] = [];
-  for (let i = 0; i < linux.length; i++) for (let j = i + 1; j < linux.length; j++) cross.push(meanAbsCwndDiff((linux[i] as typeof linux[0]).trace, (linux[j] as typeof linux[0]).trace, cfg.seconds));
-  const crossMean = cross.reduce((a, b) => a + b, 0) / cross.length;
-  const diffs: number[] = [];
-  // Three of the five runs keep the test to a few seconds.
-  runs.slice(0, 3).forEach((run, i) => {
-    const lx = linux[i] as typeof linux[0];
+  // How far Linux is from itself with the same drops (the same seeds recorded twice): only timing differs.
+  const self = runs.map((r) => {
+    const rep = repeats.find((x) => x.seed === r.seed);
+    assert.ok(rep !== undefined, `seed ${r.seed} has a repeat`);
+    return meanAbsCwndDiff(decodeTrace(r.trace), decodeTrace(rep.trace), cfg.seconds);
+  });
+  const selfMean = self.reduce((a, b) => a + b, 0) / self.length;
+  const diffs = runs.map((run) => {
+    const lx = linuxFigures(run, cfg.seconds);
     const sim = replayRun(run, "reno");
     const d = meanAbsCwndDiff(sim.trace, lx.trace, cfg.seconds);
-    diffs.push(d);
     t.diagnostic(`seed ${run.seed}: mean |dcwnd| ${d.toFixed(2)}; srtt ${(sim.srttMedianUs / 1000).toFixed(2)} / ${(lx.srttMedianUs / 1000).toFixed(2)} ms; goodput ${sim.goodputMbps.toFixed(3)} / ${lx.goodputMbps.toFixed(3)} Mbit/s`);
-    // 3 %: the model's srtt is 0.3-2.2 % above Linux's on these runs (docs/fidelity.md); Linux's own medians span 0.9 %.
-    assert.ok(Math.abs(sim.srttMedianUs / lx.srttMedianUs - 1) <= 0.03, `seed ${run.seed}: srtt ${sim.srttMedianUs} vs ${lx.srttMedianUs}`);
+    // Issue #14's 2 %: Linux's own srtt medians span 1 % over these runs, goodput 0-0.9 % between repeats of a seed.
+    assert.ok(Math.abs(sim.srttMedianUs / lx.srttMedianUs - 1) <= 0.02, `seed ${run.seed}: srtt ${sim.srttMedianUs} vs ${lx.srttMedianUs}`);
     assert.ok(Math.abs(sim.goodputMbps / lx.goodputMbps - 1) <= 0.02, `seed ${run.seed}: goodput ${sim.goodputMbps} vs ${lx.goodputMbps}`);
+    return d;
   });
   const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-  t.diagnostic(`mean |dcwnd| replayed ${mean.toFixed(2)}, between Linux runs ${crossMean.toFixed(2)} packets`);
-  assert.ok(mean < 0.75 * crossMean, `replayed trajectories (${mean.toFixed(2)}) are not much closer to Linux than unrelated runs (${crossMean.toFixed(2)})`);
+  t.diagnostic(`mean |dcwnd| replayed ${mean.toFixed(2)}; Linux against its own repeat ${self.map((x) => x.toFixed(2)).join(" ")} (mean ${selfMean.toFixed(2)}) packets`);
+  // 2 x Linux's own repeat distance (docs/fidelity.md, "The loss regime"): the model gives 1.58-2.24 over noise
+  // seeds 1-6; without host noise (3.09) or before issue #14's loss work (3.0) it fails.
+  assert.ok(mean <= 2 * selfMean, `replayed trajectories are ${mean.toFixed(2)} packets from Linux on average, more than 2 x Linux's own repeat distance (${selfMean.toFixed(2)})`);
 });
 
 test("reno, 1 % loss, the testbed's own draws: median cwnd and goodput over seeds inside Linux's range", (t) => {
