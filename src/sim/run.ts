@@ -23,6 +23,7 @@ import type { TcpCcHost, TcpCcSocket } from "../uapi/tcp-cc.js";
 import { Flow } from "./tcp/flow.js";
 import type { FlowEnv } from "./tcp/flow.js";
 import { HOOKS_ALL, HOOKS_EVENTS, HOOKS_NONE } from "./tcp/hooks.js";
+import { AckScratch } from "./tcp/ack.js";
 
 const EV_ACTION = 0;
 const EV_SAMPLE = 1;
@@ -73,7 +74,7 @@ export class Simulation implements EventHandler {
     const emit = (r: TraceRecord): void => {
       for (const s of this.sinks) s(r);
     };
-    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, emit };
+    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, ackScratch: new AckScratch(), emit };
     this.net.onDrop = (link, p, t) => {
       if (!this.traceDrops) return;
       const f = this.flows[p.flow];

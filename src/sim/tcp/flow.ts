@@ -16,7 +16,8 @@ import { ccRefusal } from "./cc-refusal.js";
 import { ENOTCONN, formatErrno } from "../../uapi/errno.js";
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
-import { AckScratch, tcpAck } from "./ack.js";
+import { tcpAck } from "./ack.js";
+import type { AckScratch } from "./ack.js";
 import { tcpEnterLoss } from "./recovery.js";
 import { tcpAckUpdateRtt, TCP_RTO_MAX_NS } from "./rtt.js";
 import { tcpRetransmitHead, tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.js";
@@ -53,6 +54,13 @@ export interface FlowEnv {
   readonly host: TcpCcHost;
   readonly hookLevel: number;
   readonly traceCaStates: boolean;
+  /**
+   * The per-ACK scratch (rate sample, flags), one for the whole simulation:
+   * tcp_ack's locals, reset at each ACK, and no ACK is processed inside
+   * another, so every flow's ACK uses the same few objects, which stay in
+   * the CPU's caches however many flows there are.
+   */
+  readonly ackScratch: AckScratch;
   emit(r: TraceRecord): void;
 }
 
@@ -68,7 +76,6 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   state: "pending" | "running" | "draining" | "done" = "pending";
   endNs = -1;
   readonly rtt = new RttStats();
-  private readonly ackScratch = new AckScratch();
   private delackAt = -1;
   private compSackAt = -1;
   /** ts_recent from the receiver's ACKs (ms), echoed in data segments' TSecr (the SYN-ACK's before the first ACK). */
@@ -254,7 +261,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     if (this.state !== "running" && this.state !== "draining") return;
     this.clock();
     this.tsRecentAck = p.tsval;
-    tcpAck(this, p, this.ackScratch);
+    tcpAck(this, p, this.env.ackScratch);
     this.checkDone();
   }
 
