@@ -32,7 +32,7 @@ import { REXMIT_NONE, tcpCwndReduction, tcpFastretransAlert, tcpInCwndReduction,
 import { tcpAckUpdateRtt } from "./rtt.js";
 import { tcpProcessTlpAck, tcpSetXmitTimer } from "./loss-probe.js";
 import { tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.js";
-import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
+import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS, TX_TIME } from "./tcb.js";
 
 const RETRANS_ANY = SACKED_RETRANS | EVER_RETRANS;
 
@@ -87,7 +87,7 @@ function tcpSacktag(ctx: SenderCtx, p: Packet, priorUna: number, a: AckScratch):
         f &= ~LOST;
         sk.lost_out = sk.lost_out - 1;
       }
-      const tx = tcb.txTime[i] as number;
+      const tx = tcb.tx[tcb.txAt(seg) + TX_TIME] as number;
       if (!(f & RETRANS_ANY)) {
         if (a.firstSackt < 0) a.firstSackt = tx;
         a.lastSackt = tx;
@@ -133,7 +133,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   for (let s = tcb.una; s < ack; s++) {
     const i = s & tcb.mask;
     const f = tcb.flags[i] as number;
-    const tx = tcb.txTime[i] as number;
+    const tx = tcb.tx[tcb.txAt(s) + TX_TIME] as number;
     if (f & RETRANS_ANY) {
       if (f & SACKED_RETRANS) retrans--;
       flag |= FLAG_RETRANS_DATA_ACKED;

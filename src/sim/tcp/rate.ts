@@ -8,7 +8,7 @@
  */
 import type { RateSample } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
-import { APP_LIMITED, RATE_DONE, SACKED_ACKED, SACKED_RETRANS, EVER_RETRANS } from "./tcb.js";
+import { APP_LIMITED, RATE_DONE, SACKED_ACKED, SACKED_RETRANS, EVER_RETRANS, TX_DEL_MSTAMP, TX_DELIVERED, TX_DELIVERED_CE, TX_FIRST_TX, TX_TIME } from "./tcb.js";
 
 /** A fresh, empty rate sample (rs = { .prior_delivered = 0 }). */
 export function newRateSample(): RateSample {
@@ -67,10 +67,11 @@ export function tcpRateSkbSent(ctx: SenderCtx, seg: number, nowUs: number): void
     tcb.delivered_mstamp = nowUs;
   }
   const i = seg & tcb.mask;
-  tcb.txFirstTx[i] = tcb.first_tx_mstamp;
-  tcb.txDelMstamp[i] = tcb.delivered_mstamp;
-  tcb.txDelivered[i] = sk.delivered;
-  tcb.txDeliveredCe[i] = sk.delivered_ce;
+  const r = tcb.txAt(seg);
+  tcb.tx[r + TX_FIRST_TX] = tcb.first_tx_mstamp;
+  tcb.tx[r + TX_DEL_MSTAMP] = tcb.delivered_mstamp;
+  tcb.tx[r + TX_DELIVERED] = sk.delivered;
+  tcb.tx[r + TX_DELIVERED_CE] = sk.delivered_ce;
   let f = (tcb.flags[i] as number) & ~(APP_LIMITED | RATE_DONE);
   if (tcb.app_limited !== 0) f |= APP_LIMITED;
   tcb.flags[i] = f;
@@ -82,18 +83,19 @@ export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: RateSample,
   const i = seg & tcb.mask;
   const f = tcb.flags[i] as number;
   if (f & RATE_DONE) return;
-  const txUs = Math.floor((tcb.txTime[i] as number) / 1000);
+  const r = tcb.txAt(seg);
+  const txUs = Math.floor((tcb.tx[r + TX_TIME] as number) / 1000);
   // Is this the most recently sent of the delivered segments? (tcp_skb_sent_after)
   if (rs.prior_delivered === 0 || txUs > tcb.first_tx_mstamp || (txUs === tcb.first_tx_mstamp && seg > x.lastEndSeg)) {
-    rs.prior_delivered_ce = tcb.txDeliveredCe[i] as number;
-    rs.prior_delivered = tcb.txDelivered[i] as number;
-    x.priorMstampUs = tcb.txDelMstamp[i] as number;
+    rs.prior_delivered_ce = tcb.tx[r + TX_DELIVERED_CE] as number;
+    rs.prior_delivered = tcb.tx[r + TX_DELIVERED] as number;
+    x.priorMstampUs = tcb.tx[r + TX_DEL_MSTAMP] as number;
     rs.is_app_limited = (f & APP_LIMITED) !== 0;
     rs.is_retrans = (f & (SACKED_RETRANS | EVER_RETRANS)) !== 0;
     x.lastEndSeg = seg;
     rs.last_end_seq = tcb.seqOf(seg + 1);
     tcb.first_tx_mstamp = txUs;
-    rs.interval_us = txUs - (tcb.txFirstTx[i] as number);
+    rs.interval_us = txUs - (tcb.tx[r + TX_FIRST_TX] as number);
   }
   if (f & SACKED_ACKED) tcb.flags[i] = f | RATE_DONE;
 }

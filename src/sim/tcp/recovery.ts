@@ -24,7 +24,7 @@ import {
 import type { SenderCtx } from "./ctx.js";
 import { FLAG_ECE, FLAG_LOST_RETRANS, FLAG_SET_XMIT_TIMER, FLAG_SND_UNA_ADVANCED } from "./flags.js";
 import { caSsthresh, caUndoCwnd, tcpCaEvent, tcpSetCaState } from "./hooks.js";
-import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
+import { EVER_RETRANS, LOST, SACKED_ACKED, SACKED_RETRANS, TX_TIME } from "./tcb.js";
 import { tcpRackArmReoTimer } from "./xmit-timer.js";
 
 /** rexmit decisions of tcp_ack (REXMIT_*). */
@@ -223,14 +223,14 @@ export function tcpRackMarkLost(ctx: SenderCtx): boolean {
     const i = s & tcb.mask;
     const f = tcb.flags[i] as number;
     if (f & (SACKED_ACKED | EVER_RETRANS | LOST)) continue;
-    const t = tcb.txTime[i] as number;
+    const t = tcb.tx[tcb.txAt(s) + TX_TIME] as number;
     if (!(t < tcb.rackXmitNs || (t === tcb.rackXmitNs && s < tcb.rackSeg))) break;
     if (now - t < limit) {
       // Not yet: the longest wait among the segments sent before RACK's (the last of them) arms the reordering timer.
       for (let w = s; w < tcb.nxt; w++) {
         const fw = tcb.flags[w & tcb.mask] as number;
         if (fw & (SACKED_ACKED | EVER_RETRANS | LOST)) continue;
-        const tw = tcb.txTime[w & tcb.mask] as number;
+        const tw = tcb.tx[tcb.txAt(w) + TX_TIME] as number;
         if (!(tw < tcb.rackXmitNs || (tw === tcb.rackXmitNs && w < tcb.rackSeg))) break;
         rackReoRemainingNs = Math.max(rackReoRemainingNs, tw + limit - now);
       }
@@ -248,7 +248,7 @@ export function tcpRackMarkLost(ctx: SenderCtx): boolean {
     const t = times[tcb.rtxFifoHead] as number;
     const i = seg & tcb.mask;
     const f = tcb.flags[i] as number;
-    if (seg < tcb.una || (tcb.txTime[i] as number) !== t || !(f & SACKED_RETRANS) || (f & SACKED_ACKED)) {
+    if (seg < tcb.una || (tcb.tx[tcb.txAt(seg) + TX_TIME] as number) !== t || !(f & SACKED_RETRANS) || (f & SACKED_ACKED)) {
       tcb.rtxFifoHead++;
       continue;
     }

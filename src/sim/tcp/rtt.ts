@@ -8,7 +8,7 @@
  */
 import type { SenderCtx } from "./ctx.js";
 import { tsNow } from "./ctx.js";
-import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT } from "./tcb.js";
+import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, TX_TIME } from "./tcb.js";
 
 /** TCP_RTO_MIN (200 ms) in µs. */
 export const TCP_RTO_MIN_US = 200_000;
@@ -122,5 +122,5 @@ export function tcpRearmRto(ctx: SenderCtx): void {
 /** tcp_rto_delta_us() in ns: how far in the future the head segment's RTO is. */
 export function tcpRtoDeltaNs(ctx: SenderCtx): number {
   const tcb = ctx.tcb;
-  return (tcb.txTime[tcb.una & tcb.mask] as number) + tcb.rtoNs - ctx.nowNs;
+  return (tcb.tx[tcb.txAt(tcb.una) + TX_TIME] as number) + tcb.rtoNs - ctx.nowNs;
 }

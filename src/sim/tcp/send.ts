@@ -18,7 +18,7 @@ import { tsNow } from "./ctx.js";
 import { tcpCaEvent } from "./hooks.js";
 import { tcpInCwndReduction } from "./recovery.js";
 import { tcpRateSkbSent } from "./rate.js";
-import { EVER_RETRANS, ICSK_TIME_LOSS_PROBE, LOST, SACKED_ACKED, SACKED_RETRANS } from "./tcb.js";
+import { EVER_RETRANS, ICSK_TIME_LOSS_PROBE, LOST, SACKED_ACKED, SACKED_RETRANS, TX_TIME } from "./tcb.js";
 import { JIFFY_NS, tcpRearmRto } from "./rtt.js";
 import { tcpScheduleLossProbe } from "./xmit-timer.js";
 import { tcpPacingCheck, tcpUpdateAfterSend, tcpWstampBeforeSend } from "./pacing.js";
@@ -86,7 +86,7 @@ function transmitSeg(ctx: SenderCtx, seg: number, retrans: boolean): void {
   // skb_mstamp_ns: under fq the packet's EDT stamp (it leaves the qdisc then); otherwise now.
   const stampNs = ctx.fq === null ? ctx.nowNs : Math.max(tcb.paceNext, ctx.nowNs);
   tcpRateSkbSent(ctx, seg, Math.floor(stampNs / 1000));
-  tcb.txTime[seg & tcb.mask] = stampNs;
+  tcb.tx[tcb.txAt(seg) + TX_TIME] = stampNs;
   tcb.stats.segsOut++;
   const priorWstamp = tcpWstampBeforeSend(ctx);
   ctx.xmit(seg, retrans);

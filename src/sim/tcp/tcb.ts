@@ -40,6 +40,14 @@ export class TcbStats {
   lastRateBps = 0;
 }
 
+/** Fields of a segment's record in Tcb.tx (offsets from Tcb.txAt). */
+export const TX_TIME = 0;
+export const TX_DELIVERED = 1;
+export const TX_DELIVERED_CE = 2;
+export const TX_DEL_MSTAMP = 3;
+export const TX_FIRST_TX = 4;
+export const TX_FIELDS = 5;
+
 /** Initial scoreboard ring size in segments (a power of two). */
 const RING_INITIAL = 64;
 
@@ -54,15 +62,17 @@ export class Tcb {
   // ---- scoreboard ring (small at first: grown by ensure() as the window opens, so 10,000 idle flows stay cheap) ----
   cap = RING_INITIAL;
   mask = RING_INITIAL - 1;
-  /** Time of the latest (re)transmission, ns. */
-  txTime = new Float64Array(RING_INITIAL);
-  /** tcp_sock.delivered when sent (tx.delivered). */
-  txDelivered = new Float64Array(RING_INITIAL);
-  txDeliveredCe = new Float64Array(RING_INITIAL);
-  /** tx.delivered_mstamp (µs). */
-  txDelMstamp = new Float64Array(RING_INITIAL);
-  /** tx.first_tx_mstamp (µs). */
-  txFirstTx = new Float64Array(RING_INITIAL);
+  /**
+   * Each segment's transmission record, TX_FIELDS numbers at {@link txAt}:
+   * TX_TIME, the time of its latest (re)transmission (ns), and the rate
+   * snapshot of tcp_skb_cb's tx: TX_DELIVERED (tcp_sock.delivered when
+   * sent), TX_DELIVERED_CE, TX_DEL_MSTAMP (delivered_mstamp, µs),
+   * TX_FIRST_TX (first_tx_mstamp, µs). One record is 40 contiguous bytes,
+   * so an ACKed segment costs one or two cache lines rather than one per
+   * field (and one allocation per flow rather than one per field).
+   */
+  tx = new Float64Array(RING_INITIAL * TX_FIELDS);
+  /** Scoreboard bits (SACKED_ACKED, LOST, ...) by segment, apart from tx: the loops that scan the window read only these. */
   flags = new Uint8Array(RING_INITIAL);
 
   /** First unacknowledged and next new segment numbers. */
@@ -263,19 +273,23 @@ export class Tcb {
     if (n <= this.cap) return;
     let cap = this.cap;
     while (cap < n) cap *= 2;
-    const grow = <T extends Float64Array | Uint8Array>(a: T, mk: (n: number) => T): T => {
-      const b = mk(cap);
-      for (let s = this.una; s < this.nxt; s++) b[s & (cap - 1)] = a[s & this.mask] as number;
-      return b;
-    };
-    this.txTime = grow(this.txTime, (k) => new Float64Array(k));
-    this.txDelivered = grow(this.txDelivered, (k) => new Float64Array(k));
-    this.txDeliveredCe = grow(this.txDeliveredCe, (k) => new Float64Array(k));
-    this.txDelMstamp = grow(this.txDelMstamp, (k) => new Float64Array(k));
-    this.txFirstTx = grow(this.txFirstTx, (k) => new Float64Array(k));
-    this.flags = grow(this.flags, (k) => new Uint8Array(k));
+    const tx = new Float64Array(cap * TX_FIELDS);
+    const flags = new Uint8Array(cap);
+    for (let s = this.una; s < this.nxt; s++) {
+      const from = this.txAt(s);
+      const to = (s & (cap - 1)) * TX_FIELDS;
+      for (let k = 0; k < TX_FIELDS; k++) tx[to + k] = this.tx[from + k] as number;
+      flags[s & (cap - 1)] = this.flags[s & this.mask] as number;
+    }
+    this.tx = tx;
+    this.flags = flags;
     this.cap = cap;
     this.mask = cap - 1;
+  }
+
+  /** Index in {@link tx} of segment `seg`'s record. */
+  txAt(seg: number): number {
+    return (seg & this.mask) * TX_FIELDS;
   }
 
   /** Payload bytes of segment `seg`. */
