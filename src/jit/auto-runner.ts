@@ -57,11 +57,29 @@ class AutoProg implements PreparedProg {
   }
 
   run(r1: bigint, r2 = 0n): bigint {
-    if (!this.tiered && this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
+    if (this.tiered) return this.current.run(r1, r2);
+    if (this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
     this.nesting++;
     if (this.nesting > this.maxNesting) this.maxNesting = this.nesting;
     try {
       return this.current.run(r1, r2);
+    } finally {
+      this.nesting--;
+      if (!this.tiered) {
+        this.runs++;
+        this.insns += this.current.lastInsnCount;
+      }
+    }
+  }
+
+  runCtx(ctx: number): number {
+    // Once tiered (or staying on the interpreter for good), nothing is counted any more.
+    if (this.tiered) return this.current.runCtx(ctx);
+    if (this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
+    this.nesting++;
+    if (this.nesting > this.maxNesting) this.maxNesting = this.nesting;
+    try {
+      return this.current.runCtx(ctx);
     } finally {
       this.nesting--;
       if (!this.tiered) {
