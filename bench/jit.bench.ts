@@ -32,6 +32,7 @@ const PROGRAMS: readonly (readonly [string, number, number])[] = [
   ["cbrt", 200, 20],
   ["buf4k", 4, 20],
   ["calls", 10_000, 20],
+  ["nonleaf", 10_000, 20],
   ["cubic", 0, 20_000],
 ];
 
