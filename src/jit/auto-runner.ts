@@ -17,7 +17,7 @@ import type { PreparedProg, ProgImage, ProgRunner, RunnerOptions } from "../kern
 import { DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { StackRegion } from "../vm/stack.js";
-import { JitProg, decodeImage } from "./jit-runner.js";
+import { JitProg } from "./jit-runner.js";
 import { MAX_JIT_INSNS, checkLimit, refusalReason } from "./limits.js";
 
 /** When to compile: after this many runs, or this many interpreted instructions, whichever comes first. */
@@ -96,7 +96,7 @@ class AutoProg implements PreparedProg {
     let jit: JitProg;
     try {
       checkLimit("instruction slots", MAX_JIT_INSNS, this.image.insns.length >>> 3);
-      jit = new JitProg(this.image, budget, decodeImage(this.image));
+      jit = new JitProg(this.image, budget);
     } catch (e) {
       // Refused (limits.ts) or a JIT bug: the program keeps running on the
       // interpreter, and the reason goes to the log, never to the caller.

@@ -149,6 +149,14 @@ function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: We
   }
 }
 
+/**
+ * The memory size every module declares as its import's minimum: any
+ * memory of the same maximum satisfies it, so one cached module serves every
+ * kernel (one point of a sweep after another), however far its memory has
+ * grown (the generated code's checks use the maximum, never the size).
+ */
+const MODULE_MIN_PAGES = 1;
+
 /** Decodes a program image, mapping decode errors to the interpreter's "insn" fault. */
 export function decodeImage(image: ProgImage): DecodedProg {
   try {
@@ -204,22 +212,22 @@ export class JitProg implements PreparedProg, RunSteps {
    * "auto" engine hands over regions at the interpreter's addresses); more
    * are allocated on demand.
    */
-  constructor(image: ProgImage, budget: number, decoded: DecodedProg, stacks: readonly StackRegion[] = []) {
+  constructor(image: ProgImage, budget: number, stacks: readonly StackRegion[] = []) {
     const t0 = performance.now();
     this.name = image.name;
     this.insns = image.insns;
     this.mem = image.mem;
     this.budget = budget;
-    this.decoded = decoded;
     const mem = image.mem;
-    const minPages = mem.memory.buffer.byteLength / 65536;
-    const compiled = cachedModule(image.insns, mem.maxBytes, minPages, () => {
-      const translation = translate(decoded, { maxBytes: mem.maxBytes, minPages });
+    // Decoded only on a miss: a hit has the same bytes, so the cached translation's program is this one's.
+    const compiled = cachedModule(image.insns, mem.maxBytes, MODULE_MIN_PAGES, () => {
+      const translation = translate(decodeImage(image), { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES });
       const bytes = translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
       return { translation, module: new WebAssembly.Module(bytes) };
     });
     this.translation = compiled.translation;
     this.cfg = this.translation.cfg;
+    this.decoded = this.cfg.prog;
     this.tracksDepth = this.translation.tracksDepth;
     const imports: Record<string, WebAssembly.ImportValue> = {
       mem: mem.memory,
@@ -480,7 +488,7 @@ export class JitRunner implements ProgRunner {
     try {
       // Refused before decoding: the interpreter decodes it again anyway.
       checkLimit("instruction slots", MAX_JIT_INSNS, image.insns.length >>> 3);
-      return new JitProg(image, budget, decodeImage(image));
+      return new JitProg(image, budget);
     } catch (e) {
       const reason = refusalReason(e);
       if (reason === undefined) throw e;
