@@ -8,15 +8,6 @@
  * faulting run leaves in any case). A callee that also never writes r6-r9
  * needs no save and restore of them either.
  *
- * When the whole program keeps r10 contained (vm/stack-reach.ts
- * r10Contained: no function forms a pointer into a frame but through r10,
- * and never outside its own frame), the same holds for a callee that makes
- * calls, as long as it never names r10 itself: nothing can reach its frame
- * (its callees reach only theirs, a helper gets no frame pointer), so the
- * interpreter skips opening non-leaf callees' frames too, and a fault at any
- * depth opens every frame it skipped (vm/interp.ts). The JIT opens them
- * (jit/frames.ts); the memory after any run is the same.
- *
  * A function is every slot reachable from its entry without following calls
  * (as jit/cfg.ts builds them).
  */
@@ -32,12 +23,8 @@ export const CALL_KEEPS_R6_R9 = 2;
 
 const isJa = (key: number): boolean => key === (BPF_JMP | BPF_JA) || key === (BPF_JMP32 | BPF_JA);
 
-/**
- * The CALL_* flags of a call to the function starting at `entry` (0: an
- * ordinary call); `contained` is r10Contained(prog), which lets a callee
- * that makes calls skip its frame too.
- */
-export function calleeFlags(prog: DecodedProg, entry: number, contained: boolean): number {
+/** The CALL_* flags of a call to the function starting at `entry` (0: an ordinary call). */
+export function calleeFlags(prog: DecodedProg, entry: number): number {
   const seen = new Uint8Array(prog.length + 1);
   const work = [entry];
   seen[entry] = 1;
@@ -46,7 +33,7 @@ export function calleeFlags(prog: DecodedProg, entry: number, contained: boolean
     const i = work.pop() as number;
     const key = prog.key[i] as number;
     if (key === KEY_FALLOFF) continue;
-    if (!contained && (key === KEY_CALL_LOCAL || key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALLX)) return 0;
+    if (key === KEY_CALL_LOCAL || key === KEY_CALL_HELPER || key === KEY_CALL_KFUNC || key === KEY_CALLX) return 0;
     const d = prog.dst[i] as number;
     const s = prog.src[i] as number;
     if (d === 10 || s === 10) return 0;

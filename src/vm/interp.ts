@@ -76,8 +76,6 @@ export interface RunContext {
   readonly saved: Int32Array;
   /** Return slot of each caller frame. */
   readonly retPc: Int32Array;
-  /** CALL_* flags of the call that entered each depth (vm/frameless.ts); index 0 unused. */
-  readonly callFlags: Int32Array;
   readonly stack: StackRegion;
 }
 
@@ -86,7 +84,6 @@ export function newRunContext(stack: StackRegion): RunContext {
   return {
     saved: new Int32Array(MAX_CALL_FRAMES * 9),
     retPc: new Int32Array(MAX_CALL_FRAMES),
-    callFlags: new Int32Array(MAX_CALL_FRAMES + 1),
     stack,
   };
 }
@@ -174,9 +171,9 @@ export function execute(prog: Executable, ctx: RunContext): void {
   let patchedWord = 0;
   let fusedWord = 0;
   let exhausted = false;
-  // The CALL_* flags (vm/frameless.ts) of each open call, by depth: nonzero
-  // when that frame was not opened.
-  const callFlags = ctx.callFlags;
+  // The CALL_* flags (vm/frameless.ts) of the innermost frame's call: nonzero
+  // when its frame was not opened (only the innermost frame can be such a callee).
+  let lazy = 0;
   try {
     // Each pass of the outer loop enters a segment at pc and counts all of it.
     seg: for (;;) {
@@ -583,7 +580,7 @@ export function execute(prog: Executable, ctx: RunContext): void {
             continue seg;
           case 0x140: { // bpf-to-bpf call
             if (depth + 1 >= MAX_CALL_FRAMES) throw stackFault(prog, pc);
-            const lazy = code[p + 3] as number;
+            lazy = code[p + 3] as number;
             if (lazy !== 3) {
               const f = depth * 9;
               saved[f] = R[6] as number; saved[f + 1] = R[22] as number;
@@ -594,7 +591,6 @@ export function execute(prog: Executable, ctx: RunContext): void {
             }
             retPc[depth] = pc + 1;
             depth++;
-            callFlags[depth] = lazy;
             if (lazy !== 0) { // a frameless callee (vm/frameless.ts): its frame opens only if it faults
               pc = code[p + 1] as number;
               continue seg;
@@ -610,14 +606,15 @@ export function execute(prog: Executable, ctx: RunContext): void {
           }
           case 0x95: { // exit
             if (depth === 0) return;
-            const lazy = callFlags[depth] as number;
             if (lazy === 3) { // frameless, r6-r9 untouched: nothing to undo (CALL_FRAMELESS | CALL_KEEPS_R6_R9)
+              lazy = 0;
               depth--;
               pc = retPc[depth] as number;
               continue seg;
             }
             // stack.leave(depth), written out.
             if (lazy === 0) for (let g = (stack.top - depth * 576 - 512) >>> 3, e = g + 64; g < e; g += 8) dv.setFloat64(g, 0);
+            lazy = 0;
             depth--;
             const f = depth * 9;
             R[6] = saved[f] as number; R[22] = saved[f + 1] as number;
@@ -646,8 +643,8 @@ export function execute(prog: Executable, ctx: RunContext): void {
   } finally {
     if (patched >= 0) code[32 + (patched << 2)] = patchedWord;
     if (fusedWord !== 0) code[28 + (patched << 2)] = fusedWord;
-    // A fault inside frameless callees (any depth, vm/frameless.ts): their frames open now, as their calls would have.
-    for (let k = 1; k <= depth; k++) if (callFlags[k] !== 0) stack.enter(k);
+    // A fault inside a frameless callee: its frame opens now, as the call would have opened it.
+    if (lazy !== 0) stack.enter(depth);
     // Counted through the instruction at pc: the exit, or the one that faulted.
     // Frames above 0 stay open after a fault; the next run's stack reset closes them.
     prog.lastInsnCount = exhausted ? budget : n - (seg[pc] as number) + 1;

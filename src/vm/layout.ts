@@ -22,7 +22,6 @@ import type { DecodedProg } from "../asm/decode.js";
 import { KEY_CALL_LOCAL } from "../asm/opcodes.js";
 import { calleeFlags } from "./frameless.js";
 import { fusePairs } from "./fuse.js";
-import { r10Contained } from "./stack-reach.js";
 
 /** Offset of the registers' high halves. */
 export const RAM_HI = 16;
@@ -33,7 +32,6 @@ export const RAM_CODE = 32;
 export function packProgram(prog: DecodedProg): Int32Array {
   const ram = new Int32Array(RAM_CODE + (prog.length + 1) * 4);
   const flags = new Map<number, number>();
-  const contained = r10Contained(prog);
   for (let i = 0; i < prog.length; i++) {
     const p = RAM_CODE + i * 4;
     ram[p] = (prog.key[i] as number) | ((prog.dst[i] as number) << 16) | ((prog.src[i] as number) << 20);
@@ -44,7 +42,7 @@ export function packProgram(prog: DecodedProg): Int32Array {
     if (prog.key[i] === KEY_CALL_LOCAL && t !== undefined) {
       let f = flags.get(t);
       if (f === undefined) {
-        f = calleeFlags(prog, t, contained);
+        f = calleeFlags(prog, t);
         flags.set(t, f);
       }
       ram[p + 3] = f;

@@ -36,23 +36,6 @@ function accessSize(key: number): number {
  * 0 when the program never names r10.
  */
 export function stackReach(prog: DecodedProg): number {
-  const reach = r10Reach(prog);
-  return reach < 0 ? MAX_BPF_STACK : reach;
-}
-
-/**
- * Whether every function of `prog` touches only its own frame, and only
- * through r10 itself: r10 never escapes (no copy, no arithmetic, never a
- * stored value) and every r10-relative access lies inside the frame. Then no
- * pointer into any frame exists but r10, and a function that never names
- * r10 can never have its frame touched, by itself, its callees or a helper.
- */
-export function r10Contained(prog: DecodedProg): boolean {
-  return r10Reach(prog) >= 0;
-}
-
-/** The deepest in-frame r10-relative access, or -1 when r10 escapes or an access leaves the frame. */
-function r10Reach(prog: DecodedProg): number {
   let reach = 0;
   for (let pc = 0; pc < prog.length; pc++) {
     const key = prog.key[pc] as number;
@@ -60,14 +43,14 @@ function r10Reach(prog: DecodedProg): number {
     const d = prog.dst[pc] as number;
     const s = prog.src[pc] as number;
     if (d !== 10 && s !== 10) continue;
-    if (!isMemKey(key)) return -1;
+    if (!isMemKey(key)) return MAX_BPF_STACK;
     // Loads (class LDX) take the base in src; stores and atomics in dst, with src the value.
     const isLoad = key < 0x100 && (key & 0x07) === 1;
     const base = isLoad ? s : d;
     const value = isLoad ? d : s;
-    if (base !== 10 || value === 10) return -1;
+    if (base !== 10 || value === 10) return MAX_BPF_STACK;
     const off = prog.off[pc] as number;
-    if (off < -MAX_BPF_STACK || off + accessSize(key) > 0) return -1;
+    if (off < -MAX_BPF_STACK || off + accessSize(key) > 0) return MAX_BPF_STACK;
     if (-off > reach) reach = -off;
   }
   return reach;

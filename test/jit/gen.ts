@@ -276,15 +276,3 @@ export const framelessProgSpec: fc.Arbitrary<ProgSpec> = fc.integer({ min: 2, ma
   p.map((fn, f) => (f === 0
     ? [...p.slice(1).map((_, g): Spec => ({ k: "call", fn: g + 1 })), ...fn]
     : fn.filter((s) => !makesCall(s)).map(withoutR10))));
-
-/**
- * Programs whose subprograms never name r10 but keep their calls (to each
- * other, helpers, kfuncs): with main's r10 contained (vm/stack-reach.ts),
- * the interpreter's non-leaf frameless callees (src/vm/frameless.ts), whose
- * frames it skips at every depth and opens on a fault.
- */
-export const nonLeafProgSpec: fc.Arbitrary<ProgSpec> = fc.integer({ min: 2, max: 4 }).chain((n) =>
-  fc.tuple(...Array.from({ length: n }, (_, f) => funcSpecs(n, f)))).map((p) =>
-  p.map((fn, f) => (f === 0
-    ? [...p.slice(1).map((_, g): Spec => ({ k: "call", fn: g + 1 })), ...fn]
-    : fn.map(withoutR10))));
