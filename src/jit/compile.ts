@@ -643,7 +643,7 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   // per run); main32(ctx, fp, rem) -> r0's low 32 bits, with r1 = ctx (an address, u32) and r2 = 0,
   // so neither side converts a BigInt. Both zero the bytes of frame 0 the last run could dirty
   // (vm/stack-reach.ts; the runner resets deeper frames) and leave the budget left in the `rem`
-  // global, which the runner reads only when lastInsnCount is asked for.
+  // global, which the runner reads (rem_get) only when lastInsnCount is asked for.
   const reach = stackReach(prog);
   const remOut = m.global("rem", I32, true, 0);
   const params = regMaskList(live.params[0] as number);
@@ -681,7 +681,14 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   main32.code.get(main32.r0).op("i32.wrap_i64");
   m.export("main32", "func", m.func("main32", main32.code.finish()));
   m.export("max_depth", "global", maxDepth);
-  m.export("rem", "global", remOut);
+  // The budget left, read and written from JavaScript only when asked (an exported mutable global
+  // is reached through an extra indirection on every run).
+  const remGet = new Code([], [I32]);
+  remGet.globalGet(remOut);
+  m.export("rem_get", "func", m.func("rem_get", remGet.finish()));
+  const remSet = new Code([I32], [], ["rem"]);
+  remSet.get(0).globalSet(remOut);
+  m.export("rem_set", "func", m.func("rem_set", remSet.finish()));
   return {
     module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()], callx: imp.callx >= 0,
     stackReach: reach, tracksDepth,

@@ -196,8 +196,9 @@ export class JitProg implements PreparedProg, RunSteps {
   private readonly cfg: Cfg;
   private readonly decoded: DecodedProg;
   private readonly maxDepth: WebAssembly.Global;
-  /** The budget left at the last exit, or as a fault set it (`budget - lastInsnCount`). */
-  private readonly remLeft: WebAssembly.Global;
+  /** The budget left at the last exit, or as a fault set it (`budget - lastInsnCount`): the module's `rem` global. */
+  private readonly remGet: () => number;
+  private readonly remSet: (rem: number) => void;
   private readonly main: MainFn;
   private readonly main32: Main32Fn;
   /** Whether runs open frames above 0 (bpf-to-bpf calls to functions that are not frameless). */
@@ -262,8 +263,9 @@ export class JitProg implements PreparedProg, RunSteps {
     this.main = instance.exports["main"] as MainFn;
     this.main32 = instance.exports["main32"] as Main32Fn;
     this.maxDepth = instance.exports["max_depth"] as WebAssembly.Global;
-    this.remLeft = instance.exports["rem"] as WebAssembly.Global;
-    this.remLeft.value = budget;
+    this.remGet = instance.exports["rem_get"] as () => number;
+    this.remSet = instance.exports["rem_set"] as (rem: number) => void;
+    this.remSet(budget);
     const fns = runFunctions(this, this.main, this.main32, compiled.module);
     this.run = fns.run;
     this.runCtx = fns.runCtx;
@@ -273,7 +275,7 @@ export class JitProg implements PreparedProg, RunSteps {
 
   /** Instructions executed by the last completed or faulted run. */
   get lastInsnCount(): number {
-    return this.budget - (this.remLeft.value as number);
+    return this.budget - this.remGet();
   }
 
   /** @internal Stack regions for the next unused nesting levels (the "auto" engine hands over the interpreter's, auto-runner.ts). */
@@ -406,7 +408,7 @@ export class JitProg implements PreparedProg, RunSteps {
 
   /** Instructions executed through `pc`, given `rem` after its block's entry. */
   private count(pc: number, rem: number): void {
-    this.remLeft.value = rem + (this.cfg.after[pc] as number);
+    this.remSet(rem + (this.cfg.after[pc] as number));
   }
 
   private memFault(pc: number, reg: bigint, rem: number): never {
@@ -433,7 +435,7 @@ export class JitProg implements PreparedProg, RunSteps {
       const allowed = rem + block.insnCount;
       for (let k = 0; k < allowed; k++) pc += this.decoded.key[pc] === KEY_LDDW ? 2 : 1;
     }
-    this.remLeft.value = 0;
+    this.remSet(0);
     throw budgetFault(this, pc, this.budget);
   }
 

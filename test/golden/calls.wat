@@ -557,8 +557,16 @@
     local.get $r0
     i32.wrap_i64
   )
+  (func $rem_get (result i32)
+    global.get $rem
+  )
+  (func $rem_set (param $rem i32)
+    local.get $rem
+    global.set $rem
+  )
   (export "main" (func $main))
   (export "main32" (func $main32))
   (export "max_depth" (global $max_depth))
-  (export "rem" (global $rem))
+  (export "rem_get" (func $rem_get))
+  (export "rem_set" (func $rem_set))
 )
