@@ -57,29 +57,23 @@ class AutoProg implements PreparedProg {
   }
 
   run(r1: bigint, r2 = 0n): bigint {
+    // Once tiered (or staying on the interpreter for good), nothing is counted any more.
     if (this.tiered) return this.current.run(r1, r2);
-    if (this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
-    this.nesting++;
-    if (this.nesting > this.maxNesting) this.maxNesting = this.nesting;
-    try {
-      return this.current.run(r1, r2);
-    } finally {
-      this.nesting--;
-      if (!this.tiered) {
-        this.runs++;
-        this.insns += this.current.lastInsnCount;
-      }
-    }
+    return this.counted(() => this.current.run(r1, r2));
   }
 
   runCtx(ctx: number): number {
-    // Once tiered (or staying on the interpreter for good), nothing is counted any more.
     if (this.tiered) return this.current.runCtx(ctx);
+    return this.counted(() => this.current.runCtx(ctx));
+  }
+
+  /** A run before tier-up: tiers up first when hot, and counts the run and its instructions. */
+  private counted<T>(go: () => T): T {
     if (this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
     this.nesting++;
     if (this.nesting > this.maxNesting) this.maxNesting = this.nesting;
     try {
-      return this.current.runCtx(ctx);
+      return go();
     } finally {
       this.nesting--;
       if (!this.tiered) {
