@@ -32,6 +32,7 @@ const PROGRAMS: readonly (readonly [string, number, number])[] = [
   ["cbrt", 200, 20],
   ["buf4k", 4, 20],
   ["calls", 10_000, 20],
+  ["nonleaf", 10_000, 20],
   ["cubic", 0, 20_000],
 ];
 
@@ -130,6 +131,11 @@ function main(): void {
       if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.run(0n);
       const t = measure(() => void prog.run(0n), Math.max(1, Math.round(100_000 * scale)));
       rows.push({ case: `entry (empty program) ${engine}`, value: t.nsPerOp, unit: "ns/run", note: "reference: the per-run cost of entering the engine" });
+      // The kernel hooks' entry (PreparedProg.runCtx): a number in, r0's low 32 bits out, no BigInt.
+      const ctx = mem.alloc(64, PERM_RW);
+      if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.runCtx(ctx);
+      const c = measure(() => void prog.runCtx(ctx), Math.max(1, Math.round(100_000 * scale)));
+      rows.push({ case: `entry (empty program) ${engine}, runCtx`, value: c.nsPerOp, unit: "ns/run", note: "the struct_ops trampoline's entry: no BigInt either way" });
       prog.dispose();
     }
     report("jit", `JIT vs interpreter vs native C (${machine()})`, rows);

@@ -15,6 +15,7 @@
 #include "cbrt.c"
 #include "buf4k.c"
 #include "calls.c"
+#include "nonleaf.c"
 #include "cubic.c"
 
 static u64 ctx[1024];
@@ -47,6 +48,7 @@ int main(int argc, char **argv) {
 		else if (!strcmp(name, "cbrt")) fn = bench_cbrt;
 		else if (!strcmp(name, "buf4k")) fn = bench_buf4k;
 		else if (!strcmp(name, "calls")) fn = bench_calls;
+		else if (!strcmp(name, "nonleaf")) fn = bench_nonleaf;
 		else if (!strcmp(name, "cubic")) fn = bench_cubic;
 		if (!fn) { fprintf(stderr, "unknown program %s\n", name); return 1; }
 		fill_ctx(name, arg1);

@@ -17,7 +17,7 @@ import type { PreparedProg, ProgImage, ProgRunner, RunnerOptions } from "../kern
 import { DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { StackRegion } from "../vm/stack.js";
-import { JitProg, decodeImage } from "./jit-runner.js";
+import { JitProg } from "./jit-runner.js";
 import { MAX_JIT_INSNS, checkLimit, refusalReason } from "./limits.js";
 
 /** When to compile: after this many runs, or this many interpreted instructions, whichever comes first. */
@@ -57,11 +57,23 @@ class AutoProg implements PreparedProg {
   }
 
   run(r1: bigint, r2 = 0n): bigint {
-    if (!this.tiered && this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
+    // Once tiered (or staying on the interpreter for good), nothing is counted any more.
+    if (this.tiered) return this.current.run(r1, r2);
+    return this.counted(() => this.current.run(r1, r2));
+  }
+
+  runCtx(ctx: number): number {
+    if (this.tiered) return this.current.runCtx(ctx);
+    return this.counted(() => this.current.runCtx(ctx));
+  }
+
+  /** A run before tier-up: tiers up first when hot, and counts the run and its instructions. */
+  private counted<T>(go: () => T): T {
+    if (this.nesting === 0 && (this.runs >= this.hotRuns || this.insns >= this.hotInsns)) this.tierUp();
     this.nesting++;
     if (this.nesting > this.maxNesting) this.maxNesting = this.nesting;
     try {
-      return this.current.run(r1, r2);
+      return go();
     } finally {
       this.nesting--;
       if (!this.tiered) {
@@ -78,7 +90,7 @@ class AutoProg implements PreparedProg {
     let jit: JitProg;
     try {
       checkLimit("instruction slots", MAX_JIT_INSNS, this.image.insns.length >>> 3);
-      jit = new JitProg(this.image, budget, decodeImage(this.image));
+      jit = new JitProg(this.image, budget);
     } catch (e) {
       // Refused (limits.ts) or a JIT bug: the program keeps running on the
       // interpreter, and the reason goes to the log, never to the caller.

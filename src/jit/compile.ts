@@ -80,13 +80,13 @@ export interface Translation {
 }
 
 /**
- * Where `main` leaves what a normal exit returns besides an i32 result, at
- * frame 0's top (the first bytes of the guard above it, which no program
- * access can reach; the runner reads and re-zeroes them): the budget left
- * and the deepest frame opened (i32s), and r0 (an i64) when it does not fit
- * the result.
+ * Where the entries leave what a normal exit returns besides an i32 result,
+ * at frame 0's top (the first bytes of the guard above it, which no program
+ * access can reach; the runner reads and re-zeroes them): the deepest frame
+ * opened (an i32, when the program opens frames), and r0 (an i64, `main`
+ * only) when it does not fit the result. The budget left is in the `rem`
+ * global.
  */
-export const EXIT_REM = 0;
 export const EXIT_MAX_DEPTH = 4;
 export const EXIT_R0 = 8;
 
@@ -638,38 +638,59 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
     const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, true);
     m.func(fi === 0 ? "prog_checked" : `subprog_${f.entry}_checked`, fc.compile());
   });
-  // main(r1, r2, fp, rem) -> r0 when it is below 2^31, else -1 with r0 at fp + EXIT_R0 (an i32
-  // result spares the JS side a BigInt per run); at a normal exit, rem and max_depth at fp + EXIT_*.
-  const main = new Code([I64, I64, I32, I32], [I32], ["r1", "r2", "fp", "rem"]);
-  const r0 = main.local(I64, "r0");
-  if (tracksDepth) main.i32(0).globalSet(maxDepth);
+  // Two entries, one per way the runner calls (jit-runner.ts): main(r1, r2, fp, rem) -> r0 when
+  // it is below 2^31, else -1 with r0 at fp + EXIT_R0 (an i32 result spares the JS side a BigInt
+  // per run); main32(ctx, fp, rem) -> r0's low 32 bits, with r1 = ctx (an address, u32) and r2 = 0,
+  // so neither side converts a BigInt. Both zero the bytes of frame 0 the last run could dirty
+  // (vm/stack-reach.ts; the runner resets deeper frames) and leave the budget left in the `rem`
+  // global, which the runner reads (rem_get) only when lastInsnCount is asked for.
+  const reach = stackReach(prog);
+  const remOut = m.global("rem", I32, true, 0);
   const params = regMaskList(live.params[0] as number);
-  for (const r of params) {
-    if (r === 1) main.get(0);
-    else if (r === 2) main.get(1);
-    else main.i64(0);
-  }
-  main.get(2).i32(0).get(3).call(funcIndex[0] as number);
-  main.set(3);
-  main.get(2).get(3).op("i32.store", 0, EXIT_REM);
-  if (tracksDepth) main.get(2).globalGet(maxDepth).op("i32.store", 0, EXIT_MAX_DEPTH);
   const results = regMaskList(live.results[0] as number);
-  for (let i = results.length - 1; i >= 0; i--) {
-    if (results[i] === 0) main.set(r0);
-    else main.op("drop");
-  }
-  main.get(r0).i64(0x80000000).op("i64.lt_u");
-  main.if(I32);
-  main.get(r0).op("i32.wrap_i64");
-  main.else();
-  main.get(2).get(r0).op("i64.store", 0, EXIT_R0);
-  main.i32(-1);
-  main.end();
-  const mainIndex = m.func("main", main.finish());
-  m.export("main", "func", mainIndex);
+  const entry = (sig: ValType[], names: string[], r1: (c: Code) => void, r2: (c: Code) => void, fp: number): { code: Code; r0: number } => {
+    const c = new Code(sig, [I32], names);
+    const r0 = c.local(I64, "r0");
+    const rem = fp + 1;
+    if (reach > 0) c.get(fp).i32(reach).op("i32.sub").i32(0).i32(reach).op("memory.fill", 0);
+    if (tracksDepth) c.i32(0).globalSet(maxDepth);
+    for (const r of params) {
+      if (r === 1) r1(c);
+      else if (r === 2) r2(c);
+      else c.i64(0);
+    }
+    c.get(fp).i32(0).get(rem).call(funcIndex[0] as number);
+    c.globalSet(remOut);
+    if (tracksDepth) c.get(fp).globalGet(maxDepth).op("i32.store", 0, EXIT_MAX_DEPTH);
+    for (let i = results.length - 1; i >= 0; i--) {
+      if (results[i] === 0) c.set(r0);
+      else c.op("drop");
+    }
+    return { code: c, r0 };
+  };
+  const main = entry([I64, I64, I32, I32], ["r1", "r2", "fp", "rem"], (c) => c.get(0), (c) => c.get(1), 2);
+  main.code.get(main.r0).i64(0x80000000).op("i64.lt_u");
+  main.code.if(I32);
+  main.code.get(main.r0).op("i32.wrap_i64");
+  main.code.else();
+  main.code.get(2).get(main.r0).op("i64.store", 0, EXIT_R0);
+  main.code.i32(-1);
+  main.code.end();
+  m.export("main", "func", m.func("main", main.code.finish()));
+  const main32 = entry([I32, I32, I32], ["ctx", "fp", "rem"], (c) => c.get(0).op("i64.extend_i32_u"), (c) => c.i64(0), 1);
+  main32.code.get(main32.r0).op("i32.wrap_i64");
+  m.export("main32", "func", m.func("main32", main32.code.finish()));
   m.export("max_depth", "global", maxDepth);
+  // The budget left, read and written from JavaScript only when asked (an exported mutable global
+  // is reached through an extra indirection on every run).
+  const remGet = new Code([], [I32]);
+  remGet.globalGet(remOut);
+  m.export("rem_get", "func", m.func("rem_get", remGet.finish()));
+  const remSet = new Code([I32], [], ["rem"]);
+  remSet.get(0).globalSet(remOut);
+  m.export("rem_set", "func", m.func("rem_set", remSet.finish()));
   return {
     module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()], callx: imp.callx >= 0,
-    stackReach: stackReach(prog), tracksDepth,
+    stackReach: reach, tracksDepth,
   };
 }

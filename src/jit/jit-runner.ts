@@ -24,7 +24,7 @@ import { budgetFault, insnFault, memFault, stackFault } from "../vm/faults.js";
 import type { AccessKind } from "../vm/faults.js";
 import { StackRegion } from "../vm/stack.js";
 import type { Cfg } from "./cfg.js";
-import { EXIT_MAX_DEPTH, EXIT_R0, EXIT_REM, IMPORT_MODULE, translate } from "./compile.js";
+import { EXIT_MAX_DEPTH, EXIT_R0, IMPORT_MODULE, translate } from "./compile.js";
 import type { Translation } from "./compile.js";
 import { toWat } from "./wasm/index.js";
 import { InterpRunner } from "../vm/interp-runner.js";
@@ -40,21 +40,37 @@ const u64 = (v: bigint): bigint => (v >= 0n ? v : BigInt.asUintN(64, v));
 
 /** The module's entry: r0 when below 2^31, else -1 with r0 left at fp + EXIT_R0 (compile.ts). */
 type MainFn = (r1: bigint, r2: bigint, fp: number, rem: number) => number;
+/** The module's number entry: r1 = ctx, r2 = 0; r0's low 32 bits (compile.ts). */
+type Main32Fn = (ctx: number, fp: number, rem: number) => number;
 
 /** BigInts of the small results most runs return, made once, so those runs allocate nothing. */
 const SMALL_R0 = SMALL_U64;
 
-/** The part of JitProg that a program's run function calls. */
+/** The part of JitProg that a program's run functions call. */
 interface RunSteps {
   readonly budget: number;
-  enter(): number;
-  leave(fp: number, ret: number): bigint;
+  /** 0 when a run may take the fast path: outermost, stack 0 clean and allocated, no frames to track, not disposed. */
+  gate: number;
+  /** 1 once disposed (what a fast run leaves in `gate`). */
+  readonly closed: number;
+  nesting: number;
+  /** Frame 0's top of the nesting-0 stack (valid when gate is 0). */
+  readonly fp0: number;
+  runGeneral(r1: bigint, r2: bigint): bigint;
+  runCtxGeneral(ctx: number): number;
   unwind(): void;
+  bigR0(ret: number, fp: number): bigint;
 }
 
-let runFunctions = 0;
+/** A program's two entries (see {@link runFunctions}). */
+interface RunFns {
+  run(r1: bigint, r2?: bigint): bigint;
+  runCtx(ctx: number): number;
+}
 
-type RunFactory = (prog: RunSteps, main: MainFn) => (r1: bigint, r2?: bigint) => bigint;
+let runFunctionCount = 0;
+
+type RunFactory = (prog: RunSteps, main: MainFn, main32: Main32Fn, small: readonly bigint[]) => RunFns;
 /**
  * The run-function factory made for a compiled module, reused when the
  * module comes from the compile cache (module-cache.ts): compiling the
@@ -65,53 +81,81 @@ type RunFactory = (prog: RunSteps, main: MainFn) => (r1: bigint, r2?: bigint) =>
 const runFactories = new WeakMap<WebAssembly.Module, RunFactory>();
 
 /**
- * A run function of its own for one program. V8 inlines the JS -> Wasm
+ * The fast path of both entries, as source: an outermost run on a clean
+ * stack is the Wasm call and two stores either side; the rest (nested runs,
+ * a stack left deep by a fault, programs whose calls open frames, dispose)
+ * goes through `runGeneral`. Nothing per run that the program cannot
+ * observe: the budget left stays in a Wasm global until lastInsnCount is
+ * read, and the stack reset is in the Wasm entry.
+ */
+const RUN_SOURCE = (id: number): string => `return {
+  run: function jit_run_${id}(r1, r2 = 0n) {
+    if (prog.gate !== 0) return prog.runGeneral(r1, r2);
+    prog.gate = 1;
+    prog.nesting = 1;
+    const fp = prog.fp0;
+    let ret;
+    try {
+      ret = main(r1, r2, fp, prog.budget);
+    } catch (e) {
+      prog.unwind();
+      throw e;
+    }
+    prog.nesting = 0;
+    prog.gate = prog.closed;
+    return ret >= 0 && ret < 4096 ? small[ret] : prog.bigR0(ret, fp);
+  },
+  runCtx: function jit_run_ctx_${id}(ctx) {
+    if (prog.gate !== 0) return prog.runCtxGeneral(ctx);
+    prog.gate = 1;
+    prog.nesting = 1;
+    let ret;
+    try {
+      ret = main32(ctx, prog.fp0, prog.budget);
+    } catch (e) {
+      prog.unwind();
+      throw e;
+    }
+    prog.nesting = 0;
+    prog.gate = prog.closed;
+    return ret >>> 0;
+  },
+};`;
+
+/**
+ * Run functions of their own for one program. V8 inlines the JS -> Wasm
  * call (and its BigInt <-> i64 conversions) only where a call site has seen
  * a single Wasm function; a `run` shared by every program's JitProg sees
  * them all, and with two or more programs each run paid about 6 ns more (an
  * empty program 10 -> 16 ns, the cubic bench step 35 -> 48 ns). Closures
  * made from one function literal share their call-site feedback, so the
- * function is compiled from source, once per program; its source is fixed
+ * functions are compiled from source, once per module; the source is fixed
  * here, never built from program input. (A shared call site through the
  * Wasm table and call_indirect was tried: no faster in the bench or the
  * testbed, and the table would keep undisposed programs alive.)
  */
-function runFunction(prog: RunSteps, main: MainFn, module: WebAssembly.Module): (r1: bigint, r2?: bigint) => bigint {
+function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: WebAssembly.Module): RunFns {
   const made = runFactories.get(module);
-  if (made !== undefined) return made(prog, main);
-  const id = ++runFunctions;
-  const source = `return function jit_run_${id}(r1, r2 = 0n) {
-  const fp = prog.enter();
-  let ret;
+  if (made !== undefined) return made(prog, main, main32, SMALL_R0);
   try {
-    ret = main(r1, r2, fp, prog.budget);
-  } catch (e) {
-    prog.unwind();
-    throw e;
-  }
-  return prog.leave(fp, ret);
-};`;
-  try {
-    const factory = new Function("prog", "main", source) as RunFactory;
+    const factory = new Function("prog", "main", "main32", "small", RUN_SOURCE(++runFunctionCount)) as RunFactory;
     runFactories.set(module, factory);
-    return factory(prog, main);
+    return factory(prog, main, main32, SMALL_R0);
   } catch (e) {
     // A host that forbids code from strings (node --disallow-code-generation-from-strings, a CSP):
-    // the same steps through one shared closure, correct and a few ns slower per run.
+    // every run through the general path, correct and a few ns slower per run.
     if (!(e instanceof EvalError)) throw e;
-    return (r1: bigint, r2 = 0n): bigint => {
-      const fp = prog.enter();
-      let ret: number;
-      try {
-        ret = main(r1, r2, fp, prog.budget);
-      } catch (err) {
-        prog.unwind();
-        throw err;
-      }
-      return prog.leave(fp, ret);
-    };
+    return { run: (r1: bigint, r2 = 0n): bigint => prog.runGeneral(r1, r2), runCtx: (ctx: number): number => prog.runCtxGeneral(ctx) };
   }
 }
+
+/**
+ * The memory size every module declares as its import's minimum: any
+ * memory of the same maximum satisfies it, so one cached module serves every
+ * kernel (one point of a sweep after another), however far its memory has
+ * grown (the generated code's checks use the maximum, never the size).
+ */
+const MODULE_MIN_PAGES = 1;
 
 /** Decodes a program image, mapping decode errors to the interpreter's "insn" fault. */
 export function decodeImage(image: ProgImage): DecodedProg {
@@ -133,24 +177,33 @@ export function budgetOf(opts: RunnerOptions): number {
 }
 
 /** A compiled program. */
-export class JitProg implements PreparedProg {
+export class JitProg implements PreparedProg, RunSteps {
   readonly name: string;
   readonly insns: Uint8Array;
   readonly mem: KernelMemory;
   readonly budget: number;
-  lastInsnCount = 0;
+  /** @internal 0 when the next run may take the fast path ({@link RunSteps.gate}). */
+  gate = 1;
+  /** @internal Runs in progress (a helper may run the program again). */
+  nesting = 0;
+  /** @internal 1 once disposed. */
+  closed = 0;
+  /** @internal Frame 0's top of the nesting-0 stack. */
+  fp0 = 0;
   /** Milliseconds spent translating and compiling (for the bench). */
   readonly compileMs: number;
   private readonly translation: Translation;
   private readonly cfg: Cfg;
   private readonly decoded: DecodedProg;
   private readonly maxDepth: WebAssembly.Global;
+  /** The budget left at the last exit, or as a fault set it (`budget - lastInsnCount`): the module's `rem` global. */
+  private readonly remGet: () => number;
+  private readonly remSet: (rem: number) => void;
+  private readonly main: MainFn;
+  private readonly main32: Main32Fn;
   /** Whether runs open frames above 0 (bpf-to-bpf calls to functions that are not frameless). */
   private readonly tracksDepth: boolean;
-  /** Bytes of frame 0 to zero before a run when the last one used only frame 0 (jit/frames.ts). */
-  private readonly stackReach: number;
   private readonly stacks: StackRegion[] = [];
-  private nesting = 0;
   /** max_depth of the outer run, by nesting level, while a nested run is on. */
   private readonly outerDepth: number[] = [];
   private disposed = false;
@@ -160,24 +213,23 @@ export class JitProg implements PreparedProg {
    * "auto" engine hands over regions at the interpreter's addresses); more
    * are allocated on demand.
    */
-  constructor(image: ProgImage, budget: number, decoded: DecodedProg, stacks: readonly StackRegion[] = []) {
+  constructor(image: ProgImage, budget: number, stacks: readonly StackRegion[] = []) {
     const t0 = performance.now();
     this.name = image.name;
     this.insns = image.insns;
     this.mem = image.mem;
     this.budget = budget;
-    this.decoded = decoded;
     const mem = image.mem;
-    const minPages = mem.memory.buffer.byteLength / 65536;
-    const compiled = cachedModule(image.insns, mem.maxBytes, minPages, () => {
-      const translation = translate(decoded, { maxBytes: mem.maxBytes, minPages });
+    // Decoded only on a miss: a hit has the same bytes, so the cached translation's program is this one's.
+    const compiled = cachedModule(image.insns, mem.maxBytes, MODULE_MIN_PAGES, () => {
+      const translation = translate(decodeImage(image), { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES });
       const bytes = translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
       return { translation, module: new WebAssembly.Module(bytes) };
     });
     this.translation = compiled.translation;
     this.cfg = this.translation.cfg;
+    this.decoded = this.cfg.prog;
     this.tracksDepth = this.translation.tracksDepth;
-    this.stackReach = this.translation.stackReach;
     const imports: Record<string, WebAssembly.ImportValue> = {
       mem: mem.memory,
       mem_fault: (pc: number, reg: bigint, rem: number, open: number) => {
@@ -208,15 +260,35 @@ export class JitProg implements PreparedProg {
         (this.callOut(image.helpers, "helper", Number(u64(id))) as (...args: unknown[]) => bigint)(a, b, c, d, e, pc, rem);
     }
     const instance = new WebAssembly.Instance(compiled.module, { [IMPORT_MODULE]: imports });
-    this.run = runFunction(this, instance.exports["main"] as MainFn, compiled.module);
+    this.main = instance.exports["main"] as MainFn;
+    this.main32 = instance.exports["main32"] as Main32Fn;
     this.maxDepth = instance.exports["max_depth"] as WebAssembly.Global;
-    this.stacks.push(...stacks);
+    this.remGet = instance.exports["rem_get"] as () => number;
+    this.remSet = instance.exports["rem_set"] as (rem: number) => void;
+    this.remSet(budget);
+    const fns = runFunctions(this, this.main, this.main32, compiled.module);
+    this.run = fns.run;
+    this.runCtx = fns.runCtx;
+    this.adoptStacks(stacks);
     this.compileMs = performance.now() - t0;
+  }
+
+  /** Instructions executed by the last completed or faulted run. */
+  get lastInsnCount(): number {
+    return this.budget - this.remGet();
   }
 
   /** @internal Stack regions for the next unused nesting levels (the "auto" engine hands over the interpreter's, auto-runner.ts). */
   adoptStacks(stacks: readonly StackRegion[]): void {
     this.stacks.push(...stacks);
+    this.regate();
+  }
+
+  /** Opens the fast path when nothing needs the general one. */
+  private regate(): void {
+    const s0 = this.stacks[0];
+    if (s0 !== undefined) this.fp0 = s0.top;
+    this.gate = this.nesting !== 0 || this.disposed || this.tracksDepth || s0 === undefined || s0.maxDepth !== 0 ? 1 : 0;
   }
 
   /** The generated module as text (wasm/wat.ts). */
@@ -229,10 +301,48 @@ export class JitProg implements PreparedProg {
     return this.translation.module.encode();
   }
 
-  /** Runs the program: see {@link runFunction} for why each program has its own. */
+  /** Runs the program: see {@link runFunctions} for why each program has its own. */
   readonly run: (r1: bigint, r2?: bigint) => bigint;
+  /** {@link PreparedProg.runCtx}: no BigInt on the way in or out. */
+  readonly runCtx: (ctx: number) => number;
 
-  /** @internal Before a run: picks this nesting level's stack, zeroes what the last run used, returns r10. */
+  /** @internal A run the fast path does not take (RUN_SOURCE). */
+  runGeneral(r1: bigint, r2: bigint): bigint {
+    const fp = this.enter();
+    let ret: number;
+    try {
+      ret = this.main(r1, r2, fp, this.budget);
+    } catch (e) {
+      this.unwind();
+      throw e;
+    }
+    return this.leave(fp, ret);
+  }
+
+  /** @internal runCtx when the fast path is closed. */
+  runCtxGeneral(ctx: number): number {
+    const fp = this.enter();
+    let ret: number;
+    try {
+      ret = this.main32(ctx, fp, this.budget);
+    } catch (e) {
+      this.unwind();
+      throw e;
+    }
+    this.leave(fp, 0);
+    return ret >>> 0;
+  }
+
+  /** @internal r0 of a normal exit whose i32 result (`ret`) does not hold it: -1 (in the guard at fp) or at least 4,096. */
+  bigR0(ret: number, fp: number): bigint {
+    if (ret >= 0) return BigInt(ret);
+    const dv = this.mem.dv;
+    const r0 = dv.getBigUint64(fp + EXIT_R0, true);
+    dv.setFloat64(fp + EXIT_R0, 0);
+    return r0;
+  }
+
+  /** @internal Before a general run: picks this nesting level's stack, resets deeper frames the last run used (the entry zeroes frame 0's reach), returns r10. */
   enter(): number {
     if (this.disposed) throw new Error(`prog "${this.name}": run after dispose`);
     const level = this.nesting;
@@ -243,27 +353,25 @@ export class JitProg implements PreparedProg {
     }
     // A nested run (from a helper) must leave the outer run's max_depth as it was.
     if (level > 0 && this.tracksDepth) this.outerDepth[level] = this.maxDepth.value as number;
-    stack.reset(this.stackReach);
+    stack.reset(0);
     this.nesting = level + 1;
+    this.gate = 1;
     return stack.top;
   }
 
-  /** @internal After a normal exit: main left rem (and the deepest frame) in the guard above frame 0; read and re-zero them. */
+  /** @internal After a normal general run: the entry left the deepest frame in the guard above frame 0; read and re-zero it. */
   leave(fp: number, ret: number): bigint {
-    const dv = this.mem.dv;
-    this.lastInsnCount = this.budget - dv.getInt32(fp + EXIT_REM, true);
     const level = --this.nesting;
     if (this.tracksDepth) {
+      const dv = this.mem.dv;
       const stack = this.stacks[level] as StackRegion;
       const d = dv.getInt32(fp + EXIT_MAX_DEPTH, true);
+      dv.setInt32(fp + EXIT_MAX_DEPTH, 0, true);
       if (d > stack.maxDepth) stack.maxDepth = d;
       if (level > 0) this.maxDepth.value = this.outerDepth[level] ?? 0;
     }
-    dv.setFloat64(fp, 0);
-    if (ret >= 0) return ret < SMALL_R0.length ? (SMALL_R0[ret] as bigint) : BigInt(ret);
-    const r0 = dv.getBigUint64(fp + EXIT_R0, true);
-    dv.setFloat64(fp + EXIT_R0, 0);
-    return r0;
+    if (level === 0) this.regate();
+    return ret >= 0 && ret < SMALL_R0.length ? (SMALL_R0[ret] as bigint) : this.bigR0(ret, fp);
   }
 
   /** @internal After a fault or a helper's exception: the deepest frame is in the max_depth global. */
@@ -275,6 +383,7 @@ export class JitProg implements PreparedProg {
       if (d > stack.maxDepth) stack.maxDepth = d;
       if (level > 0) this.maxDepth.value = this.outerDepth[level] ?? 0;
     }
+    if (level === 0) this.regate();
   }
 
   /**
@@ -293,11 +402,13 @@ export class JitProg implements PreparedProg {
     this.disposed = true;
     for (const s of this.stacks) s.free();
     this.stacks.length = 0;
+    this.gate = 1;
+    this.closed = 1;
   }
 
   /** Instructions executed through `pc`, given `rem` after its block's entry. */
   private count(pc: number, rem: number): void {
-    this.lastInsnCount = this.budget - rem - (this.cfg.after[pc] as number);
+    this.remSet(rem + (this.cfg.after[pc] as number));
   }
 
   private memFault(pc: number, reg: bigint, rem: number): never {
@@ -324,7 +435,7 @@ export class JitProg implements PreparedProg {
       const allowed = rem + block.insnCount;
       for (let k = 0; k < allowed; k++) pc += this.decoded.key[pc] === KEY_LDDW ? 2 : 1;
     }
-    this.lastInsnCount = this.budget;
+    this.remSet(0);
     throw budgetFault(this, pc, this.budget);
   }
 
@@ -379,7 +490,7 @@ export class JitRunner implements ProgRunner {
     try {
       // Refused before decoding: the interpreter decodes it again anyway.
       checkLimit("instruction slots", MAX_JIT_INSNS, image.insns.length >>> 3);
-      return new JitProg(image, budget, decodeImage(image));
+      return new JitProg(image, budget);
     } catch (e) {
       const reason = refusalReason(e);
       if (reason === undefined) throw e;

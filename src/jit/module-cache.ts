@@ -10,11 +10,15 @@
  * The key is everything the generated code depends on: the instruction
  * bytes as loaded (relocations applied: map addresses, helper and kfunc ids,
  * ksym addresses are in the immediates) and the translation options (the
- * memory's maximum and its current size, which the module's memory import
- * declares). A hit compares the bytes in full, so a hash collision can never
- * hand back another program's code. The cache is per thread (a Module can
- * be posted to a worker, not shared), holds at most {@link MAX_ENTRIES}
- * modules, and drops the least recently used.
+ * memory's maximum, and the minimum the module's memory import declares:
+ * jit-runner.ts always declares one page, so kernels whose memory grew
+ * differently share a module). A hit compares the bytes in full, so a hash
+ * collision can never hand back another program's code, and skips decoding
+ * too (the translation holds the decoded program). The cache is per thread,
+ * holds at most {@link MAX_ENTRIES} modules, and drops the least recently
+ * used. A sweep's worker threads (cli/sweep) each fill their own: a
+ * program is translated once per worker, not per point, which
+ * docs/benchmarks.md measures against posting compiled Modules to workers.
  */
 import type { Translation } from "./compile.js";
 

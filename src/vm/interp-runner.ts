@@ -15,15 +15,12 @@ import type { DecodedProg } from "../asm/decode.js";
 import { BpfFault, DEFAULT_INSN_BUDGET } from "../kernel/prog/runner.js";
 import type { BpfCallFn, PreparedProg, ProgImage, ProgRunner, RunnerOptions } from "../kernel/prog/runner.js";
 import type { KernelMemory } from "../kernel/mem/memory.js";
-import { setU64 } from "./alu64.js";
+import { setU64, toU64 } from "./alu64.js";
 import { execute, newRunContext, type Executable, type RunContext } from "./interp.js";
 import { RAM_HI, packProgram } from "./layout.js";
 import { segmentLengths } from "./segments.js";
 import { StackRegion } from "./stack.js";
 import { stackReach } from "./stack-reach.js";
-
-/** The zeroed register file (r0-r10 and the unused slots, both halves). */
-const ZERO_REGS = new Int32Array(2 * RAM_HI);
 
 class InterpProg implements PreparedProg, Executable {
   readonly name: string;
@@ -66,6 +63,51 @@ class InterpProg implements PreparedProg, Executable {
   }
 
   run(r1: bigint, r2 = 0n): bigint {
+    // r1 is usually the same ctx address run after run: its (lo, hi) are kept, since
+    // converting a BigInt to numbers is a runtime call in V8.
+    if (r1 !== this.lastR1) {
+      this.lastR1 = r1;
+      if (r1 >= 0n && r1 <= 0x1fffffffffffffn) {
+        const n = Number(r1);
+        this.lastR1Lo = n | 0;
+        this.lastR1Hi = (n / 4294967296) | 0;
+      } else {
+        this.lastR1Lo = Number(BigInt.asIntN(32, r1));
+        this.lastR1Hi = Number(BigInt.asIntN(32, r1 >> 32n));
+      }
+    }
+    const R = this.ram;
+    if (this.nesting !== 0) {
+      // A nested run (from a helper) borrows the register file: keep the caller's.
+      const outer = R.slice(0, 2 * RAM_HI);
+      try {
+        this.exec(this.lastR1Lo, this.lastR1Hi, r2);
+        return toU64(R[0] as number, R[RAM_HI] as number);
+      } finally {
+        R.set(outer, 0);
+      }
+    }
+    this.exec(this.lastR1Lo, this.lastR1Hi, r2);
+    return toU64(R[0] as number, R[RAM_HI] as number);
+  }
+
+  runCtx(ctx: number): number {
+    const R = this.ram;
+    if (this.nesting !== 0) {
+      const outer = R.slice(0, 2 * RAM_HI);
+      try {
+        this.exec(ctx | 0, 0, 0n);
+        return (R[0] as number) >>> 0;
+      } finally {
+        R.set(outer, 0);
+      }
+    }
+    this.exec(ctx | 0, 0, 0n);
+    return (R[0] as number) >>> 0;
+  }
+
+  /** One run with r1 = (lo, hi) and r2, leaving r0 in ram. */
+  private exec(lo: number, hi: number, r2: bigint): void {
     if (this.disposed) throw new Error(`prog "${this.name}": run after dispose`);
     const level = this.nesting;
     let ctx = this.contexts[level];
@@ -73,30 +115,24 @@ class InterpProg implements PreparedProg, Executable {
       ctx = newRunContext(new StackRegion(this.mem));
       this.contexts[level] = ctx;
     }
-    this.nesting++;
-    // A nested run (from a helper) borrows the register file: keep the caller's.
-    const outer = level > 0 ? this.ram.slice(0, 2 * RAM_HI) : undefined;
+    this.nesting = level + 1;
     try {
-      ctx.stack.reset(this.stackReach);
-      const ram = this.ram;
-      ram.set(ZERO_REGS, 0);
-      // r1 is usually the same ctx address run after run: its (lo, hi) are kept, since
-      // converting a BigInt to numbers is a runtime call in V8.
-      if (r1 !== this.lastR1) {
-        setU64(ram, this.hi, 1, r1);
-        this.lastR1 = r1;
-        this.lastR1Lo = ram[1] as number;
-        this.lastR1Hi = ram[RAM_HI + 1] as number;
-      } else {
-        ram[1] = this.lastR1Lo;
-        ram[RAM_HI + 1] = this.lastR1Hi;
+      const stack = ctx.stack;
+      // stack.reset(reach), with its common case written out: nothing deeper than frame 0 to undo.
+      if (stack.maxDepth !== 0) stack.reset(this.stackReach);
+      else if (this.stackReach !== 0) this.mem.u8.fill(0, stack.top - this.stackReach, stack.top);
+      const R = this.ram;
+      for (let i = 0; i < 11; i++) {
+        R[i] = 0;
+        R[i + 16] = 0; // RAM_HI
       }
-      if (r2 !== 0n) setU64(ram, this.hi, 2, r2);
-      this.ram[10] = ctx.stack.frameTop(0);
-      return execute(this, ctx);
+      R[1] = lo;
+      R[17] = hi;
+      if (r2 !== 0n) setU64(R, this.hi, 2, r2);
+      R[10] = stack.top;
+      execute(this, ctx);
     } finally {
-      this.nesting--;
-      if (outer !== undefined) this.ram.set(outer, 0);
+      this.nesting = level;
     }
   }
 

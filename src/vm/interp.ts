@@ -38,7 +38,7 @@ import { MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import type { BpfCallFn } from "../kernel/prog/runner.js";
 import type { KernelMemory } from "../kernel/mem/memory.js";
 import {
-  bswap16, bswap32, div32s, div32u, div64s, div64u, mod32s, mod32u, mod64s, mod64u, toU64,
+  bswap16, bswap32, div32s, div64s, div64u, mod32s, mod64s, mod64u,
 } from "./alu64.js";
 import { atomic32, atomic64 } from "./atomics.js";
 import { budgetFault, callOut, insnFault, memFault, stackFault } from "./faults.js";
@@ -90,18 +90,15 @@ export function newRunContext(stack: StackRegion): RunContext {
 
 /**
  * The instructions a typical program rarely runs, out of the main loop so
- * that V8 compiles the loop smaller (fewer spills): 32-bit and signed
- * division, modulo, cpu v4 sign extensions, byte swaps and atomics. (The
+ * that V8 compiles the loop smaller (fewer spills): signed division, modulo
+ * (and 64-bit unsigned modulo), cpu v4 sign extensions, byte swaps and atomics. (The
  * 64-bit unsigned division, which congestion-control code does on every
- * ACK, is called from the loop directly.)
+ * ACK, is called from the loop directly, and the unsigned 32-bit division
+ * and modulo of tcp_cubic's u32 arithmetic are written out in it.)
  */
 function rareOp(prog: Executable, pc: number, key: number, d: number, s: number, p: number, L: Int32Array, H: Int32Array, u8: Uint8Array, dv: DataView, max: number): void {
   const code = prog.ram;
   switch (key) {
-    case 0x34: div32u(L, H, d, code[p + 2] as number); break; // div32 K
-    case 0x3c: div32u(L, H, d, L[s] as number); break; // div32 X
-    case 0x94: mod32u(L, H, d, code[p + 2] as number); break; // mod32 K
-    case 0x9c: mod32u(L, H, d, L[s] as number); break; // mod32 X
     case 0x100: div32s(L, H, d, code[p + 2] as number); break; // sdiv32 K
     case 0x101: div32s(L, H, d, L[s] as number); break; // sdiv32 X
     case 0x104: mod32s(L, H, d, code[p + 2] as number); break; // smod32 K
@@ -149,11 +146,11 @@ function rareOp(prog: Executable, pc: number, key: number, d: number, s: number,
 
 /**
  * Runs `prog` from slot 0 with the registers already set in `prog.ram` (r1,
- * r2, r10, zeroes elsewhere). Returns r0 at the main frame's exit as a u64 and
- * sets `prog.lastInsnCount`.
+ * r2, r10, zeroes elsewhere). Leaves r0 of the main frame's exit in
+ * `prog.ram` (the caller converts it as it needs) and sets `prog.lastInsnCount`.
  * @throws {BpfFault}
  */
-export function execute(prog: Executable, ctx: RunContext): bigint {
+export function execute(prog: Executable, ctx: RunContext): void {
   // One array holds the registers and the code (vm/layout.ts): low halves at
   // 0-15, high halves at 16-31, slots from 32. With a single typed array V8
   // reloads one backing store and bound per instruction instead of three.
@@ -281,6 +278,11 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
           }
           case 0x18: R[d] = code[p + 2] as number; R[d + 16] = code[p + 3] as number; pc += 2; continue; // ld_imm64
           case 0x37: { const k = code[p + 2] as number; div64u(R, HI, d, k, k >> 31); break; } // div K (vm/alu64.ts)
+          // Unsigned 32-bit division and modulo (alu64.ts div32u/mod32u, written out: u32 / u32 is exact in doubles).
+          case 0x34: { const b = (code[p + 2] as number) >>> 0; R[d] = b === 0 ? 0 : Math.floor(((R[d] as number) >>> 0) / b) | 0; R[d + 16] = 0; break; } // div32 K
+          case 0x3c: { const b = (R[s] as number) >>> 0; R[d] = b === 0 ? 0 : Math.floor(((R[d] as number) >>> 0) / b) | 0; R[d + 16] = 0; break; } // div32 X
+          case 0x94: { const b = (code[p + 2] as number) >>> 0; if (b !== 0) R[d] = (((R[d] as number) >>> 0) % b) | 0; R[d + 16] = 0; break; } // mod32 K
+          case 0x9c: { const b = (R[s] as number) >>> 0; if (b !== 0) R[d] = (((R[d] as number) >>> 0) % b) | 0; R[d + 16] = 0; break; } // mod32 X
           case 0x3f: div64u(R, HI, d, R[s] as number, R[s + 16] as number); break; // div X
 
           // ---- mov64 X + ALU64 on the same dst, fused (vm/fuse.ts): d = s op (x or k) ----
@@ -603,7 +605,7 @@ export function execute(prog: Executable, ctx: RunContext): bigint {
             continue seg;
           }
           case 0x95: { // exit
-            if (depth === 0) return toU64(R[0] as number, R[16] as number);
+            if (depth === 0) return;
             if (lazy === 3) { // frameless, r6-r9 untouched: nothing to undo (CALL_FRAMELESS | CALL_KEEPS_R6_R9)
               lazy = 0;
               depth--;

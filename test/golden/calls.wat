@@ -1,11 +1,12 @@
 (module
-  (import "k" "mem" (memory 48 256))
+  (import "k" "mem" (memory 1 256))
   (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
   (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
   (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (import "k" "helper_1" (func $k.helper_1 (param i64 i64 i64 i64 i64 i32 i32) (result i64)))
   (global $max_depth (mut i32) (i32.const 0))
+  (global $rem (mut i32) (i32.const 0))
   (func $prog (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
     (local $r0 i64)
     (local $r1 i64)
@@ -496,6 +497,12 @@
   )
   (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i32)
     (local $r0 i64)
+    local.get $fp
+    i32.const 16
+    i32.sub
+    i32.const 0
+    i32.const 16
+    memory.fill
     i32.const 0
     global.set $max_depth
     local.get $r2
@@ -506,10 +513,7 @@
     i32.const 0
     local.get $rem
     call $prog
-    local.set $rem
-    local.get $fp
-    local.get $rem
-    i32.store
+    global.set $rem
     local.get $fp
     global.get $max_depth
     i32.store offset=4
@@ -527,6 +531,42 @@
       i32.const -1
     end
   )
+  (func $main32 (param $ctx i32) (param $fp i32) (param $rem i32) (result i32)
+    (local $r0 i64)
+    local.get $fp
+    i32.const 16
+    i32.sub
+    i32.const 0
+    i32.const 16
+    memory.fill
+    i32.const 0
+    global.set $max_depth
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem
+    local.get $fp
+    global.get $max_depth
+    i32.store offset=4
+    local.set $r0
+    local.get $r0
+    i32.wrap_i64
+  )
+  (func $rem_get (result i32)
+    global.get $rem
+  )
+  (func $rem_set (param $rem i32)
+    local.get $rem
+    global.set $rem
+  )
   (export "main" (func $main))
+  (export "main32" (func $main32))
   (export "max_depth" (global $max_depth))
+  (export "rem_get" (func $rem_get))
+  (export "rem_set" (func $rem_set))
 )

@@ -1,10 +1,11 @@
 (module
-  (import "k" "mem" (memory 48 256))
+  (import "k" "mem" (memory 1 256))
   (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
   (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
   (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (global $max_depth (mut i32) (i32.const 0))
+  (global $rem (mut i32) (i32.const 0))
   (func $prog (param $r1 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
     (local $r0 i64)
     (local $r2 i64)
@@ -510,10 +511,7 @@
     i32.const 0
     local.get $rem
     call $prog
-    local.set $rem
-    local.get $fp
-    local.get $rem
-    i32.store
+    global.set $rem
     local.set $r0
     local.get $r0
     i64.const 2147483648
@@ -528,6 +526,29 @@
       i32.const -1
     end
   )
+  (func $main32 (param $ctx i32) (param $fp i32) (param $rem i32) (result i32)
+    (local $r0 i64)
+    local.get $ctx
+    i64.extend_i32_u
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem
+    local.set $r0
+    local.get $r0
+    i32.wrap_i64
+  )
+  (func $rem_get (result i32)
+    global.get $rem
+  )
+  (func $rem_set (param $rem i32)
+    local.get $rem
+    global.set $rem
+  )
   (export "main" (func $main))
+  (export "main32" (func $main32))
   (export "max_depth" (global $max_depth))
+  (export "rem_get" (func $rem_get))
+  (export "rem_set" (func $rem_set))
 )

@@ -2,7 +2,7 @@
  * @fileoverview One harness for interpreter/JIT differential runs, used by
  * test/jit/differential.property.test.ts and the jit fuzzers
  * (test/fuzz/jit-diff.ts): a program prepared on an engine and run twice in a
- * fresh kernel memory with a writable map-like region (r1), a read-only
+ * fresh kernel memory (and once more through runCtx) with a writable map-like region (r1), a read-only
  * region (r2), four helpers and two kfuncs. The outcome is each run's r0 or
  * BpfFault with the instruction count, and the memory left behind.
  */
@@ -78,11 +78,17 @@ export function runOnEngine(runner: ProgRunner, insns: Uint8Array, budget: numbe
   const snapshot = (): Uint8Array => mem.u8.slice(0, mem.heapBase + (1 << 16));
   const results: string[] = [];
   const after: Uint8Array[] = [];
-  for (let run = 0; run < 2; run++) {
+  // Two runs through run(), then one through runCtx() (r2 = 0, r0's low 32 bits), the kernel hooks' entry.
+  for (let run = 0; run < 3; run++) {
     if (run > 0 && opts.between === true) after.push(snapshot());
     try {
-      const r0 = prog.run(BigInt(map), BigInt(ro));
-      results.push(`r0=0x${r0.toString(16)} insns=${prog.lastInsnCount}`);
+      if (run < 2) {
+        const r0 = prog.run(BigInt(map), BigInt(ro));
+        results.push(`r0=0x${r0.toString(16)} insns=${prog.lastInsnCount}`);
+      } else {
+        const r0 = prog.runCtx(map);
+        results.push(`ctx r0=0x${r0.toString(16)} insns=${prog.lastInsnCount}`);
+      }
     } catch (e) {
       if (e instanceof BpfFault) results.push(`fault ${e.kind} pc=${e.pc} insns=${prog.lastInsnCount}: ${e.message}`);
       else if (opts.otherErrors === "record") results.push(`run threw ${errorLine(e)}`);

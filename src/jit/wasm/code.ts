@@ -77,7 +77,11 @@ export class Code {
   set(i: number): this { return this.raw(ID.localSet, i); }
   tee(i: number): this { return this.raw(ID.localTee, i); }
   i32(v: number): this { return this.raw(ID.i32Const, v | 0); }
-  i64(v: bigint | number): this { return this.raw(ID.i64Const, BigInt.asIntN(64, BigInt(v))); }
+  /** An i64 constant: kept as a number when it is an int32 (no BigInt made), else as a bigint taken modulo 2^64 as signed. */
+  i64(v: bigint | number): this {
+    if (typeof v === "number" ? (v | 0) === v : v >= -0x80000000n && v <= 0x7fffffffn) return this.raw(ID.i64Const, Number(v));
+    return this.raw(ID.i64Const, BigInt.asIntN(64, BigInt(v)));
+  }
   call(f: number): this { return this.raw(ID.call, f); }
   globalGet(g: number): this { return this.raw(ID.globalGet, g); }
   globalSet(g: number): this { return this.raw(ID.globalSet, g); }

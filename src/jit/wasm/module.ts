@@ -245,7 +245,9 @@ function encodeCode(s: ByteSink, code: Code): void {
         s.s32(x as number);
         break;
       case "i64":
-        s.s64(x as bigint);
+        // An int32 kept as a number (Code.i64) has the same signed LEB128 as its i64.
+        if (typeof x === "number") s.s32(x);
+        else s.s64(x as bigint);
         break;
       case "memidx":
         s.byte(0);

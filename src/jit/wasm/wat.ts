@@ -33,7 +33,7 @@ function funcText(m: WasmModule, code: Code, lines: string[], funcName: (i: numb
       case "global": text += ` $${m.globals[x as number]?.name ?? String(x)}`; break;
       case "mem": if ((b[i] as number) !== 0) text += ` offset=${b[i] as number}`; break;
       case "i32": text += ` ${x as number}`; break;
-      case "i64": text += ` ${(x as bigint).toString()}`; break;
+      case "i64": text += ` ${(x as number | bigint).toString()}`; break;
       default: break;
     }
     lines.push(`${"  ".repeat(indent + 1)}${text}`);

@@ -44,9 +44,8 @@ export class BpfProg {
   readonly usedMaps: BpfMap[] = [];
   /** The engine's prepared form, made on first run. */
   prepared: PreparedProg | null = null;
-  /** Completed runs and instructions executed (bpf_prog_stats, always on in the model). */
+  /** Completed runs (bpf_prog_stats' cnt, always counted in the model: one increment, no clock read). */
   runCnt = 0;
-  insnCnt = 0;
   /** Faulted runs. */
   faults = 0;
   /** The first fault of this program (its kind, instruction index and message), kept so a run can report it. */
@@ -113,20 +112,39 @@ export class BpfProg {
    */
   run(r1: bigint, r2 = 0n): bigint {
     try {
-      const p = (this.prepared ??= this.prepare());
-      const r0 = p.run(r1, r2);
+      const r0 = (this.prepared ??= this.prepare()).run(r1, r2);
       this.runCnt++;
-      this.insnCnt += p.lastInsnCount;
       return r0;
     } catch (e) {
-      if (!(e instanceof BpfFault)) throw e;
-      this.faults++;
-      if (this.firstFault === null) {
-        this.firstFault = e;
-        this.kernel.faultedProgs.push(this);
-      }
-      this.kernel.dmesg.log("warn", `bpf: prog ${this.attrs.prog_name || this.id} (id ${this.id}) faulted at insn ${e.pc}: ${e.message}`);
+      this.fault(e);
       return 0n;
     }
+  }
+
+  /**
+   * {@link run} with r1 = `ctx` (a kernel address) and r2 = 0, returning
+   * r0's low 32 bits: how the struct_ops trampoline calls a hook, with no
+   * BigInt either way (PreparedProg.runCtx).
+   */
+  runCtx(ctx: number): number {
+    try {
+      const r0 = (this.prepared ??= this.prepare()).runCtx(ctx);
+      this.runCnt++;
+      return r0;
+    } catch (e) {
+      this.fault(e);
+      return 0;
+    }
+  }
+
+  /** A run threw: a BpfFault is counted and logged, anything else propagates. */
+  private fault(e: unknown): void {
+    if (!(e instanceof BpfFault)) throw e;
+    this.faults++;
+    if (this.firstFault === null) {
+      this.firstFault = e;
+      this.kernel.faultedProgs.push(this);
+    }
+    this.kernel.dmesg.log("warn", `bpf: prog ${this.attrs.prog_name || this.id} (id ${this.id}) faulted at insn ${e.pc}: ${e.message}`);
   }
 }

@@ -64,6 +64,13 @@ export interface PreparedProg {
    * @throws {BpfFault} on a bad access, an exhausted budget or a bad call.
    */
   run(r1: bigint, r2?: bigint): bigint;
+  /**
+   * {@link run} as the kernel's hooks call it, without a BigInt either way:
+   * r1 = `ctx` (an address in the kernel's memory, below 2^32), r2 = 0;
+   * returns r0's low 32 bits as a u32 (what a hook returning u32 or void
+   * uses). Same faults, counts and memory as `run(BigInt(ctx))`.
+   */
+  runCtx(ctx: number): number;
   /** Instructions executed by the last completed or faulted run. */
   readonly lastInsnCount: number;
   /** Frees the engine's resources (stack regions, compiled code). */

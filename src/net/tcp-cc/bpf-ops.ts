@@ -83,18 +83,27 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
   const ops: TcpCongestionOps = { name, flags: dv.getUint32(layout.flags, true), key: 0 };
   const mem = kernel.mem;
 
-  const call = (member: string, args: (ctx: number, scratch: number) => void): bigint | undefined => {
+  // r0's low 32 bits: every hook returns u32 or void (BpfProg.runCtx: no BigInt either way).
+  const call = (member: string, args: (ctx: number, scratch: number) => void): number | undefined => {
     const prog = kdata.prog(member);
     if (prog === null) return undefined;
     return frames.with((ctx, scratch) => {
       args(ctx, scratch);
-      return prog.run(BigInt(ctx));
+      return prog.runCtx(ctx);
     });
   };
-  const set = (ctx: number, i: number, v: number | bigint): void => mem.dv.setBigUint64(ctx + 8 * i, BigInt.asUintN(64, BigInt(v)), true);
+  // A u64 argument slot; an int32 or a u32 (every argument but a BigInt) as two u32 stores.
+  const set = (ctx: number, i: number, v: number | bigint): void => {
+    const dv = mem.dv;
+    const at = ctx + 8 * i;
+    if (typeof v === "number" && ((v | 0) === v || v >>> 0 === v)) {
+      dv.setUint32(at, v >>> 0, true);
+      dv.setUint32(at + 4, (v | 0) === v ? v >> 31 : 0, true);
+    } else dv.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), true);
+  };
   const has = (m: string): boolean => kdata.prog(m) !== null;
 
-  if (has("ssthresh")) ops.ssthresh = (sk) => Number(BigInt.asUintN(32, call("ssthresh", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("ssthresh")) ops.ssthresh = (sk) => (call("ssthresh", (c) => set(c, 0, sk.addr)) ?? 0);
   if (has("cong_avoid"))
     ops.cong_avoid = (sk, ack, acked) => {
       call("cong_avoid", (c) => (set(c, 0, sk.addr), set(c, 1, ack >>> 0), set(c, 2, acked >>> 0)));
@@ -111,7 +120,7 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
         set(c, 0, sk.addr);
         set(c, 1, scratch);
       });
-  if (has("min_tso_segs")) ops.min_tso_segs = (sk) => Number(BigInt.asUintN(32, call("min_tso_segs", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("min_tso_segs")) ops.min_tso_segs = (sk) => (call("min_tso_segs", (c) => set(c, 0, sk.addr)) ?? 0);
   if (has("cong_control"))
     ops.cong_control = (sk, ack, flag, rs: RateSample) =>
       void call("cong_control", (c, scratch) => {
@@ -121,8 +130,8 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
         set(c, 2, flag | 0);
         set(c, 3, scratch);
       });
-  if (has("undo_cwnd")) ops.undo_cwnd = (sk) => Number(BigInt.asUintN(32, call("undo_cwnd", (c) => set(c, 0, sk.addr)) ?? 0n));
-  if (has("sndbuf_expand")) ops.sndbuf_expand = (sk) => Number(BigInt.asUintN(32, call("sndbuf_expand", (c) => set(c, 0, sk.addr)) ?? 0n));
+  if (has("undo_cwnd")) ops.undo_cwnd = (sk) => (call("undo_cwnd", (c) => set(c, 0, sk.addr)) ?? 0);
+  if (has("sndbuf_expand")) ops.sndbuf_expand = (sk) => (call("sndbuf_expand", (c) => set(c, 0, sk.addr)) ?? 0);
   if (has("init")) ops.init = (sk) => void call("init", (c) => set(c, 0, sk.addr));
   if (has("release")) ops.release = (sk) => void call("release", (c) => set(c, 0, sk.addr));
   return ops;
