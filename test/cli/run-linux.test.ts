@@ -16,14 +16,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryIo } from "../../src/cli/io.js";
 import { runMain } from "../../src/cli/run.js";
 import { main } from "../../src/cli/main.js";
-import { fqRefusal, linuxNotes, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
+import { fqRefusal, linuxNotes, linuxRefusals, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
 import { ScenarioKernel } from "../../src/cli/run/kernel-actions.js";
 import { EmulatedKernel } from "../../src/lib/kernel.js";
 import { parseScenario } from "../../src/cli/scenario/load.js";
@@ -177,6 +177,18 @@ test("run --linux with qdisc: fq, on this machine: refused before anything start
     assert.deepEqual(ours(process.pid), before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("run --linux accepts every bundled scenario (scenarios/), and says what an iterate action's report cannot show on Linux", () => {
+  const dir = join(ROOT, "scenarios");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+  assert.ok(files.length >= 6 && files.includes("transit.yaml"), files.join(" "));
+  for (const f of files) {
+    const s = parseScenario(readFileSync(join(dir, f), "utf8"), join(dir, f));
+    assert.deepEqual(linuxRefusals(s), [], `${f} is refused`);
+    const iterates = s.actions.some((a) => a.kind === "iterate");
+    assert.equal(linuxNotes(s).some((n) => n.startsWith("iterate:")), iterates, `${f}: the iterate note`);
   }
 });
 

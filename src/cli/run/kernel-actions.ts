@@ -390,8 +390,13 @@ export class ScenarioKernel {
     }
     const lines = text.trimEnd().split("\n").filter((l) => l !== "");
     const last = lines[lines.length - 1] ?? "";
+    // Linux's getsockopt(TCP_CONGESTION) gives a name: a move between two maps registered under one name is not visible there.
+    const seen = ctx.sim.congestionOpsOf !== undefined
+      ? (moved.length > 0 ? `moved ${moved.join(", ")}` : "moved no flow")
+      : `${moved.length > 0 ? `moved ${moved.join(", ")} to another algorithm name` : "no flow changed its algorithm's name"} ` +
+        "(getsockopt(TCP_CONGESTION) names the algorithm: a move to another version under the same name is not visible on this kernel)";
     return this.done(a, ctx, true,
-      `iterator ${a.object}/${a.program} over TCP sockets: ${moved.length > 0 ? `moved ${moved.join(", ")}` : "moved no flow"}` +
+      `iterator ${a.object}/${a.program} over TCP sockets: ${seen}` +
       `; of ${running.length} running flow${running.length === 1 ? "" : "s"}; its output: ${lines.length} line${lines.length === 1 ? "" : "s"}, the last "${last}"`);
   }
 
