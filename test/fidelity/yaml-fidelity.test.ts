@@ -187,7 +187,7 @@ test("two cubic flows: over seeds 1-10 the late flow's share and Jain's index sp
     const ratio = (m.hi - m.lo) / (l.hi - l.lo);
     t.diagnostic(`${k}: testbed ${sim.map((x) => x[k].toFixed(3)).join(" ")} (${m.lo.toFixed(3)}-${m.hi.toFixed(3)}); Linux ${l.lo.toFixed(3)}-${l.hi.toFixed(3)}; width ratio ${ratio.toFixed(2)}`);
     assert.ok(m.lo <= l.hi && l.lo <= m.hi, `${k}: the testbed's range does not overlap Linux's`);
-    // The range of 10 draws is itself uncertain: two samples of 10 from one normal distribution have ranges within a factor of 2 of each other about 95 % of the time (docs/fidelity.md).
+    // The range of 10 draws is itself uncertain: two samples of 10 from one normal distribution have ranges within a factor of 2 of each other 93 % of the time (docs/fidelity.md).
     assert.ok(ratio >= 0.5 && ratio <= 2, `${k}: the testbed's range is ${ratio.toFixed(2)} times as wide as Linux's`);
   }
   assert.deepEqual(testbedFigures(1, true), testbedFigures(2, true), "without jitter or noise (and no random loss) the seed must not matter");
