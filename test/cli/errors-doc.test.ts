@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../../src/cli/main.js";
@@ -90,14 +90,14 @@ function twoRuns(tmp: string): [string, string] {
 }
 
 /**
- * `structops run --linux` as a user other than root (nobody, through setpriv, when the test runs as root):
- * the scenario and its folder must be readable by that user.
+ * `structops run --linux` as a user other than root: when the test runs as root, as nobody through
+ * setpriv, keeping CAP_DAC_READ_SEARCH so the checkout and the scenario stay readable wherever they are.
  */
 function runLinuxAsNobody(tmp: string): Outcome {
   const file = scenarioFile(tmp, FLOW_A);
-  chmodSync(tmp, 0o755);
   const cmd = [process.execPath, "--import", "tsx", join(ROOT, "src", "cli", "main.ts"), "run", "--linux", file, "--out", join(tmp, "o"), "--no-progress"];
-  const argv = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...cmd] : cmd;
+  const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"];
+  const argv = process.getuid?.() === 0 ? [...asNobody, ...cmd] : cmd;
   const r = spawnSync(argv[0] as string, argv.slice(1), { cwd: ROOT, encoding: "utf8", env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json") } });
   return { exit: String(r.status), text: r.stderr };
 }
