@@ -15,6 +15,8 @@ export interface ExplainedAction {
   readonly label: string;
   readonly detail: string;
   readonly ok: boolean;
+  /** The action may have moved flows between two versions registered under one name, which this kernel cannot show (an iterator on Linux). */
+  readonly movesHidden?: boolean;
 }
 
 const list = (xs: readonly string[]): string =>
@@ -74,6 +76,10 @@ function actionText(s: Summary, a: ExplainedAction, prevNs: number, nextNs: numb
       + ` after: ${betas(fs.map((f) => entryAt(f, a.tNs)))}).`);
   }
   for (const [g, fs] of byGroup(kept, (f) => entryAt(f, a.tNs)?.group ?? f.group)) {
+    if (a.movesHidden === true) {
+      out.push(`${list(fs.map((f) => f.id))} ran ${g} before it; whether it moved them to another version under the same name is not visible on this kernel.`);
+      continue;
+    }
     const until = fs.map((f) => entryAt(f, a.tNs)?.toNs ?? f.endNs);
     const untilText = until.every((t, i) => t === fs[i]?.endNs) ? "until the end" : `until ${list(until.map(secs))}`;
     out.push(`${list(fs.map((f) => f.id))} kept ${g} ${untilText} (${betas(fs.map((f) => entryAt(f, a.tNs)))}).`);
