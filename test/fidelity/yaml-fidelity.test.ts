@@ -66,10 +66,10 @@ function yamlFor(config: string, cc: string): string {
 /**
  * Loss-free metrics where the testbed is outside STRICT, checked against TOLERANCES instead and listed
  * exactly (a metric that comes inside STRICT must leave the list). At 100 Mbit/s Linux's cubic ends most
- * cycles a few packets below a full queue: at 121 µs per packet, a hiccup of half a millisecond in the
- * Linux testbed's ACK path (its delay line was up to 2.3-7.5 ms late in every run) sends a burst the
- * queue cannot hold while cubic dwells within a few packets of W_max; a lower W_max shortens the next
- * cycle. Its growth between reductions is the model's to the packet (docs/fidelity.md, "100 Mbit/s /
+ * cycles a few packets below a full queue: at 121 µs per packet, a pause of half a millisecond of the
+ * machine (its delay line was up to 2.3-7.5 ms late in every run) stops tbf's dequeue while the sender
+ * goes on, and the queue overflows while cubic dwells within a few packets of W_max; a lower W_max
+ * shortens the next cycle. Its growth between reductions is the model's to the packet (docs/fidelity.md, "100 Mbit/s /
  * 20 ms / 0.5 BDP").
  */
 const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {
@@ -78,8 +78,9 @@ const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {
 
 /**
  * A recorded Linux run is quiet when its delay line was never late by more than 4 packet times at the
- * bottleneck's rate: a longer hiccup releases a burst that can overflow the queue before the cycle's
- * peak, an extra reduction the model (without such hiccups) never has (docs/fidelity.md).
+ * bottleneck's rate: a longer pause of the machine stops the bottleneck while the sender goes on and can
+ * overflow the queue before the cycle's peak, an extra reduction the model (without pauses) never has
+ * (docs/fidelity.md).
  */
 function quietRuns(cfg: FidelityConfig, cc: Algorithm): number[] {
   const packetUs = ((FRAME_BYTES * 8) / cfg.rateBps) * 1e6;
@@ -104,7 +105,7 @@ for (const cfg of CONFIGS) {
           else if (wide?.checks.find((w) => w.metric === c.metric)?.ok !== true) failures.push(`${cfg.name}/${cc}/${c.metric}: ${c.value}, outside even the wide band`);
         } else if (!c.ok && !(loss && RANDOM_SLOW_START.includes(c.metric))) failures.push(`${cfg.name}/${cc}/${c.metric}: ${c.value}, Linux band [${c.low}, ${c.high}]`);
       }
-      // Issue #14: median cwnd within 2 % of Linux's, against the runs no hiccup of the Linux testbed disturbed.
+      // Issue #14: median cwnd within 2 % of Linux's, against the runs no pause of the Linux testbed disturbed.
       const quiet = loss ? [] : quietRuns(cfg, cc);
       if (quiet.length >= 3) {
         const ref = median(quiet) as number;
