@@ -7,7 +7,7 @@
  * bytes ACKed (tcpi_bytes_acked) on a 100 ms grid, so the figures are
  * recomputed from them.
  *
- *   npx tsx test/fidelity/two-cubic.ts record [--runs 10]   # root: run --linux per seed, writes the reference
+ *   npx tsx test/fidelity/two-cubic.ts record [--runs 10] [--append]   # root: run --linux per seed, writes the reference
  *   npx tsx test/fidelity/two-cubic.ts import DIR...       # the reference from run --linux folders
  *   npx tsx test/fidelity/two-cubic.ts compare             # Linux's range against the testbed's over seeds 1-10
  */
@@ -124,7 +124,7 @@ function range(xs: readonly number[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, load: { type: "string", multiple: true } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, load: { type: "string", multiple: true }, append: { type: "boolean" } } });
   const cmd = positionals[0];
   if (cmd === "compare") {
     const linux = loadTwoCubicReference().runs.map(linuxTwoFlowFigures);
@@ -138,8 +138,10 @@ async function main(): Promise<void> {
     // Folders named ...seed<N>; --load gives each one's load averages, in order.
     runs = positionals.slice(1).map((d, i) => runOfFolder(d, Number(/seed(\d+)/.exec(d)?.[1] ?? i + 1), values.load?.[i] ?? "unknown"));
   } else if (cmd === "record") {
-    runs = [];
-    for (let seed = 1; seed <= Number(values.runs ?? "10"); seed++) {
+    // --append keeps the recorded runs and continues their seeds.
+    runs = values.append === true ? [...loadTwoCubicReference().runs] : [];
+    const first = runs.length + 1;
+    for (let seed = first; seed < first + Number(values.runs ?? "10"); seed++) {
       const out = mkdtempSync(join(tmpdir(), "structops-two-cubic-"));
       try {
         const load = loadAverages();
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
       }
     }
   } else {
-    console.error("usage: two-cubic.ts record [--runs N] | import DIR... [--load L]... | compare");
+    console.error("usage: two-cubic.ts record [--runs N] [--append] | import DIR... [--load L]... | compare");
     process.exit(2);
   }
   const ref: TwoCubicReference = { scenario: TWO_CUBIC_SCENARIO, machine: machineInfo(), runs };
