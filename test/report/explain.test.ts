@@ -70,6 +70,13 @@ test("explainRun() tells which flows kept the old map after an update, which got
   const hidden = explainRun(s, [{ tNs: 10e9, label: "iterate it", detail: "ran", ok: true, movesHidden: true }], 20e9);
   assert.match(hidden, /old ran cc \(v1\) before it; whether it moved them to another version under the same name is not visible on this kernel\./);
   assert.doesNotMatch(hidden, /kept/);
+  // ... nor "until the end" after an earlier update.
+  const later = explainRun(s, [
+    { tNs: 10e9, label: "update cc → v2", detail: "BPF_LINK_UPDATE", ok: true },
+    { tNs: 15e9, label: "iterate it", detail: "ran", ok: true, movesHidden: true },
+  ], 20e9);
+  assert.match(later, /old kept cc \(v1\) at least until 15 s \(what the action there did to them is not visible\)/);
+  assert.doesNotMatch(later, /until the end/);
   assert.equal(timelineText(row("m", [
     { group: "reno", fromNs: 0, toNs: 10e9, bytesDelivered: 1, beta: 0.5 }, { group: "cubic", fromNs: 10e9, toNs: 20e9, bytesDelivered: 1, beta: null },
   ])), "reno → cubic at 10 s");
