@@ -66,10 +66,10 @@ function yamlFor(config: string, cc: string): string {
 /**
  * Loss-free metrics where the testbed is outside STRICT, checked against TOLERANCES instead and listed
  * exactly (a metric that comes inside STRICT must leave the list). At 100 Mbit/s Linux's cubic ends most
- * cycles a few packets below a full queue: at 121 µs per packet, a pause of half a millisecond of the
- * machine (its delay line was up to 2.3-7.5 ms late in every run) stops tbf's dequeue while the sender
- * goes on, and the queue overflows while cubic dwells within a few packets of W_max; a lower W_max
- * shortens the next cycle. Its growth between reductions is the model's to the packet (docs/fidelity.md, "100 Mbit/s /
+ * cycles a few packets below a full queue, and a lower W_max shortens the next cycle. The likely cause,
+ * reproduced in the model but not traced on Linux: at 121 µs per packet, a pause of half a millisecond
+ * of the machine (its delay line was up to 2.3-7.5 ms late in every run) stops tbf's dequeue while the
+ * sender goes on, and the queue overflows while cubic dwells within a few packets of W_max. Its growth between reductions is the model's to the packet (docs/fidelity.md, "100 Mbit/s /
  * 20 ms / 0.5 BDP").
  */
 const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {
