@@ -15,6 +15,8 @@ export interface ExplainedAction {
   readonly label: string;
   readonly detail: string;
   readonly ok: boolean;
+  /** The action may have moved flows between two versions registered under one name, which this kernel cannot show (an iterator on Linux). */
+  readonly movesHidden?: boolean;
 }
 
 const list = (xs: readonly string[]): string =>
@@ -62,7 +64,7 @@ function intervalText(s: Summary, iv: IntervalSummary): string {
 }
 
 /** What changed at one action and what it did to the shares. */
-function actionText(s: Summary, a: ExplainedAction, prevNs: number, nextNs: number): string {
+function actionText(s: Summary, a: ExplainedAction, prevNs: number, nextNs: number, hiddenAtNs: number | undefined): string {
   if (!a.ok) return `At ${secs(a.tNs)} ${a.label} failed (${a.detail}), so nothing changed for the flows.`;
   const out = [`At ${secs(a.tNs)} ${a.label}: ${a.detail}.`];
   const running = s.flows.filter((f) => f.startNs < a.tNs && f.endNs > a.tNs);
@@ -74,8 +76,15 @@ function actionText(s: Summary, a: ExplainedAction, prevNs: number, nextNs: numb
       + ` after: ${betas(fs.map((f) => entryAt(f, a.tNs)))}).`);
   }
   for (const [g, fs] of byGroup(kept, (f) => entryAt(f, a.tNs)?.group ?? f.group)) {
+    if (a.movesHidden === true) {
+      out.push(`${list(fs.map((f) => f.id))} ran ${g} before it; whether it moved them to another version under the same name is not visible on this kernel.`);
+      continue;
+    }
     const until = fs.map((f) => entryAt(f, a.tNs)?.toNs ?? f.endNs);
-    const untilText = until.every((t, i) => t === fs[i]?.endNs) ? "until the end" : `until ${list(until.map(secs))}`;
+    // A later action whose moves are not visible ends what is known.
+    const untilText = hiddenAtNs !== undefined && until.every((t) => t > hiddenAtNs)
+      ? `at least until ${secs(hiddenAtNs)} (what the action there did to them is not visible)`
+      : until.every((t, i) => t === fs[i]?.endNs) ? "until the end" : `until ${list(until.map(secs))}`;
     out.push(`${list(fs.map((f) => f.id))} kept ${g} ${untilText} (${betas(fs.map((f) => entryAt(f, a.tNs)))}).`);
   }
   const started = s.flows.filter((f) => f.startNs >= a.tNs && f.startNs < nextNs);
@@ -102,7 +111,8 @@ export function explainRun(s: Summary, actions: readonly ExplainedAction[], dura
     const prev = [...acts.slice(0, i)].reverse().find((x) => x.tNs < a.tNs)?.tNs ?? 0;
     const next = acts.slice(i + 1).find((x) => x.tNs > a.tNs)?.tNs ?? durationNs;
     const same = acts.slice(0, i).some((x) => x.tNs === a.tNs);
-    out.push(same && a.ok ? `At ${secs(a.tNs)} ${a.label}: ${a.detail}.` : actionText(s, a, prev, next));
+    const hidden = acts.find((x) => x.tNs > a.tNs && x.ok && x.movesHidden === true)?.tNs;
+    out.push(same && a.ok ? `At ${secs(a.tNs)} ${a.label}: ${a.detail}.` : actionText(s, a, prev, next, hidden));
   });
   const groups = s.groups.map((g) => {
     const cap = g.capacityShare === null ? "" : `, ${(g.capacityShare * 100).toFixed(1)}% of capacity`;

@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,8 +16,10 @@ import { memoryIo } from "../../src/cli/io.js";
 import { BpfObject } from "../../src/lib/object.js";
 import { EmulatedKernel } from "../../src/lib/kernel.js";
 import { FIXTURES } from "../obj/helpers.js";
+import { probeLinux } from "../../src/testbed/linux/netns.js";
 
-const DOC = resolve(import.meta.dirname, "..", "..", "docs", "errors.md");
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const DOC = join(ROOT, "docs", "errors.md");
 
 /** A row of the table: case id, exit status ("1", "0", or "throws" for the API), message with `<tmp>` and `<fixtures>` placeholders. */
 interface Row {
@@ -29,7 +31,12 @@ interface Row {
 /** The table rows: `| \`id\` | command | exit | \`message\` |`. */
 function rows(md: string): Row[] {
   const out: Row[] = [];
-  for (const line of md.split("\n")) {
+  // The section "## The messages" up to the next heading: later tables (the machine-dependent answers of
+  // run --linux) are checked where the machine can give them, in test/cli/run-linux.test.ts.
+  const lines = md.split("\n");
+  const from = lines.indexOf("## The messages");
+  const to = lines.findIndex((l, i) => i > from && l.startsWith("#"));
+  for (const line of lines.slice(from, to < 0 ? undefined : to)) {
     const m = /^\| `([a-z0-9-]+)` \|.*\| (\d|throws) \| `(.+)` \|$/.exec(line);
     if (m !== null) out.push({ id: m[1] as string, exit: m[2] as string, message: m[3] as string });
   }
@@ -70,6 +77,34 @@ function throws(f: () => unknown): Outcome {
     return { exit: "throws", text: `${(e as Error).message}\n` };
   }
   return { exit: "returned", text: "" };
+}
+
+/** A run folder <tmp>/<name> holding one flow `id`'s samples (t in ms, cwnd, bytes acked), as `structops run` writes flows.csv. */
+function runFolder(tmp: string, name: string, id: string, rows: readonly (readonly [number, number, number])[]): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir);
+  const head = "t_ns,flow,cc,cwnd,ssthresh,ca_state,srtt_us,rtt_us,inflight,delivery_rate_bps,bytes_acked,retrans,pacing_rate,delivered_bytes";
+  const line = ([ms, cwnd, acked]: readonly [number, number, number]): string => `${ms * 1e6},${id},reno,${cwnd},2147483647,Open,20000,20000,${cwnd},0,${acked},0,0,${acked}`;
+  writeFileSync(join(dir, "flows.csv"), `${[head, ...rows.map(line)].join("\n")}\n`);
+  return dir;
+}
+
+/** Two runs of flow `a`: B delivered half as much as A in the same second. */
+function twoRuns(tmp: string): [string, string] {
+  return [runFolder(tmp, "A", "a", [[0, 10, 0], [1000, 20, 2_000_000]]), runFolder(tmp, "B", "a", [[0, 10, 0], [1000, 20, 1_000_000]])];
+}
+
+/**
+ * `structops run --linux` as a user other than root: when the test runs as root, as nobody through
+ * setpriv, keeping CAP_DAC_READ_SEARCH so the checkout and the scenario stay readable wherever they are.
+ */
+function runLinuxAsNobody(tmp: string): Outcome {
+  const file = scenarioFile(tmp, FLOW_A);
+  const cmd = [process.execPath, "--import", "tsx", join(ROOT, "src", "cli", "main.ts"), "run", "--linux", file, "--out", join(tmp, "o"), "--no-progress"];
+  const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"];
+  const argv = process.getuid?.() === 0 ? [...asNobody, ...cmd] : cmd;
+  const r = spawnSync(argv[0] as string, argv.slice(1), { cwd: ROOT, encoding: "utf8", env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json") } });
+  return { exit: String(r.status), text: r.stderr };
 }
 
 const objects = (line: string): string => `objects:\n  - ${line}\n${FLOW_A}`;
@@ -117,6 +152,27 @@ const CASES: Record<string, (tmp: string) => Promise<Outcome> | Outcome> = {
   "inspect-not-elf": (t) => cli(["object", "show", join(t, "file")]),
   "inspect-unknown-program": () => cli(["object", "dump", join(FIXTURES, "reno.model.bpf.o"), "nosuch"]),
   "inspect-no-kernel": () => cli(["struct_ops", "list"]),
+  "run-linux-refused": (t) => cli(["run", "--linux", scenarioFile(t, "flows:\n  - { id: a, algorithm: reno, ecn: true }\n"), "--out", join(t, "o"), "--no-progress"]),
+  "run-linux-not-root": (t) => runLinuxAsNobody(t),
+  "run-linux-no-tool": async (t) => {
+    // Nothing on PATH: the probe finds no `ip` (a machine without iproute2).
+    const path = process.env.PATH;
+    process.env.PATH = join(t, "empty");
+    try {
+      return await cli(["run", "--linux", scenarioFile(t, FLOW_A), "--out", join(t, "o"), "--no-progress"]);
+    } finally {
+      process.env.PATH = path;
+    }
+  },
+  "compare-bad-tolerance": (t) => cli(["compare", t, t, "--tolerance", "medianCwnd=two"]),
+  "compare-unknown-metric": (t) => cli(["compare", t, t, "--tolerance", "cwnd=2%"]),
+  "compare-no-folder": (t) => cli(["compare", join(t, "nope"), t]),
+  "compare-not-a-run": (t) => cli(["compare", t, t]),
+  "compare-no-common-flow": (t) => {
+    const a = runFolder(t, "A", "a", [[0, 10, 0], [1000, 20, 2_000_000]]);
+    return cli(["compare", a, runFolder(t, "B", "b", [[0, 10, 0], [1000, 20, 2_000_000]]), "--out", join(t, "c.html")]);
+  },
+  "compare-past-tolerance": (t) => cli(["compare", ...twoRuns(t), "--out", join(t, "c.html"), "--tolerance", "goodputMbps=10%"]),
   "api-open-missing": (t) => throws(() => BpfObject.open(join(t, "nope.bpf.o"))),
   "api-open-directory": (t) => throws(() => BpfObject.open(t)),
   "api-unknown-map": () => throws(() => BpfObject.open(join(FIXTURES, "update.model.bpf.o")).map("nosuch")),
@@ -133,9 +189,12 @@ const CASES: Record<string, (tmp: string) => Promise<Outcome> | Outcome> = {
   },
 };
 
-test("docs/errors.md: every row's message is what the code prints, on one line, with its exit status and no stack", async () => {
-  const table = rows(readFileSync(DOC, "utf8"));
-  assert.deepEqual(table.map((r) => r.id).sort(), Object.keys(CASES).sort(), "the table's rows and the tested cases are the same");
+/** Cases that get past the Linux testbed's root check: run only as root (elsewhere the message is run-linux-not-root's). */
+const ROOT_ONLY = new Set(["run-linux-no-tool"]);
+
+/** Runs each row's case; every row that differs is named in one failure, with what the code printed. */
+async function checkRows(table: readonly Row[]): Promise<void> {
+  const wrong: string[] = [];
   for (const row of table) {
     const tmp = mkdtempSync(join(tmpdir(), "structops-errdoc-"));
     try {
@@ -144,11 +203,22 @@ test("docs/errors.md: every row's message is what the code prints, on one line, 
       assert.ok(run !== undefined);
       const got = await run(tmp);
       const expected = row.message.replaceAll("<tmp>", tmp).replaceAll("<fixtures>", FIXTURES);
-      assert.equal(got.text, `${expected}\n`, `${row.id}: the message (one line)`);
-      assert.equal(got.exit, row.exit, `${row.id}: the exit status`);
       assert.doesNotMatch(got.text, /^\s+at |internal error/m, `${row.id}: no stack trace`);
+      if (got.text !== `${expected}\n` || got.exit !== row.exit) wrong.push(`${row.id}: exit ${got.exit} (row: ${row.exit}), printed: ${got.text.replaceAll(tmp, "<tmp>")}`);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
+  assert.equal(wrong.length, 0, `rows whose message (one line) or exit status differ:\n${wrong.join("\n")}`);
+}
+
+test("docs/errors.md: every row's message is what the code prints, on one line, with its exit status and no stack", async () => {
+  const table = rows(readFileSync(DOC, "utf8"));
+  assert.deepEqual(table.map((r) => r.id).sort(), Object.keys(CASES).sort(), "the table's rows and the tested cases are the same");
+  await checkRows(table.filter((r) => !ROOT_ONLY.has(r.id)));
+});
+
+test("docs/errors.md: the rows of run --linux past its root check", async (t) => {
+  if (process.getuid?.() !== 0 || !probeLinux().ok) return t.skip("needs root and the Linux testbed");
+  await checkRows(rows(readFileSync(DOC, "utf8")).filter((r) => ROOT_ONLY.has(r.id)));
 });

@@ -11,19 +11,20 @@
  *   (getsockopt(TCP_CONGESTION) in every TCP_INFO sample), and the machine's
  *   congestion-control sysctls and namespaces are exactly as before; a run
  *   interrupted by SIGINT cleans up before it exits, and the namespaces of a
- *   run killed with SIGKILL are removed at the next start.
+ *   run killed with SIGKILL are removed at the next start; an iterate action
+ *   runs over the real sockets, and the report claims no move it cannot see.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryIo } from "../../src/cli/io.js";
 import { runMain } from "../../src/cli/run.js";
 import { main } from "../../src/cli/main.js";
-import { fqRefusal, linuxNotes, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
+import { fqRefusal, linuxNotes, linuxRefusals, linuxSpec, missingAlgorithms } from "../../src/cli/run/linux-run.js";
 import { ScenarioKernel } from "../../src/cli/run/kernel-actions.js";
 import { EmulatedKernel } from "../../src/lib/kernel.js";
 import { parseScenario } from "../../src/cli/scenario/load.js";
@@ -180,6 +181,18 @@ test("run --linux with qdisc: fq, on this machine: refused before anything start
   }
 });
 
+test("run --linux accepts every bundled scenario (scenarios/), and says what an iterate action's report cannot show on Linux", () => {
+  const dir = join(ROOT, "scenarios");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+  assert.ok(files.length >= 6 && files.includes("transit.yaml"), files.join(" "));
+  for (const f of files) {
+    const s = parseScenario(readFileSync(join(dir, f), "utf8"), join(dir, f));
+    assert.deepEqual(linuxRefusals(s), [], `${f} is refused`);
+    const iterates = s.actions.some((a) => a.kind === "iterate");
+    assert.equal(linuxNotes(s).some((n) => n.startsWith("iterate:")), iterates, `${f}: the iterate note`);
+  }
+});
+
 test("run --linux refuses an algorithm this kernel lacks at its line, since it loads no module", () => {
   const s = parseScenario(`name: algos
 duration: 2s
@@ -275,6 +288,48 @@ async function startChild(dir: string): Promise<{ pid: number; exited: Promise<n
   assert.equal(ours(pid).length, 3, `the child made no namespaces: ${stderr}`);
   return { pid, exited };
 }
+
+/** transit.yaml in three seconds: v1, BPF_LINK_UPDATE to v2, a flow on each, then the iterator. */
+const TRANSIT = `name: linux-transit
+duration: 3s
+topology:
+  bottleneck: { rate: 20mbit, delay: 10ms, queue: { kind: droptail, packets: 40 } }
+objects:
+  - { name: t, path: ${join(ROOT, "test", "fixtures", "iter_tcp.linux.bpf.o")}, maps: [fx_iter_v1, fx_iter_v2] }
+flows:
+  - { id: old, start: 100ms, algorithm: fx_iter_cc }
+  - { id: new, start: 1200ms, algorithm: fx_iter_cc }
+actions:
+  - { at: 0s, do: attach, map: t/fx_iter_v1, link: cc }
+  - { at: 1s, do: update, link: cc, map: t/fx_iter_v2 }
+  - { at: 2s, do: iterate, program: t/fx_move_cc }
+outputs: { sample: 10ms }
+`;
+
+test("run --linux runs an iterate action over the real sockets and says that a move under one name is not visible; the machine as before", async (t) => {
+  if (!probe.ok) return t.skip(`no Linux testbed here: ${probe.reason}`);
+  const dir = tmp();
+  try {
+    const f = join(dir, "transit.yaml");
+    writeFileSync(f, TRANSIT);
+    const before = await machineState();
+    const io = memoryIo();
+    const code = await runMain(f, { ...RUN_OPTS, out: join(dir, "out") }, io);
+    assert.equal(code, 0, io.err());
+    assert.deepEqual(await machineState(), before, "congestion-control sysctls or namespaces changed");
+    assert.match(io.out(), /iterate t\/fx_move_cc: iterator t\/fx_move_cc over TCP sockets: no flow changed its algorithm's name \(getsockopt\(TCP_CONGESTION\) names the algorithm: a move to another version under the same name is not visible on this kernel\); of 2 running flows/);
+    // The report's paragraph claims no "kept ... until the end" for a flow the iterator may have moved.
+    assert.match(io.out(), /old kept fx_iter_cc \(fx_iter_v1\) at least until 2(?:\.\d+)? s/);
+    assert.match(io.out(), /ran fx_iter_cc \(fx_iter_v\d\) before it; whether it moved them to another version under the same name is not visible/);
+    assert.doesNotMatch(io.out(), /kept fx_iter_cc \(fx_iter_v1\) until the end/);
+    // What the iterator program itself printed (the fixture's last line counts what it visited and moved).
+    const out = readdirSync(join(dir, "out")).find((n) => n.startsWith("iterate-"));
+    assert.ok(out !== undefined, "the iterator's output file");
+    assert.match(readFileSync(join(dir, "out", out), "utf8"), /visited \d+ moved \d+/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("run --linux cleans up on SIGINT, and the namespaces of a run killed outright go at the next start", async (t) => {
   if (!probe.ok) return t.skip(`no Linux testbed here: ${probe.reason}`);

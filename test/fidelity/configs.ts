@@ -53,6 +53,15 @@ export const CONFIGS: readonly FidelityConfig[] = [
     description: "10 Mbit/s, 20 ms RTT, drop-tail queue of 1 BDP (17 packets); short cycles, the CI configuration",
   },
   {
+    name: "100mbit-20ms-0.5bdp",
+    rateBps: 100e6,
+    rttMs: 20,
+    queuePackets: Math.round(bdpPackets(100e6, 20) / 2),
+    lossRate: 0,
+    seconds: 25,
+    description: "100 Mbit/s, 20 ms RTT, drop-tail queue of 0.5 BDP (83 packets); a fast path with a short queue, 3-8 cycles in 25 s",
+  },
+  {
     name: "10mbit-20ms-1bdp-loss0.5",
     rateBps: 10e6,
     rttMs: 20,

@@ -14,19 +14,22 @@
  *   at most 2 x Linux's distance from its own repeat of the same seeds.
  * - 1 % loss with the testbed's own draws: median cwnd and goodput over
  *   seeds inside Linux's range over its runs.
- * - Two cubic flows with jitter and noise: different seeds give different
- *   shares (a spread), zero jitter gives one outcome for every seed.
+ * - Two cubic flows with jitter and noise: over seeds 1-10 the late flow's
+ *   share and Jain's index span a range overlapping that of 10 Linux runs
+ *   (run --linux on the same file), of similar width; zero jitter gives one
+ *   outcome for every seed.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ALGORITHMS, CONFIGS, configByName } from "./configs.js";
-import { formatComparison } from "./metrics.js";
+import { ALGORITHMS, CONFIGS, configByName, FRAME_BYTES } from "./configs.js";
+import type { Algorithm, FidelityConfig } from "./configs.js";
+import { cycleShape, formatComparison, median, metricValues } from "./metrics.js";
 import type { MetricName, Tolerance } from "./metrics.js";
 import { compareWithReference, decodeTrace, loadReference, TOLERANCES } from "./reference.js";
 import { simTrace } from "./sim-adapter.js";
-import { flowSamples, runYaml, scenarioText } from "./yaml-run.js";
+import { runYaml, scenarioText } from "./yaml-run.js";
+import { linuxTwoFlowFigures, loadTwoCubicReference, testbedFigures } from "./two-cubic.js";
 import { linuxFigures, LOSS_CONFIG, meanAbsCwndDiff, ownDrawsRun, replayRun } from "./loss-replay.js";
-import type { FlowSampleRecord } from "../../src/sim/api.js";
 
 /**
  * On a quiet machine Linux's range over runs is at most one segment on the cwnd metrics and under 1 % on
@@ -60,15 +63,56 @@ function yamlFor(config: string, cc: string): string {
   return scenarioText(`${config}.yaml`).replace("algorithm: reno", `algorithm: ${cc}`);
 }
 
+/**
+ * Loss-free metrics where the testbed is outside STRICT, checked against TOLERANCES instead and listed
+ * exactly (a metric that comes inside STRICT must leave the list). At 100 Mbit/s Linux's cubic ends most
+ * cycles a few packets below a full queue, and a lower W_max shortens the next cycle. The likely cause,
+ * reproduced in the model but not traced on Linux: at 121 µs per packet, a pause of half a millisecond
+ * of the machine (its delay line was up to 2.3-7.5 ms late in every run) stops tbf's dequeue while the
+ * sender goes on, and the queue overflows while cubic dwells within a few packets of W_max. Its growth between reductions is the model's to the packet (docs/fidelity.md, "100 Mbit/s /
+ * 20 ms / 0.5 BDP").
+ */
+const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {
+  "100mbit-20ms-0.5bdp/cubic": ["medianCwnd", "medianPeriodS"],
+};
+
+/**
+ * A recorded Linux run is quiet when its delay line was never late by more than 4 packet times at the
+ * bottleneck's rate: a longer pause of the machine stops the bottleneck while the sender goes on and can
+ * overflow the queue before the cycle's peak, an extra reduction the model (without pauses) never has
+ * (docs/fidelity.md).
+ */
+function quietRuns(cfg: FidelityConfig, cc: Algorithm): number[] {
+  const packetUs = ((FRAME_BYTES * 8) / cfg.rateBps) * 1e6;
+  const runs = loadReference(cfg.name).algorithms[cc]?.runs ?? [];
+  return runs.filter((r) => r.delayLineLateMaxUs <= 4 * packetUs).map((r) => metricValues(cycleShape(decodeTrace(r.trace))).medianCwnd as number);
+}
+
 for (const cfg of CONFIGS) {
   const loss = cfg.lossRate > 0;
   test(`structops run ${cfg.name}.yaml (reno, cubic) matches Linux's cycle shape ${loss ? "within its spread" : "to the packet"}`, (t) => {
     const failures: string[] = [];
     for (const cc of ALGORITHMS) {
       const { records } = runYaml(yamlFor(cfg.name, cc), `${cfg.name}.yaml`);
-      const r = compareWithReference(simTrace(records), cfg.name, cc, loss ? TOLERANCES : STRICT);
+      const trace = simTrace(records);
+      const r = compareWithReference(trace, cfg.name, cc, loss ? TOLERANCES : STRICT);
       diagnose(t, `${cfg.name} ${cc}:`, formatComparison(r));
-      for (const c of r.checks) if (!c.ok && !(loss && RANDOM_SLOW_START.includes(c.metric))) failures.push(`${cfg.name}/${cc}/${c.metric}: ${c.value}, Linux band [${c.low}, ${c.high}]`);
+      const gaps = KNOWN_GAPS[`${cfg.name}/${cc}`] ?? [];
+      const wide = gaps.length > 0 ? compareWithReference(trace, cfg.name, cc, TOLERANCES) : undefined;
+      for (const c of r.checks) {
+        if (gaps.includes(c.metric)) {
+          if (c.ok) failures.push(`${cfg.name}/${cc}/${c.metric}: inside the strict band now; remove it from KNOWN_GAPS`);
+          else if (wide?.checks.find((w) => w.metric === c.metric)?.ok !== true) failures.push(`${cfg.name}/${cc}/${c.metric}: ${c.value}, outside even the wide band`);
+        } else if (!c.ok && !(loss && RANDOM_SLOW_START.includes(c.metric))) failures.push(`${cfg.name}/${cc}/${c.metric}: ${c.value}, Linux band [${c.low}, ${c.high}]`);
+      }
+      // Issue #14: median cwnd within 2 % of Linux's, against the runs no pause of the Linux testbed disturbed.
+      const quiet = loss ? [] : quietRuns(cfg, cc);
+      if (quiet.length >= 3) {
+        const ref = median(quiet) as number;
+        const m = r.values.medianCwnd as number;
+        t.diagnostic(`${cfg.name} ${cc}: median cwnd ${m}, Linux's ${quiet.length} quiet runs ${quiet.join(" ")} (median ${ref})`);
+        if (Math.abs(m / ref - 1) > 0.02) failures.push(`${cfg.name}/${cc}/medianCwnd: ${m}, more than 2 % from ${ref}, the median of Linux's quiet runs`);
+      }
     }
     assert.equal(failures.length, 0, failures.join("\n"));
   });
@@ -130,34 +174,23 @@ test("reno, 1 % loss, the testbed's own draws: median cwnd and goodput over seed
   }
 });
 
-/** The late flow's share of the two flows' goodput once both run, and Jain's index over the two. */
-function twoFlowShares(text: string, seed: number): { share: number; jain: number } {
-  const { records } = runYaml(text, "cubic-2flows-20mbit-40ms.yaml", seed);
-  // From the late flow's start to the end of the run.
-  const from = 5e9;
-  const got = (flow: string): number => {
-    const s = flowSamples(records, flow);
-    const at = (t: number): number => (s.filter((x: FlowSampleRecord) => x.t <= t).at(-1)?.bytesAcked ?? 0);
-    return at(Infinity) - at(from);
-  };
-  const early = got("early");
-  const late = got("late");
-  return { share: late / (early + late), jain: (early + late) ** 2 / (2 * (early * early + late * late)) };
+/** Whether two ranges overlap, and the ratio of their widths. */
+function rangeOf(xs: readonly number[]): { lo: number; hi: number } {
+  return { lo: Math.min(...xs), hi: Math.max(...xs) };
 }
 
-test("two cubic flows: jitter and host noise give each seed its own outcome; without them every seed gives the same", (t) => {
-  const text = scenarioText("cubic-2flows-20mbit-40ms.yaml");
-  const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const out = seeds.map((s) => twoFlowShares(text, s));
-  const shares = out.map((o) => o.share);
-  const jains = out.map((o) => o.jain);
-  t.diagnostic(`late flow's share over seeds 1-10: ${shares.map((x) => x.toFixed(3)).join(" ")}`);
-  t.diagnostic(`Jain's index: ${jains.map((x) => x.toFixed(3)).join(" ")}`);
-  // Linux's repeats of such a run differ by 20-30 % in the late flow's share (issue #14): ask for at least 10 %.
-  assert.ok(Math.max(...shares) / Math.min(...shares) >= 1.1, "the seeds give (almost) the same share");
-  const exact = text.replace("jitter: 60us", "jitter: 0").replace("noise: 200us", "noise: 0");
-  const a = twoFlowShares(exact, 1);
-  const b = twoFlowShares(exact, 2);
-  assert.deepEqual(a, b, "without jitter or noise (and no random loss) the seed must not matter");
+test("two cubic flows: over seeds 1-10 the late flow's share and Jain's index span a range that overlaps Linux's and is of similar width; without jitter and noise every seed gives the same", (t) => {
+  const linux = loadTwoCubicReference().runs.map(linuxTwoFlowFigures);
+  assert.ok(linux.length >= 5, `${linux.length} Linux runs`);
+  const sim = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => testbedFigures(s));
+  for (const k of ["share", "jain"] as const) {
+    const l = rangeOf(linux.map((x) => x[k]));
+    const m = rangeOf(sim.map((x) => x[k]));
+    const ratio = (m.hi - m.lo) / (l.hi - l.lo);
+    t.diagnostic(`${k}: testbed ${sim.map((x) => x[k].toFixed(3)).join(" ")} (${m.lo.toFixed(3)}-${m.hi.toFixed(3)}); Linux ${l.lo.toFixed(3)}-${l.hi.toFixed(3)}; width ratio ${ratio.toFixed(2)}`);
+    assert.ok(m.lo <= l.hi && l.lo <= m.hi, `${k}: the testbed's range does not overlap Linux's`);
+    // The range of 10 draws is itself uncertain: two samples of 10 from one normal distribution have ranges within a factor of 2 of each other 93 % of the time (docs/fidelity.md).
+    assert.ok(ratio >= 0.5 && ratio <= 2, `${k}: the testbed's range is ${ratio.toFixed(2)} times as wide as Linux's`);
+  }
+  assert.deepEqual(testbedFigures(1, true), testbedFigures(2, true), "without jitter or noise (and no random loss) the seed must not matter");
 });
-

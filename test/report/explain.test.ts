@@ -3,7 +3,8 @@
  * hand-made runs: a setsockopt to the same name after the name was updated
  * to another map starts a new segment; the paragraph says which flows kept
  * which ops after an update, what a failed action changed (nothing), and
- * gives the measured β and goodput around each action.
+ * gives the measured β and goodput around each action; after an action whose
+ * moves the kernel cannot show (an iterator on Linux) it claims no "kept".
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -65,6 +66,17 @@ test("explainRun() tells which flows kept the old map after an update, which got
   assert.match(text, /After it \(12 s–15 s\): cc \(v1\) 8\.0 Mbit\/s \(40\.0% of capacity, 1 flow\) and cc \(v2\) 11\.0 Mbit\/s \(55\.0% of capacity, 1 flow\) of 20\.0 Mbit\/s\./);
   assert.match(text, /At 15 s default nosuch failed \(ENOENT\), so nothing changed for the flows\./);
   assert.match(text, /Over the run, while each algorithm ran: cc \(v1\) 12\.0 Mbit\/s over its 20 s \(1 flow, 60\.0% of capacity, β 0\.50\) and cc \(v2\) 9\.0 Mbit\/s over its 8 s/);
+  // An iterator on Linux may have moved flows between two versions under one name, which the run cannot see: no "kept".
+  const hidden = explainRun(s, [{ tNs: 10e9, label: "iterate it", detail: "ran", ok: true, movesHidden: true }], 20e9);
+  assert.match(hidden, /old ran cc \(v1\) before it; whether it moved them to another version under the same name is not visible on this kernel\./);
+  assert.doesNotMatch(hidden, /kept/);
+  // ... nor "until the end" after an earlier update.
+  const later = explainRun(s, [
+    { tNs: 10e9, label: "update cc → v2", detail: "BPF_LINK_UPDATE", ok: true },
+    { tNs: 15e9, label: "iterate it", detail: "ran", ok: true, movesHidden: true },
+  ], 20e9);
+  assert.match(later, /old kept cc \(v1\) at least until 15 s \(what the action there did to them is not visible\)/);
+  assert.doesNotMatch(later, /until the end/);
   assert.equal(timelineText(row("m", [
     { group: "reno", fromNs: 0, toNs: 10e9, bytesDelivered: 1, beta: 0.5 }, { group: "cubic", fromNs: 10e9, toNs: 20e9, bytesDelivered: 1, beta: null },
   ])), "reno → cubic at 10 s");

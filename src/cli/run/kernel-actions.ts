@@ -52,6 +52,8 @@ export interface ActionOutcome {
   readonly label: string;
   readonly detail: string;
   readonly ok: boolean;
+  /** See ExplainedAction.movesHidden. */
+  readonly movesHidden?: boolean;
 }
 
 /**
@@ -346,9 +348,9 @@ export class ScenarioKernel {
     }));
   }
 
-  private done(a: ScenarioAction, ctx: ScenarioActionContext, ok: boolean, detail: string): void {
+  private done(a: ScenarioAction, ctx: ScenarioActionContext, ok: boolean, detail: string, movesHidden = false): void {
     const label = labelOf(a);
-    this.outcomes.push({ tNs: ctx.sim.nowNs, label, detail, ok });
+    this.outcomes.push({ tNs: ctx.sim.nowNs, label, detail, ok, ...(movesHidden ? { movesHidden } : {}) });
     // The simulator records that the action ran; this record says what it did.
     ctx.sim.mark(`${label}: ${ok ? "done" : "failed"}`, detail);
   }
@@ -390,9 +392,15 @@ export class ScenarioKernel {
     }
     const lines = text.trimEnd().split("\n").filter((l) => l !== "");
     const last = lines[lines.length - 1] ?? "";
+    // Linux's getsockopt(TCP_CONGESTION) gives a name: a move between two maps registered under one name is not visible there.
+    const seen = ctx.sim.congestionOpsOf !== undefined
+      ? (moved.length > 0 ? `moved ${moved.join(", ")}` : "moved no flow")
+      : `${moved.length > 0 ? `moved ${moved.join(", ")} to another algorithm name` : "no flow changed its algorithm's name"} ` +
+        "(getsockopt(TCP_CONGESTION) names the algorithm: a move to another version under the same name is not visible on this kernel)";
     return this.done(a, ctx, true,
-      `iterator ${a.object}/${a.program} over TCP sockets: ${moved.length > 0 ? `moved ${moved.join(", ")}` : "moved no flow"}` +
-      `; of ${running.length} running flow${running.length === 1 ? "" : "s"}; its output: ${lines.length} line${lines.length === 1 ? "" : "s"}, the last "${last}"`);
+      `iterator ${a.object}/${a.program} over TCP sockets: ${seen}` +
+      `; of ${running.length} running flow${running.length === 1 ? "" : "s"}; its output: ${lines.length} line${lines.length === 1 ? "" : "s"}, the last "${last}"`,
+      ctx.sim.congestionOpsOf === undefined);
   }
 
   private run(a: ScenarioAction, ctx: ScenarioActionContext): void {
