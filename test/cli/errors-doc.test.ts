@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -95,16 +95,23 @@ function twoRuns(tmp: string): [string, string] {
 }
 
 /**
- * `structops run --linux` as a user other than root: when the test runs as root, as nobody through
- * setpriv, keeping CAP_DAC_READ_SEARCH so the checkout and the scenario stay readable wherever they are.
+ * `structops run --linux` as a user other than root. As root, the CLI runs
+ * in this process with process.getuid() answering 65534 (nobody) for the
+ * duration of the call: switching the real user (setpriv) would make the
+ * checkout unreadable wherever its directory is private (a mktemp clone is
+ * 0700, and access(2) drops capabilities for a non-root real uid).
  */
-function runLinuxAsNobody(tmp: string): Outcome {
+async function runLinuxAsNobody(tmp: string): Promise<Outcome> {
   const file = scenarioFile(tmp, FLOW_A);
-  const cmd = [process.execPath, "--import", "tsx", join(ROOT, "src", "cli", "main.ts"), "run", "--linux", file, "--out", join(tmp, "o"), "--no-progress"];
-  const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"];
-  const argv = process.getuid?.() === 0 ? [...asNobody, ...cmd] : cmd;
-  const r = spawnSync(argv[0] as string, argv.slice(1), { cwd: ROOT, encoding: "utf8", env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json") } });
-  return { exit: String(r.status), text: r.stderr };
+  const argv = ["run", "--linux", file, "--out", join(tmp, "o"), "--no-progress"];
+  if (process.getuid?.() !== 0) return cli(argv);
+  const real = process.getuid;
+  process.getuid = () => 65534;
+  try {
+    return await cli(argv);
+  } finally {
+    process.getuid = real;
+  }
 }
 
 const objects = (line: string): string => `objects:\n  - ${line}\n${FLOW_A}`;

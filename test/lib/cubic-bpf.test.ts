@@ -53,11 +53,15 @@ for (const flavor of FLAVORS) {
       const minRtt = 20_000 + r(80_000);
       let maxCwnd = 0, losses = 0;
       const apply = (f: (sk: TcpSock) => void): void => pair.forEach(f);
+      // The two connections have their own ISNs, and each algorithm's init ran
+      // with its own snd_nxt (HyStart's end_seq): start both from the same
+      // sequence space and run init again, as tcp_reinit_congestion_control would.
       apply((sk) => {
         sk.snd_una = una;
         sk.snd_nxt = una;
         sk.tcp_mstamp = mstamp;
         sk.mss_cache = MSS;
+        sk.ca.init?.(sk);
       });
       for (let ev = 0; ev < 3000; ev++) {
         const kind = r(1000);
