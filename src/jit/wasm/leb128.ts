@@ -4,6 +4,8 @@
  * for sizes and indices, signed for `i32.const` / `i64.const` immediates.
  */
 
+const UTF8 = new TextEncoder();
+
 /** A growable byte buffer the encoder appends to. */
 export class ByteSink {
   private buf = new Uint8Array(256);
@@ -74,7 +76,7 @@ export class ByteSink {
 
   /** A name: its UTF-8 length, then the bytes. */
   name(s: string): void {
-    const b = new TextEncoder().encode(s);
+    const b = UTF8.encode(s);
     this.u32(b.length);
     this.bytes(b);
   }
