@@ -489,8 +489,11 @@ export function emitCondition(e: InsnEnv, pc: number): void {
  */
 export function matchRotate(prog: DecodedProg, slots: readonly number[], k: number): ((e: InsnEnv) => void) | undefined {
   if (k + 3 >= slots.length) return undefined;
-  const [p0, p1, p2, p3] = [slots[k], slots[k + 1], slots[k + 2], slots[k + 3]] as [number, number, number, number];
+  const p0 = slots[k] as number;
+  const p3 = slots[k + 3] as number;
   if (prog.key[p0] !== (BPF_ALU64 | BPF_MOV | BPF_X) || prog.key[p3] !== (BPF_ALU64 | BPF_OR | BPF_X)) return undefined;
+  const p1 = slots[k + 1] as number;
+  const p2 = slots[k + 2] as number;
   const t = prog.dst[p0] as number;
   const x = prog.src[p0] as number;
   if (t === x || prog.dst[p3] !== x || prog.src[p3] !== t) return undefined;

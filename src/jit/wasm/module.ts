@@ -184,8 +184,9 @@ export class WasmModule {
     });
     section(10, (s) => {
       s.u32(this.funcs.length);
+      const body = new ByteSink(); // one scratch sink for every body: each is copied out by sized()
       for (const f of this.funcs) {
-        const body = new ByteSink();
+        body.length = 0;
         encodeLocals(body, f.code);
         encodeCode(body, f.code);
         onBody?.(f.name, body.length);
