@@ -71,6 +71,16 @@ const ALU_NAMES: Record<number, string> = {
   [BPF_XOR]: "xor", [BPF_ARSH]: "shr_s",
 };
 
+/**
+ * The Wasm instruction names of a table of suffixes under one type prefix,
+ * built once: an emitted instruction is looked up by a name string made at
+ * load time, not concatenated per instruction.
+ */
+const prefixed = (t: string, names: Record<number, string>): Record<number, string> =>
+  Object.fromEntries(Object.entries(names).map(([k, v]) => [k, `${t}.${v}`]));
+const ALU32_OPS = prefixed("i32", ALU_NAMES);
+const ALU64_OPS = prefixed("i64", ALU_NAMES);
+
 /** Pushes the 32-bit source operand (K or the low half of src). */
 function src32(e: InsnEnv, isX: boolean, s: number, imm: number): void {
   if (isX) e.code.get(e.reg(s)).op("i32.wrap_i64");
@@ -83,52 +93,55 @@ function src64(e: InsnEnv, isX: boolean, s: number, imm: number): void {
   else e.code.i64(imm);
 }
 
+/** Pushes the low 32 bits of the i64 local `D`. */
+function lo32(c: Code, D: number): void {
+  c.get(D).op("i32.wrap_i64");
+}
+
 function alu32(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: number, signed: boolean): void {
   const c = e.code;
   const D = e.reg(d);
-  const d32 = (): void => void c.get(D).op("i32.wrap_i64");
-  const zextSelf = (): void => void d32();
-  const name = ALU_NAMES[op];
+  const name = ALU32_OPS[op];
   if (name !== undefined) {
-    d32();
+    lo32(c, D);
     src32(e, isX, s, imm);
-    c.op(`i32.${name}`);
+    c.op(name);
   } else if (op === BPF_MOV) {
     src32(e, isX, s, imm);
   } else if (op === BPF_NEG) {
     c.i32(0);
-    d32();
+    lo32(c, D);
     c.op("i32.sub");
   } else if (op === BPF_DIV || op === BPF_MOD) {
     const isDiv = op === BPF_DIV;
     if (!isX) {
       if (imm === 0) {
         if (isDiv) c.i32(0);
-        else zextSelf();
+        else lo32(c, D);
       } else if (signed && imm === -1) {
-        if (isDiv) { c.i32(0); d32(); c.op("i32.sub"); } else c.i32(0);
+        if (isDiv) { c.i32(0); lo32(c, D); c.op("i32.sub"); } else c.i32(0);
       } else {
-        d32();
+        lo32(c, D);
         c.i32(imm).op(isDiv ? (signed ? "i32.div_s" : "i32.div_u") : (signed ? "i32.rem_s" : "i32.rem_u"));
       }
     } else {
       c.get(e.reg(s)).op("i32.wrap_i64").tee(e.t32).op("i32.eqz");
       c.if(I32);
       if (isDiv) c.i32(0);
-      else d32();
+      else lo32(c, D);
       c.else();
       if (signed && isDiv) {
         c.get(e.t32).i32(-1).op("i32.eq");
         c.if(I32);
         c.i32(0);
-        d32();
+        lo32(c, D);
         c.op("i32.sub");
         c.else();
-        d32();
+        lo32(c, D);
         c.get(e.t32).op("i32.div_s");
         c.end();
       } else {
-        d32();
+        lo32(c, D);
         c.get(e.t32).op(isDiv ? (signed ? "i32.div_s" : "i32.div_u") : (signed ? "i32.rem_s" : "i32.rem_u"));
       }
       c.end();
@@ -142,11 +155,11 @@ function alu32(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: 
 function alu64(e: InsnEnv, op: number, isX: boolean, d: number, s: number, imm: number, signed: boolean): void {
   const c = e.code;
   const D = e.reg(d);
-  const name = ALU_NAMES[op];
+  const name = ALU64_OPS[op];
   if (name !== undefined) {
     c.get(D);
     src64(e, isX, s, imm);
-    c.op(`i64.${name}`);
+    c.op(name);
   } else if (op === BPF_MOV) {
     src64(e, isX, s, imm);
   } else if (op === BPF_NEG) {
@@ -233,40 +246,20 @@ function emitCheck(e: InsnEnv, pc: number, base: number, off: number, size: numb
   const c = e.code;
   if (base === 10 && off >= -MAX_BPF_STACK && off + size <= 0) return false;
   const B = e.reg(base);
-  const fault = (): void => {
-    c.if();
-    c.i32(pc).get(B);
-    e.pushRem();
-    e.pushOpen();
-    c.call(e.memFault).op("unreachable");
-    c.end();
-  };
   const limit = e.maxBytes - size;
   if (off >= 0) {
     c.get(B).i64(limit - off).op("i64.gt_u");
-    fault();
+    emitFault(e, pc, B);
     c.get(B).op("i32.wrap_i64");
     if (off !== 0) c.i32(off).op("i32.add");
     c.set(e.a32);
   } else {
     c.get(B).i64(off).op("i64.add").tee(e.t64).i64(limit).op("i64.gt_u");
-    fault();
+    emitFault(e, pc, B);
     c.get(e.t64).op("i32.wrap_i64").set(e.a32);
   }
-  const exact = (): void => {
-    c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load8_u");
-    if (size > 1) {
-      c.get(e.a32).i32(size - 1).op("i32.add").i32(3).op("i32.shr_u").op("i32.load8_u").op("i32.and");
-    }
-    if (perm === PERM_RW) {
-      c.i32(PERM_RW).op("i32.and").i32(PERM_RW).op("i32.ne");
-    } else {
-      c.i32(perm).op("i32.and").op("i32.eqz");
-    }
-    fault();
-  };
   if (size === 1) {
-    exact();
+    emitExact(e, pc, B, size, perm);
     return true;
   }
   // A multi-byte access spans its first granule and at most the next one:
@@ -275,9 +268,35 @@ function emitCheck(e: InsnEnv, pc: number, base: number, off: number, size: numb
   const mask = perm * 0x0101;
   c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load16_u").i32(mask).op("i32.and").i32(mask).op("i32.ne");
   c.if();
-  exact();
+  emitExact(e, pc, B, size, perm);
   c.end();
   return true;
+}
+
+/** The memory fault taken when the i32 condition on the stack is non-zero (emitCheck). */
+function emitFault(e: InsnEnv, pc: number, B: number): void {
+  const c = e.code;
+  c.if();
+  c.i32(pc).get(B);
+  e.pushRem();
+  e.pushOpen();
+  c.call(e.memFault).op("unreachable");
+  c.end();
+}
+
+/** The exact check of the first and last granule's permission at `a32` (emitCheck). */
+function emitExact(e: InsnEnv, pc: number, B: number, size: number, perm: number): void {
+  const c = e.code;
+  c.get(e.a32).i32(3).op("i32.shr_u").op("i32.load8_u");
+  if (size > 1) {
+    c.get(e.a32).i32(size - 1).op("i32.add").i32(3).op("i32.shr_u").op("i32.load8_u").op("i32.and");
+  }
+  if (perm === PERM_RW) {
+    c.i32(PERM_RW).op("i32.and").i32(PERM_RW).op("i32.ne");
+  } else {
+    c.i32(perm).op("i32.and").op("i32.eqz");
+  }
+  emitFault(e, pc, B);
 }
 
 /** Pushes the checked address for a memory instruction. */
@@ -437,6 +456,8 @@ const CMP: Record<number, string> = {
   [BPF_JEQ]: "eq", [BPF_JGT]: "gt_u", [BPF_JGE]: "ge_u", [BPF_JNE]: "ne", [BPF_JSGT]: "gt_s", [BPF_JSGE]: "ge_s",
   [BPF_JLT]: "lt_u", [BPF_JLE]: "le_u", [BPF_JSLT]: "lt_s", [BPF_JSLE]: "le_s",
 };
+const CMP32 = prefixed("i32", CMP);
+const CMP64 = prefixed("i64", CMP);
 
 /** Pushes the i32 condition of the conditional jump at `pc` (non-zero: taken). */
 export function emitCondition(e: InsnEnv, pc: number): void {
@@ -450,11 +471,11 @@ export function emitCondition(e: InsnEnv, pc: number): void {
     c.op("i32.wrap_i64");
     src32(e, isX, s, imm);
     if (op === BPF_JSET) c.op("i32.and");
-    else c.op(`i32.${CMP[op] as string}`);
+    else c.op(CMP32[op] as string);
   } else {
     src64(e, isX, s, imm);
     if (op === BPF_JSET) c.op("i64.and").op("i64.eqz").op("i32.eqz");
-    else c.op(`i64.${CMP[op] as string}`);
+    else c.op(CMP64[op] as string);
   }
 }
 
@@ -468,8 +489,11 @@ export function emitCondition(e: InsnEnv, pc: number): void {
  */
 export function matchRotate(prog: DecodedProg, slots: readonly number[], k: number): ((e: InsnEnv) => void) | undefined {
   if (k + 3 >= slots.length) return undefined;
-  const [p0, p1, p2, p3] = [slots[k], slots[k + 1], slots[k + 2], slots[k + 3]] as [number, number, number, number];
+  const p0 = slots[k] as number;
+  const p3 = slots[k + 3] as number;
   if (prog.key[p0] !== (BPF_ALU64 | BPF_MOV | BPF_X) || prog.key[p3] !== (BPF_ALU64 | BPF_OR | BPF_X)) return undefined;
+  const p1 = slots[k + 1] as number;
+  const p2 = slots[k + 2] as number;
   const t = prog.dst[p0] as number;
   const x = prog.src[p0] as number;
   if (t === x || prog.dst[p3] !== x || prog.src[p3] !== t) return undefined;

@@ -4,6 +4,8 @@
  * for sizes and indices, signed for `i32.const` / `i64.const` immediates.
  */
 
+const UTF8 = new TextEncoder();
+
 /** A growable byte buffer the encoder appends to. */
 export class ByteSink {
   private buf = new Uint8Array(256);
@@ -32,6 +34,10 @@ export class ByteSink {
 
   /** Unsigned LEB128 of a non-negative integer below 2^32. */
   u32(v: number): void {
+    if (v >= 0 && v < 0x80 && this.length < this.buf.length) { // one byte: most indices and sizes
+      this.buf[this.length++] = v;
+      return;
+    }
     let x = v >>> 0;
     for (;;) {
       const b = x & 0x7f;
@@ -46,6 +52,10 @@ export class ByteSink {
 
   /** Signed LEB128 of a 32-bit integer. */
   s32(v: number): void {
+    if (v >= -0x40 && v < 0x40 && this.length < this.buf.length) { // one byte: small constants
+      this.buf[this.length++] = v & 0x7f;
+      return;
+    }
     let x = v | 0;
     for (;;) {
       const b = x & 0x7f;
@@ -74,7 +84,14 @@ export class ByteSink {
 
   /** A name: its UTF-8 length, then the bytes. */
   name(s: string): void {
-    const b = new TextEncoder().encode(s);
+    let ascii = true;
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (ascii) { // UTF-8 of ASCII is its char codes: no encoder call, no array
+      this.u32(s.length);
+      for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+      return;
+    }
+    const b = UTF8.encode(s);
     this.u32(b.length);
     this.bytes(b);
   }

@@ -11,7 +11,7 @@
 import type { Code } from "./code.js";
 import { ByteSink } from "./leb128.js";
 import { I32, I64, OPS } from "./opcodes.js";
-import type { ValType } from "./opcodes.js";
+import type { ImmKind, ValType } from "./opcodes.js";
 
 /** A function signature. */
 export interface FuncType {
@@ -184,8 +184,9 @@ export class WasmModule {
     });
     section(10, (s) => {
       s.u32(this.funcs.length);
+      const body = new ByteSink(); // one scratch sink for every body: each is copied out by sized()
       for (const f of this.funcs) {
-        const body = new ByteSink();
+        body.length = 0;
         encodeLocals(body, f.code);
         encodeCode(body, f.code);
         onBody?.(f.name, body.length);
@@ -211,45 +212,57 @@ function encodeLocals(s: ByteSink, code: Code): void {
   }
 }
 
+/** Immediate kinds as small integers, by opcode id: the encoder's switch compares numbers, not strings. */
+const IMM_NONE = 0, IMM_BYTE = 1, IMM_U32 = 2, IMM_TABLE = 3, IMM_MEM = 4, IMM_I32 = 5, IMM_I64 = 6, IMM_MEMIDX = 7;
+const IMM_CODE: Record<ImmKind, number> = {
+  none: IMM_NONE, block: IMM_BYTE, label: IMM_U32, func: IMM_U32, local: IMM_U32, global: IMM_U32,
+  table: IMM_TABLE, mem: IMM_MEM, i32: IMM_I32, i64: IMM_I64, memidx: IMM_MEMIDX,
+};
+const OP_IMM = Uint8Array.from(OPS, (o) => IMM_CODE[o.imm]);
+/** The opcode's first byte, its second (a 0xfc sub-opcode) or -1, and a memory instruction's alignment, by id. */
+const OP_B0 = Uint8Array.from(OPS, (o) => o.bytes[0] as number);
+const OP_B1 = Int16Array.from(OPS, (o) => o.bytes[1] ?? -1);
+const OP_ALIGN = Uint8Array.from(OPS, (o) => o.align ?? 0);
+
 function encodeCode(s: ByteSink, code: Code): void {
   const { ops, a, b } = code;
   for (let i = 0; i < ops.length; i++) {
-    const info = OPS[ops[i] as number];
-    if (info === undefined) throw new Error(`wasm encode: bad opcode id ${ops[i]}`);
-    for (const byte of info.bytes) s.byte(byte);
-    const x = a[i] as number | bigint | readonly number[];
-    switch (info.imm) {
-      case "none":
+    const id = ops[i] as number;
+    if (!(id >= 0 && id < OPS.length)) throw new Error(`wasm encode: bad opcode id ${id}`);
+    s.byte(OP_B0[id] as number);
+    const b1 = OP_B1[id] as number;
+    if (b1 >= 0) s.byte(b1);
+    switch (OP_IMM[id]) {
+      case IMM_NONE:
         break;
-      case "block":
-        s.byte(x as number);
+      case IMM_BYTE:
+        s.byte(a[i] as number);
         break;
-      case "label":
-      case "func":
-      case "local":
-      case "global":
-        s.u32(x as number);
+      case IMM_U32:
+        s.u32(a[i] as number);
         break;
-      case "table": {
-        const v = x as readonly number[];
+      case IMM_TABLE: {
+        const v = a[i] as readonly number[];
         s.u32(v.length);
-        for (const l of v) s.u32(l);
+        for (let k = 0; k < v.length; k++) s.u32(v[k] as number);
         s.u32(b[i] as number);
         break;
       }
-      case "mem":
-        s.u32(info.align ?? 0);
+      case IMM_MEM:
+        s.u32(OP_ALIGN[id] as number);
         s.u32(b[i] as number);
         break;
-      case "i32":
-        s.s32(x as number);
+      case IMM_I32:
+        s.s32(a[i] as number);
         break;
-      case "i64":
+      case IMM_I64: {
         // An int32 kept as a number (Code.i64) has the same signed LEB128 as its i64.
+        const x = a[i] as number | bigint;
         if (typeof x === "number") s.s32(x);
-        else s.s64(x as bigint);
+        else s.s64(x);
         break;
-      case "memidx":
+      }
+      case IMM_MEMIDX:
         s.byte(0);
         break;
     }
