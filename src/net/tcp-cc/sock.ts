@@ -49,13 +49,28 @@ export const TCP_SND_CWND_CLAMP = 1 << 20;
 /** TCP_MSS_DEFAULT. */
 export const TCP_MSS_DEFAULT = 536;
 
-function defineU32(proto: object, name: TcpSockU32Field): void {
-  Object.defineProperty(proto, name, {
+/**
+ * Each layout's u32 offsets as an array in TCP_SOCK_U32_FIELDS order: an
+ * accessor indexes it with its own constant, a monomorphic load (the keyed
+ * load by name was megamorphic: every accessor shares one feedback slot).
+ */
+const U32_OFFSETS = new WeakMap<TcpSockLayout, Int32Array>();
+function u32Offsets(layout: TcpSockLayout): Int32Array {
+  let o = U32_OFFSETS.get(layout);
+  if (o === undefined) {
+    o = Int32Array.from(TCP_SOCK_U32_FIELDS, (n) => layout.u32[n]);
+    U32_OFFSETS.set(layout, o);
+  }
+  return o;
+}
+
+function defineU32(proto: object, i: number): void {
+  Object.defineProperty(proto, TCP_SOCK_U32_FIELDS[i] as TcpSockU32Field, {
     get(this: TcpSock) {
-      return this.mem.dv.getUint32(this.addr + this.layout.u32[name], true);
+      return this.mem.dv.getUint32(this.addr + (this.u32Off[i] as number), true);
     },
     set(this: TcpSock, v: number) {
-      this.mem.dv.setUint32(this.addr + this.layout.u32[name], v >>> 0, true);
+      this.mem.dv.setUint32(this.addr + (this.u32Off[i] as number), v >>> 0, true);
     },
     enumerable: true,
   });
@@ -149,6 +164,8 @@ export class TcpSock implements TcpCaSock {
   /** A listener's accept queue: established children not yet accepted. */
   readonly acceptQueue: TcpSock[] = [];
   private caPrivView: DataView;
+  /** The layout's u32 offsets by field index (the accessors' table). */
+  readonly u32Off: Int32Array;
 
   constructor(
     readonly mem: KernelMemory,
@@ -160,6 +177,7 @@ export class TcpSock implements TcpCaSock {
     readonly net: NetNs,
   ) {
     this.ca = ca;
+    this.u32Off = u32Offsets(layout);
     this.caPrivView = new DataView(mem.memory.buffer, addr + layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
   }
 
@@ -322,4 +340,4 @@ export class TcpSock implements TcpCaSock {
   }
 }
 
-for (const name of TCP_SOCK_U32_FIELDS) defineU32(TcpSock.prototype, name);
+for (let i = 0; i < TCP_SOCK_U32_FIELDS.length; i++) defineU32(TcpSock.prototype, i);
