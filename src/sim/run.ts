@@ -74,14 +74,14 @@ export class Simulation implements EventHandler {
     const emit = (r: TraceRecord): void => {
       for (const s of this.sinks) s(r);
     };
-    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, ackScratch: new AckScratch(), emit };
+    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, ackScratch: new AckScratch(), byRcvSk: new Map(), emit };
     this.net.onDrop = (link, p, t) => {
       if (!this.traceDrops) return;
       const f = this.flows[p.flow];
       emit({ type: "drop", t, link: link.id, flow: f?.id ?? "", reason: DROP_REASONS[link.lastDrop] ?? "queue", seg: p.isData ? p.seg : -1 });
     };
     host.onSendAck?.((sk, rcvNxt) => {
-      for (const f of this.flows) if (f.rcvSk === sk) f.sendAckNow(rcvNxt);
+      this.env.byRcvSk.get(sk)?.sendAckNow(rcvNxt);
     });
     for (const f of spec.flows) this.addFlow(f);
     this.monitored = [];

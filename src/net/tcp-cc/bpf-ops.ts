@@ -137,17 +137,55 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
   return ops;
 }
 
+/** One member of struct rate_sample as writeRateSample stores it: its RateSample key, offset and size. */
+interface RateSampleSlot {
+  readonly key: keyof RateSample;
+  readonly offset: number;
+  readonly size: number;
+}
+/** Each layout's members as a flat list, made once (Object.entries on every ACK allocated). */
+const RATE_SAMPLE_SLOTS = new WeakMap<TcpOpsLayout["rateSample"], readonly RateSampleSlot[]>();
+function rateSampleSlots(rs: TcpOpsLayout["rateSample"]): readonly RateSampleSlot[] {
+  let slots = RATE_SAMPLE_SLOTS.get(rs);
+  if (slots === undefined) {
+    slots = Object.entries(rs.fields).map(([key, f]) => ({ key: key as keyof RateSample, offset: f.offset, size: f.size }));
+    RATE_SAMPLE_SLOTS.set(rs, slots);
+  }
+  return slots;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Stores `v` at `at` as struct rate_sample: members the sample lacks are zero, u64 and long members
+ * modulo 2^64 (a number in int32 or u32 range as two u32 stores, no BigInt), the rest truncated.
+ */
 function writeRateSample(dv: DataView, at: number, rs: TcpOpsLayout["rateSample"], v: RateSample): void {
   new Uint8Array(dv.buffer, at, rs.size).fill(0);
-  for (const [k, f] of Object.entries(rs.fields)) {
-    const raw = (v as unknown as Record<string, number | bigint | boolean>)[k];
+  const slots = rateSampleSlots(rs);
+  for (let i = 0; i < slots.length; i++) {
+    const f = slots[i] as RateSampleSlot;
+    const raw = v[f.key] as number | bigint | boolean | undefined;
     if (raw === undefined) continue;
+    const p = at + f.offset;
+    if (typeof raw === "bigint") {
+      if (f.size === 8) dv.setBigUint64(p, raw >= 0n && raw <= U64_MAX ? raw : BigInt.asUintN(64, raw), true);
+      else storeSmall(dv, p, f.size, Number(raw));
+      continue;
+    }
     const n = typeof raw === "boolean" ? (raw ? 1 : 0) : raw;
-    if (f.size === 8) dv.setBigUint64(at + f.offset, BigInt.asUintN(64, BigInt(n)), true);
-    else if (f.size === 4) dv.setUint32(at + f.offset, Number(n) >>> 0, true);
-    else if (f.size === 1) dv.setUint8(at + f.offset, Number(n) & 0xff);
-    else if (f.size === 2) dv.setUint16(at + f.offset, Number(n) & 0xffff, true);
+    if (f.size !== 8) storeSmall(dv, p, f.size, n);
+    else if ((n | 0) === n || n >>> 0 === n) {
+      dv.setUint32(p, n >>> 0, true);
+      dv.setUint32(p + 4, (n | 0) === n ? n >> 31 : 0, true);
+    } else dv.setBigUint64(p, BigInt.asUintN(64, BigInt(n)), true);
   }
+}
+
+function storeSmall(dv: DataView, p: number, size: number, n: number): void {
+  if (size === 4) dv.setUint32(p, n >>> 0, true);
+  else if (size === 1) dv.setUint8(p, n & 0xff);
+  else if (size === 2) dv.setUint16(p, n & 0xffff, true);
 }
 
 /** Signed members of struct rate_sample (s32 / long); the rest are unsigned or bool. */

@@ -61,6 +61,8 @@ export interface FlowEnv {
    * the CPU's caches however many flows there are.
    */
   readonly ackScratch: AckScratch;
+  /** Each flow's receiving socket to its flow (bpf_tcp_send_ack finds the flow by socket in one look-up). */
+  readonly byRcvSk: Map<TcpCcSocket, Flow>;
   emit(r: TraceRecord): void;
 }
 
@@ -410,6 +412,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         r.rcv_nxt = tcb.seqOf(0);
         env.host.establish(r);
         this.rcvSk = r;
+        env.byRcvSk.set(r, this);
       }
     }
     // The handshake as the receiver saw it: its SYN-ACK left half a base RTT before the sender's

@@ -238,10 +238,13 @@ export class Tcb {
    * the socket lacks the field.
    */
   private readonly own = { lost: 0, delivered_mstamp: 0, app_limited: 0, paceNext: 0 };
-  /** The sender's values of the {@link TCB_MIRRORED} fields (the socket holds them as Linux spells them). */
-  readonly mirrored: Record<TcbMirroredField, number> = {
-    undo_marker: -1, undo_retrans: -1, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
-  };
+  /**
+   * The sender's values of the {@link TCB_MIRRORED} fields in TCB_MIRRORED_FIELDS order (the socket holds them as
+   * Linux spells them); an accessor indexes it with its own constant (a keyed access by name would be megamorphic).
+   */
+  readonly mirrored = Float64Array.from(TCB_MIRRORED_FIELDS, (f) => TCB_MIRRORED_INIT[f]);
+  /** has[f] for each of TCB_MIRRORED_FIELDS, by the same index. */
+  readonly mirroredHas: Uint8Array;
   /** Which optional tcp_sock fields the socket has, found once (a plain test socket may lack them), not on every write. */
   readonly has: Readonly<Record<MirroredField | TcbMirroredField, boolean>>;
 
@@ -255,6 +258,7 @@ export class Tcb {
     const has = {} as Record<MirroredField | TcbMirroredField, boolean>;
     for (const f of [...MIRRORED_FIELDS, ...(Object.keys(TCB_MIRRORED) as TcbMirroredField[])]) has[f] = sk[f] !== undefined;
     this.has = has;
+    this.mirroredHas = Uint8Array.from(TCB_MIRRORED_FIELDS, (f) => (has[f] ? 1 : 0));
   }
 
   /** tcp_packets_in_flight(). */
@@ -328,15 +332,23 @@ export const TCB_MIRRORED = {
 /** A field of {@link TCB_MIRRORED}. */
 export type TcbMirroredField = keyof typeof TCB_MIRRORED;
 
-for (const name of Object.keys(TCB_MIRRORED) as TcbMirroredField[]) {
+/** The {@link TCB_MIRRORED} fields in a fixed order (the index of Tcb.mirrored). */
+const TCB_MIRRORED_FIELDS = Object.keys(TCB_MIRRORED) as TcbMirroredField[];
+/** Each mirrored field's value before the sender sets it (-1: no undo marker, no retransmission to undo). */
+const TCB_MIRRORED_INIT: Readonly<Record<TcbMirroredField, number>> = {
+  undo_marker: -1, undo_retrans: -1, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
+};
+
+for (let i = 0; i < TCB_MIRRORED_FIELDS.length; i++) {
+  const name = TCB_MIRRORED_FIELDS[i] as TcbMirroredField;
   const mirror = TCB_MIRRORED[name];
   Object.defineProperty(Tcb.prototype, name, {
     get(this: Tcb): number {
-      return this.mirrored[name];
+      return this.mirrored[i] as number;
     },
     set(this: Tcb, v: number) {
-      this.mirrored[name] = v;
-      if (this.has[name]) this.sk[name] = mirror(this, v);
+      this.mirrored[i] = v;
+      if (this.mirroredHas[i] === 1) this.sk[name] = mirror(this, v);
     },
   });
 }
