@@ -245,6 +245,11 @@ export class Tcb {
   readonly mirrored = Float64Array.from(TCB_MIRRORED_FIELDS, (f) => TCB_MIRRORED_INIT[f]);
   /** has[f] for each of TCB_MIRRORED_FIELDS, by the same index. */
   readonly mirroredHas: Uint8Array;
+  /**
+   * The socket's store for each mirrored field, by the same index: its accessor's setter when the
+   * field is one (a kernel socket), else an assignment; called directly, not through a keyed store by name.
+   */
+  readonly mirroredStore: readonly ((this: TcpCcSocket, v: number) => void)[];
   /** Which optional tcp_sock fields the socket has, found once (a plain test socket may lack them), not on every write. */
   readonly has: Readonly<Record<MirroredField | TcbMirroredField, boolean>>;
 
@@ -259,6 +264,7 @@ export class Tcb {
     for (const f of [...MIRRORED_FIELDS, ...(Object.keys(TCB_MIRRORED) as TcbMirroredField[])]) has[f] = sk[f] !== undefined;
     this.has = has;
     this.mirroredHas = Uint8Array.from(TCB_MIRRORED_FIELDS, (f) => (has[f] ? 1 : 0));
+    this.mirroredStore = TCB_MIRRORED_FIELDS.map((f) => socketSetter(sk, f));
   }
 
   /** tcp_packets_in_flight(). */
@@ -332,6 +338,19 @@ export const TCB_MIRRORED = {
 /** A field of {@link TCB_MIRRORED}. */
 export type TcbMirroredField = keyof typeof TCB_MIRRORED;
 
+/** `sk`'s setter of `name` if an accessor defines it (on the object or its prototypes), else a plain assignment. */
+function socketSetter(sk: TcpCcSocket, name: TcbMirroredField): (this: TcpCcSocket, v: number) => void {
+  for (let o: object | null = sk; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, name);
+    if (d === undefined) continue;
+    if (d.set !== undefined) return d.set as (this: TcpCcSocket, v: number) => void;
+    break;
+  }
+  return function (this: TcpCcSocket, v: number) {
+    this[name] = v;
+  };
+}
+
 /** The {@link TCB_MIRRORED} fields in a fixed order (the index of Tcb.mirrored). */
 const TCB_MIRRORED_FIELDS = Object.keys(TCB_MIRRORED) as TcbMirroredField[];
 /** Each mirrored field's value before the sender sets it (-1: no undo marker, no retransmission to undo). */
@@ -348,7 +367,7 @@ for (let i = 0; i < TCB_MIRRORED_FIELDS.length; i++) {
     },
     set(this: Tcb, v: number) {
       this.mirrored[i] = v;
-      if (this.mirroredHas[i] === 1) this.sk[name] = mirror(this, v);
+      if (this.mirroredHas[i] === 1) (this.mirroredStore[i] as (this: TcpCcSocket, v: number) => void).call(this.sk, mirror(this, v));
     },
   });
 }
