@@ -165,7 +165,14 @@ async function main(): Promise<void> {
         // Recording a subset of algorithms keeps the others already on file.
         try {
           const old = JSON.parse(readFileSync(referencePath(cfg.name), "utf8")) as ReferenceFile;
-          merged = { ...ref, algorithms: { ...old.algorithms, ...ref.algorithms } };
+          const algorithms: Partial<Record<Algorithm, AlgorithmReference>> = { ...old.algorithms, ...ref.algorithms };
+          // An algorithm re-recorded keeps its earlier same-seed repeats (they measure Linux against itself).
+          for (const cc of algos) {
+            const repeats = old.algorithms[cc]?.repeats;
+            const fresh = ref.algorithms[cc];
+            if (repeats !== undefined && fresh !== undefined) algorithms[cc] = { ...fresh, repeats };
+          }
+          merged = { ...ref, algorithms };
         } catch {
           /* no previous file */
         }
