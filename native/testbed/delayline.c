@@ -25,9 +25,16 @@
  * It asks for SCHED_FIFO priority 20 so that a busy machine does not make the
  * delay late (it sleeps in ppoll between packets, so it cannot hog a CPU).
  *
+ * It measures its own lateness, the host's timer latency as a real-time task
+ * sees it: per packet (released after its due time) and per timer wake-up
+ * (ppoll returning on its timeout after the deadline it was given: the
+ * hrtimer's expiry plus the wake-up of the task), each as a histogram over
+ * fixed bins (LATE_EDGES_US), so a model can draw the same distribution.
+ *
  * Protocol with the driver: prints "ready <ifname>\n" on stdout once the
- * device exists; on SIGTERM/SIGINT prints one JSON line of counters on stdout
- * and exits 0. It dies with its parent (PR_SET_PDEATHSIG) so that a crashed
+ * device exists; on SIGTERM/SIGINT prints one JSON line of counters, one of
+ * the dropped segments and one of the lateness histograms on stdout and
+ * exits 0. It dies with its parent (PR_SET_PDEATHSIG) so that a crashed
  * driver leaves no process behind; the device goes away with the process.
  *
  * Written for structops; no kernel or iproute2 code is copied.
@@ -64,6 +71,25 @@ struct fifo {
   struct pkt *slots;
   uint32_t head, count;
 };
+
+/* Upper edges (exclusive, in microseconds) of the lateness histograms' bins; a last bin holds the rest. */
+static const uint32_t LATE_EDGES_US[] = {1,    2,    3,    4,     5,     6,     8,     10,    12,    15,    20,    25,   30,
+                                         40,   50,   60,   80,    100,   120,   150,   200,   250,   300,   400,   500,  600,
+                                         800,  1000, 1200, 1500,  2000,  2500,  3000,  4000,  5000,  6000,  8000,  10000,
+                                         12000, 15000, 20000, 25000, 30000, 40000, 50000, 60000, 80000, 100000};
+#define LATE_BINS (sizeof LATE_EDGES_US / sizeof LATE_EDGES_US[0] + 1)
+
+static unsigned late_bin(uint64_t late_ns) {
+  unsigned i = 0;
+  while (i < LATE_BINS - 1 && late_ns >= (uint64_t)LATE_EDGES_US[i] * 1000ull) i++;
+  return i;
+}
+
+static void print_hist(const char *key, const uint64_t *h) {
+  printf("\"%s\":[", key);
+  for (unsigned i = 0; i < LATE_BINS; i++) printf("%s%llu", i ? "," : "", (unsigned long long)h[i]);
+  printf("]");
+}
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
@@ -186,6 +212,8 @@ int main(int argc, char **argv) {
   }
   uint64_t rx[2] = {0, 0}, tx[2] = {0, 0}, overflow[2] = {0, 0}, lost = 0, werr = 0, nonip = 0;
   uint64_t late_max_ns = 0, late_sum_ns = 0;
+  static uint64_t late_pkt_hist[LATE_BINS], late_wake_hist[LATE_BINS];
+  uint64_t wake_max_ns = 0;
   /* Dropped data segments: TCP sequence number relative to the first data byte (ISN + 1), and whether it was
    * a retransmission (below the highest sequence seen), so a run's drop pattern can be replayed by sequence. */
   enum { MAX_DROPS = 8192 };
@@ -209,6 +237,7 @@ int main(int argc, char **argv) {
         if (p->due_ns > t) break;
         if (t - p->due_ns > late_max_ns) late_max_ns = t - p->due_ns;
         late_sum_ns += t - p->due_ns;
+        late_pkt_hist[late_bin(t - p->due_ns)]++;
         if (write(fd, p->data, p->len) < 0) werr++;
         else tx[d & 1]++;
         q[d].head = (q[d].head + 1) % SLOTS;
@@ -232,7 +261,14 @@ int main(int argc, char **argv) {
       if (errno == EINTR) continue;
       die("ppoll");
     }
-    if (r == 0) continue;
+    if (r == 0) {
+      /* Woken by the timeout: how long after the deadline the task ran. */
+      uint64_t woke = now_ns();
+      uint64_t late = woke > next ? woke - next : 0;
+      late_wake_hist[late_bin(late)]++;
+      if (late > wake_max_ns) wake_max_ns = late;
+      continue;
+    }
     for (;;) {
       ssize_t n = read(fd, buf, sizeof buf);
       if (n < 0) {
@@ -295,6 +331,13 @@ int main(int argc, char **argv) {
   printf("{\"dropSeqs\":[");
   for (unsigned i = 0; i < ndrops; i++) printf("%s[%u,%u]", i ? "," : "", drop_seq[i], (unsigned)drop_rtx[i]);
   printf("]}\n");
+  printf("{\"lateHist\":{\"edgesUs\":[");
+  for (unsigned i = 0; i < LATE_BINS - 1; i++) printf("%s%u", i ? "," : "", LATE_EDGES_US[i]);
+  printf("],");
+  print_hist("packets", late_pkt_hist);
+  printf(",");
+  print_hist("wakeups", late_wake_hist);
+  printf(",\"wakeupMaxUs\":%llu}}\n", (unsigned long long)(wake_max_ns / 1000));
   fflush(stdout);
   return 0;
 }

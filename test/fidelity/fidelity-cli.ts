@@ -35,6 +35,7 @@ export function recordRun(run: LinuxRun, seed: number): RecordedRun {
     delayLineLateMeanUs: run.delayLine.lateMeanUs,
     delayLineLateMaxUs: run.delayLine.lateMaxUs,
     ...(run.delayLine.dropSeqs !== undefined ? { dropSeqs: run.delayLine.dropSeqs } : {}),
+    ...(run.delayLine.lateHist !== undefined ? { delayLineLateHist: run.delayLine.lateHist } : {}),
     srttMedianUs: medianOf(run.rows.filter((r) => r.tUs >= 1e6).map((r) => r.rttUs)),
     trace: encodeTrace(run.trace),
   };

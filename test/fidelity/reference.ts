@@ -14,6 +14,7 @@ import { compareMetrics, cycleShape, metricValues, METRIC_NAMES, spreadOf } from
 import type { Comparison, CwndSample, MetricName, MetricSpread, MetricValues, Tolerance } from "./metrics.js";
 import type { Algorithm, FidelityConfig } from "./configs.js";
 import { configByName } from "./configs.js";
+import type { DelayLineLateness } from "../../src/testbed/linux/run.js";
 
 export interface MachineInfo {
   readonly kernel: string;
@@ -35,6 +36,8 @@ export interface RecordedRun {
   readonly srttMedianUs?: number;
   /** The delay line's dropped data segments: [sequence number relative to the first data byte, 1 if a retransmission]. */
   readonly dropSeqs?: readonly (readonly [number, number])[];
+  /** The delay line's lateness histograms (absent in older recordings). */
+  readonly delayLineLateHist?: DelayLineLateness;
   readonly trace: readonly number[];
 }
 

@@ -106,6 +106,27 @@ function dropSeqsOf(stdout: string): Pick<DelayLineStats, "dropSeqs"> {
   return line === undefined ? {} : (JSON.parse(line) as Pick<DelayLineStats, "dropSeqs">);
 }
 
+/** The delay line's third line: its lateness histograms (c/delayline.c), when it printed one. */
+function lateHistOf(stdout: string): Pick<DelayLineStats, "lateHist"> {
+  const line = stdout.split("\n").find((l) => l.startsWith('{"lateHist"'));
+  return line === undefined ? {} : (JSON.parse(line) as Pick<DelayLineStats, "lateHist">);
+}
+
+/**
+ * How late the delay line ran, as histograms over fixed bins: bin i counts
+ * lateness in [edgesUs[i-1], edgesUs[i]) µs (from 0 for the first; the last
+ * bin, one more than the edges, holds the rest, up to `wakeupMaxUs` for the
+ * wake-ups). `packets`: each packet's release after its due time; `wakeups`:
+ * each wake-up of the task by its ppoll timeout after the deadline (the
+ * hrtimer's expiry and the real-time task's wake-up: the host's timer latency).
+ */
+export interface DelayLineLateness {
+  readonly edgesUs: readonly number[];
+  readonly packets: readonly number[];
+  readonly wakeups: readonly number[];
+  readonly wakeupMaxUs: number;
+}
+
 /** The delay line's counters (delayline.c). */
 export interface DelayLineStats {
   readonly rxFwd: number;
@@ -123,6 +144,8 @@ export interface DelayLineStats {
   readonly realtime: boolean;
   /** The first connection's data segments it dropped: [sequence number relative to the first data byte, 1 if a retransmission]. */
   readonly dropSeqs?: readonly (readonly [number, number])[];
+  /** Its lateness histograms. */
+  readonly lateHist?: DelayLineLateness;
 }
 
 /** The bottleneck qdisc's counters at the end. */
@@ -493,7 +516,7 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
       seed: opts.seed, durationNs: spec.durationNs, events: 0,
       flows: flows.map((f) => flowSummary(f, rows.get(f.spec.id) ?? [], spec.durationNs)), links: [link],
     };
-    return { result, records, rows, delayLine: { ...(JSON.parse(dlLine) as DelayLineStats), ...dropSeqsOf(dl.stdout) }, bottleneck };
+    return { result, records, rows, delayLine: { ...(JSON.parse(dlLine) as DelayLineStats), ...dropSeqsOf(dl.stdout), ...lateHistOf(dl.stdout) }, bottleneck };
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const f of flows) if (f.fd >= 0) be.close(f.fd);
