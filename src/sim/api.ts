@@ -134,7 +134,32 @@ export interface LinkDirSpec {
    * more, as the Linux testbed's delay line measures it.
    */
   readonly jitterKind?: "uniform" | "exponential";
+  /**
+   * With `tokenBucketBytes`: how late the bucket's watchdog fires. When the
+   * bucket is short of a packet's length, the packet leaves when the timer
+   * armed for the moment the bucket holds it has fired (Linux sch_tbf's
+   * `qdisc_watchdog`), late by a draw from this distribution on the
+   * direction's own seeded stream; the bucket keeps filling meanwhile, up to
+   * its depth, and what it cannot hold is capacity lost. Nothing else
+   * dequeues during that time (the lateness stands for the host not running
+   * the qdisc: arrivals do not release the packet). Absent (the default):
+   * the watchdog is exact and nothing is drawn.
+   */
+  readonly watchdogLate?: LatenessSpec;
 }
+
+/**
+ * A distribution of lateness, drawn once per timer firing: `constant`;
+ * `uniform` in [0, maxNs); `exponential` of mean meanNs; `histogram`: bin i
+ * covers [edgesNs[i-1], edgesNs[i]) (from 0 for the first) with weight
+ * weights[i], uniform inside the bin (an empirical distribution, such as
+ * the Linux testbed's measured timer lateness).
+ */
+export type LatenessSpec =
+  | { readonly kind: "constant"; readonly ns: Ns }
+  | { readonly kind: "uniform"; readonly maxNs: Ns }
+  | { readonly kind: "exponential"; readonly meanNs: Ns }
+  | { readonly kind: "histogram"; readonly edgesNs: readonly Ns[]; readonly weights: readonly number[] };
 
 /**
  * A full-duplex link between two nodes. `a→b` uses the fields of the spec;

@@ -228,6 +228,14 @@ test("run --linux maps the default shaper to tc's tbf as it is, and scales shape
   assert.deepEqual([wire.queue, wire.note], [{ bytes: Math.round((30280 * 1514) / 1500) }, true]);
 });
 
+test("run --linux runs a tbf shaper with watchdog_late as tc's tbf and notes that the lateness is the machine's own", () => {
+  const s = parseScenario("duration: 2s\ntopology:\n  bottleneck: { rate: 100mbit, delay: 10ms, shaper: { kind: tbf, watchdog_late: { exponential: 30us } } }\nflows:\n  - { id: a }\n", "s.yaml");
+  assert.deepEqual(linuxRefusals(s), []);
+  assert.equal(linuxNotes(s).filter((n) => n.startsWith("shaper.watchdog_late is not applied: Linux's tbf watchdog cannot be told to be late")).length, 1);
+  const plain = parseScenario("duration: 2s\ntopology:\n  bottleneck: { rate: 100mbit, delay: 10ms }\nflows:\n  - { id: a }\n", "s.yaml");
+  assert.equal(linuxNotes(plain).some((n) => n.startsWith("shaper.watchdog_late")), false);
+});
+
 const probe = probeLinux();
 
 test("run --linux: the scenario's algorithms, BPF link update and setsockopt on real flows; traces and report; the machine as before", async (t) => {

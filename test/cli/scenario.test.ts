@@ -16,6 +16,7 @@ import { parseScenario } from "../../src/cli/scenario/load.js";
 import { ScenarioError } from "../../src/cli/scenario/errors.js";
 import { parseDuration, parseProbability, parseRate, parseSize } from "../../src/cli/scenario/units.js";
 import { DEMO_SCENARIO } from "../../src/cli/demo.js";
+import { simTopology } from "../../src/cli/run/topology.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -320,4 +321,44 @@ test("shaper, jitter, noise and drops: parsed into the simulator's terms, bad va
     '9:28 flows[0].drops.segments[1]: must be a 1-based index among the data segments the flow sends, retransmissions included (an integer ≥ 1): current value is "x"',
   ]);
   assert.deepEqual(issues(`${BASE}    drops: {}\n`), ["9:12 flows[0].drops: must give 'segments' or 'seqs' (or both): the data segments to lose"]);
+});
+
+test("shaper.watchdog_late: tbf's watchdog lateness as a duration, uniform, exponential or histogram; 0 is the exact watchdog; bad values named at their line", () => {
+  const late = (v: string): string => BASE.replace("delay: 10ms", `delay: 10ms\n    shaper: { kind: tbf, watchdog_late: ${v} }`);
+  const shaper = (v: string): unknown => parseScenario(late(v), "t.yaml").topology.bottleneck.shaper;
+  const tbf = { kind: "tbf", burstBytes: 3028, overheadBytes: 14 };
+  assert.deepEqual(shaper("20us"), { ...tbf, watchdogLate: { kind: "constant", ns: 20_000 } });
+  assert.deepEqual(shaper("{ uniform: 1ms }"), { ...tbf, watchdogLate: { kind: "uniform", maxNs: 1_000_000 } });
+  assert.deepEqual(shaper("{ exponential: 40us }"), { ...tbf, watchdogLate: { kind: "exponential", meanNs: 40_000 } });
+  assert.deepEqual(shaper("{ histogram: [[20us, 90], [150us, 9.5], [1ms, 0.5]] }"), {
+    ...tbf, watchdogLate: { kind: "histogram", edgesNs: [20_000, 150_000, 1_000_000], weights: [90, 9.5, 0.5] },
+  });
+  // 0 is the watchdog on time: the same scenario as without the field.
+  assert.deepEqual(shaper("0us"), tbf);
+  assert.deepEqual(shaper("{ exponential: 0s }"), tbf);
+  // The simulator gets it on the bottleneck's token bucket.
+  const sim = simTopology(parseScenario(late("{ uniform: 1ms }"), "t.yaml"), ".");
+  assert.deepEqual(sim.topology.links[0]?.watchdogLate, { kind: "uniform", maxNs: 1_000_000 });
+
+  assert.deepEqual(issues(late("soon")), [
+    '6:41 topology.bottleneck.shaper.watchdog_late: must be a duration such as "200ms", "1.5s" or a number of seconds: current value is "soon"',
+  ]);
+  assert.deepEqual(issues(late("{ uniform: 1ms, exponential: 1ms }")), [
+    "6:41 topology.bottleneck.shaper.watchdog_late: must give exactly one of uniform, exponential, histogram (a timer's lateness: a duration, { uniform: D }, { exponential: D } or { histogram: [[UPTO, WEIGHT], ...] }): current value gives uniform, exponential",
+  ]);
+  assert.deepEqual(issues(late("{ normal: 1ms }")), [
+    "6:43 topology.bottleneck.shaper.watchdog_late.normal: unknown field 'normal'; known fields: uniform, exponential, histogram",
+  ]);
+  assert.deepEqual(issues(late("{ exponential: 2s }")), [
+    "6:56 topology.bottleneck.shaper.watchdog_late.exponential: must be at most 1s (a timer that late is a stalled host): current value is 2s",
+  ]);
+  assert.deepEqual(issues(late("{ histogram: [[20us, 1], [10us, 1], [30us, -1], 5] }")), [
+    "6:67 topology.bottleneck.shaper.watchdog_late.histogram[1][0]: must be above the previous bin's edge (20us): current value is 10us",
+    "6:84 topology.bottleneck.shaper.watchdog_late.histogram[2][1]: must be a weight: a number ≥ 0 (a count or a fraction): current value is -1",
+    "6:89 topology.bottleneck.shaper.watchdog_late.histogram[3]: must be a bin [UPTO, WEIGHT]: the bin's upper edge (a duration above the previous one) and its weight (a count or a fraction): current value is 5",
+  ]);
+  assert.deepEqual(issues(late("{ histogram: [[20us, 0]] }")), ["6:54 topology.bottleneck.shaper.watchdog_late.histogram: must have a bin of weight > 0"]);
+  assert.deepEqual(issues(BASE.replace("delay: 10ms", "delay: 10ms\n    shaper: { kind: wire, watchdog_late: 1ms }")), [
+    "6:27 topology.bottleneck.shaper.watchdog_late: belongs to a tbf shaper",
+  ]);
 });

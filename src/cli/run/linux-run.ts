@@ -117,6 +117,9 @@ export function linuxNotes(s: Scenario): string[] {
   if (bn.jitterNs !== undefined || bn.reverse?.jitterNs !== undefined || s.topology.access.noiseNs !== undefined) {
     notes.push("jitter and noise are not applied: the real path has its own timing noise (the delay line's lateness, softirq scheduling).");
   }
+  if (bn.shaper?.kind === "tbf" && bn.shaper.watchdogLate !== undefined) {
+    notes.push("shaper.watchdog_late is not applied: Linux's tbf watchdog cannot be told to be late; it fires as late as this machine's timers do (docs/fidelity.md measures them).");
+  }
   if (s.actions.some((a) => a.kind === "iterate")) {
     notes.push("iterate: the iterator runs over the real sockets; which flows it moved between maps registered under one name is not visible (getsockopt(TCP_CONGESTION) gives the name only), so each flow is labelled with the version it chose at its start or at a setsockopt.");
   }

@@ -40,6 +40,7 @@ function dirSpec(l: ScenarioLink, trace: LinkDirSpec["trace"] | undefined): Link
     ...(l.lossRate !== undefined ? { lossRate: l.lossRate } : {}),
     ...(trace !== undefined ? { trace } : {}),
     ...(sh?.kind === "tbf" ? { tokenBucketBytes: sh.burstBytes, overheadBytes: sh.overheadBytes } : {}),
+    ...(sh?.kind === "tbf" && sh.watchdogLate !== undefined ? { watchdogLate: sh.watchdogLate } : {}),
     ...(l.jitterNs !== undefined ? { jitterNs: l.jitterNs } : {}),
   };
 }

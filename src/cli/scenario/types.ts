@@ -5,6 +5,7 @@
  * nanoseconds, bits per second, bytes) and `count` already expanded, so the
  * runner never sees an unchecked value.
  */
+import type { LatenessSpec } from "../../sim/api.js";
 
 /** A line and column in the scenario file (1-based), for messages about a field. */
 export interface SourcePos {
@@ -33,10 +34,12 @@ export type ScenarioQueue =
  * root tbf rate R burst B limit L`: a packet waits in the queue, counted
  * against its limit, until the bucket of `burstBytes` holds its frame, then
  * leaves at once; frames are counted with `overheadBytes` of L2 header.
+ * `watchdogLate`: how late tbf's watchdog fires when the bucket is short
+ * (absent: on time).
  */
 export type ScenarioShaper =
   | { readonly kind: "wire" }
-  | { readonly kind: "tbf"; readonly burstBytes: number; readonly overheadBytes: number };
+  | { readonly kind: "tbf"; readonly burstBytes: number; readonly overheadBytes: number; readonly watchdogLate?: LatenessSpec };
 
 /** One direction's parameters of a router-to-router link. */
 export interface ScenarioLink {

@@ -11,7 +11,9 @@ import type { Locator, Obj, Path } from "./reader.js";
 import { Reader } from "./reader.js";
 import type { ScenarioIssue } from "./errors.js";
 import { MAX_FLOWS } from "./limits.js";
-import { formatDuration } from "./units.js";
+import { formatDuration, parseDuration } from "./units.js";
+import { MAX_LATENESS_BINS } from "../../sim/net/lateness.js";
+import type { LatenessSpec } from "../../sim/api.js";
 import { checkTcpCongConfig, DEFAULT_TCP_CONG_CONFIG, knownTcpCong } from "../../lib/kernel.js";
 import type {
   MapRef, Scenario, ScenarioAction, ScenarioKernelConfig, ScenarioFlow, ScenarioLink, ScenarioObject, ScenarioOutputs, ScenarioQueue, ScenarioShaper,
@@ -214,7 +216,7 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
   };
 }
 
-/** `shaper: wire | tbf`, or `{ kind: tbf, burst, overhead }` (tc-tbf's burst in bytes of frames; L2 bytes per packet). */
+/** `shaper: wire | tbf`, or `{ kind: tbf, burst, overhead, watchdog_late }` (tc-tbf's burst in bytes of frames; L2 bytes per packet; the watchdog's lateness). */
 function readShaper(r: Reader, v: unknown, path: Path): ScenarioShaper | undefined {
   const WHAT = "how the link enforces its rate: wire (serialization) or tbf (a token bucket with a fifo child, as tc-tbf)";
   if (typeof v === "string") {
@@ -223,11 +225,11 @@ function readShaper(r: Reader, v: unknown, path: Path): ScenarioShaper | undefin
     r.error(path, `must be ${WHAT}: current value is ${JSON.stringify(v)}`);
     return undefined;
   }
-  const o = r.obj(v, path, ["kind", "burst", "overhead"]);
+  const o = r.obj(v, path, ["kind", "burst", "overhead", "watchdog_late"]);
   if (o === undefined) return undefined;
   const kind = r.oneOf(o, "kind", path, ["wire", "tbf"], WHAT);
   if (kind === "wire") {
-    for (const k of ["burst", "overhead"]) if (o[k] !== undefined) r.error([...path, k], "belongs to a tbf shaper", "key");
+    for (const k of ["burst", "overhead", "watchdog_late"]) if (o[k] !== undefined) r.error([...path, k], "belongs to a tbf shaper", "key");
     return { kind };
   }
   const burstBytes = r.size(o, "burst", path) ?? TBF_DEFAULT_BURST;
@@ -236,7 +238,90 @@ function readShaper(r: Reader, v: unknown, path: Path): ScenarioShaper | undefin
   if (burstBytes < frame) {
     r.error([...path, "burst"], `must hold at least one full frame (${frame} bytes with overhead ${overheadBytes}): a smaller bucket drops every full-sized segment, as sch_tbf does: current value is ${burstBytes} bytes`);
   }
-  return kind === undefined ? undefined : { kind, burstBytes, overheadBytes };
+  const watchdogLate = o["watchdog_late"] === undefined ? undefined : readLateness(r, o["watchdog_late"], [...path, "watchdog_late"]);
+  // A lateness of 0 is the exact watchdog: the same scenario as without the field.
+  const late = watchdogLate === undefined || (watchdogLate.kind !== "histogram" && latenessScale(watchdogLate) === 0) ? {} : { watchdogLate };
+  return kind === undefined ? undefined : { kind, burstBytes, overheadBytes, ...late };
+}
+
+function latenessScale(l: Exclude<LatenessSpec, { kind: "histogram" }>): number {
+  return l.kind === "constant" ? l.ns : l.kind === "uniform" ? l.maxNs : l.meanNs;
+}
+
+/** The longest lateness a distribution may give: a timer a second late is a stalled host, not a late one. */
+const MAX_LATENESS_NS = 1e9;
+
+/**
+ * A timer's lateness: a duration (always that late), `{ uniform: D }` (in
+ * [0, D)), `{ exponential: D }` (mean D), or `{ histogram: [[UPTO, WEIGHT], ...] }`
+ * (bins from the previous edge, 0 for the first, up to UPTO; uniform inside).
+ */
+function readLateness(r: Reader, v: unknown, path: Path): LatenessSpec | undefined {
+  const WHAT = "a timer's lateness: a duration, { uniform: D }, { exponential: D } or { histogram: [[UPTO, WEIGHT], ...] }";
+  const dur = (x: unknown, at: Path): number | undefined => {
+    const ns = parseDuration(x);
+    if (typeof ns === "string") r.error(at, `must be ${ns}: current value is ${JSON.stringify(x) ?? String(x)}`);
+    else if (ns > MAX_LATENESS_NS) r.error(at, `must be at most 1s (a timer that late is a stalled host): current value is ${formatDuration(ns)}`);
+    else return ns;
+    return undefined;
+  };
+  if (typeof v === "string" || typeof v === "number") {
+    const ns = dur(v, path);
+    return ns === undefined ? undefined : { kind: "constant", ns };
+  }
+  const o = r.obj(v, path, ["uniform", "exponential", "histogram"]);
+  if (o === undefined) return undefined;
+  const given = ["uniform", "exponential", "histogram"].filter((k) => o[k] !== undefined);
+  if (given.length !== 1) {
+    // An unknown field alone was reported as such.
+    if (given.length > 1 || Object.keys(o).length === 0) r.error(path, `must give exactly one of uniform, exponential, histogram (${WHAT}): current value gives ${given.length === 0 ? "none" : given.join(", ")}`);
+    return undefined;
+  }
+  if (o["uniform"] !== undefined) {
+    const ns = dur(o["uniform"], [...path, "uniform"]);
+    return ns === undefined ? undefined : { kind: "uniform", maxNs: ns };
+  }
+  if (o["exponential"] !== undefined) {
+    const ns = dur(o["exponential"], [...path, "exponential"]);
+    return ns === undefined ? undefined : { kind: "exponential", meanNs: ns };
+  }
+  const hp = [...path, "histogram"];
+  const list = r.list(o["histogram"], hp);
+  if (list === undefined) return undefined;
+  if (list.length === 0 || list.length > MAX_LATENESS_BINS) {
+    r.error(hp, `must have 1-${MAX_LATENESS_BINS} bins [UPTO, WEIGHT]: current length is ${list.length}`);
+    return undefined;
+  }
+  const edgesNs: number[] = [];
+  const weights: number[] = [];
+  let ok = true;
+  let prev = 0;
+  let total = 0;
+  list.forEach((bin, i) => {
+    if (!Array.isArray(bin) || bin.length !== 2) {
+      r.error([...hp, i], `must be a bin [UPTO, WEIGHT]: the bin's upper edge (a duration above the previous one) and its weight (a count or a fraction): current value is ${JSON.stringify(bin) ?? String(bin)}`);
+      ok = false;
+      return;
+    }
+    const edge = dur(bin[0], [...hp, i, 0]);
+    const w: unknown = bin[1];
+    if (edge === undefined) ok = false;
+    else if (edge <= prev) {
+      r.error([...hp, i, 0], `must be above the previous bin's edge (${formatDuration(prev)}): current value is ${formatDuration(edge)}`);
+      ok = false;
+    } else prev = edge;
+    if (typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+      r.error([...hp, i, 1], `must be a weight: a number ≥ 0 (a count or a fraction): current value is ${JSON.stringify(w) ?? String(w)}`);
+      ok = false;
+    } else total += w;
+    if (edge !== undefined) edgesNs.push(edge);
+    if (typeof w === "number") weights.push(w);
+  });
+  if (ok && !(total > 0)) {
+    r.error(hp, "must have a bin of weight > 0");
+    ok = false;
+  }
+  return ok ? { kind: "histogram", edgesNs, weights } : undefined;
 }
 
 /** A flow's `drops: { segments: [...], seqs: [...] }`: the data segments to lose, replayed exactly. */

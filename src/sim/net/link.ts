@@ -15,10 +15,15 @@
  * `jitterKind`) is drawn from the direction's own stream after the loss draw
  * and kept FIFO: a packet never arrives before the one sent ahead of it on
  * this direction.
+ *
+ * A token bucket's watchdog may fire late (`watchdogLate`, lateness.ts):
+ * a packet that waits for tokens leaves that much later, with its own forked
+ * stream, and the bucket refills meanwhile only up to its depth.
  */
 import type { LinkDirSpec } from "../api.js";
 import type { Rng } from "../rng.js";
 import { TraceServer, checkCapacityTrace } from "./capacity-trace.js";
+import { LatenessSampler } from "./lateness.js";
 import { createQueue, DEFAULT_QUEUE, Q_DROP_AQM, Q_DROP_TAIL, Q_MARK } from "./queue.js";
 import type { QueueDiscipline } from "./queue.js";
 
@@ -61,6 +66,9 @@ export class LinkDir {
   private readonly jitterNs: number;
   /** The jitter is exponential (mean jitterNs) rather than uniform. */
   private readonly jitterExp: boolean;
+  /** The token bucket's watchdog lateness and its stream, or null: exact. */
+  private readonly wdLate: LatenessSampler | null = null;
+  private readonly wdRng: Rng | null = null;
   /** Arrival time at the far end of the last packet (keeps jittered arrivals in order). */
   private lastArrival = 0;
   /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
@@ -117,6 +125,15 @@ export class LinkDir {
       this.bucketNs = Math.ceil(tb * this.nsPerByte);
       this.tokensNs = this.bucketNs;
     }
+    if (spec.watchdogLate !== undefined) {
+      if (this.bucketNs < 0) throw new RangeError(`${where}: 'watchdogLate' needs a token bucket ('tokenBucketBytes')`);
+      const late = new LatenessSampler(spec.watchdogLate, `${where}: 'watchdogLate'`);
+      // A stream of its own, forked only when asked for: links without it draw exactly as before.
+      if (!late.isZero) {
+        this.wdLate = late;
+        this.wdRng = rng.fork();
+      }
+    }
   }
 
   /** Capacity in bits per second (the trace's mean for a traced link). */
@@ -167,7 +184,11 @@ export class LinkDir {
       const t0 = this.busyUntil > now ? this.busyUntil : now;
       const toks = Math.min(this.bucketNs, this.tokensNs + (t0 - this.tokensAt));
       end = toks >= cost ? t0 : t0 + (cost - toks);
-      this.tokensNs = toks + (end - t0) - cost;
+      if (end > t0 && this.wdLate !== null) {
+        // Waiting for tokens is waiting for the watchdog: it fires late, the bucket caps what accrues meanwhile.
+        end += this.wdLate.draw(this.wdRng as Rng);
+        this.tokensNs = Math.min(this.bucketNs, toks + (end - t0)) - cost;
+      } else this.tokensNs = toks + (end - t0) - cost;
       this.tokensAt = end;
       this.busyUntil = end;
       if (end > now) this.push(end, size);

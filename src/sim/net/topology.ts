@@ -111,6 +111,7 @@ function pickDir(l: LinkDirSpec): LinkDirSpec {
   if (l.overheadBytes !== undefined) d.overheadBytes = l.overheadBytes;
   if (l.jitterNs !== undefined) d.jitterNs = l.jitterNs;
   if (l.jitterKind !== undefined) d.jitterKind = l.jitterKind;
+  if (l.watchdogLate !== undefined) d.watchdogLate = l.watchdogLate;
   return d;
 }
 
