@@ -51,6 +51,30 @@ export interface AlgorithmReference {
 }
 
 /**
+ * How late Linux's tbf served the bottleneck while a configuration ran
+ * (tbf-lateness.ts, from the kernel's tracepoints): counts per bin of the
+ * delay line's bins (`edgesUs`; bin i is [edgesUs[i-1], edgesUs[i]) µs, the
+ * last holds the rest up to the max), pooled over `runs` runs.
+ */
+export interface TbfLateness {
+  readonly measuredAt: string;
+  /** The 1/5/15-minute load averages at each run's start. */
+  readonly loadAverages: readonly string[];
+  readonly config: string;
+  readonly cc: string;
+  readonly runs: number;
+  readonly edgesUs: readonly number[];
+  /** From the expiry the watchdog was armed for to the next frame tbf handed out. */
+  readonly service: readonly number[];
+  readonly serviceMaxUs: number;
+  /** From that expiry to the timer's firing. */
+  readonly watchdog: readonly number[];
+  readonly watchdogMaxUs: number;
+  /** The delay line's own timer wake-ups over the same runs. */
+  readonly delayLineWakeups: readonly number[];
+}
+
+/**
  * A reference file keeps the trajectories, not the metrics: the metrics and
  * their spread are recomputed from them with the current metrics.ts, so the
  * metric definitions can change without re-measuring.
@@ -59,6 +83,8 @@ export interface ReferenceFile {
   readonly config: FidelityConfig;
   readonly machine: MachineInfo;
   readonly algorithms: Readonly<Partial<Record<Algorithm, AlgorithmReference>>>;
+  /** The bottleneck's measured service lateness (tbf-lateness.ts), where measured. */
+  readonly tbfLateness?: TbfLateness;
 }
 
 /**
