@@ -28,6 +28,7 @@ import type { MetricName, Tolerance } from "./metrics.js";
 import { compareWithReference, decodeTrace, loadReference, TOLERANCES } from "./reference.js";
 import { simTrace } from "./sim-adapter.js";
 import { runYaml, scenarioText } from "./yaml-run.js";
+import { parseScenario } from "../../src/cli/scenario/load.js";
 import { linuxTwoFlowFigures, loadTwoCubicReference, testbedFigures } from "./two-cubic.js";
 import { linuxFigures, LOSS_CONFIG, meanAbsCwndDiff, ownDrawsRun, replayRun } from "./loss-replay.js";
 
@@ -66,14 +67,16 @@ function yamlFor(config: string, cc: string): string {
 /**
  * Loss-free metrics where the testbed is outside STRICT, checked against TOLERANCES instead and listed
  * exactly (a metric that comes inside STRICT must leave the list). At 100 Mbit/s Linux's cubic ends most
- * cycles a few packets below a full queue, and a lower W_max shortens the next cycle. The likely cause,
- * reproduced in the model but not traced on Linux: at 121 µs per packet, a pause of half a millisecond
- * of the machine (its delay line was up to 2.3-7.5 ms late in every run) stops tbf's dequeue while the
- * sender goes on, and the queue overflows while cubic dwells within a few packets of W_max. Its growth between reductions is the model's to the packet (docs/fidelity.md, "100 Mbit/s /
- * 20 ms / 0.5 BDP").
+ * cycles a few packets below a full queue (with several drops each), and a lower W_max shortens the next
+ * cycle; the model's cycles end at the full queue. Its growth between reductions is the model's to the
+ * packet. The scenario's tbf is as late as Linux's was, measured (tbf-lateness.ts): that moves cubic by
+ * about a packet, not to Linux's figures. Traced on Linux, tbf's watchdog timer is late beyond a frame
+ * time (121 µs) about 3 times in 1000, but a frame is handed out that late only about 5 times in 100000
+ * (an enqueue runs the qdisc too), so tbf's lateness is not what ends Linux's cycles early (docs/fidelity.md,
+ * "100 Mbit/s / 20 ms / 0.5 BDP").
  */
 const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {
-  "100mbit-20ms-0.5bdp/cubic": ["medianCwnd", "medianPeriodS"],
+  "100mbit-20ms-0.5bdp/cubic": ["medianPeriodS"],
 };
 
 /**
@@ -117,6 +120,19 @@ for (const cfg of CONFIGS) {
     assert.equal(failures.length, 0, failures.join("\n"));
   });
 }
+
+test("100mbit-20ms-0.5bdp.yaml's tbf lateness is the one measured on Linux (reference tbfLateness.service), not fitted", () => {
+  const measured = loadReference("100mbit-20ms-0.5bdp").tbfLateness;
+  assert.ok(measured !== undefined && measured.runs >= 3, "the reference holds a tbf lateness measured over at least 3 runs");
+  const late = parseScenario(scenarioText("100mbit-20ms-0.5bdp.yaml"), "100mbit-20ms-0.5bdp.yaml").topology.bottleneck.shaper;
+  assert.ok(late?.kind === "tbf" && late.watchdogLate?.kind === "histogram");
+  const { edgesNs, weights } = late.watchdogLate;
+  // Every bin of the measurement up to its last non-empty one, the last ending past the maximum.
+  const last = measured.service.reduce((a, c, i) => (c > 0 ? i : a), 0);
+  assert.deepEqual(weights, measured.service.slice(0, last + 1));
+  assert.deepEqual(edgesNs.slice(0, -1), measured.edgesUs.slice(0, last).map((us) => us * 1000));
+  assert.ok((edgesNs[edgesNs.length - 1] as number) > measured.serviceMaxUs * 1000);
+});
 
 test("the strict band rejects a queue one packet long and a period 3 % long (what the serializing link gave)", () => {
   const run = loadReference("10mbit-20ms-1bdp").algorithms.reno?.runs[0];
