@@ -66,18 +66,12 @@ function yamlFor(config: string, cc: string): string {
 
 /**
  * Loss-free metrics where the testbed is outside STRICT, checked against TOLERANCES instead and listed
- * exactly (a metric that comes inside STRICT must leave the list). At 100 Mbit/s Linux's cubic ends most
- * cycles a few packets below a full queue (with several drops each), and a lower W_max shortens the next
- * cycle; the model's cycles end at the full queue. Its growth between reductions is the model's to the
- * packet. The scenario's tbf is as late as Linux's was, measured (tbf-lateness.ts): that moves cubic by
- * about a packet, not to Linux's figures. Traced on Linux, tbf's watchdog timer is late beyond a frame
- * time (121 µs) about 3 times in 1000, but a frame is handed out that late only about 5 times in 100000
- * (an enqueue runs the qdisc too), so tbf's lateness is not what ends Linux's cycles early (docs/fidelity.md,
- * "100 Mbit/s / 20 ms / 0.5 BDP").
+ * exactly (a metric that comes inside STRICT must leave the list). None is left: at 100 Mbit/s Linux's
+ * cubic ends most cycles a few packets below a full queue because its tbf serves late now and then (a
+ * late watchdog, traced: tbf-lateness.ts), and 100mbit-20ms-0.5bdp.yaml's tbf is as late as the measured
+ * one (docs/fidelity.md, "100 Mbit/s / 20 ms / 0.5 BDP").
  */
-const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {
-  "100mbit-20ms-0.5bdp/cubic": ["medianPeriodS"],
-};
+const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {};
 
 /**
  * A recorded Linux run is quiet when its delay line was never late by more than 4 packet times at the
