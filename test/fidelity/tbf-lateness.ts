@@ -39,7 +39,8 @@ import { buildTools, probeLinux, runLinuxFlow } from "./linux-testbed.js";
 import { referencePath } from "./reference.js";
 import type { ReferenceFile, TbfLateness } from "./reference.js";
 
-interface Ev {
+/** One traced event of interest. */
+export interface Ev {
   readonly kind: 0 | 1 | 2; // 0 hrtimer_start, 1 hrtimer_expire_entry, 2 qdisc_dequeue
   readonly ptr: bigint;
   /** expires (start), now (expire_entry), or the event's timestamp (dequeue), ns of CLOCK_MONOTONIC. */
@@ -54,7 +55,8 @@ function field(rest: string, name: string): string | undefined {
   return m?.[1];
 }
 
-function parseLine(line: string, myComm: string): Ev | undefined {
+/** One line of trace_pipe (options/fields, hash-ptr off), or undefined for other lines. */
+export function parseTraceLine(line: string, myComm: string): Ev | undefined {
   const m = LINE_RE.exec(line);
   if (m === null) return undefined;
   const [, comm, sec, frac, name, rest] = m as unknown as [string, string, string, string, string, string];
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
       const cat = spawn("cat", [join(trace.dir, "trace_pipe")], { stdio: ["ignore", "pipe", "ignore"] });
       const rl = createInterface({ input: cat.stdout });
       rl.on("line", (l) => {
-        const e = parseLine(l, myComm);
+        const e = parseTraceLine(l, myComm);
         if (e !== undefined) events.push(e);
       });
       loads.push(loadavg().map((x) => x.toFixed(1)).join(" "));
