@@ -151,6 +151,10 @@ const CASES: Record<string, (tmp: string) => Promise<Outcome> | Outcome> = {
   },
   "scenario-unknown-field": (t) => runScenario(t, `${FLOW_A}nosuch: 1\n`),
   "object-device": (t) => runScenario(t, objects("{ name: x, path: /dev/zero }")),
+  "scenario-watchdog-late": (t) => {
+    writeFileSync(join(t, "s.yaml"), `name: e\nduration: 1s\ntopology:\n  bottleneck:\n    rate: 100mbit\n    delay: 5ms\n    shaper: { kind: tbf, watchdog_late: { histogram: [[20us, 9], [10us, 1]] } }\n${FLOW_A}`);
+    return cli(["run", join(t, "s.yaml"), "--out", join(t, "o"), "--no-progress"]);
+  },
   "run-over-event-budget": (t) => {
     writeFileSync(join(t, "s.yaml"), "name: e\nduration: 1000s\ntopology:\n  bottleneck: { rate: 1gbit, delay: 5ms }\nflows:\n  - { id: a, algorithm: reno, count: 100 }\n");
     return cli(["run", join(t, "s.yaml"), "--out", join(t, "o"), "--no-progress", "--max-output", "1099511627776"]);
