@@ -13,7 +13,9 @@
  *   speed-up is reported against 1 job and against that ceiling;
  * - the same sweeps with V8's GC on the main thread only
  *   (`node --single-threaded-gc`): V8's parallel GC threads take a share of
- *   the second core at --jobs 1 and compete with the second worker at --jobs 2;
+ *   the second core at --jobs 1 and compete with the second worker at --jobs 2
+ *   (every case runs with STRUCTOPS_NO_REEXEC=1, in one node with exactly the
+ *   flags given: the bin itself re-executes `sweep` and `run` with the flag);
  * - the overhead a sweep adds to each point (starting the worker, reading
  *   and resolving the sweep, writing the point's scenario, result and the
  *   sweep's table and report), split in two: the marginal cost of a point
@@ -112,7 +114,8 @@ async function processSeconds(flags: readonly string[], args: (i: number) => str
   await Promise.all(
     Array.from({ length: copies }, (_, i) =>
       new Promise<void>((resolve, reject) => {
-        const c = spawn(process.execPath, [...flags, bin, ...args(i)], { stdio: ["ignore", "ignore", "pipe"] });
+        // STRUCTOPS_NO_REEXEC: each case runs in one node with exactly the flags given (the bin would add --single-threaded-gc).
+        const c = spawn(process.execPath, [...flags, bin, ...args(i)], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, STRUCTOPS_NO_REEXEC: "1" } });
         let err = "";
         c.stderr.on("data", (b: Buffer) => (err += b.toString()));
         c.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`sweep bench: structops ${args(i).join(" ")} exited ${code}: ${err}`))));
