@@ -2,7 +2,8 @@
  * @fileoverview The package as a user gets it: `npm pack` (whose prepack
  * builds dist/), then `npm install <tarball> --omit=dev` into an empty
  * temporary project, and from there: the README's library example runs,
- * `npx structops demo` writes its report, `structops/asm` and
+ * `npx structops demo` writes its report, a sweep runs (in a node the bin
+ * re-executed with --single-threaded-gc), `structops/asm` and
  * `structops/uapi` import, `structops --version` prints package.json's
  * version, `structops object show|dump` read the bundled object. The tarball holds dist/ with declarations, the bin, the demo's
  * object, docs and the native sources, and no tests; the compiled code
@@ -16,6 +17,7 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { builtinModules } from "node:module";
 import { ROOT, codeBlocks, readme, section } from "./readme.js";
 
@@ -107,7 +109,7 @@ test("npx structops demo writes its report", () => {
   assert.ok(readFileSync(join(out, "demo.bpf.o")).equals(readFileSync(join(ROOT, "assets", "demo.linux.bpf.o"))), "the bundled object was used");
 });
 
-test("a tiny sweep runs on worker threads from the installed package (dist/), with the bundled BPF object", () => {
+test("a tiny sweep runs on worker threads from the installed package (dist/), with the bundled BPF object, in a node the bin re-executed with --single-threaded-gc", () => {
   const object = join(installed(), "assets", "demo.linux.bpf.o");
   writeFileSync(join(proj, "sweep.yaml"), `name: packed
 scenario:
@@ -119,8 +121,13 @@ axes:
   - { name: cc, field: "flows[*].algorithm", values: [reno, { bpf: ${JSON.stringify(object)}, map: demo_v1 }] }
 `);
   const out = join(dir, "sweep-out");
-  const r = run("npx", ["--no", "--", "structops", "sweep", "sweep.yaml", "--jobs", "2", "--out", out], proj);
+  // Every node process started (npx's, the bin's, the one it re-executes) says at exit which node options it has.
+  writeFileSync(join(proj, "execargv.mjs"), `process.on("exit", () => process.stderr.write("EXECARGV " + JSON.stringify(process.execArgv) + "\\n"));\n`);
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(join(proj, "execargv.mjs")).href}` };
+  delete env["STRUCTOPS_NO_REEXEC"];
+  const r = run("npx", ["--no", "--", "structops", "sweep", "sweep.yaml", "--jobs", "2", "--out", out], proj, env);
   assert.match(r.stdout, /packed: 2 points, 2 run, 0 already done, 0 failed now, 2 jobs/);
+  assert.ok(r.stderr.includes('EXECARGV ["--single-threaded-gc"]\n'), `the bin re-executed node with --single-threaded-gc:\n${r.stderr}`);
   const csv = readFileSync(join(out, "results.csv"), "utf8");
   assert.match(csv, /,reno,ok,,a,reno,1,0\.\d+/);
   assert.match(csv, /,demo_cc,ok,,a,demo_cc,1,0\.\d+/);
