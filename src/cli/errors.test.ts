@@ -9,6 +9,9 @@ import { BpfError } from "../lib/errors.js";
 import { ObjError, ObjFileError } from "../lib/object.js";
 import { ENOENT } from "../uapi/errno.js";
 import { BUG_REPORT, describeFailure } from "./errors.js";
+import { InputFileError } from "./bounded-read.js";
+import { main } from "./main.js";
+import { memoryIo } from "./io.js";
 import { OutputPathError } from "./out-dir.js";
 import { ScenarioError } from "./scenario/errors.js";
 
@@ -21,6 +24,7 @@ test("user errors are one line, `structops: <message>`, with no stack", () => {
     [new ObjError("bad magic", "ELF header", 0).inFile("/x/a.bpf.o"), "structops: /x/a.bpf.o: ELF header @0: bad magic"],
     [new OutputPathError("out", 17, "it exists and is not a directory"), "structops: cannot write output to out: EEXIST (17): it exists and is not a directory"],
     [new ScenarioError("s.yaml", [{ path: "flows[0].start", line: 3, col: 5, message: "bad" }]), "structops: s.yaml:3:5: flows[0].start: bad"],
+    [new InputFileError("cannot read sweep file s.yaml: ENOENT (2)", "s.yaml", "ENOENT"), "structops: cannot read sweep file s.yaml: ENOENT (2)"],
     [Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", path: "/o/flows.csv", syscall: "write" }), "structops: cannot write /o/flows.csv: ENOSPC (28)"],
   ];
   for (const [e, line] of cases) {
@@ -28,6 +32,12 @@ test("user errors are one line, `structops: <message>`, with no stack", () => {
     assert.equal(d, line);
     assert.doesNotMatch(d, STACK_LINE);
   }
+});
+
+test("structops sweep of a missing file says so in one line, status 1", async () => {
+  const io = memoryIo();
+  assert.equal(await main(["sweep", "/no/such/sweep.yaml", "--no-progress"], io), 1);
+  assert.equal(io.err(), "structops: cannot read sweep file /no/such/sweep.yaml: ENOENT (2)\n");
 });
 
 test("a bug (any other exception) shows its stack and asks for a report", () => {

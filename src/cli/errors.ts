@@ -1,8 +1,8 @@
 /**
  * @fileoverview How a command reports a failure: errors the user can act on
- * (a bad scenario, an object file that cannot be read or loaded, a refused
- * bpf(2) call, an unknown name, a bad output folder, a file system error on
- * a named path) are one line, `structops: <message>`; anything else is a bug
+ * (a bad scenario, an input file that cannot be read, an object file that
+ * cannot be read or loaded, a refused bpf(2) call, an unknown name, a bad
+ * output folder, a file system error on a named path) are one line, `structops: <message>`; anything else is a bug
  * in structops, shown with its stack and a request to report it. Every
  * command goes through {@link describeFailure}, so no user error prints a
  * stack and no bug goes unreported.
@@ -10,6 +10,7 @@
 import { BpfError } from "../lib/errors.js";
 import { ObjError } from "../lib/object.js";
 import { errnoValue, formatErrno } from "../uapi/errno.js";
+import { InputFileError } from "./bounded-read.js";
 import { OutputPathError } from "./out-dir.js";
 import { ScenarioError } from "./scenario/errors.js";
 
@@ -39,7 +40,7 @@ function fsError(e: unknown): (Error & { code: string; path: string; syscall?: s
  * TypeErrors ("x is not a function") are bugs.
  */
 export function userMessage(e: unknown): string | undefined {
-  if (e instanceof ScenarioError || e instanceof BpfError || e instanceof ObjError || e instanceof OutputPathError || e instanceof CliUserError) return e.message;
+  if (e instanceof ScenarioError || e instanceof BpfError || e instanceof ObjError || e instanceof OutputPathError || e instanceof CliUserError || e instanceof InputFileError) return e.message;
   if (e instanceof Error && SIM_ERRORS.has(e.name)) return e.message;
   const f = fsError(e);
   if (f !== undefined) return `cannot ${f.syscall ?? "access"} ${f.path}: ${formatErrno(errnoValue(f.code) as number)}`;
