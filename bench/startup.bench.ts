@@ -5,10 +5,10 @@
  * measured alternately in the same run; the ratio is the figure to compare.
  * Besides wall time, each child's own CPU time (user + system, reported at
  * exit by a one-line --import hook given to every case alike), which a
- * loaded machine disturbs far less than wall time. Also `structops run` of
- * a missing file (it fails at once) as the bin runs it, re-executing node with
- * --single-threaded-gc, and with STRUCTOPS_NO_REEXEC=1: the start cost the
- * re-exec adds to every run, sweep and demo.
+ * loaded machine disturbs far less than wall time. Also `structops sweep`
+ * of a missing file (it fails at once) as the bin runs it, re-executing node
+ * with --single-threaded-gc, and with STRUCTOPS_NO_REEXEC=1: the start cost
+ * the re-exec adds to every sweep.
  * Builds dist/ first when it is missing or older than src/cli/main.ts.
  */
 import { spawnSync } from "node:child_process";
@@ -50,14 +50,14 @@ function runMs(c: Case): { wall: number; cpu: number } {
 }
 
 const bin = join(root, "bin", "structops.js");
-// A `run` of a missing file fails at once (status 1): what re-executing node with --single-threaded-gc adds to a run's start.
-const missing = join(root, "bench", "no-such-scenario.yaml");
+// A `sweep` of a missing file fails at once (status 1): what re-executing node with --single-threaded-gc adds to a sweep's start.
+const missing = join(root, "bench", "no-such-sweep.yaml");
 const CASES: Record<string, Case> = {
   "node -e ''": { args: ["-e", ""] },
   "structops --help": { args: [bin, "--help"] },
   "structops --version": { args: [bin, "--version"] },
-  "structops run (missing file), re-executed": { args: [bin, "run", missing], status: 1 },
-  "structops run (missing file), STRUCTOPS_NO_REEXEC=1": { args: [bin, "run", missing], status: 1, env: { STRUCTOPS_NO_REEXEC: "1" } },
+  "structops sweep (missing file), re-executed": { args: [bin, "sweep", missing], status: 1 },
+  "structops sweep (missing file), STRUCTOPS_NO_REEXEC=1": { args: [bin, "sweep", missing], status: 1, env: { STRUCTOPS_NO_REEXEC: "1" } },
 };
 const rounds = QUICK ? 1 : 21;
 const wall: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));

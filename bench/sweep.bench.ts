@@ -15,7 +15,7 @@
  *   (`node --single-threaded-gc`): V8's parallel GC threads take a share of
  *   the second core at --jobs 1 and compete with the second worker at --jobs 2
  *   (every case runs with STRUCTOPS_NO_REEXEC=1, in one node with exactly the
- *   flags given: the bin itself re-executes `sweep` and `run` with the flag);
+ *   flags given: the bin itself re-executes `sweep` with the flag);
  * - the overhead a sweep adds to each point (starting the worker, reading
  *   and resolving the sweep, writing the point's scenario, result and the
  *   sweep's table and report), split in two: the marginal cost of a point

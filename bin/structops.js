@@ -2,7 +2,7 @@
 // Entry point of the `structops` command: runs the compiled CLI (dist/, which
 // the package ships and `npm run build` writes in a checkout). It never needs
 // a dev dependency; an unbuilt checkout gets a one-line hint instead. The
-// commands that run the testbed go to a second node started with
+// command `sweep` goes to a second node started with
 // --single-threaded-gc (dist/cli/reexec.js says which, and why;
 // STRUCTOPS_NO_REEXEC=1 runs everything here).
 import { existsSync } from "node:fs";

@@ -1,21 +1,22 @@
 /**
  * @fileoverview The `structops` bin starting a second node with
- * `--single-threaded-gc` for the commands whose work is the testbed (issue
- * #18). V8's parallel GC helpers cost the testbed 17-29 % of its time on a
- * 2-core machine (docs/benchmarks.md, "Single-threaded GC"), and the flag
- * only takes effect on node's own command line: `v8.setFlagsFromString`
- * aborts V8 once the heap exists and NODE_OPTIONS refuses it. So the bin
- * runs `node <its own node options> --single-threaded-gc <bin> <argv>` with
- * the same stdin, stdout and stderr, forwards SIGINT, SIGTERM and SIGHUP to
- * it, and ends the way it ended: its exit status, or the same signal. A child
- * whose parent is killed outright (SIGKILL) exits too, when the IPC channel
- * between them closes.
+ * `--single-threaded-gc` for `structops sweep` (issue #18). V8's parallel GC
+ * helpers cost a sweep's worker threads 17-29 % of their time on a 2-core
+ * machine (docs/benchmarks.md, "The bin re-executes node for sweeps"), and
+ * the flag only takes effect on node's own command line:
+ * `v8.setFlagsFromString` aborts V8 once the heap exists and NODE_OPTIONS
+ * refuses it. So the bin runs `node <its own node options>
+ * --single-threaded-gc <bin> <argv>` with the same stdin, stdout and stderr,
+ * forwards SIGINT, SIGTERM and SIGHUP to it, and ends the way it ended: its
+ * exit status, or the same signal. A child whose parent is killed outright
+ * (SIGKILL) exits too, when the IPC channel between them closes.
  *
- * Not re-executed: commands that do not run the testbed (help, version,
- * inspect, compare, tour, conformance, `sweep merge`), `run --linux` (its
- * flows are the real kernel's, in real time, and its namespaces are named
- * after its pid), a node that already has a GC-threading flag, one with a
- * debugger (`--inspect*`), and any run with `STRUCTOPS_NO_REEXEC=1`.
+ * Not re-executed: `run` and `demo` (one simulation on the main thread: the
+ * flag saved no CPU there, measured, so the second start would be pure cost;
+ * `run --linux` also names its namespaces after its pid), every other
+ * command (help, version, inspect, compare, tour, conformance, `sweep
+ * merge`), a node that already has a GC-threading flag, one with a debugger
+ * (`--inspect*`), and any command with `STRUCTOPS_NO_REEXEC=1`.
  */
 
 /** The V8 flag the testbed runs under. */
@@ -30,8 +31,8 @@ export const PARENT_ENV = "STRUCTOPS_REEXEC_PARENT";
 /** Signals the bin passes on to the child (a terminal's Ctrl-C reaches both; the child's first one ends it). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** Commands whose time is spent in the testbed. */
-const TESTBED_COMMANDS = new Set(["run", "sweep", "demo"]);
+/** Commands that gain from the flag (docs/benchmarks.md): a sweep's points run on worker threads. */
+const REEXEC_COMMANDS = new Set(["sweep"]);
 
 /** A node option that already decides GC threading (V8 reads `-` and `_` alike). */
 const GC_DECIDED = /^--(no-)?single[-_]threaded([-_]gc)?$/;
@@ -45,11 +46,10 @@ export function wantsSingleThreadedGc(argv: readonly string[], execArgv: readonl
   if (optOut !== undefined && optOut !== "" && optOut !== "0") return false;
   if (execArgv.some((a) => GC_DECIDED.test(a) || a.startsWith("--inspect"))) return false;
   const [command, ...rest] = argv;
-  if (command === undefined || !TESTBED_COMMANDS.has(command)) return false;
+  if (command === undefined || !REEXEC_COMMANDS.has(command)) return false;
   const end = rest.indexOf("--");
   const options = end === -1 ? rest : rest.slice(0, end);
   if (options.includes("--help") || options.includes("-h")) return false;
-  if (command === "run" && options.includes("--linux")) return false;
   if (command === "sweep" && options[0] === "merge") return false;
   return true;
 }

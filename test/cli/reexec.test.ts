@@ -1,6 +1,6 @@
 /**
  * @fileoverview bin/structops.js re-executing node with --single-threaded-gc
- * (src/cli/reexec.ts): which commands go to a second node, and that the
+ * for sweeps (src/cli/reexec.ts): which commands go to a second node, and that the
  * second node runs with the flag, gets the argv exactly, shares stdin,
  * stdout and stderr, and that its exit status, its death by a signal and
  * the signals sent to the bin pass through; STRUCTOPS_NO_REEXEC=1 keeps
@@ -71,23 +71,23 @@ function runBin(argv: readonly string[], env: Record<string, string> = {}, nodeF
 const seen = (r: SpawnSyncReturns<string>): Seen => JSON.parse(r.stdout) as Seen;
 const flagCount = (s: Seen): number => s.execArgv.filter((a) => a === GC_FLAG).length;
 
-test("the testbed's commands go to a second node; help, version, inspection, run --linux and sweep merge do not", () => {
+test("a sweep goes to a second node; run, demo, help, version, inspection and sweep merge do not", () => {
   const want = (...argv: string[]): boolean => wantsSingleThreadedGc(argv, [], {});
-  for (const argv of [["run", "a.yaml"], ["run", "a.yaml", "--engine", "jit"], ["sweep", "s.yaml", "--jobs", "2"], ["demo"], ["run", "a.yaml", "--", "--linux"]]) {
+  for (const argv of [["sweep", "s.yaml"], ["sweep", "s.yaml", "--jobs", "1", "--shard", "0/2"], ["sweep", "s.yaml", "--", "--help"]]) {
     assert.equal(want(...argv), true, argv.join(" "));
   }
-  for (const argv of [[], ["--version"], ["-V"], ["--help"], ["help"], ["help", "run"], ["run", "--help"], ["sweep", "s.yaml", "-h"], ["run", "a.yaml", "--linux"], ["sweep", "merge", "a", "b", "--out", "c"], ["inspect", "object", "show", "x.o"], ["compare", "a", "b"], ["tour"], ["conformance", "00"]]) {
+  for (const argv of [[], ["--version"], ["-V"], ["--help"], ["help"], ["help", "sweep"], ["sweep", "--help"], ["sweep", "s.yaml", "-h"], ["sweep", "merge", "a", "b", "--out", "c"], ["run", "a.yaml"], ["run", "a.yaml", "--linux"], ["demo"], ["inspect", "object", "show", "x.o"], ["compare", "a", "b"], ["tour"], ["conformance", "00"]]) {
     assert.equal(want(...argv), false, argv.join(" "));
   }
-  assert.equal(wantsSingleThreadedGc(["run", "a.yaml"], [], { [NO_REEXEC_ENV]: "1" }), false, "opted out");
-  assert.equal(wantsSingleThreadedGc(["run", "a.yaml"], [], { [NO_REEXEC_ENV]: "0" }), true, "0 is not an opt-out");
+  assert.equal(wantsSingleThreadedGc(["sweep", "s.yaml"], [], { [NO_REEXEC_ENV]: "1" }), false, "opted out");
+  assert.equal(wantsSingleThreadedGc(["sweep", "s.yaml"], [], { [NO_REEXEC_ENV]: "0" }), true, "0 is not an opt-out");
   for (const flag of [GC_FLAG, "--single_threaded_gc", "--no-single-threaded-gc", "--single-threaded", "--inspect-brk"]) {
-    assert.equal(wantsSingleThreadedGc(["run", "a.yaml"], ["--import", "tsx", flag], {}), false, `node already started with ${flag}`);
+    assert.equal(wantsSingleThreadedGc(["sweep", "s.yaml"], ["--import", "tsx", flag], {}), false, `node already started with ${flag}`);
   }
 });
 
 test("the second node runs with --single-threaded-gc (once), this node's own options, the argv exactly, stdin, stdout and stderr, and its exit status", () => {
-  const argv = ["run", "a b.yaml", "", "--seed", "7", "ünï\tcode", "--", "--linux", "*"];
+  const argv = ["sweep", "a b.yaml", "", "--jobs", "1", "ünï\tcode", "--", "--help", "*"];
   const r = runBin(argv, { STUB_EXIT: "7", STUB_STDIN: "1" }, [], "piped in\n");
   assert.equal(r.status, 7);
   const s = seen(r);
@@ -107,7 +107,7 @@ const noScript = script.error === undefined && script.status === 0 ? undefined :
 test("in a terminal (script -qec), the second node's stdin, stdout and stderr are that terminal (progress bars and colour decide on it)", noScript === undefined ? {} : { skip: noScript }, () => {
   const base = { ...process.env };
   delete base[NO_REEXEC_ENV];
-  const cmd = [process.execPath, "--import", "tsx", bin, "demo"].map((a) => `'${a}'`).join(" ");
+  const cmd = [process.execPath, "--import", "tsx", bin, "sweep", "s.yaml"].map((a) => `'${a}'`).join(" ");
   const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env: base, encoding: "utf8", timeout: 60_000 });
   assert.equal(r.status, 0, r.stdout);
   const s = JSON.parse(/\{.*\}/.exec(r.stdout)?.[0] ?? "null") as Seen;
@@ -116,7 +116,7 @@ test("in a terminal (script -qec), the second node's stdin, stdout and stderr ar
 });
 
 test("one process, without the flag, for other commands and with STRUCTOPS_NO_REEXEC=1; one process, flag kept, when node already has it", () => {
-  for (const [argv, env] of [[["inspect", "object", "show", "x.o"], {}], [["run", "a.yaml"], { [NO_REEXEC_ENV]: "1" }]] as const) {
+  for (const [argv, env] of [[["run", "a.yaml"], {}], [["sweep", "s.yaml"], { [NO_REEXEC_ENV]: "1" }]] as const) {
     const r = runBin(argv, env);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(seen(r).pid, r.pid, argv.join(" "));
@@ -128,15 +128,15 @@ test("one process, without the flag, for other commands and with STRUCTOPS_NO_RE
 });
 
 test("a second node killed by a signal ends the bin with the same signal", () => {
-  const r = runBin(["run", "a.yaml"], { STUB_ACT: "signal", STUB_SIGNAL: "SIGTERM" });
+  const r = runBin(["sweep", "s.yaml"], { STUB_ACT: "signal", STUB_SIGNAL: "SIGTERM" });
   assert.equal(r.signal, "SIGTERM");
 });
 
-/** Starts the bin on a `run` whose second node waits; resolves with the bin and the second node's pid. */
+/** Starts the bin on a `sweep` whose second node waits; resolves with the bin and the second node's pid. */
 async function waiting(): Promise<{ parent: ReturnType<typeof spawn>; childPid: number; done: Promise<[number | null, NodeJS.Signals | null]> }> {
   const base: NodeJS.ProcessEnv = { ...process.env, STUB_ACT: "wait" };
   delete base[NO_REEXEC_ENV];
-  const parent = spawn(process.execPath, ["--import", "tsx", bin, "run", "a.yaml"], { cwd: ROOT, env: base, stdio: ["ignore", "pipe", "inherit"] });
+  const parent = spawn(process.execPath, ["--import", "tsx", bin, "sweep", "s.yaml"], { cwd: ROOT, env: base, stdio: ["ignore", "pipe", "inherit"] });
   const done = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => parent.once("exit", (code, signal) => resolve([code, signal])));
   const childPid = await new Promise<number>((resolve, reject) => {
     let out = "";
