@@ -66,12 +66,14 @@ function yamlFor(config: string, cc: string): string {
 
 /**
  * Loss-free metrics where the testbed is outside STRICT, checked against TOLERANCES instead and listed
- * exactly (a metric that comes inside STRICT must leave the list). None is left: at 100 Mbit/s Linux's
- * cubic ends most cycles a few packets below a full queue because its tbf serves late now and then (a
- * late watchdog, traced: tbf-lateness.ts), and 100mbit-20ms-0.5bdp.yaml's tbf is as late as the measured
- * one (docs/fidelity.md, "100 Mbit/s / 20 ms / 0.5 BDP").
+ * exactly (a metric that comes inside STRICT must leave the list). At 100 Mbit/s Linux's cubic ends most
+ * cycles a few packets below a full queue because its tbf serves late now and then (a late watchdog,
+ * traced: tbf-lateness.ts), and 100mbit-20ms-0.5bdp.yaml's tbf is as late as the measured one
+ * (docs/fidelity.md, "100 Mbit/s / 20 ms / 0.5 BDP"). The same late watchdog makes reno's peaks a draw:
+ * seed 1's cycles peak at 243-249, and their median is 246 with the receiver's reader modelled (247 before,
+ * at the band's edge; seeds 1-6 give 246-248, Linux's runs 248-250): one packet below STRICT.
  */
-const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = {};
+const KNOWN_GAPS: Readonly<Record<string, readonly MetricName[]>> = { "100mbit-20ms-0.5bdp/reno": ["medianPeakCwnd"] };
 
 /**
  * A recorded Linux run is quiet when its delay line was never late by more than 4 packet times at the
