@@ -13,6 +13,18 @@
  * O(log n); peeking is O(1). Time is an integer number of nanoseconds, kept
  * below 2^53. The order is a total order on (time, sequence), so the heap's
  * shape never changes which event runs next.
+ *
+ * Lanes: most events of a simulation are packets leaving a FIFO link, and a
+ * stream of them (one path's arrivals at one hop) is scheduled in time
+ * order. Such a stream may go into a lane: a FIFO list of slots of which only
+ * the head is in the heap, so the heap holds one entry per busy lane and per
+ * timer instead of one per packet in flight (thousands on a long fat path),
+ * and its sifts stay short and in cache. When a lane's head runs, the next
+ * entry takes its place at the root in one sift-down (no pop and push). An
+ * event later than its lane's tail is appended; an earlier one (never for a
+ * FIFO stream) goes to the heap on its own. Every entry keeps the sequence
+ * number of its insertion, and a lane is ordered by (time, sequence) like the
+ * heap, so lanes never change the order in which events run.
  */
 
 /** Something that receives events: `kind` and the two payloads are the handler's own. */
@@ -29,6 +41,16 @@ export class Scheduler {
   private handlers: (EventHandler | null)[] = [];
   private free: number[] = [];
   private nextSlot = 0;
+  // Lane bookkeeping by slot: the lane (-1: none), the next entry in it (-1: none), its keys.
+  private sLane = new Int32Array(1024);
+  private sNext = new Int32Array(1024);
+  private sTime = new Float64Array(1024);
+  private sSeq = new Float64Array(1024);
+  /** Last entry of each lane (-1: empty). */
+  private laneTail = new Int32Array(16).fill(-1);
+  private lanes = 0;
+  /** Entries waiting in lanes behind their heads (not in the heap). */
+  private queued = 0;
   // Heap entries by position: keys and the payload's slot.
   private hTime = new Float64Array(1024);
   private hSeq = new Float64Array(1024);
@@ -42,7 +64,19 @@ export class Scheduler {
 
   /** Number of pending events. */
   get pending(): number {
-    return this.size;
+    return this.size + this.queued;
+  }
+
+  /** `n` new lanes, numbered from the one returned, each for a stream of events scheduled in time order (see the file's header). */
+  newLanes(n: number): number {
+    const first = this.lanes;
+    this.lanes += n;
+    if (this.lanes > this.laneTail.length) {
+      const t = new Int32Array(Math.max(this.lanes, this.laneTail.length * 2)).fill(-1);
+      t.set(this.laneTail);
+      this.laneTail = t;
+    }
+    return first;
   }
 
   /**
@@ -53,6 +87,41 @@ export class Scheduler {
     if (!(at >= this.now) || !Number.isSafeInteger(at)) {
       throw new RangeError(`Cannot schedule an event as 'at' must be an integer ≥ now (${this.now}): current value is ${at}`);
     }
+    const slot = this.slotFor(h, kind, num, obj);
+    this.sLane[slot] = -1;
+    this.push(at, slot);
+  }
+
+  /**
+   * Schedules like {@link at} in lane `lane` (from {@link newLanes}): behind
+   * the lane's last entry when not earlier than it, else on its own.
+   * @throws RangeError when `at` is before now or not a safe integer
+   */
+  atLane(lane: number, at: number, h: EventHandler, kind: number, num = 0, obj: unknown = null): void {
+    if (!(at >= this.now) || !Number.isSafeInteger(at)) {
+      throw new RangeError(`Cannot schedule an event as 'at' must be an integer ≥ now (${this.now}): current value is ${at}`);
+    }
+    const slot = this.slotFor(h, kind, num, obj);
+    const tail = this.laneTail[lane] as number;
+    if (tail >= 0 && at < (this.sTime[tail] as number)) {
+      this.sLane[slot] = -1;
+      this.push(at, slot);
+      return;
+    }
+    this.sLane[slot] = lane;
+    this.sNext[slot] = -1;
+    this.sTime[slot] = at;
+    this.laneTail[lane] = slot;
+    if (tail < 0) {
+      this.push(at, slot);
+      return;
+    }
+    this.sSeq[slot] = this.seq++;
+    this.sNext[tail] = slot;
+    this.queued++;
+  }
+
+  private slotFor(h: EventHandler, kind: number, num: number, obj: unknown): number {
     let slot: number;
     if (this.free.length > 0) slot = this.free.pop() as number;
     else {
@@ -63,6 +132,10 @@ export class Scheduler {
     this.nums[slot] = num;
     this.objs[slot] = obj;
     this.handlers[slot] = h;
+    return slot;
+  }
+
+  private push(at: number, slot: number): void {
     if (this.size >= this.hTime.length) this.growHeap();
     this.siftUp(this.size++, at, this.seq++, slot);
   }
@@ -87,7 +160,18 @@ export class Scheduler {
       const t = this.hTime[0] as number;
       if (t > until) break;
       const slot = this.hSlot[0] as number;
-      this.popRoot();
+      const lane = this.sLane[slot] as number;
+      if (lane < 0) this.popRoot();
+      else {
+        const next = this.sNext[slot] as number;
+        if (next < 0) {
+          this.laneTail[lane] = -1;
+          this.popRoot();
+        } else {
+          this.queued--;
+          this.sinkRoot(this.sTime[next] as number, this.sSeq[next] as number, next);
+        }
+      }
       this.now = t;
       const h = this.handlers[slot] as EventHandler;
       const kind = this.kinds[slot] as number;
@@ -126,12 +210,15 @@ export class Scheduler {
   private popRoot(): void {
     const n = --this.size;
     if (n === 0) return;
+    this.sinkRoot(this.hTime[n] as number, this.hSeq[n] as number, this.hSlot[n] as number);
+  }
+
+  /** Replaces the root with the entry (t, s, slot), which sinks to its place. */
+  private sinkRoot(t: number, s: number, slot: number): void {
+    const n = this.size;
     const ht = this.hTime;
     const hs = this.hSeq;
     const hl = this.hSlot;
-    const t = ht[n] as number;
-    const s = hs[n] as number;
-    const slot = hl[n] as number;
     let i = 0;
     for (;;) {
       const first = 4 * i + 1;
@@ -166,6 +253,18 @@ export class Scheduler {
     const m = new Float64Array(n);
     m.set(this.nums);
     this.nums = m;
+    const l = new Int32Array(n);
+    l.set(this.sLane);
+    this.sLane = l;
+    const x = new Int32Array(n);
+    x.set(this.sNext);
+    this.sNext = x;
+    const st = new Float64Array(n);
+    st.set(this.sTime);
+    this.sTime = st;
+    const ss = new Float64Array(n);
+    ss.set(this.sSeq);
+    this.sSeq = ss;
   }
 
   private growHeap(): void {

@@ -54,6 +54,11 @@ export class Packet {
   hop = 0;
   /** The path this packet follows and where it ends. */
   path: readonly number[] = [];
+  /**
+   * The scheduler's lanes of the path (Network.lanesFor): lane0 + h for the
+   * arrivals at hop h, lane0 + path.length for the delivery; -1: none.
+   */
+  lane0 = -1;
   sink: PacketSink | null = null;
   /** Set on a retransmitted data segment (for trace). */
   retrans = false;
@@ -75,6 +80,7 @@ export class PacketPool {
     p.dsackStart = -1;
     p.dsackEnd = -1;
     p.hop = 0;
+    p.lane0 = -1;
     p.retrans = false;
     p.tsval = 0;
     p.tsecr = 0;

@@ -93,6 +93,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   readonly fq: FqSocketQueue | null;
   /** When the pending fq release event fires (-1: none). */
   private fqEventAt = -1;
+  /** The scheduler lanes of the data and the ACK paths (Packet.lane0). */
+  private readonly fwdLane0: number;
+  private readonly revLane0: number;
 
   constructor(
     readonly index: number,
@@ -107,6 +110,8 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.mss = spec.mss ?? 1448;
     this.bytes = spec.bytes ?? Infinity;
     this.fq = spec.qdisc === "fq" ? new FqSocketQueue() : null;
+    this.fwdLane0 = env.net.lanesFor(fwdPath);
+    this.revLane0 = env.net.lanesFor(revPath);
     const dl = spec.dropList;
     this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
     // Segment -> how many of its transmissions (from the first) are still to lose.
@@ -183,6 +188,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.tsval = tsNow(this);
     p.tsecr = this.tsRecentAck;
     p.path = this.fwdPath;
+    p.lane0 = this.fwdLane0;
     p.sink = this.receiver;
     this.dataSent++;
     const left = this.dropFirst?.get(seg) ?? 0;
@@ -278,6 +284,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
 
   private sendAck(p: Packet): void {
     p.path = this.revPath;
+    p.lane0 = this.revLane0;
     p.sink = this;
     this.env.net.send(p);
   }
