@@ -4,27 +4,29 @@
  * run in the order they were scheduled (FIFO ties, as ns-3's schedulers).
  *
  * Hot-path design: no object or closure per event. An event's payload
- * (kind, a number, an object, a handler) is a slot in parallel arrays, and
- * freed slots are reused; the heap itself keeps each entry's keys (time,
- * sequence) next to its slot index, so sifting reads only the heap's own
- * contiguous arrays, never the payload of the events it passes. Four
- * children per node halve the depth of a binary heap, and the four keys a
- * sift-down compares share a cache line. Insert and remove-min are
- * O(log n); peeking is O(1). Time is an integer number of nanoseconds, kept
- * below 2^53. The order is a total order on (time, sequence), so the heap's
- * shape never changes which event runs next.
+ * (kind, a number, an object, a handler) is a slot: two adjacent numbers and
+ * two adjacent references, and freed slots are reused; the heap itself keeps
+ * each entry's keys (time, sequence) next to its slot index, so sifting
+ * reads only the heap's own contiguous arrays, never the payload of the
+ * events it passes. Four children per node halve the depth of a binary
+ * heap, and the four keys a sift-down compares share a cache line. Insert
+ * and remove-min are O(log n); peeking is O(1). Time is an integer number
+ * of nanoseconds, kept below 2^53. The order is a total order on (time,
+ * sequence), so the heap's shape never changes which event runs next.
  *
  * Lanes: most events of a simulation are packets leaving a FIFO link, and a
  * stream of them (one path's arrivals at one hop) is scheduled in time
- * order. Such a stream may go into a lane: a FIFO list of slots of which only
- * the head is in the heap, so the heap holds one entry per busy lane and per
- * timer instead of one per packet in flight (thousands on a long fat path),
- * and its sifts stay short and in cache. When a lane's head runs, the next
- * entry takes its place at the root in one sift-down (no pop and push). An
- * event later than its lane's tail is appended; an earlier one (never for a
- * FIFO stream) goes to the heap on its own. Every entry keeps the sequence
- * number of its insertion, and a lane is ordered by (time, sequence) like the
- * heap, so lanes never change the order in which events run.
+ * order. Such a stream may go into a lane: a ring of entries (keys and
+ * payload side by side, in the order they run) of which only the head is in
+ * the heap, so the heap holds one entry per busy lane and per timer instead
+ * of one per packet in flight (thousands on a long fat path), its sifts stay
+ * short and in cache, and a lane's next entry is next to the one that just
+ * ran in memory. When a lane's head runs, the next entry takes its place at
+ * the root in one sift-down (no pop and push). An event later than its
+ * lane's last is appended; an earlier one (never for a FIFO stream) goes to
+ * the heap on its own. Every entry keeps the sequence number of its
+ * insertion and a lane is ordered by (time, sequence) like the heap, so
+ * lanes never change the order in which events run.
  */
 
 /** Something that receives events: `kind` and the two payloads are the handler's own. */
@@ -32,26 +34,32 @@ export interface EventHandler {
   onEvent(kind: number, num: number, obj: unknown): void;
 }
 
+// A lane entry's numbers in its ring (LANE_STRIDE per entry); its handler and object are at 2 * index of the ring's references.
+const LANE_STRIDE = 4;
+const LANE_TIME = 0;
+const LANE_SEQ = 1;
+const LANE_NUM = 2;
+const LANE_KIND = 3;
+// What a lane starts with: no room, so its first entry grows it (neither is ever written).
+const EMPTY_RING = new Float64Array(0);
+const EMPTY_REFS: readonly unknown[] = [];
+
 /** The event queue of one simulation. */
 export class Scheduler {
-  // Payload by slot.
-  private kinds = new Int32Array(1024);
-  private nums = new Float64Array(1024);
-  private objs: unknown[] = [];
-  private handlers: (EventHandler | null)[] = [];
+  // Payload by slot: number and kind at 2 * slot of sNum, handler and object at 2 * slot of sRef.
+  private sNum = new Float64Array(2 * 1024);
+  private sRef: unknown[] = [];
   private free: number[] = [];
   private nextSlot = 0;
-  // Lane bookkeeping by slot: the lane (-1: none), the next entry in it (-1: none), its keys.
-  private sLane = new Int32Array(1024);
-  private sNext = new Int32Array(1024);
-  private sTime = new Float64Array(1024);
-  private sSeq = new Float64Array(1024);
-  /** Last entry of each lane (-1: empty). */
-  private laneTail = new Int32Array(16).fill(-1);
+  // Lanes: each a ring of entries; a lane's head stands in the heap as the slot ~lane (negative).
+  private laneNum: Float64Array[] = [];
+  private laneRef: unknown[][] = [];
+  private laneHead = new Int32Array(16);
+  private laneCount = new Int32Array(16);
   private lanes = 0;
   /** Entries waiting in lanes behind their heads (not in the heap). */
   private queued = 0;
-  // Heap entries by position: keys and the payload's slot.
+  // Heap entries by position: keys and the payload's slot (or ~lane).
   private hTime = new Float64Array(1024);
   private hSeq = new Float64Array(1024);
   private hSlot = new Int32Array(1024);
@@ -71,10 +79,18 @@ export class Scheduler {
   newLanes(n: number): number {
     const first = this.lanes;
     this.lanes += n;
-    if (this.lanes > this.laneTail.length) {
-      const t = new Int32Array(Math.max(this.lanes, this.laneTail.length * 2)).fill(-1);
-      t.set(this.laneTail);
-      this.laneTail = t;
+    if (this.lanes > this.laneHead.length) {
+      const len = Math.max(this.lanes, this.laneHead.length * 2);
+      const h = new Int32Array(len);
+      h.set(this.laneHead);
+      this.laneHead = h;
+      const c = new Int32Array(len);
+      c.set(this.laneCount);
+      this.laneCount = c;
+    }
+    for (let i = first; i < this.lanes; i++) {
+      this.laneNum.push(EMPTY_RING);
+      this.laneRef.push(EMPTY_REFS as unknown[]);
     }
     return first;
   }
@@ -87,9 +103,17 @@ export class Scheduler {
     if (!(at >= this.now) || !Number.isSafeInteger(at)) {
       throw new RangeError(`Cannot schedule an event as 'at' must be an integer ≥ now (${this.now}): current value is ${at}`);
     }
-    const slot = this.slotFor(h, kind, num, obj);
-    this.sLane[slot] = -1;
-    this.push(at, slot);
+    let slot: number;
+    if (this.free.length > 0) slot = this.free.pop() as number;
+    else {
+      slot = this.nextSlot++;
+      if (2 * slot >= this.sNum.length) this.growSlots();
+    }
+    this.sNum[2 * slot] = num;
+    this.sNum[2 * slot + 1] = kind;
+    this.sRef[2 * slot] = h;
+    this.sRef[2 * slot + 1] = obj;
+    this.push(at, this.seq++, slot);
   }
 
   /**
@@ -101,43 +125,35 @@ export class Scheduler {
     if (!(at >= this.now) || !Number.isSafeInteger(at)) {
       throw new RangeError(`Cannot schedule an event as 'at' must be an integer ≥ now (${this.now}): current value is ${at}`);
     }
-    const slot = this.slotFor(h, kind, num, obj);
-    const tail = this.laneTail[lane] as number;
-    if (tail >= 0 && at < (this.sTime[tail] as number)) {
-      this.sLane[slot] = -1;
-      this.push(at, slot);
+    const count = this.laneCount[lane] as number;
+    let ring = this.laneNum[lane] as Float64Array;
+    let mask = ring.length / LANE_STRIDE - 1;
+    const head = this.laneHead[lane] as number;
+    if (count > 0 && at < (ring[LANE_STRIDE * ((head + count - 1) & mask) + LANE_TIME] as number)) {
+      this.at(at, h, kind, num, obj);
       return;
     }
-    this.sLane[slot] = lane;
-    this.sNext[slot] = -1;
-    this.sTime[slot] = at;
-    this.laneTail[lane] = slot;
-    if (tail < 0) {
-      this.push(at, slot);
-      return;
+    if (count > mask) {
+      ring = this.growLane(lane);
+      mask = ring.length / LANE_STRIDE - 1;
     }
-    this.sSeq[slot] = this.seq++;
-    this.sNext[tail] = slot;
-    this.queued++;
+    const i = ((this.laneHead[lane] as number) + count) & mask;
+    const seq = this.seq++;
+    ring[LANE_STRIDE * i + LANE_TIME] = at;
+    ring[LANE_STRIDE * i + LANE_SEQ] = seq;
+    ring[LANE_STRIDE * i + LANE_NUM] = num;
+    ring[LANE_STRIDE * i + LANE_KIND] = kind;
+    const refs = this.laneRef[lane] as unknown[];
+    refs[2 * i] = h;
+    refs[2 * i + 1] = obj;
+    this.laneCount[lane] = count + 1;
+    if (count === 0) this.push(at, seq, ~lane);
+    else this.queued++;
   }
 
-  private slotFor(h: EventHandler, kind: number, num: number, obj: unknown): number {
-    let slot: number;
-    if (this.free.length > 0) slot = this.free.pop() as number;
-    else {
-      slot = this.nextSlot++;
-      if (slot >= this.kinds.length) this.growSlots();
-    }
-    this.kinds[slot] = kind;
-    this.nums[slot] = num;
-    this.objs[slot] = obj;
-    this.handlers[slot] = h;
-    return slot;
-  }
-
-  private push(at: number, slot: number): void {
+  private push(at: number, seq: number, slot: number): void {
     if (this.size >= this.hTime.length) this.growHeap();
-    this.siftUp(this.size++, at, this.seq++, slot);
+    this.siftUp(this.size++, at, seq, slot);
   }
 
   /** Schedules after a delay ≥ 0 from now. */
@@ -160,26 +176,42 @@ export class Scheduler {
       const t = this.hTime[0] as number;
       if (t > until) break;
       const slot = this.hSlot[0] as number;
-      const lane = this.sLane[slot] as number;
-      if (lane < 0) this.popRoot();
-      else {
-        const next = this.sNext[slot] as number;
-        if (next < 0) {
-          this.laneTail[lane] = -1;
-          this.popRoot();
-        } else {
+      let h: EventHandler;
+      let kind: number;
+      let num: number;
+      let obj: unknown;
+      if (slot >= 0) {
+        this.popRoot();
+        const sr = this.sRef;
+        h = sr[2 * slot] as EventHandler;
+        obj = sr[2 * slot + 1];
+        num = this.sNum[2 * slot] as number;
+        kind = this.sNum[2 * slot + 1] as number;
+        sr[2 * slot] = null;
+        sr[2 * slot + 1] = null;
+        this.free.push(slot);
+      } else {
+        const lane = ~slot;
+        const ring = this.laneNum[lane] as Float64Array;
+        const refs = this.laneRef[lane] as unknown[];
+        const i = this.laneHead[lane] as number;
+        h = refs[2 * i] as EventHandler;
+        obj = refs[2 * i + 1];
+        num = ring[LANE_STRIDE * i + LANE_NUM] as number;
+        kind = ring[LANE_STRIDE * i + LANE_KIND] as number;
+        refs[2 * i] = null;
+        refs[2 * i + 1] = null;
+        const next = (i + 1) & (ring.length / LANE_STRIDE - 1);
+        this.laneHead[lane] = next;
+        const count = (this.laneCount[lane] as number) - 1;
+        this.laneCount[lane] = count;
+        if (count === 0) this.popRoot();
+        else {
           this.queued--;
-          this.sinkRoot(this.sTime[next] as number, this.sSeq[next] as number, next);
+          this.sinkRoot(ring[LANE_STRIDE * next + LANE_TIME] as number, ring[LANE_STRIDE * next + LANE_SEQ] as number, slot);
         }
       }
       this.now = t;
-      const h = this.handlers[slot] as EventHandler;
-      const kind = this.kinds[slot] as number;
-      const num = this.nums[slot] as number;
-      const obj = this.objs[slot];
-      this.objs[slot] = null;
-      this.handlers[slot] = null;
-      this.free.push(slot);
       n++;
       h.onEvent(kind, num, obj);
     }
@@ -187,7 +219,6 @@ export class Scheduler {
     this.dispatched += n;
     return n;
   }
-
   private siftUp(i: number, t: number, s: number, slot: number): void {
     const ht = this.hTime;
     const hs = this.hSeq;
@@ -246,25 +277,31 @@ export class Scheduler {
   }
 
   private growSlots(): void {
-    const n = this.kinds.length * 2;
-    const k = new Int32Array(n);
-    k.set(this.kinds);
-    this.kinds = k;
-    const m = new Float64Array(n);
-    m.set(this.nums);
-    this.nums = m;
-    const l = new Int32Array(n);
-    l.set(this.sLane);
-    this.sLane = l;
-    const x = new Int32Array(n);
-    x.set(this.sNext);
-    this.sNext = x;
-    const st = new Float64Array(n);
-    st.set(this.sTime);
-    this.sTime = st;
-    const ss = new Float64Array(n);
-    ss.set(this.sSeq);
-    this.sSeq = ss;
+    const n = new Float64Array(2 * this.sNum.length);
+    n.set(this.sNum);
+    this.sNum = n;
+  }
+
+  /** Doubles a lane's ring (at least 8 entries), its entries moved to the start in order. */
+  private growLane(lane: number): Float64Array {
+    const ring = this.laneNum[lane] as Float64Array;
+    const refs = this.laneRef[lane] as unknown[];
+    const cap = ring.length / LANE_STRIDE;
+    const count = this.laneCount[lane] as number;
+    const head = this.laneHead[lane] as number;
+    const grownCap = Math.max(8, 2 * cap);
+    const grown = new Float64Array(LANE_STRIDE * grownCap);
+    const moved = new Array<unknown>(2 * grownCap).fill(null);
+    for (let k = 0; k < count; k++) {
+      const i = (head + k) & (cap - 1);
+      grown.set(ring.subarray(LANE_STRIDE * i, LANE_STRIDE * i + LANE_STRIDE), LANE_STRIDE * k);
+      moved[2 * k] = refs[2 * i];
+      moved[2 * k + 1] = refs[2 * i + 1];
+    }
+    this.laneNum[lane] = grown;
+    this.laneRef[lane] = moved;
+    this.laneHead[lane] = 0;
+    return grown;
   }
 
   private growHeap(): void {
