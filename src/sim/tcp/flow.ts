@@ -96,6 +96,14 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   /** The scheduler lanes of the data and the ACK paths (Packet.lane0). */
   private readonly fwdLane0: number;
   private readonly revLane0: number;
+  /**
+   * The scheduler lanes of the receiver's delayed-ACK and compressed-SACK
+   * timers (this one, then the next). Re-arming one leaves the earlier event
+   * to find its deadline moved, and those stale events, one per re-arm, are
+   * most of a busy receiver's pending events: in a lane they wait behind the
+   * head instead of filling the heap (the order of events is the same).
+   */
+  private readonly timerLane0: number;
 
   constructor(
     readonly index: number,
@@ -112,6 +120,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.fq = spec.qdisc === "fq" ? new FqSocketQueue() : null;
     this.fwdLane0 = env.net.lanesFor(fwdPath);
     this.revLane0 = env.net.lanesFor(revPath);
+    this.timerLane0 = env.sched.newLanes(2);
     const dl = spec.dropList;
     this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
     // Segment -> how many of its transmissions (from the first) are still to lose.
@@ -436,11 +445,11 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         seqOf: (seg) => tcb.seqOf(seg),
         setDelackTimer: (at) => {
           this.delackAt = at;
-          if (at >= 0) env.sched.at(at, this, EV_DELACK);
+          if (at >= 0) env.sched.atLane(this.timerLane0, at, this, EV_DELACK);
         },
         setCompSackTimer: (at) => {
           this.compSackAt = at;
-          if (at >= 0) env.sched.at(at, this, EV_COMP_SACK);
+          if (at >= 0) env.sched.atLane(this.timerLane0 + 1, at, this, EV_COMP_SACK);
         },
       },
       this.spec.delayedAck ?? true,
