@@ -10,7 +10,7 @@
  * `SIM_BENCH_CASES=built-in` runs only the cases whose label contains that text
  * (`scale`: only the scale cases: 10, 1000 and 10,000 flows, events per CPU
  * second of the event loop and of the whole run, and the set-up of such dumbbells; `SIM_BENCH_SCALE_SECONDS` sets
- * their simulated duration, default 5).
+ * their simulated duration, default 5; then the same sizes with the event mix held: N flows on N Mb/s).
  *
  * Run: npx tsx bench/sim.bench.ts
  */
@@ -90,8 +90,9 @@ const cases: readonly [string, CcCase][] = [
  * row), and of the whole run with its set-up (topology, routes, flows).
  * Flows start inside the loop, so their sockets' creation counts in both.
  */
-function scaleBench(n: number, seconds: number): { evPerS: number; evPerSWithSetup: number; events: number; cpuS: number } {
-  const topo = dumbbell({ pairs: n, bottleneck: { rateBps: 1e9, delayNs: 25 * MS, queue: { kind: "droptail", packets: 4000 } } });
+function scaleBench(n: number, seconds: number, heldMix = false): { evPerS: number; evPerSWithSetup: number; events: number; cpuS: number } {
+  const bottleneck = heldMix ? { rateBps: n * 1e6, delayNs: 25 * MS, queue: { kind: "droptail" as const, packets: 4 * n } } : { rateBps: 1e9, delayNs: 25 * MS, queue: { kind: "droptail" as const, packets: 4000 } };
+  const topo = dumbbell({ pairs: n, bottleneck });
   const flows = Array.from({ length: n }, (_, i) => ({ id: `f${i}`, from: `s${i}`, to: `r${i}`, startNs: Math.floor((i * 100 * MS) / n), cc: "cubic" }));
   const cpu = (): number => {
     const c = process.cpuUsage();
@@ -116,6 +117,8 @@ function setupMs(n: number): number {
 }
 
 const only = process.env["SIM_BENCH_CASES"];
+/** Events each held-mix scale case aims at (its duration follows). */
+const HELD_EVENTS = 1_500_000;
 if (only === undefined || "scale".includes(only)) {
   const sizes = QUICK ? [10, 100] : [10, 1000, 10_000];
   const scaleSeconds = QUICK ? 0.2 : Number(process.env["SIM_BENCH_SCALE_SECONDS"] ?? 5);
@@ -125,6 +128,17 @@ if (only === undefined || "scale".includes(only)) {
   for (const n of sizes.slice(1)) {
     const c = scaleBench(n, scaleSeconds);
     rows.push({ case: `${n} flows, same link and duration`, value: c.evPerS / 1e6, unit: "M events/s (CPU)", note: `${(c.evPerS / base.evPerS).toFixed(2)}x the ${sizes[0]}-flow rate (target >= 0.75); ${(c.events / 1e6).toFixed(2)} M events; with set-up ${(c.evPerSWithSetup / 1e6).toFixed(3)} M/s, ${(c.evPerSWithSetup / base.evPerSWithSetup).toFixed(2)}x` });
+  }
+  // The same sizes with the event mix held (docs/sim.md, "What an event costs"): N flows on an N Mb/s
+  // bottleneck with 4 packets of queue per flow, so every flow has the same share, window and losses at
+  // every N, and what changes is only how many flows' state the events touch. A duration per size for
+  // about the same number of events (~290 per flow per simulated second), at least 1 s.
+  const heldSeconds = (n: number): number => (QUICK ? 0.5 : Math.max(1, Math.round(HELD_EVENTS / (290 * n))));
+  const heldBase = scaleBench(sizes[0] as number, heldSeconds(sizes[0] as number), true);
+  rows.push({ case: `${sizes[0]} flows on ${sizes[0]} Mb/s, 4 packets of queue per flow (held-mix baseline), ${heldSeconds(sizes[0] as number)} s`, value: heldBase.evPerS / 1e6, unit: "M events/s (CPU)", note: `${(heldBase.events / 1e6).toFixed(2)} M events` });
+  for (const n of sizes.slice(1)) {
+    const c = scaleBench(n, heldSeconds(n), true);
+    rows.push({ case: `${n} flows on ${n} Mb/s, same mix, ${heldSeconds(n)} s`, value: c.evPerS / 1e6, unit: "M events/s (CPU)", note: `${(c.evPerS / heldBase.evPerS).toFixed(2)}x the ${sizes[0]}-flow held-mix rate; ${(c.events / 1e6).toFixed(2)} M events` });
   }
   const s10 = setupMs(10);
   for (const n of sizes.slice(1)) {

@@ -1,7 +1,8 @@
 /**
  * @fileoverview Scheduler ordering: events run by (time, insertion order),
  * whatever the insertion pattern, including events scheduled while
- * dispatching; bad times are rejected.
+ * dispatching, and with events in lanes (any times, in order or not); bad
+ * times are rejected.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,6 +43,38 @@ test("Scheduler.run() orders events scheduled during dispatch after earlier ones
       for (const [t, k] of evs) s.at(t, h, k, id++);
       s.run();
       assert.equal(seen.length, id);
+    }),
+  );
+});
+
+test("Scheduler lanes: events in lanes run in the same (time, seq) order as without lanes, whatever their times", () => {
+  // Each op: [time offset, lane (-1: none), events it schedules when it runs (as offsets and lanes)].
+  const op = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -1, max: 3 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(op, fc.array(op, { maxLength: 3 })), { maxLength: 120 }), (ops) => {
+      const order = (useLanes: boolean): [number, number][] => {
+        const s = new Scheduler();
+        const lane0 = s.newLanes(4);
+        const out: [number, number][] = [];
+        let id = 0;
+        const put = (at: number, lane: number, children: number): void => {
+          const n = id++;
+          if (useLanes && lane >= 0) s.atLane(lane0 + lane, at, h, children, n);
+          else s.at(at, h, children, n);
+        };
+        const h: EventHandler = {
+          onEvent: (children, num) => {
+            out.push([s.now, num]);
+            for (const [dt, lane] of ops[children]?.[1] ?? []) put(s.now + dt, lane, -1);
+          },
+        };
+        ops.forEach(([[t, lane]], i) => put(t, lane, i));
+        assert.equal(s.pending, ops.length);
+        s.run();
+        assert.equal(s.pending, 0);
+        return out;
+      };
+      assert.deepEqual(order(true), order(false));
     }),
   );
 });

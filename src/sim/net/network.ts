@@ -3,7 +3,11 @@
  * by one flow direction only is computed at once (its arrivals come in
  * order from that flow's FIFO path); a link several flows share gets an
  * arrival event, so arrivals from different flows meet its queue in time
- * order. The last hop schedules delivery to the endpoint.
+ * order. The last hop schedules delivery to the endpoint. A path's packets
+ * leave each of its links in the order they entered (links are FIFO), so
+ * its arrivals at a hop, and its deliveries, are each a stream in time
+ * order: each gets a lane of the scheduler, which keeps the heap to one
+ * entry per stream instead of one per packet in flight.
  */
 import type { EventHandler, Scheduler } from "../scheduler.js";
 import { DROP_LOSS, LINK_DROPPED } from "./link.js";
@@ -29,6 +33,11 @@ export class Network implements EventHandler {
     readonly pool: PacketPool,
   ) {}
 
+  /** Lanes for the packets of `path` (Packet.lane0), one per hop and one for delivery. */
+  lanesFor(path: readonly number[]): number {
+    return this.sched.newLanes(path.length + 1);
+  }
+
   /** Sends `p` (its path and sink set) into the first link at the current time. */
   send(p: Packet): void {
     p.hop = 0;
@@ -49,7 +58,8 @@ export class Network implements EventHandler {
     while (p.hop < path.length) {
       const link = this.dirs[path[p.hop] as number] as LinkDir;
       if (link.users > 1 && t > this.sched.now) {
-        this.sched.at(t, this, EV_ARRIVE, 0, p);
+        if (p.lane0 >= 0) this.sched.atLane(p.lane0 + p.hop, t, this, EV_ARRIVE, 0, p);
+        else this.sched.at(t, this, EV_ARRIVE, 0, p);
         return;
       }
       if (this.dropFilter !== null && this.dropFilter(link, p)) {
@@ -69,7 +79,8 @@ export class Network implements EventHandler {
       p.hop++;
       t = next;
     }
-    this.sched.at(t, this, EV_DELIVER, 0, p);
+    if (p.lane0 >= 0) this.sched.atLane(p.lane0 + path.length, t, this, EV_DELIVER, 0, p);
+    else this.sched.at(t, this, EV_DELIVER, 0, p);
   }
 
   onEvent(kind: number, _num: number, obj: unknown): void {

@@ -24,39 +24,50 @@ export interface PacketSink {
   receive(p: Packet): void;
 }
 
-/** A packet in flight. Fields are reset by {@link PacketPool.get}. */
+/**
+ * A packet in flight. Fields are reset by {@link PacketPool.get}. They are
+ * declared in the order the hot path reads them (V8 lays them out so): what
+ * the network reads at each hop first, then what the receiving end reads,
+ * then the SACK blocks, so an event on a packet (cold by then: it has been
+ * in flight for a path's delay) touches as few cache lines as it can.
+ */
 export class Packet {
-  /** Index of the flow (into the simulation's flow table). */
-  flow = 0;
-  /** true: data segment sender→receiver; false: ACK receiver→sender. */
-  isData = true;
-  /** Data: segment number. ACK: cumulative ACK (next expected segment). */
-  seg = 0;
-  /** Payload bytes (data) ; 0 for an ACK. */
-  payload = 0;
+  sink: PacketSink | null = null;
+  /** The path this packet follows and where it ends. */
+  path: readonly number[] = [];
+  /** Position along the path (index of the next link). */
+  hop = 0;
+  /**
+   * The scheduler's lanes of the path (Network.lanesFor): lane0 + h for the
+   * arrivals at hop h, lane0 + path.length for the delivery; -1: none.
+   */
+  lane0 = -1;
   /** Bytes on the wire. */
   size = 0;
   /** IP ECN field. */
   ecn = ECN_NOT_ECT;
-  /** TH_ECE | TH_CWR. */
-  tcpFlags = 0;
+  /** Data: segment number. ACK: cumulative ACK (next expected segment). */
+  seg = 0;
+  /** Payload bytes (data) ; 0 for an ACK. */
+  payload = 0;
+  /** true: data segment sender→receiver; false: ACK receiver→sender. */
+  isData = true;
   /** TCP timestamp value (ms) and echo reply. */
   tsval = 0;
   tsecr = 0;
+  /** TH_ECE | TH_CWR. */
+  tcpFlags = 0;
+  /** Set on a retransmitted data segment (for trace). */
+  retrans = false;
   /** Number of SACK blocks (0..3) in sack[]. */
   nsack = 0;
-  /** SACK blocks [start, end) in segments, most recent first. */
-  readonly sack = new Float64Array(6);
   /** D-SACK block [start, end), or start = -1. */
   dsackStart = -1;
   dsackEnd = -1;
-  /** Position along the path (index of the next link). */
-  hop = 0;
-  /** The path this packet follows and where it ends. */
-  path: readonly number[] = [];
-  sink: PacketSink | null = null;
-  /** Set on a retransmitted data segment (for trace). */
-  retrans = false;
+  /** Index of the flow (into the simulation's flow table). */
+  flow = 0;
+  /** SACK blocks [start, end) in segments, most recent first. */
+  readonly sack = new Float64Array(6);
 }
 
 /** A free list of packets. */
@@ -75,6 +86,7 @@ export class PacketPool {
     p.dsackStart = -1;
     p.dsackEnd = -1;
     p.hop = 0;
+    p.lane0 = -1;
     p.retrans = false;
     p.tsval = 0;
     p.tsecr = 0;

@@ -186,12 +186,12 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     sackRtt = nowUs - Math.floor(a.firstSackt / 1000);
     caRtt = nowUs - Math.floor(a.lastSackt / 1000);
   }
-  const r = tcpAckUpdateRtt(ctx, seqRtt, sackRtt, caRtt, { tsecr, acked: (flag & FLAG_ACKED) !== 0, maybeDelayed: (flag & FLAG_ACK_MAYBE_DELAYED) !== 0 });
+  const rttUs = tcpAckUpdateRtt(ctx, seqRtt, sackRtt, caRtt, tsecr, (flag & FLAG_ACKED) !== 0, (flag & FLAG_ACK_MAYBE_DELAYED) !== 0);
   // rs->rtt_us = ca_rtt_us: the RTT of the last (S)ACKed segment, or -1.
-  a.rs.rtt_us = r.caRttUs;
-  if (r.taken) {
-    tcb.stats.lastRttUs = r.caRttUs;
-    ctx.rttSample(r.caRttUs);
+  a.rs.rtt_us = rttUs;
+  if (rttUs >= 0) {
+    tcb.stats.lastRttUs = rttUs;
+    ctx.rttSample(rttUs);
   }
   if (flag & FLAG_ACKED) flag |= FLAG_SET_XMIT_TIMER;
   // pkts_acked: tcp_clean_rtx_queue, after the RTT update.

@@ -93,6 +93,17 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   readonly fq: FqSocketQueue | null;
   /** When the pending fq release event fires (-1: none). */
   private fqEventAt = -1;
+  /** The scheduler lanes of the data and the ACK paths (Packet.lane0). */
+  private readonly fwdLane0: number;
+  private readonly revLane0: number;
+  /**
+   * The scheduler lanes of the receiver's delayed-ACK and compressed-SACK
+   * timers (this one, then the next). Re-arming one leaves the earlier event
+   * to find its deadline moved, and those stale events, one per re-arm, are
+   * most of a busy receiver's pending events: in a lane they wait behind the
+   * head instead of filling the heap (the order of events is the same).
+   */
+  private readonly timerLane0: number;
 
   constructor(
     readonly index: number,
@@ -107,6 +118,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.mss = spec.mss ?? 1448;
     this.bytes = spec.bytes ?? Infinity;
     this.fq = spec.qdisc === "fq" ? new FqSocketQueue() : null;
+    this.fwdLane0 = env.net.lanesFor(fwdPath);
+    this.revLane0 = env.net.lanesFor(revPath);
+    this.timerLane0 = env.sched.newLanes(2);
     const dl = spec.dropList;
     this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
     // Segment -> how many of its transmissions (from the first) are still to lose.
@@ -183,6 +197,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     p.tsval = tsNow(this);
     p.tsecr = this.tsRecentAck;
     p.path = this.fwdPath;
+    p.lane0 = this.fwdLane0;
     p.sink = this.receiver;
     this.dataSent++;
     const left = this.dropFirst?.get(seg) ?? 0;
@@ -278,6 +293,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
 
   private sendAck(p: Packet): void {
     p.path = this.revPath;
+    p.lane0 = this.revLane0;
     p.sink = this;
     this.env.net.send(p);
   }
@@ -429,11 +445,11 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
         seqOf: (seg) => tcb.seqOf(seg),
         setDelackTimer: (at) => {
           this.delackAt = at;
-          if (at >= 0) env.sched.at(at, this, EV_DELACK);
+          if (at >= 0) env.sched.atLane(this.timerLane0, at, this, EV_DELACK);
         },
         setCompSackTimer: (at) => {
           this.compSackAt = at;
-          if (at >= 0) env.sched.at(at, this, EV_COMP_SACK);
+          if (at >= 0) env.sched.atLane(this.timerLane0 + 1, at, this, EV_COMP_SACK);
         },
       },
       this.spec.delayedAck ?? true,

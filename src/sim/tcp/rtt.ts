@@ -74,33 +74,29 @@ export function tcpSetRto(ctx: SenderCtx): void {
  * from its echoed timestamp (`tsecr` in ms, 0 for none; tcp_rtt_tsopt_us:
  * whole ms, at least 1); updates min_rtt (tcp_update_rtt_min, which skips a
  * possibly delayed ACK's sample above the minimum), srtt and the RTO and
- * clears the backoff. Returns ca_rtt_us, what the rate sample's rtt_us gets
- * (-1 if none), and whether a sample was taken.
+ * clears the backoff. Returns ca_rtt_us, what the rate sample's rtt_us gets,
+ * when a sample was taken, else -1 (a ca_rtt_us comes with a seq or SACK
+ * RTT, so there is none without a sample). Plain arguments and a number
+ * back: it runs on every ACK, and allocates nothing.
  */
-export function tcpAckUpdateRtt(
-  ctx: SenderCtx,
-  seqRttUs: number,
-  sackRttUs: number,
-  caRttUs: number,
-  opts: { readonly tsecr?: number; readonly acked?: boolean; readonly maybeDelayed?: boolean } = {},
-): { caRttUs: number; taken: boolean } {
+export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: number, caRttUs: number, tsecr = 0, acked = false, maybeDelayed = false): number {
   const tcb = ctx.tcb;
   let rtt = seqRttUs >= 0 ? seqRttUs : sackRttUs;
   let ca = caRttUs;
-  if (rtt < 0 && opts.acked === true && opts.tsecr !== undefined && opts.tsecr !== 0) {
-    rtt = ca = Math.max(1, tsNow(ctx) - opts.tsecr) * 1000;
+  if (rtt < 0 && acked && tsecr !== 0) {
+    rtt = ca = Math.max(1, tsNow(ctx) - tsecr) * 1000;
   }
-  if (rtt < 0) return { caRttUs: ca, taken: false };
+  if (rtt < 0) return -1;
   if (ca < 0) ca = rtt;
   // tcp_update_rtt_min (the model keeps the minimum of the whole run, not a 300 s window).
-  if (!(opts.maybeDelayed === true && tcb.minRttUs !== 0 && ca > tcb.minRttUs)) {
+  if (!(maybeDelayed && tcb.minRttUs !== 0 && ca > tcb.minRttUs)) {
     if (tcb.minRttUs === 0 || ca < tcb.minRttUs) tcb.minRttUs = Math.max(1, ca);
     if (tcb.sk.rtt_min !== undefined) tcb.sk.rtt_min = tcb.minRttUs;
   }
   tcpRttEstimator(ctx, rtt);
   tcpSetRto(ctx);
   tcb.icsk_backoff = 0;
-  return { caRttUs: ca, taken: true };
+  return ca;
 }
 
 /**

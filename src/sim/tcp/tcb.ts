@@ -115,13 +115,13 @@ export class Tcb {
   }
   /** tcp_sock.lost: segments ever marked lost (mirrored into the socket when it has the field; no CA writes it). */
   get lost(): number {
-    return this.own.lost;
+    return this.ownLost;
   }
   set lost(v: number) {
     if (this.has.lost) {
-      this.own.lost = v >>> 0;
+      this.ownLost = v >>> 0;
       this.sk.lost = v;
-    } else this.own.lost = v;
+    } else this.ownLost = v;
   }
   /** Highest SACKed segment + 1 ("fack"). */
   highSacked = 0;
@@ -167,10 +167,10 @@ export class Tcb {
   // ---- delivery rate (tcp_rate.c) ----
   /** tcp_sock.delivered_mstamp (µs), mirrored into the socket when it has the field (BBR reads it; no CA writes it). */
   get delivered_mstamp(): number {
-    return this.own.delivered_mstamp;
+    return this.ownDeliveredMstamp;
   }
   set delivered_mstamp(v: number) {
-    this.own.delivered_mstamp = v;
+    this.ownDeliveredMstamp = v;
     if (this.has.delivered_mstamp) this.sk.delivered_mstamp = v;
   }
   first_tx_mstamp = 0;
@@ -179,11 +179,11 @@ export class Tcb {
    * if not limited; in the socket when it has the field (BBR's PROBE_RTT sets it).
    */
   get app_limited(): number {
-    return this.has.app_limited ? (this.sk.app_limited as number) : this.own.app_limited;
+    return this.has.app_limited ? (this.sk.app_limited as number) : this.ownAppLimited;
   }
   set app_limited(v: number) {
     if (this.has.app_limited) this.sk.app_limited = v >>> 0;
-    else this.own.app_limited = v;
+    else this.ownAppLimited = v;
   }
   /** The last rate sample kept for the app-limited check (tcp_rate_gen; mirrored). */
   declare rate_delivered: number;
@@ -222,10 +222,10 @@ export class Tcb {
   rtoEventAt = -1;
   /** tcp_sock.tcp_wstamp_ns: earliest departure time of the next packet (ns), mirrored into the socket when it has the field (no CA writes it). */
   get paceNext(): number {
-    return this.own.paceNext;
+    return this.ownPaceNext;
   }
   set paceNext(v: number) {
-    this.own.paceNext = v;
+    this.ownPaceNext = v;
     if (this.has.tcp_wstamp_ns) this.sk.tcp_wstamp_ns = v;
   }
   paceEventAt = -1;
@@ -235,9 +235,13 @@ export class Tcb {
    * The sender's own copy of the socket fields above: the truth for those no
    * congestion control may write (bpf_tcp_ca_btf_struct_access), so the hot
    * path reads a property, not kernel memory; app_limited's is used only when
-   * the socket lacks the field.
+   * the socket lacks the field. Fields of the Tcb itself, not a side object: the
+   * per-packet path reads them without one more pointer to follow.
    */
-  private readonly own = { lost: 0, delivered_mstamp: 0, app_limited: 0, paceNext: 0 };
+  private ownLost = 0;
+  private ownDeliveredMstamp = 0;
+  private ownAppLimited = 0;
+  private ownPaceNext = 0;
   /**
    * The sender's values of the {@link TCB_MIRRORED} fields in TCB_MIRRORED_FIELDS order (the socket holds them as
    * Linux spells them); an accessor indexes it with its own constant (a keyed access by name would be megamorphic).
