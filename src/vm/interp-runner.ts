@@ -121,15 +121,12 @@ class InterpProg implements PreparedProg, Executable {
       // stack.reset(reach), with its common case written out: nothing deeper than frame 0 to undo.
       if (stack.maxDepth !== 0) stack.reset(this.stackReach);
       else if (this.stackReach !== 0) this.mem.u8.fill(0, stack.top - this.stackReach, stack.top);
+      // r0-r10: (lo, hi) at (i, i + 16) (vm/layout.ts), written out: a loop pays an interrupt
+      // check and reloads the array's backing store on every pass (a third of the entry's time).
       const R = this.ram;
-      for (let i = 0; i < 11; i++) {
-        R[i] = 0;
-        R[i + 16] = 0; // RAM_HI
-      }
-      R[1] = lo;
-      R[17] = hi;
+      R[0] = 0; R[1] = lo; R[2] = 0; R[3] = 0; R[4] = 0; R[5] = 0; R[6] = 0; R[7] = 0; R[8] = 0; R[9] = 0; R[10] = stack.top;
+      R[16] = 0; R[17] = hi; R[18] = 0; R[19] = 0; R[20] = 0; R[21] = 0; R[22] = 0; R[23] = 0; R[24] = 0; R[25] = 0; R[26] = 0;
       if (r2 !== 0n) setU64(R, this.hi, 2, r2);
-      R[10] = stack.top;
       execute(this, ctx);
     } finally {
       this.nesting = level;
