@@ -206,6 +206,28 @@ test("a helper may run the same program again (nested runs get their own stack)"
   assert.equal(p.run(3n), 100n + 0n + 1n + 2n + 3n);
 });
 
+test("a nested run from inside a bpf-to-bpf call leaves the outer run's caller frames intact", () => {
+  // A nested run of the same program reuses its register file (vm/layout.ts): each level's r6
+  // and return path must survive the runs nested inside it.
+  const self: { prog?: PreparedProg } = {};
+  const helpers = new Map<number, BpfCallFn>([[1, (n) => (n === 0n ? 0n : (self.prog as PreparedProg).run(n - 1n))]]);
+  const { p } = prep(`
+    mov %r6, %r1
+    mul %r6, 10
+    call local f
+    add %r0, %r6
+    exit
+    f:
+    mov %r6, 5
+    call 1
+    add %r0, %r6
+    exit
+  `, { helpers });
+  self.prog = p;
+  // Level k returns level k-1's result + 5 + 10k; level 0 returns 0 + 5 + 0 (its helper returns 0).
+  assert.equal(p.run(3n), 5n + 15n + 25n + 35n);
+});
+
 test("dispose() returns the stacks to the kernel memory", () => {
   const mem = newMem();
   const live = mem.allocationCount;
