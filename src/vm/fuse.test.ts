@@ -3,23 +3,20 @@
  * against an independent BigInt model of the two instructions (RFC 9669
  * §4.1: 64-bit ALU, shifts masked to 6 bits), with register aliasing of
  * every kind, a jump into the pair's second slot, and a budget that runs out
- * between the two; and the follow flags (an exit, ja or mov run in the
- * dispatch of the instruction before it) the same ways, plus a fault in the
- * flagged instruction.
+ * between the two.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decode } from "../asm/decode.js";
 import {
-  BPF_ALU64_IMM, BPF_ALU64_REG, BPF_CALL_REL, BPF_EXIT_INSN, BPF_JMP_A, BPF_JMP_IMM, BPF_LABEL, BPF_LD_IMM64, BPF_LDX_MEM, BPF_MOV64_IMM,
-  BPF_MOV64_REG, BPF_STX_MEM, assemble,
+  BPF_ALU64_IMM, BPF_ALU64_REG, BPF_EXIT_INSN, BPF_JMP_IMM, BPF_LABEL, BPF_LD_IMM64, BPF_MOV64_REG, BPF_STX_MEM, assemble,
 } from "../asm/builders.js";
 import type { AsmItem } from "../asm/builders.js";
 import { KernelMemory, PERM_RW } from "../kernel/mem/memory.js";
 import { BpfFault } from "../kernel/prog/runner.js";
-import { BPF_ADD, BPF_DW, BPF_JEQ, BPF_LSH, BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_9 } from "../uapi/insn.js";
-import { FOLLOW_EXIT, FOLLOW_JA, FOLLOW_MOV, FUSABLE, FUSED_BASE, isFusedKey } from "./fuse.js";
+import { BPF_ADD, BPF_DW, BPF_JEQ, BPF_REG_0, BPF_REG_1, BPF_REG_9 } from "../uapi/insn.js";
+import { FUSABLE, FUSED_BASE, isFusedKey } from "./fuse.js";
 import { InterpRunner } from "./interp-runner.js";
 import { RAM_CODE, packProgram } from "./layout.js";
 
@@ -122,103 +119,4 @@ test("a budget that runs out between the mov and the operation stops there, and 
   const ram = (prog as unknown as { ram: Int32Array }).ram;
   assert.ok(isFusedKey((ram[RAM_CODE] as number) & 0xffff), "the fused key is back after the run");
   assert.equal(run(items, 1n, mem, 3).r0, 6n);
-});
-
-/** The follow flag (vm/fuse.ts FOLLOW_*) of slot `slot` of `items` once packed. */
-const followOf = (items: readonly AsmItem[], slot: number): number => ((packProgram(decode(assemble(items)))[RAM_CODE + slot * 4] as number) >>> 24);
-
-test("an instruction followed by a mov64 X runs both in one dispatch, for every aliasing of the two", () => {
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: FUSABLE.length - 1 }),
-      fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }),
-      fc.array(u64, { minLength: 6, maxLength: 6 }), imm,
-      (k, d, x, d2, s2, values, k32) => {
-        const key = FUSABLE[k] as number;
-        const op = key & 0xf0;
-        const isX = (key & 0x08) !== 0;
-        const items: AsmItem[] = [BPF_MOV64_REG(BPF_REG_9, BPF_REG_1)];
-        values.forEach((v, r) => items.push(...BPF_LD_IMM64(r, v)));
-        const first = items.reduce((n, it) => n + ("code" in it ? 1 : 0), 0);
-        items.push(isX ? BPF_ALU64_REG(op, d, x) : BPF_ALU64_IMM(op, d, k32), BPF_MOV64_REG(d2, s2));
-        for (let r = 0; r <= 5; r++) items.push(BPF_STX_MEM(BPF_DW, BPF_REG_9, r, r * 8));
-        items.push(BPF_EXIT_INSN());
-        assert.equal(followOf(items, first), FOLLOW_MOV);
-
-        const expect = [...values];
-        expect[d] = alu64(op, expect[d] as bigint, isX ? (expect[x] as bigint) : sext32(k32));
-        expect[d2] = expect[s2] as bigint;
-        const mem = newMem();
-        const buf = mem.alloc(48, PERM_RW);
-        run(items, BigInt(buf), mem);
-        assert.deepEqual(Array.from({ length: 6 }, (_, r) => mem.dv.getBigUint64(buf + r * 8, true)), expect);
-      },
-    ),
-    { numRuns: 2000 },
-  );
-});
-
-test("an instruction followed by an exit or a ja runs it in the same dispatch, in a callee and in the main program", () => {
-  const items: AsmItem[] = [
-    BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 1),
-    BPF_CALL_REL("f"),
-    BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 100),
-    BPF_JMP_A("out"),
-    BPF_MOV64_IMM(BPF_REG_0, 7),
-    BPF_LABEL("out"),
-    BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 1000),
-    BPF_EXIT_INSN(),
-    BPF_LABEL("f"),
-    BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 1),
-    BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1), // r0 is 0 here: registers start zeroed
-    BPF_EXIT_INSN(),
-  ];
-  assert.equal(followOf(items, 2), FOLLOW_JA);
-  assert.equal(followOf(items, 5), FOLLOW_EXIT);
-  assert.equal(followOf(items, 7), 0);
-  assert.equal(followOf(items, 8), FOLLOW_EXIT);
-  const { r0, prog } = run(items, 4n);
-  assert.equal(r0, 10n + 100n + 1000n);
-  assert.equal(prog.lastInsnCount, 9);
-});
-
-test("a budget that runs out at a followed exit, ja or mov stops there, and the flag is back after the run", () => {
-  const cases: readonly (readonly [string, AsmItem[], number])[] = [
-    ["exit", [BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 5), BPF_EXIT_INSN()], FOLLOW_EXIT],
-    ["ja", [BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 5), BPF_JMP_A("x"), BPF_LABEL("x"), BPF_EXIT_INSN()], FOLLOW_JA],
-    ["mov", [BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 5), BPF_MOV64_REG(BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN()], FOLLOW_MOV],
-  ];
-  for (const [name, items, follow] of cases) {
-    assert.equal(followOf(items, 0), follow, name);
-    const mem = newMem();
-    const prog = new InterpRunner().prepare({ insns: assemble(items), mem, helpers: new Map(), kfuncs: new Map(), name }, { insnBudget: 1 });
-    for (let i = 0; i < 2; i++) {
-      let f: unknown;
-      try {
-        prog.run(1n);
-      } catch (e) {
-        f = e;
-      }
-      assert.ok(f instanceof BpfFault && f.kind === "budget", `${name}, run ${i}: expected a budget fault`);
-      assert.equal(f.pc, 1, name);
-      assert.equal(prog.lastInsnCount, 1, name);
-    }
-    const ram = (prog as unknown as { ram: Int32Array }).ram;
-    assert.equal((ram[RAM_CODE] as number) >>> 24, follow, `${name}: the flag is back after the run`);
-  }
-});
-
-test("a fault in a flagged instruction happens before the instruction it carries runs", () => {
-  const items: AsmItem[] = [BPF_MOV64_IMM(BPF_REG_2, 8), BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, 0), BPF_EXIT_INSN()];
-  assert.equal(followOf(items, 1), FOLLOW_EXIT);
-  let f: unknown;
-  const prog = new InterpRunner().prepare({ insns: assemble(items), mem: newMem(), helpers: new Map(), kfuncs: new Map(), name: "fault" });
-  try {
-    prog.run(0n);
-  } catch (e) {
-    f = e;
-  }
-  assert.ok(f instanceof BpfFault && f.kind === "mem", "expected a memory fault");
-  assert.equal(f.pc, 1);
-  assert.equal(prog.lastInsnCount, 2);
 });

@@ -4,7 +4,7 @@
  *
  *   ram[0..16)    low 32 bits of r0-r10 (11-15 unused)
  *   ram[16..32)   high 32 bits of r0-r10
- *   ram[32 + 4i]  slot i: key | dst << 16 | src << 20 | follow << 24 (vm/fuse.ts)
+ *   ram[32 + 4i]  slot i: key | dst << 16 | src << 20
  *   ram[33 + 4i]  off, or the absolute target slot of a jump / local call
  *   ram[34 + 4i]  imm
  *   ram[35 + 4i]  for ld_imm64, the high 32 bits of the immediate; for a
@@ -21,7 +21,7 @@ import { jumpTarget } from "../asm/decode.js";
 import type { DecodedProg } from "../asm/decode.js";
 import { KEY_CALL_LOCAL } from "../asm/opcodes.js";
 import { calleeFlags } from "./frameless.js";
-import { flagFollowers, fusePairs } from "./fuse.js";
+import { fusePairs } from "./fuse.js";
 
 /** Offset of the registers' high halves. */
 export const RAM_HI = 16;
@@ -50,6 +50,5 @@ export function packProgram(prog: DecodedProg): Int32Array {
   }
   ram[RAM_CODE + prog.length * 4] = prog.key[prog.length] as number;
   fusePairs(ram, RAM_CODE, prog.length);
-  flagFollowers(ram, RAM_CODE, prog.length);
   return ram;
 }
