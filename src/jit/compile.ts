@@ -80,6 +80,15 @@ export interface Translation {
 }
 
 /**
+ * What the runner keeps of a translation once its module is compiled: the
+ * module's code (the bulk of a translation's memory) is dropped, so a cached
+ * entry holds the compiled WebAssembly.Module and this, and the translator's
+ * garbage dies young; the text or bytes are made again when asked for
+ * (translation is deterministic).
+ */
+export type TranslationInfo = Omit<Translation, "module">;
+
+/**
  * Where the entries leave what a normal exit returns besides an i32 result,
  * at frame 0's top (the first bytes of the guard above it, which no program
  * access can reach; the runner reads and re-zeroes them): the deepest frame

@@ -25,8 +25,9 @@ import type { AccessKind } from "../vm/faults.js";
 import { StackRegion } from "../vm/stack.js";
 import type { Cfg } from "./cfg.js";
 import { EXIT_MAX_DEPTH, EXIT_R0, IMPORT_MODULE, translate } from "./compile.js";
-import type { Translation } from "./compile.js";
+import type { TranslationInfo } from "./compile.js";
 import { toWat } from "./wasm/index.js";
+import type { WasmModule } from "./wasm/index.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { MAX_JIT_INSNS, V8_MAX_FUNCTION_BYTES, checkLimit, refusalReason } from "./limits.js";
 import { cachedModule } from "./module-cache.js";
@@ -133,21 +134,34 @@ const RUN_SOURCE = (id: number): string => `return {
  * here, never built from program input. (A shared call site through the
  * Wasm table and call_indirect was tried: no faster in the bench or the
  * testbed, and the table would keep undisposed programs alive.)
+ *
+ * Compiling the source costs about 0.2 ms, as much as translating a small
+ * program, so a new module's program first runs through the general path
+ * (`runGeneral`, correct and a few ns slower per run) and gets its own
+ * functions at its {@link OWN_RUNS_AFTER}th run: a program prepared and run
+ * a few times (most of a fixture's programs in a short test) never pays it.
+ * A module from the compile cache that already has its factory gets them at
+ * once. Returns undefined on a host that forbids code from strings (node
+ * --disallow-code-generation-from-strings, a CSP): every run then takes the
+ * general path.
  */
-function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: WebAssembly.Module): RunFns {
-  const made = runFactories.get(module);
-  if (made !== undefined) return made(prog, main, main32, SMALL_R0);
-  try {
-    const factory = new Function("prog", "main", "main32", "small", RUN_SOURCE(++runFunctionCount)) as RunFactory;
+function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: WebAssembly.Module, compile: boolean): RunFns | undefined {
+  let factory = runFactories.get(module);
+  if (factory === undefined) {
+    if (!compile) return undefined;
+    try {
+      factory = new Function("prog", "main", "main32", "small", RUN_SOURCE(++runFunctionCount)) as RunFactory;
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      return undefined;
+    }
     runFactories.set(module, factory);
-    return factory(prog, main, main32, SMALL_R0);
-  } catch (e) {
-    // A host that forbids code from strings (node --disallow-code-generation-from-strings, a CSP):
-    // every run through the general path, correct and a few ns slower per run.
-    if (!(e instanceof EvalError)) throw e;
-    return { run: (r1: bigint, r2 = 0n): bigint => prog.runGeneral(r1, r2), runCtx: (ctx: number): number => prog.runCtxGeneral(ctx) };
   }
+  return factory(prog, main, main32, SMALL_R0);
 }
+
+/** Runs through the general path before a program gets its own run functions (see {@link runFunctions}). */
+const OWN_RUNS_AFTER = 1000;
 
 /**
  * The memory size every module declares as its import's minimum: any
@@ -192,7 +206,7 @@ export class JitProg implements PreparedProg, RunSteps {
   fp0 = 0;
   /** Milliseconds spent translating and compiling (for the bench). */
   readonly compileMs: number;
-  private readonly translation: Translation;
+  private readonly translation: TranslationInfo;
   private readonly cfg: Cfg;
   private readonly decoded: DecodedProg;
   private readonly maxDepth: WebAssembly.Global;
@@ -201,6 +215,7 @@ export class JitProg implements PreparedProg, RunSteps {
   private readonly remSet: (rem: number) => void;
   private readonly main: MainFn;
   private readonly main32: Main32Fn;
+  private readonly module: WebAssembly.Module;
   /** Whether runs open frames above 0 (bpf-to-bpf calls to functions that are not frameless). */
   private readonly tracksDepth: boolean;
   private readonly stacks: StackRegion[] = [];
@@ -222,8 +237,8 @@ export class JitProg implements PreparedProg, RunSteps {
     const mem = image.mem;
     // Decoded only on a miss: a hit has the same bytes, so the cached translation's program is this one's.
     const compiled = cachedModule(image.insns, mem.maxBytes, MODULE_MIN_PAGES, () => {
-      const translation = translate(decodeImage(image), { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES });
-      const bytes = translation.module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
+      const { module, ...translation } = translate(decodeImage(image), { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES });
+      const bytes = module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
       return { translation, module: new WebAssembly.Module(bytes) };
     });
     this.translation = compiled.translation;
@@ -266,9 +281,22 @@ export class JitProg implements PreparedProg, RunSteps {
     this.remGet = instance.exports["rem_get"] as () => number;
     this.remSet = instance.exports["rem_set"] as (rem: number) => void;
     this.remSet(budget);
-    const fns = runFunctions(this, this.main, this.main32, compiled.module);
-    this.run = fns.run;
-    this.runCtx = fns.runCtx;
+    this.module = compiled.module;
+    const fns = runFunctions(this, this.main, this.main32, compiled.module, false);
+    if (fns !== undefined) {
+      this.run = fns.run;
+      this.runCtx = fns.runCtx;
+    } else {
+      let left = OWN_RUNS_AFTER;
+      this.run = (r1: bigint, r2 = 0n): bigint => {
+        if (--left === 0) this.ownRuns();
+        return this.runGeneral(r1, r2);
+      };
+      this.runCtx = (ctx: number): number => {
+        if (--left === 0) this.ownRuns();
+        return this.runCtxGeneral(ctx);
+      };
+    }
     this.adoptStacks(stacks);
     this.compileMs = performance.now() - t0;
   }
@@ -291,20 +319,31 @@ export class JitProg implements PreparedProg, RunSteps {
     this.gate = this.nesting !== 0 || this.disposed || this.tracksDepth || s0 === undefined || s0.maxDepth !== 0 ? 1 : 0;
   }
 
-  /** The generated module as text (wasm/wat.ts). */
+  /** The generated module as text (wasm/wat.ts), translated again (only its compiled form is kept). */
   wat(): string {
-    return toWat(this.translation.module);
+    return toWat(this.retranslate());
   }
 
-  /** The generated module's bytes. */
+  /** The generated module's bytes, translated again. */
   wasmBytes(): Uint8Array {
-    return this.translation.module.encode();
+    return this.retranslate().encode();
   }
 
-  /** Runs the program: see {@link runFunctions} for why each program has its own. */
-  readonly run: (r1: bigint, r2?: bigint) => bigint;
+  private retranslate(): WasmModule {
+    return translate(this.decoded, { maxBytes: this.mem.maxBytes, minPages: MODULE_MIN_PAGES }).module;
+  }
+
+  /** Runs the program: see {@link runFunctions} for why each program has its own, from its 1,000th run. */
+  run: (r1: bigint, r2?: bigint) => bigint;
   /** {@link PreparedProg.runCtx}: no BigInt on the way in or out. */
-  readonly runCtx: (ctx: number) => number;
+  runCtx: (ctx: number) => number;
+
+  /** The program's own run functions, once it has run often enough to be worth them (or the general path for good). */
+  private ownRuns(): void {
+    const fns = runFunctions(this, this.main, this.main32, this.module, true);
+    this.run = fns?.run ?? ((r1: bigint, r2 = 0n): bigint => this.runGeneral(r1, r2));
+    this.runCtx = fns?.runCtx ?? ((ctx: number): number => this.runCtxGeneral(ctx));
+  }
 
   /** @internal A run the fast path does not take (RUN_SOURCE). */
   runGeneral(r1: bigint, r2: bigint): bigint {

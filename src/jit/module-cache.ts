@@ -14,17 +14,18 @@
  * jit-runner.ts always declares one page, so kernels whose memory grew
  * differently share a module). A hit compares the bytes in full, so a hash
  * collision can never hand back another program's code, and skips decoding
- * too (the translation holds the decoded program). The cache is per thread,
+ * too (the translation's cfg holds the decoded program; the module's code
+ * itself is not kept, compile.ts TranslationInfo). The cache is per thread,
  * holds at most {@link MAX_ENTRIES} modules, and drops the least recently
  * used. A sweep's worker threads (cli/sweep) each fill their own: a
  * program is translated once per worker, not per point, which
  * docs/benchmarks.md measures against posting compiled Modules to workers.
  */
-import type { Translation } from "./compile.js";
+import type { TranslationInfo } from "./compile.js";
 
 /** What one cache entry holds. */
 export interface CachedModule {
-  readonly translation: Translation;
+  readonly translation: TranslationInfo;
   readonly module: WebAssembly.Module;
 }
 
