@@ -113,7 +113,6 @@ do {
 fullGc();
 const cold = rounds(() => prepareMs(jit, images, true));
 fullGc();
-if (process.env["C18"]) console.error(cold.map((r) => r.wall.toFixed(1)).join(" "));
 prepareMs(jit, images, false); // fills the cache
 const cached = rounds(() => prepareMs(jit, images, false));
 fullGc();

@@ -22,7 +22,9 @@
  * a fault import gets `rem - pending` (exact). The checked code subtracts
  * each block's count on entry. The fast code compares only at the check points of budget.ts and,
  * with less left than the bound there, continues in the function's checked
- * copy (a `br_table` dispatch entered at that block), where every block
+ * copy (a `br_table` dispatch entered at that block; the copies are a second
+ * module, translateChecked, which the runner compiles only when a run first
+ * needs it, docs/jit.md), where every block
  * checks: when `rem` goes negative, a slow copy of the block runs its
  * instructions up to its last memory access, stopping with the budget fault
  * at exactly the instruction where a per-instruction counter would have
@@ -77,6 +79,8 @@ export interface Translation {
   readonly stackReach: number;
   /** Whether the program has bpf-to-bpf calls that open frames (then `main` tracks the deepest in `max_depth`). */
   readonly tracksDepth: boolean;
+  /** Imports of the checked copies, one per reducible function (their module: {@link translateChecked}). */
+  readonly checkedNames: readonly string[];
 }
 
 /**
@@ -608,45 +612,22 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   for (const f of cfg.funcs) checkLimit("basic blocks in one function", V8_MAX_BR_TABLE, f.rpo.length);
   const live = computeLiveness(cfg);
   const m = new WasmModule();
-  m.importMemory(IMPORT_MODULE, "mem", opts.minPages, opts.maxBytes / 65536);
-  const imp: Imports = {
-    memFault: m.importFunc(IMPORT_MODULE, "mem_fault", [I32, I64, I32, I32], []),
-    budget: m.importFunc(IMPORT_MODULE, "budget", [I32, I32, I32], []),
-    stackFault: m.importFunc(IMPORT_MODULE, "stack_fault", [I32, I32], []),
-    insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32, I32], []),
-    helpers: new Map(),
-    kfuncs: new Map(),
-    callx: -1,
-  };
-  const callSig: ValType[] = [I64, I64, I64, I64, I64, I32, I32];
-  for (let i = 0; i < prog.length; i++) {
-    const key = prog.key[i] as number;
-    const id = prog.imm[i] as number;
-    if (key === KEY_CALLX && imp.callx < 0) {
-      imp.callx = m.importFunc(IMPORT_MODULE, "callx", [I64, ...callSig], [I64]);
-    } else if (key === KEY_CALL_HELPER && !imp.helpers.has(id)) {
-      imp.helpers.set(id, m.importFunc(IMPORT_MODULE, `helper_${id >>> 0}`, callSig, [I64]));
-    } else if (key === KEY_CALL_KFUNC && !imp.kfuncs.has(id)) {
-      imp.kfuncs.set(id, m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}`, callSig, [I64]));
-    }
-  }
+  const imp = declareImports(m, prog, opts);
+  // Reducible functions continue in a checked copy (budget.ts), which lives in a second module
+  // compiled only when a run first nears its budget (translateChecked): imported here.
+  const checkedIndex = cfg.funcs.map((f, fi) => (f.reducible ? m.importFunc(IMPORT_MODULE, checkedName(cfg, fi), ...checkedSig(live, fi)) : undefined));
+  const checkedNames = cfg.funcs.flatMap((f, fi) => (f.reducible ? [checkedName(cfg, fi)] : []));
   const maxDepth = m.global("max_depth", I32, true, 0);
   const frameless = framelessFuncs(cfg);
   const tracksDepth = frameless.some((fl, fi) => fi > 0 && !fl);
   const base = m.nextFuncIndex;
   const funcIndex = cfg.funcs.map((_, i) => base + i);
-  // Reducible functions get a checked copy after all fast functions (budget.ts).
-  let nextIndex = base + cfg.funcs.length;
-  const checkedIndex = cfg.funcs.map((f) => (f.reducible ? nextIndex++ : undefined));
-  cfg.funcs.forEach((f, fi) => {
+  cfg.funcs.forEach((_, fi) => {
     const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, false);
-    m.func(fi === 0 ? "prog" : `subprog_${f.entry}`, fc.compile());
+    m.func(funcName(cfg, fi), fc.compile());
   });
-  cfg.funcs.forEach((f, fi) => {
-    if (checkedIndex[fi] === undefined) return;
-    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, true);
-    m.func(fi === 0 ? "prog_checked" : `subprog_${f.entry}_checked`, fc.compile());
-  });
+  // The checked copies call the fast functions (bpf-to-bpf calls) and keep max_depth.
+  if (checkedNames.length > 0) cfg.funcs.forEach((_, fi) => m.export(funcName(cfg, fi), "func", funcIndex[fi] as number));
   // Two entries, one per way the runner calls (jit-runner.ts): main(r1, r2, fp, rem) -> r0 when
   // it is below 2^31, else -1 with r0 at fp + EXIT_R0 (an i32 result spares the JS side a BigInt
   // per run); main32(ctx, fp, rem) -> r0's low 32 bits, with r1 = ctx (an address, u32) and r2 = 0,
@@ -700,6 +681,71 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   m.export("rem_set", "func", m.func("rem_set", remSet.finish()));
   return {
     module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()], callx: imp.callx >= 0,
-    stackReach: reach, tracksDepth,
+    stackReach: reach, tracksDepth, checkedNames,
   };
+}
+
+/**
+ * The module of the checked copies of a translated program's reducible
+ * functions (exports named as {@link Translation.checkedNames}): the same
+ * imports as the program's module, plus its fast functions and its
+ * `max_depth` global, which the runner passes from the program's instance.
+ */
+export function translateChecked(cfg: Cfg, opts: TranslateOptions): WasmModule {
+  const live = computeLiveness(cfg);
+  const m = new WasmModule();
+  const imp = declareImports(m, cfg.prog, opts);
+  const funcIndex = cfg.funcs.map((_, fi) => m.importFunc(IMPORT_MODULE, funcName(cfg, fi), ...fastSig(live, fi)));
+  const maxDepth = m.importGlobal(IMPORT_MODULE, "max_depth", I32, true);
+  const frameless = framelessFuncs(cfg);
+  const checkedIndex = cfg.funcs.map((f, fi) => (f.reducible ? fi : undefined));
+  cfg.funcs.forEach((f, fi) => {
+    if (!f.reducible) return;
+    const fc = new FuncCompiler(cfg, live, fi, imp, funcIndex, maxDepth, opts.maxBytes, frameless, checkedIndex, true);
+    m.export(checkedName(cfg, fi), "func", m.func(checkedName(cfg, fi), fc.compile()));
+  });
+  return m;
+}
+
+/** The Wasm name of bpf-to-bpf function `fi` (and of its export, when the program has checked copies). */
+export const funcName = (cfg: Cfg, fi: number): string => (fi === 0 ? "prog" : `subprog_${(cfg.funcs[fi] as Func).entry}`);
+const checkedName = (cfg: Cfg, fi: number): string => `${funcName(cfg, fi)}_checked`;
+
+/** A fast function's signature: the registers its entry reads, fp, depth, rem -> the registers its callers read, rem. */
+function fastSig(live: Liveness, fi: number): [ValType[], ValType[]] {
+  return [[...regMaskList(live.params[fi] as number).map((): ValType => I64), I32, I32, I32], resultSig(live, fi)];
+}
+
+/** A checked copy's signature: r0-r9, fp, depth, rem, the RPO number of the block to start at -> as the fast function. */
+function checkedSig(live: Liveness, fi: number): [ValType[], ValType[]] {
+  return [[I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32], resultSig(live, fi)];
+}
+
+const resultSig = (live: Liveness, fi: number): ValType[] => [...regMaskList(live.results[fi] as number).map((): ValType => I64), I32];
+
+/** The memory, the fault reporters, and the helpers, kfuncs and callx the program calls: what both of its modules import. */
+function declareImports(m: WasmModule, prog: DecodedProg, opts: TranslateOptions): Imports {
+  m.importMemory(IMPORT_MODULE, "mem", opts.minPages, opts.maxBytes / 65536);
+  const imp: Imports = {
+    memFault: m.importFunc(IMPORT_MODULE, "mem_fault", [I32, I64, I32, I32], []),
+    budget: m.importFunc(IMPORT_MODULE, "budget", [I32, I32, I32], []),
+    stackFault: m.importFunc(IMPORT_MODULE, "stack_fault", [I32, I32], []),
+    insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32, I32], []),
+    helpers: new Map(),
+    kfuncs: new Map(),
+    callx: -1,
+  };
+  const callSig: ValType[] = [I64, I64, I64, I64, I64, I32, I32];
+  for (let i = 0; i < prog.length; i++) {
+    const key = prog.key[i] as number;
+    const id = prog.imm[i] as number;
+    if (key === KEY_CALLX && imp.callx < 0) {
+      imp.callx = m.importFunc(IMPORT_MODULE, "callx", [I64, ...callSig], [I64]);
+    } else if (key === KEY_CALL_HELPER && !imp.helpers.has(id)) {
+      imp.helpers.set(id, m.importFunc(IMPORT_MODULE, `helper_${id >>> 0}`, callSig, [I64]));
+    } else if (key === KEY_CALL_KFUNC && !imp.kfuncs.has(id)) {
+      imp.kfuncs.set(id, m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}`, callSig, [I64]));
+    }
+  }
+  return imp;
 }

@@ -24,13 +24,14 @@ import { budgetFault, insnFault, memFault, stackFault } from "../vm/faults.js";
 import type { AccessKind } from "../vm/faults.js";
 import { StackRegion } from "../vm/stack.js";
 import type { Cfg } from "./cfg.js";
-import { EXIT_MAX_DEPTH, EXIT_R0, IMPORT_MODULE, translate } from "./compile.js";
-import type { TranslationInfo } from "./compile.js";
+import { EXIT_MAX_DEPTH, EXIT_R0, IMPORT_MODULE, funcName, translate, translateChecked } from "./compile.js";
+import type { TranslateOptions, TranslationInfo } from "./compile.js";
 import { toWat } from "./wasm/index.js";
 import type { WasmModule } from "./wasm/index.js";
 import { InterpRunner } from "../vm/interp-runner.js";
 import { MAX_JIT_INSNS, V8_MAX_FUNCTION_BYTES, checkLimit, refusalReason } from "./limits.js";
 import { cachedModule } from "./module-cache.js";
+import type { CheckedSlot } from "./module-cache.js";
 
 /**
  * An i64 from Wasm (signed, in [-2^63, 2^63)) as the seam's u64. The test
@@ -171,6 +172,22 @@ const OWN_RUNS_AFTER = 1000;
  */
 const MODULE_MIN_PAGES = 1;
 
+/**
+ * A module's encoded size above which its checked copies are translated and
+ * compiled at prepare rather than on first need: a checked copy is about
+ * twice its fast function's size (the CUBIC fixture: 1.9-2.0x), so below an
+ * eighth of V8's limit on one function's body they cannot reach it.
+ */
+const EAGER_CHECKED_BYTES = V8_MAX_FUNCTION_BYTES >> 3;
+
+/** Refuses a function body beyond V8's limit (encode's callback). */
+const checkBody = (fn: string, size: number): void => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size);
+
+/** The checked copies' module of a program (compile.ts translateChecked). */
+function compileChecked(cfg: Cfg, maxBytes: number): WebAssembly.Module {
+  return new WebAssembly.Module(translateChecked(cfg, { maxBytes, minPages: MODULE_MIN_PAGES }).encode(checkBody));
+}
+
 /** Decodes a program image, mapping decode errors to the interpreter's "insn" fault. */
 export function decodeImage(image: ProgImage): DecodedProg {
   try {
@@ -216,6 +233,11 @@ export class JitProg implements PreparedProg, RunSteps {
   private readonly main: MainFn;
   private readonly main32: Main32Fn;
   private readonly module: WebAssembly.Module;
+  private readonly instance: WebAssembly.Instance;
+  private readonly imports: Record<string, WebAssembly.ImportValue>;
+  /** The cached module's checked copies (shared by its instances), compiled on first need. */
+  private readonly checked: CheckedSlot;
+  private checkedInstance: WebAssembly.Exports | undefined;
   /** Whether runs open frames above 0 (bpf-to-bpf calls to functions that are not frameless). */
   private readonly tracksDepth: boolean;
   private readonly stacks: StackRegion[] = [];
@@ -238,10 +260,14 @@ export class JitProg implements PreparedProg, RunSteps {
     // Decoded only on a miss: a hit has the same bytes, so the cached translation's program is this one's.
     const compiled = cachedModule(image.insns, mem.maxBytes, MODULE_MIN_PAGES, () => {
       const { module, ...translation } = translate(decodeImage(image), { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES });
-      const bytes = module.encode((fn, size) => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size));
-      return { translation, module: new WebAssembly.Module(bytes) };
+      const bytes = module.encode(checkBody);
+      const checked: CheckedSlot = {};
+      // A program this large could have checked copies beyond V8's limits: compiled now, so it is refused at prepare.
+      if (translation.checkedNames.length > 0 && bytes.length > EAGER_CHECKED_BYTES) checked.module = compileChecked(translation.cfg, mem.maxBytes);
+      return { translation, module: new WebAssembly.Module(bytes), checked };
     });
     this.translation = compiled.translation;
+    this.checked = compiled.checked;
     this.cfg = this.translation.cfg;
     this.decoded = this.cfg.prog;
     this.tracksDepth = this.translation.tracksDepth;
@@ -274,7 +300,12 @@ export class JitProg implements PreparedProg, RunSteps {
       imports["callx"] = (id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, pc: number, rem: number): bigint =>
         (this.callOut(image.helpers, "helper", Number(u64(id))) as (...args: unknown[]) => bigint)(a, b, c, d, e, pc, rem);
     }
+    for (const name of this.translation.checkedNames) {
+      imports[name] = (...args: unknown[]): unknown => (this.checkedExports()[name] as (...a: unknown[]) => unknown)(...args);
+    }
+    this.imports = imports;
     const instance = new WebAssembly.Instance(compiled.module, { [IMPORT_MODULE]: imports });
+    this.instance = instance;
     this.main = instance.exports["main"] as MainFn;
     this.main32 = instance.exports["main32"] as Main32Fn;
     this.maxDepth = instance.exports["max_depth"] as WebAssembly.Global;
@@ -319,9 +350,31 @@ export class JitProg implements PreparedProg, RunSteps {
     this.gate = this.nesting !== 0 || this.disposed || this.tracksDepth || s0 === undefined || s0.maxDepth !== 0 ? 1 : 0;
   }
 
-  /** The generated module as text (wasm/wat.ts), translated again (only its compiled form is kept). */
+  /**
+   * The checked copies' exports: their module compiled (once per cached
+   * module) and instantiated (once per program) the first time a run nears
+   * its budget, against this program's imports, fast functions and
+   * `max_depth`.
+   */
+  private checkedExports(): WebAssembly.Exports {
+    if (this.checkedInstance === undefined) {
+      const module = (this.checked.module ??= compileChecked(this.cfg, this.mem.maxBytes));
+      const fast = this.instance.exports;
+      const imports: Record<string, WebAssembly.ImportValue> = { ...this.imports, max_depth: this.maxDepth };
+      this.cfg.funcs.forEach((_, fi) => {
+        const name = funcName(this.cfg, fi);
+        imports[name] = fast[name] as WebAssembly.ImportValue;
+      });
+      this.checkedInstance = new WebAssembly.Instance(module, { [IMPORT_MODULE]: imports }).exports;
+    }
+    return this.checkedInstance;
+  }
+
+  /** The generated module as text (wasm/wat.ts), translated again (only its compiled form is kept), then its checked copies' module when it has one. */
   wat(): string {
-    return toWat(this.retranslate());
+    const text = toWat(this.retranslate());
+    if (this.translation.checkedNames.length === 0) return text;
+    return `${text};; the checked copies (compiled when a run first nears its budget)\n${toWat(translateChecked(this.cfg, this.options()))}`;
   }
 
   /** The generated module's bytes, translated again. */
@@ -330,7 +383,11 @@ export class JitProg implements PreparedProg, RunSteps {
   }
 
   private retranslate(): WasmModule {
-    return translate(this.decoded, { maxBytes: this.mem.maxBytes, minPages: MODULE_MIN_PAGES }).module;
+    return translate(this.decoded, this.options()).module;
+  }
+
+  private options(): TranslateOptions {
+    return { maxBytes: this.mem.maxBytes, minPages: MODULE_MIN_PAGES };
   }
 
   /** Runs the program: see {@link runFunctions} for why each program has its own, from its 1,000th run. */

@@ -23,10 +23,16 @@
  */
 import type { TranslationInfo } from "./compile.js";
 
+/** Where a module's checked copies are kept once compiled (jit-runner.ts): shared by every program made from the entry. */
+export interface CheckedSlot {
+  module?: WebAssembly.Module;
+}
+
 /** What one cache entry holds. */
 export interface CachedModule {
   readonly translation: TranslationInfo;
   readonly module: WebAssembly.Module;
+  readonly checked: CheckedSlot;
 }
 
 interface Entry extends CachedModule {
@@ -73,9 +79,11 @@ export function cachedModule(insns: Uint8Array, maxBytes: number, minPages: numb
   return made;
 }
 
-/** Hits and misses so far in this thread, and the entries held (for tests and the bench). */
-export function moduleCacheStats(): { hits: number; misses: number; entries: number } {
-  return { hits, misses, entries: cache.size };
+/** Hits and misses so far in this thread, the entries held, and how many of them have their checked copies compiled (for tests and the bench). */
+export function moduleCacheStats(): { hits: number; misses: number; entries: number; checked: number } {
+  let checked = 0;
+  for (const e of cache.values()) if (e.checked.module !== undefined) checked++;
+  return { hits, misses, entries: cache.size, checked };
 }
 
 /** Empties the cache and zeroes its counts (the bench's cold compiles; tests). */

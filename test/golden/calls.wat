@@ -5,6 +5,8 @@
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
   (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
   (import "k" "helper_1" (func $k.helper_1 (param i64 i64 i64 i64 i64 i32 i32) (result i64)))
+  (import "k" "prog_checked" (func $k.prog_checked (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32 i32) (result i64 i32)))
+  (import "k" "subprog_6_checked" (func $k.subprog_6_checked (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32 i32) (result i64 i32)))
   (global $max_depth (mut i32) (i32.const 0))
   (global $rem (mut i32) (i32.const 0))
   (func $prog (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
@@ -39,7 +41,7 @@
       local.get $depth
       local.get $rem
       i32.const 0
-      call $prog_checked
+      call $k.prog_checked
       return
     end
     i64.const 5
@@ -171,7 +173,7 @@
       local.get $depth
       local.get $rem
       i32.const 2
-      call $prog_checked
+      call $k.prog_checked
       return
     end
     local.get $r0
@@ -220,7 +222,7 @@
       local.get $depth
       local.get $rem
       i32.const 0
-      call $subprog_6_checked
+      call $k.subprog_6_checked
       return
     end
     local.get $fp
@@ -244,6 +246,94 @@
     return
     unreachable
   )
+  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i32)
+    (local $r0 i64)
+    local.get $fp
+    i32.const 16
+    i32.sub
+    i32.const 0
+    i32.const 16
+    memory.fill
+    i32.const 0
+    global.set $max_depth
+    local.get $r2
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem
+    local.get $fp
+    global.get $max_depth
+    i32.store offset=4
+    local.set $r0
+    local.get $r0
+    i64.const 2147483648
+    i64.lt_u
+    if (result i32)
+      local.get $r0
+      i32.wrap_i64
+    else
+      local.get $fp
+      local.get $r0
+      i64.store offset=8
+      i32.const -1
+    end
+  )
+  (func $main32 (param $ctx i32) (param $fp i32) (param $rem i32) (result i32)
+    (local $r0 i64)
+    local.get $fp
+    i32.const 16
+    i32.sub
+    i32.const 0
+    i32.const 16
+    memory.fill
+    i32.const 0
+    global.set $max_depth
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem
+    local.get $fp
+    global.get $max_depth
+    i32.store offset=4
+    local.set $r0
+    local.get $r0
+    i32.wrap_i64
+  )
+  (func $rem_get (result i32)
+    global.get $rem
+  )
+  (func $rem_set (param $rem i32)
+    local.get $rem
+    global.set $rem
+  )
+  (export "prog" (func $prog))
+  (export "subprog_6" (func $subprog_6))
+  (export "main" (func $main))
+  (export "main32" (func $main32))
+  (export "max_depth" (global $max_depth))
+  (export "rem_get" (func $rem_get))
+  (export "rem_set" (func $rem_set))
+)
+;; the checked copies (compiled when a run first nears its budget)
+(module
+  (import "k" "mem" (memory 1 256))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32 i32)))
+  (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
+  (import "k" "helper_1" (func $k.helper_1 (param i64 i64 i64 i64 i64 i32 i32) (result i64)))
+  (import "k" "prog" (func $k.prog (param i64 i64 i64 i64 i32 i32 i32) (result i64 i32)))
+  (import "k" "subprog_6" (func $k.subprog_6 (param i64 i32 i32 i32) (result i64 i32)))
+  (import "k" "max_depth" (global $max_depth (mut i32)))
   (func $prog_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
     (local $r10 i64)
     (local $a i32)
@@ -359,7 +449,7 @@
         i32.const 1
         i32.add
         local.get $rem
-        call $subprog_6
+        call $k.subprog_6
         local.set $rem
         local.set $r0
         local.get $fp
@@ -495,78 +585,6 @@
     end
     unreachable
   )
-  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i32)
-    (local $r0 i64)
-    local.get $fp
-    i32.const 16
-    i32.sub
-    i32.const 0
-    i32.const 16
-    memory.fill
-    i32.const 0
-    global.set $max_depth
-    local.get $r2
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    local.get $fp
-    i32.const 0
-    local.get $rem
-    call $prog
-    global.set $rem
-    local.get $fp
-    global.get $max_depth
-    i32.store offset=4
-    local.set $r0
-    local.get $r0
-    i64.const 2147483648
-    i64.lt_u
-    if (result i32)
-      local.get $r0
-      i32.wrap_i64
-    else
-      local.get $fp
-      local.get $r0
-      i64.store offset=8
-      i32.const -1
-    end
-  )
-  (func $main32 (param $ctx i32) (param $fp i32) (param $rem i32) (result i32)
-    (local $r0 i64)
-    local.get $fp
-    i32.const 16
-    i32.sub
-    i32.const 0
-    i32.const 16
-    memory.fill
-    i32.const 0
-    global.set $max_depth
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    local.get $fp
-    i32.const 0
-    local.get $rem
-    call $prog
-    global.set $rem
-    local.get $fp
-    global.get $max_depth
-    i32.store offset=4
-    local.set $r0
-    local.get $r0
-    i32.wrap_i64
-  )
-  (func $rem_get (result i32)
-    global.get $rem
-  )
-  (func $rem_set (param $rem i32)
-    local.get $rem
-    global.set $rem
-  )
-  (export "main" (func $main))
-  (export "main32" (func $main32))
-  (export "max_depth" (global $max_depth))
-  (export "rem_get" (func $rem_get))
-  (export "rem_set" (func $rem_set))
+  (export "prog_checked" (func $prog_checked))
+  (export "subprog_6_checked" (func $subprog_6_checked))
 )

@@ -4,6 +4,7 @@
   (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
   (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
+  (import "k" "prog_checked" (func $k.prog_checked (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32 i32) (result i64 i32)))
   (global $max_depth (mut i32) (i32.const 0))
   (global $rem (mut i32) (i32.const 0))
   (func $prog (param $fp i32) (param $depth i32) (param $rem i32) (result i64 i32)
@@ -42,7 +43,7 @@
       local.get $depth
       local.get $rem
       i32.const 0
-      call $prog_checked
+      call $k.prog_checked
       return
     end
     i64.const 64
@@ -72,7 +73,7 @@
         local.get $depth
         local.get $rem
         i32.const 1
-        call $prog_checked
+        call $k.prog_checked
         return
       end
       local.get $fp
@@ -109,6 +110,73 @@
     end
     unreachable
   )
+  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i32)
+    (local $r0 i64)
+    local.get $fp
+    i32.const 8
+    i32.sub
+    i32.const 0
+    i32.const 8
+    memory.fill
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem
+    local.set $r0
+    local.get $r0
+    i64.const 2147483648
+    i64.lt_u
+    if (result i32)
+      local.get $r0
+      i32.wrap_i64
+    else
+      local.get $fp
+      local.get $r0
+      i64.store offset=8
+      i32.const -1
+    end
+  )
+  (func $main32 (param $ctx i32) (param $fp i32) (param $rem i32) (result i32)
+    (local $r0 i64)
+    local.get $fp
+    i32.const 8
+    i32.sub
+    i32.const 0
+    i32.const 8
+    memory.fill
+    local.get $fp
+    i32.const 0
+    local.get $rem
+    call $prog
+    global.set $rem
+    local.set $r0
+    local.get $r0
+    i32.wrap_i64
+  )
+  (func $rem_get (result i32)
+    global.get $rem
+  )
+  (func $rem_set (param $rem i32)
+    local.get $rem
+    global.set $rem
+  )
+  (export "prog" (func $prog))
+  (export "main" (func $main))
+  (export "main32" (func $main32))
+  (export "max_depth" (global $max_depth))
+  (export "rem_get" (func $rem_get))
+  (export "rem_set" (func $rem_set))
+)
+;; the checked copies (compiled when a run first nears its budget)
+(module
+  (import "k" "mem" (memory 1 256))
+  (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
+  (import "k" "budget" (func $k.budget (param i32 i32 i32)))
+  (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))
+  (import "k" "insn_fault" (func $k.insn_fault (param i32 i32 i32)))
+  (import "k" "prog" (func $k.prog (param i32 i32 i32) (result i64 i32)))
+  (import "k" "max_depth" (global $max_depth (mut i32)))
   (func $prog_checked (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $fp i32) (param $depth i32) (param $rem i32) (param $start i32) (result i64 i32)
     (local $r10 i64)
     (local $a i32)
@@ -234,60 +302,5 @@
     end
     unreachable
   )
-  (func $main (param $r1 i64) (param $r2 i64) (param $fp i32) (param $rem i32) (result i32)
-    (local $r0 i64)
-    local.get $fp
-    i32.const 8
-    i32.sub
-    i32.const 0
-    i32.const 8
-    memory.fill
-    local.get $fp
-    i32.const 0
-    local.get $rem
-    call $prog
-    global.set $rem
-    local.set $r0
-    local.get $r0
-    i64.const 2147483648
-    i64.lt_u
-    if (result i32)
-      local.get $r0
-      i32.wrap_i64
-    else
-      local.get $fp
-      local.get $r0
-      i64.store offset=8
-      i32.const -1
-    end
-  )
-  (func $main32 (param $ctx i32) (param $fp i32) (param $rem i32) (result i32)
-    (local $r0 i64)
-    local.get $fp
-    i32.const 8
-    i32.sub
-    i32.const 0
-    i32.const 8
-    memory.fill
-    local.get $fp
-    i32.const 0
-    local.get $rem
-    call $prog
-    global.set $rem
-    local.set $r0
-    local.get $r0
-    i32.wrap_i64
-  )
-  (func $rem_get (result i32)
-    global.get $rem
-  )
-  (func $rem_set (param $rem i32)
-    local.get $rem
-    global.set $rem
-  )
-  (export "main" (func $main))
-  (export "main32" (func $main32))
-  (export "max_depth" (global $max_depth))
-  (export "rem_get" (func $rem_get))
-  (export "rem_set" (func $rem_set))
+  (export "prog_checked" (func $prog_checked))
 )

@@ -4,7 +4,8 @@
  * type, import, function, global, export and code sections, in that order.
  *
  * Only what the JIT needs: function imports, one imported memory, mutable
- * i32/i64 globals, function and global exports. Function types are
+ * i32/i64 globals (defined, or imported from another module), function and
+ * global exports. Function types are
  * deduplicated. Imports must all be declared before the first function, so
  * the index a caller receives is final.
  */
@@ -35,6 +36,14 @@ export interface MemImport {
   readonly max: number;
 }
 
+/** An imported global (its index comes before every defined global's). */
+export interface GlobalImport {
+  readonly module: string;
+  readonly name: string;
+  readonly type: ValType;
+  readonly mutable: boolean;
+}
+
 /** A module-defined global. */
 export interface GlobalDef {
   readonly name: string;
@@ -62,6 +71,7 @@ export class WasmModule {
   readonly types: FuncType[] = [];
   readonly imports: FuncImport[] = [];
   memory: MemImport | undefined;
+  readonly globalImports: GlobalImport[] = [];
   readonly globals: GlobalDef[] = [];
   readonly funcs: FuncDef[] = [];
   readonly exports: ExportDef[] = [];
@@ -91,10 +101,22 @@ export class WasmModule {
     this.memory = { module, name, min, max };
   }
 
+  /** Declares an imported global; returns its global index. */
+  importGlobal(module: string, name: string, type: ValType, mutable: boolean): number {
+    if (this.globals.length > 0) throw new Error("WasmModule.importGlobal: global imports must come before globals");
+    this.globalImports.push({ module, name, type, mutable });
+    return this.globalImports.length - 1;
+  }
+
   /** Adds a global; returns its index. */
   global(name: string, type: ValType, mutable: boolean, init: bigint | number): number {
     this.globals.push({ name, type, mutable, init });
-    return this.globals.length - 1;
+    return this.globalImports.length + this.globals.length - 1;
+  }
+
+  /** The name of global `index`, imported or defined (for the text dump). */
+  globalName(index: number): string | undefined {
+    return index < this.globalImports.length ? this.globalImports[index]?.name : this.globals[index - this.globalImports.length]?.name;
   }
 
   /** Reserves a function index before its code exists (for calls between functions). */
@@ -137,7 +159,7 @@ export class WasmModule {
       }
     });
     section(2, (s) => {
-      s.u32(this.imports.length + (this.memory === undefined ? 0 : 1));
+      s.u32(this.imports.length + this.globalImports.length + (this.memory === undefined ? 0 : 1));
       if (this.memory !== undefined) {
         s.name(this.memory.module);
         s.name(this.memory.name);
@@ -151,6 +173,13 @@ export class WasmModule {
         s.name(im.name);
         s.byte(0x00);
         s.u32(im.type);
+      }
+      for (const g of this.globalImports) {
+        s.name(g.module);
+        s.name(g.name);
+        s.byte(0x03);
+        s.byte(g.type);
+        s.byte(g.mutable ? 1 : 0);
       }
     });
     section(3, (s) => {

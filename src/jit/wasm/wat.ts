@@ -30,7 +30,7 @@ function funcText(m: WasmModule, code: Code, lines: string[], funcName: (i: numb
       case "table": text += ` ${(x as readonly number[]).join(" ")} ${b[i] as number}`; break;
       case "func": text += ` $${funcName(x as number)}`; break;
       case "local": text += ` $${code.localNames[x as number] ?? String(x)}`; break;
-      case "global": text += ` $${m.globals[x as number]?.name ?? String(x)}`; break;
+      case "global": text += ` $${m.globalName(x as number) ?? String(x)}`; break;
       case "mem": if ((b[i] as number) !== 0) text += ` offset=${b[i] as number}`; break;
       case "i32": text += ` ${x as number}`; break;
       case "i64": text += ` ${(x as number | bigint).toString()}`; break;
@@ -57,6 +57,10 @@ export function toWat(m: WasmModule): string {
     lines.push(`  (import "${m.memory.module}" "${m.memory.name}" (memory ${m.memory.min} ${m.memory.max}))`);
   }
   m.imports.forEach((im) => lines.push(`  (import "${im.module}" "${im.name}" (func $${im.module}.${im.name}${sig(im.type)}))`));
+  for (const g of m.globalImports) {
+    const t = g.mutable ? `(mut ${valName(g.type)})` : valName(g.type);
+    lines.push(`  (import "${g.module}" "${g.name}" (global $${g.name} ${t}))`);
+  }
   for (const g of m.globals) {
     const t = g.mutable ? `(mut ${valName(g.type)})` : valName(g.type);
     lines.push(`  (global $${g.name} ${t} (${valName(g.type)}.const ${g.init.toString()}))`);
@@ -69,7 +73,7 @@ export function toWat(m: WasmModule): string {
     lines.push("  )");
   }
   for (const e of m.exports) {
-    const target = e.kind === "func" ? `func $${funcName(e.index)}` : `global $${m.globals[e.index]?.name ?? e.index}`;
+    const target = e.kind === "func" ? `func $${funcName(e.index)}` : `global $${m.globalName(e.index) ?? e.index}`;
     lines.push(`  (export "${e.name}" (${target}))`);
   }
   lines.push(")");
