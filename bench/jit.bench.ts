@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelMemory, PERM_RW, createRunner } from "../src/backend/engines.js";
 import type { PreparedProg, ProgImage } from "../src/backend/engines.js";
+import { Code, I32, WasmModule } from "../src/jit/wasm/index.js";
 import { QUICK, machine, measure, report, type BenchRow } from "./harness.js";
 
 const SRC = join(import.meta.dirname, "c");
@@ -35,6 +36,15 @@ const PROGRAMS: readonly (readonly [string, number, number])[] = [
   ["nonleaf", 10_000, 20],
   ["cubic", 0, 20_000],
 ];
+
+/** An exported empty Wasm function of the JIT's main32 signature, (i32, i32, i32) -> i32, built with the JIT's own encoder. */
+function plainWasmCall(): (ctx: number, fp: number, rem: number) => number {
+  const m = new WasmModule();
+  const code = new Code([I32, I32, I32], [I32]);
+  code.i32(0);
+  m.export("f", "func", m.func("f", code.finish()));
+  return new WebAssembly.Instance(new WebAssembly.Module(m.encode())).exports["f"] as (ctx: number, fp: number, rem: number) => number;
+}
 
 function build(dir: string): void {
   for (const [name] of PROGRAMS) {
@@ -125,17 +135,24 @@ function main(): void {
     // Reference, not a target: what entering a run costs each engine from JavaScript, through the
     // same call site (an empty program, `mov r0, 0; exit`). Small programs pay it on every run.
     const empty = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+    // The floor of any entry from JavaScript: a plain call of an empty Wasm function of main32's
+    // signature (ctx, fp, rem) -> i32, timed through the same harness (its closure call included).
+    const plainFn = plainWasmCall();
+    const plainCtx = 4096;
+    if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) plainFn(plainCtx, 0, 0);
+    const plain = measure(() => void plainFn(plainCtx, 0, 0), Math.max(1, Math.round(100_000 * scale))).nsPerOp;
+    rows.push({ case: "entry: a plain call of an empty Wasm function (the baseline of the entry rows)", value: plain, unit: "ns/run" });
     for (const engine of ["interp", "jit"] as const) {
       const mem = new KernelMemory({ maxBytes: 64 << 20, initialHeapBytes: 1 << 20 });
       const prog = createRunner(engine).prepare({ insns: empty, mem, helpers: new Map(), kfuncs: new Map(), name: "empty" }, { insnBudget: 2 ** 31 - 1 });
       if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.run(0n);
       const t = measure(() => void prog.run(0n), Math.max(1, Math.round(100_000 * scale)));
-      rows.push({ case: `entry (empty program) ${engine}`, value: t.nsPerOp, unit: "ns/run", note: "reference: the per-run cost of entering the engine" });
+      rows.push({ case: `entry (empty program) ${engine}`, value: t.nsPerOp, unit: "ns/run", note: `${(t.nsPerOp / plain).toFixed(2)}x the plain call; the per-run cost of entering the engine` });
       // The kernel hooks' entry (PreparedProg.runCtx): a number in, r0's low 32 bits out, no BigInt.
       const ctx = mem.alloc(64, PERM_RW);
       if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.runCtx(ctx);
       const c = measure(() => void prog.runCtx(ctx), Math.max(1, Math.round(100_000 * scale)));
-      rows.push({ case: `entry (empty program) ${engine}, runCtx`, value: c.nsPerOp, unit: "ns/run", note: "the struct_ops trampoline's entry: no BigInt either way" });
+      rows.push({ case: `entry (empty program) ${engine}, runCtx`, value: c.nsPerOp, unit: "ns/run", note: `${(c.nsPerOp / plain).toFixed(2)}x the plain call; the struct_ops trampoline's entry: no BigInt either way` });
       prog.dispose();
     }
     report("jit", `JIT vs interpreter vs native C (${machine()})`, rows);

@@ -136,20 +136,19 @@ const RUN_SOURCE = (id: number): string => `return {
  * Wasm table and call_indirect was tried: no faster in the bench or the
  * testbed, and the table would keep undisposed programs alive.)
  *
- * Compiling the source costs about 0.2 ms, as much as translating a small
- * program, so a new module's program first runs through the general path
- * (`runGeneral`, correct and a few ns slower per run) and gets its own
- * functions at its {@link OWN_RUNS_AFTER}th run: a program prepared and run
- * a few times (most of a fixture's programs in a short test) never pays it.
- * A module from the compile cache that already has its factory gets them at
- * once. Returns undefined on a host that forbids code from strings (node
- * --disallow-code-generation-from-strings, a CSP): every run then takes the
- * general path.
+ * Compiling the source costs 0.05-0.2 ms, as much as translating a small
+ * program, so it is not part of prepare: a program gets its run functions
+ * the first time `run` or `runCtx` is read (JitProg's getters, before the
+ * first call goes through them, so a caller's call site only ever sees the
+ * program's own function). A program prepared and never run (a fixture's
+ * unused programs, a program loaded and replaced) never pays it; a module
+ * from the compile cache reuses its factory. Returns undefined on a host
+ * that forbids code from strings (node --disallow-code-generation-from-strings,
+ * a CSP): every run then takes the general path.
  */
-function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: WebAssembly.Module, compile: boolean): RunFns | undefined {
+function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: WebAssembly.Module): RunFns | undefined {
   let factory = runFactories.get(module);
   if (factory === undefined) {
-    if (!compile) return undefined;
     try {
       factory = new Function("prog", "main", "main32", "small", RUN_SOURCE(++runFunctionCount)) as RunFactory;
     } catch (e) {
@@ -160,9 +159,6 @@ function runFunctions(prog: RunSteps, main: MainFn, main32: Main32Fn, module: We
   }
   return factory(prog, main, main32, SMALL_R0);
 }
-
-/** Runs through the general path before a program gets its own run functions (see {@link runFunctions}). */
-const OWN_RUNS_AFTER = 1000;
 
 /**
  * The memory size every module declares as its import's minimum: any
@@ -313,21 +309,6 @@ export class JitProg implements PreparedProg, RunSteps {
     this.remSet = instance.exports["rem_set"] as (rem: number) => void;
     this.remSet(budget);
     this.module = compiled.module;
-    const fns = runFunctions(this, this.main, this.main32, compiled.module, false);
-    if (fns !== undefined) {
-      this.run = fns.run;
-      this.runCtx = fns.runCtx;
-    } else {
-      let left = OWN_RUNS_AFTER;
-      this.run = (r1: bigint, r2 = 0n): bigint => {
-        if (--left === 0) this.ownRuns();
-        return this.runGeneral(r1, r2);
-      };
-      this.runCtx = (ctx: number): number => {
-        if (--left === 0) this.ownRuns();
-        return this.runCtxGeneral(ctx);
-      };
-    }
     this.adoptStacks(stacks);
     this.compileMs = performance.now() - t0;
   }
@@ -390,16 +371,25 @@ export class JitProg implements PreparedProg, RunSteps {
     return { maxBytes: this.mem.maxBytes, minPages: MODULE_MIN_PAGES };
   }
 
-  /** Runs the program: see {@link runFunctions} for why each program has its own, from its 1,000th run. */
-  run: (r1: bigint, r2?: bigint) => bigint;
-  /** {@link PreparedProg.runCtx}: no BigInt on the way in or out. */
-  runCtx: (ctx: number) => number;
+  /** Runs the program: see {@link runFunctions} for why each program has its own, made when first read. */
+  get run(): (r1: bigint, r2?: bigint) => bigint {
+    return this.ownRuns().run;
+  }
 
-  /** The program's own run functions, once it has run often enough to be worth them (or the general path for good). */
-  private ownRuns(): void {
-    const fns = runFunctions(this, this.main, this.main32, this.module, true);
-    this.run = fns?.run ?? ((r1: bigint, r2 = 0n): bigint => this.runGeneral(r1, r2));
-    this.runCtx = fns?.runCtx ?? ((ctx: number): number => this.runCtxGeneral(ctx));
+  /** {@link PreparedProg.runCtx}: no BigInt on the way in or out. */
+  get runCtx(): (ctx: number) => number {
+    return this.ownRuns().runCtx;
+  }
+
+  /** Makes the program's own run functions (or the general path's, for good) and puts them on the program in place of the getters. */
+  private ownRuns(): RunFns {
+    const fns = runFunctions(this, this.main, this.main32, this.module) ?? {
+      run: (r1: bigint, r2 = 0n): bigint => this.runGeneral(r1, r2),
+      runCtx: (ctx: number): number => this.runCtxGeneral(ctx),
+    };
+    Object.defineProperty(this, "run", { value: fns.run, enumerable: true });
+    Object.defineProperty(this, "runCtx", { value: fns.runCtx, enumerable: true });
+    return fns;
   }
 
   /** @internal A run the fast path does not take (RUN_SOURCE). */
