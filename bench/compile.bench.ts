@@ -15,13 +15,14 @@
  *   programs (every other fixture, for {@link WARMUP_MS}): what a
  *   long-running process (a sweep's worker, a test run) pays when a program
  *   it has not seen arrives. Rounds of the fixture follow; their median and
- *   minimum are reported. The rounds repeat the same programs, so V8's
+ *   minimum are reported, and beside them the same with the first read of
+ *   each program's `runCtx`, where the JIT makes its run functions. The rounds repeat the same programs, so V8's
  *   feedback from earlier rounds helps later ones a little; the first round
  *   after the warm-up is reported beside them for that reason;
- * - the garbage the cold rounds leave is theirs: a full collection runs
- *   between the phases (the warm-up, the cold rounds, the cached rounds, the
- *   interpreter's), so no phase pays for another's garbage, and each pays
- *   for its own as it falls.
+ * - the garbage the cold rounds leave is theirs: a young-generation
+ *   collection runs between the phases (the warm-up, the cold rounds, the
+ *   cached rounds, the interpreter's), so no phase pays for the previous
+ *   one's garbage, and each pays for its own as it falls.
  *
  * Each round is timed twice: wall time (what a user waits on an idle
  * machine; on a loaded one the median includes time the process was not
@@ -46,7 +47,7 @@ import type { BenchRow } from "./harness.js";
 const FIXTURES = new URL("../test/fixtures/", import.meta.url);
 const ROUNDS = QUICK ? 1 : 41;
 /** CPU time spent compiling the other fixtures before the CUBIC rounds. */
-const WARMUP_MS = QUICK ? 0 : 2000;
+const WARMUP_MS = QUICK ? 0 : 3000;
 
 /** Every program of a fixture as the kernel hands it to an engine, or [] when the fixture does not load (the negative ones). */
 function imagesOf(file: string): ProgImage[] {
@@ -65,9 +66,17 @@ const others = readdirSync(FIXTURES).filter((f) => f.endsWith(".bpf.o") && !f.st
 const jit = createRunner("jit");
 const interp = createRunner("interp");
 
-/** A full collection between phases (V8's gc exposed for this process only), so no phase pays for another's garbage. */
+/**
+ * A young-generation collection between phases (V8's gc exposed for this
+ * process only), so no phase pays for the previous one's short-lived
+ * garbage. Not a full collection: V8's forced full GC dropped the
+ * translator's optimized code, so every translator function was optimized
+ * again during the next phase's rounds (75 optimizations, medians 5-10x the
+ * minimum).
+ */
 setFlagsFromString("--expose-gc");
-const fullGc = runInNewContext("gc") as () => void;
+const gc = runInNewContext("gc") as (opts?: { type: "minor" | "major" }) => void;
+const youngGc = (): void => gc({ type: "minor" });
 setFlagsFromString("--no-expose-gc");
 
 const cpuMs = (): number => {
@@ -81,14 +90,21 @@ interface Round {
   readonly cpu: number;
 }
 
-/** Wall and CPU ms to prepare every image, the cache emptied before each when `cold`; the prepared programs are disposed untimed. */
-function prepareMs(runner: typeof jit, list: readonly ProgImage[], cold: boolean): Round {
+/**
+ * Wall and CPU ms to prepare every image, the cache emptied before each when
+ * `cold`, and with `entry` the first read of each program's `runCtx` too
+ * (the JIT makes a program's run functions then, jit-runner.ts); the
+ * prepared programs are disposed untimed.
+ */
+function prepareMs(runner: typeof jit, list: readonly ProgImage[], cold: boolean, entry = false): Round {
   const made: PreparedProg[] = [];
   const c0 = cpuMs();
   const t0 = process.hrtime.bigint();
   for (const image of list) {
     if (cold) clearModuleCache();
-    made.push(runner.prepare(image));
+    const p = runner.prepare(image);
+    if (entry) void p.runCtx;
+    made.push(p);
   }
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = cpuMs() - c0;
@@ -110,12 +126,14 @@ do {
   prepareMs(jit, others, true);
   warmRounds++;
 } while (cpuMs() - warmStart < WARMUP_MS);
-fullGc();
+youngGc();
 const cold = rounds(() => prepareMs(jit, images, true));
-fullGc();
+youngGc();
+const coldEntry = rounds(() => prepareMs(jit, images, true, true));
+youngGc();
 prepareMs(jit, images, false); // fills the cache
 const cached = rounds(() => prepareMs(jit, images, false));
-fullGc();
+youngGc();
 prepareMs(interp, images, false);
 const base = rounds(() => prepareMs(interp, images, false));
 
@@ -129,6 +147,7 @@ const rows: BenchRow[] = [
   { case: "JIT, cache empty (translate + compile + instantiate), translator warm: median, wall", value: median(wall(cold)), unit: "ms/fixture", note: `target < 3 ms; ${perProg(median(wall(cold))).toFixed(0)} µs/program; ${(median(wall(cold)) / median(wall(base))).toFixed(0)}x the interpreter's` },
   { case: "JIT, cache empty, translator warm: minimum, wall", value: min(wall(cold)), unit: "ms/fixture" },
   { case: "JIT, cache empty, translator warm: median, CPU (helper threads included)", value: median(cpu(cold)), unit: "ms/fixture", note: `min ${min(cpu(cold)).toFixed(2)} ms` },
+  { case: "JIT, cache empty, prepare and the run functions made (the first read of runCtx): median, wall", value: median(wall(coldEntry)), unit: "ms/fixture", note: `min ${min(wall(coldEntry)).toFixed(2)} ms; CPU median ${median(cpu(coldEntry)).toFixed(2)} ms: what a program costs before its first run` },
   { case: "JIT, module cached (instantiate): median, wall", value: perProg(median(wall(cached))), unit: "µs/program", note: `target < 50 µs; min ${perProg(min(wall(cached))).toFixed(1)} µs; CPU median ${perProg(median(cpu(cached))).toFixed(1)} µs; ${(median(wall(cold)) / median(wall(cached))).toFixed(0)}x faster than cold` },
 ];
-report("compile", `JIT compile: a cold prepare against a cached one, CPU time (${machine()})`, rows);
+report("compile", `JIT compile: a cold prepare against a cached one, wall and CPU time (${machine()})`, rows);
