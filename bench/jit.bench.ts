@@ -37,6 +37,16 @@ const PROGRAMS: readonly (readonly [string, number, number])[] = [
   ["cubic", 0, 20_000],
 ];
 
+/**
+ * ns per call of a loop of 1,000 calls, after {@link WARMUP_MS} of it: the
+ * harness's own call of its op (a call site shared by every case, so never
+ * inlined: 5-6 ns here) is spread over the 1,000.
+ */
+function entryNs(loop1000: () => void): number {
+  if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) loop1000();
+  return measure(loop1000, 100).nsPerOp / 1000;
+}
+
 /** An exported empty Wasm function of the JIT's main32 signature, (i32, i32, i32) -> i32, built with the JIT's own encoder. */
 function plainWasmCall(): (ctx: number, fp: number, rem: number) => number {
   const m = new WasmModule();
@@ -132,29 +142,40 @@ function main(): void {
       );
       table.push(`| ${name} | ${i.count} | ${n.ns.toFixed(1)} | ${j.ns.toFixed(1)} | ${(j.ns / n.ns).toFixed(2)}x | ${(j.ns / j.count).toFixed(3)} | ${i.ns.toFixed(0)} | ${(i.ns / i.count).toFixed(2)} | ${j.compileMs.toFixed(2)} |`);
     }
-    // Reference, not a target: what entering a run costs each engine from JavaScript, through the
-    // same call site (an empty program, `mov r0, 0; exit`). Small programs pay it on every run.
+    // What entering a run costs each engine from JavaScript (an empty program, `mov r0, 0; exit`),
+    // against the floor of any entry: a plain call of an empty Wasm function of main32's signature
+    // (ctx, fp, rem) -> i32. Each is timed in loops of 1,000 calls (entryNs), every loop its own
+    // function literal, so each call site sees one function, as a caller of one program does.
     const empty = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
-    // The floor of any entry from JavaScript: a plain call of an empty Wasm function of main32's
-    // signature (ctx, fp, rem) -> i32, timed through the same harness (its closure call included).
     const plainFn = plainWasmCall();
     const plainCtx = 4096;
-    if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) plainFn(plainCtx, 0, 0);
-    const plain = measure(() => void plainFn(plainCtx, 0, 0), Math.max(1, Math.round(100_000 * scale))).nsPerOp;
+    const plain = entryNs(() => {
+      for (let i = 0; i < 1000; i++) plainFn(plainCtx, 0, 0);
+    });
     rows.push({ case: "entry: a plain call of an empty Wasm function (the baseline of the entry rows)", value: plain, unit: "ns/run" });
-    for (const engine of ["interp", "jit"] as const) {
-      const mem = new KernelMemory({ maxBytes: 64 << 20, initialHeapBytes: 1 << 20 });
-      const prog = createRunner(engine).prepare({ insns: empty, mem, helpers: new Map(), kfuncs: new Map(), name: "empty" }, { insnBudget: 2 ** 31 - 1 });
-      if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.run(0n);
-      const t = measure(() => void prog.run(0n), Math.max(1, Math.round(100_000 * scale)));
-      rows.push({ case: `entry (empty program) ${engine}`, value: t.nsPerOp, unit: "ns/run", note: `${(t.nsPerOp / plain).toFixed(2)}x the plain call; the per-run cost of entering the engine` });
-      // The kernel hooks' entry (PreparedProg.runCtx): a number in, r0's low 32 bits out, no BigInt.
-      const ctx = mem.alloc(64, PERM_RW);
-      if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) prog.runCtx(ctx);
-      const c = measure(() => void prog.runCtx(ctx), Math.max(1, Math.round(100_000 * scale)));
-      rows.push({ case: `entry (empty program) ${engine}, runCtx`, value: c.nsPerOp, unit: "ns/run", note: `${(c.nsPerOp / plain).toFixed(2)}x the plain call; the struct_ops trampoline's entry: no BigInt either way` });
-      prog.dispose();
-    }
+    const mem = new KernelMemory({ maxBytes: 64 << 20, initialHeapBytes: 1 << 20 });
+    const ctx = mem.alloc(64, PERM_RW);
+    const prepareEmpty = (engine: "interp" | "jit"): PreparedProg =>
+      createRunner(engine).prepare({ insns: empty, mem, helpers: new Map(), kfuncs: new Map(), name: "empty" }, { insnBudget: 2 ** 31 - 1 });
+    const interp = prepareEmpty("interp");
+    const jit = prepareEmpty("jit");
+    const entries: [string, number][] = [
+      ["interp", entryNs(() => {
+        for (let i = 0; i < 1000; i++) interp.run(0n);
+      })],
+      ["interp, runCtx", entryNs(() => {
+        for (let i = 0; i < 1000; i++) interp.runCtx(ctx);
+      })],
+      ["jit", entryNs(() => {
+        for (let i = 0; i < 1000; i++) jit.run(0n);
+      })],
+      ["jit, runCtx (the struct_ops trampoline's entry: no BigInt either way)", entryNs(() => {
+        for (let i = 0; i < 1000; i++) jit.runCtx(ctx);
+      })],
+    ];
+    for (const [what, ns] of entries) rows.push({ case: `entry (empty program) ${what}`, value: ns, unit: "ns/run", note: `${(ns / plain).toFixed(2)}x the plain call` });
+    interp.dispose();
+    jit.dispose();
     report("jit", `JIT vs interpreter vs native C (${machine()})`, rows);
     console.log(`\n${table.join("\n")}`);
   } finally {
