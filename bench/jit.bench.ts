@@ -38,13 +38,24 @@ const PROGRAMS: readonly (readonly [string, number, number])[] = [
 ];
 
 /**
- * ns per call of a loop of 1,000 calls, after {@link WARMUP_MS} of it: the
- * harness's own call of its op (a call site shared by every case, so never
- * inlined: 5-6 ns here) is spread over the 1,000.
+ * ns per call of a loop of 1,000 calls, after {@link WARMUP_MS} of it: CPU
+ * time (`process.cpuUsage`, which load disturbs less than wall time) of
+ * batches of 10^6 calls, median of 9. The loop spreads the caller's own call
+ * of it over the 1,000 (the harness's `measure` calls its op from a call
+ * site shared by every case, never inlined: 5-6 ns here, more than an
+ * entry).
  */
 function entryNs(loop1000: () => void): number {
   if (!QUICK) for (const end = Date.now() + WARMUP_MS; Date.now() < end; ) loop1000();
-  return measure(loop1000, 100).nsPerOp / 1000;
+  const loops = QUICK ? 1 : 1000;
+  const samples: number[] = [];
+  for (let r = 0; r < (QUICK ? 1 : 9); r++) {
+    const u0 = process.cpuUsage();
+    for (let i = 0; i < loops; i++) loop1000();
+    const u = process.cpuUsage(u0);
+    samples.push(((u.user + u.system) * 1000) / (loops * 1000));
+  }
+  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
 }
 
 /** An exported empty Wasm function of the JIT's main32 signature, (i32, i32, i32) -> i32, built with the JIT's own encoder. */
@@ -152,7 +163,7 @@ function main(): void {
     const plain = entryNs(() => {
       for (let i = 0; i < 1000; i++) plainFn(plainCtx, 0, 0);
     });
-    rows.push({ case: "entry: a plain call of an empty Wasm function (the baseline of the entry rows)", value: plain, unit: "ns/run" });
+    rows.push({ case: "entry: a plain call of an empty Wasm function (the baseline of the entry rows, CPU time)", value: plain, unit: "ns/run" });
     const mem = new KernelMemory({ maxBytes: 64 << 20, initialHeapBytes: 1 << 20 });
     const ctx = mem.alloc(64, PERM_RW);
     const prepareEmpty = (engine: "interp" | "jit"): PreparedProg =>
