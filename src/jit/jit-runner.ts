@@ -172,7 +172,9 @@ const MODULE_MIN_PAGES = 1;
  * A module's encoded size above which its checked copies are translated and
  * compiled at prepare rather than on first need: a checked copy is about
  * twice its fast function's size (the CUBIC fixture: 1.9-2.0x), so below an
- * eighth of V8's limit on one function's body they cannot reach it.
+ * eighth of V8's limit on one function's body a checked copy would have to
+ * be 8x its fast code to reach it; above, a program V8 would refuse is
+ * still refused at prepare (and runs on the interpreter).
  */
 const EAGER_CHECKED_BYTES = V8_MAX_FUNCTION_BYTES >> 3;
 
