@@ -4,7 +4,7 @@
  *
  *   npx tsx test/fidelity/fidelity-cli.ts commands [--config NAME]
  *       print the ip/tc commands that build the topology (no root needed)
- *   npx tsx test/fidelity/fidelity-cli.ts run --config NAME --cc reno [--seconds S] [--csv FILE]
+ *   npx tsx test/fidelity/fidelity-cli.ts run --config NAME --cc reno [--seconds S] [--seed N] [--csv FILE]
  *       one flow; prints its cycle shape, writes the TCP_INFO CSV if asked
  *   npx tsx test/fidelity/fidelity-cli.ts record [--config NAME] [--runs N] [--cc reno,cubic]
  *       N runs of reno and cubic per configuration; writes reference/<config>.json
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
       config: { type: "string" },
       cc: { type: "string" },
       seconds: { type: "string" },
+      seed: { type: "string" },
       csv: { type: "string" },
       runs: { type: "string" },
       md: { type: "boolean" },
@@ -146,7 +147,10 @@ async function main(): Promise<void> {
     if (cmd === "run") {
       const cfg = configByName(values.config ?? (CONFIGS[0] as FidelityConfig).name);
       const cc = values.cc ?? "reno";
-      const r = await runLinuxFlow(tools, cfg, cc, values.seconds !== undefined ? { seconds: Number(values.seconds) } : {});
+      const r = await runLinuxFlow(tools, cfg, cc, {
+        ...(values.seconds !== undefined ? { seconds: Number(values.seconds) } : {}),
+        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      });
       if (values.csv !== undefined) {
         writeFileSync(values.csv, ["tS,cwnd,ssthresh,caState,rttUs", ...r.rows.map((x) => `${x.tUs / 1e6},${x.cwnd},${x.ssthresh},${x.caState},${x.rttUs}`)].join("\n") + "\n");
       }

@@ -5,7 +5,11 @@
  * `drops: { segments }`) and once with the testbed's own draws, compared
  * with the recorded Linux runs of `20mbit-40ms-1bdp-loss1`.
  *
- *   npx tsx test/fidelity/loss-replay.ts [--algorithm reno] [--seeds 5]
+ *   npx tsx test/fidelity/loss-replay.ts [--algorithm reno] [--seeds 5] [--noise-seeds 6]
+ *
+ * With `--noise-seeds N` the replays are repeated with the scenario's seeds
+ * 1..N (the seed draws only the hosts' `noise` when the drops are replayed)
+ * and the mean |dcwnd| over the recorded runs is printed for each.
  */
 import { parseArgs } from "node:util";
 import { configByName, MSS_BYTES } from "./configs.js";
@@ -76,7 +80,7 @@ export function linuxFigures(run: RecordedRun, seconds: number): LossFigures {
 }
 
 /** Runs the loss scenario with Linux run `run`'s drop pattern replayed. */
-export function replayRun(run: RecordedRun, algorithm: Algorithm): LossFigures {
+export function replayRun(run: RecordedRun, algorithm: Algorithm, noiseSeed?: number): LossFigures {
   const cfg = configByName(LOSS_CONFIG);
   const segs = Math.ceil(((run.goodputMbps * 1e6 * cfg.seconds) / 8 / MSS_BYTES) * 1.5) + 1000;
   // By sequence number when the recording has the delay line's dropped sequence numbers (robust to a
@@ -85,7 +89,7 @@ export function replayRun(run: RecordedRun, algorithm: Algorithm): LossFigures {
   const text = run.dropSeqs !== undefined
     ? withDrops(base, FLOW, "seqs", run.dropSeqs.map(([seq]) => seq))
     : withDrops(base, FLOW, "segments", delayLineDropList(run.seed, cfg.lossRate, segs).segments);
-  const { records } = runYaml(text, "replay.yaml");
+  const { records } = runYaml(text, "replay.yaml", noiseSeed);
   return figuresOf(flowSamples(records, FLOW), cfg.seconds);
 }
 
@@ -98,7 +102,7 @@ export function ownDrawsRun(seed: number, algorithm: Algorithm): LossFigures {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { algorithm: { type: "string", default: "reno" }, seeds: { type: "string", default: "5" } } });
+  const { values } = parseArgs({ options: { algorithm: { type: "string", default: "reno" }, seeds: { type: "string", default: "5" }, "noise-seeds": { type: "string", default: "0" } } });
   const algorithm = values.algorithm as Algorithm;
   const cfg = configByName(LOSS_CONFIG);
   const runs = loadReference(LOSS_CONFIG).algorithms[algorithm]?.runs ?? [];
@@ -108,6 +112,12 @@ function main(): void {
     const lx = linuxFigures(run, cfg.seconds);
     const sim = replayRun(run, algorithm);
     console.log(`${run.seed} | ${f(meanAbsCwndDiff(sim.trace, lx.trace, cfg.seconds))} | ${sim.medianCwnd}/${lx.medianCwnd} | ${f(sim.srttMedianUs / 1000)}/${f(lx.srttMedianUs / 1000)} | ${f(sim.goodputMbps, 3)}/${f(lx.goodputMbps, 3)}`);
+  }
+  const noiseSeeds = Number(values["noise-seeds"]);
+  if (noiseSeeds > 0) console.log("replay, noise seed | mean |dcwnd| per run | mean");
+  for (let ns = 1; ns <= noiseSeeds; ns++) {
+    const d = runs.map((run) => meanAbsCwndDiff(replayRun(run, algorithm, ns).trace, linuxFigures(run, cfg.seconds).trace, cfg.seconds));
+    console.log(`${ns} | ${d.map((x) => f(x)).join(" ")} | ${f(d.reduce((a, b) => a + b, 0) / d.length)}`);
   }
   console.log("own draws: seed | median cwnd | srtt ms | goodput Mbit/s");
   for (let s = 1; s <= Number(values.seeds); s++) {
