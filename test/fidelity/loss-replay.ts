@@ -5,11 +5,13 @@
  * `drops: { segments }`) and once with the testbed's own draws, compared
  * with the recorded Linux runs of `20mbit-40ms-1bdp-loss1`.
  *
- *   npx tsx test/fidelity/loss-replay.ts [--algorithm reno] [--seeds 5] [--noise-seeds 6]
+ *   npx tsx test/fidelity/loss-replay.ts [--algorithm reno] [--seeds 5] [--noise-seeds 6] [--access "{ rate: 10gbit, noise: 200us }"]
  *
  * With `--noise-seeds N` the replays are repeated with the scenario's seeds
  * 1..N (the seed draws only the hosts' `noise` when the drops are replayed)
  * and the mean |dcwnd| over the recorded runs is printed for each.
+ * `--access` replaces the scenario's `access` line (another model of the
+ * hosts' per-packet cost) in the replays and the testbed's own draws.
  */
 import { parseArgs } from "node:util";
 import { configByName, MSS_BYTES } from "./configs.js";
@@ -59,7 +61,8 @@ export interface LossFigures {
 
 export function figuresOf(samples: readonly FlowSampleRecord[], seconds: number): LossFigures {
   const t0 = samples[0]?.t ?? 0;
-  const trace = samples.map((s) => ({ tS: (s.t - t0) / 1e9, cwnd: s.cwnd, ssthresh: s.ssthresh, caState: s.caState }));
+  // rttUs: the smoothed RTT, as TCP_INFO's tcpi_rtt in Linux's trace rows.
+  const trace = samples.map((s) => ({ tS: (s.t - t0) / 1e9, cwnd: s.cwnd, ssthresh: s.ssthresh, caState: s.caState, rttUs: s.srttUs }));
   const last = samples[samples.length - 1];
   return {
     trace,
@@ -79,13 +82,21 @@ export function linuxFigures(run: RecordedRun, seconds: number): LossFigures {
   };
 }
 
+/** The loss scenario's text for `algorithm`, its `access` line replaced by `access` when given. */
+export function lossScenario(algorithm: Algorithm, access?: string): string {
+  const text = scenarioText("20mbit-40ms-1bdp-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`);
+  if (access === undefined) return text;
+  if (!/access: \{[^}\n]*\}/.test(text)) throw new RangeError("the loss scenario has no one-line 'access'");
+  return text.replace(/access: \{[^}\n]*\}/, `access: ${access}`);
+}
+
 /** Runs the loss scenario with Linux run `run`'s drop pattern replayed. */
-export function replayRun(run: RecordedRun, algorithm: Algorithm, noiseSeed?: number): LossFigures {
+export function replayRun(run: RecordedRun, algorithm: Algorithm, noiseSeed?: number, access?: string): LossFigures {
   const cfg = configByName(LOSS_CONFIG);
   const segs = Math.ceil(((run.goodputMbps * 1e6 * cfg.seconds) / 8 / MSS_BYTES) * 1.5) + 1000;
   // By sequence number when the recording has the delay line's dropped sequence numbers (robust to a
   // different retransmission count shifting indices), else by transmission index from its seed.
-  const base = scenarioText("20mbit-40ms-1bdp-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`).replace("loss: 1%", "loss: 0");
+  const base = lossScenario(algorithm, access).replace("loss: 1%", "loss: 0");
   const text = run.dropSeqs !== undefined
     ? withDrops(base, FLOW, "seqs", run.dropSeqs.map(([seq]) => seq))
     : withDrops(base, FLOW, "segments", delayLineDropList(run.seed, cfg.lossRate, segs).segments);
@@ -94,15 +105,16 @@ export function replayRun(run: RecordedRun, algorithm: Algorithm, noiseSeed?: nu
 }
 
 /** Runs the loss scenario with the testbed's own draws, seed `seed`. */
-export function ownDrawsRun(seed: number, algorithm: Algorithm): LossFigures {
+export function ownDrawsRun(seed: number, algorithm: Algorithm, access?: string): LossFigures {
   const cfg = configByName(LOSS_CONFIG);
-  const text = scenarioText("20mbit-40ms-1bdp-loss1.yaml").replace("algorithm: reno", `algorithm: ${algorithm}`);
+  const text = lossScenario(algorithm, access);
   const { records } = runYaml(text, "20mbit-40ms-1bdp-loss1.yaml", seed);
   return figuresOf(flowSamples(records, FLOW), cfg.seconds);
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { algorithm: { type: "string", default: "reno" }, seeds: { type: "string", default: "5" }, "noise-seeds": { type: "string", default: "0" } } });
+  const { values } = parseArgs({ options: { algorithm: { type: "string", default: "reno" }, seeds: { type: "string", default: "5" }, "noise-seeds": { type: "string", default: "0" }, access: { type: "string" } } });
+  const access = values.access;
   const algorithm = values.algorithm as Algorithm;
   const cfg = configByName(LOSS_CONFIG);
   const runs = loadReference(LOSS_CONFIG).algorithms[algorithm]?.runs ?? [];
@@ -110,18 +122,18 @@ function main(): void {
   console.log("replay of Linux's drops: seed | mean |dcwnd| | median cwnd sim/linux | srtt ms sim/linux | goodput Mbit/s sim/linux");
   for (const run of runs) {
     const lx = linuxFigures(run, cfg.seconds);
-    const sim = replayRun(run, algorithm);
+    const sim = replayRun(run, algorithm, undefined, access);
     console.log(`${run.seed} | ${f(meanAbsCwndDiff(sim.trace, lx.trace, cfg.seconds))} | ${sim.medianCwnd}/${lx.medianCwnd} | ${f(sim.srttMedianUs / 1000)}/${f(lx.srttMedianUs / 1000)} | ${f(sim.goodputMbps, 3)}/${f(lx.goodputMbps, 3)}`);
   }
   const noiseSeeds = Number(values["noise-seeds"]);
   if (noiseSeeds > 0) console.log("replay, noise seed | mean |dcwnd| per run | mean");
   for (let ns = 1; ns <= noiseSeeds; ns++) {
-    const d = runs.map((run) => meanAbsCwndDiff(replayRun(run, algorithm, ns).trace, linuxFigures(run, cfg.seconds).trace, cfg.seconds));
+    const d = runs.map((run) => meanAbsCwndDiff(replayRun(run, algorithm, ns, access).trace, linuxFigures(run, cfg.seconds).trace, cfg.seconds));
     console.log(`${ns} | ${d.map((x) => f(x)).join(" ")} | ${f(d.reduce((a, b) => a + b, 0) / d.length)}`);
   }
   console.log("own draws: seed | median cwnd | srtt ms | goodput Mbit/s");
   for (let s = 1; s <= Number(values.seeds); s++) {
-    const sim = ownDrawsRun(s, algorithm);
+    const sim = ownDrawsRun(s, algorithm, access);
     console.log(`${s} | ${sim.medianCwnd} | ${f(sim.srttMedianUs / 1000)} | ${f(sim.goodputMbps, 3)}`);
   }
 }
