@@ -57,7 +57,7 @@ export function machineInfo(): MachineInfo {
     cpu: cpus()[0]?.model ?? "unknown",
     cpus: cpus().length,
     recordedAt: new Date().toISOString().slice(0, 10),
-    note: "shared 2-vCPU VM; other jobs ran at the same time",
+    note: process.env.FIDELITY_NOTE ?? "shared 2-vCPU VM; other jobs ran at the same time",
   };
 }
 
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
             const fresh = ref.algorithms[cc];
             if (repeats !== undefined && fresh !== undefined) algorithms[cc] = { ...fresh, repeats };
           }
-          merged = { ...ref, algorithms };
+          merged = { ...old, ...ref, algorithms };
         } catch {
           /* no previous file */
         }
