@@ -146,6 +146,19 @@ export interface LinkDirSpec {
    * the watchdog is exact and nothing is drawn.
    */
   readonly watchdogLate?: LatenessSpec;
+  /**
+   * A host element that sleeps when idle and wakes late: a packet that
+   * arrives after this direction carried nothing for at least `idleNs` is
+   * handled `late` (a draw from the distribution, on a stream of its own)
+   * later, and the packets arriving meanwhile wait behind it (a queue or
+   * shaper sees them at that moment). It stands for a timer-driven element
+   * on a host whose CPU halts when idle, such as the Linux testbed's delay
+   * line on a virtual machine: its first wake-up after an idle spell comes
+   * late (the CPU's exit from halt), the ones while it is busy do not. The
+   * handshake's packets find the path idle: each direction adds one draw to
+   * the handshake's RTT. Absent (the default): nothing is drawn.
+   */
+  readonly wake?: { readonly idleNs: Ns; readonly late: LatenessSpec };
 }
 
 /**

@@ -137,7 +137,7 @@ export class Simulation implements EventHandler {
     let base = 0;
     for (const d of [...fwd, ...rev]) {
       const l = this.topo.dirs[d] as LinkDir;
-      base += l.delayNs + Math.ceil((52 * 8e9) / l.rateBps);
+      base += l.delayNs + Math.ceil((52 * 8e9) / l.rateBps) + l.idleLateNs();
     }
     const flow = new Flow(i, id, f, fwd, rev, base, this.env);
     this.flows.push(flow);

@@ -236,6 +236,14 @@ test("run --linux runs a tbf shaper with watchdog_late as tc's tbf and notes tha
   assert.equal(linuxNotes(plain).some((n) => n.startsWith("shaper.watchdog_late")), false);
 });
 
+test("run --linux runs a link with wake as it is and notes that the delay line wakes as late as the machine makes it", () => {
+  const s = parseScenario("duration: 2s\ntopology:\n  bottleneck: { rate: 100mbit, delay: 10ms, wake: { after: 1ms, late: 250us } }\nflows:\n  - { id: a }\n", "s.yaml");
+  assert.deepEqual(linuxRefusals(s), []);
+  assert.equal(linuxNotes(s).filter((n) => n.startsWith("wake is not applied")).length, 1);
+  const plain = parseScenario("duration: 2s\ntopology:\n  bottleneck: { rate: 100mbit, delay: 10ms }\nflows:\n  - { id: a }\n", "s.yaml");
+  assert.equal(linuxNotes(plain).some((n) => n.startsWith("wake")), false);
+});
+
 const probe = probeLinux();
 
 test("run --linux: the scenario's algorithms, BPF link update and setsockopt on real flows; traces and report; the machine as before", async (t) => {

@@ -323,6 +323,23 @@ test("shaper, jitter, noise and drops: parsed into the simulator's terms, bad va
   assert.deepEqual(issues(`${BASE}    drops: {}\n`), ["9:12 flows[0].drops: must give 'segments' or 'seqs' (or both): the data segments to lose"]);
 });
 
+test("wake: a link that sleeps after idle and wakes late, on both directions of the simulator's link; 0 is no wake-up; bad values named", () => {
+  const wake = (v: string): string => BASE.replace("delay: 10ms", `delay: 10ms\n    wake: ${v}`);
+  const of = (v: string): unknown => parseScenario(wake(v), "t.yaml").topology.bottleneck.wake;
+  assert.deepEqual(of("{ after: 1ms, late: 250us }"), { idleNs: 1_000_000, late: { kind: "constant", ns: 250_000 } });
+  assert.deepEqual(of("{ after: 2ms, late: { exponential: 100us } }"), { idleNs: 2_000_000, late: { kind: "exponential", meanNs: 100_000 } });
+  // A lateness of 0 is the link without it.
+  assert.equal(of("{ after: 1ms, late: 0us }"), undefined);
+  const sim = simTopology(parseScenario(wake("{ after: 1ms, late: 250us }"), "t.yaml"), ".");
+  assert.deepEqual(sim.topology.links[0]?.wake, { idleNs: 1_000_000, late: { kind: "constant", ns: 250_000 } });
+  assert.equal(sim.topology.links[0]?.reverse?.wake, undefined, "the reverse direction inherits the forward one's");
+  assert.deepEqual(issues(wake("{ after: 0s, late: 250us }")), ["6:20 topology.bottleneck.wake.after: must be above 0"]);
+  assert.deepEqual(issues(wake("{ after: 1ms }")), ["6:11 topology.bottleneck.wake: needs 'late': how late the element wakes after idle, e.g. 250us or { histogram: [...] }"]);
+  assert.deepEqual(issues(wake("{ after: 1ms, late: soon }")), [
+    '6:31 topology.bottleneck.wake.late: must be a duration such as "200ms", "1.5s" or a number of seconds: current value is "soon"',
+  ]);
+});
+
 test("shaper.watchdog_late: tbf's watchdog lateness as a duration, uniform, exponential or histogram; 0 is the exact watchdog; bad values named at their line", () => {
   const late = (v: string): string => BASE.replace("delay: 10ms", `delay: 10ms\n    shaper: { kind: tbf, watchdog_late: ${v} }`);
   const shaper = (v: string): unknown => parseScenario(late(v), "t.yaml").topology.bottleneck.shaper;

@@ -42,6 +42,7 @@ function dirSpec(l: ScenarioLink, trace: LinkDirSpec["trace"] | undefined): Link
     ...(sh?.kind === "tbf" ? { tokenBucketBytes: sh.burstBytes, overheadBytes: sh.overheadBytes } : {}),
     ...(sh?.kind === "tbf" && sh.watchdogLate !== undefined ? { watchdogLate: sh.watchdogLate } : {}),
     ...(l.jitterNs !== undefined ? { jitterNs: l.jitterNs } : {}),
+    ...(l.wake !== undefined ? { wake: l.wake } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export interface ScenarioLink {
   readonly shaper?: ScenarioShaper;
   /** Per-packet delay jitter bound (uniform, order-preserving, from the seed); absent or 0: exact delays. */
   readonly jitterNs?: number;
+  /** Both directions wake late after idle (`wake: { after, late }`): LinkDirSpec.wake. */
+  readonly wake?: { readonly idleNs: number; readonly late: LatenessSpec };
   /** A mahimahi trace, resolved against the scenario file's folder. */
   readonly tracePath?: string;
   /** Where `trace` is in the file, for messages about the trace file. */

@@ -35,7 +35,7 @@ const MAP_REF_RE = /^[A-Za-z_][A-Za-z0-9_]{0,14}(\/[A-Za-z_.][A-Za-z0-9_.]{0,14}
 const DEFAULT_DROPTAIL_PACKETS = 1000;
 
 const TOP_KEYS = ["name", "description", "seed", "duration", "default_cc", "kernel", "topology", "flows", "objects", "actions", "outputs"];
-const LINK_KEYS = ["rate", "delay", "queue", "loss", "trace", "reverse", "shaper", "jitter"];
+const LINK_KEYS = ["rate", "delay", "queue", "loss", "trace", "reverse", "shaper", "jitter", "wake"];
 
 /** Bytes of a full-sized frame as sch_tbf counts it: 1500-byte IP packet + 14-byte Ethernet header. */
 const FULL_FRAME_BYTES = 1514;
@@ -190,6 +190,7 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
   // tbf is the default (how links are shaped on Linux); a traced link's capacity is the trace's, so it has none.
   const shaper = given ?? (tracePath === undefined ? DEFAULT_SHAPER : undefined);
   const jitterNs = r.duration(o, "jitter", path);
+  const wake = o["wake"] === undefined ? undefined : readWake(r, o["wake"], [...path, "wake"]);
   let reverse: ScenarioLink["reverse"];
   if (o["reverse"] !== undefined) {
     const rp = [...path, "reverse"];
@@ -212,8 +213,24 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
     rateBps: rateBps ?? 0, delayNs,
     ...(queue !== undefined ? { queue } : {}), ...(lossRate !== undefined ? { lossRate } : {}),
     ...(shaper !== undefined ? { shaper } : {}), ...(jitterNs !== undefined && jitterNs > 0 ? { jitterNs } : {}),
+    ...(wake !== undefined ? { wake } : {}),
     ...(tracePath !== undefined ? { tracePath, tracePos: r.pos([...path, "trace"]) } : {}), ...(reverse !== undefined ? { reverse } : {}),
   };
+}
+
+/**
+ * `wake: { after: D, late: LATENESS }`: after `after` without traffic the link's element sleeps and handles
+ * the next packet `late` later (a lateness as watchdog_late's). A lateness of 0 is no wake-up at all.
+ */
+function readWake(r: Reader, v: unknown, path: Path): ScenarioLink["wake"] {
+  const o = r.obj(v, path, ["after", "late"]);
+  if (o === undefined) return undefined;
+  const idleNs = r.duration(o, "after", path, "how long without traffic before the element sleeps, e.g. 1ms");
+  if (idleNs === 0) r.error([...path, "after"], "must be above 0");
+  if (o["late"] === undefined) r.error(path, "needs 'late': how late the element wakes after idle, e.g. 250us or { histogram: [...] }");
+  const late = o["late"] === undefined ? undefined : readLateness(r, o["late"], [...path, "late"]);
+  if (idleNs === undefined || idleNs === 0 || late === undefined) return undefined;
+  return late.kind !== "histogram" && latenessScale(late) === 0 ? undefined : { idleNs, late };
 }
 
 /** `shaper: wire | tbf`, or `{ kind: tbf, burst, overhead, watchdog_late }` (tc-tbf's burst in bytes of frames; L2 bytes per packet; the watchdog's lateness). */

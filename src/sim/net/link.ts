@@ -19,6 +19,11 @@
  * A token bucket's watchdog may fire late (`watchdogLate`, lateness.ts):
  * a packet that waits for tokens leaves that much later, with its own forked
  * stream, and the bucket refills meanwhile only up to its depth.
+ *
+ * A direction may wake late after idle (`wake`): a packet arriving after
+ * `idleNs` without traffic is admitted a lateness draw later, and packets
+ * arriving before that moment are admitted with it, in order (an element
+ * that halts when idle, such as a delay line on a virtual CPU).
  */
 import type { LinkDirSpec } from "../api.js";
 import type { Rng } from "../rng.js";
@@ -69,6 +74,13 @@ export class LinkDir {
   /** The token bucket's watchdog lateness and its stream, or null: exact. */
   private readonly wdLate: LatenessSampler | null = null;
   private readonly wdRng: Rng | null = null;
+  /** Wake-up after idle: the idle time that puts the direction to sleep, its lateness and stream (null: never sleeps). */
+  private readonly wakeIdleNs: number = 0;
+  private readonly wakeLate: LatenessSampler | null = null;
+  private readonly wakeRng: Rng | null = null;
+  /** When the last packet arrived, and when the current wake-up ends (packets before it are admitted then). */
+  private lastIn = -Infinity;
+  private awakeAt = 0;
   /** Arrival time at the far end of the last packet (keeps jittered arrivals in order). */
   private lastArrival = 0;
   /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
@@ -134,6 +146,33 @@ export class LinkDir {
         this.wdRng = rng.fork();
       }
     }
+    if (spec.wake !== undefined) {
+      const idle = spec.wake.idleNs;
+      if (!Number.isSafeInteger(idle) || idle <= 0) throw new RangeError(`${where}: 'wake.idleNs' must be an integer > 0: current value is ${String(idle)}`);
+      const late = new LatenessSampler(spec.wake.late, `${where}: 'wake.late'`);
+      // Forked only when asked for, after the watchdog's: links without it draw exactly as before.
+      if (!late.isZero) {
+        this.wakeIdleNs = idle;
+        this.wakeLate = late;
+        this.wakeRng = rng.fork();
+      }
+    }
+  }
+
+  /**
+   * A packet arrives at `now`: the time the direction handles it. After an
+   * idle spell of at least wake.idleNs it wakes up a lateness draw later;
+   * packets arriving before then are handled at that moment.
+   */
+  private wakeUp(now: number): number {
+    if (now - this.lastIn >= this.wakeIdleNs) this.awakeAt = now + (this.wakeLate as LatenessSampler).draw(this.wakeRng as Rng);
+    this.lastIn = now;
+    return now < this.awakeAt ? this.awakeAt : now;
+  }
+
+  /** The lateness a packet finding this direction idle meets (a draw; 0 without `wake`): the handshake's share. */
+  idleLateNs(): number {
+    return this.wakeLate === null ? 0 : this.wakeLate.draw(this.wakeRng as Rng);
   }
 
   /** Capacity in bits per second (the trace's mean for a traced link). */
@@ -161,7 +200,8 @@ export class LinkDir {
    * it arrives at the far end, or LINK_DROPPED (see `lastDrop`). With
    * `ect`, an AQM may mark it instead (`lastMarked`).
    */
-  transmit(now: number, pktSize: number, ect: boolean): number {
+  transmit(arrival: number, pktSize: number, ect: boolean): number {
+    const now = this.wakeLate === null ? arrival : this.wakeUp(arrival);
     const size = pktSize + this.overhead;
     this.drain(now);
     this.lastMarked = false;

@@ -112,6 +112,7 @@ function pickDir(l: LinkDirSpec): LinkDirSpec {
   if (l.jitterNs !== undefined) d.jitterNs = l.jitterNs;
   if (l.jitterKind !== undefined) d.jitterKind = l.jitterKind;
   if (l.watchdogLate !== undefined) d.watchdogLate = l.watchdogLate;
+  if (l.wake !== undefined) d.wake = l.wake;
   return d;
 }
 
