@@ -333,6 +333,9 @@ test("wake: a link that sleeps after idle and wakes late, on both directions of 
   const sim = simTopology(parseScenario(wake("{ after: 1ms, late: 250us }"), "t.yaml"), ".");
   assert.deepEqual(sim.topology.links[0]?.wake, { idleNs: 1_000_000, late: { kind: "constant", ns: 250_000 } });
   assert.equal(sim.topology.links[0]?.reverse?.wake, undefined, "the reverse direction inherits the forward one's");
+  // The ACK direction may wake differently.
+  const both = parseScenario(wake("{ after: 1ms, late: 210us }\n    reverse: { wake: { after: 1ms, late: 300us } }"), "t.yaml");
+  assert.deepEqual(simTopology(both, ".").topology.links[0]?.reverse?.wake, { idleNs: 1_000_000, late: { kind: "constant", ns: 300_000 } });
   assert.deepEqual(issues(wake("{ after: 0s, late: 250us }")), ["6:20 topology.bottleneck.wake.after: must be above 0"]);
   assert.deepEqual(issues(wake("{ after: 1ms }")), ["6:11 topology.bottleneck.wake: needs 'late': how late the element wakes after idle, e.g. 250us or { histogram: [...] }"]);
   assert.deepEqual(issues(wake("{ after: 1ms, late: soon }")), [

@@ -137,8 +137,8 @@ function sh(argv: readonly string[]): void {
   if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.trim() || `exit ${r.status}`}`);
 }
 
-/** A private tracefs mount with one instance, removed by `close`. */
-function openTrace(): { dir: string; close: () => void } {
+/** A private tracefs mount with one instance, removed by `close` (also used by path-delay.ts). */
+export function openTrace(): { dir: string; close: () => void } {
   const mnt = mkdtempSync(join(tmpdir(), "structops-tracefs-"));
   sh(["mount", "-t", "tracefs", "nodev", mnt]);
   const inst = join(mnt, "instances", `structops-${process.pid}`);

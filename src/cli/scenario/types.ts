@@ -64,6 +64,7 @@ export interface ScenarioLink {
     readonly queue?: ScenarioQueue;
     readonly lossRate?: number;
     readonly jitterNs?: number;
+    readonly wake?: { readonly idleNs: number; readonly late: LatenessSpec };
   };
 }
 

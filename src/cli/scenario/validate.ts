@@ -194,17 +194,18 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
   let reverse: ScenarioLink["reverse"];
   if (o["reverse"] !== undefined) {
     const rp = [...path, "reverse"];
-    const ro = r.obj(o["reverse"], rp, ["rate", "delay", "queue", "loss", "jitter"]);
+    const ro = r.obj(o["reverse"], rp, ["rate", "delay", "queue", "loss", "jitter", "wake"]);
     if (ro !== undefined) {
       const rr = r.rate(ro, "rate", rp);
       const rd = r.duration(ro, "delay", rp);
       const rq = ro["queue"] === undefined ? undefined : readQueue(r, ro["queue"], [...rp, "queue"]);
       const rl = r.probability(ro, "loss", rp);
       const rj = r.duration(ro, "jitter", rp);
+      const rw = ro["wake"] === undefined ? undefined : readWake(r, ro["wake"], [...rp, "wake"]);
       reverse = {
         ...(rr !== undefined ? { rateBps: rr } : {}), ...(rd !== undefined ? { delayNs: rd } : {}),
         ...(rq !== undefined ? { queue: rq } : {}), ...(rl !== undefined ? { lossRate: rl } : {}),
-        ...(rj !== undefined ? { jitterNs: rj } : {}),
+        ...(rj !== undefined ? { jitterNs: rj } : {}), ...(rw !== undefined ? { wake: rw } : {}),
       };
     }
   }
