@@ -148,7 +148,8 @@ export interface LinkDirSpec {
   readonly watchdogLate?: LatenessSpec;
   /**
    * A host element that sleeps when idle and wakes late: a packet that
-   * arrives after this direction carried nothing for at least `idleNs` is
+   * arrives after this direction held no packet (none arriving, none on its
+   * way to the far end) for at least `idleNs` is
    * handled `late` (a draw from the distribution, on a stream of its own)
    * later, and the packets arriving meanwhile wait behind it (a queue or
    * shaper sees them at that moment). It stands for a timer-driven element

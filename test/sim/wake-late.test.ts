@@ -2,11 +2,12 @@
  * @fileoverview A link direction that wakes late after idle (`wake`,
  * src/sim/net/link.ts): the Linux testbed's delay line sleeps on a timer
  * while the path is idle, and on this 2-vCPU VM its first wake-up after an
- * idle spell comes about 250 µs late each way (the virtual CPU's exit from
+ * idle spell comes 0.2-0.3 ms late each way (the virtual CPU's exit from
  * halt; traced with tcp_probe, docs/fidelity.md), while on a busy path the
- * wake-ups are on time. The first packet after `idleNs` without traffic is
- * handled a lateness draw later, the ones arriving meanwhile with it, in
- * order; a busy direction is never late.
+ * wake-ups are on time. The first packet after `idleNs` with no packet in
+ * the direction (none arriving, none propagating) is handled a lateness
+ * draw later, the ones arriving meanwhile with it, in order; a busy
+ * direction is never late.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,8 +33,20 @@ test("wake: the first packet after idle is handled late, the ones arriving meanw
   assert.equal(l.transmit(100 * US, 1500, false), 250 * US + 2000 * US + DELAY);
   // Busy (0.9 ms since the last arrival): no lateness, only the queue.
   assert.equal(l.transmit(1000 * US, 1500, false), 250 * US + 3000 * US + DELAY);
-  // Idle for 9 ms: late again.
+  // The last packet left the far end at 8.25 ms; at 10 ms the link has been empty for 1.75 ms: late again.
   assert.equal(l.transmit(10_000 * US, 1500, false), 10_250 * US + 1000 * US + DELAY);
+});
+
+test("wake: a packet still propagating keeps the link awake; idle counts from when the last one left", () => {
+  const l = link({ wake: { idleNs: 1000 * US, late: { kind: "constant", ns: 250 * US } } });
+  // First packet: late, leaves the far end at 0.25 + 1 + 5 = 6.25 ms.
+  assert.equal(l.transmit(0, 1500, false), 6250 * US);
+  // 4 ms after it arrived but while it propagates: on time.
+  assert.equal(l.transmit(4000 * US, 1500, false), 4000 * US + 1000 * US + DELAY);
+  // 0.5 ms after that one left (10 ms): still within idleNs, on time.
+  assert.equal(l.transmit(10_500 * US, 1500, false), 10_500 * US + 1000 * US + DELAY);
+  // 1 ms after the last left (16.5 ms): late.
+  assert.equal(l.transmit(17_500 * US, 1500, false), 17_750 * US + 1000 * US + DELAY);
 });
 
 test("wake: absent or a lateness of 0 is the exact link and draws nothing", () => {

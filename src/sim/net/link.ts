@@ -21,7 +21,8 @@
  * stream, and the bucket refills meanwhile only up to its depth.
  *
  * A direction may wake late after idle (`wake`): a packet arriving after
- * `idleNs` without traffic is admitted a lateness draw later, and packets
+ * `idleNs` with no packet in the direction (queued or propagating) is
+ * admitted a lateness draw later, and packets
  * arriving before that moment are admitted with it, in order (an element
  * that halts when idle, such as a delay line on a virtual CPU).
  */
@@ -78,8 +79,9 @@ export class LinkDir {
   private readonly wakeIdleNs: number = 0;
   private readonly wakeLate: LatenessSampler | null = null;
   private readonly wakeRng: Rng | null = null;
-  /** When the last packet arrived, and when the current wake-up ends (packets before it are admitted then). */
+  /** When the last packet arrived and when the last one admitted leaves (the direction holds a packet until then), and when the current wake-up ends (packets before it are admitted then). */
   private lastIn = -Infinity;
+  private lastOut = -Infinity;
   private awakeAt = 0;
   /** Arrival time at the far end of the last packet (keeps jittered arrivals in order). */
   private lastArrival = 0;
@@ -161,11 +163,12 @@ export class LinkDir {
 
   /**
    * A packet arrives at `now`: the time the direction handles it. After an
-   * idle spell of at least wake.idleNs it wakes up a lateness draw later;
+   * idle spell of at least wake.idleNs (no packet in the direction: none
+   * arrived and none left the far end) it wakes up a lateness draw later;
    * packets arriving before then are handled at that moment.
    */
   private wakeUp(now: number): number {
-    if (now - this.lastIn >= this.wakeIdleNs) this.awakeAt = now + (this.wakeLate as LatenessSampler).draw(this.wakeRng as Rng);
+    if (now - Math.max(this.lastIn, this.lastOut) >= this.wakeIdleNs) this.awakeAt = now + (this.wakeLate as LatenessSampler).draw(this.wakeRng as Rng);
     this.lastIn = now;
     return now < this.awakeAt ? this.awakeAt : now;
   }
@@ -249,12 +252,18 @@ export class LinkDir {
       this.lastDrop = DROP_LOSS;
       return LINK_DROPPED;
     }
-    if (this.jitterNs === 0) return end + this.delayNs;
+    if (this.jitterNs === 0) return this.leave(end + this.delayNs);
     const u = this.rng.next();
     const extra = this.jitterExp ? Math.floor(-this.jitterNs * Math.log(1 - u)) : Math.floor(u * this.jitterNs);
     const at = Math.max(end + this.delayNs + extra, this.lastArrival);
     this.lastArrival = at;
-    return at;
+    return this.leave(at);
+  }
+
+  /** An admitted packet leaves the direction (arrives at the far end) at `t`. */
+  private leave(t: number): number {
+    if (t > this.lastOut) this.lastOut = t;
+    return t;
   }
 
   private push(start: number, size: number): void {
