@@ -2,11 +2,12 @@
  * @fileoverview path-delay.ts reads the kernel's tcp_probe tracepoint
  * (net/ipv4/tcp_input.c, tcp_rcv_established: snd_una and srtt before the
  * segment is processed) into one-way times per flight and RTT samples
- * (tcp_rtt_estimator: srtt_us += m - srtt_us / 8, so m = 8 srtt' - 7 srtt).
+ * (the sender's srtt at each ACK, turned into samples by rtt-samples.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { flightDelays, parseProbe, rttSamples } from "./path-delay.js";
+import { flightDelays, parseProbe, senderTrace } from "./path-delay.js";
+import { rttSamples } from "./rtt-samples.js";
 import type { Probe } from "./path-delay.js";
 
 const line = (t: string, src: string, len: number, una: number, srtt: number): string =>
@@ -33,6 +34,7 @@ test("flightDelays pairs each flight's first segment with the ACK covering it an
   const d = flightDelays(p, mss, 2);
   assert.deepEqual(d.ack.map((x) => +x.toFixed(3)), [10.3, 10.3]);
   assert.deepEqual(d.data.map((x) => +x.toFixed(3)), [10.2]);
-  // m = 8 srtt' - 7 srtt for each ACK that moved snd_una: 8 * 20100 - 7 * 20000 = 20800.
-  assert.deepEqual(rttSamples(p).map((s) => s.us), [20800, 20900, 21000]);
+  // The first srtt is the handshake's; then m = 8 srtt' - 7 srtt: 8 * 20100 - 7 * 20000 = 20800.
+  const r = rttSamples(senderTrace(p, 0), 0);
+  assert.deepEqual([r.handshakeUs, ...r.samples], [20000, 20800, 20900, 21000]);
 });

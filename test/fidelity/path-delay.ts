@@ -14,8 +14,8 @@
  *   flights: quick ACKs);
  * - data path: the sender's receipt of an ACK to the arrival of the first
  *   segment it released (two per ACK in slow start);
- * - RTT samples from consecutive srtt values (m = 8 srtt' - 7 srtt, within
- *   8 µs), in slow start and after 1 s.
+ * - RTT samples from the sender's srtt at each ACK (rtt-samples.ts), in
+ *   slow start and after 1 s.
  * It prints, for the first packet of each of the first flights, both one-way
  * times (the configuration's delay is RTT/2), and the percentiles of the RTT
  * samples.
@@ -30,6 +30,8 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { configByName } from "./configs.js";
 import { buildTools, probeLinux, runLinuxFlow } from "./linux-testbed.js";
+import type { CwndSample } from "./metrics.js";
+import { rttSamples } from "./rtt-samples.js";
 import { openTrace } from "./tbf-lateness.js";
 
 /** One tcp_probe line: time (ms), whether the sender's socket saw it, payload, snd_una, srtt (µs). */
@@ -73,16 +75,9 @@ export function flightDelays(probes: readonly Probe[], mss: number, flights: num
   return { ack, data };
 }
 
-/** RTT samples (µs) from consecutive srtt values of ACKs that moved snd_una, with their time (ms). */
-export function rttSamples(probes: readonly Probe[]): { tMs: number; us: number }[] {
-  const snd = probes.filter((p) => p.sender);
-  const out: { tMs: number; us: number }[] = [];
-  for (let i = 0; i + 1 < snd.length; i++) {
-    const a = snd[i] as Probe;
-    const b = snd[i + 1] as Probe;
-    if (b.una !== a.una) out.push({ tMs: a.tMs, us: 8 * b.srttUs - 7 * a.srttUs });
-  }
-  return out;
+/** The sender's srtt at each ACK as a trace (time 0: `t0Ms`), for rtt-samples.ts. */
+export function senderTrace(probes: readonly Probe[], t0Ms: number): CwndSample[] {
+  return probes.filter((p) => p.sender).map((p) => ({ tS: (p.tMs - t0Ms) / 1000, cwnd: 0, ssthresh: 0, rttUs: p.srttUs }));
 }
 
 function pct(xs: readonly number[], p: number): number {
@@ -117,10 +112,9 @@ async function main(): Promise<void> {
       cat.kill();
       await new Promise((r) => cat.once("close", r));
       const { ack, data } = flightDelays(probes, 1448, 5);
-      const rtt = rttSamples(probes);
-      const t0 = probes.find((p) => !p.sender)?.tMs ?? 0;
-      const ss = rtt.filter((s) => s.tMs - t0 < 100).map((s) => s.us);
-      const late = rtt.filter((s) => s.tMs - t0 > 1000).map((s) => s.us);
+      const sent = senderTrace(probes, probes.find((p) => !p.sender)?.tMs ?? 0);
+      const ss = rttSamples(sent.filter((s) => s.tS < 0.1), 0).samples;
+      const late = rttSamples(sent, 1).samples;
       const f = (xs: number[]): string => xs.map((x) => x.toFixed(3)).join(" ");
       console.log(`${cfg.name} ${cc} run ${i + 1} (load ${load}): first packet of flights 1-5, ACK path ${f(ack)} ms, data path ${f(data)} ms (one-way delay ${cfg.rttMs / 2} ms)`);
       console.log(`  RTT samples, first 100 ms: min ${pct(ss, 0)} p5 ${pct(ss, 0.05)} p50 ${pct(ss, 0.5)} µs; after 1 s: min ${pct(late, 0)} p1 ${pct(late, 0.01)} p5 ${pct(late, 0.05)} µs`);
