@@ -26,7 +26,12 @@
  * lane's last is appended; an earlier one (never for a FIFO stream) goes to
  * the heap on its own. Every entry keeps the sequence number of its
  * insertion and a lane is ordered by (time, sequence) like the heap, so
- * lanes never change the order in which events run.
+ * lanes never change the order in which events run. An entry that finds its
+ * lane empty goes to the heap in a slot, as the lane's head, and the ring
+ * only takes the entries behind it: with thousands of flows most lanes hold
+ * one entry or none, and their rings are then never touched (a ring is one
+ * more cold object per event); on a busy lane the ring holds all but the
+ * first entry of each busy period.
  */
 
 /** Something that receives events: `kind` and the two payloads are the handler's own. */
@@ -40,22 +45,34 @@ const LANE_TIME = 0;
 const LANE_SEQ = 1;
 const LANE_NUM = 2;
 const LANE_KIND = 3;
-// What a lane starts with: no room, so its first entry grows it (neither is ever written).
+// A lane's own numbers (LM_STRIDE per lane, one cache line's half): its entries (the head included), the ring's
+// first entry and its number of entries, and the time of the lane's last entry.
+const LM_STRIDE = 4;
+const LM_COUNT = 0;
+const LM_HEAD = 1;
+const LM_RING = 2;
+const LM_LAST = 3;
+// A slot's numbers (SLOT_STRIDE per slot): its number, kind, and the lane whose head it is (-1: none).
+const SLOT_STRIDE = 4;
+const SLOT_NUM = 0;
+const SLOT_KIND = 1;
+const SLOT_LANE = 2;
+// What a lane starts with: no room, so its first ring entry grows it (neither is ever written).
 const EMPTY_RING = new Float64Array(0);
 const EMPTY_REFS: readonly unknown[] = [];
 
 /** The event queue of one simulation. */
 export class Scheduler {
-  // Payload by slot: number and kind at 2 * slot of sNum, handler and object at 2 * slot of sRef.
-  private sNum = new Float64Array(2 * 1024);
+  // Payload by slot: numbers at SLOT_STRIDE * slot of sNum, handler and object at 2 * slot of sRef.
+  private sNum = new Float64Array(SLOT_STRIDE * 1024);
   private sRef: unknown[] = [];
   private free: number[] = [];
   private nextSlot = 0;
-  // Lanes: each a ring of entries; a lane's head stands in the heap as the slot ~lane (negative).
+  // Lanes: each a ring of entries behind its head. A lane's head stands in the heap either as a slot (an
+  // entry that came to an empty lane: the ring is not touched) or as ~lane (negative: the ring's first entry).
   private laneNum: Float64Array[] = [];
   private laneRef: unknown[][] = [];
-  private laneHead = new Int32Array(16);
-  private laneCount = new Int32Array(16);
+  private laneMeta = new Float64Array(LM_STRIDE * 16);
   private lanes = 0;
   /** Entries waiting in lanes behind their heads (not in the heap). */
   private queued = 0;
@@ -79,14 +96,10 @@ export class Scheduler {
   newLanes(n: number): number {
     const first = this.lanes;
     this.lanes += n;
-    if (this.lanes > this.laneHead.length) {
-      const len = Math.max(this.lanes, this.laneHead.length * 2);
-      const h = new Int32Array(len);
-      h.set(this.laneHead);
-      this.laneHead = h;
-      const c = new Int32Array(len);
-      c.set(this.laneCount);
-      this.laneCount = c;
+    if (LM_STRIDE * this.lanes > this.laneMeta.length) {
+      const m = new Float64Array(LM_STRIDE * Math.max(this.lanes, (2 * this.laneMeta.length) / LM_STRIDE));
+      m.set(this.laneMeta);
+      this.laneMeta = m;
     }
     for (let i = first; i < this.lanes; i++) {
       this.laneNum.push(EMPTY_RING);
@@ -103,41 +116,59 @@ export class Scheduler {
     if (!(at >= this.now) || !Number.isSafeInteger(at)) {
       throw new RangeError(`Cannot schedule an event as 'at' must be an integer ≥ now (${this.now}): current value is ${at}`);
     }
+    this.push(at, this.seq++, this.slotOf(h, kind, num, obj, -1));
+  }
+
+  /** A free slot holding the event's payload, as the head of `lane` (or -1). */
+  private slotOf(h: EventHandler, kind: number, num: number, obj: unknown, lane: number): number {
     let slot: number;
     if (this.free.length > 0) slot = this.free.pop() as number;
     else {
       slot = this.nextSlot++;
-      if (2 * slot >= this.sNum.length) this.growSlots();
+      if (SLOT_STRIDE * slot >= this.sNum.length) this.growSlots();
     }
-    this.sNum[2 * slot] = num;
-    this.sNum[2 * slot + 1] = kind;
+    const b = SLOT_STRIDE * slot;
+    this.sNum[b + SLOT_NUM] = num;
+    this.sNum[b + SLOT_KIND] = kind;
+    this.sNum[b + SLOT_LANE] = lane;
     this.sRef[2 * slot] = h;
     this.sRef[2 * slot + 1] = obj;
-    this.push(at, this.seq++, slot);
+    return slot;
   }
 
   /**
    * Schedules like {@link at} in lane `lane` (from {@link newLanes}): behind
-   * the lane's last entry when not earlier than it, else on its own.
+   * the lane's last entry when not earlier than it, else on its own. An
+   * entry that finds its lane empty goes to the heap as its head without
+   * touching the lane's ring, so a lane that rarely holds two entries (with
+   * thousands of flows, most of them) costs no more than the heap alone.
    * @throws RangeError when `at` is before now or not a safe integer
    */
   atLane(lane: number, at: number, h: EventHandler, kind: number, num = 0, obj: unknown = null): void {
     if (!(at >= this.now) || !Number.isSafeInteger(at)) {
       throw new RangeError(`Cannot schedule an event as 'at' must be an integer ≥ now (${this.now}): current value is ${at}`);
     }
-    const count = this.laneCount[lane] as number;
-    let ring = this.laneNum[lane] as Float64Array;
-    let mask = ring.length / LANE_STRIDE - 1;
-    const head = this.laneHead[lane] as number;
-    if (count > 0 && at < (ring[LANE_STRIDE * ((head + count - 1) & mask) + LANE_TIME] as number)) {
+    const meta = this.laneMeta;
+    const m = LM_STRIDE * lane;
+    const count = meta[m + LM_COUNT] as number;
+    if (count === 0) {
+      meta[m + LM_COUNT] = 1;
+      meta[m + LM_LAST] = at;
+      this.push(at, this.seq++, this.slotOf(h, kind, num, obj, lane));
+      return;
+    }
+    if (at < (meta[m + LM_LAST] as number)) {
       this.at(at, h, kind, num, obj);
       return;
     }
-    if (count > mask) {
+    let ring = this.laneNum[lane] as Float64Array;
+    let mask = ring.length / LANE_STRIDE - 1;
+    const inRing = meta[m + LM_RING] as number;
+    if (inRing > mask) {
       ring = this.growLane(lane);
       mask = ring.length / LANE_STRIDE - 1;
     }
-    const i = ((this.laneHead[lane] as number) + count) & mask;
+    const i = ((meta[m + LM_HEAD] as number) + inRing) & mask;
     const seq = this.seq++;
     ring[LANE_STRIDE * i + LANE_TIME] = at;
     ring[LANE_STRIDE * i + LANE_SEQ] = seq;
@@ -146,9 +177,10 @@ export class Scheduler {
     const refs = this.laneRef[lane] as unknown[];
     refs[2 * i] = h;
     refs[2 * i + 1] = obj;
-    this.laneCount[lane] = count + 1;
-    if (count === 0) this.push(at, seq, ~lane);
-    else this.queued++;
+    meta[m + LM_RING] = inRing + 1;
+    meta[m + LM_COUNT] = count + 1;
+    meta[m + LM_LAST] = at;
+    this.queued++;
   }
 
   private push(at: number, seq: number, slot: number): void {
@@ -180,37 +212,36 @@ export class Scheduler {
       let kind: number;
       let num: number;
       let obj: unknown;
+      let lane: number;
       if (slot >= 0) {
-        this.popRoot();
         const sr = this.sRef;
+        const b = SLOT_STRIDE * slot;
         h = sr[2 * slot] as EventHandler;
         obj = sr[2 * slot + 1];
-        num = this.sNum[2 * slot] as number;
-        kind = this.sNum[2 * slot + 1] as number;
+        num = this.sNum[b + SLOT_NUM] as number;
+        kind = this.sNum[b + SLOT_KIND] as number;
+        lane = this.sNum[b + SLOT_LANE] as number;
         sr[2 * slot] = null;
         sr[2 * slot + 1] = null;
         this.free.push(slot);
       } else {
-        const lane = ~slot;
+        lane = ~slot;
+        const m = LM_STRIDE * lane;
+        const meta = this.laneMeta;
         const ring = this.laneNum[lane] as Float64Array;
         const refs = this.laneRef[lane] as unknown[];
-        const i = this.laneHead[lane] as number;
+        const i = meta[m + LM_HEAD] as number;
         h = refs[2 * i] as EventHandler;
         obj = refs[2 * i + 1];
         num = ring[LANE_STRIDE * i + LANE_NUM] as number;
         kind = ring[LANE_STRIDE * i + LANE_KIND] as number;
         refs[2 * i] = null;
         refs[2 * i + 1] = null;
-        const next = (i + 1) & (ring.length / LANE_STRIDE - 1);
-        this.laneHead[lane] = next;
-        const count = (this.laneCount[lane] as number) - 1;
-        this.laneCount[lane] = count;
-        if (count === 0) this.popRoot();
-        else {
-          this.queued--;
-          this.sinkRoot(ring[LANE_STRIDE * next + LANE_TIME] as number, ring[LANE_STRIDE * next + LANE_SEQ] as number, slot);
-        }
+        meta[m + LM_HEAD] = (i + 1) & (ring.length / LANE_STRIDE - 1);
+        meta[m + LM_RING] = (meta[m + LM_RING] as number) - 1;
       }
+      if (lane < 0) this.popRoot();
+      else this.laneAdvance(lane);
       this.now = t;
       n++;
       h.onEvent(kind, num, obj);
@@ -219,6 +250,23 @@ export class Scheduler {
     this.dispatched += n;
     return n;
   }
+
+  /** The head of `lane` (at the root) has run: the ring's first entry takes the root, or the root goes. */
+  private laneAdvance(lane: number): void {
+    const meta = this.laneMeta;
+    const m = LM_STRIDE * lane;
+    const count = (meta[m + LM_COUNT] as number) - 1;
+    meta[m + LM_COUNT] = count;
+    if (count === 0) {
+      this.popRoot();
+      return;
+    }
+    this.queued--;
+    const ring = this.laneNum[lane] as Float64Array;
+    const i = LANE_STRIDE * (meta[m + LM_HEAD] as number);
+    this.sinkRoot(ring[i + LANE_TIME] as number, ring[i + LANE_SEQ] as number, ~lane);
+  }
+
   private siftUp(i: number, t: number, s: number, slot: number): void {
     const ht = this.hTime;
     const hs = this.hSeq;
@@ -287,8 +335,8 @@ export class Scheduler {
     const ring = this.laneNum[lane] as Float64Array;
     const refs = this.laneRef[lane] as unknown[];
     const cap = ring.length / LANE_STRIDE;
-    const count = this.laneCount[lane] as number;
-    const head = this.laneHead[lane] as number;
+    const count = this.laneMeta[LM_STRIDE * lane + LM_RING] as number;
+    const head = this.laneMeta[LM_STRIDE * lane + LM_HEAD] as number;
     const grownCap = Math.max(8, 2 * cap);
     const grown = new Float64Array(LANE_STRIDE * grownCap);
     const moved = new Array<unknown>(2 * grownCap).fill(null);
@@ -300,7 +348,7 @@ export class Scheduler {
     }
     this.laneNum[lane] = grown;
     this.laneRef[lane] = moved;
-    this.laneHead[lane] = 0;
+    this.laneMeta[LM_STRIDE * lane + LM_HEAD] = 0;
     return grown;
   }
 

@@ -246,7 +246,7 @@ export class Tcb {
    * The sender's values of the {@link TCB_MIRRORED} fields in TCB_MIRRORED_FIELDS order (the socket holds them as
    * Linux spells them); an accessor indexes it with its own constant (a keyed access by name would be megamorphic).
    */
-  readonly mirrored = Float64Array.from(TCB_MIRRORED_FIELDS, (f) => TCB_MIRRORED_INIT[f]);
+  readonly mirrored: number[] = TCB_MIRRORED_START.slice();
   /** has[f] for each of TCB_MIRRORED_FIELDS, by the same index. */
   readonly mirroredHas: Uint8Array;
   /**
@@ -267,8 +267,10 @@ export class Tcb {
     const has = {} as Record<MirroredField | TcbMirroredField, boolean>;
     for (const f of [...MIRRORED_FIELDS, ...(Object.keys(TCB_MIRRORED) as TcbMirroredField[])]) has[f] = sk[f] !== undefined;
     this.has = has;
-    this.mirroredHas = Uint8Array.from(TCB_MIRRORED_FIELDS, (f) => (has[f] ? 1 : 0));
-    this.mirroredStore = TCB_MIRRORED_FIELDS.map((f) => socketSetter(sk, f));
+    const mh = new Uint8Array(TCB_MIRRORED_FIELDS.length);
+    for (let i = 0; i < mh.length; i++) mh[i] = has[TCB_MIRRORED_FIELDS[i] as TcbMirroredField] ? 1 : 0;
+    this.mirroredHas = mh;
+    this.mirroredStore = socketSetters(sk);
   }
 
   /** tcp_packets_in_flight(). */
@@ -361,6 +363,30 @@ const TCB_MIRRORED_FIELDS = Object.keys(TCB_MIRRORED) as TcbMirroredField[];
 const TCB_MIRRORED_INIT: Readonly<Record<TcbMirroredField, number>> = {
   undo_marker: -1, undo_retrans: -1, retrans_stamp: 0, total_retrans: 0, mdev_max_us: 0, rttvar_us: 0, rtt_seq: 0, rate_delivered: 0, rate_interval_us: 0,
 };
+/**
+ * Tcb.mirrored's first values, copied by each Tcb (a slice: no typed array
+ * allocated outside the JS heap, no mapping call per field, at each of
+ * thousands of flow starts). Made an array of doubles (0.5 pushed and
+ * popped) so every copy has the elements kind the values it is given need.
+ */
+const TCB_MIRRORED_START: number[] = TCB_MIRRORED_FIELDS.map((f) => TCB_MIRRORED_INIT[f]);
+TCB_MIRRORED_START.push(0.5);
+TCB_MIRRORED_START.pop();
+
+/** The socket setters of TCB_MIRRORED_FIELDS for sockets with none of them as own properties, by prototype. */
+const SETTERS_BY_PROTO = new WeakMap<object, readonly ((this: TcpCcSocket, v: number) => void)[]>();
+
+/** socketSetter for each of TCB_MIRRORED_FIELDS: found once per prototype when they all come from it. */
+function socketSetters(sk: TcpCcSocket): readonly ((this: TcpCcSocket, v: number) => void)[] {
+  const proto = Object.getPrototypeOf(sk) as object | null;
+  if (proto === null || TCB_MIRRORED_FIELDS.some((f) => Object.prototype.hasOwnProperty.call(sk, f))) return TCB_MIRRORED_FIELDS.map((f) => socketSetter(sk, f));
+  let s = SETTERS_BY_PROTO.get(proto);
+  if (s === undefined) {
+    s = TCB_MIRRORED_FIELDS.map((f) => socketSetter(sk, f));
+    SETTERS_BY_PROTO.set(proto, s);
+  }
+  return s;
+}
 
 for (let i = 0; i < TCB_MIRRORED_FIELDS.length; i++) {
   const name = TCB_MIRRORED_FIELDS[i] as TcbMirroredField;
