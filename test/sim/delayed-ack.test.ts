@@ -16,8 +16,8 @@ import { MS } from "../../src/sim/index.js";
 const MSS = 1448;
 const JIFFY = 4 * MS;
 
-/** A receiver on a 40 ms path with a fake host recording ACKs and timers. */
-function rig(): { rx: TcpReceiver; acks: { t: number; ack: number }[]; delack: number[]; comp: number[]; at: (t: number) => void; seg: (n: number) => void } {
+/** A receiver on a path of `rttMs` (40 ms unless given) with a fake host recording ACKs and timers. */
+function rig(rttMs = 40): { rx: TcpReceiver; acks: { t: number; ack: number }[]; delack: number[]; comp: number[]; at: (t: number) => void; seg: (n: number) => void } {
   let now = 0;
   const acks: { t: number; ack: number }[] = [];
   const delack: number[] = [];
@@ -35,15 +35,15 @@ function rig(): { rx: TcpReceiver; acks: { t: number; ack: number }[]; delack: n
       setCompSackTimer: (a) => comp.push(a),
       seqOf: (s) => s * MSS,
     },
-    true, null, { hookLevel: 0, hook: () => {} }, MSS, 0, 40 * MS,
+    true, null, { hookLevel: 0, hook: () => {} }, MSS, 0, rttMs * MS,
   );
   const seg = (n: number): void => {
     const p = new Packet();
     p.seg = n;
     p.payload = MSS;
     p.size = MSS + 52;
-    // Echoes a timestamp one 40 ms RTT old: the receiver's own RTT estimate (tcp_rcv_rtt_measure_ts) is 40 ms.
-    p.tsecr = Math.max(1, Math.floor(now / MS) - 40);
+    // Echoes a timestamp one RTT old: the receiver's own RTT estimate (tcp_rcv_rtt_measure_ts) is the path's.
+    p.tsecr = Math.max(1, Math.floor(now / MS) - rttMs);
     rx.receive(p);
   };
   return { rx, acks, delack, comp, at: (t) => (now = t), seg };
@@ -110,4 +110,23 @@ test("out-of-order data: three duplicate ACKs at once per rcv_nxt, then SACKs co
   r.at((t += 100_000));
   r.seg(200);
   assert.deepEqual(r.acks.at(-1), { t, ack: 211 });
+});
+
+test("delayed ACK: the ACK that uses the last quick ACK deflates ato to TCP_ATO_MIN (tcp_dec_quickack_mode)", () => {
+  // A 200 ms path, so the srtt bound of tcp_send_delayed_ack stays out of the way.
+  const r = rig(200);
+  // Segments 36 ms (9 jiffies) apart: in quick-ACK mode each is ACKed at once while the gaps raise ato
+  // (tcp_event_data_recv: ato = ato / 2 + 9 jiffies, towards 18).
+  let t = 0;
+  let delayed = -1;
+  for (let s = 0; s < 300 && delayed < 0; s++) {
+    r.at((t += 36 * MS));
+    const before = r.acks.length;
+    r.seg(s);
+    if (r.acks.length === before) delayed = s;
+  }
+  assert.ok(delayed > 2, `quick-ACK mode ran out (first delayed segment ${delayed})`);
+  // Leaving quick-ACK mode set ato back to 10 jiffies; this segment's gap of 9 makes it 10 / 2 + 9 = 14
+  // (without the deflation it would have stayed near 18).
+  assert.equal(r.delack.at(-1), (Math.floor(t / JIFFY) + 14) * JIFFY);
 });

@@ -17,7 +17,7 @@
  *
  * Quick-ACK mode as Linux 6.18: up to 16 quick ACKs from the first data
  * segment (tcp_incr_quickack), one used per ACK of new data
- * (tcp_dec_quickack_mode), refilled for a duplicate segment
+ * (tcp_dec_quickack_mode; the last deflates ato to TCP_ATO_MIN), refilled for a duplicate segment
  * (tcp_enter_quickack_mode) and kept from running down while the receive
  * window grows (tcp_grow_window sets quick |= 1; see rcv-space.ts): a
  * Linux receiver ACKs every segment through most of slow start.
@@ -405,8 +405,11 @@ export class TcpReceiver {
       this.host.setCompSackTimer(-1);
     }
     this.ackPending = 0;
-    // tcp_event_ack_sent -> tcp_dec_quickack_mode: one quick ACK used per ACK of new or out-of-order data.
-    if (this.quick > 0 && (this.rcvNxt > this.rcvWup || this.oooCount > 0 || this.dsackS >= 0)) this.quick--;
+    // tcp_event_ack_sent -> tcp_dec_quickack_mode: one quick ACK used per ACK of new or out-of-order data;
+    // the last one leaves quick-ACK mode and deflates ato to TCP_ATO_MIN.
+    if (this.quick > 0 && (this.rcvNxt > this.rcvWup || this.oooCount > 0 || this.dsackS >= 0)) {
+      if (--this.quick === 0) this.ato = TCP_ATO_MIN_J;
+    }
     this.rcvWup = this.rcvNxt;
     this.acksSent++;
     this.transmitAck(this.rcvNxt);
