@@ -31,8 +31,14 @@ export class StructOpsKdata<S = unknown> {
 
   /** The program for member `name`, or null. */
   prog(name: string): BpfProg | null {
+    const i = this.memberIndex(name);
+    return i < 0 ? null : (this.progs[i] ?? null);
+  }
+
+  /** The index of member `name` in {@link progs}, or -1 when the struct has no such member. */
+  memberIndex(name: string): number {
     const m = this.desc.members.find((x) => x.name === name);
-    return m === undefined ? null : (this.progs[m.index] ?? null);
+    return m === undefined ? -1 : m.index;
   }
 
   /** Clears everything (the reset path of a failed update). */

@@ -45,19 +45,25 @@ export class HookFrames {
     if (this.ctx.includes(0) || this.scratch.includes(0)) throw new RangeError("Cannot boot tcp_congestion_ops hooks: kernel memory is full");
   }
 
-  private area(i: number): { ctx: number; scratch: number } {
-    return { ctx: this.ctx[i] as number, scratch: this.scratch[i] as number };
+  /** Enters the next nesting depth: returns its level, for {@link ctxAt}, {@link scratchAt} and {@link leave}. */
+  enter(): number {
+    if (this.depth >= MAX_DEPTH) throw new RangeError("struct_ops hooks nested too deep");
+    return this.depth++;
   }
 
-  /** Runs `fn` with an argument area for this nesting depth. */
-  with<T>(fn: (ctx: number, scratch: number) => T): T {
-    if (this.depth >= MAX_DEPTH) throw new RangeError("struct_ops hooks nested too deep");
-    const a = this.area(this.depth++);
-    try {
-      return fn(a.ctx, a.scratch);
-    } finally {
-      this.depth--;
-    }
+  /** Leaves the depth {@link enter} returned. */
+  leave(): void {
+    this.depth--;
+  }
+
+  /** The u64 argument array of nesting level `level`. */
+  ctxAt(level: number): number {
+    return this.ctx[level] as number;
+  }
+
+  /** The sample area (struct ack_sample, struct rate_sample) of nesting level `level`. */
+  scratchAt(level: number): number {
+    return this.scratch[level] as number;
   }
 
   /** Frees the areas (kernel teardown and leak accounting). */
@@ -76,64 +82,151 @@ function cstr(b: Uint8Array): string {
 /**
  * Builds the TcpCongestionOps of a struct_ops kdata. Name and flags are read
  * from kdata when the ops are made (after init_member filled them).
+ *
+ * Each hook is a function of its own (no closure or lookup per call: they
+ * run on every ACK): it takes the member's program from kdata by the index
+ * found here, enters a nesting level, stores the arguments as u64 slots and
+ * runs the program with r1 = the slots' address. r0's low 32 bits are the
+ * result: every hook returns u32 or void (BpfProg.runCtx: no BigInt either way).
  */
 export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsLayout, frames: HookFrames): TcpCongestionOps {
-  const dv = new DataView(kdata.data.buffer, kdata.data.byteOffset);
+  const dv0 = new DataView(kdata.data.buffer, kdata.data.byteOffset);
   const name = cstr(kdata.data.subarray(layout.name, layout.name + 16));
-  const ops: TcpCongestionOps = { name, flags: dv.getUint32(layout.flags, true), key: 0 };
+  const ops: TcpCongestionOps = { name, flags: dv0.getUint32(layout.flags, true), key: 0 };
   const mem = kernel.mem;
+  const progs = kdata.progs;
 
-  // r0's low 32 bits: every hook returns u32 or void (BpfProg.runCtx: no BigInt either way).
-  const call = (member: string, args: (ctx: number, scratch: number) => void): number | undefined => {
-    const prog = kdata.prog(member);
-    if (prog === null) return undefined;
-    return frames.with((ctx, scratch) => {
-      args(ctx, scratch);
-      return prog.runCtx(ctx);
-    });
-  };
-  // A u64 argument slot; an int32 or a u32 (every argument but a BigInt) as two u32 stores.
-  const set = (ctx: number, i: number, v: number | bigint): void => {
+  // A u32 argument (pointers included: kernel addresses are below 2^32) as its u64 slot.
+  const u32 = (ctx: number, i: number, v: number): void => {
     const dv = mem.dv;
-    const at = ctx + 8 * i;
-    if (typeof v === "number" && ((v | 0) === v || v >>> 0 === v)) {
-      dv.setUint32(at, v >>> 0, true);
-      dv.setUint32(at + 4, (v | 0) === v ? v >> 31 : 0, true);
-    } else dv.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), true);
+    dv.setUint32(ctx + 8 * i, v, true);
+    dv.setUint32(ctx + 8 * i + 4, 0, true);
   };
+  // Runs the program of member slot `i` (read at each call: reset clears it) with the socket (and `a`) as arguments.
+  const sk1 = (i: number, sk: TcpCaSock): number => {
+    const prog = progs[i] ?? null;
+    if (prog === null) return 0;
+    const lv = frames.enter();
+    try {
+      const ctx = frames.ctxAt(lv);
+      u32(ctx, 0, sk.addr);
+      return prog.runCtx(ctx);
+    } finally {
+      frames.leave();
+    }
+  };
+  const sk2 = (i: number, sk: TcpCaSock, a: number): number => {
+    const prog = progs[i] ?? null;
+    if (prog === null) return 0;
+    const lv = frames.enter();
+    try {
+      const ctx = frames.ctxAt(lv);
+      u32(ctx, 0, sk.addr);
+      u32(ctx, 1, a);
+      return prog.runCtx(ctx);
+    } finally {
+      frames.leave();
+    }
+  };
+  const index = (m: string): number => kdata.memberIndex(m);
   const has = (m: string): boolean => kdata.prog(m) !== null;
 
-  if (has("ssthresh")) ops.ssthresh = (sk) => (call("ssthresh", (c) => set(c, 0, sk.addr)) ?? 0);
-  if (has("cong_avoid"))
+  if (has("ssthresh")) {
+    const i = index("ssthresh");
+    ops.ssthresh = (sk) => sk1(i, sk);
+  }
+  if (has("cong_avoid")) {
+    const i = index("cong_avoid");
     ops.cong_avoid = (sk, ack, acked) => {
-      call("cong_avoid", (c) => (set(c, 0, sk.addr), set(c, 1, ack >>> 0), set(c, 2, acked >>> 0)));
+      const prog = progs[i] ?? null;
+      if (prog === null) return;
+      const lv = frames.enter();
+      try {
+        const ctx = frames.ctxAt(lv);
+        u32(ctx, 0, sk.addr);
+        u32(ctx, 1, ack >>> 0);
+        u32(ctx, 2, acked >>> 0);
+        prog.runCtx(ctx);
+      } finally {
+        frames.leave();
+      }
     };
-  if (has("set_state")) ops.set_state = (sk, s) => void call("set_state", (c) => (set(c, 0, sk.addr), set(c, 1, s & 0xff)));
-  if (has("cwnd_event")) ops.cwnd_event = (sk, ev) => void call("cwnd_event", (c) => (set(c, 0, sk.addr), set(c, 1, ev >>> 0)));
-  if (has("in_ack_event")) ops.in_ack_event = (sk, f) => void call("in_ack_event", (c) => (set(c, 0, sk.addr), set(c, 1, f >>> 0)));
-  if (has("pkts_acked"))
-    ops.pkts_acked = (sk: TcpCaSock, s: AckSample) =>
-      void call("pkts_acked", (c, scratch) => {
-        mem.dv.setUint32(scratch, s.pkts_acked >>> 0, true);
-        mem.dv.setInt32(scratch + 4, s.rtt_us | 0, true);
-        mem.dv.setUint32(scratch + 8, s.in_flight >>> 0, true);
-        set(c, 0, sk.addr);
-        set(c, 1, scratch);
-      });
-  if (has("min_tso_segs")) ops.min_tso_segs = (sk) => (call("min_tso_segs", (c) => set(c, 0, sk.addr)) ?? 0);
-  if (has("cong_control"))
-    ops.cong_control = (sk, ack, flag, rs: RateSample) =>
-      void call("cong_control", (c, scratch) => {
+  }
+  if (has("set_state")) {
+    const i = index("set_state");
+    ops.set_state = (sk, s) => void sk2(i, sk, s & 0xff);
+  }
+  if (has("cwnd_event")) {
+    const i = index("cwnd_event");
+    ops.cwnd_event = (sk, ev) => void sk2(i, sk, ev >>> 0);
+  }
+  if (has("in_ack_event")) {
+    const i = index("in_ack_event");
+    ops.in_ack_event = (sk, f) => void sk2(i, sk, f >>> 0);
+  }
+  if (has("pkts_acked")) {
+    const i = index("pkts_acked");
+    ops.pkts_acked = (sk: TcpCaSock, s: AckSample) => {
+      const prog = progs[i] ?? null;
+      if (prog === null) return;
+      const lv = frames.enter();
+      try {
+        const ctx = frames.ctxAt(lv);
+        const scratch = frames.scratchAt(lv);
+        const dv = mem.dv;
+        dv.setUint32(scratch, s.pkts_acked >>> 0, true);
+        dv.setInt32(scratch + 4, s.rtt_us | 0, true);
+        dv.setUint32(scratch + 8, s.in_flight >>> 0, true);
+        u32(ctx, 0, sk.addr);
+        u32(ctx, 1, scratch);
+        prog.runCtx(ctx);
+      } finally {
+        frames.leave();
+      }
+    };
+  }
+  if (has("min_tso_segs")) {
+    const i = index("min_tso_segs");
+    ops.min_tso_segs = (sk) => sk1(i, sk);
+  }
+  if (has("cong_control")) {
+    const i = index("cong_control");
+    ops.cong_control = (sk, ack, flag, rs: RateSample) => {
+      const prog = progs[i] ?? null;
+      if (prog === null) return;
+      const lv = frames.enter();
+      try {
+        const ctx = frames.ctxAt(lv);
+        const scratch = frames.scratchAt(lv);
         writeRateSample(mem.dv, scratch, layout.rateSample, rs);
-        set(c, 0, sk.addr);
-        set(c, 1, ack >>> 0);
-        set(c, 2, flag | 0);
-        set(c, 3, scratch);
-      });
-  if (has("undo_cwnd")) ops.undo_cwnd = (sk) => (call("undo_cwnd", (c) => set(c, 0, sk.addr)) ?? 0);
-  if (has("sndbuf_expand")) ops.sndbuf_expand = (sk) => (call("sndbuf_expand", (c) => set(c, 0, sk.addr)) ?? 0);
-  if (has("init")) ops.init = (sk) => void call("init", (c) => set(c, 0, sk.addr));
-  if (has("release")) ops.release = (sk) => void call("release", (c) => set(c, 0, sk.addr));
+        u32(ctx, 0, sk.addr);
+        u32(ctx, 1, ack >>> 0);
+        // int flag: sign-extended to its u64 slot.
+        mem.dv.setInt32(ctx + 16, flag | 0, true);
+        mem.dv.setInt32(ctx + 20, (flag | 0) >> 31, true);
+        u32(ctx, 3, scratch);
+        prog.runCtx(ctx);
+      } finally {
+        frames.leave();
+      }
+    };
+  }
+  if (has("undo_cwnd")) {
+    const i = index("undo_cwnd");
+    ops.undo_cwnd = (sk) => sk1(i, sk);
+  }
+  if (has("sndbuf_expand")) {
+    const i = index("sndbuf_expand");
+    ops.sndbuf_expand = (sk) => sk1(i, sk);
+  }
+  if (has("init")) {
+    const i = index("init");
+    ops.init = (sk) => void sk1(i, sk);
+  }
+  if (has("release")) {
+    const i = index("release");
+    ops.release = (sk) => void sk1(i, sk);
+  }
   return ops;
 }
 
