@@ -37,7 +37,9 @@
  * MAX_CALL_FRAMES and opens and closes the callee's frame in the permission
  * shadow as vm/stack.ts does, unless the callee is frameless (frames.ts);
  * a frameless callee of one block is inlined at the call instead. Helpers and kfuncs are imports taking r1-r5,
- * the call's slot and `rem`, returning r0.
+ * the call's slot and `rem`, returning r0. One with a narrow form (runner.ts BpfNarrowCall, named in
+ * {@link TranslateOptions.narrow}) has a second import on i32s, called when the high halves of the
+ * arguments it reads are zero: no BigInt is made on that call, either way.
  */
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
@@ -73,6 +75,10 @@ export interface Translation {
   readonly helperIds: readonly number[];
   /** Kfunc BTF ids, in import order (import names `kfunc_<id>`). */
   readonly kfuncIds: readonly number[];
+  /** Helper ids also imported in their narrow form (`helper_<id>_narrow`: low halves of r1-r5, pc, rem -> r0 as an i32). */
+  readonly narrowHelperIds: readonly number[];
+  /** Kfunc BTF ids also imported in their narrow form (`kfunc_<id>_narrow`). */
+  readonly narrowKfuncIds: readonly number[];
   /** Whether the module imports `callx` (id, r1-r5, pc, rem): the program has a callx instruction. */
   readonly callx: boolean;
   /** Bytes below frame 0's top a run may dirty (frames.ts): what the next run must zero when it used only frame 0. */
@@ -109,6 +115,21 @@ export interface TranslateOptions {
   readonly maxBytes: number;
   /** Pages the imported memory has at least (its current size). */
   readonly minPages: number;
+  /** The helpers and kfuncs (by id) that have a narrow form, with its arity: see {@link narrowKey}. */
+  readonly narrow?: NarrowCalls;
+}
+
+/** Helper and kfunc ids whose call table entry has a narrow form (runner.ts BpfNarrowCall), each with its arity. */
+export interface NarrowCalls {
+  readonly helpers: ReadonlyMap<number, number>;
+  readonly kfuncs: ReadonlyMap<number, number>;
+}
+
+/** The narrow forms as a string, part of the compile cache's key (the code differs with them). */
+export function narrowKey(n: NarrowCalls | undefined): string {
+  if (n === undefined) return "";
+  const list = (m: ReadonlyMap<number, number>): string => [...m].sort((a, b) => a[0] - b[0]).map(([id, a]) => `${id >>> 0}/${a}`).join(",");
+  return `h${list(n.helpers)};k${list(n.kfuncs)}`;
 }
 
 interface Imports {
@@ -118,6 +139,9 @@ interface Imports {
   insnFault: number;
   helpers: Map<number, number>;
   kfuncs: Map<number, number>;
+  /** Narrow imports by id: function index and the arity of the form. */
+  narrowHelpers: Map<number, { readonly fn: number; readonly arity: number }>;
+  narrowKfuncs: Map<number, { readonly fn: number; readonly arity: number }>;
   /** The `callx` import (the helper id as its first argument), when the program has a callx; else -1. */
   callx: number;
 }
@@ -515,10 +539,25 @@ class FuncCompiler implements InsnEnv {
     }
     const id = this.prog.imm[pc] as number;
     const fn = (key === KEY_CALL_HELPER ? this.imp.helpers : this.imp.kfuncs).get(id) as number;
+    const narrow = (key === KEY_CALL_HELPER ? this.imp.narrowHelpers : this.imp.narrowKfuncs).get(id);
+    if (narrow !== undefined) {
+      // The high halves of the arguments it reads all zero: the narrow form on the low halves.
+      c.get(this.reg(1));
+      for (let r = 2; r <= narrow.arity; r++) c.get(this.reg(r)).op("i64.or");
+      c.i64(32).op("i64.shr_u").op("i64.eqz");
+      c.if(I64);
+      for (let r = 1; r <= 5; r++) c.get(this.reg(r)).op("i32.wrap_i64");
+      c.i32(pc);
+      this.pushRem();
+      c.call(narrow.fn).op("i64.extend_i32_u");
+      c.else();
+    }
     for (let r = 1; r <= 5; r++) c.get(this.reg(r));
     c.i32(pc);
     this.pushRem();
-    c.call(fn).set(this.reg(0));
+    c.call(fn);
+    if (narrow !== undefined) c.end();
+    c.set(this.reg(0));
   }
 
   private localCall(pc: number): void {
@@ -680,7 +719,8 @@ export function translate(prog: DecodedProg, opts: TranslateOptions): Translatio
   remSet.get(0).globalSet(remOut);
   m.export("rem_set", "func", m.func("rem_set", remSet.finish()));
   return {
-    module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()], callx: imp.callx >= 0,
+    module: m, cfg, helperIds: [...imp.helpers.keys()], kfuncIds: [...imp.kfuncs.keys()],
+    narrowHelperIds: [...imp.narrowHelpers.keys()], narrowKfuncIds: [...imp.narrowKfuncs.keys()], callx: imp.callx >= 0,
     stackReach: reach, tracksDepth, checkedNames,
   };
 }
@@ -733,9 +773,12 @@ function declareImports(m: WasmModule, prog: DecodedProg, opts: TranslateOptions
     insnFault: m.importFunc(IMPORT_MODULE, "insn_fault", [I32, I32, I32], []),
     helpers: new Map(),
     kfuncs: new Map(),
+    narrowHelpers: new Map(),
+    narrowKfuncs: new Map(),
     callx: -1,
   };
   const callSig: ValType[] = [I64, I64, I64, I64, I64, I32, I32];
+  const narrowSig: ValType[] = [I32, I32, I32, I32, I32, I32, I32];
   for (let i = 0; i < prog.length; i++) {
     const key = prog.key[i] as number;
     const id = prog.imm[i] as number;
@@ -743,8 +786,12 @@ function declareImports(m: WasmModule, prog: DecodedProg, opts: TranslateOptions
       imp.callx = m.importFunc(IMPORT_MODULE, "callx", [I64, ...callSig], [I64]);
     } else if (key === KEY_CALL_HELPER && !imp.helpers.has(id)) {
       imp.helpers.set(id, m.importFunc(IMPORT_MODULE, `helper_${id >>> 0}`, callSig, [I64]));
+      const arity = opts.narrow?.helpers.get(id);
+      if (arity !== undefined) imp.narrowHelpers.set(id, { fn: m.importFunc(IMPORT_MODULE, `helper_${id >>> 0}_narrow`, narrowSig, [I32]), arity });
     } else if (key === KEY_CALL_KFUNC && !imp.kfuncs.has(id)) {
       imp.kfuncs.set(id, m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}`, callSig, [I64]));
+      const arity = opts.narrow?.kfuncs.get(id);
+      if (arity !== undefined) imp.narrowKfuncs.set(id, { fn: m.importFunc(IMPORT_MODULE, `kfunc_${id >>> 0}_narrow`, narrowSig, [I32]), arity });
     }
   }
   return imp;

@@ -9,7 +9,8 @@
  * BpfFault as the interpreter (vm/faults.ts: kind, slot, message) and set
  * `lastInsnCount` as the interpreter would, and helper and kfunc wrappers
  * that convert i64 to the seam's u64 bigints and turn a helper's exception
- * into the interpreter's "call" fault. The interpreter stays the reference:
+ * into the interpreter's "call" fault (a helper's narrow form, BpfNarrowCall,
+ * is called on numbers, with the same fault). The interpreter stays the reference:
  * test/jit compares the two on thousands of generated programs.
  */
 import { BpfDecodeError, decode } from "../asm/decode.js";
@@ -24,8 +25,8 @@ import { budgetFault, insnFault, memFault, stackFault } from "../vm/faults.js";
 import type { AccessKind } from "../vm/faults.js";
 import { StackRegion } from "../vm/stack.js";
 import type { Cfg } from "./cfg.js";
-import { EXIT_MAX_DEPTH, EXIT_R0, IMPORT_MODULE, funcName, translate, translateChecked } from "./compile.js";
-import type { TranslateOptions, TranslationInfo } from "./compile.js";
+import { EXIT_MAX_DEPTH, EXIT_R0, IMPORT_MODULE, funcName, narrowKey, translate, translateChecked } from "./compile.js";
+import type { NarrowCalls, TranslateOptions, TranslationInfo } from "./compile.js";
 import { toWat } from "./wasm/index.js";
 import type { WasmModule } from "./wasm/index.js";
 import { InterpRunner } from "../vm/interp-runner.js";
@@ -182,8 +183,25 @@ const EAGER_CHECKED_BYTES = V8_MAX_FUNCTION_BYTES >> 3;
 const checkBody = (fn: string, size: number): void => checkLimit(`bytes in the body of Wasm function ${fn}`, V8_MAX_FUNCTION_BYTES, size);
 
 /** The checked copies' module of a program (compile.ts translateChecked). */
-function compileChecked(cfg: Cfg, maxBytes: number): WebAssembly.Module {
-  return new WebAssembly.Module(translateChecked(cfg, { maxBytes, minPages: MODULE_MIN_PAGES }).encode(checkBody));
+function compileChecked(cfg: Cfg, opts: TranslateOptions): WebAssembly.Module {
+  return new WebAssembly.Module(translateChecked(cfg, opts).encode(checkBody));
+}
+
+/** The entries of a call table that have a narrow form, with their arity (none: undefined). */
+function narrowOf(table: ReadonlyMap<number, BpfCallFn>): ReadonlyMap<number, number> | undefined {
+  let out: Map<number, number> | undefined;
+  for (const [id, fn] of table) {
+    if (fn.narrow !== undefined) (out ??= new Map()).set(id, fn.narrow.arity);
+  }
+  return out;
+}
+
+/** The narrow forms of an image's helpers and kfuncs, for the translator; undefined when there are none. */
+function narrowCalls(image: ProgImage): NarrowCalls | undefined {
+  const helpers = narrowOf(image.helpers);
+  const kfuncs = narrowOf(image.kfuncs);
+  if (helpers === undefined && kfuncs === undefined) return undefined;
+  return { helpers: helpers ?? new Map(), kfuncs: kfuncs ?? new Map() };
 }
 
 /** Decodes a program image, mapping decode errors to the interpreter's "insn" fault. */
@@ -222,6 +240,8 @@ export class JitProg implements PreparedProg, RunSteps {
   /** Milliseconds spent translating and compiling (for the bench). */
   readonly compileMs: number;
   private readonly translation: TranslationInfo;
+  /** What the module was translated with (the checked copies and wat() translate with the same). */
+  private readonly translateOpts: TranslateOptions;
   private readonly cfg: Cfg;
   private readonly decoded: DecodedProg;
   private readonly maxDepth: WebAssembly.Global;
@@ -255,13 +275,16 @@ export class JitProg implements PreparedProg, RunSteps {
     this.mem = image.mem;
     this.budget = budget;
     const mem = image.mem;
+    const narrow = narrowCalls(image);
+    const opts: TranslateOptions = { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES, ...(narrow !== undefined ? { narrow } : {}) };
+    this.translateOpts = opts;
     // Decoded only on a miss: a hit has the same bytes, so the cached translation's program is this one's.
-    const compiled = cachedModule(image.insns, mem.maxBytes, MODULE_MIN_PAGES, () => {
-      const { module, ...translation } = translate(decodeImage(image), { maxBytes: mem.maxBytes, minPages: MODULE_MIN_PAGES });
+    const compiled = cachedModule(image.insns, mem.maxBytes, MODULE_MIN_PAGES, narrowKey(narrow), () => {
+      const { module, ...translation } = translate(decodeImage(image), opts);
       const bytes = module.encode(checkBody);
       const checked: CheckedSlot = {};
       // A program this large could have checked copies beyond V8's limits: compiled now, so it is refused at prepare.
-      if (translation.checkedNames.length > 0 && bytes.length > EAGER_CHECKED_BYTES) checked.module = compileChecked(translation.cfg, mem.maxBytes);
+      if (translation.checkedNames.length > 0 && bytes.length > EAGER_CHECKED_BYTES) checked.module = compileChecked(translation.cfg, opts);
       return { translation, module: new WebAssembly.Module(bytes), checked };
     });
     this.translation = compiled.translation;
@@ -293,6 +316,8 @@ export class JitProg implements PreparedProg, RunSteps {
     };
     for (const id of this.translation.helperIds) imports[`helper_${id >>> 0}`] = this.callOut(image.helpers, "helper", id);
     for (const id of this.translation.kfuncIds) imports[`kfunc_${id >>> 0}`] = this.callOut(image.kfuncs, "kfunc", id);
+    for (const id of this.translation.narrowHelperIds) imports[`helper_${id >>> 0}_narrow`] = this.narrowOut(image.helpers, "helper", id);
+    for (const id of this.translation.narrowKfuncIds) imports[`kfunc_${id >>> 0}_narrow`] = this.narrowOut(image.kfuncs, "kfunc", id);
     if (this.translation.callx) {
       // callx: the helper id is a register's value, known only at the call.
       imports["callx"] = (id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, pc: number, rem: number): bigint =>
@@ -341,7 +366,7 @@ export class JitProg implements PreparedProg, RunSteps {
    */
   private checkedExports(): WebAssembly.Exports {
     if (this.checkedInstance === undefined) {
-      const module = (this.checked.module ??= compileChecked(this.cfg, this.mem.maxBytes));
+      const module = (this.checked.module ??= compileChecked(this.cfg, this.translateOpts));
       const fast = this.instance.exports;
       const imports: Record<string, WebAssembly.ImportValue> = { ...this.imports, max_depth: this.maxDepth };
       this.cfg.funcs.forEach((_, fi) => {
@@ -370,7 +395,7 @@ export class JitProg implements PreparedProg, RunSteps {
   }
 
   private options(): TranslateOptions {
-    return { maxBytes: this.mem.maxBytes, minPages: MODULE_MIN_PAGES };
+    return this.translateOpts;
   }
 
   /** Runs the program: see {@link runFunctions} for why each program has its own, made when first read. */
@@ -551,6 +576,26 @@ export class JitProg implements PreparedProg, RunSteps {
         throw new BpfFault("call", pc, `prog "${this.name}": ${what} ${id} returned ${typeof ret}, not a bigint ${where(pc)}`);
       }
       return ret;
+    };
+  }
+
+  /**
+   * The import for the narrow form of helper or kfunc `id` (runner.ts BpfNarrowCall): the low halves
+   * of r1-r5 as i32, r0 as an i32 the module zero-extends; a throw is the same fault as callOut's.
+   */
+  private narrowOut(table: ReadonlyMap<number, BpfCallFn>, what: "helper" | "kfunc", id: number): WebAssembly.ImportValue {
+    const fn = (table.get(id) as BpfCallFn).narrow?.fn;
+    if (fn === undefined) throw new Error(`JIT: ${what} ${id} has no narrow form, but the module was translated with one`);
+    return (a: number, b: number, c: number, d: number, e: number, pc: number, rem: number): number => {
+      try {
+        return fn(a >>> 0, b >>> 0, c >>> 0, d >>> 0, e >>> 0);
+      } catch (err) {
+        this.count(pc, rem);
+        const msg = err instanceof Error ? err.message : String(err);
+        const fault = new BpfFault("call", pc, `prog "${this.name}": ${what} ${id} failed: ${msg} (${describeInsn(this.insns, pc)})`);
+        Object.defineProperty(fault, "cause", { value: err, enumerable: false, configurable: true, writable: true });
+        throw fault;
+      }
     };
   }
 }

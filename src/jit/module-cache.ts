@@ -12,7 +12,8 @@
  * ksym addresses are in the immediates) and the translation options (the
  * memory's maximum, and the minimum the module's memory import declares:
  * jit-runner.ts always declares one page, so kernels whose memory grew
- * differently share a module). A hit compares the bytes in full, so a hash
+ * differently share a module; and which helpers and kfuncs have a narrow
+ * form, compile.ts narrowKey). A hit compares the bytes in full, so a hash
  * collision can never hand back another program's code, and skips decoding
  * too (the translation's cfg holds the decoded program; the module's code
  * itself is not kept, compile.ts TranslationInfo). The cache is per thread,
@@ -39,6 +40,7 @@ interface Entry extends CachedModule {
   readonly insns: Uint8Array;
   readonly maxBytes: number;
   readonly minPages: number;
+  readonly narrow: string;
 }
 
 const MAX_ENTRIES = 64;
@@ -47,10 +49,10 @@ let hits = 0;
 let misses = 0;
 
 /** FNV-1a over the bytes, with the options: the lookup key (equal bytes are checked on a hit). */
-function keyOf(insns: Uint8Array, maxBytes: number, minPages: number): string {
+function keyOf(insns: Uint8Array, maxBytes: number, minPages: number, narrow: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < insns.length; i++) h = Math.imul(h ^ (insns[i] as number), 0x01000193);
-  return `${insns.length}:${h >>> 0}:${maxBytes}:${minPages}`;
+  return `${insns.length}:${h >>> 0}:${maxBytes}:${minPages}:${narrow}`;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -63,10 +65,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * The module for these instruction bytes and options: from the cache, or
  * made by `build` (translate, then compile) and kept.
  */
-export function cachedModule(insns: Uint8Array, maxBytes: number, minPages: number, build: () => CachedModule): CachedModule {
-  const key = keyOf(insns, maxBytes, minPages);
+export function cachedModule(insns: Uint8Array, maxBytes: number, minPages: number, narrow: string, build: () => CachedModule): CachedModule {
+  const key = keyOf(insns, maxBytes, minPages, narrow);
   const e = cache.get(key);
-  if (e !== undefined && e.maxBytes === maxBytes && e.minPages === minPages && sameBytes(e.insns, insns)) {
+  if (e !== undefined && e.maxBytes === maxBytes && e.minPages === minPages && e.narrow === narrow && sameBytes(e.insns, insns)) {
     hits++;
     cache.delete(key);
     cache.set(key, e);
@@ -75,7 +77,7 @@ export function cachedModule(insns: Uint8Array, maxBytes: number, minPages: numb
   misses++;
   const made = build();
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(key, { ...made, insns: insns.slice(), maxBytes, minPages });
+  cache.set(key, { ...made, insns: insns.slice(), maxBytes, minPages, narrow });
   return made;
 }
 

@@ -15,8 +15,36 @@
  */
 import type { KernelMemory } from "../mem/memory.js";
 
-/** A helper or kfunc as an engine calls it: five u64 arguments, a u64 result. */
-export type BpfCallFn = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+/**
+ * A helper or kfunc as an engine calls it: five u64 arguments, a u64 result;
+ * optionally with a {@link BpfNarrowCall} form an engine may call instead.
+ */
+export type BpfCallFn = ((r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint) & {
+  readonly narrow?: BpfNarrowCall;
+};
+
+/**
+ * The number form of a helper or kfunc whose arguments are u32 values or
+ * kernel addresses (below 2^32) and whose result is a u32 or void: the hot
+ * kfuncs of congestion control (tcp_slow_start, tcp_cong_avoid_ai, ...),
+ * which run on every ACK. An engine may call `fn` with the low 32 bits of
+ * r1..r`arity` (as u32) when the high 32 bits of each are zero, and take its
+ * result, zero-extended, as r0; in every other case it calls the u64 form.
+ * The two must agree there: the same result, the same effects, the same
+ * exception (message included). No BigInt crosses this form, so the JIT's
+ * import takes and returns i32 (jit/compile.ts).
+ */
+export interface BpfNarrowCall {
+  /** How many of r1-r5 the function reads. */
+  readonly arity: 1 | 2 | 3 | 4 | 5;
+  /** The function on u32 arguments (those past `arity` are not meaningful); returns a u32, r0's value. */
+  readonly fn: (r1: number, r2: number, r3: number, r4: number, r5: number) => number;
+}
+
+/** `fn` with its narrow form `narrow` (see {@link BpfNarrowCall} for what both must agree on). */
+export function withNarrow(fn: (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint, narrow: BpfNarrowCall): BpfCallFn {
+  return Object.assign(fn, { narrow });
+}
 
 /** Everything an engine needs to run one program. */
 export interface ProgImage {

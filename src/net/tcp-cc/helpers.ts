@@ -20,6 +20,7 @@ import { PERM_READ, PERM_WRITE } from "../../kernel/mem/memory.js";
 import { errU64, mapOfPtr } from "../../kernel/helpers/base.js";
 import { skStorageDelete, skStorageGet } from "../../kernel/map/sk-storage.js";
 import type { BpfCallFn } from "../../kernel/prog/runner.js";
+import { withNarrow } from "../../kernel/prog/runner.js";
 import type { TcpCc } from "./subsystem.js";
 import type { TcpSock } from "./sock.js";
 import { TCP_CA_NAME_MAX } from "./ca-types.js";
@@ -145,22 +146,31 @@ export function makeTcpKfuncs(
   builtins: readonly { readonly ops: TcpCongestionOps; readonly kfuncs: Readonly<Record<string, TcpCaKfuncHook>> }[],
 ): Map<number, BpfCallFn> {
   const out = new Map<number, BpfCallFn>();
-  const sk = (p: bigint): TcpCaSock => {
+  // A kfunc receives only trusted socket pointers; the verifier guarantees it in Linux.
+  const skN = (p: number | bigint): TcpCaSock => {
     const s = tcc.sockAt(Number(p));
-    // A kfunc receives only trusted socket pointers; the verifier guarantees it in Linux.
     if (s === undefined) throw new RangeError(`kfunc called with a pointer that is not a socket: ${p}`);
     return s;
   };
+  const sk = (p: bigint): TcpCaSock => skN(p);
   const u32 = (v: bigint): number => Number(BigInt.asUintN(32, v));
   const add = (name: string, fn: BpfCallFn): void => {
     const id = btfIdOf(name);
     if (id !== undefined) out.set(id, fn);
   };
-  add("tcp_slow_start", (tp, acked) => BigInt(tcp_slow_start(sk(tp), u32(acked))));
-  add("tcp_cong_avoid_ai", (tp, w, acked) => (tcp_cong_avoid_ai(sk(tp), u32(w), u32(acked)), 0n));
-  add("tcp_reno_ssthresh", (s) => BigInt(tcp_reno_ssthresh(sk(s))));
-  add("tcp_reno_cong_avoid", (s, ack, acked) => (tcp_reno_cong_avoid(sk(s), u32(ack), u32(acked)), 0n));
-  add("tcp_reno_undo_cwnd", (s) => BigInt(tcp_reno_undo_cwnd(sk(s))));
+  // bpf_tcp_ca.c's kfuncs take a socket and u32s and return a u32 or void: each has a narrow form
+  // (no BigInt on the JIT's call: they run on every ACK), the same function on the same numbers.
+  add("tcp_slow_start", withNarrow((tp, acked) => BigInt(tcp_slow_start(sk(tp), u32(acked))), {
+    arity: 2, fn: (tp, acked) => tcp_slow_start(skN(tp), acked),
+  }));
+  add("tcp_cong_avoid_ai", withNarrow((tp, w, acked) => (tcp_cong_avoid_ai(sk(tp), u32(w), u32(acked)), 0n), {
+    arity: 3, fn: (tp, w, acked) => (tcp_cong_avoid_ai(skN(tp), w, acked), 0),
+  }));
+  add("tcp_reno_ssthresh", withNarrow((s) => BigInt(tcp_reno_ssthresh(sk(s))), { arity: 1, fn: (s) => tcp_reno_ssthresh(skN(s)) }));
+  add("tcp_reno_cong_avoid", withNarrow((s, ack, acked) => (tcp_reno_cong_avoid(sk(s), u32(ack), u32(acked)), 0n), {
+    arity: 3, fn: (s, ack, acked) => (tcp_reno_cong_avoid(skN(s), ack, acked), 0),
+  }));
+  add("tcp_reno_undo_cwnd", withNarrow((s) => BigInt(tcp_reno_undo_cwnd(sk(s))), { arity: 1, fn: (s) => tcp_reno_undo_cwnd(skN(s)) }));
   for (const { ops, kfuncs } of builtins) {
     for (const [name, hook] of Object.entries(kfuncs)) add(name, builtinKfunc(tcc, ops, hook, sk, u32));
   }
