@@ -5,7 +5,7 @@
  * imports an engine").
  */
 import { BTF_KIND_FUNC, BTF_KIND_VAR } from "../uapi/btf.js";
-import { Kernel } from "../kernel/kernel.js";
+import { Kernel, NS_PER_JIFFY } from "../kernel/kernel.js";
 import type { KernelOptions } from "../kernel/kernel.js";
 import { installBaseHelpers } from "../kernel/helpers/base.js";
 import { getVmlinuxBtf as vmlinuxBtfOfFiles } from "../kernel/btf/vmlinux.js";
@@ -106,7 +106,7 @@ export function createModelKernel(opts: ModelKernelOptions = {}): ModelKernel {
   kernel.iter.register(tcpIterTarget(tcp, btf, tcp.helpers));
   // Typed ksyms: jiffies_64 (whose low 32 bits are tcp_jiffies32).
   const jiffiesVar = btf.findByNameKind("jiffies_64", BTF_KIND_VAR);
-  if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64, () => kernel.jiffies32);
+  if (jiffiesVar > 0) kernel.registerKsymVar("jiffies_64", jiffiesVar, 8, () => kernel.jiffies64, NS_PER_JIFFY);
   kernel.markBooted();
   return { kernel, tcp };
 }

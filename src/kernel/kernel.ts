@@ -83,9 +83,8 @@ export interface KernelOptions {
 /** Capabilities of a root process. */
 export const ROOT_CAPS: readonly number[] = [CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF];
 
-/** The emulated kernel. */
 /** ns per jiffy at the model's HZ (250). */
-const NS_PER_JIFFY = 4_000_000;
+export const NS_PER_JIFFY = 4_000_000;
 const NS_PER_JIFFY_N = 4_000_000n;
 /** INITIAL_JIFFIES, (u32)(-300 * HZ). */
 const INITIAL_JIFFIES = 4294892296;
@@ -97,12 +96,18 @@ export interface KsymVar {
   readonly addr: number;
   readonly size: 4 | 8;
   readonly value: () => bigint;
-  /** A number that changes whenever `value` may (skips rewriting the bytes otherwise). */
-  readonly stamp?: () => number;
-  /** The stamp the bytes were last written at. */
-  written: number;
+  /** `value` changes only when the clock (ns) crosses a multiple of this (jiffies_64: a jiffy); undefined: at any move. */
+  readonly periodNs: number | undefined;
 }
 
+/** The first multiple of `period` above `ns` (both safe integers), exactly: the floating division may round up. */
+function nextMultiple(ns: number, period: number): number {
+  let q = Math.floor(ns / period);
+  if (q * period > ns) q--;
+  return (q + 1) * period;
+}
+
+/** The emulated kernel. */
 export class Kernel {
   readonly mem: KernelMemory;
   readonly rcu = new Rcu();
@@ -150,6 +155,8 @@ export class Kernel {
   private nsBig: bigint | null = 0n;
   /** jiffies32 at the current time, -1 until read after the clock moved. */
   private jiffies32Now = -1;
+  /** The clock (ns) from which the kernel variables' bytes must be rewritten (refreshKsymVars). */
+  private ksymRefreshAtNs = Infinity;
   private nextPid = 100;
   private ino = 1000;
   /** All BPF anon-inode files share one inode, as anon_inode_getfile's do. */
@@ -235,7 +242,7 @@ export class Kernel {
     this.nsNum = ns;
     this.nsBig = null;
     this.jiffies32Now = -1;
-    this.refreshKsymVars();
+    if (ns >= this.ksymRefreshAtNs) this.refreshKsymVars();
   }
 
   private moveTo(ns: bigint): void {
@@ -253,28 +260,30 @@ export class Kernel {
   /**
    * Places kernel variable `name` (VAR `btfId` of vmlinux BTF) in read-only
    * kernel memory; its bytes are rewritten whenever the clock moves (and,
-   * with `stamp`, only when that number changed: jiffies_64 changes every
-   * 4 ms, not at every event), so a program loading through the address sees
-   * the current value.
+   * with `periodNs`, only when it crosses a multiple of it: jiffies_64
+   * changes every 4 ms, not at every event, and the clock's moves in between
+   * do not look at it), so a program loading through the address sees the
+   * current value.
    */
-  registerKsymVar(name: string, btfId: number, size: 4 | 8, value: () => bigint, stamp?: () => number): void {
+  registerKsymVar(name: string, btfId: number, size: 4 | 8, value: () => bigint, periodNs?: number): void {
     const addr = this.mem.alloc(8, PERM_READ);
     if (addr === 0) throw new RangeError(`Cannot place kernel variable '${name}': kernel memory is full`);
-    this.ksymVars.set(btfId, { name, addr, size, value, ...(stamp !== undefined ? { stamp } : {}), written: NaN });
+    this.ksymVars.set(btfId, { name, addr, size, value, periodNs });
     this.refreshKsymVars();
   }
 
+  /** Writes every kernel variable's current value, and when the next write is due. */
   private refreshKsymVars(): void {
-    if (this.ksymVars.size === 0) return;
+    const ns = this.nsNum;
+    let next = Infinity;
     for (const v of this.ksymVars.values()) {
-      if (v.stamp !== undefined) {
-        const s = v.stamp();
-        if (s === v.written) continue;
-        v.written = s;
-      }
       if (v.size === 8) this.mem.dv.setBigUint64(v.addr, BigInt.asUintN(64, v.value()), true);
       else this.mem.dv.setUint32(v.addr, Number(BigInt.asUintN(32, v.value())), true);
+      // Beyond 2^53 ns (the BigInt clock), or without a period: at every move.
+      const at = v.periodNs !== undefined && Number.isSafeInteger(ns) ? nextMultiple(ns, v.periodNs) : -Infinity;
+      if (at < next) next = at;
     }
+    this.ksymRefreshAtNs = next;
   }
 
   /** jiffies64 at the model's HZ (250). */
