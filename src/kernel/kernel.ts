@@ -153,8 +153,10 @@ export class Kernel {
    */
   private nsNum = 0;
   private nsBig: bigint | null = 0n;
-  /** jiffies32 at the current time, -1 until read after the clock moved. */
-  private jiffies32Now = -1;
+  /** jiffies32 over the clock values [jiffyFromNs, jiffyToNs) (one jiffy; empty until first read, and beyond 2^53 ns). */
+  private jiffies32Now = 0;
+  private jiffyFromNs = Infinity;
+  private jiffyToNs = -Infinity;
   /** The clock (ns) from which the kernel variables' bytes must be rewritten (refreshKsymVars). */
   private ksymRefreshAtNs = Infinity;
   private nextPid = 100;
@@ -241,14 +243,12 @@ export class Kernel {
     if (ns === this.nsNum) return;
     this.nsNum = ns;
     this.nsBig = null;
-    this.jiffies32Now = -1;
     if (ns >= this.ksymRefreshAtNs) this.refreshKsymVars();
   }
 
   private moveTo(ns: bigint): void {
     this.nsBig = ns;
     this.nsNum = Number(ns);
-    this.jiffies32Now = -1;
     this.refreshKsymVars();
   }
 
@@ -292,15 +292,22 @@ export class Kernel {
     return this.now / NS_PER_JIFFY_N + INITIAL_JIFFIES_N;
   }
 
-  /** (u32)jiffies, computed once per clock move (congestion control reads it on every hook), in numbers below 2^53 ns. */
+  /**
+   * (u32)jiffies, computed once per jiffy (congestion control and the testbed read it on every
+   * ACK, and the clock moves at every event, thousands of times per jiffy), in numbers below 2^53 ns.
+   */
   get jiffies32(): number {
-    if (this.jiffies32Now < 0) {
-      const ns = this.nsNum;
-      if (Number.isSafeInteger(ns)) {
-        let q = Math.floor(ns / NS_PER_JIFFY);
-        if (q * NS_PER_JIFFY > ns) q--; // the division rounded up to the next integer
-        this.jiffies32Now = (q + INITIAL_JIFFIES) % 4294967296;
-      } else this.jiffies32Now = Number(BigInt.asUintN(32, this.jiffies64));
+    const ns = this.nsNum;
+    if (ns >= this.jiffyFromNs && ns < this.jiffyToNs) return this.jiffies32Now;
+    if (Number.isSafeInteger(ns)) {
+      const to = nextMultiple(ns, NS_PER_JIFFY);
+      this.jiffyFromNs = to - NS_PER_JIFFY;
+      this.jiffyToNs = to;
+      this.jiffies32Now = (to / NS_PER_JIFFY - 1 + INITIAL_JIFFIES) % 4294967296;
+    } else {
+      this.jiffyFromNs = Infinity;
+      this.jiffyToNs = -Infinity;
+      this.jiffies32Now = Number(BigInt.asUintN(32, this.jiffies64));
     }
     return this.jiffies32Now;
   }
