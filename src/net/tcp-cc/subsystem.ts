@@ -197,7 +197,8 @@ export class TcpCc {
   socket(net: NetNs = this.kernel.netns.initNet): ErrOr<TcpSock> {
     let ca = this.pernet(net).defaultCa;
     if (!this.caGet(ca)) ca = this.reno;
-    const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.clock, net);
+    // The kernel is the socket's clock: its jiffies32 getter is read directly (an ACK reads it several times).
+    const sk = TcpSock.alloc(this.kernel.mem, this.sockLayout, ca, this.kernel, net);
     if (sk === null) {
       this.caPut(ca);
       return ERR(ENOMEM);
@@ -207,13 +208,6 @@ export class TcpCc {
     this.kernel.socks.set(sk.addr, sk);
     return sk;
   }
-
-  private readonly clock = {
-    get: (): number => this.kernel.jiffies32,
-    get jiffies32(): number {
-      return this.get();
-    },
-  };
 
   /**
    * do_tcp_setsockopt(TCP_CONGESTION) with the option bytes as passed
