@@ -32,6 +32,8 @@ const MAX_DEPTH = 8;
 export class HookFrames {
   private readonly ctx: number[] = [];
   private readonly scratch: number[] = [];
+  /** The socket each entered level's hook runs on. */
+  private readonly socks: (TcpCaSock | null)[] = [];
   private depth = 0;
 
   constructor(
@@ -41,19 +43,26 @@ export class HookFrames {
     for (let i = 0; i < MAX_DEPTH; i++) {
       this.ctx.push(kernel.mem.alloc(8 * 6, PERM_READ));
       this.scratch.push(kernel.mem.alloc(Math.max(16, rsSize), PERM_READ));
+      this.socks.push(null);
     }
     if (this.ctx.includes(0) || this.scratch.includes(0)) throw new RangeError("Cannot boot tcp_congestion_ops hooks: kernel memory is full");
   }
 
-  /** Enters the next nesting depth: returns its level, for {@link ctxAt}, {@link scratchAt} and {@link leave}. */
-  enter(): number {
+  /** Enters the next nesting depth for a hook on `sk`: returns its level, for {@link ctxAt}, {@link scratchAt} and {@link leave}. */
+  enter(sk: TcpCaSock): number {
     if (this.depth >= MAX_DEPTH) throw new RangeError("struct_ops hooks nested too deep");
+    this.socks[this.depth] = sk;
     return this.depth++;
   }
 
   /** Leaves the depth {@link enter} returned. */
   leave(): void {
-    this.depth--;
+    this.socks[--this.depth] = null;
+  }
+
+  /** The socket of the innermost hook running (the one its kfuncs are usually given), or null. */
+  hookSock(): TcpCaSock | null {
+    return this.depth === 0 ? null : (this.socks[this.depth - 1] as TcpCaSock | null);
   }
 
   /** The u64 argument array of nesting level `level`. */
@@ -106,7 +115,7 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
   const sk1 = (i: number, sk: TcpCaSock): number => {
     const prog = progs[i] ?? null;
     if (prog === null) return 0;
-    const lv = frames.enter();
+    const lv = frames.enter(sk);
     try {
       const ctx = frames.ctxAt(lv);
       u32(ctx, 0, sk.addr);
@@ -118,7 +127,7 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
   const sk2 = (i: number, sk: TcpCaSock, a: number): number => {
     const prog = progs[i] ?? null;
     if (prog === null) return 0;
-    const lv = frames.enter();
+    const lv = frames.enter(sk);
     try {
       const ctx = frames.ctxAt(lv);
       u32(ctx, 0, sk.addr);
@@ -140,7 +149,7 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
     ops.cong_avoid = (sk, ack, acked) => {
       const prog = progs[i] ?? null;
       if (prog === null) return;
-      const lv = frames.enter();
+      const lv = frames.enter(sk);
       try {
         const ctx = frames.ctxAt(lv);
         u32(ctx, 0, sk.addr);
@@ -169,7 +178,7 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
     ops.pkts_acked = (sk: TcpCaSock, s: AckSample) => {
       const prog = progs[i] ?? null;
       if (prog === null) return;
-      const lv = frames.enter();
+      const lv = frames.enter(sk);
       try {
         const ctx = frames.ctxAt(lv);
         const scratch = frames.scratchAt(lv);
@@ -194,7 +203,7 @@ export function bpfTcpOps(kernel: Kernel, kdata: StructOpsKdata, layout: TcpOpsL
     ops.cong_control = (sk, ack, flag, rs: RateSample) => {
       const prog = progs[i] ?? null;
       if (prog === null) return;
-      const lv = frames.enter();
+      const lv = frames.enter(sk);
       try {
         const ctx = frames.ctxAt(lv);
         const scratch = frames.scratchAt(lv);

@@ -146,8 +146,14 @@ export class TcpCc {
    */
   onSendAck: ((sk: TcpSock, rcvNxt: number) => void) | undefined = undefined;
 
-  /** The live socket whose tcp_sock is at `addr`. */
+  /**
+   * The live socket whose tcp_sock is at `addr`. A BPF hook's kfuncs are given its own socket:
+   * that one is found without the lookup (a socket not yet destroyed is the kernel's at its
+   * address: destroy() marks it closed before it leaves `kernel.socks`).
+   */
   sockAt(addr: number): TcpSock | undefined {
+    const h = this.frames.hookSock();
+    if (h instanceof TcpSock && h.addr === addr && !h.closed && h.mem === this.kernel.mem) return h;
     const s = this.kernel.socks.get(addr);
     return s instanceof TcpSock ? s : undefined;
   }
