@@ -51,3 +51,19 @@ test("tcp_init_cwnd_reduction's state is live in tcp_sock: high_seq as a byte se
   sk.snd_cwnd_stamp = 99;
   assert.equal(tcb.snd_cwnd_stamp, 99);
 });
+
+test("icsk_ca_priv follows the kernel memory when it grows: the CA's view reads and writes the socket's bytes on the new buffer", () => {
+  const k = new EmulatedKernel();
+  const sk = k.tcp.socket();
+  assert.ok(sk instanceof TcpSock);
+  const off = getVmlinuxBtf().offsetOf("inet_connection_sock", "icsk_ca_priv");
+  sk.caPriv.setUint32(4, 0xdeadbeef, true);
+  const before = sk.mem.dv.buffer;
+  // Enough to grow the memory (its heap starts small and grows by pages).
+  assert.notEqual(k.kernel.mem.alloc(sk.mem.u8.length), 0);
+  assert.notEqual(sk.mem.dv.buffer, before, "the memory grew");
+  assert.equal(sk.caPriv.buffer, sk.mem.dv.buffer);
+  assert.equal(sk.caPriv.getUint32(4, true), 0xdeadbeef);
+  sk.caPriv.setUint32(8, 0x1234, true);
+  assert.equal(sk.mem.dv.getUint32(sk.addr + off + 8, true), 0x1234);
+});

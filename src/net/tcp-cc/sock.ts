@@ -164,6 +164,8 @@ export class TcpSock implements TcpCaSock {
   /** A listener's accept queue: established children not yet accepted. */
   readonly acceptQueue: TcpSock[] = [];
   private caPrivView: DataView;
+  /** The memory's `dv` when caPrivView was made: KernelMemory replaces it exactly when the memory grows. */
+  private caPrivOf: DataView;
   /** The layout's u32 offsets by field index (the accessors' table). */
   readonly u32Off: Int32Array;
 
@@ -178,7 +180,8 @@ export class TcpSock implements TcpCaSock {
   ) {
     this.ca = ca;
     this.u32Off = u32Offsets(layout);
-    this.caPrivView = new DataView(mem.memory.buffer, addr + layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
+    this.caPrivOf = mem.dv;
+    this.caPrivView = new DataView(mem.dv.buffer, addr + layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
   }
 
   /**
@@ -216,10 +219,16 @@ export class TcpSock implements TcpCaSock {
     return sk;
   }
 
-  /** icsk_ca_priv as a view that follows memory growth (a grown memory has a new buffer). */
+  /**
+   * icsk_ca_priv as a view that follows memory growth (a grown memory has a new buffer). Tested by
+   * the identity of the memory's `dv` (a field) rather than `memory.buffer` (a getter into the
+   * engine, on every hook of a built-in CA).
+   */
   get caPriv(): DataView {
-    if (this.caPrivView.buffer !== this.mem.memory.buffer) {
-      this.caPrivView = new DataView(this.mem.memory.buffer, this.addr + this.layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
+    const dv = this.mem.dv;
+    if (this.caPrivOf !== dv) {
+      this.caPrivOf = dv;
+      this.caPrivView = new DataView(dv.buffer, this.addr + this.layout.icsk_ca_priv, ICSK_CA_PRIV_SIZE);
     }
     return this.caPrivView;
   }
