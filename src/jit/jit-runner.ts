@@ -565,11 +565,7 @@ export class JitProg implements PreparedProg, RunSteps {
       try {
         ret = fn(u64(a), u64(b), u64(c), u64(d), u64(e));
       } catch (err) {
-        this.count(pc, rem);
-        const msg = err instanceof Error ? err.message : String(err);
-        const fault = new BpfFault("call", pc, `prog "${this.name}": ${what} ${id} failed: ${msg} ${where(pc)}`);
-        Object.defineProperty(fault, "cause", { value: err, enumerable: false, configurable: true, writable: true });
-        throw fault;
+        throw this.callFailed(what, id, pc, rem, err);
       }
       if (typeof ret !== "bigint") {
         this.count(pc, rem);
@@ -590,13 +586,18 @@ export class JitProg implements PreparedProg, RunSteps {
       try {
         return fn(a >>> 0, b >>> 0, c >>> 0, d >>> 0, e >>> 0);
       } catch (err) {
-        this.count(pc, rem);
-        const msg = err instanceof Error ? err.message : String(err);
-        const fault = new BpfFault("call", pc, `prog "${this.name}": ${what} ${id} failed: ${msg} (${describeInsn(this.insns, pc)})`);
-        Object.defineProperty(fault, "cause", { value: err, enumerable: false, configurable: true, writable: true });
-        throw fault;
+        throw this.callFailed(what, id, pc, rem, err);
       }
     };
+  }
+
+  /** The "call" fault of a helper or kfunc that threw `err` at slot `pc` (the interpreter's, vm/faults.ts), with the count set. */
+  private callFailed(what: "helper" | "kfunc", id: number, pc: number, rem: number, err: unknown): BpfFault {
+    this.count(pc, rem);
+    const msg = err instanceof Error ? err.message : String(err);
+    const fault = new BpfFault("call", pc, `prog "${this.name}": ${what} ${id} failed: ${msg} (${describeInsn(this.insns, pc)})`);
+    Object.defineProperty(fault, "cause", { value: err, enumerable: false, configurable: true, writable: true });
+    return fault;
   }
 }
 
