@@ -201,6 +201,13 @@ export interface TcpCaSock {
   sk_max_pacing_rate?: number;
   /** tcp_min_rtt(): tcp_sock.rtt_min.s[0].v in µs (u32). Optional: absent reads as ~0U (no sample). */
   rtt_min?: number;
+  /**
+   * tcp_update_rtt_min()'s filter step: folds an RTT sample (µs) into
+   * tcp_sock.rtt_min, Linux's windowed minimum over net.ipv4.tcp_min_rtt_wlen
+   * (300 s), and returns tcp_min_rtt(). Optional: a socket without it keeps
+   * the smallest sample in `rtt_min`.
+   */
+  updateRttMin?(rttUs: number): number;
   /** tcp_jiffies32 of the emulated kernel (u32). */
   readonly jiffies32: number;
   /** The `icsk_ca_priv` bytes ({@link ICSK_CA_PRIV_SIZE} long): a CA's private state. */

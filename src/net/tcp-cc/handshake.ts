@@ -87,7 +87,7 @@ export function synAckAcked(sk: TcpSock, nowUs: number): void {
   sk.tcp_mstamp = nowUs;
   sk.delivered_mstamp = nowUs;
   const m = LOOPBACK_RTT_US;
-  sk.rtt_min = m;
+  sk.updateRttMin(m);
   sk.srtt_us = m << 3;
   sk.mdev_us = m << 1;
   sk.rttvar_us = Math.max(m << 1, TCP_RTO_MIN_US);

@@ -67,3 +67,25 @@ test("icsk_ca_priv follows the kernel memory when it grows: the CA's view reads 
   sk.caPriv.setUint32(8, 0x1234, true);
   assert.equal(sk.mem.dv.getUint32(sk.addr + off + 8, true), 0x1234);
 });
+
+test("tcp_init_sock / tcp_update_rtt_min: tcp_sock.rtt_min is Linux's windowed minimum (lib/win_minmax.c, 300 s): all three samples live, the minimum expires after the window", () => {
+  const k = new EmulatedKernel();
+  const sk = k.tcp.socket();
+  assert.ok(sk instanceof TcpSock);
+  const off = getVmlinuxBtf().offsetOf("tcp_sock", "rtt_min");
+  const s = (i: number): [number, number] => [sk.mem.dv.getUint32(sk.addr + off + 8 * i, true), sk.mem.dv.getUint32(sk.addr + off + 8 * i + 4, true)];
+  const j0 = Number(k.kernel.jiffies64 & 0xffffffffn);
+  // minmax_reset(&tp->rtt_min, tcp_jiffies32, ~0U)
+  for (let i = 0; i < 3; i++) assert.deepEqual(s(i), [j0, 0xffffffff]);
+  assert.equal(sk.updateRttMin(20_000), 20_000);
+  for (let i = 0; i < 3; i++) assert.deepEqual(s(i), [j0, 20_000]);
+  // 100 s later a larger sample: past a quarter window the second and third best take it.
+  k.kernel.advance(100_000_000_000n);
+  assert.equal(sk.updateRttMin(30_000), 20_000);
+  assert.deepEqual(s(1), [j0 + 100 * 250, 30_000]);
+  assert.deepEqual(s(2), [j0 + 100 * 250, 30_000]);
+  // 301 s after the minimum, it has left the window: tcp_min_rtt() is the second best now.
+  k.kernel.advance(201_000_000_000n);
+  assert.equal(sk.updateRttMin(40_000), 30_000);
+  assert.equal(sk.rtt_min, 30_000);
+});

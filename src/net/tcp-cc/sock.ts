@@ -16,10 +16,14 @@ import { PERM_READ, PERM_RW } from "../../kernel/mem/memory.js";
 import type { KernelMemory } from "../../kernel/mem/memory.js";
 import type { BpfMap } from "../../kernel/map/core.js";
 import type { NetNs } from "../../kernel/netns.js";
-import { ICSK_CA_PRIV_SIZE, TCP_INFINITE_SSTHRESH } from "./ca-types.js";
+import { HZ, ICSK_CA_PRIV_SIZE, TCP_INFINITE_SSTHRESH } from "./ca-types.js";
+import { Minmax, minmax_reset, minmax_running_min } from "./minmax.js";
 import type { TcpCaSock, TcpCongestionOps } from "./ca-types.js";
 import { TCP_SOCK_U32_FIELDS } from "./sock-layout.js";
 import type { TcpSockLayout, TcpSockU32Field } from "./sock-layout.js";
+
+/** net.ipv4.tcp_min_rtt_wlen's default: the window of tcp_sock.rtt_min, in seconds. */
+const TCP_MIN_RTT_WLEN_S = 300;
 
 /** TCP states the model distinguishes (include/net/tcp_states.h). */
 export const TCP_ESTABLISHED = 1;
@@ -206,7 +210,7 @@ export class TcpSock implements TcpCaSock {
     mem.dv.setBigUint64(addr + layout.sk_pacing_rate, (1n << 64n) - 1n, true);
     sk.sk_max_pacing_rate = SK_MAX_PACING_RATE_UNLIMITED;
     sk.sk_pacing_shift = 10;
-    sk.rtt_min = 0xffffffff;
+    sk.resetRttMin();
     // tcp_init_sock: reordering from net.ipv4.tcp_reordering (default 3), mdev_us = jiffies_to_usecs(TCP_TIMEOUT_INIT).
     // tcp_init_transfer stamps snd_cwnd_stamp with tcp_jiffies32.
     sk.reordering = TCP_REORDERING_DEFAULT;
@@ -272,6 +276,24 @@ export class TcpSock implements TcpCaSock {
   }
   get sk_pacing_shift(): number { return this.mem.u8[this.addr + this.layout.sk_pacing_shift] as number; }
   set sk_pacing_shift(v: number) { this.mem.u8[this.addr + this.layout.sk_pacing_shift] = v & 0xff; }
+  /** tcp_sock.rtt_min as a filter over the memory's current view (made again when the memory grows). */
+  private rttMinFilter(): Minmax {
+    let f = this.rttMinF;
+    if (f === null || f.dv !== this.mem.dv) f = this.rttMinF = new Minmax(this.mem.dv, this.addr + this.layout.rtt_min - 4);
+    return f;
+  }
+  private rttMinF: Minmax | null = null;
+
+  /** tcp_init_sock: minmax_reset(&tp->rtt_min, tcp_jiffies32, ~0U). */
+  resetRttMin(): void {
+    minmax_reset(this.rttMinFilter(), this.clock.jiffies32, 0xffffffff);
+  }
+
+  /** tcp_update_rtt_min()'s filter step: minmax_running_min over tcp_min_rtt_wlen (300 s) in jiffies; returns tcp_min_rtt(). */
+  updateRttMin(rttUs: number): number {
+    return minmax_running_min(this.rttMinFilter(), TCP_MIN_RTT_WLEN_S * HZ, this.clock.jiffies32, rttUs);
+  }
+
   /** tcp_min_rtt(): rtt_min.s[0].v. */
   get rtt_min(): number { return this.mem.dv.getUint32(this.addr + this.layout.rtt_min, true); }
   set rtt_min(v: number) { this.mem.dv.setUint32(this.addr + this.layout.rtt_min, v >>> 0, true); }

@@ -88,10 +88,13 @@ export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: num
   }
   if (rtt < 0) return -1;
   if (ca < 0) ca = rtt;
-  // tcp_update_rtt_min (the model keeps the minimum of the whole run, not a 300 s window).
+  // tcp_update_rtt_min: a possibly delayed ACK's sample above the minimum is skipped; the others go
+  // into the socket's windowed minimum (300 s), a sample of 0 as one jiffy.
   if (!(maybeDelayed && tcb.minRttUs !== 0 && ca > tcb.minRttUs)) {
-    if (tcb.minRttUs === 0 || ca < tcb.minRttUs) tcb.minRttUs = Math.max(1, ca);
-    if (tcb.sk.rtt_min !== undefined) tcb.sk.rtt_min = tcb.minRttUs;
+    const us = ca > 0 ? ca : JIFFY_NS / 1000;
+    const sk = tcb.sk;
+    if (sk.updateRttMin !== undefined) tcb.minRttUs = sk.updateRttMin(us);
+    else if (tcb.minRttUs === 0 || us < tcb.minRttUs) tcb.minRttUs = sk.rtt_min = us;
   }
   tcpRttEstimator(ctx, rtt);
   tcpSetRto(ctx);
