@@ -12,7 +12,7 @@ import { Reader } from "./reader.js";
 import type { ScenarioIssue } from "./errors.js";
 import { MAX_FLOWS } from "./limits.js";
 import { formatDuration, parseDuration } from "./units.js";
-import { MAX_LATENESS_BINS } from "../../sim/net/lateness.js";
+import { latenessAlwaysZero, MAX_LATENESS_BINS } from "../../sim/net/lateness.js";
 import type { LatenessSpec } from "../../sim/api.js";
 import { checkTcpCongConfig, DEFAULT_TCP_CONG_CONFIG, knownTcpCong } from "../../lib/kernel.js";
 import type {
@@ -231,7 +231,7 @@ function readWake(r: Reader, v: unknown, path: Path): ScenarioLink["wake"] {
   if (o["late"] === undefined) r.error(path, "needs 'late': how late the element wakes after idle, e.g. 250us or { histogram: [...] }");
   const late = o["late"] === undefined ? undefined : readLateness(r, o["late"], [...path, "late"]);
   if (idleNs === undefined || idleNs === 0 || late === undefined) return undefined;
-  return late.kind !== "histogram" && latenessScale(late) === 0 ? undefined : { idleNs, late };
+  return latenessAlwaysZero(late) ? undefined : { idleNs, late };
 }
 
 /** `shaper: wire | tbf`, or `{ kind: tbf, burst, overhead, watchdog_late }` (tc-tbf's burst in bytes of frames; L2 bytes per packet; the watchdog's lateness). */
@@ -258,12 +258,8 @@ function readShaper(r: Reader, v: unknown, path: Path): ScenarioShaper | undefin
   }
   const watchdogLate = o["watchdog_late"] === undefined ? undefined : readLateness(r, o["watchdog_late"], [...path, "watchdog_late"]);
   // A lateness of 0 is the exact watchdog: the same scenario as without the field.
-  const late = watchdogLate === undefined || (watchdogLate.kind !== "histogram" && latenessScale(watchdogLate) === 0) ? {} : { watchdogLate };
+  const late = watchdogLate === undefined || latenessAlwaysZero(watchdogLate) ? {} : { watchdogLate };
   return kind === undefined ? undefined : { kind, burstBytes, overheadBytes, ...late };
-}
-
-function latenessScale(l: Exclude<LatenessSpec, { kind: "histogram" }>): number {
-  return l.kind === "constant" ? l.ns : l.kind === "uniform" ? l.maxNs : l.meanNs;
 }
 
 /** The longest lateness a distribution may give: a timer a second late is a stalled host, not a late one. */

@@ -15,6 +15,23 @@ import type { Rng } from "../rng.js";
 /** Most bins a histogram may have. */
 export const MAX_LATENESS_BINS = 1000;
 
+/**
+ * Whether a distribution only ever gives 0 (a histogram's edges are above 0,
+ * so never): a lateness of 0 is the exact timer, the same run as none.
+ */
+export function latenessAlwaysZero(spec: LatenessSpec): boolean {
+  switch (spec.kind) {
+    case "constant":
+      return spec.ns === 0;
+    case "uniform":
+      return spec.maxNs === 0;
+    case "exponential":
+      return spec.meanNs === 0;
+    default:
+      return false;
+  }
+}
+
 /** Draws lateness (integer ns) from a {@link LatenessSpec}. */
 export class LatenessSampler {
   private readonly kind: LatenessSpec["kind"];
@@ -23,10 +40,12 @@ export class LatenessSampler {
   /** histogram: upper edges (ns) and cumulative weights. */
   private readonly edges: Float64Array;
   private readonly cum: Float64Array;
+  private readonly zero: boolean;
 
   /** @throws {RangeError} naming `where` and the field for a malformed distribution */
   constructor(spec: LatenessSpec, where: string) {
     this.kind = spec.kind;
+    this.zero = latenessAlwaysZero(spec);
     this.edges = new Float64Array(0);
     this.cum = new Float64Array(0);
     const nonNeg = (v: unknown, field: string): number => {
@@ -72,7 +91,7 @@ export class LatenessSampler {
 
   /** Whether every draw is 0 (nothing to draw). */
   get isZero(): boolean {
-    return this.kind !== "histogram" && this.ns === 0;
+    return this.zero;
   }
 
   /** One lateness in ns; uses one draw of `rng` (none for a constant). */
