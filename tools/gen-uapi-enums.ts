@@ -31,6 +31,9 @@ const out = `/**
  * [name ("" for anonymous), size, signed, [[constant, value], ...]]. Names and
  * values only. Do not edit; regenerate.
  */
+/** The kernel release the table was read from. */
+export const UAPI_ENUMS_RELEASE = ${JSON.stringify(release)};
+
 export const UAPI_ENUMS: ReadonlyArray<readonly [string, number, boolean, ReadonlyArray<readonly [string, string]>]> = [
 ${lines.join("\n")}
 ];

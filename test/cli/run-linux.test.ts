@@ -28,6 +28,7 @@ import { fqRefusal, linuxNotes, linuxRefusals, linuxSpec, missingAlgorithms } fr
 import { ScenarioKernel } from "../../src/cli/run/kernel-actions.js";
 import { EmulatedKernel } from "../../src/lib/kernel.js";
 import { parseScenario } from "../../src/cli/scenario/load.js";
+import { acquireLinuxLock } from "../parity/linux-checks.js";
 import { listNetns, NS_PREFIX, probeLinux, probeQdisc, removeStaleNamespaces, topologyCommands } from "../../src/testbed/linux/netns.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -249,6 +250,8 @@ const probe = probeLinux();
 test("run --linux: the scenario's algorithms, BPF link update and setsockopt on real flows; traces and report; the machine as before", async (t) => {
   if (!probe.ok) return t.skip(`no Linux testbed here: ${probe.reason}`);
   const dir = tmp();
+  // Its BPF congestion controls are registered machine-wide: not while a parity file checks the available list.
+  const release = acquireLinuxLock();
   try {
     const f = join(dir, "small.yaml");
     writeFileSync(f, SMALL);
@@ -274,6 +277,7 @@ test("run --linux: the scenario's algorithms, BPF link update and setsockopt on 
     assert.match(html, /structops run --linux: linux-small/);
     assert.match(html, /s on Linux \d+\.\d+/);
   } finally {
+    release();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -325,6 +329,8 @@ outputs: { sample: 10ms }
 test("run --linux runs an iterate action over the real sockets and says that a move under one name is not visible; the machine as before", async (t) => {
   if (!probe.ok) return t.skip(`no Linux testbed here: ${probe.reason}`);
   const dir = tmp();
+  // Its BPF congestion controls are registered machine-wide: not while a parity file checks the available list.
+  const release = acquireLinuxLock();
   try {
     const f = join(dir, "transit.yaml");
     writeFileSync(f, TRANSIT);
@@ -343,6 +349,7 @@ test("run --linux runs an iterate action over the real sockets and says that a m
     assert.ok(out !== undefined, "the iterator's output file");
     assert.match(readFileSync(join(dir, "out", out), "utf8"), /visited \d+ moved \d+/);
   } finally {
+    release();
     rmSync(dir, { recursive: true, force: true });
   }
 });
