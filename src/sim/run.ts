@@ -223,11 +223,11 @@ export class Simulation implements EventHandler {
         ssthresh: sk.snd_ssthresh,
         caState: sk.icsk_ca_state,
         srttUs: sk.srtt_us >>> 3,
-        rttUs: tcb.stats.lastRttUs,
+        rttUs: tcb.lastRttUs,
         inflight: tcb.inFlight(),
-        deliveryRateBps: Math.round(tcb.stats.lastRateBps),
-        bytesAcked: tcb.stats.bytesAcked,
-        retrans: tcb.stats.retrans,
+        deliveryRateBps: Math.round(tcb.lastRateBps),
+        bytesAcked: tcb.bytesAcked,
+        retrans: tcb.retrans,
         pacingRate: sk.sk_pacing_rate,
         deliveredBytes: sk.delivered * sk.mss_cache,
       });
@@ -254,7 +254,7 @@ export class Simulation implements EventHandler {
   private summary(): RunResult {
     const dur = this.spec.durationNs;
     const flows: FlowSummary[] = this.flows.map((f) => {
-      const st = f.started ? f.tcb.stats : undefined;
+      const st = f.started ? f.tcb : undefined;
       const endNs = f.endNs >= 0 ? f.endNs : dur;
       const startNs = f.spec.startNs;
       const bytes = st?.bytesAcked ?? 0;

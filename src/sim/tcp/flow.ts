@@ -171,10 +171,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   }
 
   count(what: "recovery" | "undo" | "rto"): void {
-    const st = this.tcb.stats;
-    if (what === "recovery") st.recoveries++;
-    else if (what === "undo") st.undos++;
-    else st.rtos++;
+    const tcb = this.tcb;
+    if (what === "recovery") tcb.recoveries++;
+    else if (what === "undo") tcb.undos++;
+    else tcb.rtos++;
   }
 
   rttSample(us: number): void {
