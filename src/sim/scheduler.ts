@@ -342,7 +342,7 @@ export class Scheduler {
     const moved = new Array<unknown>(2 * grownCap).fill(null);
     for (let k = 0; k < count; k++) {
       const i = (head + k) & (cap - 1);
-      grown.set(ring.subarray(LANE_STRIDE * i, LANE_STRIDE * i + LANE_STRIDE), LANE_STRIDE * k);
+      for (let f = 0; f < LANE_STRIDE; f++) grown[LANE_STRIDE * k + f] = ring[LANE_STRIDE * i + f] as number;
       moved[2 * k] = refs[2 * i];
       moved[2 * k + 1] = refs[2 * i + 1];
     }
