@@ -350,7 +350,7 @@ export class TcpReceiver {
     }
     // The new block first (most recent), then at most three of the others: moved up in place, no array made.
     const n = Math.min(kept, 6);
-    bl.length = n;
+    if (n < bl.length) bl.length = n;
     bl.push(0, 0);
     for (let i = n - 1; i >= 0; i--) bl[i + 2] = bl[i] as number;
     bl[0] = s;
@@ -367,7 +367,7 @@ export class TcpReceiver {
         bl[kept++] = bl[i + 1] as number;
       }
     }
-    bl.length = kept;
+    if (kept < bl.length) bl.length = kept;
   }
 
   /** The delayed-ACK timer fired. */
