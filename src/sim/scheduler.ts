@@ -31,7 +31,9 @@
  * only takes the entries behind it: with thousands of flows most lanes hold
  * one entry or none, and their rings are then never touched (a ring is one
  * more cold object per event); on a busy lane the ring holds all but the
- * first entry of each busy period.
+ * first entry of each busy period. Every lane's ring is a run of entries in
+ * one pool shared by all lanes (its place and capacity among the lane's own
+ * numbers), so reaching a lane's entry follows no object of the lane's own.
  */
 
 /** Something that receives events: `kind` and the two payloads are the handler's own. */
@@ -45,21 +47,24 @@ const LANE_TIME = 0;
 const LANE_SEQ = 1;
 const LANE_NUM = 2;
 const LANE_KIND = 3;
-// A lane's own numbers (LM_STRIDE per lane, one cache line's half): its entries (the head included), the ring's
+// A lane's own numbers (LM_STRIDE per lane, one cache line): its entries (the head included), the ring's
 // first entry and its number of entries, and the time of the lane's last entry.
-const LM_STRIDE = 4;
+// first entry and its number of entries, the time of the lane's last entry, and where its ring lies in the
+// pool (its first entry) and its capacity (a power of two; 0: no ring yet).
+const LM_STRIDE = 8;
 const LM_COUNT = 0;
 const LM_HEAD = 1;
 const LM_RING = 2;
 const LM_LAST = 3;
+const LM_BASE = 4;
+const LM_CAP = 5;
+/** A lane's first ring, in entries (then doubled as it fills). */
+const LANE_RING_MIN = 4;
 // A slot's numbers (SLOT_STRIDE per slot): its number, kind, and the lane whose head it is (-1: none).
 const SLOT_STRIDE = 4;
 const SLOT_NUM = 0;
 const SLOT_KIND = 1;
 const SLOT_LANE = 2;
-// What a lane starts with: no room, so its first ring entry grows it (neither is ever written).
-const EMPTY_RING = new Float64Array(0);
-const EMPTY_REFS: readonly unknown[] = [];
 
 /** The event queue of one simulation. */
 export class Scheduler {
@@ -70,8 +75,14 @@ export class Scheduler {
   private nextSlot = 0;
   // Lanes: each a ring of entries behind its head. A lane's head stands in the heap either as a slot (an
   // entry that came to an empty lane: the ring is not touched) or as ~lane (negative: the ring's first entry).
-  private laneNum: Float64Array[] = [];
-  private laneRef: unknown[][] = [];
+  // Every lane's ring is a run of entries in one pool: numbers at LANE_STRIDE * entry of poolNum, handler and
+  // object at 2 * entry of poolRef. A lane's entry is then one line of each, next to the lane's own numbers'
+  // line, rather than two objects of its own and their elements (four more pointers to follow, each a likely
+  // miss with thousands of lanes). Rings outgrown are kept for reuse by capacity (poolFree[log2(capacity)]).
+  private poolNum = new Float64Array(LANE_STRIDE * 1024);
+  private poolRef: unknown[] = [];
+  private poolUsed = 0;
+  private readonly poolFree: number[][] = [];
   private laneMeta = new Float64Array(LM_STRIDE * 16);
   private lanes = 0;
   /** Entries waiting in lanes behind their heads (not in the heap). */
@@ -100,10 +111,6 @@ export class Scheduler {
       const m = new Float64Array(LM_STRIDE * Math.max(this.lanes, (2 * this.laneMeta.length) / LM_STRIDE));
       m.set(this.laneMeta);
       this.laneMeta = m;
-    }
-    for (let i = first; i < this.lanes; i++) {
-      this.laneNum.push(EMPTY_RING);
-      this.laneRef.push(EMPTY_REFS as unknown[]);
     }
     return first;
   }
@@ -161,22 +168,18 @@ export class Scheduler {
       this.at(at, h, kind, num, obj);
       return;
     }
-    let ring = this.laneNum[lane] as Float64Array;
-    let mask = ring.length / LANE_STRIDE - 1;
     const inRing = meta[m + LM_RING] as number;
-    if (inRing > mask) {
-      ring = this.growLane(lane);
-      mask = ring.length / LANE_STRIDE - 1;
-    }
-    const i = ((meta[m + LM_HEAD] as number) + inRing) & mask;
+    if (inRing >= (meta[m + LM_CAP] as number)) this.growLane(lane);
+    const e = (meta[m + LM_BASE] as number) + (((meta[m + LM_HEAD] as number) + inRing) & ((meta[m + LM_CAP] as number) - 1));
     const seq = this.seq++;
-    ring[LANE_STRIDE * i + LANE_TIME] = at;
-    ring[LANE_STRIDE * i + LANE_SEQ] = seq;
-    ring[LANE_STRIDE * i + LANE_NUM] = num;
-    ring[LANE_STRIDE * i + LANE_KIND] = kind;
-    const refs = this.laneRef[lane] as unknown[];
-    refs[2 * i] = h;
-    refs[2 * i + 1] = obj;
+    const ring = this.poolNum;
+    ring[LANE_STRIDE * e + LANE_TIME] = at;
+    ring[LANE_STRIDE * e + LANE_SEQ] = seq;
+    ring[LANE_STRIDE * e + LANE_NUM] = num;
+    ring[LANE_STRIDE * e + LANE_KIND] = kind;
+    const refs = this.poolRef;
+    refs[2 * e] = h;
+    refs[2 * e + 1] = obj;
     meta[m + LM_RING] = inRing + 1;
     meta[m + LM_COUNT] = count + 1;
     meta[m + LM_LAST] = at;
@@ -228,16 +231,17 @@ export class Scheduler {
         lane = ~slot;
         const m = LM_STRIDE * lane;
         const meta = this.laneMeta;
-        const ring = this.laneNum[lane] as Float64Array;
-        const refs = this.laneRef[lane] as unknown[];
+        const ring = this.poolNum;
+        const refs = this.poolRef;
         const i = meta[m + LM_HEAD] as number;
-        h = refs[2 * i] as EventHandler;
-        obj = refs[2 * i + 1];
-        num = ring[LANE_STRIDE * i + LANE_NUM] as number;
-        kind = ring[LANE_STRIDE * i + LANE_KIND] as number;
-        refs[2 * i] = null;
-        refs[2 * i + 1] = null;
-        meta[m + LM_HEAD] = (i + 1) & (ring.length / LANE_STRIDE - 1);
+        const e = (meta[m + LM_BASE] as number) + i;
+        h = refs[2 * e] as EventHandler;
+        obj = refs[2 * e + 1];
+        num = ring[LANE_STRIDE * e + LANE_NUM] as number;
+        kind = ring[LANE_STRIDE * e + LANE_KIND] as number;
+        refs[2 * e] = null;
+        refs[2 * e + 1] = null;
+        meta[m + LM_HEAD] = (i + 1) & ((meta[m + LM_CAP] as number) - 1);
         meta[m + LM_RING] = (meta[m + LM_RING] as number) - 1;
       }
       if (lane < 0) this.popRoot();
@@ -262,8 +266,8 @@ export class Scheduler {
       return;
     }
     this.queued--;
-    const ring = this.laneNum[lane] as Float64Array;
-    const i = LANE_STRIDE * (meta[m + LM_HEAD] as number);
+    const ring = this.poolNum;
+    const i = LANE_STRIDE * ((meta[m + LM_BASE] as number) + (meta[m + LM_HEAD] as number));
     this.sinkRoot(ring[i + LANE_TIME] as number, ring[i + LANE_SEQ] as number, ~lane);
   }
 
@@ -330,26 +334,51 @@ export class Scheduler {
     this.sNum = n;
   }
 
-  /** Doubles a lane's ring (at least 8 entries), its entries moved to the start in order. */
-  private growLane(lane: number): Float64Array {
-    const ring = this.laneNum[lane] as Float64Array;
-    const refs = this.laneRef[lane] as unknown[];
-    const cap = ring.length / LANE_STRIDE;
-    const count = this.laneMeta[LM_STRIDE * lane + LM_RING] as number;
-    const head = this.laneMeta[LM_STRIDE * lane + LM_HEAD] as number;
-    const grownCap = Math.max(8, 2 * cap);
-    const grown = new Float64Array(LANE_STRIDE * grownCap);
-    const moved = new Array<unknown>(2 * grownCap).fill(null);
+  /** Doubles a lane's ring (at least LANE_RING_MIN entries) in the pool, its entries moved to the new ring's start in order. */
+  private growLane(lane: number): void {
+    const meta = this.laneMeta;
+    const m = LM_STRIDE * lane;
+    const cap = meta[m + LM_CAP] as number;
+    const count = meta[m + LM_RING] as number;
+    const head = meta[m + LM_HEAD] as number;
+    const base = meta[m + LM_BASE] as number;
+    const grownCap = Math.max(LANE_RING_MIN, 2 * cap);
+    const to = this.poolTake(grownCap);
+    const ring = this.poolNum;
+    const refs = this.poolRef;
     for (let k = 0; k < count; k++) {
-      const i = (head + k) & (cap - 1);
-      grown.set(ring.subarray(LANE_STRIDE * i, LANE_STRIDE * i + LANE_STRIDE), LANE_STRIDE * k);
-      moved[2 * k] = refs[2 * i];
-      moved[2 * k + 1] = refs[2 * i + 1];
+      const from = base + ((head + k) & (cap - 1));
+      for (let f = 0; f < LANE_STRIDE; f++) ring[LANE_STRIDE * (to + k) + f] = ring[LANE_STRIDE * from + f] as number;
+      refs[2 * (to + k)] = refs[2 * from];
+      refs[2 * (to + k) + 1] = refs[2 * from + 1];
+      refs[2 * from] = null;
+      refs[2 * from + 1] = null;
     }
-    this.laneNum[lane] = grown;
-    this.laneRef[lane] = moved;
-    this.laneMeta[LM_STRIDE * lane + LM_HEAD] = 0;
-    return grown;
+    if (cap > 0) this.poolGive(base, cap);
+    meta[m + LM_BASE] = to;
+    meta[m + LM_CAP] = grownCap;
+    meta[m + LM_HEAD] = 0;
+  }
+
+  /** The first entry of a free run of `cap` entries of the pool (a power of two), reused or new at the pool's end. */
+  private poolTake(cap: number): number {
+    const free = this.poolFree[Math.log2(cap)];
+    if (free !== undefined && free.length > 0) return free.pop() as number;
+    const at = this.poolUsed;
+    this.poolUsed += cap;
+    if (LANE_STRIDE * this.poolUsed > this.poolNum.length) {
+      const n = new Float64Array(Math.max(LANE_STRIDE * this.poolUsed, 2 * this.poolNum.length));
+      n.set(this.poolNum);
+      this.poolNum = n;
+    }
+    while (this.poolRef.length < 2 * this.poolUsed) this.poolRef.push(null);
+    return at;
+  }
+
+  /** A ring outgrown: its run of entries is free for another lane's ring of the same capacity. */
+  private poolGive(at: number, cap: number): void {
+    const k = Math.log2(cap);
+    (this.poolFree[k] ??= []).push(at);
   }
 
   private growHeap(): void {

@@ -53,9 +53,11 @@ export class LinkDir {
   private readonly server: TraceServer | null;
   private readonly queue: QueueDiscipline;
   private readonly lossRate: number;
-  /** Ring of waiting packets: start-of-transmission times and sizes. */
-  private starts = NO_SLOTS;
-  private sizes = NO_SLOTS;
+  /**
+   * Ring of waiting packets: each a start-of-transmission time and a size, side by side (entry i at 2i and
+   * 2i + 1), so admitting or draining a packet reads one typed array, one cache line.
+   */
+  private ring = NO_SLOTS;
   private head = 0;
   private count = 0;
   private backlogBytes = 0;
@@ -184,9 +186,10 @@ export class LinkDir {
   }
 
   private drain(now: number): void {
-    const mask = this.starts.length - 1;
-    while (this.count > 0 && (this.starts[this.head] as number) <= now) {
-      this.backlogBytes -= this.sizes[this.head] as number;
+    const ring = this.ring;
+    const mask = (ring.length >> 1) - 1;
+    while (this.count > 0 && (ring[2 * this.head] as number) <= now) {
+      this.backlogBytes -= ring[2 * this.head + 1] as number;
       this.head = (this.head + 1) & mask;
       this.count--;
     }
@@ -267,22 +270,22 @@ export class LinkDir {
   }
 
   private push(start: number, size: number): void {
-    if (this.count === this.starts.length) {
-      const n = Math.max(16, this.starts.length * 2);
-      const s = new Float64Array(n);
-      const z = new Float64Array(n);
+    const cap = this.ring.length >> 1;
+    if (this.count === cap) {
+      const old = this.ring;
+      const n = Math.max(16, cap * 2);
+      const r = new Float64Array(2 * n);
       for (let i = 0; i < this.count; i++) {
-        const j = (this.head + i) & (this.starts.length - 1);
-        s[i] = this.starts[j] as number;
-        z[i] = this.sizes[j] as number;
+        const j = (this.head + i) & (cap - 1);
+        r[2 * i] = old[2 * j] as number;
+        r[2 * i + 1] = old[2 * j + 1] as number;
       }
-      this.starts = s;
-      this.sizes = z;
+      this.ring = r;
       this.head = 0;
     }
-    const at = (this.head + this.count) & (this.starts.length - 1);
-    this.starts[at] = start;
-    this.sizes[at] = size;
+    const at = 2 * ((this.head + this.count) & ((this.ring.length >> 1) - 1));
+    this.ring[at] = start;
+    this.ring[at + 1] = size;
     this.count++;
     this.backlogBytes += size;
   }

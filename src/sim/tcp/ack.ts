@@ -125,7 +125,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   let lastAckt = -1;
   let pktsAcked = 0;
   const priorSacked = sk.sacked_out;
-  const priorBytes = tcb.stats.bytesAcked;
+  const priorBytes = tcb.bytesAcked;
   let sacked = priorSacked;
   let lost = sk.lost_out;
   let retrans = sk.retrans_out;
@@ -160,7 +160,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     sk.delivered = sk.delivered + newlyDelivered;
     if (eceAck) sk.delivered_ce = sk.delivered_ce + newlyDelivered;
     const bytes = Math.min(ack, tcb.endSeg) * tcb.mss - (ack >= tcb.endSeg && tcb.lastSegBytes > 0 ? tcb.mss - tcb.lastSegBytes : 0);
-    tcb.stats.bytesAcked = bytes;
+    tcb.bytesAcked = bytes;
     tcb.una = ack;
     sk.snd_una = tcb.seqOf(ack);
     if (tcb.highSacked < ack) tcb.highSacked = ack;
@@ -177,7 +177,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     seqRtt = nowUs - Math.floor(firstAckt / 1000);
     caRtt = nowUs - Math.floor(lastAckt / 1000);
     // A lone runt segment ACKed on its own: possibly a delayed ACK (whole segments are always "fully acked" here).
-    const runt = tcb.stats.bytesAcked - priorBytes < sk.mss_cache;
+    const runt = tcb.bytesAcked - priorBytes < sk.mss_cache;
     if (pktsAcked === 1 && priorSacked === 0 && runt && a.rs.prior_delivered + 1 === sk.delivered && !(flag & (FLAG_CA_ALERT | FLAG_SYN_ACKED))) {
       flag |= FLAG_ACK_MAYBE_DELAYED;
     }
@@ -190,7 +190,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   // rs->rtt_us = ca_rtt_us: the RTT of the last (S)ACKed segment, or -1.
   a.rs.rtt_us = rttUs;
   if (rttUs >= 0) {
-    tcb.stats.lastRttUs = rttUs;
+    tcb.lastRttUs = rttUs;
     ctx.rttSample(rttUs);
   }
   if (flag & FLAG_ACKED) flag |= FLAG_SET_XMIT_TIMER;

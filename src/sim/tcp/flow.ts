@@ -24,6 +24,7 @@ import { tcpRetransmitHead, tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.
 import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_RETRANS, Tcb } from "./tcb.js";
 import { tcpRackReoTimeout, tcpSendLossProbe } from "./loss-probe.js";
 import { TcpReceiver } from "./receiver.js";
+import type { ReceiverHost } from "./receiver.js";
 import { FqSocketQueue, SKB_TRUESIZE_OVERHEAD } from "./fq.js";
 import { RttStats } from "./rtt-stats.js";
 
@@ -67,7 +68,7 @@ export interface FlowEnv {
 }
 
 /** A TCP connection (sender + receiver). */
-export class Flow implements SenderCtx, EventHandler, PacketSink {
+export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
   private t: Tcb | null = null;
   receiver: TcpReceiver | null = null;
   sk: TcpCcSocket | null = null;
@@ -171,10 +172,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
   }
 
   count(what: "recovery" | "undo" | "rto"): void {
-    const st = this.tcb.stats;
-    if (what === "recovery") st.recoveries++;
-    else if (what === "undo") st.undos++;
-    else st.rtos++;
+    const tcb = this.tcb;
+    if (what === "recovery") tcb.recoveries++;
+    else if (what === "undo") tcb.undos++;
+    else tcb.rtos++;
   }
 
   rttSample(us: number): void {
@@ -282,7 +283,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     this.checkDone();
   }
 
-  private newAck(): Packet {
+  // ---- ReceiverHost: the flow is its receiver's host (no object of closures per flow to follow on each ACK) ----
+
+  newAck(): Packet {
     const p = this.env.net.pool.get();
     p.flow = this.index;
     p.isData = false;
@@ -291,11 +294,25 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     return p;
   }
 
-  private sendAck(p: Packet): void {
+  sendAck(p: Packet): void {
     p.path = this.revPath;
     p.lane0 = this.revLane0;
     p.sink = this;
     this.env.net.send(p);
+  }
+
+  seqOf(seg: number): number {
+    return (this.t as Tcb).seqOf(seg);
+  }
+
+  setDelackTimer(at: number): void {
+    this.delackAt = at;
+    if (at >= 0) this.env.sched.atLane(this.timerLane0, at, this, EV_DELACK);
+  }
+
+  setCompSackTimer(at: number): void {
+    this.compSackAt = at;
+    if (at >= 0) this.env.sched.atLane(this.timerLane0 + 1, at, this, EV_COMP_SACK);
   }
 
   private clock(): void {
@@ -436,22 +453,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink {
     const halfRttNs = Math.floor(this.baseRttNs / 2);
     this.tsRecentAck = Math.floor((this.nowNs - halfRttNs) / 1_000_000);
     this.receiver = new TcpReceiver(
-      {
-        get nowNs() {
-          return env.sched.now;
-        },
-        newAck: () => this.newAck(),
-        sendAck: (p) => this.sendAck(p),
-        seqOf: (seg) => tcb.seqOf(seg),
-        setDelackTimer: (at) => {
-          this.delackAt = at;
-          if (at >= 0) env.sched.atLane(this.timerLane0, at, this, EV_DELACK);
-        },
-        setCompSackTimer: (at) => {
-          this.compSackAt = at;
-          if (at >= 0) env.sched.atLane(this.timerLane0 + 1, at, this, EV_COMP_SACK);
-        },
-      },
+      this,
       this.spec.delayedAck ?? true,
       this.rcvSk,
       this,

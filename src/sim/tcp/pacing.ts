@@ -60,7 +60,7 @@ export function tcpUpdateAfterSend(ctx: SenderCtx, payloadBytes: number, priorWs
   const sk = tcb.sk;
   if ((sk.sk_pacing_status ?? 0) === 0) return;
   const rate = sk.sk_pacing_rate;
-  if (rate !== 0 && rate < PACING_RATE_UNLIMITED && tcb.stats.segsOut >= PACING_AFTER_SEGS) {
+  if (rate !== 0 && rate < PACING_RATE_UNLIMITED && tcb.segsOut >= PACING_AFTER_SEGS) {
     let lenNs = Math.floor((payloadBytes * 1e9) / rate);
     const credit = tcb.paceNext - priorWstamp;
     lenNs -= Math.min(Math.floor(lenNs / 2), credit);

@@ -130,5 +130,5 @@ export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: 
     tcb.rate_delivered = rs.delivered;
     tcb.rate_interval_us = rs.interval_us;
   }
-  if (rs.interval_us > 0) tcb.stats.lastRateBps = (rs.delivered * tcb.mss * 8 * 1e6) / rs.interval_us;
+  if (rs.interval_us > 0) tcb.lastRateBps = (rs.delivered * tcb.mss * 8 * 1e6) / rs.interval_us;
 }

@@ -335,29 +335,39 @@ export class TcpReceiver {
     const bl = this.blocks;
     let s = seg;
     let e = seg + 1;
-    // Merge every block adjacent to or overlapping [s, e).
+    // Merge every block adjacent to or overlapping [s, e) into it; the others keep their order behind it.
+    let kept = 0;
     for (let i = 0; i < bl.length; i += 2) {
       const bs = bl[i] as number;
       const be = bl[i + 1] as number;
       if (be >= s && bs <= e) {
         s = Math.min(s, bs);
         e = Math.max(e, be);
-        bl.splice(i, 2);
-        i -= 2;
+      } else {
+        bl[kept++] = bs;
+        bl[kept++] = be;
       }
     }
-    bl.unshift(s, e);
-    if (bl.length > 8) bl.length = 8;
+    // The new block first (most recent), then at most three of the others: moved up in place, no array made.
+    const n = Math.min(kept, 6);
+    if (n < bl.length) bl.length = n;
+    bl.push(0, 0);
+    for (let i = n - 1; i >= 0; i--) bl[i + 2] = bl[i] as number;
+    bl[0] = s;
+    bl[1] = e;
   }
 
+  /** Drops the blocks rcv_nxt has passed, in place (the others keep their order). */
   private pruneBlocks(): void {
     const bl = this.blocks;
+    let kept = 0;
     for (let i = 0; i < bl.length; i += 2) {
-      if ((bl[i + 1] as number) <= this.rcvNxt) {
-        bl.splice(i, 2);
-        i -= 2;
+      if ((bl[i + 1] as number) > this.rcvNxt) {
+        bl[kept++] = bl[i] as number;
+        bl[kept++] = bl[i + 1] as number;
       }
     }
+    if (kept < bl.length) bl.length = kept;
   }
 
   /** The delayed-ACK timer fired. */

@@ -87,7 +87,7 @@ function transmitSeg(ctx: SenderCtx, seg: number, retrans: boolean): void {
   const stampNs = ctx.fq === null ? ctx.nowNs : Math.max(tcb.paceNext, ctx.nowNs);
   tcpRateSkbSent(ctx, seg, Math.floor(stampNs / 1000));
   tcb.tx[tcb.txAt(seg) + TX_TIME] = stampNs;
-  tcb.stats.segsOut++;
+  tcb.segsOut++;
   const priorWstamp = tcpWstampBeforeSend(ctx);
   ctx.xmit(seg, retrans);
   tcpUpdateAfterSend(ctx, tcb.segBytes(seg), priorWstamp);
@@ -130,7 +130,7 @@ function tcpRetransmitSkb(ctx: SenderCtx, s: number, f: number): void {
   const tcb = ctx.tcb;
   tcb.flags[s & tcb.mask] = f | SACKED_RETRANS | EVER_RETRANS;
   tcb.sk.retrans_out = tcb.sk.retrans_out + 1;
-  tcb.stats.retrans++;
+  tcb.retrans++;
   tcb.total_retrans++;
   if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
   if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
@@ -160,7 +160,7 @@ export function tcpProbeRetransmit(ctx: SenderCtx, seg: number): void {
   const tcb = ctx.tcb;
   const i = seg & tcb.mask;
   tcb.flags[i] = (tcb.flags[i] as number) | EVER_RETRANS;
-  tcb.stats.retrans++;
+  tcb.retrans++;
   if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
   if (tcb.undo_retrans < 0) tcb.undo_retrans = 0;
   tcb.undo_retrans++;

@@ -23,22 +23,10 @@ export const APP_LIMITED = 16;
 /** tx.delivered_mstamp cleared: this segment has given its rate sample (SACKed). */
 export const RATE_DONE = 32;
 
-/** Counts of what the sender did (for summaries). */
 /** icsk_pending values (include/net/inet_connection_sock.h): the retransmission timer's purpose. */
 export const ICSK_TIME_RETRANS = 1;
 export const ICSK_TIME_LOSS_PROBE = 5;
 export const ICSK_TIME_REO_TIMEOUT = 6;
-
-export class TcbStats {
-  segsOut = 0;
-  retrans = 0;
-  rtos = 0;
-  recoveries = 0;
-  undos = 0;
-  bytesAcked = 0;
-  lastRttUs = -1;
-  lastRateBps = 0;
-}
 
 /** Fields of a segment's record in Tcb.tx (offsets from Tcb.txAt). */
 export const TX_TIME = 0;
@@ -55,7 +43,16 @@ const RING_INITIAL = 64;
 const MIRRORED_FIELDS = [
   "high_seq", "prr_out", "lost", "mdev_us", "delivered_mstamp", "app_limited", "snd_cwnd_stamp", "tcp_wstamp_ns",
 ] as const;
-type MirroredField = (typeof MIRRORED_FIELDS)[number];
+/** Tcb.hasBits: the socket has MIRRORED_FIELDS[i] (bit i), or TCB_MIRRORED_FIELDS[i] (bit TCB_MIRRORED_BIT0 + i). */
+const HAS_HIGH_SEQ = 1 << 0;
+const HAS_PRR_OUT = 1 << 1;
+const HAS_LOST = 1 << 2;
+const HAS_MDEV_US = 1 << 3;
+const HAS_DELIVERED_MSTAMP = 1 << 4;
+const HAS_APP_LIMITED = 1 << 5;
+const HAS_SND_CWND_STAMP = 1 << 6;
+const HAS_TCP_WSTAMP_NS = 1 << 7;
+const TCB_MIRRORED_BIT0 = MIRRORED_FIELDS.length;
 
 /** The sender state. */
 export class Tcb {
@@ -93,7 +90,7 @@ export class Tcb {
   }
   set high_seq(seg: number) {
     this.highSeg = seg;
-    if (this.has.high_seq) this.sk.high_seq = this.seqOf(seg);
+    if (this.hasBits & HAS_HIGH_SEQ) this.sk.high_seq = this.seqOf(seg);
   }
   /** undo_marker as a segment number; -1 for Linux's 0 ("no undo possible"). Mirrored ({@link TCB_MIRRORED}). */
   declare undo_marker: number;
@@ -111,14 +108,14 @@ export class Tcb {
   }
   set prr_out(v: number) {
     this.prrOut = v;
-    if (this.has.prr_out) this.sk.prr_out = v;
+    if (this.hasBits & HAS_PRR_OUT) this.sk.prr_out = v;
   }
   /** tcp_sock.lost: segments ever marked lost (mirrored into the socket when it has the field; no CA writes it). */
   get lost(): number {
     return this.ownLost;
   }
   set lost(v: number) {
-    if (this.has.lost) {
+    if (this.hasBits & HAS_LOST) {
       this.ownLost = v >>> 0;
       this.sk.lost = v;
     } else this.ownLost = v;
@@ -151,7 +148,7 @@ export class Tcb {
   }
   set mdev_us(v: number) {
     this.mdevUs = v;
-    if (this.has.mdev_us) this.sk.mdev_us = v;
+    if (this.hasBits & HAS_MDEV_US) this.sk.mdev_us = v;
   }
   /** tcp_rtt_estimator's state (mirrored): rtt_seq is a segment number, the socket holds its byte sequence. */
   declare mdev_max_us: number;
@@ -171,7 +168,7 @@ export class Tcb {
   }
   set delivered_mstamp(v: number) {
     this.ownDeliveredMstamp = v;
-    if (this.has.delivered_mstamp) this.sk.delivered_mstamp = v;
+    if (this.hasBits & HAS_DELIVERED_MSTAMP) this.sk.delivered_mstamp = v;
   }
   first_tx_mstamp = 0;
   /**
@@ -179,10 +176,10 @@ export class Tcb {
    * if not limited; in the socket when it has the field (BBR's PROBE_RTT sets it).
    */
   get app_limited(): number {
-    return this.has.app_limited ? (this.sk.app_limited as number) : this.ownAppLimited;
+    return this.hasBits & HAS_APP_LIMITED ? (this.sk.app_limited as number) : this.ownAppLimited;
   }
   set app_limited(v: number) {
-    if (this.has.app_limited) this.sk.app_limited = v >>> 0;
+    if (this.hasBits & HAS_APP_LIMITED) this.sk.app_limited = v >>> 0;
     else this.ownAppLimited = v;
   }
   /** The last rate sample kept for the app-limited check (tcp_rate_gen; mirrored). */
@@ -195,11 +192,11 @@ export class Tcb {
   private cwndStamp = 0;
   /** tcp_sock.snd_cwnd_stamp (jiffies): the socket's, when it has one, since a BPF congestion control may write it. */
   get snd_cwnd_stamp(): number {
-    return this.has.snd_cwnd_stamp ? (this.sk.snd_cwnd_stamp as number) : this.cwndStamp;
+    return this.hasBits & HAS_SND_CWND_STAMP ? (this.sk.snd_cwnd_stamp as number) : this.cwndStamp;
   }
   set snd_cwnd_stamp(v: number) {
     this.cwndStamp = v;
-    if (this.has.snd_cwnd_stamp) this.sk.snd_cwnd_stamp = v;
+    if (this.hasBits & HAS_SND_CWND_STAMP) this.sk.snd_cwnd_stamp = v;
   }
 
   /** When data was last sent (ns), -1 before any; lsndtime in the socket is its jiffies. */
@@ -226,11 +223,19 @@ export class Tcb {
   }
   set paceNext(v: number) {
     this.ownPaceNext = v;
-    if (this.has.tcp_wstamp_ns) this.sk.tcp_wstamp_ns = v;
+    if (this.hasBits & HAS_TCP_WSTAMP_NS) this.sk.tcp_wstamp_ns = v;
   }
   paceEventAt = -1;
 
-  readonly stats = new TcbStats();
+  // ---- counts of what the sender did (for summaries and samples): fields of the Tcb, not a side object the ACK path follows ----
+  segsOut = 0;
+  retrans = 0;
+  rtos = 0;
+  recoveries = 0;
+  undos = 0;
+  bytesAcked = 0;
+  lastRttUs = -1;
+  lastRateBps = 0;
   /**
    * The sender's own copy of the socket fields above: the truth for those no
    * congestion control may write (bpf_tcp_ca_btf_struct_access), so the hot
@@ -247,15 +252,17 @@ export class Tcb {
    * Linux spells them); an accessor indexes it with its own constant (a keyed access by name would be megamorphic).
    */
   readonly mirrored: number[] = TCB_MIRRORED_START.slice();
-  /** has[f] for each of TCB_MIRRORED_FIELDS, by the same index. */
-  readonly mirroredHas: Uint8Array;
   /**
    * The socket's store for each mirrored field, by the same index: its accessor's setter when the
    * field is one (a kernel socket), else an assignment; called directly, not through a keyed store by name.
    */
   readonly mirroredStore: readonly ((this: TcpCcSocket, v: number) => void)[];
-  /** Which optional tcp_sock fields the socket has, found once (a plain test socket may lack them), not on every write. */
-  readonly has: Readonly<Record<MirroredField | TcbMirroredField, boolean>>;
+  /**
+   * Which optional tcp_sock fields the socket has (HAS_* bits, and bit TCB_MIRRORED_BIT0 + i for
+   * TCB_MIRRORED_FIELDS[i]), found once (a plain test socket may lack them), not on every write: a small
+   * integer in the Tcb itself, so a write through to the socket follows no side object.
+   */
+  readonly hasBits: number;
 
   constructor(
     /** The kernel socket (tcp_sock fields + icsk_ca_ops). */
@@ -264,12 +271,10 @@ export class Tcb {
     /** Initial sequence number (bytes). */
     readonly isn: number,
   ) {
-    const has = {} as Record<MirroredField | TcbMirroredField, boolean>;
-    for (const f of [...MIRRORED_FIELDS, ...(Object.keys(TCB_MIRRORED) as TcbMirroredField[])]) has[f] = sk[f] !== undefined;
-    this.has = has;
-    const mh = new Uint8Array(TCB_MIRRORED_FIELDS.length);
-    for (let i = 0; i < mh.length; i++) mh[i] = has[TCB_MIRRORED_FIELDS[i] as TcbMirroredField] ? 1 : 0;
-    this.mirroredHas = mh;
+    let bits = 0;
+    for (let i = 0; i < MIRRORED_FIELDS.length; i++) if (sk[MIRRORED_FIELDS[i] as (typeof MIRRORED_FIELDS)[number]] !== undefined) bits |= 1 << i;
+    for (let i = 0; i < TCB_MIRRORED_FIELDS.length; i++) if (sk[TCB_MIRRORED_FIELDS[i] as TcbMirroredField] !== undefined) bits |= 1 << (TCB_MIRRORED_BIT0 + i);
+    this.hasBits = bits;
     this.mirroredStore = socketSetters(sk);
   }
 
@@ -397,7 +402,7 @@ for (let i = 0; i < TCB_MIRRORED_FIELDS.length; i++) {
     },
     set(this: Tcb, v: number) {
       this.mirrored[i] = v;
-      if (this.mirroredHas[i] === 1) (this.mirroredStore[i] as (this: TcpCcSocket, v: number) => void).call(this.sk, mirror(this, v));
+      if (this.hasBits & (1 << (TCB_MIRRORED_BIT0 + i))) (this.mirroredStore[i] as (this: TcpCcSocket, v: number) => void).call(this.sk, mirror(this, v));
     },
   });
 }
