@@ -15,7 +15,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { ALGORITHMS, CONFIGS, configByName } from "./configs.js";
-import { buildTools, delayRouteCommands, probeLinux, runLinuxFlow, topologyCommands } from "./linux-testbed.js";
+import { buildTools, checkLiveRuns, delayLineNote, delayRouteCommands, probeLinux, runLinuxFlow, topologyCommands } from "./linux-testbed.js";
 import type { Tools } from "./linux-testbed.js";
 import { compareMetrics, cycleShape, formatComparison, metricValues } from "./metrics.js";
 import { compareWithReference, decodeTrace, loadReference, referencePath, referenceSpread, TOLERANCES } from "./reference.js";
@@ -89,31 +89,30 @@ for (const cc of ALGORITHMS) {
       return;
     }
     const cfg = configByName(CI_CONFIG);
-    // At most two runs: on a busy machine, softirq work deferred to ksoftirqd can delay ACKs enough to
-    // change where HyStart ends slow start (docs/fidelity.md, "Spread under load"); one quiet run must match.
-    let failure = "";
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const run = await runLinuxFlow(tools, cfg, cc, { seed: attempt });
+    const tb = tools;
+    // Up to three runs (checkLiveRuns): on a busy machine, softirq work deferred to ksoftirqd can delay ACKs enough
+    // to change where HyStart ends slow start (docs/fidelity.md, "Spread under load"), and a starved poller or delay
+    // line thins the trace; one undisturbed run must match.
+    await checkLiveRuns(t, 3, `Linux ${cc} outside its own recorded spread, or the testbed off its path`, async (attempt) => {
+      const run = await runLinuxFlow(tb, cfg, cc, { seed: attempt });
       // The testbed did what it was told: the rate, the delay and the queue limit.
+      const misses: string[] = [];
       const last = run.rows[run.rows.length - 1];
-      assert.ok(last !== undefined && run.rows.length > cfg.seconds * 500, `only ${run.rows.length} TCP_INFO samples`);
+      if (last === undefined || run.rows.length <= cfg.seconds * 500) return [`only ${run.rows.length} TCP_INFO samples in ${cfg.seconds} s`];
       const goodput = (last.bytesAcked * 8) / run.seconds;
       const ceiling = (cfg.rateBps * 1448) / 1514;
-      assert.ok(goodput > 0.85 * ceiling && goodput <= 1.01 * ceiling, `goodput ${goodput} bit/s for a ${cfg.rateBps} bit/s bottleneck`);
-      assert.ok(
-        last.minRttUs >= cfg.rttMs * 1000 && last.minRttUs < cfg.rttMs * 1000 + 3000,
-        `min RTT ${last.minRttUs} us for a ${cfg.rttMs} ms path`,
-      );
-      assert.ok(run.bottleneck.drops > 0, "the drop-tail queue never overflowed");
-      assert.equal(run.delayLine.overflowFwd + run.delayLine.overflowRev + run.delayLine.writeErrors, 0);
+      if (!(goodput > 0.85 * ceiling && goodput <= 1.01 * ceiling)) misses.push(`goodput ${goodput} bit/s for a ${cfg.rateBps} bit/s bottleneck`);
+      if (!(last.minRttUs >= cfg.rttMs * 1000 && last.minRttUs < cfg.rttMs * 1000 + 3000)) misses.push(`min RTT ${last.minRttUs} us for a ${cfg.rttMs} ms path`);
+      if (run.bottleneck.drops === 0) misses.push("the drop-tail queue never overflowed");
+      const dl = run.delayLine;
+      if (dl.overflowFwd + dl.overflowRev + dl.writeErrors !== 0) misses.push(`delay line overflow ${dl.overflowFwd}/${dl.overflowRev}, write errors ${dl.writeErrors}`);
 
       const values = metricValues(cycleShape(run.trace));
       const c = compareMetrics(values, referenceSpread(CI_CONFIG, cc).spread, TOLERANCES);
-      diagnose(t, `${cc} run ${attempt} (delay line late mean/max ${run.delayLine.lateMeanUs}/${run.delayLine.lateMaxUs} us):`, formatComparison(c));
-      if (c.ok) return;
-      failure += `run ${attempt}:\n${formatComparison(c)}\n`;
-    }
-    assert.fail(`Linux ${cc} outside its own recorded spread twice:\n${failure}`);
+      diagnose(t, `${cc} run ${attempt} (${delayLineNote(dl)}):`, formatComparison(c));
+      if (!c.ok) misses.push(`outside the recorded spread: ${c.checks.filter((x) => !x.ok).map((x) => x.metric).join(", ")}`);
+      return misses.length === 0 ? [] : [...misses, delayLineNote(dl)];
+    });
   });
 }
 

@@ -5,6 +5,7 @@
  * same code as `structops run --linux`), with its TCP_INFO trace polled
  * every millisecond and time 0 at the moment the connection is established.
  */
+import assert from "node:assert/strict";
 import { openHostKernel } from "../../src/testbed/linux/host.js";
 import { delayRouteCommands, probeLinux as probeTestbed, TestbedError, tbfArgs as qdiscTbfArgs, topologyCommands as qdiscTopology } from "../../src/testbed/linux/netns.js";
 import type { NsNames, Probe } from "../../src/testbed/linux/netns.js";
@@ -114,4 +115,39 @@ export async function runLinuxFlows(tools: Tools, cfg: FidelityConfig, ccs: read
   } finally {
     host.kernel.backend.dispose();
   }
+}
+
+/**
+ * How late the delay line ran, for a run's report: a disturbed run shows
+ * here first. Without SCHED_FIFO (no CAP_SYS_NICE, as in a default
+ * container) it competes with every other task, and a loaded machine delays
+ * packets by tens of milliseconds.
+ */
+export function delayLineNote(d: DelayLineStats): string {
+  return `delay line late by ${d.lateMeanUs} µs on average, ${d.lateMaxUs} µs at most${d.realtime ? "" : ", not real-time (SCHED_FIFO refused)"}`;
+}
+
+/**
+ * A check of a real-time Linux run, made on up to `attempts` runs. A run on a
+ * loaded machine (CI runs other test files beside this one; other tenants
+ * share the host) can be disturbed: a late delay line or ACKs deferred to
+ * ksoftirqd move slow start's exit, add a loss episode, an RTO or a cwnd
+ * reduction, stretch an RTT. What such a test asks is whether this kernel
+ * still behaves as recorded, which one undisturbed run answers; a kernel
+ * whose behaviour changed misses on every attempt. `attempt(n)` makes run n,
+ * reports it (t.diagnostic) and returns what it missed, empty when it
+ * matched; the first run without a miss passes. Each miss is reported as it
+ * happens, and after the last attempt the test fails with every run's misses.
+ */
+export async function checkLiveRuns(
+  t: { diagnostic(msg: string): void }, attempts: number, failure: string, attempt: (n: number) => Promise<readonly string[]>,
+): Promise<void> {
+  const misses: string[] = [];
+  for (let n = 1; n <= attempts; n++) {
+    const out = await attempt(n);
+    if (out.length === 0) return;
+    t.diagnostic(`run ${n}/${attempts} missed: ${out.join("; ")}`);
+    misses.push(`run ${n}: ${out.join("; ")}`);
+  }
+  assert.fail(`${failure} on every one of ${attempts} runs:\n${misses.join("\n")}`);
 }
