@@ -125,7 +125,7 @@ test("struct_ops, link and cc commands --linux read a struct_ops link the test r
     release();
   }
   assert.deepEqual(readCc(), before, "the machine's congestion-control state is unchanged");
-  assert.deepEqual(await leftovers(created, ["map", "prog", "link"], 5000), [], "the test's BPF objects are gone");
+  assert.deepEqual(await leftovers(created, ["map", "prog", "link"]), [], "the test's BPF objects are gone");
 });
 
 /** The snapshot of the test's own objects, with what each kernel numbers its own way (IDs, BTF ids) zeroed. */

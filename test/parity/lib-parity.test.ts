@@ -76,7 +76,7 @@ for (const s of LIB_SCENARIOS) {
     const linux = opened.target;
     const l = runOn(linux, "linux", s);
     createdOnLinux.push(...linux.created);
-    const mapsLinks = await leftovers(linux.created, ["map", "link"], 3000);
+    const mapsLinks = await leftovers(linux.created, ["map", "link"]);
     if (l.error !== null) throw l.error;
     for (const [prog, n] of l.x.verifiedInsns) {
       const m = mx.verifiedInsns.get(prog);
@@ -91,7 +91,7 @@ for (const s of LIB_SCENARIOS) {
 after(async () => {
   if (gate !== null) return;
   try {
-    const left = await leftovers(createdOnLinux, ["map", "link", "prog", "btf"], 15000);
+    const left = await leftovers(createdOnLinux, ["map", "link", "prog", "btf"]);
     assert.deepEqual(left, [], "Linux: every map, program, link and BTF object the suite created is gone");
     assert.deepEqual(readCc(), machineBefore, "the machine's congestion-control state is unchanged");
   } finally {

@@ -60,8 +60,25 @@ function liveIds(b: LinuxBackend, kind: ObjKind): Set<number> {
   }
 }
 
-/** Objects of `created` still alive, retried while the kernel's deferred frees (RCU, RCU tasks) run. */
-export async function leftovers(created: ReadonlyArray<{ kind: ObjKind; id: number }>, kinds: readonly ObjKind[], waitMs: number): Promise<string[]> {
+/**
+ * How long {@link leftovers} waits for the kernel's deferred frees before it
+ * calls an object left behind. Closing the last reference does not free
+ * everything at once: bpf_struct_ops_map_free releases the map's programs
+ * only after an RCU and an RCU-tasks grace period (synchronize_rcu_mult), a
+ * program is freed behind its own RCU grace period, and only then are the
+ * maps it uses (.bss, .data) and its BTF put and their IDs freed. An
+ * RCU-tasks grace period lasts until every task has switched voluntarily:
+ * in two runs of the parity files beside a loaded testbed run, the frees
+ * took up to 0.7 s in one, and up to 2.6 s in the other, where 5 scenarios
+ * passed 3 s (the bound this replaces). It has no upper bound, so the wait
+ * is generous; it ends as soon as the objects are gone, and only a real
+ * leak waits it out.
+ */
+const DEFERRED_FREE_MS = 30_000;
+
+/** Objects of `created` still alive, retried while the kernel's deferred frees (RCU, RCU tasks) run, for up to {@link DEFERRED_FREE_MS}. */
+export async function leftovers(created: ReadonlyArray<{ kind: ObjKind; id: number }>, kinds: readonly ObjKind[]): Promise<string[]> {
+  const waitMs = DEFERRED_FREE_MS;
   const o = LinuxBackend.open({ netns: "current" });
   assert.ok(o.ok, o.ok ? "" : o.reason);
   const b = o.backend;

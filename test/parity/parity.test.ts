@@ -66,7 +66,7 @@ for (const s of [...SCENARIOS, ...SOCK_SCENARIOS]) {
     const linux = opened.target;
     const l = runOn(linux, s);
     createdOnLinux.push(...linux.created);
-    const mapsLinks = await leftovers(linux.created, ["map", "link"], 3000);
+    const mapsLinks = await leftovers(linux.created, ["map", "link"]);
     if (l.error !== null) throw l.error;
     const diffs = diffRuns(m.run, l.run).filter((d) => {
       const known = KNOWN_DIVERGENCES.find((k) => k.match(d));
@@ -81,7 +81,7 @@ for (const s of [...SCENARIOS, ...SOCK_SCENARIOS]) {
 after(async () => {
   if (gate !== null) return;
   try {
-    const left = await leftovers(createdOnLinux, ["map", "link", "prog", "btf"], 15000);
+    const left = await leftovers(createdOnLinux, ["map", "link", "prog", "btf"]);
     assert.deepEqual(left, [], "Linux: every map, program, link and BTF object the suite created is gone");
     assert.deepEqual(readCc(), machineBefore, "the machine's congestion-control state is unchanged");
   } finally {
