@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelMemory, PERM_RW, createRunner } from "../src/backend/engines.js";
 import type { PreparedProg, ProgImage } from "../src/backend/engines.js";
-import { Code, I32, WasmModule } from "../src/jit/wasm/index.js";
+import { Code, I32, WasmModule } from "../src/wasm/index.js";
 import { QUICK, machine, measure, report, type BenchRow } from "./harness.js";
 
 const SRC = join(import.meta.dirname, "c");

@@ -58,8 +58,8 @@ import { unrollLoops } from "./unroll.js";
 import { MAX_JIT_INSNS, V8_MAX_BR_TABLE, V8_MAX_FUNCTION_BYTES, checkLimit } from "./limits.js";
 import { computeLiveness, useDef } from "./liveness.js";
 import type { Liveness } from "./liveness.js";
-import { Code, I32, I64, WasmModule } from "./wasm/index.js";
-import type { Label, ValType } from "./wasm/index.js";
+import { Code, I32, I64, WasmModule } from "../wasm/index.js";
+import type { Label, ValType } from "../wasm/index.js";
 
 /** Distance between the tops of consecutive stack frames (vm/stack.ts). */
 export const FRAME_STRIDE = MAX_BPF_STACK + STACK_GUARD;

@@ -28,9 +28,9 @@ import {
 } from "../uapi/insn.js";
 import { MAX_BPF_STACK } from "../kernel/prog/runner.js";
 import { PERM_READ, PERM_RW, PERM_WRITE } from "../kernel/mem/memory.js";
-import type { Code } from "./wasm/index.js";
+import type { Code } from "../wasm/index.js";
 import { isMemKey } from "../vm/stack-reach.js";
-import { I32, I64 } from "./wasm/index.js";
+import { I32, I64 } from "../wasm/index.js";
 
 /** What instruction emission needs from the function being compiled. */
 export interface InsnEnv {

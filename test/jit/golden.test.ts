@@ -1,6 +1,6 @@
 /**
  * @fileoverview Golden tests of the JIT's generated code: for a handful of
- * representative programs the module's text dump (src/jit/wasm/wat.ts) is
+ * representative programs the module's text dump (src/wasm/wat.ts) is
  * checked in under test/golden/*.wat and diffed in review. After an
  * intended change to the code generator, accept the new output with
  * `STRUCTOPS_UPDATE_GOLDEN=1 node --import tsx --test test/jit/golden.test.ts`

@@ -1,5 +1,5 @@
 /**
- * @fileoverview Unit tests of the JIT's WebAssembly builder (src/jit/wasm):
+ * @fileoverview Unit tests of the WebAssembly builder (src/wasm) that the JIT and the interpreter's Wasm loop use:
  * LEB128 encodings against the examples of the WebAssembly Core
  * Specification 2.0 (section 5.2.2), a module that validates and runs, and
  * its text dump; label depths are computed, not counted by hand.
@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ByteSink, Code, I32, I64, WasmModule, toWat } from "../../src/jit/wasm/index.js";
+import { ByteSink, Code, I32, I64, WasmModule, toWat } from "../../src/wasm/index.js";
 
 const enc = (f: (s: ByteSink) => void): number[] => {
   const s = new ByteSink();
