@@ -44,7 +44,7 @@
 import type { DecodedProg } from "../asm/decode.js";
 import { jumpTarget } from "../asm/decode.js";
 import { KEY_CALL_HELPER, KEY_CALL_KFUNC, KEY_CALL_LOCAL, KEY_CALLX, KEY_LDDW } from "../asm/opcodes.js";
-import { GRANULE_SHIFT, PERM_RW } from "../kernel/mem/memory.js";
+import { GRANULE_SHIFT, PERM_RW, memoryMaxPages } from "../kernel/mem/memory.js";
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import { STACK_GUARD } from "../vm/stack.js";
 import type { Block, Cfg, Func } from "./cfg.js";
@@ -765,7 +765,7 @@ const resultSig = (live: Liveness, fi: number): ValType[] => [...regMaskList(liv
 
 /** The memory, the fault reporters, and the helpers, kfuncs and callx the program calls: what both of its modules import. */
 function declareImports(m: WasmModule, prog: DecodedProg, opts: TranslateOptions): Imports {
-  m.importMemory(IMPORT_MODULE, "mem", opts.minPages, opts.maxBytes / 65536);
+  m.importMemory(IMPORT_MODULE, "mem", opts.minPages, memoryMaxPages(opts.maxBytes));
   const imp: Imports = {
     memFault: m.importFunc(IMPORT_MODULE, "mem_fault", [I32, I64, I32, I32], []),
     budget: m.importFunc(IMPORT_MODULE, "budget", [I32, I32, I32], []),

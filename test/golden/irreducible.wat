@@ -1,5 +1,5 @@
 (module
-  (import "k" "mem" (memory 1 256))
+  (import "k" "mem" (memory 1 320))
   (import "k" "mem_fault" (func $k.mem_fault (param i32 i64 i32 i32)))
   (import "k" "budget" (func $k.budget (param i32 i32 i32)))
   (import "k" "stack_fault" (func $k.stack_fault (param i32 i32)))

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { KernelMemory, PERM_READ, PERM_RW } from "./memory.js";
+import { ENGINE_PAGES, KernelMemory, PERM_READ, PERM_RW, memoryMaxPages } from "./memory.js";
 
 test("freed blocks are reused for the same size and alignment", () => {
   const mem = new KernelMemory({ maxBytes: 1 << 24, initialHeapBytes: 1 << 16 });
@@ -220,4 +220,36 @@ test("same calls, same addresses", () => {
     return out;
   };
   assert.deepEqual(run(), run());
+});
+
+test("engine blocks live above maxBytes: the heap's addresses, its capacity and the shadow are what they are without them", () => {
+  const heapOnly = (mem: KernelMemory): number[] => [mem.alloc(100, PERM_RW), mem.alloc(5000, PERM_READ, 64), mem.alloc(8)];
+  const plain = new KernelMemory({ maxBytes: 1 << 22, initialHeapBytes: 1 << 16 });
+  const mem = new KernelMemory({ maxBytes: 1 << 22, initialHeapBytes: 1 << 16 });
+  const e1 = mem.engineAlloc(1000);
+  assert.equal(e1, mem.maxBytes, "the first block starts at maxBytes");
+  assert.ok(mem.u8.length >= e1 + 1000, "the memory was grown to cover it");
+  mem.u8[e1] = 0x5a;
+  assert.deepEqual(heapOnly(mem), heapOnly(plain), "heap blocks get the same addresses");
+  assert.deepEqual(mem.u8.slice(0, plain.u8.length), plain.u8.slice(), "same bytes and shadow where both are mapped");
+  assert.ok(mem.u8.subarray(plain.u8.length, mem.maxBytes).every((x) => x === 0), "the rest below maxBytes is untouched");
+  assert.equal(mem.canAccess(e1, 8, PERM_READ), false, "a program can never reach an engine block");
+  const big = mem.alloc(mem.maxBytes - mem.heapBase - 8192);
+  assert.notEqual(big, 0, "the heap keeps all of its capacity");
+});
+
+test("engine blocks: first fit by address, freed blocks zeroed and reused, 0 when the area is full", () => {
+  const mem = new KernelMemory({ maxBytes: 1 << 20, initialHeapBytes: 1 << 16 });
+  assert.equal(memoryMaxPages(mem.maxBytes), (1 << 20) / 65536 + ENGINE_PAGES);
+  const a = mem.engineAlloc(100);
+  const b = mem.engineAlloc(64);
+  const c = mem.engineAlloc(4096);
+  assert.deepEqual([b - a, c - b], [128, 64], "sizes round up to 64 and blocks follow each other");
+  mem.u8.fill(7, b, b + 64);
+  mem.engineFree(b);
+  assert.ok(mem.u8.subarray(b, b + 64).every((x) => x === 0), "a freed block is zeroed");
+  assert.equal(mem.engineAlloc(64), b, "the gap is reused");
+  assert.equal(mem.engineAlloc(128), c + 4096, "a block that does not fit the gap goes after the last");
+  assert.equal(mem.engineAlloc(ENGINE_PAGES * 65536), 0, "more than the area holds");
+  assert.throws(() => mem.engineFree(a + 8), /not a live engine block/);
 });

@@ -40,6 +40,20 @@ export const GRANULE = 1 << GRANULE_SHIFT;
 
 const PAGE = 65536;
 
+/**
+ * Pages above `maxBytes` that engines may take for private state
+ * (vm/wasm-loop.ts keeps a program's packed code and registers there). They
+ * are outside the address space a program can reach, [0, maxBytes): both
+ * engines fault any access that ends past maxBytes, and the shadow does not
+ * cover them. Nothing in [0, maxBytes) moves or changes because of them.
+ */
+export const ENGINE_PAGES = 64;
+
+/** The maximum, in pages, of a kernel memory of `maxBytes`: what a module importing it must declare at least. */
+export function memoryMaxPages(maxBytes: number): number {
+  return Math.min(65536, maxBytes / PAGE + ENGINE_PAGES);
+}
+
 /** Options for {@link KernelMemory}. */
 export interface KernelMemoryOptions {
   /**
@@ -77,6 +91,8 @@ export class KernelMemory {
   private readonly bins: number[][] = Array.from({ length: 32 }, () => []);
   /** Index of each free extent in its bin (for O(1) removal). */
   private readonly binPos = new Map<number, number>();
+  /** Live engine blocks above maxBytes, ascending: [start, size] (engineAlloc). */
+  private readonly engineBlocks: [number, number][] = [];
   /** Bit c set when bins[c] is non-empty. */
   private binMask = 0;
   private liveBytes = 0;
@@ -90,7 +106,7 @@ export class KernelMemory {
     // The shadow covers [0, maxBytes); it is maxBytes/8 bytes, rounded to a page.
     this.heapBase = Math.ceil(maxBytes / GRANULE / PAGE) * PAGE;
     const initial = this.heapBase + Math.ceil((opts.initialHeapBytes ?? 16 << 20) / PAGE) * PAGE;
-    this.memory = new WebAssembly.Memory({ initial: Math.min(initial, maxBytes) / PAGE, maximum: maxBytes / PAGE });
+    this.memory = new WebAssembly.Memory({ initial: Math.min(initial, maxBytes) / PAGE, maximum: memoryMaxPages(maxBytes) });
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
     this.top = this.heapBase;
@@ -215,6 +231,42 @@ export class KernelMemory {
     const last = (addr + size - 1) >>> GRANULE_SHIFT;
     for (let g = first; g <= last; g++) if (((u8[g] as number) & need) !== need) return false;
     return true;
+  }
+
+  /**
+   * Takes `size` bytes (rounded up to 64) of the engine area above maxBytes
+   * (ENGINE_PAGES), zeroed, first fit by address. Returns the address, or 0
+   * when the area has no room. The first block grows the memory to cover
+   * it, so the heap never grows again (its pages are mapped, untouched).
+   */
+  engineAlloc(size: number): number {
+    const rounded = Math.ceil(size / 64) * 64;
+    const limit = memoryMaxPages(this.maxBytes) * PAGE;
+    let start = this.maxBytes;
+    let at = 0;
+    for (; at < this.engineBlocks.length; at++) {
+      const b = this.engineBlocks[at] as [number, number];
+      if (b[0] - start >= rounded) break;
+      start = b[0] + b[1];
+    }
+    if (rounded <= 0 || start + rounded > limit) return 0;
+    const end = start + rounded;
+    if (end > this.u8.length) {
+      this.memory.grow(Math.ceil((end - this.u8.length) / PAGE));
+      this.u8 = new Uint8Array(this.memory.buffer);
+      this.dv = new DataView(this.memory.buffer);
+    }
+    this.engineBlocks.splice(at, 0, [start, rounded]);
+    return start;
+  }
+
+  /** Returns an engine block (engineAlloc) and zeroes it. */
+  engineFree(addr: number): void {
+    const i = this.engineBlocks.findIndex((b) => b[0] === addr);
+    if (i < 0) throw new Error(`KernelMemory.engineFree: ${addr} is not a live engine block`);
+    const [start, size] = this.engineBlocks[i] as [number, number];
+    this.u8.fill(0, start, start + size);
+    this.engineBlocks.splice(i, 1);
   }
 
   private grow(end: number): void {
