@@ -21,6 +21,10 @@ import { RAM_HI, packProgram } from "./layout.js";
 import { segmentLengths } from "./segments.js";
 import { StackRegion } from "./stack.js";
 import { stackReach } from "./stack-reach.js";
+import { WasmLoop } from "./wasm-loop.js";
+
+/** Which loop runs a program: the Wasm loop with the JavaScript loop behind it, or the JavaScript loop alone. */
+export type InterpLoop = "wasm" | "js";
 
 class InterpProg implements PreparedProg, Executable {
   readonly name: string;
@@ -41,8 +45,10 @@ class InterpProg implements PreparedProg, Executable {
   private lastR1 = 0n;
   private lastR1Lo = 0;
   private lastR1Hi = 0;
+  /** The Wasm loop's block (vm/wasm-loop.ts), or undefined: outermost runs start there. */
+  private readonly wasm: WasmLoop | undefined;
 
-  constructor(image: ProgImage, budget: number) {
+  constructor(image: ProgImage, budget: number, loop: InterpLoop) {
     this.name = image.name;
     this.insns = image.insns;
     this.mem = image.mem;
@@ -60,6 +66,7 @@ class InterpProg implements PreparedProg, Executable {
     this.hi = this.ram.subarray(RAM_HI, 2 * RAM_HI);
     this.seg = segmentLengths(decoded);
     this.stackReach = stackReach(decoded);
+    this.wasm = loop === "wasm" ? WasmLoop.create(image.mem, decoded, this.ram, this.seg, budget) : undefined;
   }
 
   run(r1: bigint, r2 = 0n): bigint {
@@ -121,6 +128,19 @@ class InterpProg implements PreparedProg, Executable {
       // stack.reset(reach), with its common case written out: nothing deeper than frame 0 to undo.
       if (stack.maxDepth !== 0) stack.reset(this.stackReach);
       else if (this.stackReach !== 0) this.mem.u8.fill(0, stack.top - this.stackReach, stack.top);
+      const wasm = this.wasm;
+      if (level === 0 && wasm !== undefined) {
+        // The Wasm loop sets up the registers itself; a nested run (from a helper) takes the JavaScript loop.
+        let lo2 = 0;
+        let hi2 = 0;
+        if (r2 !== 0n) {
+          setU64(this.ram, this.hi, 2, r2);
+          lo2 = this.ram[2] as number;
+          hi2 = this.hi[2] as number;
+        }
+        wasm.run(this, ctx, lo, hi, lo2, hi2);
+        return;
+      }
       // r0-r10: (lo, hi) at (i, i + 16) (vm/layout.ts), written out: a loop pays an interrupt
       // check and reloads the array's backing store on every pass (a third of the entry's time).
       const R = this.ram;
@@ -136,6 +156,7 @@ class InterpProg implements PreparedProg, Executable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.wasm?.free();
     for (const ctx of this.contexts) ctx.stack.free();
     this.contexts.length = 0;
   }
@@ -157,6 +178,16 @@ class InterpProg implements PreparedProg, Executable {
  */
 export class InterpRunner implements ProgRunner {
   readonly name = "interp";
+  private readonly loop: InterpLoop;
+
+  /**
+   * @param opts.loop "wasm" (the default): outermost runs start on the Wasm
+   *   loop (vm/wasm-loop.ts) when the kernel memory's engine area has room for
+   *   the program; "js": the JavaScript loop alone (the reference).
+   */
+  constructor(opts: { readonly loop?: InterpLoop } = {}) {
+    this.loop = opts.loop ?? "wasm";
+  }
 
   /**
    * Decodes `image.insns` once.
@@ -168,6 +199,6 @@ export class InterpRunner implements ProgRunner {
     if (!Number.isSafeInteger(budget) || budget < 1) {
       throw new RangeError(`Cannot prepare program as 'insnBudget' must be a positive integer: current value is ${budget}`);
     }
-    return new InterpProg(image, budget);
+    return new InterpProg(image, budget, this.loop);
   }
 }

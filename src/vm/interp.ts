@@ -148,9 +148,15 @@ function rareOp(prog: Executable, pc: number, key: number, d: number, s: number,
  * Runs `prog` from slot 0 with the registers already set in `prog.ram` (r1,
  * r2, r10, zeroes elsewhere). Leaves r0 of the main frame's exit in
  * `prog.ram` (the caller converts it as it needs) and sets `prog.lastInsnCount`.
+ *
+ * The Wasm loop (vm/wasm-loop.ts) resumes a run here at any slot: `pc0`
+ * entering a segment with `n0` instructions counted before it (or inside
+ * one, with `n0` its count less seg[pc0], the instructions from pc0 on),
+ * `depth0` frames deep (their saved registers and return slots in `ctx`)
+ * and the innermost call's CALL_* flags `lazy0`.
  * @throws {BpfFault}
  */
-export function execute(prog: Executable, ctx: RunContext): void {
+export function execute(prog: Executable, ctx: RunContext, pc0 = 0, n0 = 0, depth0 = 0, lazy0 = 0): void {
   // One array holds the registers and the code (vm/layout.ts): low halves at
   // 0-15, high halves at 16-31, slots from 32. With a single typed array V8
   // reloads one backing store and bound per instruction instead of three.
@@ -164,16 +170,16 @@ export function execute(prog: Executable, ctx: RunContext): void {
   const { saved, retPc, stack } = ctx;
   let u8 = mem.u8;
   let dv = mem.dv;
-  let n = 0;
-  let pc = 0;
-  let depth = 0;
+  let n = n0;
+  let pc = pc0;
+  let depth = depth0;
   let patched = -1;
   let patchedWord = 0;
   let fusedWord = 0;
   let exhausted = false;
   // The CALL_* flags (vm/frameless.ts) of the innermost frame's call: nonzero
   // when its frame was not opened (only the innermost frame can be such a callee).
-  let lazy = 0;
+  let lazy = lazy0;
   try {
     // Each pass of the outer loop enters a segment at pc and counts all of it.
     seg: for (;;) {

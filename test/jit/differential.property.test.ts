@@ -55,7 +55,7 @@ function compare(insns: Uint8Array, budget: number, other: ProgRunner, between =
 const eagerInterp: ProgRunner = {
   name: "interp-eager",
   prepare(image, opts) {
-    const prog = new InterpRunner().prepare(image, opts);
+    const prog = new InterpRunner({ loop: "js" }).prepare(image, opts);
     const ram = (prog as unknown as { ram: Int32Array }).ram;
     for (let p = 32; p + 3 < ram.length; p += 4) if (((ram[p] as number) & 0xffff) === 0x140) ram[p + 3] = 0;
     return prog;
