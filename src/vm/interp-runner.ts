@@ -36,7 +36,6 @@ class InterpProg implements PreparedProg, Executable {
   readonly helpers: ReadonlyMap<number, BpfCallFn>;
   readonly kfuncs: ReadonlyMap<number, BpfCallFn>;
   readonly budget: number;
-  lastInsnCount = 0;
   /** Bytes of frame 0 a run can dirty (vm/stack-reach.ts): what the reset after a frame-0-only run zeroes. */
   private readonly stackReach: number;
   private readonly contexts: RunContext[] = [];
@@ -47,6 +46,17 @@ class InterpProg implements PreparedProg, Executable {
   private lastR1Hi = 0;
   /** The Wasm loop's block (vm/wasm-loop.ts), or undefined: outermost runs start there. */
   private readonly wasm: WasmLoop | undefined;
+  /**
+   * 0 when an outermost run may take the fast path (the Wasm loop, its stack allocated, not
+   * disposed, no run in progress), else 1. A run in progress sets it while it calls out, so a
+   * nested run (from a helper) goes the general way.
+   */
+  private gate = 1;
+  /** The nesting-0 stack, once allocated. */
+  private stack0: StackRegion | undefined;
+  private count = 0;
+  /** Whether the last run's count is still in the Wasm block (read when asked for). */
+  private countInBlock = false;
 
   constructor(image: ProgImage, budget: number, loop: InterpLoop) {
     this.name = image.name;
@@ -69,6 +79,44 @@ class InterpProg implements PreparedProg, Executable {
     this.wasm = loop === "wasm" ? WasmLoop.create(image.mem, decoded, this.ram, this.seg, budget) : undefined;
   }
 
+  get lastInsnCount(): number {
+    return this.countInBlock ? (this.wasm as WasmLoop).count() : this.count;
+  }
+
+  set lastInsnCount(n: number) {
+    this.count = n;
+    this.countInBlock = false;
+  }
+
+  /**
+   * The fast path of both entries: an outermost run the Wasm loop finishes alone is
+   * the stack's reset, one Wasm call and two reads; the rest goes through `finishWasm`.
+   * Returns r0's low half.
+   */
+  private fast(w: WasmLoop, stack: StackRegion, lo: number, hi: number, lo2: number, hi2: number): number {
+    // stack.reset(reach), with its common case written out: nothing deeper than frame 0 to undo.
+    if (stack.maxDepth !== 0) stack.reset(this.stackReach);
+    else if (this.stackReach !== 0) this.mem.u8.fill(0, stack.top - this.stackReach, stack.top);
+    const out = w.start(w.st, lo, hi, lo2, hi2);
+    if (out !== 0) return this.finishWasm(w, out); // OUT_EXIT = 0
+    stack.maxDepth = w.exitDepth();
+    this.countInBlock = true;
+    return w.r0Lo();
+  }
+
+  /** A run the Wasm loop handed back (a call, a fault, a rare key, the budget): finished with the gate shut. */
+  private finishWasm(w: WasmLoop, out: number): number {
+    this.gate = 1;
+    this.nesting = 1;
+    try {
+      w.finish(this, this.contexts[0] as RunContext, out);
+    } finally {
+      this.nesting = 0;
+      this.gate = this.disposed ? 1 : 0;
+    }
+    return this.ram[0] as number;
+  }
+
   run(r1: bigint, r2 = 0n): bigint {
     // r1 is usually the same ctx address run after run: its (lo, hi) are kept, since
     // converting a BigInt to numbers is a runtime call in V8.
@@ -84,6 +132,11 @@ class InterpProg implements PreparedProg, Executable {
       }
     }
     const R = this.ram;
+    if (this.gate === 0 && r2 === 0n) {
+      const w = this.wasm as WasmLoop;
+      const lo = this.fast(w, this.stack0 as StackRegion, this.lastR1Lo, this.lastR1Hi, 0, 0);
+      return this.countInBlock ? toU64(lo, w.r0Hi()) : toU64(lo, R[RAM_HI] as number);
+    }
     if (this.nesting !== 0) {
       // A nested run (from a helper) borrows the register file: keep the caller's.
       const outer = R.slice(0, 2 * RAM_HI);
@@ -99,6 +152,7 @@ class InterpProg implements PreparedProg, Executable {
   }
 
   runCtx(ctx: number): number {
+    if (this.gate === 0) return this.fast(this.wasm as WasmLoop, this.stack0 as StackRegion, ctx | 0, 0, 0, 0) >>> 0;
     const R = this.ram;
     if (this.nesting !== 0) {
       const outer = R.slice(0, 2 * RAM_HI);
@@ -123,13 +177,14 @@ class InterpProg implements PreparedProg, Executable {
       this.contexts[level] = ctx;
     }
     this.nesting = level + 1;
+    if (level === 0) this.gate = 1; // a nested run from a helper must not take the fast path into the same block
     try {
       const stack = ctx.stack;
       // stack.reset(reach), with its common case written out: nothing deeper than frame 0 to undo.
       if (stack.maxDepth !== 0) stack.reset(this.stackReach);
       else if (this.stackReach !== 0) this.mem.u8.fill(0, stack.top - this.stackReach, stack.top);
-      const wasm = this.wasm;
-      if (level === 0 && wasm !== undefined) {
+      const w = this.wasm;
+      if (level === 0 && w !== undefined) {
         // The Wasm loop sets up the registers itself; a nested run (from a helper) takes the JavaScript loop.
         let lo2 = 0;
         let hi2 = 0;
@@ -138,7 +193,11 @@ class InterpProg implements PreparedProg, Executable {
           lo2 = this.ram[2] as number;
           hi2 = this.hi[2] as number;
         }
-        wasm.run(this, ctx, lo, hi, lo2, hi2);
+        if (this.stack0 === undefined) {
+          this.stack0 = stack;
+          w.setTop(stack.top);
+        }
+        w.finish(this, ctx, w.start(w.st, lo, hi, lo2, hi2));
         return;
       }
       // r0-r10: (lo, hi) at (i, i + 16) (vm/layout.ts), written out: a loop pays an interrupt
@@ -147,15 +206,18 @@ class InterpProg implements PreparedProg, Executable {
       R[0] = 0; R[1] = lo; R[2] = 0; R[3] = 0; R[4] = 0; R[5] = 0; R[6] = 0; R[7] = 0; R[8] = 0; R[9] = 0; R[10] = stack.top;
       R[16] = 0; R[17] = hi; R[18] = 0; R[19] = 0; R[20] = 0; R[21] = 0; R[22] = 0; R[23] = 0; R[24] = 0; R[25] = 0; R[26] = 0;
       if (r2 !== 0n) setU64(R, this.hi, 2, r2);
-      execute(this, ctx);
+      execute(this, ctx, 0, 0, 0, 0);
     } finally {
       this.nesting = level;
+      // Outermost runs take the fast path from now on (the first one allocated the stack).
+      if (level === 0 && this.wasm !== undefined && !this.disposed) this.gate = 0;
     }
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.gate = 1;
     this.wasm?.free();
     for (const ctx of this.contexts) ctx.stack.free();
     this.contexts.length = 0;

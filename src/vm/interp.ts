@@ -156,7 +156,7 @@ function rareOp(prog: Executable, pc: number, key: number, d: number, s: number,
  * and the innermost call's CALL_* flags `lazy0`.
  * @throws {BpfFault}
  */
-export function execute(prog: Executable, ctx: RunContext, pc0 = 0, n0 = 0, depth0 = 0, lazy0 = 0): void {
+export function execute(prog: Executable, ctx: RunContext, pc0: number, n0: number, depth0: number, lazy0: number): void {
   // One array holds the registers and the code (vm/layout.ts): low halves at
   // 0-15, high halves at 16-31, slots from 32. With a single typed array V8
   // reloads one backing store and bound per instruction instead of three.
@@ -171,15 +171,15 @@ export function execute(prog: Executable, ctx: RunContext, pc0 = 0, n0 = 0, dept
   let u8 = mem.u8;
   let dv = mem.dv;
   let n = n0;
-  let pc = pc0;
-  let depth = depth0;
+  let pc = pc0 | 0; // int32 from the start, as the constant 0 was: a plain parameter widens the loop's phis
+  let depth = depth0 | 0;
   let patched = -1;
   let patchedWord = 0;
   let fusedWord = 0;
   let exhausted = false;
   // The CALL_* flags (vm/frameless.ts) of the innermost frame's call: nonzero
   // when its frame was not opened (only the innermost frame can be such a callee).
-  let lazy = lazy0;
+  let lazy = lazy0 | 0;
   try {
     // Each pass of the outer loop enters a segment at pc and counts all of it.
     seg: for (;;) {

@@ -74,7 +74,33 @@ export function buildLoopModule(): WasmModule {
   const m = new WasmModule();
   m.importMemory("env", "mem", 0, 65536);
   const c = new Code([I32, I32], [I32], ["pc", "st"]);
-  const PC = 0, ST = 1;
+  emitLoop(c, 0, 1);
+  m.export("run", "func", m.func("run", c.finish()));
+  // start(st, r1 lo, r1 hi, r2 lo, r2 hi): a run's registers (r1, r2, r10 = frame 0's top, zeroes
+  // elsewhere), count, depth and frames reset, then the loop from slot 0. The loop is emitted again
+  // here rather than called: the call and the second prologue cost about 8 ns per run.
+  const s = new Code([I32, I32, I32, I32, I32], [I32], ["st", "lo", "hi", "lo2", "hi2"]);
+  const pair = (lo: number, hi: number): void => { s.get(lo).op("i64.extend_i32_u").get(hi).op("i64.extend_i32_u").i64(32).op("i64.shl").op("i64.or"); };
+  for (let r = 0; r <= 10; r++) {
+    s.get(0);
+    if (r === 1) pair(1, 2);
+    else if (r === 2) pair(3, 4);
+    else if (r === 10) s.get(0).op("i64.load32_u", 0, ST_TOP);
+    else s.i64(0);
+    s.op("i64.store", 0, ST_REGS + r * 8);
+  }
+  s.get(0).i64(0).op("i64.store", 0, ST_N);
+  s.get(0).i64(0).op("i64.store", 0, ST_DEPTH); // depth and lazy
+  s.get(0).i32(0).op("i32.store", 0, ST_MAXDEPTH);
+  const pc = s.local(I32, "pc");
+  s.get(0).op("i32.load", 0, ST_CODE).set(pc);
+  emitLoop(s, pc, 0);
+  m.export("start", "func", m.func("start", s.finish()));
+  return m;
+}
+
+/** Emits the loop from slot address local `PC` over the block at local `ST`, leaving the return code on the stack. */
+function emitLoop(c: Code, PC: number, ST: number): void {
   const N = c.local(I64, "n");
   const BUDGET = c.local(I64, "budget");
   const MAX = c.local(I64, "max");
@@ -291,27 +317,6 @@ export function buildLoopModule(): WasmModule {
   c.get(ST).get(LAZY).op("i32.store", 0, ST_LAZY);
   c.get(ST).get(PC).op("i32.store", 0, ST_PC);
   c.get(OUT);
-  const run = m.func("run", c.finish());
-  m.export("run", "func", run);
-  // start(st, r1 lo, r1 hi, r2 lo, r2 hi, frame 0's top): a run's registers (r1, r2, r10, zeroes
-  // elsewhere), count, depth and frames reset, then the loop from slot 0.
-  const s = new Code([I32, I32, I32, I32, I32, I32], [I32], ["st", "lo", "hi", "lo2", "hi2", "top"]);
-  const pair = (lo: number, hi: number): void => { s.get(lo).op("i64.extend_i32_u").get(hi).op("i64.extend_i32_u").i64(32).op("i64.shl").op("i64.or"); };
-  for (let r = 0; r <= 10; r++) {
-    s.get(0);
-    if (r === 1) pair(1, 2);
-    else if (r === 2) pair(3, 4);
-    else if (r === 10) s.get(5).op("i64.extend_i32_u");
-    else s.i64(0);
-    s.op("i64.store", 0, ST_REGS + r * 8);
-  }
-  s.get(0).get(5).op("i32.store", 0, ST_TOP);
-  s.get(0).i64(0).op("i64.store", 0, ST_N);
-  s.get(0).i64(0).op("i64.store", 0, ST_DEPTH); // depth and lazy
-  s.get(0).i32(0).op("i32.store", 0, ST_MAXDEPTH);
-  s.get(0).op("i32.load", 0, ST_CODE).get(0).call(run);
-  m.export("start", "func", m.func("start", s.finish()));
-  return m;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -324,7 +329,7 @@ export function loopModule(): WebAssembly.Module {
 /** The module's exports. */
 interface LoopFns {
   run(pc: number, st: number): number;
-  start(st: number, lo: number, hi: number, lo2: number, hi2: number, top: number): number;
+  start(st: number, lo: number, hi: number, lo2: number, hi2: number): number;
 }
 
 /** One instance per kernel memory, shared by its programs. */
@@ -347,8 +352,17 @@ const W_REGS = ST_REGS >> 2, W_FRAMES = ST_FRAMES >> 2, W_FRAME = FRAME_BYTES >>
  * A prepared program's state block in the engine area of its kernel memory
  * (KernelMemory.engineAlloc): the slots packed for the Wasm loop, and the
  * registers, count and frames of the run in progress.
+ *
+ * A run: `start` (the module's export, called by the runner) returns
+ * OUT_EXIT for a run the Wasm loop finished alone (r0 and the count are in
+ * the block: `r0Lo`, `r0Hi`, `count`, `exitDepth`); any other code goes to
+ * `finish`.
  */
 export class WasmLoop {
+  /** Address of the block. */
+  readonly st: number;
+  /** The module's `start`: (st, r1 lo, r1 hi, r2 lo, r2 hi) -> return code. */
+  readonly start: (st: number, lo: number, hi: number, lo2: number, hi2: number) => number;
   /** Address of slot 0. */
   private readonly base: number;
   private readonly fns: LoopFns;
@@ -356,9 +370,11 @@ export class WasmLoop {
   private i32: Int32Array;
   private u8: Uint8Array;
 
-  private constructor(private readonly mem: KernelMemory, private readonly st: number) {
+  private constructor(private readonly mem: KernelMemory, st: number) {
+    this.st = st;
     this.base = st + ST_SLOTS;
     this.fns = loopFor(mem);
+    this.start = this.fns.start;
     this.u8 = mem.u8;
     this.i32 = new Int32Array(mem.u8.buffer);
   }
@@ -397,6 +413,7 @@ export class WasmLoop {
     return loop;
   }
 
+  /** The memory as words (a new view after the memory grew). */
   private view(): Int32Array {
     if (this.u8 !== this.mem.u8) {
       this.u8 = this.mem.u8;
@@ -405,23 +422,49 @@ export class WasmLoop {
     return this.i32;
   }
 
+  /** Sets r10 of frame 0 for the runs to come (the nesting-0 stack's top). */
+  setTop(top: number): void {
+    this.view()[(this.st + ST_TOP) >> 2] = top;
+  }
+
+  /** r0's low half after OUT_EXIT. */
+  r0Lo(): number {
+    return this.view()[(this.st >> 2) + W_REGS] as number;
+  }
+
+  /** r0's high half after OUT_EXIT. */
+  r0Hi(): number {
+    return this.view()[(this.st >> 2) + W_REGS + 1] as number;
+  }
+
+  /** The deepest frame the last stretch opened (0: none). */
+  exitDepth(): number {
+    return this.view()[(this.st >> 2) + W_MAXDEPTH] as number;
+  }
+
+  /** Instructions counted by the run so far (after OUT_EXIT: the run's count). */
+  count(): number {
+    const m = this.view();
+    const S = this.st >> 2;
+    return ((m[S + W_N] as number) >>> 0) + (m[S + W_N + 1] as number) * 4294967296;
+  }
+
   /**
-   * One outermost run with r1 = (lo, hi), r2 = (lo2, hi2), r10 = frame 0's
-   * top: the Wasm loop, helper and kfunc calls made here between its
-   * stretches, and the JavaScript loop from wherever the Wasm loop gives up.
-   * Leaves r0 in `prog.ram` and sets `prog.lastInsnCount`, as execute does.
+   * Carries on a run whose `start` returned `out`: helper and kfunc calls
+   * made here between stretches of the Wasm loop, and the JavaScript loop
+   * from wherever the Wasm loop gives up. Leaves r0 in `prog.ram` and sets
+   * `prog.lastInsnCount`, as execute does.
    * @throws {BpfFault}
    */
-  run(prog: Executable, ctx: RunContext, lo: number, hi: number, lo2: number, hi2: number): void {
+  finish(prog: Executable, ctx: RunContext, out: number): void {
     const S = this.st >> 2;
     const stack = ctx.stack;
-    let out = this.fns.start(this.st, lo, hi, lo2, hi2, stack.top);
     for (;;) {
       let m = this.view();
       const R = prog.ram;
       const maxDepth = m[S + W_MAXDEPTH] as number;
       if (maxDepth > stack.maxDepth) stack.maxDepth = maxDepth;
-      const n = ((m[S + W_N] as number) >>> 0) + (m[S + W_N + 1] as number) * 4294967296;
+      const n = this.count();
       if (out === OUT_EXIT) {
         R[0] = m[S + W_REGS] as number;
         R[16] = m[S + W_REGS + 1] as number;
