@@ -9,6 +9,14 @@
  * dispose; a nested run saves and restores the caller's registers, which
  * live in the program's ram (vm/layout.ts). Stacks come from the program's KernelMemory with PERM_RW on the
  * open frames only (vm/stack.ts).
+ *
+ * Two loops run a program. Outermost runs start on the Wasm loop
+ * (vm/wasm-loop.ts: one fixed module, the program's slots and registers in
+ * the kernel memory's engine area), which hands the run to the JavaScript
+ * loop (vm/interp.ts) at the slot where it meets anything it does not run,
+ * a fault included; the JavaScript loop is the reference and runs nested
+ * runs and programs the engine area has no room for. `new InterpRunner({
+ * loop: "js" })` runs the JavaScript loop alone.
  */
 import { BpfDecodeError, decode } from "../asm/decode.js";
 import type { DecodedProg } from "../asm/decode.js";

@@ -33,6 +33,10 @@
  *
  * Invariant: `pc` always indexes a slot (decode checked every jump target;
  * a KEY_FALLOFF sentinel follows the last slot).
+ *
+ * This loop is the reference. The interpreter's fast path, the same loop
+ * written in WebAssembly (vm/wasm-loop.ts), resumes a run here, at the slot
+ * where it stopped, for every fault and every instruction it does not run.
  */
 import { MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import type { BpfCallFn } from "../kernel/prog/runner.js";
