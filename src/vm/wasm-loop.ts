@@ -459,9 +459,39 @@ export class WasmLoop {
   finish(prog: Executable, ctx: RunContext, out: number): void {
     const S = this.st >> 2;
     const stack = ctx.stack;
+    const R = prog.ram;
     for (;;) {
       let m = this.view();
-      const R = prog.ram;
+      const pcAddr = m[S + W_PC] as number;
+      const pc = (pcAddr - this.base) / SLOT_BYTES;
+      if (out === OUT_CALL) {
+        // What the call reads: r1-r5, and callx's dst; it writes r0 only.
+        for (let r = 1; r <= 5; r++) {
+          R[r] = m[S + W_REGS + 2 * r] as number;
+          R[r + 16] = m[S + W_REGS + 2 * r + 1] as number;
+        }
+        const w = R[RAM_CODE + 4 * pc] as number;
+        if ((w & 0xffff) === 0x8d) {
+          const d = (w >>> 16) & 15;
+          R[d] = m[S + W_REGS + 2 * d] as number;
+          R[d + 16] = m[S + W_REGS + 2 * d + 1] as number;
+        }
+        try {
+          callAt(prog, pc);
+        } catch (e) {
+          // As execute's finally: counted through the call; a frameless callee's frame opens.
+          const maxDepth = m[S + W_MAXDEPTH] as number;
+          if (maxDepth > stack.maxDepth) stack.maxDepth = maxDepth;
+          prog.lastInsnCount = this.count();
+          if ((m[S + W_LAZY] as number) !== 0) stack.enter(m[S + W_DEPTH] as number);
+          throw e;
+        }
+        m = this.view();
+        m[S + W_REGS] = R[0] as number;
+        m[S + W_REGS + 1] = R[16] as number;
+        out = this.fns.run(pcAddr + SLOT_BYTES, this.st);
+        continue;
+      }
       const maxDepth = m[S + W_MAXDEPTH] as number;
       if (maxDepth > stack.maxDepth) stack.maxDepth = maxDepth;
       const n = this.count();
@@ -471,36 +501,19 @@ export class WasmLoop {
         prog.lastInsnCount = n;
         return;
       }
-      const pcAddr = m[S + W_PC] as number;
-      const pc = (pcAddr - this.base) / SLOT_BYTES;
+      // The JavaScript loop takes the run over at pc, with the registers, the caller frames'
+      // saved registers and return slots, the count, depth and the innermost call's flags.
       for (let r = 0; r <= 10; r++) {
         R[r] = m[S + W_REGS + 2 * r] as number;
         R[r + 16] = m[S + W_REGS + 2 * r + 1] as number;
       }
       const depth = m[S + W_DEPTH] as number;
-      const lazy = m[S + W_LAZY] as number;
-      if (out === OUT_CALL) {
-        try {
-          callAt(prog, pc);
-        } catch (e) {
-          // As execute's finally: counted through the call; a frameless callee's frame opens.
-          prog.lastInsnCount = n;
-          if (lazy !== 0) stack.enter(depth);
-          throw e;
-        }
-        m = this.view();
-        m[S + W_REGS] = R[0] as number;
-        m[S + W_REGS + 1] = R[16] as number;
-        out = this.fns.run(pcAddr + SLOT_BYTES, this.st);
-        continue;
-      }
-      // The JavaScript loop takes the run over at pc, with the caller frames' registers and return slots.
       for (let f = 0; f < depth; f++) {
         const F = S + W_FRAMES + f * W_FRAME;
         for (let k = 0; k < 9; k++) ctx.saved[f * 9 + k] = m[F + k] as number;
         ctx.retPc[f] = ((m[F + 10] as number) - this.base) / SLOT_BYTES;
       }
-      execute(prog, ctx, pc, out === OUT_FALLBACK ? n - (prog.seg[pc] as number) : n, depth, lazy);
+      execute(prog, ctx, pc, out === OUT_FALLBACK ? n - (prog.seg[pc] as number) : n, depth, m[S + W_LAZY] as number);
       return;
     }
   }
