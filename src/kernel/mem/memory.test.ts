@@ -252,4 +252,7 @@ test("engine blocks: first fit by address, freed blocks zeroed and reused, 0 whe
   assert.equal(mem.engineAlloc(128), c + 4096, "a block that does not fit the gap goes after the last");
   assert.equal(mem.engineAlloc(ENGINE_PAGES * 65536), 0, "more than the area holds");
   assert.throws(() => mem.engineFree(a + 8), /not a live engine block/);
+  const top = new KernelMemory({ maxBytes: 2 ** 32 - 65536, initialHeapBytes: 1 << 16 });
+  assert.equal(memoryMaxPages(top.maxBytes), 65535, "no engine area when maxBytes leaves no page below 4 GiB");
+  assert.equal(top.engineAlloc(64), 0);
 });

@@ -49,9 +49,13 @@ const PAGE = 65536;
  */
 export const ENGINE_PAGES = 64;
 
-/** The maximum, in pages, of a kernel memory of `maxBytes`: what a module importing it must declare at least. */
+/**
+ * The maximum, in pages, of a kernel memory of `maxBytes`: what a module
+ * importing it must declare at least. Below 4 GiB, as maxBytes is: near that
+ * limit the engine area shrinks, to nothing at maxBytes = 4 GiB - 64 KiB.
+ */
 export function memoryMaxPages(maxBytes: number): number {
-  return Math.min(65536, maxBytes / PAGE + ENGINE_PAGES);
+  return Math.min(65535, maxBytes / PAGE + ENGINE_PAGES);
 }
 
 /** Options for {@link KernelMemory}. */
