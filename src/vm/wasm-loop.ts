@@ -20,7 +20,7 @@
  *   st+40   pc on return (slot address), st+44 address of slot 0
  *   st+64   r0-r10, i64 each
  *   st+160  caller frames, 48 bytes each: r6-r9 and r10 (i64), return slot address (i32)
- *   st+576  the slots, 32 bytes each (SLOT_* below), then the falloff sentinel
+ *   st+576  the slots, SLOT_BYTES (32) each, then the falloff sentinel
  *
  * A slot: key | dst*8 << 16 | src*8 << 24; off, or the absolute address of a
  * jump's or call's target slot; imm; imm2 (ld_imm64's high half) or a local
@@ -30,7 +30,9 @@
  */
 import { jumpTarget } from "../asm/decode.js";
 import type { DecodedProg } from "../asm/decode.js";
+import { PERM_RW } from "../kernel/mem/memory.js";
 import type { KernelMemory } from "../kernel/mem/memory.js";
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from "../kernel/prog/runner.js";
 import { Code, I32, I64, WasmModule } from "../wasm/index.js";
 import type { Label } from "../wasm/index.js";
 import { callOut } from "./faults.js";
@@ -38,6 +40,7 @@ import { FUSED_BASE, FUSABLE } from "./fuse.js";
 import { execute } from "./interp.js";
 import type { Executable, RunContext } from "./interp.js";
 import { RAM_CODE } from "./layout.js";
+import { STACK_STRIDE } from "./stack.js";
 
 /** Byte offsets in the block. */
 export const ST_N = 0;
@@ -64,10 +67,8 @@ export const OUT_FALLBACK = 2;
 /** Entering the segment at pc would pass the budget: n does not count it. */
 export const OUT_BUDGET = 3;
 
-const STACK_STRIDE = 576;
-const MAX_BPF_STACK = 512;
-const MAX_CALL_FRAMES = 8;
-const RW8 = 0x0303030303030303n;
+/** PERM_RW in each of 8 shadow bytes: one i64 store opens 8 granules. */
+const RW8 = BigInt(PERM_RW) * 0x0101010101010101n;
 
 /** Builds the fixed module: `run(pc, st) -> code` over the imported memory env.mem. */
 export function buildLoopModule(): WasmModule {
@@ -78,7 +79,7 @@ export function buildLoopModule(): WasmModule {
   m.export("run", "func", m.func("run", c.finish()));
   // start(st, r1 lo, r1 hi, r2 lo, r2 hi): a run's registers (r1, r2, r10 = frame 0's top, zeroes
   // elsewhere), count, depth and frames reset, then the loop from slot 0. The loop is emitted again
-  // here rather than called: the call and the second prologue cost about 8 ns per run.
+  // here rather than called: the call and the second prologue cost about 4 ns per run.
   const s = new Code([I32, I32, I32, I32, I32], [I32], ["st", "lo", "hi", "lo2", "hi2"]);
   const pair = (lo: number, hi: number): void => { s.get(lo).op("i64.extend_i32_u").get(hi).op("i64.extend_i32_u").i64(32).op("i64.shl").op("i64.or"); };
   for (let r = 0; r <= 10; r++) {
