@@ -240,7 +240,7 @@ export class KernelMemory {
   /**
    * Takes `size` bytes (rounded up to 64) of the engine area above maxBytes
    * (ENGINE_PAGES), zeroed, first fit by address. Returns the address, or 0
-   * when the area has no room. The first block grows the memory to cover
+   * when the area has no room or the host will not map it. The first block grows the memory to cover
    * it, so the heap never grows again (its pages are mapped, untouched).
    */
   engineAlloc(size: number): number {
@@ -256,7 +256,12 @@ export class KernelMemory {
     if (rounded <= 0 || start + rounded > limit) return 0;
     const end = start + rounded;
     if (end > this.u8.length) {
-      this.memory.grow(Math.ceil((end - this.u8.length) / PAGE));
+      try {
+        this.memory.grow(Math.ceil((end - this.u8.length) / PAGE));
+      } catch {
+        // The host would not map that much (a strict overcommit policy, a 32-bit address space): no room, as above.
+        return 0;
+      }
       this.u8 = new Uint8Array(this.memory.buffer);
       this.dv = new DataView(this.memory.buffer);
     }
