@@ -11,15 +11,15 @@
  * Needs clang and llvm-objcopy.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelMemory, PERM_RW } from "../src/backend/engines.js";
 import type { PreparedProg } from "../src/backend/engines.js";
 import { InterpRunner } from "../src/vm/interp-runner.js";
+import { buildBpfText, ctxFor } from "./c-programs.js";
 import { QUICK, machine, report, type BenchRow } from "./harness.js";
 
-const SRC = join(import.meta.dirname, "c");
 /** Programs: name, ctx[1] argument, runs per timed batch. */
 const PROGRAMS: readonly (readonly [string, number, number])[] = [
   ["nonleaf", 10_000, 20],
@@ -29,19 +29,6 @@ const PROGRAMS: readonly (readonly [string, number, number])[] = [
   ["cbrt", 200, 20],
 ];
 const ROUNDS = QUICK ? 1 : 11;
-
-/** The ctx region of bench/jit.bench.ts (native.c's fill_ctx). */
-function ctxFor(mem: KernelMemory, name: string, arg1: number): number {
-  const addr = mem.alloc(8192, PERM_RW);
-  for (let i = 0n; i < 1024n; i++) mem.dv.setBigUint64(addr + Number(i) * 8, BigInt.asUintN(64, (i * 0x9e3779b97f4a7c15n) ^ (i << 7n)), true);
-  const set = (i: number, v: bigint): void => mem.dv.setBigUint64(addr + i * 8, v, true);
-  if (name === "cubic") [100n, 140n, 0n, 123456n, 800n, 0n, 0n, 0n, 0n, 0n].forEach((v, i) => set(i, v));
-  else {
-    set(0, 12345n);
-    set(1, BigInt(arg1));
-  }
-  return addr;
-}
 
 /** CPU ns per call of `batch` over `reps` repetitions. */
 function cpuNs(batch: () => void, reps: number): number {
@@ -85,10 +72,7 @@ function main(): void {
   const rows: BenchRow[] = [];
   try {
     for (const [name, arg1, batch] of PROGRAMS) {
-      const obj = join(dir, `${name}.o`);
-      execFileSync("clang", ["-O2", "-target", "bpf", "-c", join(SRC, `${name}.c`), "-o", obj]);
-      execFileSync("llvm-objcopy", ["-O", "binary", "--only-section=.text", obj, join(dir, `${name}.bin`)]);
-      const insns = new Uint8Array(readFileSync(join(dir, `${name}.bin`)));
+      const insns = buildBpfText(dir, name);
       const progs: PreparedProg[] = [];
       const ctxs: number[] = [];
       for (const loop of ["js", "wasm"] as const) {

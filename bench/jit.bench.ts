@@ -15,15 +15,15 @@
  * relocations), and gcc for the harness. Needs clang, llvm-objcopy and gcc.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelMemory, PERM_RW, createRunner } from "../src/backend/engines.js";
 import type { PreparedProg, ProgImage } from "../src/backend/engines.js";
 import { Code, I32, WasmModule } from "../src/wasm/index.js";
+import { buildBpfText, C_SRC, ctxFor } from "./c-programs.js";
 import { QUICK, machine, measure, report, type BenchRow } from "./harness.js";
 
-const SRC = join(import.meta.dirname, "c");
 /** Wall time each engine runs a program before it is timed. */
 const WARMUP_MS = 400;
 
@@ -67,29 +67,10 @@ function plainWasmCall(): (ctx: number, fp: number, rem: number) => number {
   return new WebAssembly.Instance(new WebAssembly.Module(m.encode())).exports["f"] as (ctx: number, fp: number, rem: number) => number;
 }
 
-function build(dir: string): void {
-  for (const [name] of PROGRAMS) {
-    const obj = join(dir, `${name}.o`);
-    execFileSync("clang", ["-O2", "-target", "bpf", "-c", join(SRC, `${name}.c`), "-o", obj]);
-    execFileSync("llvm-objcopy", ["-O", "binary", "--only-section=.text", obj, join(dir, `${name}.bin`)]);
-  }
-  execFileSync("gcc", ["-O2", "-o", join(dir, "native"), join(SRC, "native.c")]);
-}
-
-/** The ctx region: 1024 u64 words filled as native.c's fill_ctx does. */
-function ctxFor(mem: KernelMemory, name: string, arg1: number): number {
-  const addr = mem.alloc(8192, PERM_RW);
-  for (let i = 0n; i < 1024n; i++) {
-    mem.dv.setBigUint64(addr + Number(i) * 8, BigInt.asUintN(64, (i * 0x9e3779b97f4a7c15n) ^ (i << 7n)), true);
-  }
-  const set = (i: number, v: bigint): void => mem.dv.setBigUint64(addr + i * 8, v, true);
-  if (name === "cubic") {
-    [100n, 140n, 0n, 123456n, 800n, 0n, 0n, 0n, 0n, 0n].forEach((v, i) => set(i, v));
-  } else {
-    set(0, 12345n);
-    set(1, BigInt(arg1));
-  }
-  return addr;
+function build(dir: string): Map<string, Uint8Array> {
+  const texts = new Map(PROGRAMS.map(([name]) => [name, buildBpfText(dir, name)] as const));
+  execFileSync("gcc", ["-O2", "-o", join(dir, "native"), join(C_SRC, "native.c")]);
+  return texts;
 }
 
 /** The first of clang, llvm-objcopy, gcc that is not on PATH, or undefined. */
@@ -112,7 +93,7 @@ function main(): void {
   }
   const dir = mkdtempSync(join(tmpdir(), "structops-jit-bench-"));
   try {
-    build(dir);
+    const texts = build(dir);
     const scale = QUICK ? 0.01 : 1;
     const args = PROGRAMS.flatMap(([name, arg1, batch]) => [name, String(arg1), String(Math.max(1, Math.round(batch * 50 * scale)))]);
     const nativeOut = execFileSync(join(dir, "native"), args, { encoding: "utf8" });
@@ -123,7 +104,7 @@ function main(): void {
     const rows: BenchRow[] = [];
     const table: string[] = ["| program | BPF insns/run | native ns/run | JIT ns/run | JIT / native | JIT ns/insn | interp ns/run | interp ns/insn | JIT compile ms |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"];
     for (const [name, arg1, batch] of PROGRAMS) {
-      const insns = new Uint8Array(readFileSync(join(dir, `${name}.bin`)));
+      const insns = texts.get(name) as Uint8Array;
       const res: Record<string, { ns: number; count: number; r0: bigint; compileMs: number }> = {};
       for (const engine of ["interp", "jit"] as const) {
         const mem = new KernelMemory({ maxBytes: 64 << 20, initialHeapBytes: 1 << 20 });
