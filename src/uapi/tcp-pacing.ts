@@ -22,16 +22,19 @@ export const PACING_RATE_UNLIMITED = 2 ** 64;
  * integer arithmetic, capped by sk_max_pacing_rate.
  */
 export function tcpUpdatePacingRate(sk: TcpCaSock): void {
-  const ratio = sk.snd_cwnd < sk.snd_ssthresh >>> 1 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
-  const pkts = Math.max(sk.snd_cwnd, sk.packets_out);
+  // Each field read once: the socket's fields are accessors into kernel memory, and this runs on every ACK.
+  const cwnd = sk.snd_cwnd;
+  const srtt = sk.srtt_us;
+  const ratio = cwnd < sk.snd_ssthresh >>> 1 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
+  const pkts = Math.max(cwnd, sk.packets_out);
   let rate: number;
   const a = sk.mss_cache * ((1_000_000 / 100) * 8) * ratio;
   if (a * pkts <= Number.MAX_SAFE_INTEGER) {
     rate = a * pkts;
-    if (sk.srtt_us !== 0) rate = Math.floor(rate / sk.srtt_us);
+    if (srtt !== 0) rate = Math.floor(rate / srtt);
   } else {
     let r = BigInt.asUintN(64, BigInt(a) * BigInt(pkts));
-    if (sk.srtt_us !== 0) r /= BigInt(sk.srtt_us);
+    if (srtt !== 0) r /= BigInt(srtt);
     rate = Number(r);
   }
   sk.sk_pacing_rate = Math.min(rate, sk.sk_max_pacing_rate ?? PACING_RATE_UNLIMITED);

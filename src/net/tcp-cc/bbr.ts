@@ -224,7 +224,7 @@ export class Bbr {
   }
   private s64(off: number, v: number): void {
     v = Math.trunc(v);
-    this.dv.setUint32(off, v % 4294967296 >>> 0, true);
+    this.dv.setUint32(off, v >>> 0, true);
     this.dv.setUint32(off + 4, Math.floor(v / 4294967296) >>> 0, true);
   }
 

@@ -259,7 +259,8 @@ export class TcpSock implements TcpCaSock {
   private setU64(off: number, v: number): void {
     const dv = this.mem.dv;
     v = Math.trunc(v);
-    dv.setUint32(this.addr + off, v % 4294967296 >>> 0, true);
+    // ToUint32 is trunc(v) modulo 2^32 for any v: the low half, without a floating-point remainder.
+    dv.setUint32(this.addr + off, v >>> 0, true);
     dv.setUint32(this.addr + off + 4, Math.floor(v / 4294967296) >>> 0, true);
   }
 
