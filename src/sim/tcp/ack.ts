@@ -26,7 +26,7 @@ import { caCongAvoid, caCongControl, caInAckEvent, caPktsAcked } from "./hooks.j
 import type { Packet } from "../net/packet.js";
 import { TH_ECE } from "../net/packet.js";
 import { tcpUpdatePacingRate } from "./pacing.js";
-import { newRateSample, resetRateSample, tcpRateGen, tcpRateSkbDelivered } from "./rate.js";
+import { resetRateSample, SenderRateSample, tcpRateGen, tcpRateSkbDelivered } from "./rate.js";
 import type { RateScratch } from "./rate.js";
 import { REXMIT_NONE, tcpCwndReduction, tcpFastretransAlert, tcpInCwndReduction, tcpRackAdvance } from "./recovery.js";
 import { tcpAckUpdateRtt } from "./rtt.js";
@@ -38,7 +38,7 @@ const RETRANS_ANY = SACKED_RETRANS | EVER_RETRANS;
 
 /** Per-ACK scratch, reused (no allocation per ACK). */
 export class AckScratch {
-  readonly rs: RateSample = newRateSample();
+  readonly rs = new SenderRateSample();
   readonly x: RateScratch = { priorMstampUs: 0, lastEndSeg: -1 };
   readonly flag = { v: 0 };
   readonly sample = { pkts_acked: 0, rtt_us: -1, in_flight: 0 };
@@ -50,7 +50,6 @@ export class AckScratch {
 /** tcp_sacktag_write_queue(): tag SACKed segments; D-SACK bookkeeping. Returns FLAG_* bits. */
 function tcpSacktag(ctx: SenderCtx, p: Packet, priorUna: number, a: AckScratch): number {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
   let flag = 0;
   if (p.dsackStart >= 0) {
     // tcp_check_dsack: a duplicate was received; if it was one of our retransmissions, one fewer to prove spurious.
@@ -81,11 +80,11 @@ function tcpSacktag(ctx: SenderCtx, p: Packet, priorUna: number, a: AckScratch):
       if (f & SACKED_ACKED) continue;
       if (f & SACKED_RETRANS) {
         f &= ~SACKED_RETRANS;
-        sk.retrans_out = sk.retrans_out - 1;
+        tcb.retrans_out = tcb.retrans_out - 1;
       }
       if (f & LOST) {
         f &= ~LOST;
-        sk.lost_out = sk.lost_out - 1;
+        tcb.lost_out = tcb.lost_out - 1;
       }
       const tx = tcb.tx[tcb.txAt(seg) + TX_TIME] as number;
       if (!(f & RETRANS_ANY)) {
@@ -95,7 +94,7 @@ function tcpSacktag(ctx: SenderCtx, p: Packet, priorUna: number, a: AckScratch):
       }
       f |= SACKED_ACKED;
       tcb.flags[i] = f;
-      sk.sacked_out = sk.sacked_out + 1;
+      tcb.sacked_out = tcb.sacked_out + 1;
       a.sackDelivered++;
       flag |= FLAG_DATA_SACKED;
       if (seg + 1 > tcb.highSacked) tcb.highSacked = seg + 1;
@@ -124,11 +123,13 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   let firstAckt = -1;
   let lastAckt = -1;
   let pktsAcked = 0;
-  const priorSacked = sk.sacked_out;
+  const priorSacked = tcb.sacked_out;
   const priorBytes = tcb.bytesAcked;
   let sacked = priorSacked;
-  let lost = sk.lost_out;
-  let retrans = sk.retrans_out;
+  const priorLost = tcb.lost_out;
+  const priorRetrans = tcb.retrans_out;
+  let lost = priorLost;
+  let retrans = priorRetrans;
   let newlyDelivered = 0;
   for (let s = tcb.una; s < ack; s++) {
     const i = s & tcb.mask;
@@ -152,13 +153,14 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     tcpRateSkbDelivered(ctx, s, a.rs, a.x);
   }
   if (pktsAcked > 0) {
-    sk.sacked_out = sacked;
-    sk.lost_out = lost;
-    sk.retrans_out = retrans;
-    sk.packets_out = sk.packets_out - pktsAcked;
+    // Stored only when changed (each is a store into the socket's bytes): most ACKs change none of the three.
+    if (sacked !== priorSacked) tcb.sacked_out = sacked;
+    if (lost !== priorLost) tcb.lost_out = lost;
+    if (retrans !== priorRetrans) tcb.retrans_out = retrans;
+    tcb.packets_out = tcb.packets_out - pktsAcked;
     // tcp_count_delivered for the cumulatively ACKed, not previously SACKed, segments.
-    sk.delivered = sk.delivered + newlyDelivered;
-    if (eceAck) sk.delivered_ce = sk.delivered_ce + newlyDelivered;
+    tcb.delivered = tcb.delivered + newlyDelivered;
+    if (eceAck) tcb.delivered_ce = tcb.delivered_ce + newlyDelivered;
     const bytes = Math.min(ack, tcb.endSeg) * tcb.mss - (ack >= tcb.endSeg && tcb.lastSegBytes > 0 ? tcb.mss - tcb.lastSegBytes : 0);
     tcb.bytesAcked = bytes;
     tcb.una = ack;
@@ -178,7 +180,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
     caRtt = nowUs - Math.floor(lastAckt / 1000);
     // A lone runt segment ACKed on its own: possibly a delayed ACK (whole segments are always "fully acked" here).
     const runt = tcb.bytesAcked - priorBytes < sk.mss_cache;
-    if (pktsAcked === 1 && priorSacked === 0 && runt && a.rs.prior_delivered + 1 === sk.delivered && !(flag & (FLAG_CA_ALERT | FLAG_SYN_ACKED))) {
+    if (pktsAcked === 1 && priorSacked === 0 && runt && a.rs.prior_delivered + 1 === tcb.delivered && !(flag & (FLAG_CA_ALERT | FLAG_SYN_ACKED))) {
       flag |= FLAG_ACK_MAYBE_DELAYED;
     }
   }
@@ -198,7 +200,7 @@ function tcpCleanRtxQueue(ctx: SenderCtx, ack: number, eceAck: boolean, a: AckSc
   const sample = a.sample;
   sample.pkts_acked = pktsAcked;
   sample.rtt_us = a.rs.rtt_us;
-  sample.in_flight = sk.mss_cache * (sk.delivered - a.rs.prior_delivered);
+  sample.in_flight = sk.mss_cache * (tcb.delivered - a.rs.prior_delivered);
   caPktsAcked(sk, ctx, sample);
   return flag;
 }
@@ -254,8 +256,8 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
   a.lastSackt = -1;
   a.sackDelivered = 0;
   a.rs.prior_in_flight = tcb.inFlight();
-  const priorPackets = sk.packets_out;
-  const delivered0 = sk.delivered;
+  const priorPackets = tcb.packets_out;
+  const delivered0 = tcb.delivered;
   const lost0 = tcb.lost;
   const ece = tcb.ecnOk && (p.tcpFlags & TH_ECE) !== 0;
   if (ack < priorUna) {
@@ -271,8 +273,8 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
     if (p.nsack > 0 || p.dsackStart >= 0) flag |= tcpSacktag(ctx, p, priorUna, a);
     if (ece) flag |= FLAG_ECE;
     if (a.sackDelivered > 0) {
-      sk.delivered = sk.delivered + a.sackDelivered;
-      if (ece) sk.delivered_ce = sk.delivered_ce + a.sackDelivered;
+      tcb.delivered = tcb.delivered + a.sackDelivered;
+      if (ece) tcb.delivered_ce = tcb.delivered_ce + a.sackDelivered;
     }
   }
   const flagRef = a.flag;
@@ -291,14 +293,14 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
   // in_ack_event: tcp_ack, after tcp_clean_rtx_queue.
   tcpInAckEvent(ctx, flag);
   if (tcb.tlpHighSeq >= 0) tcpProcessTlpAck(ctx, ack, flag, p.dsackStart >= 0 && p.dsackEnd === tcb.tlpHighSeq);
-  if (!(flag & FLAG_NOT_DUP) || flag & FLAG_CA_ALERT || sk.icsk_ca_state !== TCP_CA_Open) {
+  if (!(flag & FLAG_NOT_DUP) || flag & FLAG_CA_ALERT || tcb.icsk_ca_state !== TCP_CA_Open) {
     const numDupack = !(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK)) ? 1 : 0;
     flagRef.v = flag;
     rexmit = tcpFastretransAlert(ctx, priorUna, numDupack, flagRef, p.tsecr);
     flag = flagRef.v;
   }
   if (flag & FLAG_SET_XMIT_TIMER) tcpSetXmitTimer(ctx);
-  const delivered = sk.delivered - delivered0;
+  const delivered = tcb.delivered - delivered0;
   const lost = tcb.lost - lost0;
   a.rs.is_ack_delayed = (flag & FLAG_ACK_MAYBE_DELAYED) !== 0;
   tcpRateGen(ctx, delivered, lost, a.rs, a.x, nowUs);
@@ -306,5 +308,5 @@ export function tcpAck(ctx: SenderCtx, p: Packet, a: AckScratch): void {
   // tcp_xmit_recovery, then tcp_data_snd_check.
   if (rexmit !== REXMIT_NONE) tcpXmitRetransmitQueue(ctx);
   tcpWriteXmit(ctx);
-  if (sk.packets_out === 0) ctx.setRtoTimer(-1);
+  if (tcb.packets_out === 0) ctx.setRtoTimer(-1);
 }

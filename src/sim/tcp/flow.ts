@@ -245,7 +245,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
     fq.throttled = false;
     this.clock();
     const sk = this.t.sk;
-    if (sk.lost_out > sk.retrans_out && sk.snd_cwnd > this.t.inFlight()) tcpXmitRetransmitQueue(this);
+    if (this.t.lost_out > this.t.retrans_out && sk.snd_cwnd > this.t.inFlight()) tcpXmitRetransmitQueue(this);
     tcpWriteXmit(this);
   }
 
@@ -389,8 +389,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
   /** tcp_retransmit_timer(): enter Loss, retransmit the head, back off. */
   private retransmitTimer(): void {
     const tcb = this.tcb as Tcb;
-    const sk = tcb.sk;
-    if (sk.packets_out === 0) return;
+    if (tcb.packets_out === 0) return;
     tcb.tlpHighSeq = -1;
     this.count("rto");
     tcpEnterLoss(this);

@@ -39,14 +39,13 @@ export function tcpSetXmitTimer(ctx: SenderCtx): void {
  */
 export function tcpSendLossProbe(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
   if (tcb.tlpHighSeq < 0) {
     tcb.tlpRetrans = false;
     let sent = false;
     if (tcb.nxt < tcb.endSeg && !tcb.appStopped) {
-      const before = sk.packets_out;
+      const before = tcb.packets_out;
       tcpWriteXmit(ctx, 2);
-      sent = sk.packets_out > before;
+      sent = tcb.packets_out > before;
     } else if (tcb.nxt > tcb.una) {
       tcpProbeRetransmit(ctx, tcb.nxt - 1);
       tcb.tlpRetrans = true;
@@ -95,7 +94,7 @@ export function tcpRackReoTimeout(ctx: SenderCtx): void {
   const priorInflight = tcb.inFlight();
   tcpRackMarkLost(ctx);
   if (priorInflight !== tcb.inFlight()) {
-    if (sk.icsk_ca_state !== TCP_CA_Recovery) {
+    if (tcb.icsk_ca_state !== TCP_CA_Recovery) {
       tcpEnterRecovery(ctx, false);
       if (sk.ca.cong_control === undefined) tcpCwndReduction(ctx, 1, tcb.lost - lost0, 0);
     }

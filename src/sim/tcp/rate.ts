@@ -10,31 +10,41 @@ import type { RateSample } from "../../uapi/tcp-cc.js";
 import type { SenderCtx } from "./ctx.js";
 import { APP_LIMITED, RATE_DONE, SACKED_ACKED, SACKED_RETRANS, EVER_RETRANS, TX_DEL_MSTAMP, TX_DELIVERED, TX_DELIVERED_CE, TX_FIRST_TX, TX_TIME } from "./tcb.js";
 
-/** A fresh, empty rate sample (rs = { .prior_delivered = 0 }). */
-export function newRateSample(): RateSample {
-  return {
-    prior_mstamp: 0n,
-    prior_delivered: 0,
-    prior_delivered_ce: 0,
-    delivered: 0,
-    delivered_ce: 0,
-    interval_us: 0,
-    snd_interval_us: 0,
-    rcv_interval_us: 0,
-    rtt_us: -1,
-    losses: 0,
-    acked_sacked: 0,
-    prior_in_flight: 0,
-    last_end_seq: 0,
-    is_app_limited: false,
-    is_retrans: false,
-    is_ack_delayed: false,
-  };
+/**
+ * The sender's rate sample (rs = { .prior_delivered = 0 }), one reused for
+ * every ACK. prior_mstamp, a u64 of struct rate_sample, is kept as a number
+ * of µs and made a bigint only when read (cong_control: a BPF program's
+ * rate_sample, BBR), not on every ACK.
+ */
+export class SenderRateSample implements RateSample {
+  /** prior_mstamp in µs. */
+  priorMstampUs = 0;
+  get prior_mstamp(): bigint {
+    return BigInt(this.priorMstampUs);
+  }
+  set prior_mstamp(v: bigint) {
+    this.priorMstampUs = Number(v);
+  }
+  prior_delivered = 0;
+  prior_delivered_ce = 0;
+  delivered = 0;
+  delivered_ce = 0;
+  interval_us = 0;
+  snd_interval_us = 0;
+  rcv_interval_us = 0;
+  rtt_us = -1;
+  losses = 0;
+  acked_sacked = 0;
+  prior_in_flight = 0;
+  last_end_seq = 0;
+  is_app_limited = false;
+  is_retrans = false;
+  is_ack_delayed = false;
 }
 
 /** Resets a reused sample. */
-export function resetRateSample(rs: RateSample): void {
-  rs.prior_mstamp = 0n;
+export function resetRateSample(rs: SenderRateSample): void {
+  rs.priorMstampUs = 0;
   rs.prior_delivered = 0;
   rs.prior_delivered_ce = 0;
   rs.delivered = 0;
@@ -61,8 +71,7 @@ export interface RateScratch {
 /** tcp_rate_skb_sent(): snapshot the connection's delivery state into segment `seg`. */
 export function tcpRateSkbSent(ctx: SenderCtx, seg: number, nowUs: number): void {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
-  if (sk.packets_out === 0) {
+  if (tcb.packets_out === 0) {
     tcb.first_tx_mstamp = nowUs;
     tcb.delivered_mstamp = nowUs;
   }
@@ -70,8 +79,8 @@ export function tcpRateSkbSent(ctx: SenderCtx, seg: number, nowUs: number): void
   const r = tcb.txAt(seg);
   tcb.tx[r + TX_FIRST_TX] = tcb.first_tx_mstamp;
   tcb.tx[r + TX_DEL_MSTAMP] = tcb.delivered_mstamp;
-  tcb.tx[r + TX_DELIVERED] = sk.delivered;
-  tcb.tx[r + TX_DELIVERED_CE] = sk.delivered_ce;
+  tcb.tx[r + TX_DELIVERED] = tcb.delivered;
+  tcb.tx[r + TX_DELIVERED_CE] = tcb.delivered_ce;
   let f = (tcb.flags[i] as number) & ~(APP_LIMITED | RATE_DONE);
   if (tcb.app_limited !== 0) f |= APP_LIMITED;
   tcb.flags[i] = f;
@@ -101,22 +110,21 @@ export function tcpRateSkbDelivered(ctx: SenderCtx, seg: number, rs: RateSample,
 }
 
 /** tcp_rate_gen(): completes the sample for this ACK. */
-export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: RateSample, x: RateScratch, nowUs: number): void {
+export function tcpRateGen(ctx: SenderCtx, delivered: number, lost: number, rs: SenderRateSample, x: RateScratch, nowUs: number): void {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
   // after(delivered, app_limited) in u32 sequence space: tcp_init_sock's ~0U is passed by the first sample.
-  if (tcb.app_limited !== 0 && ((sk.delivered - tcb.app_limited) | 0) > 0) tcb.app_limited = 0;
+  if (tcb.app_limited !== 0 && ((tcb.delivered - tcb.app_limited) | 0) > 0) tcb.app_limited = 0;
   if (delivered !== 0) tcb.delivered_mstamp = nowUs;
   rs.acked_sacked = delivered;
   rs.losses = lost;
-  rs.prior_mstamp = BigInt(x.priorMstampUs);
+  rs.priorMstampUs = x.priorMstampUs;
   if (x.priorMstampUs === 0) {
     rs.delivered = -1;
     rs.interval_us = -1;
     return;
   }
-  rs.delivered = sk.delivered - rs.prior_delivered;
-  rs.delivered_ce = sk.delivered_ce - rs.prior_delivered_ce;
+  rs.delivered = tcb.delivered - rs.prior_delivered;
+  rs.delivered_ce = tcb.delivered_ce - rs.prior_delivered_ce;
   const sndUs = rs.interval_us;
   const ackUs = nowUs - x.priorMstampUs;
   rs.interval_us = Math.max(sndUs, ackUs);

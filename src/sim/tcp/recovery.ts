@@ -34,11 +34,12 @@ export const REXMIT_LOST = 1;
 /** tcp_set_ca_state() for the sender, with the trace record. */
 export function setState(ctx: SenderCtx, s: number): void {
   tcpSetCaState(ctx.tcb.sk, ctx, s, (a, b) => ctx.caStateChanged(a, b));
+  ctx.tcb.icsk_ca_state = ctx.tcb.sk.icsk_ca_state;
 }
 
 /** tcp_in_cwnd_reduction(): CWR or Recovery. */
 export function tcpInCwndReduction(ctx: SenderCtx): boolean {
-  const s = ctx.tcb.sk.icsk_ca_state;
+  const s = ctx.tcb.icsk_ca_state;
   return s === TCP_CA_CWR || s === TCP_CA_Recovery;
 }
 
@@ -96,7 +97,7 @@ export function tcpEndCwndReduction(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   if (sk.ca.cong_control !== undefined) return;
-  if (sk.snd_ssthresh < TCP_INFINITE_SSTHRESH && (sk.icsk_ca_state === TCP_CA_CWR || tcb.undo_marker >= 0)) {
+  if (sk.snd_ssthresh < TCP_INFINITE_SSTHRESH && (tcb.icsk_ca_state === TCP_CA_CWR || tcb.undo_marker >= 0)) {
     sk.snd_cwnd = sk.snd_ssthresh;
     tcb.snd_cwnd_stamp = sk.jiffies32;
   }
@@ -109,7 +110,7 @@ export function tcpEnterCwr(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   sk.prior_ssthresh = 0;
-  if (sk.icsk_ca_state < TCP_CA_CWR) {
+  if (tcb.icsk_ca_state < TCP_CA_CWR) {
     tcb.undo_marker = -1;
     tcpInitCwndReduction(ctx);
     setState(ctx, TCP_CA_CWR);
@@ -119,16 +120,16 @@ export function tcpEnterCwr(ctx: SenderCtx): void {
 /** tcp_any_retrans_done(). */
 function tcpAnyRetransDone(ctx: SenderCtx): boolean {
   const tcb = ctx.tcb;
-  if (tcb.sk.retrans_out !== 0) return true;
+  if (tcb.retrans_out !== 0) return true;
   return tcb.una < tcb.nxt && ((tcb.flags[tcb.una & tcb.mask] as number) & EVER_RETRANS) !== 0;
 }
 
 /** tcp_try_keep_open(): Open, or Disorder while SACKed/lost/retransmitted segments are out. */
 export function tcpTryKeepOpen(ctx: SenderCtx): void {
-  const sk = ctx.tcb.sk;
+  const tcb = ctx.tcb;
   let state = TCP_CA_Open;
-  if (sk.sacked_out + sk.lost_out !== 0 || sk.retrans_out !== 0) state = TCP_CA_Disorder;
-  if (sk.icsk_ca_state !== state) {
+  if (tcb.sacked_out + tcb.lost_out !== 0 || tcb.retrans_out !== 0) state = TCP_CA_Disorder;
+  if (tcb.icsk_ca_state !== state) {
     setState(ctx, state);
     ctx.tcb.high_seq = ctx.tcb.nxt;
   }
@@ -138,14 +139,14 @@ export function tcpTryKeepOpen(ctx: SenderCtx): void {
 export function tcpTryToOpen(ctx: SenderCtx, flag: number): void {
   if (!tcpAnyRetransDone(ctx)) ctx.tcb.retrans_stamp = 0;
   if (flag & FLAG_ECE) tcpEnterCwr(ctx);
-  if (ctx.tcb.sk.icsk_ca_state !== TCP_CA_CWR) tcpTryKeepOpen(ctx);
+  if (ctx.tcb.icsk_ca_state !== TCP_CA_CWR) tcpTryKeepOpen(ctx);
 }
 
 /** tcp_init_undo(): remember where this episode starts, for a later undo. */
 function tcpInitUndo(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
   tcb.undo_marker = tcb.una;
-  tcb.undo_retrans = tcb.sk.retrans_out !== 0 ? tcb.sk.retrans_out : -1;
+  tcb.undo_retrans = tcb.retrans_out !== 0 ? tcb.retrans_out : -1;
 }
 
 /** tcp_enter_recovery(): fast recovery starts. */
@@ -166,18 +167,17 @@ export function tcpEnterRecovery(ctx: SenderCtx, eceAck: boolean): void {
 /** Marks segment `seg` lost (tcp_mark_skb_lost). */
 export function tcpMarkSkbLost(ctx: SenderCtx, seg: number): void {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
   const i = seg & tcb.mask;
   const f = tcb.flags[i] as number;
   if (f & SACKED_ACKED) return;
   if (f & LOST) {
     if (f & SACKED_RETRANS) {
       tcb.flags[i] = f & ~SACKED_RETRANS;
-      sk.retrans_out = sk.retrans_out - 1;
+      tcb.retrans_out = tcb.retrans_out - 1;
       tcb.lost++;
     }
   } else {
-    sk.lost_out = sk.lost_out + 1;
+    tcb.lost_out = tcb.lost_out + 1;
     tcb.flags[i] = f | LOST;
     tcb.lost++;
   }
@@ -187,9 +187,8 @@ export function tcpMarkSkbLost(ctx: SenderCtx, seg: number): void {
 /** tcp_rack_reo_wnd(): 0 once recovery is under way or three segments are SACKed, else min_rtt/4 (ns). */
 function rackReoWndNs(ctx: SenderCtx): number {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
-  if (sk.icsk_ca_state >= TCP_CA_Recovery || sk.sacked_out >= tcb.reordering) return 0;
-  return Math.min(Math.floor(tcb.minRttUs / 4), sk.srtt_us >>> 3) * 1000;
+  if (tcb.icsk_ca_state >= TCP_CA_Recovery || tcb.sacked_out >= tcb.reordering) return 0;
+  return Math.min(Math.floor(tcb.minRttUs / 4), tcb.srtt_us >>> 3) * 1000;
 }
 
 /** tcp_rack_advance(): segment `seg` (sent at `txNs`) was delivered. */
@@ -280,13 +279,13 @@ let rackReoRemainingNs = 0;
 function tcpIdentifyPacketLoss(ctx: SenderCtx, flag: { v: number }): void {
   const tcb = ctx.tcb;
   if (tcb.una >= tcb.nxt) return;
-  const priorRetrans = tcb.sk.retrans_out;
+  const priorRetrans = tcb.retrans_out;
   tcpRackMarkLost(ctx);
   if (rackReoRemainingNs > 0) {
     tcpRackArmReoTimer(ctx, rackReoRemainingNs);
     flag.v &= ~FLAG_SET_XMIT_TIMER;
   }
-  if (priorRetrans > tcb.sk.retrans_out) flag.v |= FLAG_LOST_RETRANS;
+  if (priorRetrans > tcb.retrans_out) flag.v |= FLAG_LOST_RETRANS;
 }
 
 /** tcp_packet_delayed(): the ACK echoes a timestamp older than our first retransmission. */
@@ -311,7 +310,7 @@ export function tcpUndoCwndReduction(ctx: SenderCtx, unmarkLoss: boolean): void 
       const i = s & tcb.mask;
       tcb.flags[i] = (tcb.flags[i] as number) & ~LOST;
     }
-    sk.lost_out = 0;
+    tcb.lost_out = 0;
     tcb.rackScan = tcb.una;
     tcb.rtxHint = tcb.una;
   }
@@ -348,7 +347,7 @@ function tcpTryUndoDsack(ctx: SenderCtx): boolean {
 function tcpTryUndoPartial(ctx: SenderCtx, tsecr: number): boolean {
   const tcb = ctx.tcb;
   if (tcb.undo_marker >= 0 && tcpPacketDelayed(ctx, tsecr)) {
-    if (tcb.sk.retrans_out !== 0) return true;
+    if (tcb.retrans_out !== 0) return true;
     if (!tcpAnyRetransDone(ctx)) tcb.retrans_stamp = 0;
     tcpUndoCwndReduction(ctx, true);
     tcpTryKeepOpen(ctx);
@@ -369,7 +368,7 @@ function tcpTryUndoLoss(ctx: SenderCtx, tsecr: number): boolean {
 
 /** tcp_time_to_recover() with RACK: some segment is marked lost. */
 function tcpTimeToRecover(ctx: SenderCtx): boolean {
-  return ctx.tcb.sk.lost_out !== 0;
+  return ctx.tcb.lost_out !== 0;
 }
 
 /**
@@ -381,14 +380,14 @@ export function tcpFastretransAlert(ctx: SenderCtx, priorUna: number, numDupack:
   const tcb = ctx.tcb;
   const sk = tcb.sk;
   const eceAck = (flag.v & FLAG_ECE) !== 0;
-  if (sk.packets_out === 0 && sk.sacked_out !== 0) sk.sacked_out = 0;
+  if (tcb.packets_out === 0 && tcb.sacked_out !== 0) tcb.sacked_out = 0;
   // A. ECE: the reduction is required, no undo.
   if (eceAck) sk.prior_ssthresh = 0;
   // D. State exit when high_seq is ACKed.
-  if (sk.icsk_ca_state === TCP_CA_Open) {
+  if (tcb.icsk_ca_state === TCP_CA_Open) {
     tcb.retrans_stamp = 0;
   } else if (tcb.una >= tcb.high_seq) {
-    switch (sk.icsk_ca_state) {
+    switch (tcb.icsk_ca_state) {
       case TCP_CA_CWR:
         // Hold CWR until something above high_seq is ACKed (the CWR bit reached the receiver).
         if (tcb.una !== tcb.high_seq) {
@@ -403,14 +402,14 @@ export function tcpFastretransAlert(ctx: SenderCtx, priorUna: number, numDupack:
     }
   }
   // E. Process the state.
-  switch (sk.icsk_ca_state) {
+  switch (tcb.icsk_ca_state) {
     case TCP_CA_Recovery: {
       if (flag.v & FLAG_SND_UNA_ADVANCED) {
         if (tcpTryUndoPartial(ctx, tsecr)) return REXMIT_NONE;
       }
       if (tcpTryUndoDsack(ctx)) tcpTryToOpen(ctx, flag.v);
       tcpIdentifyPacketLoss(ctx, flag);
-      if (sk.icsk_ca_state !== TCP_CA_Recovery) {
+      if (tcb.icsk_ca_state !== TCP_CA_Recovery) {
         if (!tcpTimeToRecover(ctx)) return REXMIT_NONE;
         tcpEnterRecovery(ctx, eceAck);
       }
@@ -419,7 +418,7 @@ export function tcpFastretransAlert(ctx: SenderCtx, priorUna: number, numDupack:
     case TCP_CA_Loss: {
       tcpProcessLoss(ctx, flag.v, tsecr);
       tcpIdentifyPacketLoss(ctx, flag);
-      if (!((sk.icsk_ca_state as number) === TCP_CA_Open || flag.v & FLAG_LOST_RETRANS)) return REXMIT_LOST;
+      if (!((tcb.icsk_ca_state as number) === TCP_CA_Open || flag.v & FLAG_LOST_RETRANS)) return REXMIT_LOST;
       return openOrDisorder(ctx, flag, eceAck);
     }
     default:
@@ -431,8 +430,8 @@ export function tcpFastretransAlert(ctx: SenderCtx, priorUna: number, numDupack:
 }
 
 function openOrDisorder(ctx: SenderCtx, flag: { v: number }, eceAck: boolean): number {
-  const sk = ctx.tcb.sk;
-  if (sk.icsk_ca_state <= TCP_CA_Disorder) tcpTryUndoDsack(ctx);
+  const tcb = ctx.tcb;
+  if (tcb.icsk_ca_state <= TCP_CA_Disorder) tcpTryUndoDsack(ctx);
   tcpIdentifyPacketLoss(ctx, flag);
   if (!tcpTimeToRecover(ctx)) {
     tcpTryToOpen(ctx, flag.v);
@@ -461,7 +460,7 @@ export function tcpEnterLoss(ctx: SenderCtx): void {
   // tcp_timeout_mark_lost.
   for (let s = tcb.una; s < tcb.nxt; s++) tcpMarkSkbLost(ctx, s);
   tcb.rtxHint = tcb.una;
-  const st = sk.icsk_ca_state;
+  const st = tcb.icsk_ca_state;
   if (st <= TCP_CA_Disorder || tcb.high_seq <= tcb.una || (st === TCP_CA_Loss && tcb.icsk_retransmits === 0)) {
     sk.prior_ssthresh = tcpCurrentSsthresh(ctx);
     sk.prior_cwnd = sk.snd_cwnd;

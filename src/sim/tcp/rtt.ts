@@ -27,9 +27,8 @@ export function usToJiffyNs(us: number): number {
 /** tcp_rtt_estimator(): folds one RTT sample (µs) into srtt_us / mdev / rttvar. */
 export function tcpRttEstimator(ctx: SenderCtx, mrttUs: number): void {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
   let m = mrttUs;
-  let srtt = sk.srtt_us;
+  let srtt = tcb.srtt_us;
   if (srtt !== 0) {
     m -= srtt >>> 3;
     srtt += m;
@@ -58,13 +57,13 @@ export function tcpRttEstimator(ctx: SenderCtx, mrttUs: number): void {
     tcb.mdev_max_us = tcb.rttvar_us;
     tcb.rtt_seq = tcb.nxt;
   }
-  sk.srtt_us = Math.max(1, srtt);
+  tcb.srtt_us = Math.max(1, srtt);
 }
 
 /** tcp_set_rto(): icsk_rto from srtt and rttvar, bounded by TCP_RTO_MAX. */
 export function tcpSetRto(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
-  const us = (tcb.sk.srtt_us >>> 3) + tcb.rttvar_us;
+  const us = (tcb.srtt_us >>> 3) + tcb.rttvar_us;
   tcb.rtoNs = Math.min(usToJiffyNs(us), TCP_RTO_MAX_NS);
 }
 
@@ -109,7 +108,7 @@ export function tcpAckUpdateRtt(ctx: SenderCtx, seqRttUs: number, sackRttUs: num
  */
 export function tcpRearmRto(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
-  if (tcb.sk.packets_out === 0) {
+  if (tcb.packets_out === 0) {
     ctx.setRtoTimer(-1);
     return;
   }

@@ -33,7 +33,7 @@ function tcpSmallQueueCheck(ctx: SenderCtx, seg: number, factor: 0 | 1): boolean
   const fq = ctx.fq;
   if (fq === null) return false;
   const sk = ctx.tcb.sk;
-  return fq.smallQueueCheck(sk.sk_pacing_rate, sk.sk_pacing_shift ?? SK_PACING_SHIFT, ctx.tcb.segBytes(seg) + SKB_TRUESIZE_OVERHEAD, sk.packets_out, factor);
+  return fq.smallQueueCheck(sk.sk_pacing_rate, sk.sk_pacing_shift ?? SK_PACING_SHIFT, ctx.tcb.segBytes(seg) + SKB_TRUESIZE_OVERHEAD, ctx.tcb.packets_out, factor);
 }
 
 /** tcp_event_data_sent(): TX_START when nothing was in flight; lsndtime. */
@@ -53,7 +53,7 @@ function tcpEventDataSent(ctx: SenderCtx): void {
 function tcpSlowStartAfterIdleCheck(ctx: SenderCtx): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
-  if (sk.packets_out !== 0 || sk.ca.cong_control !== undefined || tcb.lsndtimeNs < 0) return;
+  if (tcb.packets_out !== 0 || sk.ca.cong_control !== undefined || tcb.lsndtimeNs < 0) return;
   let delta = Math.floor((ctx.nowNs - tcb.lsndtimeNs) / JIFFY_NS) * JIFFY_NS;
   if (delta <= tcb.rtoNs) return;
   // cwnd_event(CA_EVENT_CWND_RESTART): tcp_cwnd_restart.
@@ -72,9 +72,9 @@ function tcpSlowStartAfterIdleCheck(ctx: SenderCtx): void {
 function tcpCwndValidate(ctx: SenderCtx, isCwndLimited: boolean): void {
   const tcb = ctx.tcb;
   const sk = tcb.sk;
-  if (tcb.una >= tcb.cwnd_usage_seq || isCwndLimited || (sk.is_cwnd_limited === 0 && sk.packets_out > sk.max_packets_out)) {
+  if (tcb.una >= tcb.cwnd_usage_seq || isCwndLimited || (sk.is_cwnd_limited === 0 && tcb.packets_out > sk.max_packets_out)) {
     sk.is_cwnd_limited = isCwndLimited ? 1 : 0;
-    sk.max_packets_out = sk.packets_out;
+    sk.max_packets_out = tcb.packets_out;
     tcb.cwnd_usage_seq = tcb.nxt;
   }
 }
@@ -129,7 +129,7 @@ export function tcpXmitRetransmitQueue(ctx: SenderCtx): number {
 function tcpRetransmitSkb(ctx: SenderCtx, s: number, f: number): void {
   const tcb = ctx.tcb;
   tcb.flags[s & tcb.mask] = f | SACKED_RETRANS | EVER_RETRANS;
-  tcb.sk.retrans_out = tcb.sk.retrans_out + 1;
+  tcb.retrans_out = tcb.retrans_out + 1;
   tcb.retrans++;
   tcb.total_retrans++;
   if (tcb.retrans_stamp === 0) tcb.retrans_stamp = tsNow(ctx);
@@ -190,21 +190,21 @@ export function tcpWriteXmit(ctx: SenderCtx, pushOne = 0): number {
     const seg = tcb.nxt;
     if (seg - tcb.una >= tcb.cap) tcb.ensure(seg - tcb.una + 1);
     tcb.flags[seg & tcb.mask] = 0;
-    const priorPackets = sk.packets_out;
+    const priorPackets = tcb.packets_out;
     transmitSeg(ctx, seg, false);
     if (tcb.queueCwr) tcb.queueCwr = false;
     // tcp_event_new_data_sent.
     tcb.nxt = seg + 1;
     sk.snd_nxt = tcb.seqOf(tcb.nxt);
-    sk.packets_out = priorPackets + 1;
+    tcb.packets_out = priorPackets + 1;
     // tcp_event_new_data_sent: the RTO starts with the first segment out, or replaces a pending loss probe.
     if (priorPackets === 0 || tcb.xmitKind === ICSK_TIME_LOSS_PROBE) tcpRearmRto(ctx);
     sent++;
     if (pushOne !== 0) break;
   }
   // tcp_rate_check_app_limited: the application has nothing more to send.
-  if ((tcb.nxt >= tcb.endSeg || tcb.appStopped) && tcb.inFlight() < sk.snd_cwnd && sk.lost_out <= sk.retrans_out) {
-    tcb.app_limited = sk.delivered + tcb.inFlight() || 1;
+  if ((tcb.nxt >= tcb.endSeg || tcb.appStopped) && tcb.inFlight() < sk.snd_cwnd && tcb.lost_out <= tcb.retrans_out) {
+    tcb.app_limited = tcb.delivered + tcb.inFlight() || 1;
   }
   cwndLimited ||= tcb.inFlight() >= sk.snd_cwnd;
   if (sent > 0 || cwndLimited) tcpCwndValidate(ctx, cwndLimited);

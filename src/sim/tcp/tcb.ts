@@ -82,6 +82,79 @@ export class Tcb {
   /** Set when the application stops writing (stopNs). */
   appStopped = false;
 
+  // ---- tcp_sock's scoreboard counts, delivered counts and srtt_us: u32 fields no congestion control may write
+  // (bpf_tcp_ca_btf_struct_access), so the sender reads its own copies (tcp_packets_in_flight alone reads
+  // four of them several times per ACK) and writes each change through to the socket, where CC reads it ----
+  private ownPacketsOut = 0;
+  private ownSackedOut = 0;
+  private ownLostOut = 0;
+  private ownRetransOut = 0;
+  private ownDelivered = 0;
+  private ownDeliveredCe = 0;
+  private ownSrttUs = 0;
+  /** tcp_sock.packets_out. */
+  get packets_out(): number {
+    return this.ownPacketsOut;
+  }
+  set packets_out(v: number) {
+    this.ownPacketsOut = v >>> 0;
+    this.sk.packets_out = v;
+  }
+  /** tcp_sock.sacked_out. */
+  get sacked_out(): number {
+    return this.ownSackedOut;
+  }
+  set sacked_out(v: number) {
+    this.ownSackedOut = v >>> 0;
+    this.sk.sacked_out = v;
+  }
+  /** tcp_sock.lost_out. */
+  get lost_out(): number {
+    return this.ownLostOut;
+  }
+  set lost_out(v: number) {
+    this.ownLostOut = v >>> 0;
+    this.sk.lost_out = v;
+  }
+  /** tcp_sock.retrans_out. */
+  get retrans_out(): number {
+    return this.ownRetransOut;
+  }
+  set retrans_out(v: number) {
+    this.ownRetransOut = v >>> 0;
+    this.sk.retrans_out = v;
+  }
+  /** tcp_sock.delivered. */
+  get delivered(): number {
+    return this.ownDelivered;
+  }
+  set delivered(v: number) {
+    this.ownDelivered = v >>> 0;
+    this.sk.delivered = v;
+  }
+  /** tcp_sock.srtt_us (8 × srtt, µs), written only by tcp_rtt_estimator. */
+  get srtt_us(): number {
+    return this.ownSrttUs;
+  }
+  set srtt_us(v: number) {
+    this.ownSrttUs = v >>> 0;
+    this.sk.srtt_us = v;
+  }
+  /**
+   * icsk_ca_state (TCP_CA_*): the sender's own, set with the socket's by
+   * tcp_set_ca_state (recovery.ts setState), the only writer of a running
+   * sender's state (no congestion control writes the field itself).
+   */
+  icsk_ca_state = 0;
+  /** tcp_sock.delivered_ce. */
+  get delivered_ce(): number {
+    return this.ownDeliveredCe;
+  }
+  set delivered_ce(v: number) {
+    this.ownDeliveredCe = v >>> 0;
+    this.sk.delivered_ce = v;
+  }
+
   // ---- recovery state (tcp_sock fields, in segments) ----
   private highSeg = 0;
   /** high_seq as a segment number; the socket's tcp_sock.high_seq holds its byte sequence. */
@@ -276,17 +349,25 @@ export class Tcb {
     for (let i = 0; i < TCB_MIRRORED_FIELDS.length; i++) if (sk[TCB_MIRRORED_FIELDS[i] as TcbMirroredField] !== undefined) bits |= 1 << (TCB_MIRRORED_BIT0 + i);
     this.hasBits = bits;
     this.mirroredStore = socketSetters(sk);
+    this.ownPacketsOut = sk.packets_out;
+    this.ownSackedOut = sk.sacked_out;
+    this.ownLostOut = sk.lost_out;
+    this.ownRetransOut = sk.retrans_out;
+    this.ownDelivered = sk.delivered;
+    this.ownDeliveredCe = sk.delivered_ce;
+    this.ownSrttUs = sk.srtt_us;
+    this.icsk_ca_state = sk.icsk_ca_state;
   }
 
   /** tcp_packets_in_flight(). */
   inFlight(): number {
-    const sk = this.sk;
-    return sk.packets_out - (sk.sacked_out + sk.lost_out) + sk.retrans_out;
+    return this.ownPacketsOut - (this.ownSackedOut + this.ownLostOut) + this.ownRetransOut;
   }
 
   /** Byte sequence number of segment `seg` (u32). */
   seqOf(seg: number): number {
-    return (this.isn + seg * this.mss) % 4294967296;
+    // ToUint32: the value modulo 2^32 (as `% 4294967296` for seg ≥ 0), without a floating-point remainder.
+    return (this.isn + seg * this.mss) >>> 0;
   }
 
   /** Makes the ring hold at least `n` segments from `una`. */

@@ -21,11 +21,10 @@ const TCP_TIMEOUT_MIN_NS = 2 * JIFFY_NS;
  */
 export function tcpScheduleLossProbe(ctx: SenderCtx, advancingRto: boolean): boolean {
   const tcb = ctx.tcb;
-  const sk = tcb.sk;
-  if (sk.packets_out === 0 || (sk.icsk_ca_state !== TCP_CA_Open && sk.icsk_ca_state !== TCP_CA_CWR)) return false;
+  if (tcb.packets_out === 0 || (tcb.icsk_ca_state !== TCP_CA_Open && tcb.icsk_ca_state !== TCP_CA_CWR)) return false;
   let timeout: number;
-  if (sk.srtt_us !== 0) {
-    timeout = usToJiffyNs(sk.srtt_us >>> 2) + (sk.packets_out === 1 ? TCP_RTO_MIN_US * 1000 : TCP_TIMEOUT_MIN_NS);
+  if (tcb.srtt_us !== 0) {
+    timeout = usToJiffyNs(tcb.srtt_us >>> 2) + (tcb.packets_out === 1 ? TCP_RTO_MIN_US * 1000 : TCP_TIMEOUT_MIN_NS);
   } else timeout = TCP_TIMEOUT_INIT_NS;
   const rtoDelta = advancingRto ? tcb.rtoNs : tcpRtoDeltaNs(ctx);
   if (rtoDelta > 0) timeout = Math.min(timeout, usToJiffyNs(Math.floor(rtoDelta / 1000)));
