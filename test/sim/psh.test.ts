@@ -3,7 +3,7 @@
  * tcp_sendmsg_locked (net/ipv4/tcp.c: forced_push, tcp_mark_push, tcp_push)
  * put on the testbed's data segments: captured on the receiver's r0 during
  * Linux runs of 20mbit-40ms-1bdp-loss1 and 100mbit-20ms-0.5bdp (64 KB writes,
- * the SYN-ACK's window 65160 bytes).
+ * the SYN-ACK's window 65160 bytes), and with 32 KB writes.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,6 +26,11 @@ test("64 KB writes, max_window 65160: one PSH per write, 32580 bytes into it (fo
   assert.equal(m.has(1153), true);
   assert.equal(m.has(22), true);
   assert.equal(m.has(45), false);
+});
+
+test("32 KB writes: forced_push only where a segment ends in a write's last 188 bytes (more than 32580 past its start), the tails' marks cleared", () => {
+  // Captured with `write: 32KiB` (structops run --linux, 20mbit-40ms-1bdp-loss1, 2 s): PSH on 180, 361, 542, 610, 791.
+  assert.deepEqual(marked(new PshMarks(32768, MSS, 65160 >> 1, Infinity), 800), [180, 361, 542, 610, 791]);
 });
 
 test("PSH: one endless write is pushed every half window; a write ending on a segment boundary keeps its tail's mark; the last segment of a sized flow is marked", () => {
