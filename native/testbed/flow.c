@@ -9,7 +9,7 @@
  *     reads, prints "{\"bytes\":N}\n" when the peer closes, exits 0.
  *   flow send --netns PATH --dst A.B.C.D --port N --end-us E
  *             [--cc NAME | --cc-file PATH] [--t0-ns T] [--start-us S]
- *             [--stop-us P] [--bytes B] [--interval-us U]
+ *             [--stop-us P] [--bytes B] [--interval-us U] [--write W]
  *     Times are microseconds after T, an absolute CLOCK_MONOTONIC time in
  *     nanoseconds (default: when the connection is established; `--t0-ns
  *     stdin`: it prints "ready\n" and reads T from its first stdin line, so
@@ -18,7 +18,7 @@
  *     namespace's default applies), connects, and prints
  *     "established FD T_US CC\n" (FD: the socket's descriptor, so the driver
  *     can take a copy with pidfd_getfd and call setsockopt on it). One thread
- *     writes as fast as the socket takes data until P, or until B bytes are
+ *     writes W-byte chunks (default 65536) as fast as the socket takes them until P, or until B bytes are
  *     written; another samples TCP_INFO and TCP_CONGESTION every U
  *     microseconds until E. When B bytes were written and all are
  *     acknowledged it prints "complete T_US\n". At E it prints the CSV trace.
@@ -188,7 +188,7 @@ static uint64_t t0_from_stdin(void) {
 }
 
 static int send_mode(const char *dst, int port, const char *cc, const char *cc_file, uint64_t t0_ns, uint64_t start_us, uint64_t stop_us, uint64_t end_us,
-                     uint64_t bytes, uint64_t interval_us) {
+                     uint64_t bytes, uint64_t interval_us, size_t write_size) {
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (inet_pton(AF_INET, dst, &a.sin_addr) != 1) {
     fprintf(stderr, "flow: bad --dst %s\n", dst);
@@ -204,8 +204,9 @@ static int send_mode(const char *dst, int port, const char *cc, const char *cc_f
   /* 8 MB (seconds of data at these rates): a writer delayed by a busy machine never leaves the flow app-limited. */
   int sndbuf = 8 << 20;
   if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0) setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-  static char buf[1 << 16];
-  memset(buf, 'x', sizeof buf);
+  char *buf = malloc(write_size);
+  if (!buf) die("malloc");
+  memset(buf, 'x', write_size);
   /* An ordinary thread on a busy machine woke 1-14 ms after connect() returned, so the first data left
    * that late after time 0 (a simulated sender sends at once): connect() and the first write run at
    * real-time priority, then the thread returns to normal scheduling (a writer that keeps 8 MB queued
@@ -225,7 +226,7 @@ static int send_mode(const char *dst, int port, const char *cc, const char *cc_f
   uint64_t est = now_ns();
   if (from_connect) t0_ns = est;
   struct flow f = {.sock = s, .t0_ns = t0_ns, .interval_ns = interval_us * 1000ull, .bytes = bytes};
-  ssize_t first = write(s, buf, bytes > 0 && bytes < sizeof buf ? (size_t)bytes : sizeof buf);
+  ssize_t first = write(s, buf, bytes > 0 && bytes < write_size ? (size_t)bytes : write_size);
   if (first > 0) f.written = (uint64_t)first;
   struct sched_param normal = {.sched_priority = 0};
   pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
@@ -240,7 +241,7 @@ static int send_mode(const char *dst, int port, const char *cc, const char *cc_f
   if (pthread_create(&th, NULL, sampler, &f) != 0) die("pthread_create");
 
   while (now_ns() < f.stop_ns && (bytes == 0 || f.written < bytes)) {
-    size_t want = sizeof buf;
+    size_t want = write_size;
     if (bytes > 0 && bytes - f.written < want) want = (size_t)(bytes - f.written);
     ssize_t n = write(s, buf, want);
     if (n < 0) {
@@ -279,7 +280,7 @@ int main(int argc, char **argv) {
   if (argc < 2) goto usage;
   const char *mode = argv[1], *netns = NULL, *dst = NULL, *cc = NULL, *cc_file = NULL;
   int port = 0;
-  uint64_t interval_us = 1000, t0_ns = 0, start_us = 0, stop_us = 0, end_us = 0, bytes = 0;
+  uint64_t interval_us = 1000, t0_ns = 0, start_us = 0, stop_us = 0, end_us = 0, bytes = 0, write_size = 65536;
   for (int i = 2; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--netns")) netns = v;
@@ -293,17 +294,19 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--end-us")) end_us = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--bytes")) bytes = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--interval-us")) interval_us = strtoull(v, NULL, 10);
+    else if (!strcmp(k, "--write")) write_size = strtoull(v, NULL, 10);
     else goto usage;
   }
   if (!netns || port <= 0 || port > 65535) goto usage;
   join_netns(netns);
   if (!strcmp(mode, "recv")) return recv_mode(port);
   if (t0_ns == UINT64_MAX) t0_ns = t0_from_stdin();
-  if (!strcmp(mode, "send") && dst && end_us > start_us && end_us <= 86400000000ull && interval_us >= 100)
-    return send_mode(dst, port, cc, cc_file, t0_ns, start_us, stop_us, end_us, bytes, interval_us);
+  if (!strcmp(mode, "send") && dst && end_us > start_us && end_us <= 86400000000ull && interval_us >= 100 && write_size >= 1 &&
+      write_size <= (16u << 20))
+    return send_mode(dst, port, cc, cc_file, t0_ns, start_us, stop_us, end_us, bytes, interval_us, (size_t)write_size);
 usage:
   fprintf(stderr, "usage: flow recv --netns PATH --port N\n"
                   "       flow send --netns PATH --dst A.B.C.D --port N --end-us E [--cc NAME | --cc-file PATH] [--t0-ns T] [--start-us S]\n"
-                  "                 [--stop-us P] [--bytes B] [--interval-us U]\n");
+                  "                 [--stop-us P] [--bytes B] [--interval-us U] [--write W]\n");
   return 2;
 }

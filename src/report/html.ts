@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { RunCollector } from "./collect.js";
-import { bucketWidth, minMaxBuckets, rateBuckets, round4 } from "./downsample.js";
+import { bucketWidth, minMaxBuckets, rateBuckets } from "./downsample.js";
 import type { AlignedSeries } from "./downsample.js";
 import { PAGE_SCRIPT } from "./page-script.js";
 import { betaText, definitionText, timelineText } from "./summary.js";
@@ -116,12 +116,17 @@ export interface PlotSpec {
 export function plot(p: PlotSpec, a: AlignedSeries): PlotData {
   return {
     id: p.id, title: p.title, yLabel: p.yLabel, statistic: p.statistic, digits: p.digits, x: a.x,
-    series: a.ys.map((values, i) => ({ label: p.labels[i] as string, dash: p.dashes[i] ?? 0, summary: round4OrNull(p.summaries[i]), values })),
+    series: a.ys.map((values, i) => ({ label: p.labels[i] as string, dash: p.dashes[i] ?? 0, summary: finiteOrNull(p.summaries[i]), values })),
   };
 }
 
-function round4OrNull(v: number | null | undefined): number | null {
-  return v === null || v === undefined || !Number.isFinite(v) ? null : round4(v);
+/**
+ * A legend's summary value, unrounded: the page formats it to the plot's
+ * digits, and rounding it to 4 significant digits first could round it
+ * twice (3.76495 -> 3.765 -> "3.77", where the run summary says 3.76).
+ */
+function finiteOrNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
 
 const meanOf = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, x) => a + x, 0) / xs.length);

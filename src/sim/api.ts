@@ -233,6 +233,14 @@ export interface FlowSpec {
   readonly ecn?: boolean;
   /** MSS in bytes (payload per segment). Default 1448. */
   readonly mss?: number;
+  /**
+   * The sending application's write() size in bytes: where the sender sets
+   * PSH (src/sim/tcp/psh.ts), and a Linux receiver ACKs a full-sized PSH
+   * segment once its reader has emptied the queue instead of waiting for a
+   * second segment (tcp_measure_rcv_mss, tcp_cleanup_rbuf). Default 65536,
+   * the testbed writer's (native/testbed/flow.c); 0: no PSH at all.
+   */
+  readonly writeBytes?: number;
   /** Receiver: delayed ACKs (Linux quick-ack then 40 ms). Default true. */
   readonly delayedAck?: boolean;
   /** Data segments to lose on their way out of the sender (a replayed drop pattern); see {@link DropListSpec}. */

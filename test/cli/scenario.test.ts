@@ -173,6 +173,18 @@ test("parseScenario() checks flows: unique ids, stop after start, start within t
   ]);
 });
 
+test("parseScenario() reads a flow's write size (where PSH falls) and says what it expects", () => {
+  const flows = (w: string): string => BASE.replace("  - id: a\n    algorithm: reno\n", `  - { id: a, algorithm: reno, write: ${w} }\n`);
+  const sim = simTopology(parseScenario(flows("1MiB"), "t.yaml"), ".");
+  assert.equal(sim.flows[0]?.writeBytes, 1 << 20);
+  // Absent: the simulator's default (the testbed writer's 64 KiB) applies.
+  assert.equal(simTopology(parseScenario(BASE, "t.yaml"), ".").flows[0]?.writeBytes, undefined);
+  assert.deepEqual(issues(flows("0")), ["7:38 flows[0].write: must be a size > 0: current value is 0"]);
+  assert.deepEqual(issues(flows("32MiB")), [
+    "7:38 flows[0].write: must be at most 16777216 bytes (16MiB, the testbed writer's largest buffer): current value is 33554432 bytes",
+  ]);
+});
+
 test("parseScenario() checks objects: a file or a bundled algorithm, names fit the kernel's limits", () => {
   const text = `${BASE}objects:
   - { name: a_very_long_object_name, bytecode: reno, ca_name: x }

@@ -9,7 +9,9 @@
  *
  * With `--noise-seeds N` the replays are repeated with the scenario's seeds
  * 1..N (the seed draws only the hosts' `noise` when the drops are replayed)
- * and the mean |dcwnd| over the recorded runs is printed for each.
+ * and the mean |dcwnd| over the recorded runs is printed for each; with N
+ * of 2 or more, also the model against itself (each run's replays with two
+ * noise seeds, every pair): what Linux's same-seed repeat measures for Linux.
  * `--access` replaces the scenario's `access` line (another model of the
  * hosts' per-packet cost) in the replays and the testbed's own draws.
  */
@@ -127,9 +129,25 @@ function main(): void {
   }
   const noiseSeeds = Number(values["noise-seeds"]);
   if (noiseSeeds > 0) console.log("replay, noise seed | mean |dcwnd| per run | mean");
+  // Each run's replays, by noise seed, kept for the model's distance from itself.
+  const replays = runs.map(() => [] as CwndSample[][]);
   for (let ns = 1; ns <= noiseSeeds; ns++) {
-    const d = runs.map((run) => meanAbsCwndDiff(replayRun(run, algorithm, ns, access).trace, linuxFigures(run, cfg.seconds).trace, cfg.seconds));
+    const d = runs.map((run, i) => {
+      const trace = replayRun(run, algorithm, ns, access).trace;
+      (replays[i] as CwndSample[][]).push(trace);
+      return meanAbsCwndDiff(trace, linuxFigures(run, cfg.seconds).trace, cfg.seconds);
+    });
     console.log(`${ns} | ${d.map((x) => f(x)).join(" ")} | ${f(d.reduce((a, b) => a + b, 0) / d.length)}`);
+  }
+  if (noiseSeeds > 1) {
+    // The model against itself: the same drops, two noise seeds (every pair), as Linux's repeat is the same
+    // drops with other timing.
+    const self = replays.map((traces) => {
+      const d: number[] = [];
+      for (let a = 0; a < traces.length; a++) for (let b = a + 1; b < traces.length; b++) d.push(meanAbsCwndDiff(traces[a] as CwndSample[], traces[b] as CwndSample[], cfg.seconds));
+      return d.reduce((x, y) => x + y, 0) / d.length;
+    });
+    console.log(`model against itself, mean over noise-seed pairs | ${self.map((x) => f(x)).join(" ")} | ${f(self.reduce((a, b) => a + b, 0) / self.length)}`);
   }
   console.log("own draws: seed | median cwnd | srtt ms | goodput Mbit/s");
   for (let s = 1; s <= Number(values.seeds); s++) {

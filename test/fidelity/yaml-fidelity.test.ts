@@ -165,8 +165,9 @@ test("reno, 1 % loss, Linux's drops replayed by sequence number: srtt and goodpu
   });
   const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
   t.diagnostic(`mean |dcwnd| replayed ${mean.toFixed(2)}; Linux against its own repeat ${self.map((x) => x.toFixed(2)).join(" ")} (mean ${selfMean.toFixed(2)}) packets`);
-  // 2 x Linux's own repeat distance (docs/fidelity.md, "The loss regime"): the model gives 1.58-2.24 over noise
-  // seeds 1-6; without host noise (3.09) or before issue #14's loss work (3.0) it fails.
+  // 2 x Linux's own repeat distance (docs/fidelity.md, "The loss regime"): with the receiver's reader and the
+  // writer's PSH the model gives 1.54-2.14 over noise seeds 1-12 (mean 1.88; issue #14 asks 1.5); without host
+  // noise (2.88) or before issue #14's loss work (3.0) it fails.
   assert.ok(mean <= 2 * selfMean, `replayed trajectories are ${mean.toFixed(2)} packets from Linux on average, more than 2 x Linux's own repeat distance (${selfMean.toFixed(2)})`);
 });
 

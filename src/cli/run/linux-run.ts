@@ -174,6 +174,7 @@ export function linuxSpec(s: Scenario, sk: ScenarioKernel): LinuxTestbedSpec {
     flows: s.flows.map((f) => ({
       id: f.id, startNs: f.startNs, extraDelayNs: f.extraDelayNs,
       ...(f.stopNs !== undefined ? { stopNs: f.stopNs } : {}), ...(f.bytes !== undefined ? { bytes: f.bytes } : {}), ...(f.cc !== undefined ? { cc: f.cc } : {}),
+      ...(f.writeBytes !== undefined ? { writeBytes: f.writeBytes } : {}),
     })),
     durationNs: s.durationNs, sampleNs: s.outputs.sampleNs, ...(d !== undefined ? { defaultCc: d } : {}),
     actions: sk.simActions(),

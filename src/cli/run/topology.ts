@@ -109,6 +109,7 @@ export function simTopology(s: Scenario, baseDir: string, maxTraceBytes = MAX_TR
       ...(f.bytes !== undefined ? { bytes: f.bytes } : {}),
       ...(f.cc !== undefined ? { cc: f.cc } : {}),
       ...(f.drops !== undefined ? { dropList: f.drops } : {}),
+      ...(f.writeBytes !== undefined ? { writeBytes: f.writeBytes } : {}),
       ...(t.access.qdisc !== undefined ? { qdisc: t.access.qdisc } : {}),
     });
   });

@@ -100,6 +100,8 @@ export interface ScenarioFlow {
   readonly extraDelayNs: number;
   /** Data segments to lose (a replayed drop pattern): 1-based transmission indices and/or relative sequence numbers. */
   readonly drops?: { readonly segments?: readonly number[]; readonly seqs?: readonly number[] };
+  /** The sending application's write() size in bytes (FlowSpec.writeBytes); absent: 65536, the testbed writer's. */
+  readonly writeBytes?: number;
   readonly pos: SourcePos;
 }
 

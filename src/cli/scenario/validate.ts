@@ -31,6 +31,8 @@ const CA_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 const CA_WHAT = "a congestion-control name of 1-15 characters (TCP_CA_NAME_MAX)";
 const MAP_REF_RE = /^[A-Za-z_][A-Za-z0-9_]{0,14}(\/[A-Za-z_.][A-Za-z0-9_.]{0,14})?$/;
 
+/** The largest `write` a flow may give: native/testbed/flow.c allocates one buffer of that size. */
+const MAX_WRITE_BYTES = 16 * 1024 * 1024;
 /** A drop-tail queue given without `packets` or `bytes` holds this many packets (as the default queue). */
 const DEFAULT_DROPTAIL_PACKETS = 1000;
 
@@ -443,7 +445,7 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
   const ids = new Set<string>();
   list?.forEach((fv, i) => {
     const path = ["flows", i];
-    const o = r.obj(fv, path, ["id", "count", "start", "stop", "duration", "size", "algorithm", "ecn", "stagger", "extra_delay", "drops"]);
+    const o = r.obj(fv, path, ["id", "count", "start", "stop", "duration", "size", "algorithm", "ecn", "stagger", "extra_delay", "drops", "write"]);
     if (o === undefined) return;
     const group = r.string(o, "id", path, ID_RE, ID_WHAT) ?? `f${i + 1}`;
     const count = r.int(o, "count", path, 1, MAX_FLOWS) ?? 1;
@@ -451,6 +453,10 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
     const stop = r.duration(o, "stop", path);
     const duration = r.duration(o, "duration", path);
     const bytes = r.size(o, "size", path);
+    const writeBytes = r.size(o, "write", path);
+    if (writeBytes !== undefined && writeBytes > MAX_WRITE_BYTES) {
+      r.error([...path, "write"], `must be at most ${MAX_WRITE_BYTES} bytes (16MiB, the testbed writer's largest buffer): current value is ${writeBytes} bytes`);
+    }
     const cc = r.string(o, "algorithm", path, CA_RE, CA_WHAT);
     const ecn = r.bool(o, "ecn", path) ?? false;
     const stagger = r.duration(o, "stagger", path) ?? 0;
@@ -483,7 +489,7 @@ function readFlows(r: Reader, top: Obj, end: number): ScenarioFlow[] {
       out.push({
         id, group, startNs: s, ecn, extraDelayNs, pos,
         ...(stopNs !== undefined ? { stopNs } : {}), ...(bytes !== undefined ? { bytes } : {}), ...(cc !== undefined ? { cc } : {}),
-        ...(drops !== undefined ? { drops } : {}),
+        ...(drops !== undefined ? { drops } : {}), ...(writeBytes !== undefined ? { writeBytes } : {}),
       });
     }
     if (count > 1) ids.add(group);

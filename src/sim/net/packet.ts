@@ -13,6 +13,7 @@ export const ECN_ECT0 = 2;
 export const ECN_CE = 3;
 
 /** TCP header flags the model carries. */
+export const TH_PSH = 0x08;
 export const TH_ECE = 0x40;
 export const TH_CWR = 0x80;
 

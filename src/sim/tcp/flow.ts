@@ -8,7 +8,7 @@
 import type { CcHookName, FlowSpec, TraceRecord } from "../api.js";
 import type { EventHandler, Scheduler } from "../scheduler.js";
 import type { Network } from "../net/network.js";
-import { ECN_ECT0, ECN_NOT_ECT, TH_CWR } from "../net/packet.js";
+import { ECN_ECT0, ECN_NOT_ECT, TH_CWR, TH_PSH } from "../net/packet.js";
 import type { Packet, PacketSink } from "../net/packet.js";
 import type { TcpCcHost, TcpCcSocket } from "../../uapi/tcp-cc.js";
 import { SK_PACING_FQ, TCP_CONG_NEEDS_ECN, TCP_ECN_OK } from "../../uapi/tcp-cc.js";
@@ -27,6 +27,7 @@ import { TcpReceiver } from "./receiver.js";
 import type { ReceiverHost } from "./receiver.js";
 import { FqSocketQueue, SKB_TRUESIZE_OVERHEAD } from "./fq.js";
 import { RttStats } from "./rtt-stats.js";
+import { PshMarks } from "./psh.js";
 
 const EV_RTO = 0;
 const EV_PACE = 1;
@@ -35,6 +36,10 @@ const EV_START = 3;
 const EV_STOP = 4;
 const EV_COMP_SACK = 5;
 const EV_FQ = 6;
+const EV_READ = 7;
+
+/** FlowSpec.writeBytes's default: the testbed writer's 64 KB writes (native/testbed/flow.c). */
+export const DEFAULT_WRITE_BYTES = 65536;
 
 /** Errors a flow reports with its name. */
 export class FlowError extends Error {
@@ -80,6 +85,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
   endNs = -1;
   readonly rtt = new RttStats();
   private delackAt = -1;
+  /** When the receiver's reader runs (EV_READ), or -1. */
+  private readAt = -1;
+  /** The sender's PSH marks (FlowSpec.writeBytes), made once the receiver's initial window is known. */
+  private psh: PshMarks | null = null;
   private compSackAt = -1;
   /** ts_recent from the receiver's ACKs (ms), echoed in data segments' TSecr (the SYN-ACK's before the first ACK). */
   private tsRecentAck = 0;
@@ -195,6 +204,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
     const needsEcn = ((this.sk as TcpCcSocket).ca.flags & TCP_CONG_NEEDS_ECN) !== 0;
     p.ecn = tcb.ecnOk && (!retrans || needsEcn) ? ECN_ECT0 : ECN_NOT_ECT;
     if (tcb.queueCwr && !retrans) p.tcpFlags |= TH_CWR;
+    if (this.psh !== null && this.psh.has(seg)) p.tcpFlags |= TH_PSH;
     p.tsval = tsNow(this);
     p.tsecr = this.tsRecentAck;
     p.path = this.fwdPath;
@@ -310,6 +320,12 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
     if (at >= 0) this.env.sched.atLane(this.timerLane0, at, this, EV_DELACK);
   }
 
+  setReadTimer(at: number): void {
+    if (at === this.readAt) return;
+    this.readAt = at;
+    if (at >= 0) this.env.sched.at(at, this, EV_READ);
+  }
+
   setCompSackTimer(at: number): void {
     this.compSackAt = at;
     if (at >= 0) this.env.sched.atLane(this.timerLane0 + 1, at, this, EV_COMP_SACK);
@@ -340,6 +356,14 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
         if (this.receiver !== null && this.state !== "done") {
           this.clock();
           this.receiver.onDelack();
+        }
+        return;
+      case EV_READ:
+        if (this.readAt !== now) return;
+        this.readAt = -1;
+        if (this.receiver !== null && this.state !== "done") {
+          this.clock();
+          this.receiver.onRead();
         }
         return;
       case EV_COMP_SACK:
@@ -460,6 +484,9 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
       this.nowNs + halfRttNs,
       this.baseRttNs,
     );
+    // The SYN-ACK advertised the receiver's initial window: max_window until the first ACK.
+    const write = this.spec.writeBytes ?? DEFAULT_WRITE_BYTES;
+    if (write > 0) this.psh = new PshMarks(write, this.mss, this.receiver.space.rcvWnd >> 1, this.bytes);
     this.state = "running";
     env.emit({ type: "flow_event", t: this.nowNs, flow: this.id, event: "start", cc: sk.ca.name });
     tcpWriteXmit(this);

@@ -19,13 +19,21 @@
  *   `sk_rcvbuf` grows to 2 * copied plus twice the growth (slow start), and
  *   the window clamp follows.
  * - The receiver's RTT from timestamps, `tcp_rcv_rtt_measure_ts()` (ms
- *   clock, EWMA 1/8, stored x8 as `rcv_rtt_est.rtt_us`).
+ *   clock; a zero delta gives no sample) and `tcp_rcv_rtt_update()` as 6.16+
+ *   do it: a sample below the estimate replaces it at once (the estimate
+ *   seeks the minimum), a larger one moves it up by 1/8 of the difference
+ *   only while the receive queue is empty (stored x8 as
+ *   `rcv_rtt_est.rtt_us`). The window-based `tcp_rcv_rtt_measure()` is not
+ *   modelled: it may only lower the estimate, and its samples (the time to
+ *   receive a whole window, 64 KB and more) are never below the timestamp
+ *   ones here.
  *
- * The application is assumed to read every byte as soon as it arrives (the
- * fidelity receiver, native/testbed/flow.c, loops on read()), so the receive queue holds
- * only the segment being processed and the out-of-order queue. The
- * advertised window itself is not modelled (flow control never limits the
- * sender). Defaults: tcp_rmem = 4096 131072 33554432, tcp_app_win 31,
+ * The application is the fidelity receiver (native/testbed/flow.c), which
+ * loops on read(): `TcpReceiver` wakes it after each in-order segment and it
+ * copies the receive queue skb by skb, calling `spaceAdjust()` after each
+ * one with the bytes still queued behind it (`inq`), as tcp_recvmsg_locked()
+ * does. The advertised window itself is not modelled (flow control never
+ * limits the sender). Defaults: tcp_rmem = 4096 131072 33554432, tcp_app_win 31,
  * TCP_DEFAULT_SCALING_RATIO = 128/256.
  *
  * Buffer sizes: a received full segment is charged SKB_TRUESIZE of a 2 KB
@@ -72,8 +80,9 @@ export class RcvSpace {
   rcvSsthresh: number;
   /** tp->rcv_wnd: the window last advertised (here: the initial one, then rcv_ssthresh). */
   rcvWnd: number;
-  /** tp->rcvq_space: bytes copied in the last measured RTT, where and when the measurement began. */
-  private space: number;
+  /** tp->rcvq_space.space: the most bytes copied in one measured RTT so far. */
+  space: number;
+  /** tp->rcvq_space.seq and .time: where and when the current measurement began. */
   private spaceSeq = 0;
   private spaceTimeUs: number;
   /** tp->rcv_rtt_est.rtt_us (x8) and the last TSecr sampled. */
@@ -143,15 +152,27 @@ export class RcvSpace {
 
   /**
    * tcp_rcv_rtt_measure_ts(): a data segment of `len` bytes echoing `tsecr`
-   * (ms) arrived at `nowMs`; one sample per new echo, from full segments.
+   * (ms) arrived at `nowMs`, with `queueEmpty` when the application has read
+   * everything before it (rcv_nxt == copied_seq); one sample per new echo,
+   * from full segments, none for a zero delta (tcp_rtt_tsopt_us(tp, 0)).
    */
-  rttMeasureTs(tsecr: number, len: number, nowMs: number): void {
+  rttMeasureTs(tsecr: number, len: number, nowMs: number, queueEmpty: boolean): void {
     if (tsecr === this.lastTsecr) return;
     this.lastTsecr = tsecr;
     if (len < this.rcvMss) return;
-    const m = Math.max(1, nowMs - tsecr) * 1000;
-    // tcp_rcv_rtt_update(win_dep = 0): EWMA with gain 1/8 on a x8 value.
-    this.rttUs8 = this.rttUs8 === 0 ? m * 8 : this.rttUs8 + m - (this.rttUs8 >> 3);
+    const delta = nowMs - tsecr;
+    if (delta > 0) this.rttUpdate(delta * 1000, queueEmpty);
+  }
+
+  /**
+   * tcp_rcv_rtt_update(win_dep = 0): a smaller sample replaces the estimate;
+   * a larger one is averaged in with gain 1/8, and skipped while the receive
+   * queue holds unread data.
+   */
+  private rttUpdate(sampleUs: number, queueEmpty: boolean): void {
+    const m = sampleUs * 8;
+    if (this.rttUs8 === 0 || m < this.rttUs8) this.rttUs8 = m;
+    else if (queueEmpty) this.rttUs8 = this.rttUs8 - (this.rttUs8 >> 3) + sampleUs;
   }
 
   /**
@@ -171,18 +192,21 @@ export class RcvSpace {
   }
 
   /**
-   * tcp_rcv_space_adjust() after the application read up to `copied` bytes at
-   * `nowUs`: once per receiver RTT, grow the buffer if more was read than in
-   * the previous RTT.
+   * tcp_rcv_space_adjust() after the application copied one skb, reaching
+   * `copied` bytes (copied_seq), with `inq` bytes still in the receive queue
+   * (rcv_nxt - copied_seq) and `mstampUs` the socket's tcp_mstamp (the last
+   * segment's arrival: recvmsg does not refresh it): once per receiver RTT,
+   * grow the buffer if more was read than in any RTT before, not counting
+   * what is still queued (`copied -= inq`).
    */
-  spaceAdjust(copied: number, nowUs: number): void {
+  spaceAdjust(copied: number, inq: number, mstampUs: number): void {
     this.copied = copied;
-    const time = nowUs - this.spaceTimeUs;
+    const time = mstampUs - this.spaceTimeUs;
     if (this.rttUs8 === 0 || time < this.rttUs8 >> 3) return;
-    const n = copied - this.spaceSeq;
+    const n = copied - this.spaceSeq - inq;
     if (n > this.space) this.rcvbufGrow(n, 0);
     this.spaceSeq = copied;
-    this.spaceTimeUs = nowUs;
+    this.spaceTimeUs = mstampUs;
   }
 
   /**
@@ -194,7 +218,8 @@ export class RcvSpace {
     const oldval = this.space;
     this.space = newval;
     let rcvwin = 2 * newval;
-    if (oldval > 0 && newval > oldval) rcvwin += Math.floor((2 * rcvwin * (newval - oldval)) / oldval);
+    // grow = rcvwin * (newval - oldval) / oldval, added twice (rounded as the kernel's do_div).
+    if (oldval > 0 && newval > oldval) rcvwin += 2 * Math.floor((rcvwin * (newval - oldval)) / oldval);
     rcvwin += oooBytes;
     const rcvbuf = Math.min(this.spaceFromWin(rcvwin), TCP_RMEM_MAX);
     if (rcvbuf > this.rcvbuf) {

@@ -40,6 +40,8 @@ export interface LinuxFlowSpec {
   readonly startNs: number;
   readonly stopNs?: number;
   readonly bytes?: number;
+  /** Bytes per write() of the sending application (flow.c's --write); absent: its default, 65536. */
+  readonly writeBytes?: number;
   /** setsockopt(TCP_CONGESTION) before connect; absent: the sender namespace's default. */
   readonly cc?: string;
   /** Extra one-way delay of this flow, each way (RTT diversity). */
@@ -349,6 +351,7 @@ export async function runLinuxTestbed(spec: LinuxTestbedSpec, opts: LinuxTestbed
         ...(f.cc !== undefined ? ["--cc", f.cc] : ["--cc-file", defaultFile]),
         ...(f.stopNs !== undefined ? ["--stop-us", us(f.stopNs)] : []),
         ...(f.bytes !== undefined ? ["--bytes", String(f.bytes)] : []),
+        ...(f.writeBytes !== undefined ? ["--write", String(f.writeBytes)] : []),
       ], "pipe");
       procs.push(sender);
       const st: FlowState = { spec: f, index: i, sender, receiver, fd: -1 };
