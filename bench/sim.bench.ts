@@ -14,7 +14,8 @@
  * timed, then `SIM_BENCH_SCALE_SECONDS`, default 5, timed), each case after a full
  * GC and after one untimed 10-flow case that warms the process up; the whole run's
  * rate with set-up beside it; then the same sizes with the event mix held (N flows on
- * N Mb/s, about the same number of events per size), and the set-up of such dumbbells).
+ * N Mb/s, after at least the same untimed 3 s and 400,000 events, windows of about the
+ * same number of events per size), and the set-up of such dumbbells; about 80 s of CPU in all).
  *
  * Run: npx tsx bench/sim.bench.ts
  */
@@ -134,7 +135,7 @@ function setupMs(n: number): number {
 }
 
 const only = process.env["SIM_BENCH_CASES"];
-/** Events each held-mix scale case times, and events before its window (its durations follow). */
+/** Events each held-mix scale case times, and at least as many events before its window (its durations follow). */
 const HELD_EVENTS = 1_500_000;
 const HELD_WARM_EVENTS = 400_000;
 if (only === undefined || "scale".includes(only)) {
@@ -153,12 +154,17 @@ if (only === undefined || "scale".includes(only)) {
   }
   // The same sizes with the event mix held (docs/sim.md, "What an event costs"): N flows on an N Mb/s
   // bottleneck with 4 packets of queue per flow, so every flow has the same share, window and losses at
-  // every N, and what changes is only how many flows' state the events touch. Durations per size for
-  // about the same number of events (~320 per flow per simulated second) before and in the window, at
-  // least 0.5 s each (the flows' start and slow start are over by then at every size).
+  // every N, and what changes is only how many flows' state the events touch. Every flow goes through
+  // the same phases at the same simulated times whatever N (start, slow start, the first losses and
+  // cubic's first epoch, about 2 s for an 8-packet window), so every size is timed after at least the
+  // same untimed simulated time as the cases above; and after at least HELD_WARM_EVENTS events, which is
+  // what V8 takes to settle on this mix's own code paths (RTOs and tiny windows: the first 80,000 events
+  // of 10 held-mix flows ran at a tenth of the later rate). The window's length is chosen for about the
+  // same number of events per size (~320 per flow per simulated second), at least 0.5 s.
   const heldSeconds = (n: number, ev: number): number => (QUICK ? 0.5 : Math.max(0.5, Math.round((10 * ev) / (320 * n)) / 10));
-  const held = (n: number): { evPerS: number; events: number } => scaleBench(n, heldSeconds(n, HELD_WARM_EVENTS), heldSeconds(n, HELD_EVENTS), true);
-  const hwin = (n: number): string => `${heldSeconds(n, HELD_EVENTS)} s after ${heldSeconds(n, HELD_WARM_EVENTS)} s`;
+  const heldWarm = (n: number): number => (QUICK ? 0.2 : Math.max(warmSeconds, heldSeconds(n, HELD_WARM_EVENTS)));
+  const held = (n: number): { evPerS: number; events: number } => scaleBench(n, heldWarm(n), heldSeconds(n, HELD_EVENTS), true);
+  const hwin = (n: number): string => `${heldSeconds(n, HELD_EVENTS)} s after ${heldWarm(n)} s`;
   const heldBase = held(sizes[0] as number);
   rows.push({ case: `${sizes[0]} flows on ${sizes[0]} Mb/s, 4 packets of queue per flow (held-mix baseline), ${hwin(sizes[0] as number)}`, value: heldBase.evPerS / 1e6, unit: "M events/s (CPU)", note: `${(heldBase.events / 1e6).toFixed(2)} M events` });
   for (const n of sizes.slice(1)) {
