@@ -27,11 +27,19 @@ export class Network implements EventHandler {
   /** Test hook: returns true to drop a packet as it enters `link` (counted as wire loss). */
   dropFilter: ((link: LinkDir, p: Packet) => boolean) | null = null;
 
+  /**
+   * Per link direction (by index): 1 when a packet reached it (admitted or dropped) since the trace's
+   * last sample of it cleared the mark, so a sample need not read a direction nothing has happened to.
+   */
+  readonly touched: Uint8Array;
+
   constructor(
     readonly sched: Scheduler,
     readonly dirs: readonly LinkDir[],
     readonly pool: PacketPool,
-  ) {}
+  ) {
+    this.touched = new Uint8Array(dirs.length);
+  }
 
   /** Lanes for the packets of `path` (Packet.lane0), one per hop and one for delivery. */
   lanesFor(path: readonly number[]): number {
@@ -47,6 +55,7 @@ export class Network implements EventHandler {
   /** A packet of a replayed drop list: lost as it enters its first link (counted and traced as wire loss there). */
   dropListed(p: Packet): void {
     const link = this.dirs[p.path[0] as number] as LinkDir;
+    this.touched[p.path[0] as number] = 1;
     link.drops++;
     link.lastDrop = DROP_LOSS;
     this.onDrop?.(link, p, this.sched.now);
@@ -56,12 +65,14 @@ export class Network implements EventHandler {
   private forward(p: Packet, t: number): void {
     const path = p.path;
     while (p.hop < path.length) {
-      const link = this.dirs[path[p.hop] as number] as LinkDir;
+      const li = path[p.hop] as number;
+      const link = this.dirs[li] as LinkDir;
       if (link.users > 1 && t > this.sched.now) {
         if (p.lane0 >= 0) this.sched.atLane(p.lane0 + p.hop, t, this, EV_ARRIVE, 0, p);
         else this.sched.at(t, this, EV_ARRIVE, 0, p);
         return;
       }
+      this.touched[li] = 1;
       if (this.dropFilter !== null && this.dropFilter(link, p)) {
         link.drops++;
         this.onDrop?.(link, p, t);
