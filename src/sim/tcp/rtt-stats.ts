@@ -75,10 +75,9 @@ export const RTT_LOG_MIN_FLOWS = 256;
  * Anything reading a flow's statistics flushes the log first.
  */
 export class RttLog {
-  /** The log's arrays (1 MB), made when the simulation reaches RTT_LOG_MIN_FLOWS flows: smaller ones never use them. */
-  private flowOf = new Int32Array(0);
-  private usOf = new Float64Array(0);
-  private order = new Int32Array(0);
+  private readonly flowOf = new Int32Array(RTT_LOG_SIZE);
+  private readonly usOf = new Float64Array(RTT_LOG_SIZE);
+  private readonly order = new Int32Array(RTT_LOG_SIZE);
   private starts = new Int32Array(0);
   private n = 0;
   private readonly stats: RttStats[] = [];
@@ -91,11 +90,6 @@ export class RttLog {
   /** `st` holds the samples of flow `flow` (its index). */
   own(flow: number, st: RttStats): void {
     this.stats[flow] = st;
-    if (this.stats.length >= RTT_LOG_MIN_FLOWS && this.flowOf.length === 0) {
-      this.flowOf = new Int32Array(RTT_LOG_SIZE);
-      this.usOf = new Float64Array(RTT_LOG_SIZE);
-      this.order = new Int32Array(RTT_LOG_SIZE);
-    }
   }
 
   add(flow: number, us: number): void {
