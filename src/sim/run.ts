@@ -24,7 +24,6 @@ import { Flow } from "./tcp/flow.js";
 import type { FlowEnv } from "./tcp/flow.js";
 import { HOOKS_ALL, HOOKS_EVENTS, HOOKS_NONE } from "./tcp/hooks.js";
 import { AckScratch } from "./tcp/ack.js";
-import { RttLog } from "./tcp/rtt-stats.js";
 
 const EV_ACTION = 0;
 const EV_SAMPLE = 1;
@@ -80,7 +79,7 @@ export class Simulation implements EventHandler {
       const sinks = this.sinks;
       for (let i = 0; i < sinks.length; i++) (sinks[i] as (r: TraceRecord) => void)(r);
     };
-    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, ackScratch: new AckScratch(), byRcvSk: new Map(), rttLog: new RttLog(), emit };
+    this.env = { sched: this.sched, net: this.net, host, hookLevel, traceCaStates: tr.caStates ?? true, ackScratch: new AckScratch(), byRcvSk: new Map(), emit };
     this.net.onDrop = (link, p, t) => {
       if (!this.traceDrops) return;
       const f = this.flows[p.flow];

@@ -28,7 +28,6 @@ import type { ReceiverHost } from "./receiver.js";
 import { FqSocketQueue, SKB_TRUESIZE_OVERHEAD } from "./fq.js";
 import { RttStats } from "./rtt-stats.js";
 import { PshMarks } from "./psh.js";
-import type { RttLog } from "./rtt-stats.js";
 
 const EV_RTO = 0;
 const EV_PACE = 1;
@@ -70,8 +69,6 @@ export interface FlowEnv {
   readonly ackScratch: AckScratch;
   /** Each flow's receiving socket to its flow (bpf_tcp_send_ack finds the flow by socket in one look-up). */
   readonly byRcvSk: Map<TcpCcSocket, Flow>;
-  /** Every flow's RTT samples on their way to its statistics. */
-  readonly rttLog: RttLog;
   emit(r: TraceRecord): void;
 }
 
@@ -86,7 +83,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
   ccStart = "";
   state: "pending" | "running" | "draining" | "done" = "pending";
   endNs = -1;
-  private readonly rttStats = new RttStats();
+  readonly rtt = new RttStats();
   private delackAt = -1;
   /** When the receiver's reader runs (EV_READ), or -1. */
   private readAt = -1;
@@ -134,7 +131,6 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
     this.fwdLane0 = env.net.lanesFor(fwdPath);
     this.revLane0 = env.net.lanesFor(revPath);
     this.timerLane0 = env.sched.newLanes(2);
-    env.rttLog.own(index, this.rttStats);
     const dl = spec.dropList;
     this.dropIdx = dl?.segments !== undefined && dl.segments.length > 0 ? new Set(dl.segments) : null;
     // Segment -> how many of its transmissions (from the first) are still to lose.
@@ -192,15 +188,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
   }
 
   rttSample(us: number): void {
-    const log = this.env.rttLog;
-    if (log.on) log.add(this.index, us);
-    else this.rttStats.add(us);
-  }
-
-  /** The flow's RTT samples (the simulation's log flushed first). */
-  get rtt(): RttStats {
-    this.env.rttLog.flush();
-    return this.rttStats;
+    this.rtt.add(us);
   }
 
   xmit(seg: number, retrans: boolean): void {
