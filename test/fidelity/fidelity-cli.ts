@@ -10,6 +10,9 @@
  *       N runs of reno and cubic per configuration; writes reference/<config>.json
  *   npx tsx test/fidelity/fidelity-cli.ts summary [--md]
  *       the run-to-run spread of every metric in the recorded references
+ *   npx tsx test/fidelity/fidelity-cli.ts model --config NAME --cc cubic [--runs N]
+ *       the configuration's scenario file through `structops run`'s code with seeds 1..N (no root
+ *       needed): each seed's metrics, then the median over seeds beside Linux's median over its runs
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -19,9 +22,11 @@ import { ALGORITHMS, CONFIGS, configByName } from "./configs.js";
 import type { Algorithm, FidelityConfig } from "./configs.js";
 import { buildTools, probeLinux, runLinuxFlow, topologyCommands, delayRouteCommands } from "./linux-testbed.js";
 import type { LinuxRun, Tools } from "./linux-testbed.js";
-import { cycleShape, metricValues, METRIC_NAMES } from "./metrics.js";
+import { cycleShape, metricValues, METRIC_NAMES, spreadOf } from "./metrics.js";
 import type { MetricValues } from "./metrics.js";
 import { encodeTrace, referencePath, referenceSpread } from "./reference.js";
+import { runYaml, scenarioText } from "./yaml-run.js";
+import { simTrace } from "./sim-adapter.js";
 import type { AlgorithmReference, MachineInfo, RecordedRun, ReferenceFile } from "./reference.js";
 
 /** The record of one run kept in a reference file. */
@@ -107,6 +112,33 @@ function summary(md: boolean): void {
   }
 }
 
+/**
+ * The model's side of the spread: the configuration's scenario file (as `structops run` reads it, with
+ * `algorithm` set to `cc`) with seeds 1..runs, each seed's metrics, and the medians over the seeds against
+ * the medians over Linux's recorded runs. A single run's period varies by several per cent in both, so
+ * medians over many seeds and runs are what can be compared at 2 % (docs/fidelity.md).
+ */
+function model(cfg: FidelityConfig, cc: Algorithm, runs: number): void {
+  const file = `${cfg.name}.yaml`;
+  const text = scenarioText(file).replace("algorithm: reno", `algorithm: ${cc}`);
+  const per: MetricValues[] = [];
+  for (let seed = 1; seed <= runs; seed++) {
+    const { records } = runYaml(text, file, seed);
+    const v = metricValues(cycleShape(simTrace(records)));
+    per.push(v);
+    console.log(`seed ${seed}: ${METRIC_NAMES.map((m) => `${m}=${v[m] === null ? "-" : Number((v[m] as number).toFixed(4))}`).join(" ")}`);
+  }
+  const linux = referenceSpread(cfg.name, cc);
+  console.log(`${cfg.name} ${cc}: median over ${runs} seeds against Linux's median over ${linux.runs.length} runs`);
+  for (const m of METRIC_NAMES) {
+    const ours = spreadOf(per.map((v) => v[m]));
+    const theirs = linux.spread[m];
+    if (ours === null || theirs === null) continue;
+    const rel = theirs.median === 0 ? 0 : (ours.median / theirs.median - 1) * 100;
+    console.log(`  ${m.padEnd(17)} model ${ours.median.toFixed(3).padStart(9)}  Linux ${theirs.median.toFixed(3).padStart(9)}  ${rel >= 0 ? "+" : ""}${rel.toFixed(1)} %`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -133,8 +165,14 @@ async function main(): Promise<void> {
     summary(values.md === true);
     return;
   }
+  if (cmd === "model") {
+    const runs = Number(values.runs ?? "10");
+    if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer, not '${values.runs}'`);
+    model(configByName(values.config ?? (CONFIGS[0] as FidelityConfig).name), (values.cc ?? "cubic") as Algorithm, runs);
+    return;
+  }
   if (cmd !== "run" && cmd !== "record") {
-    console.error("usage: fidelity-cli.ts commands|run|record|summary [--config NAME] [--cc reno|cubic] [--seconds S] [--csv FILE] [--runs N]");
+    console.error("usage: fidelity-cli.ts commands|run|record|summary|model [--config NAME] [--cc reno|cubic] [--seconds S] [--csv FILE] [--runs N]");
     process.exit(2);
   }
   const probe = probeLinux();
