@@ -147,17 +147,20 @@ export interface LinkDirSpec {
    */
   readonly watchdogLate?: LatenessSpec;
   /**
-   * A host element that sleeps when idle and wakes late: a packet that
-   * arrives after this direction held no packet (none arriving, none on its
-   * way to the far end) for at least `idleNs` is
-   * handled `late` (a draw from the distribution, on a stream of its own)
-   * later, and the packets arriving meanwhile wait behind it (a queue or
-   * shaper sees them at that moment). It stands for a timer-driven element
-   * on a host whose CPU halts when idle, such as the Linux testbed's delay
-   * line on a virtual machine: its first wake-up after an idle spell comes
-   * late (the CPU's exit from halt), the ones while it is busy do not. The
+   * The direction's delay runs first, on a host element that sleeps and
+   * wakes late (shared with the link's other direction when it has `wake`
+   * too), and the queue or shaper after it: a packet is due `delayNs` after
+   * it enters; one due after the element slept for at least `idleNs` (no
+   * entry and no release in either direction since it last woke) is
+   * released `late` (a draw from the distribution, on a stream of its own)
+   * later, and the releases due meanwhile with it, in order. It stands for
+   * a timer-driven element on a host whose CPU halts when idle, such as the
+   * Linux testbed's delay line on a virtual machine (one thread for both
+   * directions, in front of the tbf): a wake-up after it slept comes late
+   * (the CPU's exit from halt), the ones while it is busy do not. The
    * handshake's packets find the path idle: each direction adds one draw to
-   * the handshake's RTT. Absent (the default): nothing is drawn.
+   * the handshake's RTT. Absent, or a lateness of 0 (the default): the
+   * queue comes first and nothing is drawn.
    */
   readonly wake?: { readonly idleNs: Ns; readonly late: LatenessSpec };
 }

@@ -349,7 +349,7 @@ test("wake: a link that sleeps after idle and wakes late, on both directions of 
   const both = parseScenario(wake("{ after: 1ms, late: 210us }\n    reverse: { wake: { after: 1ms, late: 300us } }"), "t.yaml");
   assert.deepEqual(simTopology(both, ".").topology.links[0]?.reverse?.wake, { idleNs: 1_000_000, late: { kind: "constant", ns: 300_000 } });
   assert.deepEqual(issues(wake("{ after: 0s, late: 250us }")), ["6:20 topology.bottleneck.wake.after: must be above 0"]);
-  assert.deepEqual(issues(wake("{ after: 1ms }")), ["6:11 topology.bottleneck.wake: needs 'late': how late the element wakes after idle, e.g. 250us or { histogram: [...] }"]);
+  assert.deepEqual(issues(wake("{ after: 1ms }")), ["6:11 topology.bottleneck.wake: needs 'late': how late the element wakes after a sleep, e.g. 250us or { histogram: [...] }"]);
   assert.deepEqual(issues(wake("{ after: 1ms, late: soon }")), [
     '6:31 topology.bottleneck.wake.late: must be a duration such as "200ms", "1.5s" or a number of seconds: current value is "soon"',
   ]);

@@ -1,78 +1,122 @@
 /**
- * @fileoverview A link direction that wakes late after idle (`wake`,
- * src/sim/net/link.ts): the Linux testbed's delay line sleeps on a timer
- * while the path is idle, and on this 2-vCPU VM its first wake-up after an
- * idle spell comes 0.2-0.3 ms late each way (the virtual CPU's exit from
- * halt; traced with tcp_probe, docs/fidelity.md), while on a busy path the
- * wake-ups are on time. The first packet after `idleNs` with no packet in
- * the direction (none arriving, none propagating) is handled a lateness
- * draw later, the ones arriving meanwhile with it, in order; a busy
- * direction is never late.
+ * @fileoverview A link whose delay runs on an element that sleeps (`wake`,
+ * src/sim/net/link.ts): the Linux testbed's delay line
+ * (native/testbed/delayline.c) is one thread for both directions, in front
+ * of the tbf, sleeping in ppoll until the next packet is due or one
+ * arrives; on this 2-vCPU VM a wake-up after it slept for a while comes
+ * 0.2-0.3 ms late (the virtual CPU's exit from halt; traced with tcp_probe,
+ * docs/fidelity.md). So a packet is due `delayNs` after it enters; it is
+ * released late when the element slept at least `idleNs` since it last woke
+ * (an arrival or a release, either direction), and whatever falls due
+ * during that late wake-up leaves with it, in order. The queue or shaper
+ * comes after the delay.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LinkDir } from "../../src/sim/net/link.js";
+import { Topology } from "../../src/sim/net/topology.js";
 import { Rng } from "../../src/sim/rng.js";
-import type { LinkDirSpec } from "../../src/sim/api.js";
+import type { LinkDirSpec, TopologySpec } from "../../src/sim/api.js";
 
 const US = 1000;
-/** 1500-byte packets at 12 Mbit/s: 1 ms each; 5 ms of propagation. */
+/** 1500-byte packets at 12 Mbit/s: 1 ms each; 5 ms of delay. */
 const RATE = 12e6;
 const DELAY = 5000 * US;
+const WAKE = { idleNs: 1000 * US, late: { kind: "constant", ns: 250 * US } } as const;
 
 function link(extra: Partial<LinkDirSpec>, seed = 1): LinkDir {
   return new LinkDir("l", 0, "a", "b", { rateBps: RATE, delayNs: DELAY, queue: { kind: "droptail", packets: 100 }, ...extra }, new Rng(seed));
 }
 
-test("wake: the first packet after idle is handled late, the ones arriving meanwhile with it, a busy link on time", () => {
-  const l = link({ wake: { idleNs: 1000 * US, late: { kind: "constant", ns: 250 * US } } });
-  // The first packet ever finds the link idle: served from 0.25 ms.
-  assert.equal(l.transmit(0, 1500, false), 250 * US + 1000 * US + DELAY);
-  // 0.1 ms later, while the link wakes: queued behind it.
-  assert.equal(l.transmit(100 * US, 1500, false), 250 * US + 2000 * US + DELAY);
-  // Busy (0.9 ms since the last arrival): no lateness, only the queue.
-  assert.equal(l.transmit(1000 * US, 1500, false), 250 * US + 3000 * US + DELAY);
-  // The last packet left the far end at 8.25 ms; at 10 ms the link has been empty for 1.75 ms: late again.
-  assert.equal(l.transmit(10_000 * US, 1500, false), 10_250 * US + 1000 * US + DELAY);
+/**
+ * Runs packets through delay stages as the Network's events would, in time order (at equal times an
+ * entry before a release): each packet enters `dir` at `t`, is asked for its release when due, and again at
+ * the wake-up when that put it off. Returns each packet's release time, in the order given.
+ */
+function drive(packets: readonly { dir: LinkDir; t: number }[]): number[] {
+  type Ev = { t: number; kind: 0 | 1; i: number; seq: number };
+  const evs: Ev[] = packets.map((p, i) => ({ t: p.t, kind: 0, i, seq: i }));
+  const out: number[] = new Array<number>(packets.length).fill(NaN);
+  let seq = packets.length;
+  while (evs.length > 0) {
+    evs.sort((a, b) => a.t - b.t || a.kind - b.kind || a.seq - b.seq);
+    const ev = evs.shift() as Ev;
+    const dir = (packets[ev.i] as { dir: LinkDir }).dir;
+    if (ev.kind === 0) evs.push({ t: dir.enterDelay(ev.t), kind: 1, i: ev.i, seq: seq++ });
+    else {
+      const at = dir.releaseTime(ev.t);
+      if (at > ev.t) evs.push({ t: at, kind: 1, i: ev.i, seq: seq++ });
+      else out[ev.i] = at;
+    }
+  }
+  return out;
+}
+
+test("wake: a release after the element slept is late, releases due meanwhile go with it, a busy element is on time", () => {
+  const l = link({ wake: WAKE });
+  assert.ok(l.delayFirst);
+  assert.equal(l.enterDelay(0), DELAY);
+  // Entered at 0 and 0.1 ms: the first is due at 5 ms after 4.9 ms of sleep, released at 5.25 ms; the second, due at
+  // 5.1 ms during that late wake-up, with it.
+  const l2 = link({ wake: WAKE });
+  assert.deepEqual(drive([{ dir: l2, t: 0 }, { dir: l2, t: 100 * US }]), [DELAY + 250 * US, DELAY + 250 * US]);
+  // Arrivals every 0.5 ms keep the element awake (each release comes 0.5 ms after the arrival before it): all on time.
+  const l3 = link({ wake: WAKE });
+  const busy = Array.from({ length: 30 }, (_, i) => ({ dir: l3, t: i * 500 * US }));
+  assert.deepEqual(drive(busy), busy.map((p) => p.t + DELAY));
+  // A packet 20 ms after the last: the element slept since the last release, so it is late again.
+  const l4 = link({ wake: WAKE });
+  assert.deepEqual(drive([{ dir: l4, t: 0 }, { dir: l4, t: 20_000 * US }]), [DELAY + 250 * US, 20_000 * US + DELAY + 250 * US]);
 });
 
-test("wake: a packet still propagating keeps the link awake; idle counts from when the last one left", () => {
-  const l = link({ wake: { idleNs: 1000 * US, late: { kind: "constant", ns: 250 * US } } });
-  // First packet: late, leaves the far end at 0.25 + 1 + 5 = 6.25 ms.
-  assert.equal(l.transmit(0, 1500, false), 6250 * US);
-  // 4 ms after it arrived but while it propagates: on time.
-  assert.equal(l.transmit(4000 * US, 1500, false), 4000 * US + 1000 * US + DELAY);
-  // 0.5 ms after that one left (10 ms): still within idleNs, on time.
-  assert.equal(l.transmit(10_500 * US, 1500, false), 10_500 * US + 1000 * US + DELAY);
-  // 1 ms after the last left (16.5 ms): late.
-  assert.equal(l.transmit(17_500 * US, 1500, false), 17_750 * US + 1000 * US + DELAY);
+test("wake: the queue comes after the delay stage, and the packet leaves without a second delay", () => {
+  const l = link({ wake: WAKE });
+  // Released at 5.25 ms, serialised for 1 ms: at the far end at 6.25 ms.
+  const [rel] = drive([{ dir: l, t: 0 }]) as [number];
+  assert.equal(l.transmit(rel, 1500, false), rel + 1000 * US);
+  // The exact link (no wake) keeps queue-then-propagation.
+  const exact = link({});
+  assert.equal(exact.delayFirst, false);
+  assert.equal(exact.transmit(0, 1500, false), 1000 * US + DELAY);
+});
+
+test("wake: both directions of a link share one element (the delay line is one thread)", () => {
+  const spec: TopologySpec = { nodes: ["a", "b"], links: [{ a: "a", b: "b", rateBps: RATE, delayNs: DELAY, wake: WAKE, reverse: { wake: { idleNs: 1000 * US, late: { kind: "constant", ns: 300 * US } } } }] };
+  const [fwd, rev] = new Topology(spec, new Rng(1)).dirs as [LinkDir, LinkDir];
+  assert.ok(fwd.wakeElement !== null && fwd.wakeElement === rev.wakeElement);
+  // A data packet entered at 0 is due at 5 ms. Packets entering the other direction every 0.5 ms keep the element
+  // awake, so it is released on time; alone, it would have been late.
+  const acks = Array.from({ length: 10 }, (_, i) => ({ dir: rev, t: (i + 1) * 500 * US }));
+  const [data] = drive([{ dir: fwd, t: 0 }, ...acks]) as [number];
+  assert.equal(data, DELAY);
+  // The other direction's own lateness applies to its own late releases.
+  const [, alone] = new Topology(spec, new Rng(1)).dirs as [LinkDir, LinkDir];
+  assert.deepEqual(drive([{ dir: alone, t: 0 }]), [DELAY + 300 * US]);
 });
 
 test("wake: absent or a lateness of 0 is the exact link and draws nothing", () => {
   for (const late of [{ kind: "constant", ns: 0 }, { kind: "uniform", maxNs: 0 }] as const) {
     const l = link({ wake: { idleNs: 1000 * US, late }, lossRate: 0.3, jitterNs: 200 * US });
+    assert.equal(l.delayFirst, false);
     const ref = link({ lossRate: 0.3, jitterNs: 200 * US });
     const times = Array.from({ length: 200 }, (_, i) => i * 1700 * US);
     assert.deepEqual(times.map((t) => l.transmit(t, 1500, false)), times.map((t) => ref.transmit(t, 1500, false)));
   }
 });
 
-test("wake: arrivals stay in order and each is at most one lateness after the exact link's time (property)", () => {
+test("wake: releases stay in order and each is at most one lateness after it was due (property)", () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 500 }), (gapsUs, idleUs, lateUs) => {
       const l = link({ wake: { idleNs: idleUs * US, late: { kind: "constant", ns: lateUs * US } } });
-      const exact = link({});
       let t = 0;
-      let last = -1;
-      for (const g of gapsUs) {
-        t += g * US;
-        const a = l.transmit(t, 1500, false);
-        const e = exact.transmit(t, 1500, false);
-        assert.ok(a >= last, "FIFO");
-        assert.ok(a >= e && a <= e + lateUs * US, `${a} vs exact ${e}`);
-        last = a;
-      }
+      const packets = gapsUs.map((g) => ({ dir: l, t: (t += g * US) }));
+      const rel = drive(packets);
+      rel.forEach((at, i) => {
+        const due = (packets[i] as { t: number }).t + DELAY;
+        assert.ok(at >= due && at <= due + lateUs * US, `released at ${at}, due ${due}`);
+        if (i > 0) assert.ok(at >= (rel[i - 1] as number), "FIFO");
+      });
     }),
   );
 });

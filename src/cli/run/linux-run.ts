@@ -118,7 +118,7 @@ export function linuxNotes(s: Scenario): string[] {
     notes.push("jitter and noise are not applied: the real path has its own timing noise (the delay line's lateness, softirq scheduling).");
   }
   if (s.topology.bottleneck.wake !== undefined || s.topology.hops.some((h) => h.wake !== undefined)) {
-    notes.push("wake is not applied: the real delay line wakes as late after idle as this machine's timers do (docs/fidelity.md measures it).");
+    notes.push("wake is not applied: the real delay line wakes as late after a sleep as this machine's timers do (docs/fidelity.md measures it).");
   }
   if (bn.shaper?.kind === "tbf" && bn.shaper.watchdogLate !== undefined) {
     notes.push("shaper.watchdog_late is not applied: Linux's tbf watchdog cannot be told to be late; it fires as late as this machine's timers do (docs/fidelity.md measures them).");

@@ -51,7 +51,7 @@ export interface ScenarioLink {
   readonly shaper?: ScenarioShaper;
   /** Per-packet delay jitter bound (uniform, order-preserving, from the seed); absent or 0: exact delays. */
   readonly jitterNs?: number;
-  /** Both directions wake late after idle (`wake: { after, late }`): LinkDirSpec.wake. */
+  /** The delay runs first on an element that wakes late after a sleep (`wake: { after, late }`): LinkDirSpec.wake. */
   readonly wake?: { readonly idleNs: number; readonly late: LatenessSpec };
   /** A mahimahi trace, resolved against the scenario file's folder. */
   readonly tracePath?: string;

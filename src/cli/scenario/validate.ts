@@ -222,15 +222,15 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
 }
 
 /**
- * `wake: { after: D, late: LATENESS }`: after `after` with no packet in it the link's element sleeps and handles
- * the next packet `late` later (a lateness as watchdog_late's). A lateness of 0 is no wake-up at all.
+ * `wake: { after: D, late: LATENESS }`: the link's delay runs first, on an element that sleeps; a packet due after
+ * it slept for `after` leaves `late` later (a lateness as watchdog_late's). A lateness of 0 is no wake-up at all.
  */
 function readWake(r: Reader, v: unknown, path: Path): ScenarioLink["wake"] {
   const o = r.obj(v, path, ["after", "late"]);
   if (o === undefined) return undefined;
-  const idleNs = r.duration(o, "after", path, "how long without a packet in the link before its element sleeps, e.g. 500us");
+  const idleNs = r.duration(o, "after", path, "how long the link's element must sleep before its next release is late, e.g. 500us");
   if (idleNs === 0) r.error([...path, "after"], "must be above 0");
-  if (o["late"] === undefined) r.error(path, "needs 'late': how late the element wakes after idle, e.g. 250us or { histogram: [...] }");
+  if (o["late"] === undefined) r.error(path, "needs 'late': how late the element wakes after a sleep, e.g. 250us or { histogram: [...] }");
   const late = o["late"] === undefined ? undefined : readLateness(r, o["late"], [...path, "late"]);
   if (idleNs === undefined || idleNs === 0 || late === undefined) return undefined;
   return latenessAlwaysZero(late) ? undefined : { idleNs, late };

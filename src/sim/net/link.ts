@@ -20,11 +20,17 @@
  * a packet that waits for tokens leaves that much later, with its own forked
  * stream, and the bucket refills meanwhile only up to its depth.
  *
- * A direction may wake late after idle (`wake`): a packet arriving after
- * `idleNs` with no packet in the direction (queued or propagating) is
- * admitted a lateness draw later, and packets
- * arriving before that moment are admitted with it, in order (an element
- * that halts when idle, such as a delay line on a virtual CPU).
+ * A direction with `wake` runs its delay first, on an element that sleeps
+ * (the Linux testbed's delay line, native/testbed/delayline.c: one thread
+ * for both directions, in front of the tbf, sleeping in ppoll until the next
+ * packet is due or one arrives): a packet enters the delay stage at once and
+ * is due `delayNs` later; when it is due after the element slept for at least
+ * `idleNs` (no arrival and no release in either of the link's directions),
+ * the element wakes a lateness draw late, and everything due meanwhile is
+ * released with it, in order (a virtual CPU's exit from halt). The released
+ * packet then meets the queue or shaper, and leaves without further delay.
+ * The Network drives the stage with release events (`enterDelay`,
+ * `releaseTime`).
  */
 import type { LinkDirSpec } from "../api.js";
 import type { Rng } from "../rng.js";
@@ -45,9 +51,24 @@ export const LINK_DROPPED = -1;
 /** The empty ring every direction starts with: the ring is allocated at its first packet, not at set-up. */
 const NO_SLOTS = new Float64Array(0);
 
+/**
+ * The element a `wake` link's delay stages run on, shared by the link's two directions: when it last woke
+ * (an arrival or a release in either direction) and until when a late wake-up holds releases back.
+ */
+export class WakeElement {
+  lastWakeNs = -Infinity;
+  awakeAtNs = -Infinity;
+}
+
 /** One direction of a link. */
 export class LinkDir {
   readonly delayNs: number;
+  /** The propagation added after the queue: the delay, or 0 when the delay stage comes first (`wake`). */
+  private readonly postDelayNs: number;
+  /** Whether the delay stage comes before the queue, on an element that wakes late after sleeping (`wake`). */
+  readonly delayFirst: boolean = false;
+  /** The element of the delay stage (the link's two directions share it; see Topology). */
+  wakeElement: WakeElement | null = null;
   /** ns per byte at the fixed rate (0 when traced). */
   private readonly nsPerByte: number;
   private readonly server: TraceServer | null;
@@ -81,10 +102,6 @@ export class LinkDir {
   private readonly wakeIdleNs: number = 0;
   private readonly wakeLate: LatenessSampler | null = null;
   private readonly wakeRng: Rng | null = null;
-  /** When the last packet arrived and when the last one admitted leaves (the direction holds a packet until then), and when the current wake-up ends (packets before it are admitted then). */
-  private lastIn = -Infinity;
-  private lastOut = -Infinity;
-  private awakeAt = 0;
   /** Arrival time at the far end of the last packet (keeps jittered arrivals in order). */
   private lastArrival = 0;
   /** Users of this direction (flows whose path crosses it); > 1 means arrivals need events. */
@@ -159,20 +176,38 @@ export class LinkDir {
         this.wakeIdleNs = idle;
         this.wakeLate = late;
         this.wakeRng = rng.fork();
+        this.delayFirst = true;
+        this.wakeElement = new WakeElement();
       }
     }
+    this.postDelayNs = this.delayFirst ? 0 : this.delayNs;
+  }
+
+  /** A packet enters the delay stage (`delayFirst`) at `t`, which wakes the element: it is due `delayNs` later. */
+  enterDelay(t: number): number {
+    const e = this.wakeElement as WakeElement;
+    if (t > e.lastWakeNs) e.lastWakeNs = t;
+    return t + this.delayNs;
   }
 
   /**
-   * A packet arrives at `now`: the time the direction handles it. After an
-   * idle spell of at least wake.idleNs (no packet in the direction: none
-   * arrived and none left the far end) it wakes up a lateness draw later;
-   * packets arriving before then are handled at that moment.
+   * The delay stage's release of a packet due at `due` (the current time): `due` itself, or later when the
+   * element is still waking up late, or when it slept for at least wake.idleNs since it last woke and this
+   * wake-up draws a lateness (the element then wakes at that time, and releases due before it wait for it).
    */
-  private wakeUp(now: number): number {
-    if (now - Math.max(this.lastIn, this.lastOut) >= this.wakeIdleNs) this.awakeAt = now + (this.wakeLate as LatenessSampler).draw(this.wakeRng as Rng);
-    this.lastIn = now;
-    return now < this.awakeAt ? this.awakeAt : now;
+  releaseTime(due: number): number {
+    const e = this.wakeElement as WakeElement;
+    if (due < e.awakeAtNs) return e.awakeAtNs;
+    if (due - e.lastWakeNs >= this.wakeIdleNs) {
+      const late = (this.wakeLate as LatenessSampler).draw(this.wakeRng as Rng);
+      if (late > 0) {
+        e.awakeAtNs = due + late;
+        e.lastWakeNs = due + late;
+        return due + late;
+      }
+    }
+    if (due > e.lastWakeNs) e.lastWakeNs = due;
+    return due;
   }
 
   /** The lateness a packet finding this direction idle meets (a draw; 0 without `wake`): the handshake's share. */
@@ -207,7 +242,7 @@ export class LinkDir {
    * `ect`, an AQM may mark it instead (`lastMarked`).
    */
   transmit(arrival: number, pktSize: number, ect: boolean): number {
-    const now = this.wakeLate === null ? arrival : this.wakeUp(arrival);
+    const now = arrival;
     const size = pktSize + this.overhead;
     this.drain(now);
     this.lastMarked = false;
@@ -255,18 +290,12 @@ export class LinkDir {
       this.lastDrop = DROP_LOSS;
       return LINK_DROPPED;
     }
-    if (this.jitterNs === 0) return this.leave(end + this.delayNs);
+    if (this.jitterNs === 0) return end + this.postDelayNs;
     const u = this.rng.next();
     const extra = this.jitterExp ? Math.floor(-this.jitterNs * Math.log(1 - u)) : Math.floor(u * this.jitterNs);
-    const at = Math.max(end + this.delayNs + extra, this.lastArrival);
+    const at = Math.max(end + this.postDelayNs + extra, this.lastArrival);
     this.lastArrival = at;
-    return this.leave(at);
-  }
-
-  /** An admitted packet leaves the direction (arrives at the far end) at `t`. */
-  private leave(t: number): number {
-    if (t > this.lastOut) this.lastOut = t;
-    return t;
+    return at;
   }
 
   private push(start: number, size: number): void {

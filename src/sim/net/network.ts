@@ -17,6 +17,8 @@ import type { Packet, PacketPool } from "./packet.js";
 
 const EV_ARRIVE = 0;
 const EV_DELIVER = 1;
+/** A packet due at the end of a `wake` direction's delay stage (LinkDir.delayFirst). */
+const EV_RELEASE = 2;
 
 /** Called for every dropped packet before it returns to the pool. */
 export type DropHook = (link: LinkDir, p: Packet, now: number) => void;
@@ -62,23 +64,36 @@ export class Network implements EventHandler {
     this.pool.put(p);
   }
 
-  private forward(p: Packet, t: number): void {
+  /**
+   * Moves `p` from its current hop on at time `t`. `released`: the current hop's delay stage (a `wake`
+   * direction) is done, so the packet goes to that direction's queue at `t`.
+   */
+  private forward(p: Packet, t: number, released = false): void {
     const path = p.path;
     while (p.hop < path.length) {
       const li = path[p.hop] as number;
       const link = this.dirs[li] as LinkDir;
-      if (link.users > 1 && t > this.sched.now) {
-        if (p.lane0 >= 0) this.sched.atLane(p.lane0 + p.hop, t, this, EV_ARRIVE, 0, p);
-        else this.sched.at(t, this, EV_ARRIVE, 0, p);
-        return;
+      if (!released) {
+        // A delay stage's element wakes on every arrival and release, so its arrivals are events in time order.
+        if ((link.users > 1 || link.delayFirst) && t > this.sched.now) {
+          if (p.lane0 >= 0) this.sched.atLane(p.lane0 + p.hop, t, this, EV_ARRIVE, 0, p);
+          else this.sched.at(t, this, EV_ARRIVE, 0, p);
+          return;
+        }
+        this.touched[li] = 1;
+        if (this.dropFilter !== null && this.dropFilter(link, p)) {
+          link.drops++;
+          this.onDrop?.(link, p, t);
+          this.pool.put(p);
+          return;
+        }
+        if (link.delayFirst) {
+          this.sched.at(link.enterDelay(t), this, EV_RELEASE, 0, p);
+          return;
+        }
       }
+      released = false;
       this.touched[li] = 1;
-      if (this.dropFilter !== null && this.dropFilter(link, p)) {
-        link.drops++;
-        this.onDrop?.(link, p, t);
-        this.pool.put(p);
-        return;
-      }
       const ect = p.ecn !== ECN_NOT_ECT;
       const next = link.transmit(t, p.size, ect);
       if (next === LINK_DROPPED) {
@@ -98,6 +113,13 @@ export class Network implements EventHandler {
     const p = obj as Packet;
     if (kind === EV_ARRIVE) {
       this.forward(p, this.sched.now);
+      return;
+    }
+    if (kind === EV_RELEASE) {
+      const now = this.sched.now;
+      const at = (this.dirs[p.path[p.hop] as number] as LinkDir).releaseTime(now);
+      if (at > now) this.sched.at(at, this, EV_RELEASE, 0, p);
+      else this.forward(p, now, true);
       return;
     }
     const sink = p.sink;

@@ -41,6 +41,8 @@ export class Topology {
       this.dirs.push(d0);
       const d1 = new LinkDir(`${id}:rev`, this.dirs.length, l.b, l.a, rev, rng.fork());
       this.dirs.push(d1);
+      // One element sleeps for both directions when both run their delay on it (the testbed's delay line).
+      if (d0.wakeElement !== null && d1.wakeElement !== null) d1.wakeElement = d0.wakeElement;
       this.adj.get(l.a)?.push([l.b, d0.index]);
       this.adj.get(l.b)?.push([l.a, d1.index]);
     });
