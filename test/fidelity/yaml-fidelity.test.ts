@@ -110,6 +110,13 @@ for (const cfg of CONFIGS) {
         t.diagnostic(`${cfg.name} ${cc}: median cwnd ${m}, Linux's ${quiet.length} quiet runs ${quiet.join(" ")} (median ${ref})`);
         if (Math.abs(m / ref - 1) > 0.02) failures.push(`${cfg.name}/${cc}/medianCwnd: ${m}, more than 2 % from ${ref}, the median of Linux's quiet runs`);
       }
+      // Issue #14: HyStart's exit (cubic's slow start ends by it on a loss-free path) within 2 packets of Linux's median.
+      if (!loss && cc === "cubic") {
+        const exit = r.values.slowStartEndCwnd as number;
+        const ref = r.checks.find((c) => c.metric === "slowStartEndCwnd")?.refMedian as number;
+        t.diagnostic(`${cfg.name} cubic: HyStart exit at cwnd ${exit}, Linux's median ${ref}`);
+        if (Math.abs(exit - ref) > 2) failures.push(`${cfg.name}/cubic/slowStartEndCwnd: ${exit}, more than 2 packets from Linux's median ${ref} (HyStart)`);
+      }
     }
     assert.equal(failures.length, 0, failures.join("\n"));
   });
