@@ -129,6 +129,8 @@ test("RACK's reordering timer (tcp_rack_reo_timeout): a loss followed by one SAC
   // The SACK arrives ~41 ms in; the timer fires within the window (~5 ms) rounded up to jiffies plus 2 jiffies;
   // the loss probe would have fired 2 srtt + 8 ms after the last send (~21 ms), at ~70 ms.
   assert.ok(rec.t > 45 * MS && rec.t < 62 * MS, `recovery at ${rec.t}`);
+  // inet_csk_reset_xmit_timer arms a timer_list at jiffies + when: it fires on a jiffy tick (HZ=250), not `when` after now.
+  assert.equal(rec.t % (4 * MS), 0, `the reordering timer fired at ${rec.t}, off the jiffy grid`);
 });
 
 test("a spurious RTO (a capacity gap delays everything): timestamps prove it and undo_cwnd restores the window", () => {

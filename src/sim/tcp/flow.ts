@@ -19,7 +19,7 @@ import { tsNow } from "./ctx.js";
 import { tcpAck } from "./ack.js";
 import type { AckScratch } from "./ack.js";
 import { tcpEnterLoss } from "./recovery.js";
-import { tcpAckUpdateRtt, TCP_RTO_MAX_NS } from "./rtt.js";
+import { JIFFY_NS, tcpAckUpdateRtt, TCP_RTO_MAX_NS } from "./rtt.js";
 import { tcpRetransmitHead, tcpWriteXmit, tcpXmitRetransmitQueue } from "./send.js";
 import { ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_RETRANS, Tcb } from "./tcb.js";
 import { tcpRackReoTimeout, tcpSendLossProbe } from "./loss-probe.js";
@@ -266,6 +266,10 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
   setXmitTimer(kind: number, at: number): void {
     const tcb = this.tcb as Tcb;
     tcb.xmitKind = at < 0 ? 0 : kind;
+    // inet_csk_reset_xmit_timer -> sk_reset_timer(jiffies + when): a timer_list fires on the tick where jiffies
+    // reaches its expiry, `when` jiffies after the start of the current one (jiffies count from time 0 here, as the
+    // receiver's delayed-ACK timer's). Every caller asks for now + a whole number of jiffies.
+    if (at >= 0) at -= this.nowNs % JIFFY_NS;
     tcb.rtoDeadline = at;
     if (at < 0) return;
     if (tcb.rtoEventAt < 0 || at < tcb.rtoEventAt) {
