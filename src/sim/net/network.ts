@@ -109,17 +109,17 @@ export class Network implements EventHandler {
     else this.sched.at(t, this, EV_DELIVER, 0, p);
   }
 
-  onEvent(kind: number, _num: number, obj: unknown): void {
+  onEvent(kind: number, num: number, obj: unknown): void {
     const p = obj as Packet;
     if (kind === EV_ARRIVE) {
       this.forward(p, this.sched.now);
       return;
     }
     if (kind === EV_RELEASE) {
-      const now = this.sched.now;
-      const at = (this.dirs[p.path[p.hop] as number] as LinkDir).releaseTime(now);
-      if (at > now) this.sched.at(at, this, EV_RELEASE, 0, p);
-      else this.forward(p, now, true);
+      // num: 1 once the release was put off to a late wake-up (LinkDir.holdUntil's `held`).
+      const at = (this.dirs[p.path[p.hop] as number] as LinkDir).holdUntil(this.sched.now, num !== 0);
+      if (at >= 0) this.sched.at(at, this, EV_RELEASE, 1, p);
+      else this.forward(p, this.sched.now, true);
       return;
     }
     const sink = p.sink;
