@@ -98,7 +98,7 @@ export class LinkDir {
   /** The token bucket's watchdog lateness and its stream, or null: exact. */
   private readonly wdLate: LatenessSampler | null = null;
   private readonly wdRng: Rng | null = null;
-  /** Wake-up after idle: the idle time that puts the direction to sleep, its lateness and stream (null: never sleeps). */
+  /** `wake`: how long the element must sleep before a release is late, the lateness and its stream (null: no delay stage). */
   private readonly wakeIdleNs: number = 0;
   private readonly wakeLate: LatenessSampler | null = null;
   private readonly wakeRng: Rng | null = null;

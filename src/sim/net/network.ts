@@ -3,7 +3,9 @@
  * by one flow direction only is computed at once (its arrivals come in
  * order from that flow's FIFO path); a link several flows share gets an
  * arrival event, so arrivals from different flows meet its queue in time
- * order. The last hop schedules delivery to the endpoint. A path's packets
+ * order; so does a `wake` link, whose delay stage comes first (its element
+ * sees entries and releases in time order) and whose releases are events
+ * of their own. The last hop schedules delivery to the endpoint. A path's packets
  * leave each of its links in the order they entered (links are FIFO), so
  * its arrivals at a hop, and its deliveries, are each a stream in time
  * order: each gets a lane of the scheduler, which keeps the heap to one
