@@ -244,6 +244,12 @@ test("run --linux runs a link with wake as it is and notes that the delay line w
   assert.equal(linuxNotes(s).filter((n) => n.startsWith("wake is not applied")).length, 1);
   const plain = parseScenario("duration: 2s\ntopology:\n  bottleneck: { rate: 100mbit, delay: 10ms }\nflows:\n  - { id: a }\n", "s.yaml");
   assert.equal(linuxNotes(plain).some((n) => n.startsWith("wake")), false);
+  // On the ACK direction only, of the bottleneck or of a later hop: noted as well; a lateness of 0 there is none.
+  const notes = (bottleneck: string, hop: string): string[] => linuxNotes(parseScenario(`duration: 2s\ntopology:\n  bottleneck: ${bottleneck}\n  hops:\n    - ${hop}\nflows:\n  - { id: a }\n`, "s.yaml"));
+  const none = "{ rate: 100mbit, delay: 10ms }";
+  const ack = (late: string): string => `{ rate: 100mbit, delay: 10ms, reverse: { wake: { after: 1ms, late: ${late} } } }`;
+  for (const [b, h] of [[ack("300us"), none], [none, ack("300us")]] as const) assert.equal(notes(b, h).filter((n) => n.startsWith("wake is not applied")).length, 1);
+  assert.equal(notes(ack("0us"), ack("0us")).some((n) => n.startsWith("wake")), false);
 });
 
 const probe = probeLinux();

@@ -17,6 +17,9 @@ import { ScenarioError } from "../../src/cli/scenario/errors.js";
 import { parseDuration, parseProbability, parseRate, parseSize } from "../../src/cli/scenario/units.js";
 import { DEMO_SCENARIO } from "../../src/cli/demo.js";
 import { simTopology } from "../../src/cli/run/topology.js";
+import type { LinkDir } from "../../src/sim/net/link.js";
+import { Topology } from "../../src/sim/net/topology.js";
+import { Rng } from "../../src/sim/rng.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -348,6 +351,11 @@ test("wake: a link that sleeps after idle and wakes late, on both directions of 
   // The ACK direction may wake differently.
   const both = parseScenario(wake("{ after: 1ms, late: 210us }\n    reverse: { wake: { after: 1ms, late: 300us } }"), "t.yaml");
   assert.deepEqual(simTopology(both, ".").topology.links[0]?.reverse?.wake, { idleNs: 1_000_000, late: { kind: "constant", ns: 300_000 } });
+  // A lateness of 0 on the ACK direction is no wake-up there (not the forward direction's): its delay stays after
+  // its queue, and the forward direction's element is its own.
+  const fwdOnly = simTopology(parseScenario(wake("{ after: 1ms, late: 210us }\n    reverse: { wake: { after: 1ms, late: 0us } }"), "t.yaml"), ".");
+  const [fwd, rev] = new Topology(fwdOnly.topology, new Rng(1)).dirs as [LinkDir, LinkDir];
+  assert.deepEqual([fwd.delayFirst, rev.delayFirst, rev.wakeElement], [true, false, null]);
   assert.deepEqual(issues(wake("{ after: 0s, late: 250us }")), ["6:20 topology.bottleneck.wake.after: must be above 0"]);
   assert.deepEqual(issues(wake("{ after: 1ms }")), ["6:11 topology.bottleneck.wake: needs 'late': how late the element wakes after a sleep, e.g. 250us or { histogram: [...] }"]);
   assert.deepEqual(issues(wake("{ after: 1ms, late: soon }")), [

@@ -15,6 +15,7 @@ import { release } from "node:os";
 import { dirname } from "node:path";
 import { RunCollector } from "../../report/collect.js";
 import type { TraceRecord } from "../../sim/api.js";
+import { latenessAlwaysZero } from "../../sim/net/lateness.js";
 import type { LinuxTestbedSpec } from "../../testbed/linux/index.js";
 import { CliUserError } from "../errors.js";
 import { prepareOutputDir } from "../out-dir.js";
@@ -23,7 +24,7 @@ import type { ScenarioIssue } from "../scenario/errors.js";
 import { parseYamlDocument } from "../scenario/load.js";
 import type { Locator, Path } from "../scenario/reader.js";
 import { MAX_OBJECT_BYTES } from "../scenario/limits.js";
-import type { Scenario, TraceFormat } from "../scenario/types.js";
+import type { Scenario, ScenarioLink, TraceFormat } from "../scenario/types.js";
 import { availableCongestion, ScenarioKernel } from "./kernel-actions.js";
 import { runOutputFiles, TraceFiles } from "./output.js";
 import type { Progress } from "./progress.js";
@@ -117,7 +118,9 @@ export function linuxNotes(s: Scenario): string[] {
   if (bn.jitterNs !== undefined || bn.reverse?.jitterNs !== undefined || s.topology.access.noiseNs !== undefined) {
     notes.push("jitter and noise are not applied: the real path has its own timing noise (the delay line's lateness, softirq scheduling).");
   }
-  if (s.topology.bottleneck.wake !== undefined || s.topology.hops.some((h) => h.wake !== undefined)) {
+  // A reverse override may carry a lateness of 0 (no wake-up on the ACK direction).
+  const wakes = (l: ScenarioLink): boolean => l.wake !== undefined || (l.reverse?.wake !== undefined && !latenessAlwaysZero(l.reverse.wake.late));
+  if (wakes(bn) || s.topology.hops.some(wakes)) {
     notes.push("wake is not applied: the real delay line wakes as late after a sleep as this machine's timers do (docs/fidelity.md measures it).");
   }
   if (bn.shaper?.kind === "tbf" && bn.shaper.watchdogLate !== undefined) {

@@ -203,7 +203,8 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
       const rq = ro["queue"] === undefined ? undefined : readQueue(r, ro["queue"], [...rp, "queue"]);
       const rl = r.probability(ro, "loss", rp);
       const rj = r.duration(ro, "jitter", rp);
-      const rw = ro["wake"] === undefined ? undefined : readWake(r, ro["wake"], [...rp, "wake"]);
+      // Kept with a lateness of 0: the ACK direction then has none, rather than the forward direction's.
+      const rw = ro["wake"] === undefined ? undefined : readWake(r, ro["wake"], [...rp, "wake"], true);
       reverse = {
         ...(rr !== undefined ? { rateBps: rr } : {}), ...(rd !== undefined ? { delayNs: rd } : {}),
         ...(rq !== undefined ? { queue: rq } : {}), ...(rl !== undefined ? { lossRate: rl } : {}),
@@ -223,9 +224,11 @@ function readLink(r: Reader, v: unknown, path: Path): ScenarioLink | undefined {
 
 /**
  * `wake: { after: D, late: LATENESS }`: the link's delay runs first, on an element that sleeps; a packet due after
- * it slept for `after` leaves `late` later (a lateness as watchdog_late's). A lateness of 0 is no wake-up at all.
+ * it slept for `after` leaves `late` later (a lateness as watchdog_late's). A lateness of 0 is no wake-up at all:
+ * absent, or with `keepZero` (a `reverse` override, which must not fall back to the forward direction's) kept as it
+ * is, which the simulator's link treats as none.
  */
-function readWake(r: Reader, v: unknown, path: Path): ScenarioLink["wake"] {
+function readWake(r: Reader, v: unknown, path: Path, keepZero = false): ScenarioLink["wake"] {
   const o = r.obj(v, path, ["after", "late"]);
   if (o === undefined) return undefined;
   const idleNs = r.duration(o, "after", path, "how long the link's element must sleep before its next release is late, e.g. 500us");
@@ -233,7 +236,7 @@ function readWake(r: Reader, v: unknown, path: Path): ScenarioLink["wake"] {
   if (o["late"] === undefined) r.error(path, "needs 'late': how late the element wakes after a sleep, e.g. 250us or { histogram: [...] }");
   const late = o["late"] === undefined ? undefined : readLateness(r, o["late"], [...path, "late"]);
   if (idleNs === undefined || idleNs === 0 || late === undefined) return undefined;
-  return latenessAlwaysZero(late) ? undefined : { idleNs, late };
+  return latenessAlwaysZero(late) && !keepZero ? undefined : { idleNs, late };
 }
 
 /** `shaper: wire | tbf`, or `{ kind: tbf, burst, overhead, watchdog_late }` (tc-tbf's burst in bytes of frames; L2 bytes per packet; the watchdog's lateness). */

@@ -30,7 +30,7 @@
  * released with it, in order (a virtual CPU's exit from halt). The released
  * packet then meets the queue or shaper, and leaves without further delay.
  * The Network drives the stage with release events (`enterDelay`,
- * `releaseTime`).
+ * `holdUntil`).
  */
 import type { LinkDirSpec } from "../api.js";
 import type { Rng } from "../rng.js";
@@ -98,7 +98,7 @@ export class LinkDir {
   /** The token bucket's watchdog lateness and its stream, or null: exact. */
   private readonly wdLate: LatenessSampler | null = null;
   private readonly wdRng: Rng | null = null;
-  /** Wake-up after idle: the idle time that puts the direction to sleep, its lateness and stream (null: never sleeps). */
+  /** `wake`: how long the element must sleep before a release is late, the lateness and its stream (null: no delay stage). */
   private readonly wakeIdleNs: number = 0;
   private readonly wakeLate: LatenessSampler | null = null;
   private readonly wakeRng: Rng | null = null;
@@ -191,13 +191,17 @@ export class LinkDir {
   }
 
   /**
-   * The delay stage's release of a packet due at `due` (the current time): `due` itself, or later when the
-   * element is still waking up late, or when it slept for at least wake.idleNs since it last woke and this
-   * wake-up draws a lateness (the element then wakes at that time, and releases due before it wait for it).
+   * The delay stage's release of a packet due at `due` (the current time): -1 to release it now, or the time
+   * it is put off to: the wake-up the element is still late for, or one this release draws when the element
+   * slept for at least wake.idleNs since it last woke (the element then wakes at that time, and releases due
+   * before it wait for it). `held`: the packet was put off already. One due at a late wake-up's very time is
+   * put off to it too (to that same time) unless it was already: its release event may come before those of
+   * the packets held for that wake-up, which entered before it, and they leave first (in the order they
+   * entered, as the delay line's queue releases them).
    */
-  releaseTime(due: number): number {
+  holdUntil(due: number, held: boolean): number {
     const e = this.wakeElement as WakeElement;
-    if (due < e.awakeAtNs) return e.awakeAtNs;
+    if (due < e.awakeAtNs || (due === e.awakeAtNs && !held)) return e.awakeAtNs;
     if (due - e.lastWakeNs >= this.wakeIdleNs) {
       const late = (this.wakeLate as LatenessSampler).draw(this.wakeRng as Rng);
       if (late > 0) {
@@ -207,7 +211,7 @@ export class LinkDir {
       }
     }
     if (due > e.lastWakeNs) e.lastWakeNs = due;
-    return due;
+    return -1;
   }
 
   /** The lateness a packet finding this direction idle meets (a draw; 0 without `wake`): the handshake's share. */

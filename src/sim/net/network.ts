@@ -3,7 +3,9 @@
  * by one flow direction only is computed at once (its arrivals come in
  * order from that flow's FIFO path); a link several flows share gets an
  * arrival event, so arrivals from different flows meet its queue in time
- * order. The last hop schedules delivery to the endpoint. A path's packets
+ * order; so does a `wake` link, whose delay stage comes first (its element
+ * sees entries and releases in time order) and whose releases are events
+ * of their own. The last hop schedules delivery to the endpoint. A path's packets
  * leave each of its links in the order they entered (links are FIFO), so
  * its arrivals at a hop, and its deliveries, are each a stream in time
  * order: each gets a lane of the scheduler, which keeps the heap to one
@@ -109,17 +111,17 @@ export class Network implements EventHandler {
     else this.sched.at(t, this, EV_DELIVER, 0, p);
   }
 
-  onEvent(kind: number, _num: number, obj: unknown): void {
+  onEvent(kind: number, num: number, obj: unknown): void {
     const p = obj as Packet;
     if (kind === EV_ARRIVE) {
       this.forward(p, this.sched.now);
       return;
     }
     if (kind === EV_RELEASE) {
-      const now = this.sched.now;
-      const at = (this.dirs[p.path[p.hop] as number] as LinkDir).releaseTime(now);
-      if (at > now) this.sched.at(at, this, EV_RELEASE, 0, p);
-      else this.forward(p, now, true);
+      // num: 1 once the release was put off to a late wake-up (LinkDir.holdUntil's `held`).
+      const at = (this.dirs[p.path[p.hop] as number] as LinkDir).holdUntil(this.sched.now, num !== 0);
+      if (at >= 0) this.sched.at(at, this, EV_RELEASE, 1, p);
+      else this.forward(p, this.sched.now, true);
       return;
     }
     const sink = p.sink;
