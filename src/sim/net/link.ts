@@ -32,6 +32,7 @@ import { TraceServer, checkCapacityTrace } from "./capacity-trace.js";
 import { LatenessSampler } from "./lateness.js";
 import { createQueue, DEFAULT_QUEUE, Q_DROP_AQM, Q_DROP_TAIL, Q_MARK } from "./queue.js";
 import type { QueueDiscipline } from "./queue.js";
+import { doubleFields } from "../double-fields.js";
 
 /** Why a packet was dropped. */
 export const DROP_QUEUE = 0;
@@ -44,6 +45,9 @@ export const LINK_DROPPED = -1;
 
 /** The empty ring every direction starts with: the ring is allocated at its first packet, not at set-up. */
 const NO_SLOTS = new Float64Array(0);
+
+/** Fields that come to hold non-Smi numbers (ns past 2^31, values read from typed arrays): doubles from the start (double-fields.ts). */
+const LINKDIR_DOUBLE_FIELDS = ["busyUntil", "backlogBytes"];
 
 /** One direction of a link. */
 export class LinkDir {
@@ -161,6 +165,7 @@ export class LinkDir {
         this.wakeRng = rng.fork();
       }
     }
+    doubleFields(this, LINKDIR_DOUBLE_FIELDS);
   }
 
   /**
