@@ -38,6 +38,7 @@ import { TraceServer, checkCapacityTrace } from "./capacity-trace.js";
 import { LatenessSampler } from "./lateness.js";
 import { createQueue, DEFAULT_QUEUE, Q_DROP_AQM, Q_DROP_TAIL, Q_MARK } from "./queue.js";
 import type { QueueDiscipline } from "./queue.js";
+import { doubleFields } from "../double-fields.js";
 
 /** Why a packet was dropped. */
 export const DROP_QUEUE = 0;
@@ -59,6 +60,9 @@ export class WakeElement {
   lastWakeNs = -Infinity;
   awakeAtNs = -Infinity;
 }
+
+/** Fields that come to hold non-Smi numbers (ns past 2^31, values read from typed arrays): doubles from the start (double-fields.ts). */
+const LINKDIR_DOUBLE_FIELDS = ["busyUntil", "backlogBytes", "tokensAt", "lastArrival"];
 
 /** One direction of a link. */
 export class LinkDir {
@@ -181,6 +185,7 @@ export class LinkDir {
       }
     }
     this.postDelayNs = this.delayFirst ? 0 : this.delayNs;
+    doubleFields(this, LINKDIR_DOUBLE_FIELDS);
   }
 
   /** A packet enters the delay stage (`delayFirst`) at `t`, which wakes the element: it is due `delayNs` later. */

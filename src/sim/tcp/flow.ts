@@ -28,6 +28,7 @@ import type { ReceiverHost } from "./receiver.js";
 import { FqSocketQueue, SKB_TRUESIZE_OVERHEAD } from "./fq.js";
 import { RttStats } from "./rtt-stats.js";
 import { PshMarks } from "./psh.js";
+import { doubleFields } from "../double-fields.js";
 
 const EV_RTO = 0;
 const EV_PACE = 1;
@@ -71,6 +72,9 @@ export interface FlowEnv {
   readonly byRcvSk: Map<TcpCcSocket, Flow>;
   emit(r: TraceRecord): void;
 }
+
+/** Fields that come to hold non-Smi numbers (ns past 2^31, values read from typed arrays): doubles from the start (double-fields.ts). */
+const FLOW_DOUBLE_FIELDS = ["delackAt", "compSackAt", "readAt"];
 
 /** A TCP connection (sender + receiver). */
 export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
@@ -140,6 +144,7 @@ export class Flow implements SenderCtx, EventHandler, PacketSink, ReceiverHost {
       this.dropFirst ??= new Map();
       this.dropFirst.set(seg, (this.dropFirst.get(seg) ?? 0) + 1);
     }
+    doubleFields(this, FLOW_DOUBLE_FIELDS);
   }
 
   /** The sender state (valid once started). */

@@ -55,6 +55,7 @@ import type { HookSink } from "./hooks.js";
 import { ECN_CE, ECN_NOT_ECT, TH_CWR, TH_ECE, TH_PSH } from "../net/packet.js";
 import type { Packet } from "../net/packet.js";
 import { RcvSpace, rxTruesize, TCP_MAX_QUICKACKS } from "./rcv-space.js";
+import { doubleFields } from "../double-fields.js";
 /** TCP_DELACK_MIN / TCP_ATO_MIN at HZ=250: 40 ms. */
 export const DELACK_NS = 40_000_000;
 /** HZ = 250: one jiffy, and the delayed-ACK bounds in jiffies (include/net/tcp.h). */
@@ -95,6 +96,9 @@ export interface ReceiverHost {
   /** The u32 sequence number of segment `seg` (what tcp_sock.rcv_nxt holds when `seg` is next). */
   seqOf(seg: number): number;
 }
+
+/** Fields that come to hold non-Smi numbers (ns past 2^31, values read from typed arrays): doubles from the start (double-fields.ts). */
+const TCPRECEIVER_DOUBLE_FIELDS = ["delackTimeout", "readAtNs"];
 
 /** The receiver state of one flow. */
 export class TcpReceiver {
@@ -159,6 +163,7 @@ export class TcpReceiver {
     // tcp_rtt_estimator's first sample: srtt = m, rttvar = max(2m, TCP_RTO_MIN); __tcp_set_rto: srtt + rttvar.
     this.srttUs = Math.max(1, Math.floor(handshakeRttNs / 1000));
     this.rtoJ = Math.ceil(((this.srttUs + Math.max(2 * this.srttUs, TCP_RTO_MIN_US)) * 1000) / JIFFY);
+    doubleFields(this, TCPRECEIVER_DOUBLE_FIELDS);
   }
 
   private get ecnDemand(): boolean {

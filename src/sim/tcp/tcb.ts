@@ -12,6 +12,7 @@
  * modulo its power-of-two size, covering [una, nxt).
  */
 import type { TcpCcSocket } from "../../uapi/tcp-cc.js";
+import { doubleFields } from "../double-fields.js";
 
 /** Scoreboard bits of a segment (TCPCB_* in include/net/tcp.h). */
 export const SACKED_ACKED = 1;
@@ -53,6 +54,9 @@ const HAS_APP_LIMITED = 1 << 5;
 const HAS_SND_CWND_STAMP = 1 << 6;
 const HAS_TCP_WSTAMP_NS = 1 << 7;
 const TCB_MIRRORED_BIT0 = MIRRORED_FIELDS.length;
+
+/** Fields that come to hold non-Smi numbers (ns past 2^31, values read from typed arrays): doubles from the start (double-fields.ts). */
+const TCB_DOUBLE_FIELDS = ["rtoNs", "rackXmitNs", "rackSeg", "rackRttUs", "highSacked", "cwndStamp", "lastRateBps", "ownPaceNext"];
 
 /** The sender state. */
 export class Tcb {
@@ -357,6 +361,7 @@ export class Tcb {
     this.ownDeliveredCe = sk.delivered_ce;
     this.ownSrttUs = sk.srtt_us;
     this.icsk_ca_state = sk.icsk_ca_state;
+    doubleFields(this, TCB_DOUBLE_FIELDS);
   }
 
   /** tcp_packets_in_flight(). */
