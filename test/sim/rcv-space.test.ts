@@ -51,12 +51,12 @@ test("DRS: tcp_rcvbuf_grow with the tracepoint's inputs gives its outputs", () =
   s.measureRcvMss(MSS);
   s.rttMeasureTs(0, MSS, 20, true);
   // copied=28960 over space=14480: rcvbuf 131072 -> 278016, window_clamp 81920 -> 173760.
-  s.spaceAdjust(0, 0, 20_000);
-  s.spaceAdjust(28960, 0, 45_000);
+  s.spaceAdjust(0, 0, 20_000, 0);
+  s.spaceAdjust(28960, 0, 45_000, 0);
   assert.equal(s.rcvbuf, 278016);
   assert.equal(s.windowClamp, 173760);
   // copied=39096 over space=28960: 212681 < 278016, unchanged.
-  s.spaceAdjust(28960 + 39096, 0, 70_000);
+  s.spaceAdjust(28960 + 39096, 0, 70_000, 0);
   assert.equal(s.rcvbuf, 278016);
   // The room now ends at tcp_space() with one segment queued: 172320 (tracepoint's rcv_ssthresh).
   for (let i = 0; i < 40; i++) s.growWindow(MSS, rxTruesize(MSS));
@@ -89,14 +89,14 @@ test("tcp_rcv_space_adjust subtracts the bytes still queued (copied -= inq); tcp
   const s = new RcvSpace(MSS, 0);
   s.measureRcvMss(MSS);
   s.rttMeasureTs(0, MSS, 20, true);
-  s.spaceAdjust(28960, 1448, 20_417);
+  s.spaceAdjust(28960, 1448, 20_417, 0);
   assert.equal(s.rcvbuf, 246505);
   assert.equal(s.windowClamp, 154065);
   // With everything read the same RTT would have given 2 * 28960 * 3 = 173760 (rcvbuf 278016).
   const t = new RcvSpace(MSS, 0);
   t.measureRcvMss(MSS);
   t.rttMeasureTs(0, MSS, 20, true);
-  t.spaceAdjust(28960, 0, 20_417);
+  t.spaceAdjust(28960, 0, 20_417, 0);
   assert.equal(t.rcvbuf, 278016);
 });
 
@@ -108,17 +108,35 @@ test("after a hole is filled the reader's first copy sees the batch as queued: n
   const s = new RcvSpace(MSS, 0);
   s.measureRcvMss(MSS);
   s.rttMeasureTs(0, MSS, 40, true);
-  s.spaceAdjust(14480, 0, 40_000);
+  s.spaceAdjust(14480, 0, 40_000, 0);
   s.rcvbufGrow(59368, 0);
   const rcvbuf = s.rcvbuf;
   let copied = 14480 + 11 * MSS;
-  s.spaceAdjust(copied, 93 * MSS, 100_000);
+  s.spaceAdjust(copied, 93 * MSS, 100_000, 0);
   assert.equal(s.rcvbuf, rcvbuf, "no growth while the batch is still queued");
-  for (let i = 0; i < 93; i++) s.spaceAdjust((copied += MSS), (92 - i) * MSS, 100_000);
+  for (let i = 0; i < 93; i++) s.spaceAdjust((copied += MSS), (92 - i) * MSS, 100_000, 0);
   assert.equal(s.rcvbuf, rcvbuf, "the rest of the batch is in the same RTT");
   copied += 137 * MSS - 93 * MSS;
-  s.spaceAdjust(copied, MSS, 140_054);
+  s.spaceAdjust(copied, MSS, 140_054, 0);
   assert.equal(s.windowClamp, 2219041);
+});
+
+test("tcp_rcv_space_adjust's growth adds the out-of-order span, as tcp_rcvbuf_grow does on every path", () => {
+  // Linux 6.18, bbr-20mbit-40ms-0.1bdp, the tcp_rcvbuf_grow tracepoint: after the first step (space 52128, sk_rcvbuf
+  // 1034217) a measurement of 78192 bytes left the buffer as it was; the next read copied=165072 inq=1448 with
+  // space=78192 and ooo=49232, and the tracepoint's next line showed rcvbuf=1746521 window_clamp=1091575 (without the
+  // span: 1667750 and 1042343).
+  const s = new RcvSpace(MSS, 0);
+  s.measureRcvMss(MSS);
+  s.rttMeasureTs(0, MSS, 40, true);
+  s.spaceAdjust(14480, 0, 40_000, 0);
+  s.spaceAdjust(14480 + 52128, 0, 80_000, 0);
+  assert.equal(s.rcvbuf, 1034217);
+  s.spaceAdjust(14480 + 52128 + 78192, 0, 160_000, 0);
+  assert.equal(s.rcvbuf, 1034217);
+  s.spaceAdjust(14480 + 52128 + 78192 + 165072, 1448, 204_000, 49232);
+  assert.equal(s.rcvbuf, 1746521);
+  assert.equal(s.windowClamp, 1091575);
 });
 
 /** A receiver with a fake host; `seg(n, tsecr)` delivers segment n of a full MSS. */

@@ -16,8 +16,9 @@
  *   `tcp_space_from_win()` convert with it.
  * - Dynamic right-sizing, `tcp_rcv_space_adjust()` / `tcp_rcvbuf_grow()`:
  *   once per receiver RTT, if the application read more than last time,
- *   `sk_rcvbuf` grows to 2 * copied plus twice the growth (slow start), and
- *   the window clamp follows.
+ *   `sk_rcvbuf` grows to 2 * copied plus twice the growth (slow start),
+ *   plus the out-of-order span (on this path as on tcp_data_queue_ofo's),
+ *   and the window clamp follows.
  * - The receiver's RTT from timestamps, `tcp_rcv_rtt_measure_ts()` (ms
  *   clock; a zero delta gives no sample) and `tcp_rcv_rtt_update()` as 6.16+
  *   do it: a sample below the estimate replaces it at once (the estimate
@@ -197,14 +198,15 @@ export class RcvSpace {
    * (rcv_nxt - copied_seq) and `mstampUs` the socket's tcp_mstamp (the last
    * segment's arrival: recvmsg does not refresh it): once per receiver RTT,
    * grow the buffer if more was read than in any RTT before, not counting
-   * what is still queued (`copied -= inq`).
+   * what is still queued (`copied -= inq`). `oooBytes` is the out-of-order
+   * span past rcv_nxt, which tcp_rcvbuf_grow() adds on this path too.
    */
-  spaceAdjust(copied: number, inq: number, mstampUs: number): void {
+  spaceAdjust(copied: number, inq: number, mstampUs: number, oooBytes: number): void {
     this.copied = copied;
     const time = mstampUs - this.spaceTimeUs;
     if (this.rttUs8 === 0 || time < this.rttUs8 >> 3) return;
     const n = copied - this.spaceSeq - inq;
-    if (n > this.space) this.rcvbufGrow(n, 0);
+    if (n > this.space) this.rcvbufGrow(n, oooBytes);
     this.spaceSeq = copied;
     this.spaceTimeUs = mstampUs;
   }

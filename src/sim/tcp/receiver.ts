@@ -279,10 +279,12 @@ export class TcpReceiver {
   private read(): void {
     this.readAtNs = -1;
     const copied = this.unreadSkbs > 0;
+    // tcp_rcvbuf_grow adds the out-of-order span (ooo_last_skb's end_seq - rcv_nxt) on this path too.
+    const oooBytes = this.oooCount > 0 ? (this.maxOooEnd() - this.rcvNxt) * this.mss : 0;
     while (this.unreadSkbs > 0) {
       this.unreadSkbs--;
       this.copiedBytes = this.unreadSkbs === 0 ? this.rcvBytes : this.copiedBytes + this.mss;
-      this.space.spaceAdjust(this.copiedBytes, this.rcvBytes - this.copiedBytes, this.mstampUs);
+      this.space.spaceAdjust(this.copiedBytes, this.rcvBytes - this.copiedBytes, this.mstampUs, oooBytes);
     }
     // tcp_cleanup_rbuf: with an ACK scheduled, a read that copied data and left nothing in the socket (no
     // out-of-order data either: sk_rmem_alloc is 0) sends it when a PSH asked (ICSK_ACK_PUSHED, no ping-pong).
